@@ -1,0 +1,169 @@
+"""What a case emits: events with their hash chain, tasks, and the projection of one transition.
+
+These models are the contract between the workflow (which decides) and the store (which records). They are pure
+data: the workflow builds them deterministically, the projection activity writes them in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+GENESIS_HASH = "0" * 64
+
+
+class CaseEvent(BaseModel):
+    """One accepted command (or timer) and the move it made: a row of ``case_events``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    seq: int = Field(ge=1)
+    at: datetime
+    actor_id: str
+    actor_roles: list[str]
+    command: str
+    command_id: str
+    transition_id: str
+    from_state: str | None
+    to_state: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+    prev_hash: str
+    hash: str
+
+    def canonical_content(self) -> str:
+        return canonical_event_content(
+            case_id=self.case_id,
+            seq=self.seq,
+            at=self.at,
+            actor_id=self.actor_id,
+            actor_roles=self.actor_roles,
+            command=self.command,
+            command_id=self.command_id,
+            transition_id=self.transition_id,
+            from_state=self.from_state,
+            to_state=self.to_state,
+            payload=self.payload,
+        )
+
+    def hash_is_valid(self) -> bool:
+        return self.hash == chain_hash(self.prev_hash, self.canonical_content())
+
+
+def canonical_event_content(
+    *,
+    case_id: str,
+    seq: int,
+    at: datetime,
+    actor_id: str,
+    actor_roles: list[str],
+    command: str,
+    command_id: str,
+    transition_id: str,
+    from_state: str | None,
+    to_state: str,
+    payload: dict[str, Any],
+) -> str:
+    """The bytes the hash covers: sorted-key JSON, UTC ISO time, no whitespace."""
+    body = {
+        "case_id": case_id,
+        "seq": seq,
+        "at": at.isoformat(),
+        "actor_id": actor_id,
+        "actor_roles": sorted(actor_roles),
+        "command": command,
+        "command_id": command_id,
+        "transition_id": transition_id,
+        "from_state": from_state,
+        "to_state": to_state,
+        "payload": payload,
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def chain_hash(prev_hash: str, canonical_content: str) -> str:
+    """sha256 over the previous row's hash and this row's canonical content."""
+    return hashlib.sha256((prev_hash + "\n" + canonical_content).encode("utf-8")).hexdigest()
+
+
+def first_broken_link(events: list[CaseEvent]) -> int | None:
+    """The seq of the first event whose hash, predecessor link or numbering is wrong, or None."""
+    prev = GENESIS_HASH
+    for expected_seq, event in enumerate(sorted(events, key=lambda e: e.seq), start=1):
+        if event.seq != expected_seq or event.prev_hash != prev or not event.hash_is_valid():
+            return event.seq if event.seq == expected_seq else expected_seq
+        prev = event.hash
+    return None
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class TaskSpec(BaseModel):
+    """A human task opened by a transition or a timer. ``command`` is what completes it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task_id: str
+    kind: str
+    title_ja: str
+    title_en: str
+    role: str
+    assignee: str | None
+    due_at: datetime | None
+    command: str
+
+
+class CaseSnapshotRow(BaseModel):
+    """The ``cases`` row as the workflow sees it after a transition (no personal data)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    municipality: str
+    stage: str
+    state: str
+    emergency_active: bool
+    assignee: str | None
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    next_due_at: datetime | None
+    next_due_kind: str | None
+    ruleset_id: str
+    plan_version: int
+    last_seq: int
+
+
+class Projection(BaseModel):
+    """Everything one event changes in the read model, applied in one transaction, idempotent on (case, seq)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case: CaseSnapshotRow
+    event: CaseEvent
+    close_task_kinds: list[str] = Field(default_factory=list)
+    open_tasks: list[TaskSpec] = Field(default_factory=list)
+
+
+class Rejection(BaseModel):
+    """A command the case refused: Temporal keeps no trace of a rejected update, so the store does."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    at: datetime
+    actor_id: str
+    actor_roles: list[str]
+    command: str
+    command_id: str
+    state: str | None
+    reasons: list[dict[str, str]]

@@ -1,0 +1,129 @@
+"""Durations and thresholds as versioned rule sets (process.md §1.7).
+
+None of these is a national constant: the plan period comes from one municipality's 要綱, the monitoring interval and
+no-contact threshold are unverified suggestions. So each is a rule with its source, versioned by effective date and
+per municipality, and a case pins the rule set in force on the day it opens.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+_DURATION = re.compile(
+    r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
+    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+)S)?)?$"
+)
+
+
+def _check_duration(value: str) -> str:
+    match = _DURATION.match(value)
+    if match is None or value in ("P", "PT") or not any(match.groupdict().values()):
+        raise ValueError(f"not an ISO 8601 duration such as P6M, P30D or PT5M: {value!r}")
+    return value
+
+
+Duration = Annotated[str, AfterValidator(_check_duration)]
+"""An ISO 8601 duration: calendar months (P6M) are kept as months, not 30-day blocks."""
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    total = moment.month - 1 + months
+    year, month = moment.year + total // 12, total % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def add_duration(moment: datetime, duration: str) -> datetime:
+    """``moment`` plus an ISO 8601 duration, months by the calendar (31 Jan + P1M = 28/29 Feb)."""
+    match = _DURATION.match(_check_duration(duration))
+    assert match is not None
+    parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
+    shifted = _add_months(moment, parts["y"] * 12 + parts["mo"])
+    return shifted + timedelta(
+        weeks=parts["w"], days=parts["d"], hours=parts["h"], minutes=parts["mi"], seconds=parts["s"]
+    )
+
+
+class RuleSet(BaseModel):
+    """One version of the durations for one municipality ("*" is the national default)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ruleset_id: str = Field(min_length=1, max_length=64)
+    municipality: str = Field(default="*", min_length=1, max_length=64)
+    effective_from: date
+    plan_period: Duration = "P6M"
+    monitoring_interval: Duration = "P30D"
+    no_contact_threshold: Duration = "P60D"
+    min_contact_efforts: int = Field(default=2, ge=0, le=20)
+    follow_up_offsets: list[Duration] = Field(default_factory=lambda: ["P1M", "P3M", "P6M"], max_length=12)
+    plan_check_required: bool = True
+    dormant_after: Duration = "P1Y"
+    meeting_quorum: int = Field(default=3, ge=1, le=50)
+    meeting_requires_municipal_official: bool = True
+    task_due: dict[str, Duration] = Field(
+        default_factory=lambda: {
+            "intake": "P3D",
+            "screening": "P7D",
+            "start_assessment": "P7D",
+            "assessment": "P14D",
+            "draft_plan": "P14D",
+            "check_plan": "P7D",
+            "obtain_plan_consent": "P7D",
+            "schedule_meeting": "P14D",
+            "meeting_review": "P7D",
+            "decide_support": "P14D",
+            "evaluate": "P14D",
+            "closure_review": "P30D",
+            "contact_efforts": "P14D",
+            "follow_up": "P14D",
+            "monitoring_due": "P7D",
+            "evaluation_due": "P14D",
+        }
+    )
+    sources: dict[str, str] = Field(
+        default_factory=lambda: {
+            "plan_period": "墨田区 自立相談支援事業実施要領 §6② 「6か月以内」 [LOCAL S20]",
+            "monitoring_interval": "施行規則§2 定期的な確認（間隔の定めなし）; 既定30日（月1回程度）[UNVERIFIED]",
+            "no_contact_threshold": (
+                "WAM NET Q&A 中断の取扱い (S11); 既定60日: 30日のモニタリング期日の後、"
+                "連絡の努力を経て連絡不通とする [UNVERIFIED]"
+            ),
+            "min_contact_efforts": "WAM NET Q&A: 連絡票の差し置き・知人への連絡等の努力 (S11)",
+            "follow_up_offsets": "終結後のフォローアップは差し支えない (S12); 間隔の定めなし [UNVERIFIED]",
+            "plan_check_required": "主任相談支援員によるプラン確認 (S0) [BK]",
+            "dormant_after": (
+                "終了・中断したケースの再開受付期間。経過後の再相談は旧ケースに紐付く新規ケース (T29) [BK]"
+            ),
+            "meeting_quorum": "支援調整会議設置要綱（自治体ごと）[LOCAL S22]",
+            "meeting_requires_municipal_official": "自治体職員は原則として支援調整会議に出席する (S11)",
+            "task_due": "業務上の目安 [BK]: 自治体ごとに設定",
+        }
+    )
+
+    def due(self, kind: str, start: datetime) -> datetime | None:
+        duration = self.task_due.get(kind)
+        return add_duration(start, duration) if duration else None
+
+
+DEFAULT_RULESET = RuleSet(ruleset_id="national-2025-04", effective_from=date(2025, 4, 1))
+
+
+class RuleBook(BaseModel):
+    """Every rule set ever in force; the one for a case is chosen by municipality and date."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rulesets: list[RuleSet] = Field(default_factory=lambda: [DEFAULT_RULESET])
+
+    def in_force(self, municipality: str, on: date) -> RuleSet:
+        for scope in (municipality, "*"):
+            candidates = [r for r in self.rulesets if r.municipality == scope and r.effective_from <= on]
+            if candidates:
+                return max(candidates, key=lambda r: r.effective_from)
+        raise LookupError(f"no rule set in force for {municipality} on {on.isoformat()}")

@@ -1,0 +1,162 @@
+"""The read model: SQLAlchemy tables written by the projection activity.
+
+Every datetime column is :class:`UTCDateTime`: stored in UTC and always read back tz-aware in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import DateTime, TypeDecorator
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+HASH_LENGTH = 64
+
+# BIGINT surrogate keys on PostgreSQL; SQLite only autoincrements an INTEGER PRIMARY KEY (the rowid).
+_SurrogateKey = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """``DateTime(timezone=True)`` that refuses naive input and always returns aware UTC datetimes."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime refused: pass a timezone-aware datetime")
+        utc = value.astimezone(UTC)
+        # SQLite has no time zone type: store the UTC wall time, read it back as UTC.
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime from the database, got {type(value).__name__}")
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every ``Mapped[datetime]`` column is a UTCDateTime.
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class CaseRecord(Base):
+    """One row per case: where it stands, for lists and dashboards. No personal data."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_municipality_stage_state", "municipality", "stage", "state"),
+        Index("ix_cases_assignee", "assignee"),
+        Index("ix_cases_next_due_at", "next_due_at"),
+    )
+
+    case_id: Mapped[str] = mapped_column(String, primary_key=True)
+    municipality: Mapped[str]
+    stage: Mapped[str]
+    state: Mapped[str]
+    emergency_active: Mapped[bool]
+    assignee: Mapped[str | None]
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    next_due_at: Mapped[datetime | None]
+    next_due_kind: Mapped[str | None]
+    ruleset_id: Mapped[str]
+    plan_version: Mapped[int]
+    last_seq: Mapped[int]
+
+
+class CaseEventRecord(Base):
+    """The append-only, hash-chained history of a case."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq"),
+        Index("ix_case_events_case_id_command_id", "case_id", "command_id"),
+    )
+
+    id: Mapped[int] = mapped_column(_SurrogateKey, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    seq: Mapped[int]
+    at: Mapped[datetime]
+    actor_id: Mapped[str]
+    actor_roles: Mapped[list[str]] = mapped_column(JSON)
+    command: Mapped[str]
+    command_id: Mapped[str]
+    transition_id: Mapped[str]
+    from_state: Mapped[str | None]
+    to_state: Mapped[str]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+
+
+class TaskRecord(Base):
+    """Human tasks: the inbox of each role and assignee."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'done', 'cancelled')", name="status"),
+        Index("ix_tasks_status_role_due_at", "status", "role", "due_at"),
+        Index("ix_tasks_status_assignee_due_at", "status", "assignee", "due_at"),
+        Index("ix_tasks_case_id_status", "case_id", "status"),
+    )
+
+    task_id: Mapped[str] = mapped_column(String, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    kind: Mapped[str]
+    title_ja: Mapped[str]
+    title_en: Mapped[str]
+    role: Mapped[str]
+    assignee: Mapped[str | None]
+    due_at: Mapped[datetime | None]
+    command: Mapped[str]
+    status: Mapped[str] = mapped_column(String(16))
+    opened_seq: Mapped[int]
+    closed_seq: Mapped[int | None]
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class RejectionRecord(Base):
+    """Commands a case refused (Temporal keeps no trace of a rejected update)."""
+
+    __tablename__ = "case_rejections"
+
+    id: Mapped[int] = mapped_column(_SurrogateKey, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String, index=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[str]
+    actor_roles: Mapped[list[str]] = mapped_column(JSON)
+    command: Mapped[str]
+    command_id: Mapped[str]
+    state: Mapped[str | None]
+    reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON)

@@ -1,0 +1,170 @@
+"""Reads and writes of the read model, inside the caller's transaction (the repository never commits)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import ConfigDict
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from statemachines.events import (
+    GENESIS_HASH,
+    CaseEvent,
+    CaseSnapshotRow,
+    Projection,
+    Rejection,
+    TaskSpec,
+    TaskStatus,
+    first_broken_link,
+)
+from store.errors import ChainConflictError
+from store.models import CaseEventRecord, CaseRecord, RejectionRecord, TaskRecord
+
+
+class TaskRow(TaskSpec):
+    """A ``tasks`` row: the :class:`TaskSpec` that opened it, plus its case and lifecycle."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    case_id: str
+    status: TaskStatus
+    opened_seq: int
+    closed_seq: int | None
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+class CaseRepository:
+    """The store of cases, their hash-chained events, tasks and rejections."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    # -- writes ---------------------------------------------------------------------------------------------
+
+    def apply_projection(self, p: Projection) -> bool:
+        """Record one event and what it changes. False if this very event is already recorded.
+
+        Raises :class:`ChainConflictError` if another event holds the seq or the event does not link to the
+        chain. Locks the predecessor row (PostgreSQL), so concurrent appends to a case serialise.
+        """
+        event = p.event
+        prev = self._event_record(event.case_id, event.seq - 1, lock=True) if event.seq > 1 else None
+        existing = self._event_record(event.case_id, event.seq)
+        if existing is not None:
+            if existing.hash == event.hash:
+                return False
+            raise ChainConflictError(event.case_id, event.seq, "another event is already recorded at this seq")
+        _check_link(p, prev)
+        self._upsert_case(p.case)
+        self._session.add(CaseEventRecord(**event.model_dump()))
+        self._close_tasks(event, p.close_task_kinds)
+        self._open_tasks(event, p.open_tasks)
+        self._session.flush()
+        return True
+
+    def record_rejection(self, r: Rejection) -> None:
+        self._session.add(RejectionRecord(**r.model_dump()))
+        self._session.flush()
+
+    def _event_record(self, case_id: str, seq: int, *, lock: bool = False) -> CaseEventRecord | None:
+        stmt = select(CaseEventRecord).where(CaseEventRecord.case_id == case_id, CaseEventRecord.seq == seq)
+        if lock:
+            stmt = stmt.with_for_update()
+        return self._session.scalars(stmt).one_or_none()
+
+    def _upsert_case(self, case: CaseSnapshotRow) -> None:
+        record = self._session.get(CaseRecord, case.case_id)
+        if record is None:
+            self._session.add(CaseRecord(**case.model_dump()))
+        elif case.last_seq >= record.last_seq:
+            for name, value in case.model_dump(exclude={"case_id"}).items():
+                setattr(record, name, value)
+        # The case row must exist before its events and tasks reference it.
+        self._session.flush()
+
+    def _close_tasks(self, event: CaseEvent, kinds: list[str]) -> None:
+        if not kinds:
+            return
+        self._session.execute(
+            update(TaskRecord)
+            .where(
+                TaskRecord.case_id == event.case_id,
+                TaskRecord.status == TaskStatus.OPEN.value,
+                TaskRecord.kind.in_(kinds),
+            )
+            .values(status=TaskStatus.DONE.value, closed_seq=event.seq, closed_at=event.at)
+            .execution_options(synchronize_session="fetch")
+        )
+
+    def _open_tasks(self, event: CaseEvent, tasks: list[TaskSpec]) -> None:
+        for spec in tasks:
+            if self._session.get(TaskRecord, spec.task_id) is not None:
+                continue
+            self._session.add(
+                TaskRecord(
+                    **spec.model_dump(),
+                    case_id=event.case_id,
+                    status=TaskStatus.OPEN.value,
+                    opened_seq=event.seq,
+                    opened_at=event.at,
+                )
+            )
+
+    # -- reads ----------------------------------------------------------------------------------------------
+
+    def get_case(self, case_id: str) -> CaseSnapshotRow | None:
+        record = self._session.get(CaseRecord, case_id)
+        return None if record is None else CaseSnapshotRow.model_validate(record, from_attributes=True)
+
+    def list_events(self, case_id: str) -> list[CaseEvent]:
+        stmt = select(CaseEventRecord).where(CaseEventRecord.case_id == case_id).order_by(CaseEventRecord.seq)
+        return [CaseEvent.model_validate(r, from_attributes=True) for r in self._session.scalars(stmt)]
+
+    def list_tasks(self, case_id: str, status: str | None = None) -> list[TaskRow]:
+        """The case's tasks in the order they were opened, optionally only those with ``status``."""
+        stmt = select(TaskRecord).where(TaskRecord.case_id == case_id)
+        if status is not None:
+            stmt = stmt.where(TaskRecord.status == TaskStatus(status).value)
+        stmt = stmt.order_by(TaskRecord.opened_seq, TaskRecord.task_id)
+        return [TaskRow.model_validate(r) for r in self._session.scalars(stmt)]
+
+    def list_rejections(self, case_id: str) -> list[Rejection]:
+        stmt = (
+            select(RejectionRecord)
+            .where(RejectionRecord.case_id == case_id)
+            .order_by(RejectionRecord.at, RejectionRecord.id)
+        )
+        return [Rejection.model_validate(r, from_attributes=True) for r in self._session.scalars(stmt)]
+
+    def verify_chain(self, case_id: str) -> int | None:
+        """The seq of the first altered, missing or misnumbered event of the case, or None if intact.
+
+        Events cut off the end of the chain are found through ``cases.last_seq``.
+        """
+        broken = first_broken_link(self.list_events(case_id))
+        if broken is not None:
+            return broken
+        count = self._session.scalar(select(func.count()).where(CaseEventRecord.case_id == case_id)) or 0
+        last_seq = self._session.scalar(select(CaseRecord.last_seq).where(CaseRecord.case_id == case_id))
+        if last_seq is not None and count < last_seq:
+            return count + 1
+        return None
+
+
+def _check_link(p: Projection, prev: CaseEventRecord | None) -> None:
+    """Refuse an event that would not verify as the next link of its case's chain."""
+    event = p.event
+    if p.case.case_id != event.case_id:
+        raise ChainConflictError(event.case_id, event.seq, f"projection carries the case row of {p.case.case_id}")
+    if event.seq > 1 and prev is None:
+        raise ChainConflictError(event.case_id, event.seq, f"seq {event.seq - 1} is not recorded")
+    expected_prev = GENESIS_HASH if prev is None else prev.hash
+    if event.prev_hash != expected_prev:
+        raise ChainConflictError(event.case_id, event.seq, "prev_hash does not match the previous event")
+    if event.at.utcoffset() != timedelta(0):
+        # The hash covers at.isoformat(); it is stored in UTC, so only a UTC time re-verifies when read back.
+        raise ChainConflictError(event.case_id, event.seq, "event time is not in UTC")
+    if not event.hash_is_valid():
+        raise ChainConflictError(event.case_id, event.seq, "hash does not match the event content")

@@ -1,0 +1,158 @@
+"""Actors and complete, valid payloads for every command: the data tests build for themselves."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from statemachines.case import Trigger
+from statemachines.roles import Actor, OrgKind, Role
+
+CITY = "city-a"
+
+
+def actor(user_id: str, *roles: Role, contractor: bool = True, serves: tuple[str, ...] = (CITY,)) -> Actor:
+    return Actor(
+        user_id=user_id,
+        roles=frozenset(roles),
+        organisation="contractor-a" if contractor else CITY,
+        org_kind=OrgKind.CONTRACTOR if contractor else OrgKind.MUNICIPALITY,
+        serves=frozenset(serves),
+    )
+
+
+SW1 = actor("sw1", Role.SW)
+SW2 = actor("sw2", Role.SW, serves=("city-b",))
+CSW1 = actor("csw1", Role.CSW)
+ESW1 = actor("esw1", Role.ESW)
+HHSW1 = actor("hhsw1", Role.HHSW)
+MUN1 = actor("mun1", Role.MUN, contractor=False)
+MUN_AT_CONTRACTOR = actor("fake-mun", Role.MUN, contractor=True)
+OPS1 = actor("ops1", Role.OPS, contractor=False)
+AUD1 = actor("aud1", Role.AUD, contractor=False)
+ADMIN = actor("admin", Role.ADMIN, contractor=False)
+SW_CSW = actor("swcsw", Role.SW, Role.CSW)  # one person holding both roles
+
+ALL_ACTORS = (SW1, SW2, CSW1, ESW1, HHSW1, MUN1, MUN_AT_CONTRACTOR, OPS1, AUD1, ADMIN, SW_CSW)
+
+ON = date(2026, 1, 5)
+
+
+def meeting(result: str | None = None, *, quorum: bool = True) -> dict[str, Any]:
+    attendees = [
+        {"organisation": "contractor-a", "role_label": "相談支援員"},
+        {"organisation": "city-a 福祉課", "is_municipal_official": True},
+        {"organisation": "社会福祉協議会"},
+    ]
+    body: dict[str, Any] = {"meeting_date": ON.isoformat(), "attendees": attendees if quorum else attendees[:1]}
+    if result:
+        body["result"] = result
+    return body
+
+
+def plan(*, programs: tuple[str, ...] = ("work_readiness",), period_end: date | None = None) -> dict[str, Any]:
+    items: list[dict[str, Any]] = [
+        {"kind": "statutory_program", "program": p, "description": f"{p} の利用", "provider": "市"} for p in programs
+    ]
+    items.append({"kind": "non_statutory", "description": "民生委員による見守り", "frequency": "月1回"})
+    body: dict[str, Any] = {
+        "client_intentions": "仕事を見つけて家賃を払い続けたい",
+        "issues": "失業による家賃滞納",
+        "goals": [{"description": "就職する", "target_date": "2026-06-30"}],
+        "support_items": items,
+        "notes": "体調に配慮",
+        "co_written_with_client": True,
+    }
+    if period_end is not None:
+        body["period_end"] = period_end.isoformat()
+    return body
+
+
+def evaluation(direction: str) -> dict[str, Any]:
+    return {
+        "evaluated_on": ON.isoformat(),
+        "goals_achieved": [direction == "close"],
+        "direction": direction,
+        "employed": direction == "close",
+        "improvements": {"employment_income": True},
+    }
+
+
+def wish() -> dict[str, Any]:
+    return {"confirmed_on": ON.isoformat(), "wish": "支援は十分に受けたので終結したい"}
+
+
+def contact_note() -> dict[str, Any]:
+    return {"contact_on": ON.isoformat(), "method": "phone", "content": "近況を確認した"}
+
+
+VALID_PAYLOADS: dict[Trigger, dict[str, Any]] = {
+    Trigger.OPEN_CONSULTATION: {"intake": {"route": "visit_office"}},
+    Trigger.COMPLETE_INTAKE: {
+        "intake": {
+            "received_on": ON.isoformat(),
+            "topics": ["housing", "job_search"],
+            "main_topic": "housing",
+            "route": "visit_office",
+        }
+    },
+    Trigger.END_WITH_INFORMATION: {"note": "制度の案内のみ"},
+    Trigger.REFER_OUT: {"referral": {"institution": "福祉事務所 生活保護窓口", "to_public_assistance": True}},
+    Trigger.APPLY_FOR_SUPPORT: {
+        "consent_c1": {"kind": "C1", "signed_on": ON.isoformat(), "signed_by_client": True, "policy_version": "v3"},
+        "eligibility": {"is_needy": True, "resides_in_municipality": True},
+    },
+    Trigger.START_EMERGENCY_SUPPORT: {"emergency_support": {"kind": "food", "started_on": ON.isoformat()}},
+    Trigger.END_EMERGENCY_SUPPORT: {},
+    Trigger.START_ASSESSMENT: {},
+    Trigger.COMPLETE_ASSESSMENT: {
+        "assessment": {
+            "household": "単身",
+            "health": "腰痛",
+            "housing": "民間賃貸・滞納2か月",
+            "finances": "貯蓄なし",
+            "employment": "求職中",
+            "issues": "失業",
+            "continuous_support_needed": True,
+            "employment_support_target": True,
+        }
+    },
+    Trigger.PROPOSE_CLOSURE: {
+        "closure_proposal": {"reason": "EMPLOYED", "client_wish": wish()},
+        "evaluation": evaluation("close"),
+    },
+    Trigger.SUBMIT_PLAN: {"plan": plan()},
+    Trigger.RETURN_PLAN: {"note": "目標の達成時期を具体的に"},
+    Trigger.CHECK_PLAN: {"note": "確認済み"},
+    Trigger.RECORD_PLAN_CONSENT: {
+        "consent_c2": {"kind": "C2", "signed_on": ON.isoformat(), "signed_by_client": True, "policy_version": "v3"}
+    },
+    Trigger.PUT_ON_AGENDA: {"planned_meeting_on": ON.isoformat()},
+    Trigger.OPEN_MEETING_ITEM: {"meeting": meeting()},
+    Trigger.REQUEST_PLAN_REVISION: {"note": "役割分担を見直す"},
+    Trigger.APPROVE_PLAN: {},
+    Trigger.DECIDE_SUPPORT: {
+        "decision": {"decided_on": ON.isoformat(), "programs": [{"program": "work_readiness", "approved": True}]}
+    },
+    Trigger.RECORD_CONTACT: {"monitoring_note": contact_note()},
+    Trigger.START_EVALUATION: {"note": "プラン期間満了"},
+    Trigger.REPLAN: {"evaluation": evaluation("replan")},
+    Trigger.CONFIRM_CLOSURE: {"closure": {"reason": "EMPLOYED", "meeting": meeting("closure_confirmed")}},
+    Trigger.START_FOLLOW_UP: {},
+    Trigger.COMPLETE_FOLLOW_UP: {"follow_up": {"done_on": ON.isoformat(), "method": "phone", "content": "就労継続"}},
+    Trigger.LOSE_CONTACT: {},
+    Trigger.RECORD_CONTACT_EFFORT: {"contact_effort": {"on": ON.isoformat(), "method": "home_visit"}},
+    Trigger.RESTORE_CONTACT: {"monitoring_note": contact_note()},
+    Trigger.CONFIRM_INTERRUPTION: {"meeting": meeting("interruption_confirmed")},
+    Trigger.REOPEN: {"intake": {"route": "phone"}},
+    Trigger.ASSIGN: {"assignee": "sw1"},
+    Trigger.MARK_MONITORING_DUE: {},
+    Trigger.MARK_EVALUATION_DUE: {},
+}
+
+REFUSAL = {
+    "decision": {
+        "decided_on": ON.isoformat(),
+        "programs": [{"program": "work_readiness", "approved": False, "reason": "要件を満たさない"}],
+    }
+}

@@ -1,0 +1,48 @@
+"""Composition root of the Temporal worker: the case workflow and the projection activities on one task queue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from activities.projection import ProjectionActivities
+from settings import Settings
+from store.db import create_schema, make_engine, session_factory
+from workflows import workflow_runner
+from workflows.case_workflow import CaseWorkflow
+
+
+def build_worker(client: Client, task_queue: str, projection: ProjectionActivities) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[CaseWorkflow],
+        activities=[projection.project_transition, projection.record_rejection],
+        workflow_runner=workflow_runner(),
+    )
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
+    )
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.effective_database_url)
+    create_schema(engine)
+    client = await connect(settings)
+    worker = build_worker(client, settings.task_queue, ProjectionActivities(session_factory(engine)))
+    logging.getLogger("yorisoi.worker").info("worker polling %s", settings.task_queue)
+    await worker.run()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,222 @@
+"""CaseWorkflow: one durable workflow per 自立相談支援 case (id ``case-<case_id>``).
+
+Every human command is an update named after its trigger; its validator runs ``check`` so an illegal command is
+refused before it enters history. Accepted commands change the record, are projected into the read model by an
+activity (in order, under a lock), and reset the timers the run loop sleeps on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RawValue, RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from statemachines.case_record import STATES, CaseRecord
+    from statemachines.engine import Applied, CommandRejected, PayloadInvalid, apply, check, open_case, parse_payload
+    from statemachines.events import Projection
+    from statemachines.roles import SYSTEM_ACTOR, Actor, Role
+    from statemachines.rules import add_duration
+    from statemachines.timers import Deadline, next_deadline
+    from statemachines.view import CaseView, case_view, next_due, projection_for
+    from workflows import search_attributes as sa
+    from workflows.messages import (
+        DUPLICATE_OUTCOMES_KEPT,
+        INVALID_PAYLOAD,
+        REJECTED,
+        CaseWorkflowInput,
+        CommandOutcome,
+        CommandRequest,
+    )
+
+PROJECT_ACTIVITY = "project_transition"
+PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+
+
+def workflow_id(case_id: str) -> str:
+    return f"case-{case_id}"
+
+
+@workflow.defn(name="CaseWorkflow")
+class CaseWorkflow:
+    @workflow.init
+    def __init__(self, inp: CaseWorkflowInput) -> None:
+        self._pending: list[Projection] = []
+        self._lock = asyncio.Lock()
+        self._epoch = 0
+        self._outcomes: dict[str, CommandOutcome] = {o.command_id: o for o in inp.outcomes}
+        if inp.snapshot is not None:
+            self.case: CaseRecord = inp.snapshot
+            return
+        if inp.open is None:
+            raise ApplicationError("CaseWorkflowInput needs open or snapshot", non_retryable=True)
+        o = inp.open
+        applied = open_case(
+            case_id=o.case_id,
+            municipality=o.municipality,
+            ruleset=o.ruleset,
+            actor=o.actor,
+            payload=o.payload,
+            now=workflow.now(),
+            command_id=o.command_id,
+            identified=o.identified,
+            previous_case_id=o.previous_case_id,
+        )
+        self._accept(None, applied)
+
+    @workflow.run
+    async def run(self, inp: CaseWorkflowInput) -> CaseRecord:
+        while True:
+            self._upsert_search_attributes()
+            await self._flush()
+            if workflow.info().get_current_history_length() >= inp.continue_after_events:
+                await self._continue_as_new(inp)
+            deadline = next_deadline(self.case)
+            if deadline is None and self._dormant():
+                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._pending)
+                return self.case
+            await self._sleep_until(deadline)
+
+    async def _sleep_until(self, deadline: Deadline | None) -> None:
+        epoch = self._epoch
+        wake = deadline.at if deadline is not None else self._archive_at()
+        timeout = (wake - workflow.now()) if wake is not None else None
+        if timeout is not None and timeout <= timedelta(0):
+            if deadline is not None:
+                self._fire(deadline)
+            return
+        try:
+            await workflow.wait_condition(lambda: self._epoch != epoch, timeout=timeout)
+        except TimeoutError:
+            if deadline is not None and self._epoch == epoch:
+                self._fire(deadline)
+
+    def _archive_at(self) -> datetime | None:
+        """A case in a terminal state with no timer completes after the rule set's dormancy period."""
+        if not STATES[self.case.state].terminal:
+            return None
+        return add_duration(self.case.state_entered_at, self.case.ruleset.dormant_after)
+
+    def _dormant(self) -> bool:
+        archive_at = self._archive_at()
+        return archive_at is not None and workflow.now() >= archive_at
+
+    def _fire(self, deadline: Deadline) -> None:
+        command_id = f"timer:{deadline.kind}:{self.case.seq + 1}"
+        try:
+            applied = apply(
+                self.case, deadline.trigger.value, SYSTEM_ACTOR, None, now=workflow.now(), command_id=command_id
+            )
+        except CommandRejected as exc:  # a timer whose moment passed is logged, never a stuck task
+            workflow.logger.warning("timer %s not applied: %s", deadline.kind, exc)
+            return
+        self._accept(self.case, applied)
+
+    async def _continue_as_new(self, inp: CaseWorkflowInput) -> None:
+        await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._pending)
+        kept = list(self._outcomes.values())[-DUPLICATE_OUTCOMES_KEPT:]
+        workflow.continue_as_new(
+            CaseWorkflowInput(snapshot=self.case, outcomes=kept, continue_after_events=inp.continue_after_events)
+        )
+
+    def _accept(self, before: CaseRecord | None, applied: Applied) -> CommandOutcome:
+        self.case = applied.case
+        self._pending.append(projection_for(before, applied))
+        self._epoch += 1
+        outcome = CommandOutcome(
+            command_id=applied.event.command_id,
+            command=applied.event.command,
+            transition_id=applied.transition_id,
+            seq=applied.event.seq,
+            state=self.case.state.value,
+            stage=self.case.stage.value,
+        )
+        self._outcomes[outcome.command_id] = outcome
+        return outcome
+
+    async def _flush(self) -> None:
+        """Project pending events in sequence order; the activity retries until the read model takes them."""
+        async with self._lock:
+            while self._pending:
+                await workflow.execute_activity(
+                    PROJECT_ACTIVITY,
+                    self._pending[0],
+                    result_type=bool,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=PROJECTION_RETRY,
+                )
+                self._pending.pop(0)
+
+    def _upsert_search_attributes(self) -> None:
+        due_at, _ = next_due(self.case)
+        workflow.upsert_search_attributes(
+            [
+                sa.STAGE.value_set(self.case.stage.value),
+                sa.STATE.value_set(self.case.state.value),
+                sa.MUNICIPALITY.value_set(self.case.municipality),
+                sa.ASSIGNEE.value_set(self.case.assignee) if self.case.assignee else sa.ASSIGNEE.value_unset(),
+                sa.NEXT_DUE.value_set(due_at) if due_at else sa.NEXT_DUE.value_unset(),
+            ]
+        )
+
+    @workflow.update(dynamic=True)
+    async def command(self, name: str, args: Sequence[RawValue]) -> CommandOutcome:
+        request = _decode(args)
+        known = self._outcomes.get(request.command_id)
+        if known is not None:
+            return known
+        try:
+            applied = apply(
+                self.case, name, request.actor, request.payload, now=workflow.now(), command_id=request.command_id
+            )
+        except CommandRejected as exc:  # the state moved between validation and now
+            raise _rejection(exc) from exc
+        except PayloadInvalid as exc:
+            raise ApplicationError("invalid payload", exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
+        outcome = self._accept(self.case, applied)
+        self._upsert_search_attributes()
+        await self._flush()
+        return outcome
+
+    @command.validator
+    def validate_command(self, name: str, args: Sequence[RawValue]) -> None:
+        request = _decode(args)
+        if request.command_id in self._outcomes:
+            return
+        if Role.SYSTEM in request.actor.roles:
+            raise ApplicationError("system commands come from timers only", type=REJECTED, non_retryable=True)
+        try:
+            parse_payload(name, request.payload)
+        except PayloadInvalid as exc:
+            raise ApplicationError("invalid payload", exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
+        unmet = check(self.case, name, request.actor, request.payload)
+        if unmet:
+            raise _rejection(CommandRejected(name, unmet))
+
+    @workflow.query
+    def view(self, actor: Actor) -> CaseView:
+        return case_view(self.case, actor)
+
+    @workflow.query
+    def record(self) -> CaseRecord:
+        return self.case
+
+
+def _decode(args: Sequence[RawValue]) -> CommandRequest:
+    if len(args) != 1:
+        raise ApplicationError("a command takes exactly one argument", type=INVALID_PAYLOAD, non_retryable=True)
+    try:
+        value = workflow.payload_converter().from_payload(args[0].payload, CommandRequest)
+    except Exception as exc:
+        raise ApplicationError(f"unreadable command: {exc}", type=INVALID_PAYLOAD, non_retryable=True) from exc
+    assert isinstance(value, CommandRequest)
+    return value
+
+
+def _rejection(exc: CommandRejected) -> ApplicationError:
+    details = [u.model_dump(mode="json") for u in exc.unmet]
+    return ApplicationError(str(exc), *details, type=REJECTED, non_retryable=True)

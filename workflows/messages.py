@@ -1,0 +1,63 @@
+"""Inputs and outputs of the case workflow: one model per handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from statemachines.case_record import CaseRecord
+from statemachines.roles import Actor
+from statemachines.rules import RuleSet
+
+
+class OpenCase(BaseModel):
+    """T1: what opening a consultation needs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    municipality: str
+    ruleset: RuleSet
+    actor: Actor
+    command_id: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+    identified: bool = False
+    previous_case_id: str | None = None
+
+
+class CommandOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    command_id: str
+    command: str
+    transition_id: str
+    seq: int
+    state: str
+    stage: str
+
+
+class CaseWorkflowInput(BaseModel):
+    """Either a new case (``open``) or a continued one (``snapshot``), plus the recent command ids."""
+
+    model_config = ConfigDict(frozen=True)
+
+    open: OpenCase | None = None
+    snapshot: CaseRecord | None = None
+    outcomes: list[CommandOutcome] = Field(default_factory=list)
+    continue_after_events: int = Field(default=2000, ge=50)
+
+
+class CommandRequest(BaseModel):
+    """The argument of every command update; the update's name is the trigger."""
+
+    model_config = ConfigDict(frozen=True)
+
+    command_id: str = Field(min_length=1, max_length=100)
+    actor: Actor
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+REJECTED = "CommandRejected"
+INVALID_PAYLOAD = "InvalidPayload"
+DUPLICATE_OUTCOMES_KEPT = 500
