@@ -197,6 +197,12 @@ class CaseWorkflow:
         if unmet:
             raise _rejection(CommandRejected(name, unmet))
 
+    @workflow.update
+    async def projected(self) -> int:
+        """Returns once every event so far is in the read model (e.g. right after opening): its last seq."""
+        await workflow.wait_condition(lambda: not self._pending)
+        return self.case.seq
+
     @workflow.query
     def view(self, actor: Actor) -> CaseView:
         return case_view(self.case, actor)

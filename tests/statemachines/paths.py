@@ -42,8 +42,12 @@ PATHS[S.MEETING_REVIEW] = [*PATHS[S.MEETING_PENDING], T.OPEN_MEETING_ITEM]
 PATHS[S.DECISION_PENDING] = [*PATHS[S.MEETING_REVIEW], T.APPROVE_PLAN]
 PATHS[S.SUPPORT_ACTIVE] = [*PATHS[S.DECISION_PENDING], T.DECIDE_SUPPORT]
 PATHS[S.CONTACT_LOST] = [*PATHS[S.SUPPORT_ACTIVE], T.LOSE_CONTACT]
-PATHS[S.INTERRUPTED] = [*PATHS[S.CONTACT_LOST], T.RECORD_CONTACT_EFFORT, T.RECORD_CONTACT_EFFORT,
-                        T.CONFIRM_INTERRUPTION]
+PATHS[S.INTERRUPTED] = [
+    *PATHS[S.CONTACT_LOST],
+    T.RECORD_CONTACT_EFFORT,
+    T.RECORD_CONTACT_EFFORT,
+    T.CONFIRM_INTERRUPTION,
+]
 PATHS[S.EVALUATION] = [*PATHS[S.SUPPORT_ACTIVE], T.START_EVALUATION]
 PATHS[S.CLOSURE_REVIEW] = [*PATHS[S.EVALUATION], T.PROPOSE_CLOSURE]
 PATHS[S.CLOSED] = [*PATHS[S.CLOSURE_REVIEW], T.CONFIRM_CLOSURE]
@@ -51,12 +55,21 @@ PATHS[S.FOLLOW_UP] = [*PATHS[S.CLOSED], T.START_FOLLOW_UP]
 
 
 def new_case(*, identified: bool = False, ruleset: RuleSet = DEFAULT_RULESET, opener: Actor = SW1) -> CaseRecord:
-    return open_case(case_id="c-test", municipality=CITY, ruleset=ruleset, actor=opener, payload={},
-                     now=START, command_id="open", identified=identified).case
+    return open_case(
+        case_id="c-test",
+        municipality=CITY,
+        ruleset=ruleset,
+        actor=opener,
+        payload={},
+        now=START,
+        command_id="open",
+        identified=identified,
+    ).case
 
 
-def step(case: CaseRecord, trigger: Trigger, payload: dict[str, Any] | None = None,
-         actor: Actor | None = None) -> CaseRecord:
+def step(
+    case: CaseRecord, trigger: Trigger, payload: dict[str, Any] | None = None, actor: Actor | None = None
+) -> CaseRecord:
     now = START + timedelta(minutes=case.seq)
     body = VALID_PAYLOADS[trigger] if payload is None else payload
     who = actor or ACTOR_FOR.get(trigger, SW1)

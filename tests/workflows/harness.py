@@ -1,0 +1,124 @@
+"""A worker on its own task queue with the real projection activity on a real SQLite file."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest_asyncio
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.projection import ProjectionActivities
+from statemachines.case_record import CaseRecord
+from statemachines.roles import Actor
+from statemachines.rules import DEFAULT_RULESET, RuleSet
+from store.db import create_schema, make_engine, session_factory
+from store.repository import CaseRepository
+from tests.factories import CITY, SW1
+from worker import build_worker
+from workflows.case_workflow import CaseWorkflow, workflow_id
+from workflows.messages import CaseWorkflowInput, CommandOutcome, CommandRequest, OpenCase
+
+
+@dataclass
+class Harness:
+    client: Client
+    task_queue: str
+    sessions: sessionmaker[Session]
+    counter: int = field(default=0)
+    handles: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
+
+    async def open(
+        self,
+        *,
+        actor: Actor = SW1,
+        ruleset: RuleSet = DEFAULT_RULESET,
+        continue_after_events: int = 2000,
+        case_id: str | None = None,
+    ) -> WorkflowHandle[Any, Any]:
+        case_id = case_id or uuid.uuid4().hex[:12]
+        inp = CaseWorkflowInput(
+            open=OpenCase(
+                case_id=case_id, municipality=CITY, ruleset=ruleset, actor=actor, command_id=f"open-{case_id}"
+            ),
+            continue_after_events=continue_after_events,
+        )
+        handle = await self.client.start_workflow(
+            CaseWorkflow.run, inp, id=workflow_id(case_id), task_queue=self.task_queue
+        )
+        self.handles.append(handle)
+        await handle.execute_update(CaseWorkflow.projected)
+        return handle
+
+    async def terminate_all(self) -> None:
+        """Running cases hold timers: on the time-skipping server they would stall the next test's clock."""
+        for handle in self.handles:
+            with contextlib.suppress(RPCError):
+                await handle.terminate("test finished")
+
+    async def send(
+        self,
+        handle: WorkflowHandle[Any, Any],
+        command: str,
+        actor: Actor,
+        payload: dict[str, Any] | None = None,
+        command_id: str | None = None,
+    ) -> CommandOutcome:
+        self.counter += 1
+        request = CommandRequest(
+            command_id=command_id or f"cmd-{self.counter}-{uuid.uuid4().hex[:6]}", actor=actor, payload=payload or {}
+        )
+        result = await handle.execute_update(command, request, result_type=CommandOutcome, id=request.command_id)
+        assert isinstance(result, CommandOutcome)
+        return result
+
+    async def record(self, handle: WorkflowHandle[Any, Any]) -> CaseRecord:
+        return await handle.query(CaseWorkflow.record)
+
+    def repo_do(self, fn: Any) -> Any:
+        with self.sessions.begin() as session:
+            return fn(CaseRepository(session))
+
+
+async def running_harness(client: Client, db_path: Path) -> AsyncIterator[Harness]:
+    engine = make_engine(f"sqlite:///{db_path}")
+    create_schema(engine)
+    sessions = session_factory(engine)
+    task_queue = f"tq-{uuid.uuid4()}"
+    worker: Worker = build_worker(client, task_queue, ProjectionActivities(sessions))
+    try:
+        async with worker:
+            h = Harness(client=client, task_queue=task_queue, sessions=sessions)
+            try:
+                yield h
+            finally:
+                await h.terminate_all()
+    finally:
+        engine.dispose()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def harness(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Harness]:
+    async for h in running_harness(time_env.client, tmp_path / "read-model.sqlite3"):
+        yield h
+
+
+async def drive(h: Harness, handle: WorkflowHandle[Any, Any], state: str) -> CaseRecord:
+    """Send the commands of the table tests' path into ``state``, as the people who would send them."""
+    from statemachines.case_record import CaseState
+    from tests.factories import VALID_PAYLOADS
+    from tests.statemachines.paths import ACTOR_FOR, PATHS
+
+    for trigger in PATHS[CaseState(state)]:
+        await h.send(handle, trigger.value, ACTOR_FOR.get(trigger, SW1), VALID_PAYLOADS[trigger])
+    record = await h.record(handle)
+    assert record.state.value == state
+    return record

@@ -1,0 +1,64 @@
+"""CaseWorkflow on the time-skipping server: commands as updates, rejections, idempotency, queries."""
+
+from __future__ import annotations
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from statemachines.case import Trigger
+from store.repository import CaseRepository
+from tests.factories import MUN_AT_CONTRACTOR, SW1, VALID_PAYLOADS
+from tests.workflows.harness import Harness
+from workflows.messages import REJECTED
+
+T = Trigger
+
+
+async def test_opening_a_consultation_projects_the_intake_task_to_its_opener(harness: Harness) -> None:
+    handle = await harness.open()
+    record = await harness.record(handle)
+    assert record.state == "INTAKE"
+
+    tasks = harness.repo_do(lambda r: r.list_tasks(record.case_id, status="open"))
+    assert [(t.kind, t.assignee, t.command) for t in tasks] == [("intake", "sw1", "complete_intake")]
+
+
+async def test_an_illegal_command_is_rejected_with_its_unmet_guards_and_leaves_no_event(harness: Harness) -> None:
+    handle = await harness.open()
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await harness.send(handle, "complete_intake", SW1, {})
+    cause = info.value.cause
+    assert isinstance(cause, ApplicationError)
+    assert cause.type == REJECTED
+    assert [d["id"] for d in cause.details] == ["G-INTAKE"]
+    history = await handle.fetch_history()
+    accepted = [
+        e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        for e in history.events
+        if e.HasField("workflow_execution_update_accepted_event_attributes")
+    ]
+    assert "complete_intake" not in accepted
+
+
+async def test_a_repeated_command_id_changes_nothing(harness: Harness) -> None:
+    handle = await harness.open()
+    first = await harness.send(handle, T.COMPLETE_INTAKE, SW1, VALID_PAYLOADS[T.COMPLETE_INTAKE], command_id="same")
+    again = await harness.send(handle, T.COMPLETE_INTAKE, SW1, VALID_PAYLOADS[T.COMPLETE_INTAKE], command_id="same")
+    assert first == again
+    record = await harness.record(handle)
+    assert record.seq == 2
+    events = harness.repo_do(lambda r: r.list_events(record.case_id))
+    assert [e.seq for e in events] == [1, 2]
+
+
+async def test_a_contractor_can_never_fire_the_municipal_decision(harness: Harness) -> None:
+    handle = await harness.open()
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await harness.send(handle, T.DECIDE_SUPPORT, MUN_AT_CONTRACTOR, VALID_PAYLOADS[T.DECIDE_SUPPORT])
+    assert isinstance(info.value.cause, ApplicationError)
+    assert [d["id"] for d in info.value.cause.details] == ["STATE"]
+
+
+def _unused(repo: CaseRepository) -> None:  # keeps the import honest for type checkers
+    del repo
