@@ -88,26 +88,31 @@ class Harness:
             return fn(CaseRepository(session))
 
 
-async def running_harness(client: Client, db_path: Path) -> AsyncIterator[Harness]:
+@contextlib.asynccontextmanager
+async def running_harness(
+    client: Client, db_path: Path, *, task_queue: str | None = None, terminate: bool = True
+) -> AsyncIterator[Harness]:
+    """A worker with the real projection on the SQLite file ``db_path``; stops (and terminates cases) on exit."""
     engine = make_engine(f"sqlite:///{db_path}")
     create_schema(engine)
     sessions = session_factory(engine)
-    task_queue = f"tq-{uuid.uuid4()}"
-    worker: Worker = build_worker(client, task_queue, ProjectionActivities(sessions))
+    queue = task_queue or f"tq-{uuid.uuid4()}"
+    worker: Worker = build_worker(client, queue, ProjectionActivities(sessions))
     try:
         async with worker:
-            h = Harness(client=client, task_queue=task_queue, sessions=sessions)
+            h = Harness(client=client, task_queue=queue, sessions=sessions)
             try:
                 yield h
             finally:
-                await h.terminate_all()
+                if terminate:
+                    await h.terminate_all()
     finally:
         engine.dispose()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def harness(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Harness]:
-    async for h in running_harness(time_env.client, tmp_path / "read-model.sqlite3"):
+    async with running_harness(time_env.client, tmp_path / "read-model.sqlite3") as h:
         yield h
 
 
