@@ -35,6 +35,10 @@ class DevServer:
         return f"127.0.0.1:{self.port}"
 
     async def start(self) -> Client:
+        self.spawn()
+        return await self.connect()
+
+    def spawn(self) -> None:
         with (self.db_file.parent / "temporal.log").open("ab") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
                 [

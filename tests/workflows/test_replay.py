@@ -5,7 +5,6 @@ Re-record after an intended, patched change with ``YORISOI_RECORD_HISTORIES=1 ma
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,17 @@ from workflows.case_workflow import CaseWorkflow, workflow_id
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 
 
+def load(path: Path) -> WorkflowHistory:
+    return WorkflowHistory.from_json(workflow_id(path.stem), path.read_text(encoding="utf-8"))
+
+
 def test_recorded_histories_are_present() -> None:
     assert {p.stem for p in HISTORIES} >= {"lifecycle", "contact-lost"}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_a_recorded_history_replays_against_todays_code(path: Path) -> None:
-    history = WorkflowHistory.from_json(workflow_id(path.stem), path.read_text(encoding="utf-8"))
+    history = load(path)
     replayer = Replayer(
         workflows=[CaseWorkflow], data_converter=pydantic_data_converter, workflow_runner=workflow_runner()
     )
@@ -41,10 +44,9 @@ async def test_changed_timer_logic_is_caught_by_replay(
 
     monkeypatch.setattr(statemachines.timers, "next_deadline", lambda case: None)
     path = next(p for p in HISTORIES if p.stem == "lifecycle")
-    history = WorkflowHistory.from_json(workflow_id(path.stem), path.read_text(encoding="utf-8"))
+    history = load(path)
     replayer = Replayer(
         workflows=[CaseWorkflow], data_converter=pydantic_data_converter, workflow_runner=workflow_runner()
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is not None
-    assert json.loads(path.read_text(encoding="utf-8"))["events"]
