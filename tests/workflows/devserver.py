@@ -60,7 +60,6 @@ class DevServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        return await self.connect()
 
     async def connect(self, attempts: int = 150) -> Client:
         for _ in range(attempts):
