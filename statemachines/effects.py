@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from statemachines import commands as c
 from statemachines.case import TransitionDef, Trigger
 from statemachines.case_record import CaseRecord, CaseState, ClosureReport
-from statemachines.records import MeetingRecord, MeetingResult, Stamp
+from statemachines.records import IntakeRecord, MeetingRecord, MeetingResult, Stamp
 from statemachines.roles import Actor
 
 Effect = Callable[[CaseRecord, BaseModel, Actor, datetime], None]
@@ -36,12 +36,14 @@ def _copy_fields(case: CaseRecord, payload: BaseModel) -> None:
 
 def _submit_plan(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
     assert isinstance(payload, c.SubmitPlan)
-    assert payload.plan is not None
+    plan = payload.plan or case.plan  # a returned draft may go back unchanged
+    assert plan is not None
     if case.plan is None or case.consent_c2 is not None:  # a consented plan is immutable: new version
         if case.plan is not None:
             case.plan_history.append(case.plan)
         case.plan_version += 1
-    case.plan = payload.plan
+        case.decision = None  # a new plan needs its own 支援決定
+    case.plan = plan
     case.plan_drafted = Stamp(user_id=actor.user_id, at=now)
     case.plan_checked = None
     case.consent_c2 = None
@@ -122,11 +124,29 @@ def _assign(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -
 
 
 def _reopen(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-    _copy_fields(case, payload)
-    case.closure = None
-    case.closure_proposal = None
-    case.closed_at = None
+    """再相談: a new episode needs its own 申込票, consent and assessment; the old plan stays in the history."""
+    if case.plan is not None:
+        case.plan_history.append(case.plan)
+    for name in (
+        "consent_c1",
+        "consent_c2",
+        "eligibility",
+        "referral",
+        "assessment",
+        "plan",
+        "plan_drafted",
+        "plan_checked",
+        "decision",
+        "closure",
+        "closure_proposal",
+        "closed_at",
+        "support_started_at",
+    ):
+        setattr(case, name, None)
+    case.intake = IntakeRecord()
     case.follow_ups_started = 0
+    case.evaluation_due_marked = False
+    _copy_fields(case, payload)
 
 
 def _mark_monitoring_due(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:

@@ -282,6 +282,8 @@ def apply(
     command_id: str,
 ) -> Applied:
     """Fire ``command``: the new record and its event. Raises ``CommandRejected`` with every unmet guard."""
+    if _trigger(command) is None:
+        raise CommandRejected(command, select(case, command, actor, None)[1])
     parsed = parse_payload(command, payload)
     chosen, unmet = select(case, command, actor, parsed)
     if chosen is None or unmet:

@@ -113,8 +113,23 @@ def missing_plan_items(plan: Plan) -> list[str]:
     return [name for name, ok in zip(PLAN_ITEMS_JA, present, strict=True) if not ok]
 
 
+def _from_payload(ctx: GuardContext, name: str, test: Callable[[Any], bool]) -> Verdict:
+    """Met only by what this command brings: a record of an earlier round never counts again."""
+    if ctx.payload is None:
+        return None if name in ctx.payload_fields else False
+    value = getattr(ctx.payload, name, None)
+    return value is not None and test(value)
+
+
+def _plan_ok(plan: Plan) -> bool:
+    return not missing_plan_items(plan) and plan.co_written_with_client
+
+
 def g3_plan_items(ctx: GuardContext) -> Verdict:
-    return _present(ctx, "plan", lambda p: not missing_plan_items(p) and p.co_written_with_client)
+    """A consented plan is immutable: after it, only a new plan (version +1) can be submitted."""
+    if ctx.case.consent_c2 is not None or ctx.case.plan is None:
+        return _from_payload(ctx, "plan", _plan_ok)
+    return _present(ctx, "plan", _plan_ok)
 
 
 def g4_consent_c2(ctx: GuardContext) -> Verdict:
@@ -190,13 +205,18 @@ def gw_client_wish(ctx: GuardContext) -> Verdict:
     return _present(ctx, "closure_proposal", lambda p: isinstance(p, ClosureProposal) and p.client_wish is not None)
 
 
-def _evaluation_complete(evaluation: Evaluation, plan: Plan | None) -> bool:
+EVALUATION_DIRECTION = {"replan": "replan", "propose_closure": "close"}
+
+
+def _evaluation_complete(evaluation: Evaluation, plan: Plan | None, trigger: str) -> bool:
     goals = len(plan.goals) if plan else 0
-    return evaluation.direction is not None and len(evaluation.goals_achieved) == goals
+    direction = evaluation.direction.value if evaluation.direction else None
+    return direction == EVALUATION_DIRECTION.get(trigger) and len(evaluation.goals_achieved) == goals
 
 
 def ge_evaluation(ctx: GuardContext) -> Verdict:
-    return _present(ctx, "evaluation", lambda e: _evaluation_complete(e, ctx.case.plan))
+    """The evaluation sheet of this round, pointing the way the command goes (再プラン or 終結)."""
+    return _from_payload(ctx, "evaluation", lambda e: _evaluation_complete(e, ctx.case.plan, ctx.trigger))
 
 
 def gd_needs_decision(ctx: GuardContext) -> Verdict:
@@ -326,8 +346,8 @@ GUARDS: dict[str, Guard] = {
         ),
         Guard(
             "G-EVALUATION",
-            "評価シートが未完成です（目標ごとの達成状況と今後の方向）。",
-            "The evaluation sheet is incomplete (achievement per goal and the direction).",
+            "この評価の評価シートが未完成です（目標ごとの達成状況と、操作に合った今後の方向）。",
+            "This round's evaluation sheet is incomplete (achievement per goal, and a direction matching the command).",
             "評価シート（共通アセスメントツール, S4）; 施行規則§2 定期的な確認・見直し (S5)",
             ge_evaluation,
         ),

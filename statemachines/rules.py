@@ -8,11 +8,12 @@ per municipality, and a case pins the rule set in force on the day it opens.
 from __future__ import annotations
 
 import calendar
+import itertools
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 _DURATION = re.compile(
     r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
@@ -21,9 +22,10 @@ _DURATION = re.compile(
 
 
 def _check_duration(value: str) -> str:
-    match = _DURATION.match(value)
-    if match is None or value in ("P", "PT") or not any(match.groupdict().values()):
-        raise ValueError(f"not an ISO 8601 duration such as P6M, P30D or PT5M: {value!r}")
+    """A positive ISO 8601 duration: a zero one would make a timer fire again at the moment it fired."""
+    match = _DURATION.fullmatch(value)
+    if match is None or value.endswith("T") or not any(int(v) for v in match.groupdict().values() if v):
+        raise ValueError(f"not a positive ISO 8601 duration such as P6M, P30D or PT5M: {value!r}")
     return value
 
 
@@ -40,7 +42,7 @@ def _add_months(moment: datetime, months: int) -> datetime:
 
 def add_duration(moment: datetime, duration: str) -> datetime:
     """``moment`` plus an ISO 8601 duration, months by the calendar (31 Jan + P1M = 28/29 Feb)."""
-    match = _DURATION.match(_check_duration(duration))
+    match = _DURATION.fullmatch(_check_duration(duration))
     assert match is not None
     parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
     shifted = _add_months(moment, parts["y"] * 12 + parts["mo"])
@@ -105,6 +107,14 @@ class RuleSet(BaseModel):
             "task_due": "業務上の目安 [BK]: 自治体ごとに設定",
         }
     )
+
+    @model_validator(mode="after")
+    def _follow_ups_ascend(self) -> RuleSet:
+        reference = datetime(2000, 1, 31, tzinfo=UTC)
+        moments = [add_duration(reference, d) for d in self.follow_up_offsets]
+        if any(later <= earlier for earlier, later in itertools.pairwise(moments)):
+            raise ValueError("follow_up_offsets must be in ascending order")
+        return self
 
     def due(self, kind: str, start: datetime) -> datetime | None:
         duration = self.task_due.get(kind)

@@ -128,6 +128,7 @@ class CaseWorkflow:
         self._pending.append(projection_for(before, applied))
         self._epoch += 1
         outcome = CommandOutcome(
+            case_id=self.case.case_id,
             command_id=applied.event.command_id,
             command=applied.event.command,
             transition_id=applied.transition_id,

@@ -29,6 +29,7 @@ class OpenCase(BaseModel):
 class CommandOutcome(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    case_id: str
     command_id: str
     command: str
     transition_id: str

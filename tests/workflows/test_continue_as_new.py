@@ -24,8 +24,10 @@ CONTACTS = 120
 @pytest_asyncio.fixture(loop_scope="session")
 async def local_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(DEV_SERVER), data_converter=pydantic_data_converter,
-        search_attributes=list(ALL_KEYS), ui=False,
+        dev_server_existing_path=str(DEV_SERVER),
+        data_converter=pydantic_data_converter,
+        search_attributes=list(ALL_KEYS),
+        ui=False,
     )
     try:
         yield env
@@ -43,8 +45,13 @@ async def test_a_burst_of_commands_spans_several_runs_and_every_one_lands_once(
 
         async def contact(i: int) -> None:
             async with gate:
-                await h.send(handle, Trigger.RECORD_CONTACT.value, ESW1 if i % 2 else SW1,
-                             VALID_PAYLOADS[Trigger.RECORD_CONTACT], command_id=f"contact-{i}")
+                await h.send(
+                    handle,
+                    Trigger.RECORD_CONTACT.value,
+                    ESW1 if i % 2 else SW1,
+                    VALID_PAYLOADS[Trigger.RECORD_CONTACT],
+                    command_id=f"contact-{i}",
+                )
 
         await asyncio.gather(*(contact(i) for i in range(CONTACTS)))
         await handle.execute_update("projected")
@@ -57,7 +64,8 @@ async def test_a_burst_of_commands_spans_several_runs_and_every_one_lands_once(
         runs = [w async for w in local_env.client.list_workflows(f"WorkflowId = '{handle.id}'")]
         assert len(runs) > 1
 
-        again = await h.send(handle, Trigger.RECORD_CONTACT.value, SW1, VALID_PAYLOADS[Trigger.RECORD_CONTACT],
-                             command_id="contact-3")
+        again = await h.send(
+            handle, Trigger.RECORD_CONTACT.value, SW1, VALID_PAYLOADS[Trigger.RECORD_CONTACT], command_id="contact-3"
+        )
         assert again.seq <= start.seq + CONTACTS
         assert (await h.record(handle)).seq == record.seq

@@ -1,0 +1,286 @@
+"""The house rules of design.md, read from the source with ``ast``: who may import whom, and no clocks or dice.
+
+statemachines/ imports nothing of the project; workflows/ only statemachines/ (the sandbox re-imports workflow files,
+and a settings read inside it fails); activities/ statemachines/ and store/; store/ statemachines/; web/
+statemachines/, store/ and workflows/; nothing imports api.py or worker.py; settings.py is read only by the
+composition roots (api.py, worker.py, deploy/). The process definition and the workflows never read the clock, draw
+random numbers or make uuid4s of their own: workflows get them from ``workflow.now()`` / ``workflow.uuid4()``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("statemachines", "workflows", "activities", "store", "web", "deploy")
+MODULES = ("api", "worker", "settings")
+PROJECT = frozenset(PACKAGES + MODULES)
+
+ALLOWED: dict[str, frozenset[str]] = {
+    "statemachines": frozenset({"statemachines"}),
+    "workflows": frozenset({"statemachines", "workflows"}),
+    "activities": frozenset({"statemachines", "store", "activities"}),
+    "store": frozenset({"statemachines", "store"}),
+    "web": frozenset({"statemachines", "store", "workflows", "web"}),
+}
+"""For each layer, the only project packages it may import."""
+
+NEVER_IMPORTED = frozenset({"api", "worker"})
+SETTINGS_READERS = frozenset({"api", "worker", "deploy"})
+DETERMINISTIC = ("statemachines", "workflows")
+
+BANNED_CALLS = frozenset(
+    {
+        "datetime.datetime.now",
+        "datetime.datetime.utcnow",
+        "datetime.datetime.today",
+        "datetime.date.today",
+        "time.time",
+        "time.time_ns",
+        "uuid.uuid1",
+        "uuid.uuid4",
+    }
+)
+BANNED_MODULES = frozenset({"random", "secrets"})
+
+
+@dataclass(frozen=True)
+class Import:
+    path: Path
+    line: int
+    module: str  # absolute dotted name
+
+    @property
+    def top(self) -> str:
+        return self.module.split(".")[0]
+
+    def where(self) -> str:
+        return f"{self.path.relative_to(ROOT)}:{self.line} imports {self.module}"
+
+
+def source_files() -> list[Path]:
+    """Every .py file of the project that exists today (web/ and api.py may still be empty or missing)."""
+    files: list[Path] = []
+    for package in PACKAGES:
+        folder = ROOT / package
+        if folder.is_dir():
+            files.extend(p for p in sorted(folder.rglob("*.py")) if "__pycache__" not in p.parts)
+    files.extend(ROOT / f"{m}.py" for m in MODULES if (ROOT / f"{m}.py").is_file())
+    return files
+
+
+def layer(path: Path) -> str:
+    """The project package (or top-level module) a file belongs to."""
+    relative = path.relative_to(ROOT)
+    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
+
+
+def _package_of(path: Path) -> list[str]:
+    """The dotted package a file's relative imports start from (its folder, for __init__.py too)."""
+    return list(path.relative_to(ROOT).parts[:-1])
+
+
+def imports_in(path: Path, tree: ast.AST) -> Iterator[Import]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield Import(path, node.lineno, alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                yield Import(path, node.lineno, node.module or "")
+                continue
+            package = _package_of(path)
+            base = package[: len(package) - (node.level - 1)]
+            if node.module:
+                yield Import(path, node.lineno, ".".join([*base, node.module]))
+            else:
+                for alias in node.names:
+                    yield Import(path, node.lineno, ".".join([*base, alias.name]))
+
+
+def project_imports(path: Path) -> list[Import]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [i for i in imports_in(path, tree) if i.top in PROJECT]
+
+
+def all_project_imports() -> list[Import]:
+    return [i for path in source_files() for i in project_imports(path)]
+
+
+def _aliases(tree: ast.AST) -> dict[str, str]:
+    """Local name -> the dotted name it was imported as."""
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    aliases[top] = top
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return aliases
+
+
+def _dotted(node: ast.expr) -> list[str] | None:
+    names: list[str] = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    names.append(node.id)
+    return names[::-1]
+
+
+def nondeterminism(source: str, filename: str = "<source>") -> list[str]:
+    """Each use of the wall clock, randomness or uuid1/uuid4 in ``source``, as ``filename:line name``."""
+    tree = ast.parse(source, filename=filename)
+    aliases = _aliases(tree)
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            found.extend(f"{filename}:{node.lineno} import {m}" for m in modules if m.split(".")[0] in BANNED_MODULES)
+            continue
+        if not isinstance(node, ast.Attribute | ast.Name):
+            continue
+        parts = _dotted(node)
+        if parts is None:
+            continue
+        root = parts[0]
+        resolved = ".".join([aliases.get(root, root), *parts[1:]])
+        imported = root in aliases
+        clock_or_uuid = resolved in BANNED_CALLS and (isinstance(node, ast.Attribute) or imported)
+        dice = isinstance(node, ast.Name) and imported and aliases[root].split(".")[0] in BANNED_MODULES
+        if clock_or_uuid or dice:
+            found.append(f"{filename}:{node.lineno} {resolved}")
+    return found
+
+
+# --- the checker itself --------------------------------------------------------------------------------------------
+
+
+def test_the_checker_finds_the_clock_dice_and_uuid4_however_they_were_imported() -> None:
+    source = "\n".join(
+        [
+            "import datetime as dt",
+            "from datetime import date",
+            "from datetime import datetime",
+            "from time import time",
+            "import uuid",
+            "from random import choice",
+            "a = dt.datetime.now()",
+            "b = date.today()",
+            "c = datetime.utcnow()",
+            "d = time()",
+            "e = uuid.uuid4()",
+            "f = choice([1, 2])",
+        ]
+    )
+    assert nondeterminism(source, "x.py") == [
+        "x.py:6 import random",
+        "x.py:7 datetime.datetime.now",
+        "x.py:8 datetime.date.today",
+        "x.py:9 datetime.datetime.utcnow",
+        "x.py:10 time.time",
+        "x.py:11 uuid.uuid4",
+        "x.py:12 random.choice",
+    ]
+
+
+def test_the_checker_allows_the_workflow_s_own_clock_and_datetime_time() -> None:
+    source = "\n".join(
+        [
+            "from datetime import datetime, time, timedelta",
+            "from temporalio import workflow",
+            "a = workflow.now()",
+            "b = workflow.uuid4()",
+            "c = workflow.random().random()",
+            "d = time(0)",
+            "e = datetime.combine(a.date(), d) + timedelta(days=1)",
+            "def f(now: datetime) -> datetime:",
+            "    return now",
+        ]
+    )
+    assert nondeterminism(source) == []
+
+
+def test_relative_imports_resolve_to_their_package() -> None:
+    path = ROOT / "workflows" / "case_workflow.py"
+    tree = ast.parse("from . import search_attributes\nfrom ..store import db\nfrom .messages import X\n")
+    found = list(imports_in(path, tree))
+    assert [i.module for i in found] == ["workflows.search_attributes", "store", "workflows.messages"]
+    assert [i.top for i in found] == ["workflows", "store", "workflows"]
+
+
+def layer_violations(imports: list[Import]) -> list[str]:
+    return [i.where() for i in imports if layer(i.path) in ALLOWED and i.top not in ALLOWED[layer(i.path)]]
+
+
+def composition_root_violations(imports: list[Import]) -> list[str]:
+    return [i.where() for i in imports if i.top in NEVER_IMPORTED]
+
+
+def settings_violations(imports: list[Import]) -> list[str]:
+    return [i.where() for i in imports if i.top == "settings" and layer(i.path) not in SETTINGS_READERS]
+
+
+def test_the_rules_flag_imports_against_the_layering() -> None:
+    fake = [
+        Import(ROOT / "workflows" / "bad.py", 3, "store.db"),
+        Import(ROOT / "workflows" / "bad.py", 4, "settings"),
+        Import(ROOT / "workflows" / "bad.py", 5, "statemachines.engine"),
+        Import(ROOT / "statemachines" / "x.py", 1, "workflows.messages"),
+        Import(ROOT / "web" / "app.py", 2, "worker"),
+        Import(ROOT / "worker.py", 5, "settings"),
+        Import(ROOT / "deploy" / "run.py", 1, "settings"),
+    ]
+    assert layer_violations(fake) == [
+        "workflows/bad.py:3 imports store.db",
+        "workflows/bad.py:4 imports settings",
+        "statemachines/x.py:1 imports workflows.messages",
+        "web/app.py:2 imports worker",
+    ]
+    assert composition_root_violations(fake) == ["web/app.py:2 imports worker"]
+    assert settings_violations(fake) == ["workflows/bad.py:4 imports settings"]
+
+
+# --- the rules, on the project as it is ----------------------------------------------------------------------------
+
+
+def test_there_is_source_to_check() -> None:
+    layers = {layer(p) for p in source_files()}
+    assert {"statemachines", "workflows", "activities", "store"} <= layers
+
+
+@pytest.mark.parametrize("package", list(ALLOWED))
+def test_each_layer_imports_only_the_layers_below_it(package: str) -> None:
+    imports = [i for i in all_project_imports() if layer(i.path) == package]
+    assert layer_violations(imports) == [], f"{package}/ may import only {sorted(ALLOWED[package])}"
+
+
+def test_nothing_imports_api_or_worker() -> None:
+    assert composition_root_violations(all_project_imports()) == []
+
+
+def test_settings_is_imported_only_by_the_composition_roots() -> None:
+    assert settings_violations(all_project_imports()) == []
+
+
+@pytest.mark.parametrize("package", DETERMINISTIC)
+def test_the_process_and_the_workflows_never_read_the_clock_or_draw_random_numbers(package: str) -> None:
+    offending = [
+        hit
+        for path in source_files()
+        if layer(path) == package
+        for hit in nondeterminism(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    ]
+    assert offending == []

@@ -1,0 +1,158 @@
+"""Sending commands to cases: the one place the HTTP layer (and tools) talk to CaseWorkflow.
+
+It opens cases under the rule set in force, sends each command as an update whose id is the command id (so a retry
+returns the first result), turns a refusal into a domain error carrying the unmet guards, and records every refusal
+in the store, since Temporal keeps no trace of a rejected update.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+
+from statemachines.case_record import CaseRecord
+from statemachines.engine import CommandRejected, PayloadInvalid, Unmet, open_case
+from statemachines.events import Rejection
+from statemachines.roles import Actor
+from statemachines.rules import RuleBook
+from statemachines.timers import JST
+from statemachines.view import CaseView
+from store.repository import CaseRepository
+from workflows.case_workflow import CaseWorkflow, workflow_id
+from workflows.messages import INVALID_PAYLOAD, REJECTED, CaseWorkflowInput, CommandOutcome, CommandRequest, OpenCase
+
+
+class CaseService:
+    def __init__(self, client: Client, sessions: sessionmaker[Session], task_queue: str, rulebook: RuleBook) -> None:
+        self._client = client
+        self._sessions = sessions
+        self._task_queue = task_queue
+        self._rulebook = rulebook
+
+    async def open(
+        self,
+        *,
+        municipality: str,
+        actor: Actor,
+        payload: dict[str, Any],
+        command_id: str,
+        identified: bool = False,
+        now: datetime | None = None,
+    ) -> CommandOutcome:
+        """T1: start the case's workflow under the rule set in force today, once its first event is projected."""
+        moment = now or datetime.now(UTC)
+        ruleset = self._rulebook.in_force(municipality, moment.astimezone(JST).date())
+        case_id = uuid.uuid5(uuid.NAMESPACE_URL, f"yorisoi:{municipality}:{actor.user_id}:{command_id}").hex[:16]
+        # The same rules run inside the workflow; checking here first means a refusal never starts one.
+        try:
+            open_case(
+                case_id=case_id,
+                municipality=municipality,
+                ruleset=ruleset,
+                actor=actor,
+                payload=payload,
+                now=moment,
+                command_id=command_id,
+                identified=identified,
+            )
+        except CommandRejected as exc:
+            self._record(case_id, "open_consultation", command_id, actor, None, exc.unmet, moment)
+            raise
+        inp = CaseWorkflowInput(
+            open=OpenCase(
+                case_id=case_id,
+                municipality=municipality,
+                ruleset=ruleset,
+                actor=actor,
+                command_id=command_id,
+                payload=payload,
+                identified=identified,
+            )
+        )
+        handle: WorkflowHandle[Any, Any] = await self._client.start_workflow(
+            CaseWorkflow.run,
+            inp,
+            id=workflow_id(case_id),
+            task_queue=self._task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,  # a retried open finds the first one
+        )
+        seq = await handle.execute_update(CaseWorkflow.projected)
+        record = await handle.query(CaseWorkflow.record)
+        return CommandOutcome(
+            case_id=case_id,
+            command_id=command_id,
+            command="open_consultation",
+            transition_id="T1",
+            seq=seq,
+            state=record.state.value,
+            stage=record.stage.value,
+        )
+
+    async def send(
+        self, case_id: str, command: str, actor: Actor, payload: dict[str, Any], command_id: str
+    ) -> CommandOutcome:
+        """Fire a command. Raises CommandRejected (with every unmet guard) or PayloadInvalid (with field errors)."""
+        handle = self._client.get_workflow_handle(workflow_id(case_id))
+        request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
+        try:
+            outcome = await handle.execute_update(command, request, id=command_id, result_type=CommandOutcome)
+        except WorkflowUpdateFailedError as exc:
+            raise await self._domain_error(case_id, command, request, exc) from exc
+        assert isinstance(outcome, CommandOutcome)
+        return outcome
+
+    async def view(self, case_id: str, actor: Actor) -> CaseView:
+        view = await self._client.get_workflow_handle(workflow_id(case_id)).query(CaseWorkflow.view, actor)
+        assert isinstance(view, CaseView)
+        return view
+
+    async def record(self, case_id: str) -> CaseRecord:
+        record = await self._client.get_workflow_handle(workflow_id(case_id)).query(CaseWorkflow.record)
+        assert isinstance(record, CaseRecord)
+        return record
+
+    async def _domain_error(
+        self, case_id: str, command: str, request: CommandRequest, exc: WorkflowUpdateFailedError
+    ) -> Exception:
+        cause = exc.cause
+        if not isinstance(cause, ApplicationError):
+            return exc
+        if cause.type == INVALID_PAYLOAD:
+            errors = [e for e in cause.details if isinstance(e, dict)]
+            return PayloadInvalid(command, errors or [{"msg": cause.message}])
+        if cause.type == REJECTED:
+            unmet = [Unmet.model_validate(d) for d in cause.details if isinstance(d, dict)]
+            unmet = unmet or [Unmet(kind="guard", id="REJECTED", message_ja=cause.message, message_en=cause.message)]
+            state = (await self.record(case_id)).state.value
+            self._record(case_id, command, request.command_id, request.actor, state, unmet, datetime.now(UTC))
+            return CommandRejected(command, unmet)
+        return exc
+
+    def _record(
+        self,
+        case_id: str,
+        command: str,
+        command_id: str,
+        actor: Actor,
+        state: str | None,
+        unmet: list[Unmet],
+        at: datetime,
+    ) -> None:
+        rejection = Rejection(
+            case_id=case_id,
+            at=at,
+            actor_id=actor.user_id,
+            actor_roles=sorted(r.value for r in actor.roles),
+            command=command,
+            command_id=command_id,
+            state=state,
+            reasons=[{"kind": u.kind.value, "id": u.id, "message_ja": u.message_ja} for u in unmet],
+        )
+        with self._sessions.begin() as session:
+            CaseRepository(session).record_rejection(rejection)
