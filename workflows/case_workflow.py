@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
@@ -49,11 +50,21 @@ class CaseWorkflow:
         self._lock = asyncio.Lock()
         self._epoch = 0
         self._outcomes: dict[str, CommandOutcome] = {o.command_id: o for o in inp.outcomes}
+        self._refused: ApplicationError | None = None
         if inp.snapshot is not None:
             self.case: CaseRecord = inp.snapshot
             return
+        try:
+            self._open(inp)
+        except (CommandRejected, PayloadInvalid, ValueError) as exc:
+            # An exception here would fail the workflow task forever; run() fails the workflow instead.
+            self._refused = ApplicationError(f"case not opened: {exc}", type=REJECTED, non_retryable=True)
+            unopened: dict[str, Any] = {}
+            self.case = CaseRecord.model_construct(**unopened)
+
+    def _open(self, inp: CaseWorkflowInput) -> None:
         if inp.open is None:
-            raise ApplicationError("CaseWorkflowInput needs open or snapshot", non_retryable=True)
+            raise ValueError("CaseWorkflowInput needs open or snapshot")
         o = inp.open
         applied = open_case(
             case_id=o.case_id,
@@ -70,6 +81,8 @@ class CaseWorkflow:
 
     @workflow.run
     async def run(self, inp: CaseWorkflowInput) -> CaseRecord:
+        if self._refused is not None:
+            raise self._refused
         while True:
             self._upsert_search_attributes()
             await self._flush()

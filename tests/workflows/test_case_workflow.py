@@ -7,10 +7,10 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from statemachines.case import Trigger
-from store.repository import CaseRepository
+from statemachines.rules import DEFAULT_RULESET
 from tests.factories import MUN_AT_CONTRACTOR, SW1, VALID_PAYLOADS
 from tests.workflows.harness import Harness
-from workflows.messages import REJECTED
+from workflows.messages import REJECTED, CaseWorkflowInput, OpenCase
 
 T = Trigger
 
@@ -60,5 +60,22 @@ async def test_a_contractor_can_never_fire_the_municipal_decision(harness: Harne
     assert [d["id"] for d in info.value.cause.details] == ["STATE"]
 
 
-def _unused(repo: CaseRepository) -> None:  # keeps the import honest for type checkers
-    del repo
+async def test_a_case_opened_by_someone_who_may_not_fails_the_workflow_instead_of_retrying(
+    harness: Harness,
+) -> None:
+    from temporalio.client import WorkflowFailureError
+
+    from tests.factories import SW2
+
+    handle = await harness.client.start_workflow(
+        "CaseWorkflow",
+        CaseWorkflowInput(
+            open=OpenCase(case_id="refused", municipality="city-a", ruleset=DEFAULT_RULESET, actor=SW2, command_id="x")
+        ),
+        id="case-refused",
+        task_queue=harness.task_queue,
+    )
+    with pytest.raises(WorkflowFailureError) as info:
+        await handle.result()
+    assert isinstance(info.value.cause, ApplicationError)
+    assert info.value.cause.type == REJECTED
