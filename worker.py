@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -40,8 +41,16 @@ async def main() -> None:
     create_schema(engine)
     client = await connect(settings)
     worker = build_worker(client, settings.task_queue, ProjectionActivities(session_factory(engine)))
-    logging.getLogger("yorisoi.worker").info("worker polling %s", settings.task_queue)
-    await worker.run()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    log = logging.getLogger("yorisoi.worker")
+    async with worker:  # leaving it shuts down gracefully: running activities finish
+        log.info("worker polling %s", settings.task_queue)
+        await stopping.wait()
+    engine.dispose()
+    log.info("worker stopped")
 
 
 if __name__ == "__main__":

