@@ -79,3 +79,39 @@ async def test_a_case_opened_by_someone_who_may_not_fails_the_workflow_instead_o
         await handle.result()
     assert isinstance(info.value.cause, ApplicationError)
     assert info.value.cause.type == REJECTED
+
+
+async def test_search_attributes_say_where_a_case_stands_and_never_who_it_is(harness: Harness) -> None:
+    from workflows import search_attributes as sa
+
+    handle = await harness.open()
+    intake = {
+        "intake": {
+            **VALID_PAYLOADS[T.COMPLETE_INTAKE]["intake"],
+            "client": {"name": "寄添 花子", "name_kana": "よりそい はなこ", "phone": "090-0000-0000"},
+        }
+    }
+    await harness.send(handle, T.COMPLETE_INTAKE, SW1, intake)
+    attributes = (await handle.describe()).typed_search_attributes
+    assert attributes.get(sa.STAGE) == "consultation"
+    assert attributes.get(sa.STATE) == "SCREENING"
+    assert attributes.get(sa.MUNICIPALITY) == "city-a"
+    assert attributes.get(sa.ASSIGNEE) == "sw1"
+    assert attributes.get(sa.NEXT_DUE) is not None
+    values = " ".join(str(p.value) for p in attributes)
+    assert "寄添" not in values
+    assert "090" not in values
+
+
+async def test_the_view_query_explains_what_each_person_can_do_next(harness: Harness) -> None:
+    from statemachines.view import CaseView
+    from tests.factories import MUN1
+
+    handle = await harness.open()
+    view = await handle.query("view", MUN1, result_type=CaseView)
+    allowed = {o.command for o in view.allowed_commands if o.allowed}
+    assert "complete_intake" not in allowed
+    sw_view = await handle.query("view", SW1, result_type=CaseView)
+    complete = next(o for o in sw_view.allowed_commands if o.command == "complete_intake")
+    assert complete.allowed
+    assert [r["id"] for r in complete.requires] == ["G-INTAKE"]
