@@ -135,6 +135,7 @@ class CaseSnapshotRow(BaseModel):
     assignee: str | None
     opened_at: datetime
     updated_at: datetime
+    state_entered_at: datetime | None = None  # aging in the pipeline
     closed_at: datetime | None
     next_due_at: datetime | None
     next_due_kind: str | None

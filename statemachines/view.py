@@ -39,6 +39,7 @@ def snapshot_row(case: CaseRecord, *, updated_at: datetime) -> CaseSnapshotRow:
         assignee=case.assignee,
         opened_at=case.opened_at,
         updated_at=updated_at,
+        state_entered_at=case.state_entered_at,
         closed_at=case.closed_at,
         next_due_at=due_at,
         next_due_kind=due_kind,

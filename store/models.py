@@ -76,6 +76,7 @@ class CaseRecord(Base):
         Index("ix_cases_municipality_stage_state", "municipality", "stage", "state"),
         Index("ix_cases_assignee", "assignee"),
         Index("ix_cases_next_due_at", "next_due_at"),
+        Index("ix_cases_state_entered_at", "state_entered_at"),
     )
 
     case_id: Mapped[str] = mapped_column(String, primary_key=True)
@@ -86,6 +87,7 @@ class CaseRecord(Base):
     assignee: Mapped[str | None]
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    state_entered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     next_due_at: Mapped[datetime | None]
     next_due_kind: Mapped[str | None]
