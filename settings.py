@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from pydantic import Field
@@ -18,7 +19,23 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in data_dir")
     temporal_ui_port: int = 8233
     temporal_retention_hours: int = 10 * 365 * 24
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    secret_key: str | None = Field(default=None, description="signs tokens; default: a key kept in data_dir")
+    token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    demo: bool = False
 
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'yorisoi.db').resolve()}"
+
+    def signing_key(self) -> str:
+        """The configured key, or one generated once and kept (mode 600) in the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()

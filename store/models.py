@@ -5,7 +5,7 @@ Every datetime column is :class:`UTCDateTime`: stored in UTC and always read bac
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -162,3 +162,46 @@ class RejectionRecord(Base):
     command_id: Mapped[str]
     state: Mapped[str | None]
     reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+
+
+class OrganisationRecord(Base):
+    """A municipality (福祉事務所設置自治体) or a contractor (委託先) working for some of them."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (CheckConstraint("kind IN ('municipality', 'contractor')", name="kind"),)
+
+    org_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name_ja: Mapped[str]
+    # The municipalities whose cases its staff work on; a municipality lists itself.
+    serves: Mapped[list[str]] = mapped_column(JSON)
+    population: Mapped[int | None]
+
+
+class UserRecord(Base):
+    """A person who signs in (``user_id`` is the login name), with the roles they hold in one organisation."""
+
+    __tablename__ = "users"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str]
+    password_hash: Mapped[str]
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.org_id"), index=True)
+    active: Mapped[bool]
+    created_at: Mapped[datetime]
+    password_changed_at: Mapped[datetime]
+
+
+class RulesetRecord(Base):
+    """A stored version of the durations (a :class:`statemachines.rules.RuleSet`); never changed once stored."""
+
+    __tablename__ = "rulesets"
+    __table_args__ = (UniqueConstraint("municipality", "effective_from"),)
+
+    ruleset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(64))
+    effective_from: Mapped[date]
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str]

@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from workflows.search_attributes import ALL_KEYS
 
-pytest_plugins = ["tests.dbfixtures", "tests.workflows.harness"]
+pytest_plugins = ["tests.dbfixtures", "tests.workflows.harness", "tests.web.apiharness"]
 
 BIN = Path(sys.executable).parent
 TEST_SERVER = BIN / "temporal-test-server"

@@ -8,6 +8,7 @@ in the store, since Temporal keeps no trace of a rejected update.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 
 from statemachines.case_record import CaseRecord
-from statemachines.engine import CommandRejected, PayloadInvalid, Unmet, open_case
+from statemachines.engine import CommandRejected, PayloadInvalid, Unmet, open_case, parse_payload
 from statemachines.events import Rejection
 from statemachines.roles import Actor
 from statemachines.rules import RuleBook
@@ -29,7 +30,9 @@ from workflows.messages import INVALID_PAYLOAD, REJECTED, CaseWorkflowInput, Com
 
 
 class CaseService:
-    def __init__(self, client: Client, sessions: sessionmaker[Session], task_queue: str, rulebook: RuleBook) -> None:
+    def __init__(
+        self, client: Client, sessions: sessionmaker[Session], task_queue: str, rulebook: Callable[[], RuleBook]
+    ) -> None:
         self._client = client
         self._sessions = sessions
         self._task_queue = task_queue
@@ -47,7 +50,7 @@ class CaseService:
     ) -> CommandOutcome:
         """T1: start the case's workflow under the rule set in force today, once its first event is projected."""
         moment = now or datetime.now(UTC)
-        ruleset = self._rulebook.in_force(municipality, moment.astimezone(JST).date())
+        ruleset = self._rulebook().in_force(municipality, moment.astimezone(JST).date())
         case_id = uuid.uuid5(uuid.NAMESPACE_URL, f"yorisoi:{municipality}:{actor.user_id}:{command_id}").hex[:16]
         # The same rules run inside the workflow; checking here first means a refusal never starts one.
         try:
@@ -98,6 +101,7 @@ class CaseService:
         self, case_id: str, command: str, actor: Actor, payload: dict[str, Any], command_id: str
     ) -> CommandOutcome:
         """Fire a command. Raises CommandRejected (with every unmet guard) or PayloadInvalid (with field errors)."""
+        parse_payload(command, payload)  # field errors (and an unknown command) are a 422 before Temporal
         handle = self._client.get_workflow_handle(workflow_id(case_id))
         request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
         try:

@@ -190,7 +190,7 @@ class CaseWorkflow:
         except CommandRejected as exc:  # the state moved between validation and now
             raise _rejection(exc) from exc
         except PayloadInvalid as exc:
-            raise ApplicationError("invalid payload", exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
+            raise ApplicationError("invalid payload", *exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
         outcome = self._accept(self.case, applied)
         self._upsert_search_attributes()
         await self._flush()
@@ -206,7 +206,7 @@ class CaseWorkflow:
         try:
             parse_payload(name, request.payload)
         except PayloadInvalid as exc:
-            raise ApplicationError("invalid payload", exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
+            raise ApplicationError("invalid payload", *exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
         unmet = check(self.case, name, request.actor, request.payload)
         if unmet:
             raise _rejection(CommandRejected(name, unmet))

@@ -1,4 +1,5 @@
-"""``python -m deploy.embedded`` (``make run``): up on a fresh data folder, Ctrl-C stops all, a restart resumes."""
+"""``python -m deploy.embedded`` (``make run``): up on a fresh data folder with the demo world, usable over HTTP,
+Ctrl-C stops everything, a restart resumes every case."""
 
 from __future__ import annotations
 
@@ -10,86 +11,101 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
-from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
-from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from statemachines.case import Trigger
-from statemachines.rules import RuleBook
-from store.db import make_engine, session_factory
-from tests.factories import CITY, SW1, VALID_PAYLOADS
+from tests.factories import VALID_PAYLOADS
 from tests.workflows.devserver import free_port
-from web.case_service import CaseService
+from web.auth import DEMO_PASSWORD
 
 pytestmark = pytest.mark.devserver
+DEMO_CASES = 16
 
 
-def launch(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def launch(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "deploy.embedded"], env=env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "deploy.embedded", *args], env=env, stdout=out, stderr=subprocess.STDOUT
         )
 
 
-async def connect(address: str, process: subprocess.Popen[bytes]) -> Client:
-    for _ in range(300):
+def ready_count(log: Path) -> int:
+    return log.read_text(encoding="utf-8").count("Ctrl-C stops all")
+
+
+async def wait_healthy(
+    http: httpx.AsyncClient, process: subprocess.Popen[bytes], log: Path, launches: int
+) -> dict[str, object]:
+    """The launcher has said it is ready (after its demo cases) for the n-th time, and the API is healthy."""
+    for _ in range(900):
         assert process.poll() is None, "the launcher exited early"
-        try:
-            client = await Client.connect(address, data_converter=pydantic_data_converter)
-            await client.count_workflows()
-            return client
-        except Exception:
-            await asyncio.sleep(0.2)
-    raise TimeoutError(address)
+        if ready_count(log) >= launches:
+            response = await http.get("/api/health")
+            if response.status_code == 200:
+                body: dict[str, object] = response.json()
+                return body
+        await asyncio.sleep(0.2)
+    raise TimeoutError("the stack did not become healthy")
 
 
 def interrupt(process: subprocess.Popen[bytes]) -> int:
     process.send_signal(signal.SIGINT)
-    return process.wait(timeout=60)
+    return process.wait(timeout=90)
 
 
-async def test_the_embedded_stack_starts_stops_on_ctrl_c_and_resumes_every_case(tmp_path: Path) -> None:
-    address = f"127.0.0.1:{free_port()}"
+def port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except ConnectionRefusedError:
+        return False
+    return True
+
+
+async def token(http: httpx.AsyncClient, user: str) -> dict[str, str]:
+    response = await http.post("/api/auth/token", data={"username": user, "password": DEMO_PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def test_make_run_brings_up_the_stack_and_a_restart_resumes_every_case(tmp_path: Path) -> None:
+    temporal_port, api_port = free_port(), free_port()
     env = {
         **os.environ,
         "YORISOI_DATA_DIR": str(tmp_path / "data"),
-        "YORISOI_TEMPORAL_ADDRESS": address,
+        "YORISOI_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
         "YORISOI_TEMPORAL_UI_PORT": str(free_port()),
+        "YORISOI_API_PORT": str(api_port),
         "YORISOI_TASK_QUEUE": "tq-embedded",
     }
     log = tmp_path / "launcher.log"
-    process = launch(env, log)
+    process = launch(env, log, "--demo-cases", str(DEMO_CASES))
     try:
-        client = await connect(address, process)
-        engine = make_engine(f"sqlite:///{(tmp_path / 'data' / 'yorisoi.db').resolve()}")
-        service = CaseService(client, session_factory(engine), "tq-embedded", RuleBook())
-        opened = await service.open(municipality=CITY, actor=SW1, payload={}, command_id="first")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as http:
+            health = await wait_healthy(http, process, log, launches=1)
+            assert health["worker"] == {"ok": True, "pollers": 1, "task_queue": "tq-embedded"}
+            sw1 = await token(http, "sw1")
+            pipeline = (await http.get("/api/pipeline", headers=sw1)).json()
+            assert sum(stage["count"] for stage in pipeline["stages"]) == DEMO_CASES
+            assert {s["id"] for s in pipeline["stages"] if s["count"]} >= {"consultation", "termination"}
+            opened = await http.post("/api/cases", json={"municipality": "city-a"}, headers=sw1)
+            assert opened.status_code == 201
+            case_id = opened.json()["case_id"]
         assert interrupt(process) == 0
-        assert not port_open(address)  # the dev server went with it
+        assert not port_open(temporal_port)
+        assert not port_open(api_port)
 
         process = launch(env, log)
-        client = await connect(address, process)
-        service = CaseService(client, session_factory(engine), "tq-embedded", RuleBook())
-        moved = await service.send(
-            opened.case_id, Trigger.COMPLETE_INTAKE, SW1, VALID_PAYLOADS[Trigger.COMPLETE_INTAKE], command_id="second"
-        )
-        assert moved.state == "SCREENING"
-        assert moved.seq == 2
-        described = await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace="default"))
-        assert described.config.workflow_execution_retention_ttl.seconds >= 365 * 24 * 3600
-        engine.dispose()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as http:
+            await wait_healthy(http, process, log, launches=2)
+            sw1 = await token(http, "sw1")
+            body = {"command": "complete_intake", "payload": VALID_PAYLOADS[Trigger.COMPLETE_INTAKE]}
+            moved = await http.post(f"/api/cases/{case_id}/commands", json=body, headers=sw1)
+            assert moved.status_code == 200, moved.text
+            assert moved.json()["state"] == "SCREENING"
+            assert moved.json()["seq"] == 2
     finally:
         if process.poll() is None:
             interrupt(process)
     assert "stopped" in log.read_text(encoding="utf-8")
     assert "worker stopped" in (tmp_path / "data" / "worker.log").read_text(encoding="utf-8")
-
-
-def port_open(address: str) -> bool:
-    host, _, port = address.rpartition(":")
-    try:
-        socket.create_connection((host, int(port)), timeout=1).close()
-    except ConnectionRefusedError:
-        return False
-    return True

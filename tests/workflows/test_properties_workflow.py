@@ -10,6 +10,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from statemachines.case_record import CaseRecord, CaseState
 from statemachines.engine import apply, open_case
+from statemachines.rebuild import rebuild
 from statemachines.roles import Role
 from statemachines.rules import DEFAULT_RULESET
 from tests.factories import CITY, SW1
@@ -58,4 +59,7 @@ async def test_replaying_accepted_events_through_the_pure_machine_yields_the_wor
     assert harness.repo_do(lambda r: r.verify_chain(record.case_id)) is None
     replayed = _replay(record, accepted, events)
     assert replayed.model_dump(mode="json") == record.model_dump(mode="json")
+    rebuilt = rebuild(events, municipality=CITY, ruleset=DEFAULT_RULESET)
+    assert rebuilt is not None
+    assert rebuilt.model_dump(mode="json") == record.model_dump(mode="json")
     await handle.terminate("example finished")

@@ -1,0 +1,86 @@
+"""Composition root of the HTTP service: ``create_app(settings)``; ``python api.py`` serves it with uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+import uvicorn
+from fastapi import FastAPI
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from settings import Settings
+from statemachines.rules import RuleBook
+from store.db import create_schema, make_engine, session_factory
+from store.rulesets import RulesetRepository
+from web import api_admin, api_cases, api_tasks, errors
+from web.auth import TokenService
+from web.case_service import CaseService
+from web.deps import Services
+
+log = logging.getLogger("yorisoi.api")
+
+
+def create_app(
+    settings: Settings, *, client: Client | None = None, clock: Callable[[], datetime] | None = None
+) -> FastAPI:
+    """The API. Tests pass the Temporal client of their test server and, where time matters, a clock."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.effective_database_url)
+        create_schema(engine)
+        sessions = session_factory(engine)
+        temporal = client or await Client.connect(
+            settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
+        )
+
+        def rulebook() -> RuleBook:
+            with sessions.begin() as session:
+                return RulesetRepository(session).rulebook()
+
+        services = Services(
+            sessions=sessions,
+            client=temporal,
+            task_queue=settings.task_queue,
+            demo=settings.demo,
+            cases=CaseService(temporal, sessions, settings.task_queue, rulebook),
+            tokens=TokenService(settings.signing_key(), timedelta(minutes=settings.token_ttl_minutes)),
+        )
+        if clock is not None:
+            services.clock = clock
+        app.state.services = services
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Yorisoi（寄り添い）",
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        description="自立相談支援事業のケースワークフロー API",
+    )
+    errors.install(app)
+    for module in (api_admin, api_cases, api_tasks):
+        app.include_router(module.router)
+    return app
+
+
+async def serve(settings: Settings) -> None:
+    config = uvicorn.Config(
+        create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info", proxy_headers=False
+    )
+    await uvicorn.Server(config).serve()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(serve(Settings()))

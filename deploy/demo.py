@@ -1,0 +1,171 @@
+"""The demo world of the embedded stack: a municipality, its contractor, a second municipality and their users.
+
+Every demo user's password is ``yorisoi-demo``, which the API refuses outside demo mode. Seeding is idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from settings import Settings
+from statemachines.roles import Actor, OrgKind, Role
+from statemachines.rules import RuleBook
+from store.accounts import AccountRepository
+from store.db import make_engine, session_factory
+from store.rulesets import RulesetRepository
+from web.auth import DEMO_PASSWORD
+from web.case_service import CaseService
+
+ORGANISATIONS: list[tuple[str, OrgKind, str, list[str], int | None]] = [
+    ("city-a", OrgKind.MUNICIPALITY, "A市 福祉事務所", ["city-a"], 120_000),
+    ("contractor-a", OrgKind.CONTRACTOR, "A市 自立相談支援機関（社会福祉協議会）", ["city-a"], None),
+    ("city-b", OrgKind.MUNICIPALITY, "B町 福祉事務所", ["city-b"], 30_000),
+]
+
+USERS: list[tuple[str, str, set[Role], str]] = [
+    ("sw1", "相談支援員 佐藤", {Role.SW}, "contractor-a"),
+    ("csw1", "主任相談支援員 鈴木", {Role.CSW}, "contractor-a"),
+    ("esw1", "就労支援員 高橋", {Role.ESW}, "contractor-a"),
+    ("hhsw1", "家計改善支援員 田中", {Role.HHSW}, "contractor-a"),
+    ("mun1", "A市 福祉課 伊藤", {Role.MUN}, "city-a"),
+    ("ops1", "A市 運用担当 渡辺", {Role.OPS}, "city-a"),
+    ("aud1", "A市 監査担当 山本", {Role.AUD}, "city-a"),
+    ("sw2", "B町 相談支援員 中村", {Role.SW}, "city-b"),
+    ("admin", "管理者", {Role.ADMIN}, "city-a"),
+]
+
+
+def seed_demo_world(sessions: sessionmaker[Session]) -> int:
+    """Adds what is missing; returns how many users it added."""
+    added = 0
+    with sessions.begin() as session:
+        accounts = AccountRepository(session)
+        known_orgs = {o.org_id for o in accounts.list_organisations()}
+        for org_id, kind, name, serves, population in ORGANISATIONS:
+            if org_id not in known_orgs:
+                accounts.add_organisation(org_id, kind, name, serves, population=population)
+        known_users = {u.user_id for u in accounts.list_users()}
+        for user_id, display, roles, org_id in USERS:
+            if user_id not in known_users:
+                accounts.add_user(user_id, DEMO_PASSWORD, roles, org_id, display)
+                added += 1
+    return added
+
+
+ON = "2026-04-01"
+DEMO_PLAN: dict[str, Any] = {
+    "client_intentions": "家賃を払い続けられるよう、安定した仕事に就きたい",
+    "issues": "離職後の収入減少と家賃滞納",
+    "goals": [{"description": "3か月以内に就職する", "target_date": "2026-09-30"}],
+    "support_items": [
+        {"kind": "statutory_program", "program": "work_readiness", "description": "就労準備支援事業の利用"},
+        {"kind": "non_statutory", "description": "民生委員による見守り", "frequency": "月1回"},
+    ],
+    "notes": "通院日を避けて面談を設定する",
+    "co_written_with_client": True,
+}
+MEETING: dict[str, Any] = {
+    "meeting_date": ON,
+    "attendees": [
+        {"organisation": "A市 自立相談支援機関"},
+        {"organisation": "A市 福祉課", "is_municipal_official": True},
+        {"organisation": "社会福祉協議会"},
+    ],
+}
+CONSENT = {"signed_on": ON, "signed_by_client": True, "policy_version": "2025-04"}
+NOTE = {"contact_on": ON, "method": "phone", "content": "近況を確認した"}
+DEMO_SCRIPT: list[tuple[str, str, dict[str, Any]]] = [
+    (
+        "sw1",
+        "complete_intake",
+        {"intake": {"received_on": ON, "topics": ["income", "job_search"], "route": "visit_office"}},
+    ),
+    (
+        "sw1",
+        "apply_for_support",
+        {"consent_c1": {"kind": "C1", **CONSENT}, "eligibility": {"is_needy": True, "resides_in_municipality": True}},
+    ),
+    ("sw1", "start_assessment", {}),
+    (
+        "sw1",
+        "complete_assessment",
+        {
+            "assessment": {
+                "household": "単身",
+                "health": "特記なし",
+                "housing": "民間賃貸",
+                "finances": "預貯金わずか",
+                "employment": "求職中",
+                "issues": "失業による困窮",
+                "continuous_support_needed": True,
+                "employment_support_target": True,
+            }
+        },
+    ),
+    ("sw1", "submit_plan", {"plan": DEMO_PLAN}),
+    ("csw1", "check_plan", {}),
+    ("sw1", "record_plan_consent", {"consent_c2": {"kind": "C2", **CONSENT}}),
+    ("sw1", "put_on_agenda", {}),
+    ("sw1", "open_meeting_item", {"meeting": MEETING}),
+    ("mun1", "approve_plan", {}),
+    (
+        "mun1",
+        "decide_support",
+        {"decision": {"decided_on": ON, "programs": [{"program": "work_readiness", "approved": True}]}},
+    ),
+    ("esw1", "record_contact", {"monitoring_note": NOTE}),
+    ("sw1", "start_evaluation", {}),
+    (
+        "sw1",
+        "propose_closure",
+        {
+            "evaluation": {"evaluated_on": ON, "goals_achieved": [True], "direction": "close", "employed": True},
+            "closure_proposal": {"reason": "EMPLOYED", "client_wish": {"confirmed_on": ON, "wish": "自立できた"}},
+        },
+    ),
+    (
+        "sw1",
+        "confirm_closure",
+        {"closure": {"reason": "EMPLOYED", "meeting": {**MEETING, "result": "closure_confirmed"}}},
+    ),
+]
+
+
+async def _walk(service: CaseService, actors: dict[str, Actor], index: int) -> None:
+    opened = await service.open(municipality="city-a", actor=actors["sw1"], payload={}, command_id=f"demo-case-{index}")
+    depth = index % (len(DEMO_SCRIPT) + 1)
+    for step, (user, command, payload) in enumerate(DEMO_SCRIPT[:depth]):
+        await service.send(opened.case_id, command, actors[user], payload, command_id=f"demo-{index}-{step}")
+
+
+async def add_demo_cases(settings: Settings, count: int, concurrency: int = 8) -> None:
+    """``count`` synthetic cases walked to every depth of the process, so the pipeline has something to show."""
+    engine = make_engine(settings.effective_database_url)
+    sessions = session_factory(engine)
+    client = await Client.connect(
+        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
+    )
+
+    def rulebook() -> RuleBook:
+        with sessions.begin() as session:
+            return RulesetRepository(session).rulebook()
+
+    with sessions.begin() as session:
+        accounts = AccountRepository(session)
+        actors = {u.user_id: accounts.actor(u) for u in accounts.list_users()}
+    service = CaseService(client, sessions, settings.task_queue, rulebook)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(index: int) -> None:
+        async with gate:
+            await _walk(service, actors, index)
+
+    try:
+        await asyncio.gather(*(one(i) for i in range(count)))
+    finally:
+        engine.dispose()

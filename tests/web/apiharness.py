@@ -1,0 +1,89 @@
+"""The API in-process (httpx over ASGI) against a real worker on the time-skipping server and a real SQLite file."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from api import create_app
+from deploy.demo import seed_demo_world
+from settings import Settings
+from tests.workflows.harness import Harness, running_harness
+from web.auth import DEMO_PASSWORD
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    worker: Harness
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    async def login(self, user: str, password: str = DEMO_PASSWORD) -> httpx.Response:
+        return await self.http.post("/api/auth/token", data={"username": user, "password": password})
+
+    async def headers(self, user: str) -> dict[str, str]:
+        if user not in self.tokens:
+            response = await self.login(user)
+            assert response.status_code == 200, response.text
+            self.tokens[user] = response.json()["access_token"]
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    async def get(self, user: str, url: str, **params: Any) -> httpx.Response:
+        return await self.http.get(url, params=params, headers=await self.headers(user))
+
+    async def post(self, user: str, url: str, body: Any = None) -> httpx.Response:
+        return await self.http.post(url, json=body, headers=await self.headers(user))
+
+    async def open_case(self, user: str = "sw1", **body: Any) -> str:
+        response = await self.post(user, "/api/cases", {"municipality": "city-a", **body})
+        assert response.status_code == 201, response.text
+        case_id: str = response.json()["case_id"]
+        self.worker.handles.append(self.worker.client.get_workflow_handle(f"case-{case_id}"))
+        return case_id
+
+    async def command(
+        self,
+        user: str,
+        case_id: str,
+        command: str,
+        payload: dict[str, Any] | None = None,
+        command_id: str | None = None,
+    ) -> httpx.Response:
+        body = {"command": command, "payload": payload or {}, "command_id": command_id or uuid.uuid4().hex}
+        return await self.post(user, f"/api/cases/{case_id}/commands", body)
+
+
+@contextlib.asynccontextmanager
+async def running_api(
+    env: WorkflowEnvironment, tmp_path: Path, *, demo: bool = True, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[Api]:
+    db = tmp_path / "api.sqlite3"
+    async with running_harness(env.client, db) as worker:
+        settings = Settings(
+            data_dir=tmp_path,
+            database_url=f"sqlite:///{db}",
+            task_queue=worker.task_queue,
+            secret_key="test-signing-key-0123456789abcdef",
+            demo=demo,
+        )
+        app = create_app(settings, client=env.client, clock=clock)
+        async with app.router.lifespan_context(app):
+            seed_demo_world(worker.sessions)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://yorisoi.test") as http:
+                yield Api(http=http, worker=worker)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def api(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Api]:
+    async with running_api(time_env, tmp_path) as a:
+        yield a

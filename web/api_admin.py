@@ -1,0 +1,99 @@
+"""Sign-in, rule sets and health."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, status
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy import text
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+from statemachines.roles import Role
+from statemachines.rules import RuleSet
+from store.accounts import AccountRepository
+from store.rulesets import RulesetRepository
+from web.auth import DEMO_PASSWORD, AuthError, Token
+from web.deps import ActorDep, Services, ServicesDep
+from web.errors import ForbiddenError
+
+router = APIRouter(prefix="/api", tags=["admin"])
+WORKER_SEEN_WITHIN = timedelta(minutes=2)
+
+
+@router.post("/auth/token", response_model=Token)
+def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], svc: ServicesDep) -> Token:
+    """OAuth2 password flow: form fields ``username`` and ``password``."""
+    if form.password == DEMO_PASSWORD and not svc.demo:
+        raise AuthError("デモ用パスワードはデモモード以外では使用できません。")
+    with svc.sessions.begin() as session:
+        user = AccountRepository(session).authenticate(form.username, form.password)
+    if user is None:
+        raise AuthError("ユーザー名またはパスワードが違います。")
+    return svc.tokens.issue(user.user_id, now=svc.clock())
+
+
+@router.get("/rulesets", response_model=list[RuleSet])
+def list_rulesets(actor: ActorDep, svc: ServicesDep, municipality: str | None = None) -> list[RuleSet]:
+    with svc.sessions.begin() as session:
+        return RulesetRepository(session).list(municipality)
+
+
+@router.post("/rulesets", response_model=RuleSet, status_code=status.HTTP_201_CREATED)
+def add_ruleset(ruleset: RuleSet, actor: ActorDep, svc: ServicesDep) -> RuleSet:
+    """A new version of the durations for a municipality ("*" for all), in force from its effective date."""
+    if Role.ADMIN not in actor.roles:
+        raise ForbiddenError("ルールセットの登録は管理者のみが行えます。")
+    with svc.sessions.begin() as session:
+        RulesetRepository(session).add(ruleset, created_by=actor.user_id, now=svc.clock())
+    return ruleset
+
+
+async def _temporal(svc: Services) -> dict[str, Any]:
+    try:
+        healthy = await asyncio.wait_for(svc.client.service_client.check_health(), timeout=3)
+    except Exception as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": bool(healthy)}
+
+
+async def _worker(svc: Services, now: datetime) -> dict[str, Any]:
+    request = DescribeTaskQueueRequest(
+        namespace=svc.client.namespace,
+        task_queue=TaskQueue(name=svc.task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
+    try:
+        described = await asyncio.wait_for(svc.client.workflow_service.describe_task_queue(request), timeout=3)
+    except Exception as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    recent = [
+        p
+        for p in described.pollers
+        if now - p.last_access_time.ToDatetime().replace(tzinfo=now.tzinfo) <= WORKER_SEEN_WITHIN
+    ]
+    return {"ok": bool(recent), "pollers": len(recent), "task_queue": svc.task_queue}
+
+
+def _database(svc: Services) -> dict[str, Any]:
+    try:
+        with svc.sessions.begin() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True}
+
+
+@router.get("/health")
+async def health(svc: ServicesDep) -> JSONResponse:
+    """Temporal, the database and the worker; 503 when any of them is down."""
+    now = svc.clock()
+    temporal, worker = await asyncio.gather(_temporal(svc), _worker(svc, now))
+    parts = {"temporal": temporal, "database": _database(svc), "worker": worker}
+    ok = all(part["ok"] for part in parts.values())
+    return JSONResponse(status_code=200 if ok else 503, content={"ok": ok, **parts})

@@ -1,0 +1,208 @@
+"""/api/cases: open a consultation, list and read cases, send commands, audit history and verify."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from statemachines.case_record import STATES
+from statemachines.engine import CommandOption
+from statemachines.events import CaseSnapshotRow
+from statemachines.rebuild import rebuild
+from statemachines.records import IntakeRecord
+from statemachines.roles import Actor, Role
+from statemachines.timers import Deadline
+from store import queries
+from store.queries import HistoryEntry, Page
+from store.repository import CaseRepository, TaskRow
+from web.audit import VerifyResult, verify
+from web.deps import ActorDep, Services, ServicesDep
+from web.errors import ForbiddenError, NotVisibleError
+
+router = APIRouter(prefix="/api/cases", tags=["cases"])
+AUDIT_ROLES = frozenset({Role.AUD, Role.ADMIN, Role.MUN, Role.CSW})
+
+
+class OpenCaseRequest(IntakeRecord):
+    """T1. Only the municipality is required; the rest of the 相談受付・申込票 may come later."""
+
+    municipality: str = Field(min_length=1, max_length=64)
+    identified: bool = False  # 把握 (T0): outreach found a person before any consultation
+    command_id: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class OpenCaseResponse(BaseModel):
+    case_id: str
+    state: str
+    stage: str
+    seq: int
+
+
+class CommandBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    command: str = Field(min_length=1, max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict)
+    command_id: str | None = Field(
+        default=None, min_length=1, max_length=100, description="Sending the same id again returns the first result."
+    )
+
+
+class CaseDetail(BaseModel):
+    case_id: str
+    municipality: str
+    state: str
+    state_name_ja: str
+    stage: str
+    assignee: str | None
+    emergency_active: bool
+    ruleset_id: str
+    seq: int
+    next_deadlines: list[Deadline]
+    open_tasks: list[TaskRow]
+    allowed_commands: list[CommandOption]
+    records: dict[str, Any]
+
+
+class AsOf(BaseModel):
+    at: datetime
+    exists: bool
+    state: str | None = None
+    stage: str | None = None
+    seq: int | None = None
+    ruleset: dict[str, Any] | None = None
+    records: dict[str, Any] | None = None
+
+
+class History(BaseModel):
+    case_id: str
+    entries: list[HistoryEntry]
+    as_of: AsOf | None = None
+
+
+def _visible_row(svc: Services, actor: Actor, case_id: str) -> CaseSnapshotRow:
+    with svc.sessions.begin() as session:
+        row = queries.case_row(session, case_id, set(actor.serves))
+    if row is None:
+        raise NotVisibleError("ケースが見つかりません。")
+    return row
+
+
+async def _detail(svc: Services, actor: Actor, case_id: str) -> CaseDetail:
+    row = _visible_row(svc, actor, case_id)
+    view = await svc.cases.view(case_id, actor)
+    with svc.sessions.begin() as session:
+        tasks = CaseRepository(session).list_tasks(case_id, status="open")
+    record = view.record
+    return CaseDetail(
+        case_id=case_id,
+        municipality=row.municipality,
+        state=view.state,
+        state_name_ja=view.state_name_ja,
+        stage=view.stage,
+        assignee=view.assignee,
+        emergency_active=view.emergency_active,
+        ruleset_id=record.ruleset.ruleset_id,
+        seq=view.seq,
+        next_deadlines=view.deadlines,
+        open_tasks=tasks,
+        allowed_commands=view.allowed_commands,
+        records=record.model_dump(mode="json", exclude={"ruleset", "last_hash"}),
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=OpenCaseResponse)
+async def open_case(body: OpenCaseRequest, actor: ActorDep, svc: ServicesDep) -> OpenCaseResponse:
+    intake = IntakeRecord.model_validate(body.model_dump(exclude={"municipality", "identified", "command_id"}))
+    outcome = await svc.cases.open(
+        municipality=body.municipality,
+        actor=actor,
+        payload={"intake": intake.model_dump(mode="json", exclude_defaults=True)},
+        command_id=body.command_id or uuid.uuid4().hex,
+        identified=body.identified,
+        now=svc.clock(),
+    )
+    return OpenCaseResponse(case_id=outcome.case_id, state=outcome.state, stage=outcome.stage, seq=outcome.seq)
+
+
+@router.get("", response_model=Page[CaseSnapshotRow])
+def list_cases(
+    actor: ActorDep,
+    svc: ServicesDep,
+    stage: str | None = None,
+    state: str | None = None,
+    assignee: str | None = None,
+    municipality: str | None = None,
+    overdue: bool | None = None,
+    opened_from: datetime | None = None,
+    opened_to: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[CaseSnapshotRow]:
+    with svc.sessions.begin() as session:
+        return queries.list_cases(
+            session,
+            visible=set(actor.serves),
+            stage=stage,
+            state=state,
+            assignee=assignee,
+            municipality=municipality,
+            overdue=overdue,
+            opened_from=opened_from,
+            opened_to=opened_to,
+            now=svc.clock(),
+            limit=limit,
+            offset=offset,
+        )
+
+
+@router.get("/{case_id}", response_model=CaseDetail)
+async def get_case(case_id: str, actor: ActorDep, svc: ServicesDep) -> CaseDetail:
+    return await _detail(svc, actor, case_id)
+
+
+@router.post("/{case_id}/commands", response_model=CaseDetail)
+async def send_command(case_id: str, body: CommandBody, actor: ActorDep, svc: ServicesDep) -> CaseDetail:
+    _visible_row(svc, actor, case_id)
+    await svc.cases.send(case_id, body.command, actor, body.payload, body.command_id or uuid.uuid4().hex)
+    return await _detail(svc, actor, case_id)
+
+
+@router.get("/{case_id}/history", response_model=History)
+async def history(case_id: str, actor: ActorDep, svc: ServicesDep, as_of: datetime | None = None) -> History:
+    row = _visible_row(svc, actor, case_id)
+    with svc.sessions.begin() as session:
+        entries = queries.history(session, case_id)
+        events = CaseRepository(session).list_events(case_id) if as_of else []
+    if as_of is None:
+        return History(case_id=case_id, entries=entries)
+    if as_of.tzinfo is None:
+        raise HTTPException(422, "as_of にはタイムゾーンが必要です（例: 2026-04-01T09:00:00+09:00）。")
+    ruleset = (await svc.cases.record(case_id)).ruleset
+    then = rebuild(events, municipality=row.municipality, ruleset=ruleset, as_of=as_of)
+    snapshot = AsOf(at=as_of, exists=then is not None)
+    if then is not None:
+        snapshot = AsOf(
+            at=as_of,
+            exists=True,
+            state=then.state.value,
+            stage=STATES[then.state].stage.value,
+            seq=then.seq,
+            ruleset=ruleset.model_dump(mode="json"),
+            records=then.model_dump(mode="json", exclude={"ruleset", "last_hash"}),
+        )
+    return History(case_id=case_id, entries=[e for e in entries if e.at <= as_of], as_of=snapshot)
+
+
+@router.post("/{case_id}/verify", response_model=VerifyResult)
+async def verify_case(case_id: str, actor: ActorDep, svc: ServicesDep) -> VerifyResult:
+    if not actor.has_any(AUDIT_ROLES):
+        raise ForbiddenError("検証は監査担当・自治体職員・主任相談支援員・管理者が行えます。")
+    _visible_row(svc, actor, case_id)
+    with svc.sessions.begin() as session:
+        rows = CaseRepository(session).list_events(case_id)
+    return await verify(svc.client, case_id, rows)

@@ -1,0 +1,56 @@
+"""What a request handler needs, as ``Annotated`` dependencies: the services and the signed-in actor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+
+from statemachines.roles import Actor
+from store.accounts import AccountRepository
+from web.auth import AuthError, TokenService
+from web.case_service import CaseService
+
+
+@dataclass
+class Services:
+    """Made once in the app's lifespan; nothing here keeps state another process would need."""
+
+    sessions: sessionmaker[Session]
+    client: Client
+    cases: CaseService
+    tokens: TokenService
+    task_queue: str
+    demo: bool
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def services(request: Request) -> Services:
+    found = request.app.state.services
+    assert isinstance(found, Services)
+    return found
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def current_actor(svc: ServicesDep, token: Annotated[str | None, Depends(bearer)]) -> Actor:
+    if not token:
+        raise AuthError("ログインが必要です。")
+    user_id = svc.tokens.user_id(token)
+    with svc.sessions.begin() as session:
+        accounts = AccountRepository(session)
+        user = accounts.get_user(user_id)
+        if user is None or not user.active:
+            raise AuthError("このユーザーは利用できません。")
+        return accounts.actor(user)
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -1,0 +1,82 @@
+"""One place that maps domain errors to HTTP, by type (never by message text)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from temporalio.service import RPCError, RPCStatusCode
+
+from statemachines.engine import CommandRejected, PayloadInvalid, UnmetKind
+from store.errors import (
+    AccountError,
+    DuplicateRulesetError,
+    TaskConflictError,
+    TaskNotFoundError,
+    TaskRoleError,
+)
+from web.auth import AuthError
+
+
+class NotVisibleError(Exception):
+    """No such case, or not one of the municipalities the user serves: the same 404 either way."""
+
+
+class ForbiddenError(Exception):
+    """Signed in, but this role may not do this (e.g. an auditor writing)."""
+
+
+def _json(status: int, code: str, detail: object, **extra: object) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"code": code, "detail": detail, **extra})
+
+
+def _rejected(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CommandRejected)
+    kinds = {u.kind for u in exc.unmet}
+    unmet = [u.model_dump(mode="json") for u in exc.unmet]
+    if UnmetKind.SCOPE in kinds:
+        return _json(404, "case_not_found", "ケースが見つかりません。")
+    if UnmetKind.ROLE in kinds:
+        return _json(403, "role_not_allowed", exc.unmet[0].message_ja, unmet_guards=unmet)
+    if kinds == {UnmetKind.STATE}:
+        return _json(409, "not_possible_from_state", exc.unmet[0].message_ja, unmet_guards=unmet)
+    return _json(409, "guards_unmet", "この操作に必要な条件が満たされていません。", unmet_guards=unmet)
+
+
+def _payload(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PayloadInvalid)
+    return _json(422, "invalid_payload", exc.errors)
+
+
+def _rpc(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RPCError)
+    if exc.status == RPCStatusCode.NOT_FOUND:
+        return _json(404, "case_not_found", "ケースが見つかりません。")
+    return _json(503, "temporal_unavailable", "ワークフローサーバーに接続できません。時間をおいて再度お試しください。")
+
+
+def _simple(status: int, code: str) -> object:
+    def handler(request: Request, exc: Exception) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        response = _json(status, code, str(exc))
+        if headers:
+            response.headers.update(headers)
+        return response
+
+    return handler
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(CommandRejected, _rejected)
+    app.add_exception_handler(PayloadInvalid, _payload)
+    app.add_exception_handler(RPCError, _rpc)
+    for exc_type, status, code in (
+        (AuthError, 401, "not_authenticated"),
+        (NotVisibleError, 404, "case_not_found"),
+        (ForbiddenError, 403, "forbidden"),
+        (TaskNotFoundError, 404, "task_not_found"),
+        (TaskRoleError, 403, "task_role"),
+        (TaskConflictError, 409, "task_conflict"),
+        (DuplicateRulesetError, 409, "duplicate_ruleset"),
+        (AccountError, 409, "account_conflict"),
+    ):
+        app.add_exception_handler(exc_type, _simple(status, code))  # type: ignore[arg-type]
