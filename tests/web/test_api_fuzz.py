@@ -29,8 +29,11 @@ async def test_no_request_makes_the_api_fail_with_a_5xx(api: Api, data: st.DataO
     schema = await _schema(api)
     case = data.draw(schema.as_strategy())
     headers = await api.headers(user) if user else {}
-    kwargs = {k: v for k, v in case.as_transport_kwargs(base_url="http://yorisoi.test", headers=headers).items()
-              if k in ACCEPTED and v is not NOT_SET}
+    kwargs = {
+        k: v
+        for k, v in case.as_transport_kwargs(base_url="http://yorisoi.test", headers=headers).items()
+        if k in ACCEPTED and v is not NOT_SET
+    }
     response = await api.http.request(**kwargs)
     if case.formatted_path == "/api/health":  # 503 is its answer while a part is down (no worker poll here)
         assert response.status_code in (200, 503)
