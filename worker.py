@@ -6,10 +6,12 @@ import asyncio
 import logging
 import signal
 
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
+from activities.archive import ArchiveActivities
 from activities.projection import ProjectionActivities
 from settings import Settings
 from store.db import create_schema, make_engine, session_factory
@@ -17,12 +19,14 @@ from workflows import workflow_runner
 from workflows.case_workflow import CaseWorkflow
 
 
-def build_worker(client: Client, task_queue: str, projection: ProjectionActivities) -> Worker:
+def build_worker(client: Client, task_queue: str, sessions: sessionmaker[Session]) -> Worker:
+    projection = ProjectionActivities(sessions)
+    archive = ArchiveActivities(client, sessions)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[CaseWorkflow],
-        activities=[projection.project_transition, projection.record_rejection],
+        activities=[projection.project_transition, projection.record_rejection, archive.archive_history],
         workflow_runner=workflow_runner(),
     )
 
@@ -40,7 +44,7 @@ async def main() -> None:
     engine = make_engine(settings.effective_database_url)
     create_schema(engine)
     client = await connect(settings)
-    worker = build_worker(client, settings.task_queue, ProjectionActivities(session_factory(engine)))
+    worker = build_worker(client, settings.task_queue, session_factory(engine))
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

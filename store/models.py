@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -162,6 +163,18 @@ class RejectionRecord(Base):
     command_id: Mapped[str]
     state: Mapped[str | None]
     reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+
+
+class HistoryArchiveRecord(Base):
+    """A run of a case's Temporal history, kept so it can be exported and replayed after Temporal's retention."""
+
+    __tablename__ = "case_histories"
+
+    case_id: Mapped[str] = mapped_column(String, primary_key=True)
+    run_index: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str]
+    archived_at: Mapped[datetime]
+    history: Mapped[str] = mapped_column(Text)
 
 
 class OrganisationRecord(Base):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
+from temporalio.service import RPCError, RPCStatusCode
 
 from statemachines.case_record import STATES
 from statemachines.engine import CommandOption
@@ -17,11 +19,13 @@ from statemachines.records import IntakeRecord
 from statemachines.roles import Actor, Role
 from statemachines.timers import Deadline
 from store import queries
+from store.archive import HistoryArchive
 from store.queries import HistoryEntry, Page
 from store.repository import CaseRepository, TaskRow
 from web.audit import VerifyResult, verify
 from web.deps import ActorDep, Services, ServicesDep
 from web.errors import ForbiddenError, NotVisibleError
+from workflows.history import fetch_histories
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 AUDIT_ROLES = frozenset({Role.AUD, Role.ADMIN, Role.MUN, Role.CSW})
@@ -196,6 +200,31 @@ async def history(case_id: str, actor: ActorDep, svc: ServicesDep, as_of: dateti
             records=then.model_dump(mode="json", exclude={"ruleset", "last_hash"}),
         )
     return History(case_id=case_id, entries=[e for e in entries if e.at <= as_of], as_of=snapshot)
+
+
+class TemporalHistory(BaseModel):
+    case_id: str
+    source: str  # "temporal" while Temporal keeps it, "archive" after its retention
+    runs: list[dict[str, Any]]
+
+
+@router.get("/{case_id}/temporal-history", response_model=TemporalHistory)
+async def temporal_history(case_id: str, actor: ActorDep, svc: ServicesDep) -> TemporalHistory:
+    """The raw Temporal history of every run, for export and for ``python -m workflows replay``."""
+    if not actor.has_any(AUDIT_ROLES):
+        raise ForbiddenError("履歴の出力は監査担当・自治体職員・主任相談支援員・管理者が行えます。")
+    _visible_row(svc, actor, case_id)
+    try:
+        histories = await fetch_histories(svc.client, case_id)
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        with svc.sessions.begin() as session:
+            archived = HistoryArchive(session).load(case_id)
+        if not archived:
+            raise NotVisibleError("履歴が見つかりません。") from exc
+        return TemporalHistory(case_id=case_id, source="archive", runs=[json.loads(h) for _, h in archived])
+    return TemporalHistory(case_id=case_id, source="temporal", runs=[h.to_json_dict() for h in histories])
 
 
 @router.post("/{case_id}/verify", response_model=VerifyResult)

@@ -35,6 +35,8 @@ with workflow.unsafe.imports_passed_through():
     )
 
 PROJECT_ACTIVITY = "project_transition"
+ARCHIVE_ACTIVITY = "archive_history"
+ARCHIVE_PATCH = "archive-history-on-end"  # added after the histories of tests/histories/ were recorded
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
 
@@ -51,6 +53,7 @@ class CaseWorkflow:
         self._epoch = 0
         self._outcomes: dict[str, CommandOutcome] = {o.command_id: o for o in inp.outcomes}
         self._refused: ApplicationError | None = None
+        self._archived_seq = 0
         if inp.snapshot is not None:
             self.case: CaseRecord = inp.snapshot
             return
@@ -88,6 +91,7 @@ class CaseWorkflow:
             await self._flush()
             if workflow.info().get_current_history_length() >= inp.continue_after_events:
                 await self._continue_as_new(inp)
+            await self._archive_when_ended()
             deadline = next_deadline(self.case)
             if deadline is None and self._dormant():
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._pending)
@@ -107,6 +111,20 @@ class CaseWorkflow:
         except TimeoutError:
             if deadline is not None and self._epoch == epoch:
                 self._fire(deadline)
+
+    async def _archive_when_ended(self) -> None:
+        """On reaching 終結, 中断 or another end, the history so far is archived into the store (once per end)."""
+        ended = STATES[self.case.state].terminal
+        if not ended or self._archived_seq == self.case.seq or not workflow.patched(ARCHIVE_PATCH):
+            return
+        await workflow.execute_activity(
+            ARCHIVE_ACTIVITY,
+            self.case.case_id,
+            result_type=int,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=PROJECTION_RETRY,
+        )
+        self._archived_seq = self.case.seq
 
     def _archive_at(self) -> datetime | None:
         """A case in a terminal state with no timer completes after the rule set's dormancy period."""

@@ -84,3 +84,68 @@ async def test_verify_names_the_seq_of_a_deleted_row(api: Api) -> None:
 async def test_only_auditing_roles_verify(api: Api) -> None:
     case_id = await _case_with_events(api)
     assert (await api.post("sw1", f"/api/cases/{case_id}/verify")).status_code == 403
+
+
+async def test_an_ended_case_is_archived_and_its_history_exported(api: Api) -> None:
+    from store.archive import HistoryArchive
+
+    case_id = await api.open_case("sw1")
+    for trigger in (T.COMPLETE_INTAKE, T.END_WITH_INFORMATION):
+        assert (await api.command("sw1", case_id, trigger.value, VALID_PAYLOADS[trigger])).status_code == 200
+    handle = api.worker.client.get_workflow_handle(f"case-{case_id}")
+    await handle.execute_update("projected")
+    with api.worker.sessions.begin() as session:
+        archived = HistoryArchive(session).load(case_id)
+    assert len(archived) == 1
+    exported = await api.get("aud1", f"/api/cases/{case_id}/temporal-history")
+    assert exported.status_code == 200
+    assert exported.json()["source"] == "temporal"
+    assert exported.json()["runs"][0]["events"]
+    assert (await api.get("sw1", f"/api/cases/{case_id}/temporal-history")).status_code == 403
+
+
+async def test_after_temporals_retention_the_export_comes_from_the_archive(api: Api) -> None:
+    from datetime import UTC, datetime
+
+    from statemachines.events import GENESIS_HASH, CaseEvent, CaseSnapshotRow, Projection, chain_hash
+    from store.archive import HistoryArchive
+    from store.repository import CaseRepository
+
+    at = datetime(2020, 1, 6, tzinfo=UTC)
+    body = CaseEvent(
+        case_id="gone",
+        seq=1,
+        at=at,
+        actor_id="sw1",
+        actor_roles=["SW"],
+        command="open_consultation",
+        command_id="o",
+        transition_id="T1",
+        from_state=None,
+        to_state="CLOSED",
+        prev_hash=GENESIS_HASH,
+        hash="",
+    )
+    event = body.model_copy(update={"hash": chain_hash(GENESIS_HASH, body.canonical_content())})
+    row = CaseSnapshotRow(
+        case_id="gone",
+        municipality="city-a",
+        stage="termination",
+        state="CLOSED",
+        emergency_active=False,
+        assignee="sw1",
+        opened_at=at,
+        updated_at=at,
+        closed_at=at,
+        next_due_at=None,
+        next_due_kind=None,
+        ruleset_id="national-2025-04",
+        plan_version=0,
+        last_seq=1,
+    )
+    with api.worker.sessions.begin() as session:
+        CaseRepository(session).apply_projection(Projection(case=row, event=event))
+        HistoryArchive(session).save("gone", [("run-1", '{"events": [{"eventId": "1"}]}')], at)
+    exported = await api.get("aud1", "/api/cases/gone/temporal-history")
+    assert exported.status_code == 200
+    assert exported.json() == {"case_id": "gone", "source": "archive", "runs": [{"events": [{"eventId": "1"}]}]}

@@ -16,7 +16,6 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.projection import ProjectionActivities
 from statemachines.case_record import CaseRecord
 from statemachines.roles import Actor
 from statemachines.rules import DEFAULT_RULESET, RuleSet
@@ -97,7 +96,7 @@ async def running_harness(
     create_schema(engine)
     sessions = session_factory(engine)
     queue = task_queue or f"tq-{uuid.uuid4()}"
-    worker: Worker = build_worker(client, queue, ProjectionActivities(sessions))
+    worker: Worker = build_worker(client, queue, sessions)
     try:
         async with worker:
             h = Harness(client=client, task_queue=queue, sessions=sessions)

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from statemachines.case import Trigger
+from store.archive import HistoryArchive
 from tests.conftest import DEV_SERVER
 from tests.factories import SW1, VALID_PAYLOADS
 from tests.workflows.devserver import DevServer, free_port
@@ -31,6 +32,7 @@ from workflows.case_workflow import CaseWorkflow, workflow_id
 
 pytestmark = pytest.mark.devserver
 HISTORIES = Path(__file__).parent.parent / "histories"
+HISTORY_VERSION = "v2"  # v2: closing a case archives its history (patch archive-history-on-end)
 LIFECYCLE_COMMANDS = [
     "open_consultation",
     *[t.value for t, _, _ in FIRST_HALF],
@@ -55,7 +57,18 @@ async def _replay_and_maybe_record(handles: dict[str, WorkflowHandle[Any, Any]])
         history = await handle.fetch_history()
         await replayer.replay_workflow(history)  # raises on any nondeterminism
         if os.environ.get("YORISOI_RECORD_HISTORIES"):
-            (HISTORIES / f"{name}.json").write_text(history.to_json() + "\n", encoding="utf-8")
+            (HISTORIES / f"{name}-{HISTORY_VERSION}.json").write_text(history.to_json() + "\n", encoding="utf-8")
+
+
+async def _assert_archived(h: Harness, case_id: str) -> None:
+    with h.sessions.begin() as session:
+        runs = HistoryArchive(session).load(case_id)
+    assert len(runs) == 1
+    history = WorkflowHistory.from_json(workflow_id(case_id), runs[0][1])
+    replayer = Replayer(
+        workflows=[CaseWorkflow], data_converter=pydantic_data_converter, workflow_runner=workflow_runner()
+    )
+    await replayer.replay_workflow(history)
 
 
 async def test_a_case_runs_from_intake_to_follow_up_across_a_crash_of_worker_and_server(tmp_path: Path) -> None:
@@ -96,6 +109,8 @@ async def test_a_case_runs_from_intake_to_follow_up_across_a_crash_of_worker_and
                 "confirm_interruption",
             ]
             assert h.repo_do(lambda r: r.list_tasks("lifecycle", status="open")) == []
+            await _assert_archived(h, "lifecycle")
+            await _assert_archived(h, "contact-lost")
             await _replay_and_maybe_record({"lifecycle": main, "contact-lost": lost})
     finally:
         server.kill()

@@ -23,7 +23,7 @@ def load(path: Path) -> WorkflowHistory:
 
 
 def test_recorded_histories_are_present() -> None:
-    assert {p.stem for p in HISTORIES} >= {"lifecycle", "contact-lost"}
+    assert {p.stem for p in HISTORIES} >= {"lifecycle", "contact-lost", "lifecycle-v2", "contact-lost-v2"}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
