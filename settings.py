@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="signs tokens; default: a key kept in data_dir")
     token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
     demo: bool = False
+    secure_cookies: bool = Field(default=True, description="False only for plain-HTTP local use (make run)")
 
     @property
     def effective_database_url(self) -> str:

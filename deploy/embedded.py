@@ -156,7 +156,12 @@ def prepare_store(settings: Settings, demo: bool) -> None:
 
 async def serve(settings: Settings, *, demo: bool, demo_cases: int) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "YORISOI_DEMO": "1" if demo else "0", "YORISOI_DATA_DIR": str(settings.data_dir)}
+    env = {
+        "YORISOI_SECURE_COOKIES": "0",
+        **os.environ,  # plain HTTP on loopback; behind TLS, set it to 1
+        "YORISOI_DEMO": "1" if demo else "0",
+        "YORISOI_DATA_DIR": str(settings.data_dir),
+    }
     server = start_dev_server(settings)
     children = [server]
     try:

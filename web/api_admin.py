@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import text
 from temporalio.api.enums.v1 import TaskQueueType
@@ -19,16 +19,14 @@ from statemachines.rules import RuleSet
 from store.accounts import AccountRepository
 from store.rulesets import RulesetRepository
 from web.auth import DEMO_PASSWORD, AuthError, Token
-from web.deps import ActorDep, Services, ServicesDep
+from web.deps import SESSION_COOKIE, ActorDep, Services, ServicesDep
 from web.errors import ForbiddenError
 
 router = APIRouter(prefix="/api", tags=["admin"])
 WORKER_SEEN_WITHIN = timedelta(minutes=2)
 
 
-@router.post("/auth/token", response_model=Token)
-def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], svc: ServicesDep) -> Token:
-    """OAuth2 password flow: form fields ``username`` and ``password``."""
+def _sign_in(form: OAuth2PasswordRequestForm, svc: Services) -> Token:
     if form.password == DEMO_PASSWORD and not svc.demo:
         raise AuthError("デモ用パスワードはデモモード以外では使用できません。")
     with svc.sessions.begin() as session:
@@ -36,6 +34,32 @@ def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], svc: ServicesDe
     if user is None:
         raise AuthError("ユーザー名またはパスワードが違います。")
     return svc.tokens.issue(user.user_id, now=svc.clock())
+
+
+@router.post("/auth/token", response_model=Token)
+def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], svc: ServicesDep) -> Token:
+    """OAuth2 password flow: form fields ``username`` and ``password``."""
+    return _sign_in(form, svc)
+
+
+@router.post("/auth/session", status_code=status.HTTP_204_NO_CONTENT)
+def session(form: Annotated[OAuth2PasswordRequestForm, Depends()], svc: ServicesDep, response: Response) -> None:
+    """The same sign-in for pages: the token goes into an HttpOnly, SameSite=Strict session cookie."""
+    issued = _sign_in(form, svc)
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.access_token,
+        max_age=issued.expires_in,
+        httponly=True,
+        samesite="strict",
+        secure=svc.secure_cookies,
+        path="/",
+    )
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
 
 
 @router.get("/rulesets", response_model=list[RuleSet])

@@ -28,6 +28,7 @@ class Services:
     tokens: TokenService
     task_queue: str
     demo: bool
+    secure_cookies: bool = True
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -41,7 +42,12 @@ ServicesDep = Annotated[Services, Depends(services)]
 bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
-def current_actor(svc: ServicesDep, token: Annotated[str | None, Depends(bearer)]) -> Actor:
+SESSION_COOKIE = "yorisoi_session"
+
+
+def current_actor(svc: ServicesDep, request: Request, token: Annotated[str | None, Depends(bearer)]) -> Actor:
+    """The user of a bearer token (API clients) or of the session cookie (pages), whichever is present."""
+    token = token or request.cookies.get(SESSION_COOKIE)
     if not token:
         raise AuthError("ログインが必要です。")
     user_id = svc.tokens.user_id(token)

@@ -201,3 +201,24 @@ async def test_cases_are_listed_with_filters_and_paging(api: Api) -> None:
     assert [c["case_id"] for c in screening["items"]] == [ids[0]]
     future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     assert (await api.get("ops1", "/api/cases", opened_from=future)).json()["total"] == 0
+
+
+async def test_an_expired_token_is_401(time_env: WorkflowEnvironment, tmp_path: Path) -> None:
+    moments = [datetime(2026, 1, 1, tzinfo=UTC)]
+    async with running_api(time_env, tmp_path, clock=lambda: moments[0]) as api:
+        headers = await api.headers("sw1")  # issued at 2026-01-01, for 60 minutes
+        response = await api.http.get("/api/cases", headers=headers)
+        assert response.status_code == 401
+        assert "有効期限" in response.json()["detail"]
+
+
+async def test_pages_sign_in_with_a_session_cookie(api: Api) -> None:
+    response = await api.http.post("/api/auth/session", data={"username": "sw1", "password": "yorisoi-demo"})
+    assert response.status_code == 204
+    cookie = response.headers["set-cookie"]
+    assert "yorisoi_session=" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie
+    token = response.cookies["yorisoi_session"]
+    listed = await api.http.get("/api/cases", headers={"Cookie": f"yorisoi_session={token}"})
+    assert listed.status_code == 200
