@@ -18,7 +18,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 
 from statemachines.case_record import CaseRecord
-from statemachines.engine import CommandRejected, PayloadInvalid, Unmet, open_case, parse_payload
+from statemachines.engine import CommandRejected, PayloadInvalid, Unmet, parse_payload
 from statemachines.events import Rejection
 from statemachines.roles import Actor
 from statemachines.rules import RuleBook
@@ -26,7 +26,15 @@ from statemachines.timers import JST
 from statemachines.view import CaseView
 from store.repository import CaseRepository
 from workflows.case_workflow import CaseWorkflow, workflow_id
-from workflows.messages import INVALID_PAYLOAD, REJECTED, CaseWorkflowInput, CommandOutcome, CommandRequest, OpenCase
+from workflows.messages import (
+    INVALID_PAYLOAD,
+    REJECTED,
+    CaseWorkflowInput,
+    CommandOutcome,
+    CommandRequest,
+    OpenCase,
+    open_applied,
+)
 
 
 class CaseService:
@@ -52,32 +60,21 @@ class CaseService:
         moment = now or datetime.now(UTC)
         ruleset = self._rulebook().in_force(municipality, moment.astimezone(JST).date())
         case_id = uuid.uuid5(uuid.NAMESPACE_URL, f"yorisoi:{municipality}:{actor.user_id}:{command_id}").hex[:16]
-        # The same rules run inside the workflow; checking here first means a refusal never starts one.
-        try:
-            open_case(
-                case_id=case_id,
-                municipality=municipality,
-                ruleset=ruleset,
-                actor=actor,
-                payload=payload,
-                now=moment,
-                command_id=command_id,
-                identified=identified,
-            )
+        request = OpenCase(
+            case_id=case_id,
+            municipality=municipality,
+            ruleset=ruleset,
+            actor=actor,
+            command_id=command_id,
+            payload=payload,
+            identified=identified,
+        )
+        try:  # the same rules run inside the workflow; checking here first means a refusal never starts one
+            open_applied(request, moment)
         except CommandRejected as exc:
             self._record(case_id, "open_consultation", command_id, actor, None, exc.unmet, moment)
             raise
-        inp = CaseWorkflowInput(
-            open=OpenCase(
-                case_id=case_id,
-                municipality=municipality,
-                ruleset=ruleset,
-                actor=actor,
-                command_id=command_id,
-                payload=payload,
-                identified=identified,
-            )
-        )
+        inp = CaseWorkflowInput(open=request)
         handle: WorkflowHandle[Any, Any] = await self._client.start_workflow(
             CaseWorkflow.run,
             inp,

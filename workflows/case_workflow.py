@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from statemachines.case_record import STATES, CaseRecord
-    from statemachines.engine import Applied, CommandRejected, PayloadInvalid, apply, check, open_case, parse_payload
+    from statemachines.engine import Applied, CommandRejected, PayloadInvalid, apply, check, parse_payload
     from statemachines.events import Projection
     from statemachines.roles import SYSTEM_ACTOR, Actor, Role
     from statemachines.rules import add_duration
@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         CaseWorkflowInput,
         CommandOutcome,
         CommandRequest,
+        open_applied,
     )
 
 PROJECT_ACTIVITY = "project_transition"
@@ -68,18 +69,7 @@ class CaseWorkflow:
     def _open(self, inp: CaseWorkflowInput) -> None:
         if inp.open is None:
             raise ValueError("CaseWorkflowInput needs open or snapshot")
-        o = inp.open
-        applied = open_case(
-            case_id=o.case_id,
-            municipality=o.municipality,
-            ruleset=o.ruleset,
-            actor=o.actor,
-            payload=o.payload,
-            now=workflow.now(),
-            command_id=o.command_id,
-            identified=o.identified,
-            previous_case_id=o.previous_case_id,
-        )
+        applied = open_applied(inp.open, workflow.now())
         self._accept(None, applied)
 
     @workflow.run

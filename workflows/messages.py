@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.case_record import CaseRecord
+from statemachines.engine import Applied, open_case
 from statemachines.roles import Actor
 from statemachines.rules import RuleSet
 
@@ -24,6 +26,21 @@ class OpenCase(BaseModel):
     payload: dict[str, Any] = Field(default_factory=dict)
     identified: bool = False
     previous_case_id: str | None = None
+
+
+def open_applied(o: OpenCase, now: datetime) -> Applied:
+    """T1 for this request: the same call inside the workflow and, as a dry run, before starting it."""
+    return open_case(
+        case_id=o.case_id,
+        municipality=o.municipality,
+        ruleset=o.ruleset,
+        actor=o.actor,
+        payload=o.payload,
+        now=now,
+        command_id=o.command_id,
+        identified=o.identified,
+        previous_case_id=o.previous_case_id,
+    )
 
 
 class CommandOutcome(BaseModel):
