@@ -30,9 +30,7 @@ async def register_search_attributes(env: WorkflowEnvironment) -> None:
     )
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def time_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server, one per session; each test uses its own task queue."""
+async def _time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
     )
@@ -41,3 +39,18 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
         yield env
     finally:
         await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server, one per session; each test uses its own task queue."""
+    async for env in _time_skipping():
+        yield env
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def own_time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server for one module whose tests move the clock: a case another test left running
+    (without its worker) would otherwise hold the shared server's clock still."""
+    async for env in _time_skipping():
+        yield env
