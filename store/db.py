@@ -46,6 +46,8 @@ def _on_sqlite_begin(connection: Connection) -> None:
 
 def create_schema(engine: Engine) -> None:
     """Create the tables that do not exist yet (Alembic migrations replace this later)."""
+    import store.schema  # noqa: F401 - registers every table module on Base.metadata
+
     Base.metadata.create_all(engine)
 
 

@@ -1,0 +1,10 @@
+"""Every module that declares tables, imported so ``create_schema`` (and later Alembic) sees them all.
+
+A new table module adds one import line here.
+"""
+
+from __future__ import annotations
+
+from store import models
+
+TABLE_MODULES = (models,)
