@@ -97,7 +97,10 @@ def describe_case() -> dict[str, Any]:
 
 def describe() -> dict[str, Any]:
     """Every process of Yorisoi; programs add theirs under their own id."""
-    return {"processes": {"case": describe_case()}}
+    from statemachines.program import describe_program
+    from statemachines.programs import PROGRAMS
+
+    return {"processes": {"case": describe_case(), **{p.id: describe_program(p) for p in PROGRAMS}}}
 
 
 def _edge_label(t: TransitionDef) -> str:

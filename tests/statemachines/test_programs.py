@@ -1,0 +1,355 @@
+"""Program machines (住居確保給付金, 就労準備支援) over every (state, command) pair, and their guards."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from statemachines.engine import CommandRejected
+from statemachines.housing_benefit import HOUSING_BENEFIT, HousingBenefitRecord, MonthlyEvidence, missing_obligations
+from statemachines.program import ProgramDef, apply, check, explain, start
+from statemachines.roles import SYSTEM_ACTOR, Actor
+from statemachines.work_readiness import WORK_READINESS, WorkReadinessRecord
+from tests.factories import ESW1, MUN1, MUN_AT_CONTRACTOR, SW1, SW2
+
+NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 10:00 JST
+APPLICATION: dict[str, Any] = {
+    "applied_on": "2026-04-01",
+    "route": "job_loss",
+    "job_loss_on": "2026-01-31",
+    "main_earner": True,
+    "household_income": 80_000,
+    "base_amount": 78_000,
+    "rent": 50_000,
+    "rent_cap": 53_700,
+    "household_assets": 300_000,
+    "housing_lost": False,
+    "hw_job_application": True,
+}
+HB_PAYLOADS: dict[str, dict[str, Any]] = {
+    "submit_application": {"application": APPLICATION},
+    "certify": {},
+    "report_housed": {"moved_in_on": "2026-04-10", "reported_on": "2026-04-15"},
+    "decide_payment": {"decided_on": "2026-04-03", "period_start": "2026-04-01"},
+    "reject": {},
+    "start_payment": {},
+    "record_evidence": {
+        "evidence": {"month": "2026-04", "agency_consultations": 4, "hw_consultations": 2, "applications": 5}
+    },
+    "report_employment": {"employed_on": "2026-05-01"},
+    "request_extension": {},
+    "grant_extension": {},
+    "refuse_extension": {},
+    "stop": {"reason": "obligations_not_met"},
+    "end_period": {},
+}
+HB_ACTORS: dict[str, Actor] = {
+    "certify": MUN1,
+    "decide_payment": MUN1,
+    "reject": MUN1,
+    "start_payment": MUN1,
+    "grant_extension": MUN1,
+    "refuse_extension": MUN1,
+    "stop": MUN1,
+    "end_period": SYSTEM_ACTOR,
+}
+HB_PATHS: dict[str, list[str]] = {
+    "APPLIED": [],
+    "REVIEW": ["submit_application"],
+    "REJECTED": ["submit_application", "reject"],
+    "DECIDED": ["submit_application", "decide_payment"],
+    "PAYING": ["submit_application", "decide_payment", "start_payment"],
+}
+HB_PATHS["EXTENSION_REQUESTED"] = [*HB_PATHS["PAYING"], "request_extension"]
+HB_PATHS["STOPPED"] = [*HB_PATHS["PAYING"], "stop"]
+HB_PATHS["ENDED"] = [*HB_PATHS["PAYING"], "end_period"]
+# Housing lost: the certificate path.
+LOST = {"application": {**APPLICATION, "housing_lost": True}}
+HB_LOST_PATHS: dict[str, list[tuple[str, dict[str, Any] | None]]] = {
+    "CERTIFIED": [("submit_application", LOST), ("certify", {})],
+    "HOUSED": [("submit_application", LOST), ("certify", {}), ("report_housed", None)],
+}
+
+HB_EXPECTED: dict[str, dict[str, str | frozenset[str]]] = {
+    "APPLIED": {"submit_application": "REVIEW"},
+    "REVIEW": {"certify": frozenset({"G-H-LOST"}), "decide_payment": "DECIDED", "reject": "REJECTED"},
+    "REJECTED": {},
+    "CERTIFIED": {"report_housed": "HOUSED"},
+    "HOUSED": {"decide_payment": "DECIDED"},
+    "DECIDED": {"start_payment": "PAYING"},
+    "PAYING": {
+        "record_evidence": "same",
+        "report_employment": "same",
+        "request_extension": "EXTENSION_REQUESTED",
+        "stop": "STOPPED",
+        "end_period": "ENDED",
+    },
+    "EXTENSION_REQUESTED": {
+        "record_evidence": "same",
+        "report_employment": "same",
+        "grant_extension": "PAYING",
+        "refuse_extension": "ENDED",
+        "stop": "STOPPED",
+    },
+    "STOPPED": {},
+    "ENDED": {},
+}
+
+
+def _step(
+    defn: ProgramDef[Any],
+    record: Any,
+    trigger: str,
+    payload: dict[str, Any] | None,
+    actors: dict[str, Actor],
+    payloads: dict[str, dict[str, Any]],
+    now: datetime = NOW,
+) -> Any:
+    body = payloads[trigger] if payload is None else payload
+    return apply(defn, record, trigger, actors.get(trigger, SW1), body, now=now, command_id=f"c{record.seq + 1}").record
+
+
+def hb_reach(state: str) -> HousingBenefitRecord:
+    record = start(HOUSING_BENEFIT, enrolment_id="e1", case_id="c1", municipality="city-a", now=NOW)
+    steps = HB_LOST_PATHS.get(state) or [(t, None) for t in HB_PATHS[state]]
+    for trigger, payload in steps:
+        record = _step(HOUSING_BENEFIT, record, trigger, payload, HB_ACTORS, HB_PAYLOADS)
+    assert record.state == state
+    return record
+
+
+HB_PAIRS = [(s, t) for s in HOUSING_BENEFIT.states for t in HOUSING_BENEFIT.triggers()]
+
+
+@pytest.mark.parametrize(("state", "trigger"), HB_PAIRS, ids=[f"{s}-{t}" for s, t in HB_PAIRS])
+def test_housing_benefit_state_command_pair(state: str, trigger: str) -> None:
+    record = hb_reach(state)
+    expected = HB_EXPECTED[state].get(trigger)
+    unmet = check(HOUSING_BENEFIT, record, trigger, HB_ACTORS.get(trigger, SW1), HB_PAYLOADS[trigger], NOW)
+    if expected is None:
+        assert [u.id for u in unmet] == ["STATE"]
+    elif isinstance(expected, frozenset):
+        assert {u.id for u in unmet} == expected
+    else:
+        assert unmet == []
+        moved = _step(HOUSING_BENEFIT, record, trigger, None, HB_ACTORS, HB_PAYLOADS)
+        assert moved.state == (state if expected == "same" else expected)
+
+
+def test_the_third_extension_is_refused_at_nine_months() -> None:
+    record = hb_reach("PAYING")
+    assert record.period_end == date(2026, 6, 30)
+    for expected_end in (date(2026, 9, 30), date(2026, 12, 31)):
+        moment = datetime.combine(record.period_end - timedelta(days=3), datetime.min.time(), UTC)
+        record = _step(HOUSING_BENEFIT, record, "request_extension", None, HB_ACTORS, HB_PAYLOADS, moment)
+        record = _step(HOUSING_BENEFIT, record, "grant_extension", None, HB_ACTORS, HB_PAYLOADS, moment)
+        assert record.period_end == expected_end
+    assert record.months_granted == 9
+    unmet = check(HOUSING_BENEFIT, record, "request_extension", SW1, {}, datetime(2026, 12, 20, tzinfo=UTC))
+    assert [u.id for u in unmet] == ["G-H-CAP"]
+
+
+def test_an_extension_after_the_last_day_of_the_period_is_late() -> None:
+    record = hb_reach("PAYING")
+    late = datetime(2026, 7, 1, 1, tzinfo=UTC)
+    assert [u.id for u in check(HOUSING_BENEFIT, record, "request_extension", SW1, {}, late)] == ["G-H-DEADLINE"]
+    on_time = datetime(2026, 6, 30, 14, tzinfo=UTC)  # 23:00 JST on the last day
+    assert check(HOUSING_BENEFIT, record, "request_extension", SW1, {}, on_time) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "guard"),
+    [
+        ({"job_loss_on": "2024-03-31"}, "G-H1"),
+        ({"main_earner": False}, "G-H2"),
+        ({"household_income": 131_701}, "G-H3"),
+        ({"household_assets": 468_001}, "G-H4"),
+    ],
+)
+def test_each_eligibility_guard_refuses_the_decision(change: dict[str, Any], guard: str) -> None:
+    record = _step(
+        HOUSING_BENEFIT,
+        hb_reach("APPLIED"),
+        "submit_application",
+        {"application": {**APPLICATION, **change}},
+        HB_ACTORS,
+        HB_PAYLOADS,
+    )
+    unmet = check(HOUSING_BENEFIT, record, "decide_payment", MUN1, HB_PAYLOADS["decide_payment"], NOW)
+    assert [u.id for u in unmet] == [guard]
+    assert "施行規則" in unmet[0].basis
+
+
+def test_days_unable_to_seek_work_extend_the_window_up_to_four_years() -> None:
+    application = {**APPLICATION, "job_loss_on": "2024-03-01", "days_unable_to_seek": 60}
+    record = _step(
+        HOUSING_BENEFIT, hb_reach("APPLIED"), "submit_application", {"application": application}, HB_ACTORS, HB_PAYLOADS
+    )
+    assert check(HOUSING_BENEFIT, record, "decide_payment", MUN1, HB_PAYLOADS["decide_payment"], NOW) == []
+
+
+def test_a_new_application_within_a_year_of_the_last_payment_is_locked() -> None:
+    recent = {**APPLICATION, "previous_payment_ended_on": "2025-12-31", "repayment_exception": "dismissal"}
+    unmet = check(HOUSING_BENEFIT, hb_reach("APPLIED"), "submit_application", SW1, {"application": recent}, NOW)
+    assert [u.id for u in unmet] == ["G-H-LOCK"]
+    older = {**recent, "previous_payment_ended_on": "2025-03-31"}
+    assert check(HOUSING_BENEFIT, hb_reach("APPLIED"), "submit_application", SW1, {"application": older}, NOW) == []
+    no_reason = {**older, "repayment_exception": None}
+    unmet = check(HOUSING_BENEFIT, hb_reach("APPLIED"), "submit_application", SW1, {"application": no_reason}, NOW)
+    assert [u.id for u in unmet] == ["G-H-LOCK"]
+
+
+def test_the_housing_report_is_due_within_seven_days() -> None:
+    record = hb_reach("CERTIFIED")
+    late = {"moved_in_on": "2026-04-10", "reported_on": "2026-04-18"}
+    assert [u.id for u in check(HOUSING_BENEFIT, record, "report_housed", SW1, late, NOW)] == ["G-H-REPORT"]
+
+
+def test_only_municipal_staff_decide_the_benefit() -> None:
+    record = hb_reach("REVIEW")
+    for actor in (SW1, ESW1, MUN_AT_CONTRACTOR):
+        unmet = check(HOUSING_BENEFIT, record, "decide_payment", actor, HB_PAYLOADS["decide_payment"], NOW)
+        assert "ROLE" in {u.id for u in unmet} or actor is MUN_AT_CONTRACTOR
+    assert [u.id for u in check(HOUSING_BENEFIT, record, "reject", SW2, {}, NOW)] == ["ROLE", "SCOPE"]
+
+
+def test_missing_job_search_evidence_is_named() -> None:
+    evidence = MonthlyEvidence(month="2026-05", agency_consultations=3, hw_consultations=2, applications=2)
+    assert missing_obligations(
+        evidence, HOUSING_BENEFIT.record_type().rules if False else hb_reach("PAYING").rules
+    ) == ["自立相談支援機関での面談（月4回以上）", "企業等への応募（週1回以上）"]
+
+
+def test_a_rejected_program_command_leaves_the_record_untouched() -> None:
+    record = hb_reach("PAYING")
+    before = record.model_dump()
+    with pytest.raises(CommandRejected):
+        apply(HOUSING_BENEFIT, record, "grant_extension", MUN1, {}, now=NOW, command_id="x")
+    assert record.model_dump() == before
+
+
+def test_events_of_a_program_chain_their_hashes() -> None:
+    from statemachines.events import CaseEvent, first_broken_link
+
+    record = start(HOUSING_BENEFIT, enrolment_id="e1", case_id="c1", municipality="city-a", now=NOW)
+    events: list[CaseEvent] = []
+    for trigger in HB_PATHS["PAYING"]:
+        applied = apply(
+            HOUSING_BENEFIT,
+            record,
+            trigger,
+            HB_ACTORS.get(trigger, SW1),
+            HB_PAYLOADS[trigger],
+            now=NOW,
+            command_id=trigger,
+        )
+        record, events = applied.record, [*events, applied.event]
+    assert first_broken_link(events) is None
+    assert events[-1].command == "housing_benefit.start_payment"
+
+
+WR_PAYLOADS: dict[str, dict[str, Any]] = {
+    "submit_application": {
+        "means": {
+            "household_income": 100_000,
+            "base_amount": 78_000,
+            "housing_assistance_standard": 53_700,
+            "household_assets": 200_000,
+        }
+    },
+    "decide": {"decided_on": "2026-04-03"},
+    "reject": {"reason": "要件を満たさない"},
+    "plan_program": {"stages": ["daily_life", "social_life"]},
+    "review": {"note": "生活リズムが整ってきた"},
+    "complete": {"outcome": "general_employment"},
+    "withdraw": {"reason": "本人の辞退"},
+}
+WR_ACTORS: dict[str, Actor] = {"decide": MUN1, "reject": MUN1}
+WR_PATHS: dict[str, list[str]] = {
+    "REFERRED_IN_PLAN": [],
+    "ELIGIBILITY_CHECK": ["submit_application"],
+    "REJECTED": ["submit_application", "reject"],
+    "DECIDED": ["submit_application", "decide"],
+    "IN_PROGRAM": ["submit_application", "decide", "plan_program"],
+    "COMPLETED": ["submit_application", "decide", "plan_program", "complete"],
+    "WITHDRAWN": ["withdraw"],
+}
+WR_EXPECTED: dict[str, dict[str, str]] = {
+    "REFERRED_IN_PLAN": {"submit_application": "ELIGIBILITY_CHECK", "withdraw": "WITHDRAWN"},
+    "ELIGIBILITY_CHECK": {"decide": "DECIDED", "reject": "REJECTED", "withdraw": "WITHDRAWN"},
+    "DECIDED": {"plan_program": "IN_PROGRAM", "withdraw": "WITHDRAWN"},
+    "IN_PROGRAM": {"review": "same", "complete": "COMPLETED", "withdraw": "WITHDRAWN"},
+    "REJECTED": {},
+    "COMPLETED": {},
+    "WITHDRAWN": {},
+}
+
+
+def wr_reach(state: str) -> WorkReadinessRecord:
+    record = start(WORK_READINESS, enrolment_id="w1", case_id="c1", municipality="city-a", now=NOW)
+    for trigger in WR_PATHS[state]:
+        record = _step(WORK_READINESS, record, trigger, None, WR_ACTORS, WR_PAYLOADS)
+    return record
+
+
+WR_PAIRS = [(s, t) for s in WORK_READINESS.states for t in WORK_READINESS.triggers()]
+
+
+@pytest.mark.parametrize(("state", "trigger"), WR_PAIRS, ids=[f"{s}-{t}" for s, t in WR_PAIRS])
+def test_work_readiness_state_command_pair(state: str, trigger: str) -> None:
+    record = wr_reach(state)
+    expected = WR_EXPECTED[state].get(trigger)
+    unmet = check(WORK_READINESS, record, trigger, WR_ACTORS.get(trigger, SW1), WR_PAYLOADS[trigger], NOW)
+    if expected is None:
+        assert [u.id for u in unmet] == ["STATE"]
+    else:
+        assert unmet == []
+        moved = _step(WORK_READINESS, record, trigger, None, WR_ACTORS, WR_PAYLOADS)
+        assert moved.state == (state if expected == "same" else expected)
+
+
+def test_work_readiness_eligibility_or_a_recorded_discretion() -> None:
+    rich = {"means": {**WR_PAYLOADS["submit_application"]["means"], "household_assets": 468_001}}
+    record = _step(WORK_READINESS, wr_reach("REFERRED_IN_PLAN"), "submit_application", rich, WR_ACTORS, WR_PAYLOADS)
+    assert [u.id for u in check(WORK_READINESS, record, "decide", MUN1, WR_PAYLOADS["decide"], NOW)] == ["G-W1"]
+    discretion = {"means": {"discretion": "hard_to_establish", "discretion_reason": "収入の把握が困難"}}
+    record = _step(
+        WORK_READINESS, wr_reach("REFERRED_IN_PLAN"), "submit_application", discretion, WR_ACTORS, WR_PAYLOADS
+    )
+    assert check(WORK_READINESS, record, "decide", MUN1, WR_PAYLOADS["decide"], NOW) == []
+
+
+def test_work_readiness_beyond_one_year_needs_a_reason() -> None:
+    from statemachines.work_readiness import warning_at
+
+    record = wr_reach("IN_PROGRAM")
+    assert warning_at(record) == datetime(2027, 2, 1, 1, tzinfo=UTC)
+    year_later = NOW + timedelta(days=366)
+    assert [u.id for u in check(WORK_READINESS, record, "review", SW1, WR_PAYLOADS["review"], year_later)] == ["G-W2"]
+    with_reason = {**WR_PAYLOADS["review"], "extension_reason": "体調の波があり継続が必要"}
+    assert check(WORK_READINESS, record, "review", SW1, with_reason, year_later) == []
+
+
+def test_explain_lists_program_commands_for_the_actor() -> None:
+    options = {o.command: o for o in explain(HOUSING_BENEFIT, hb_reach("REVIEW"), MUN1, NOW)}
+    assert options["decide_payment"].allowed
+    assert not options["start_payment"].allowed
+
+
+def test_describe_lists_the_programs_with_their_rules_and_guards() -> None:
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "statemachines", "describe"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    processes = json.loads(out)["processes"]
+    housing = processes["housing_benefit"]
+    assert housing["rules"]["max_months"]["default"] == "P9M"
+    guards = {g["id"]: g for g in housing["guards"]}
+    assert {"G-H1", "G-H2", "G-H3", "G-H4"} <= set(guards)
+    assert all("施行規則" in guards[g]["basis"] for g in ("G-H1", "G-H2", "G-H3", "G-H4"))
+    assert processes["work_readiness"]["rules"]["max_duration"]["default"] == "P1Y"
