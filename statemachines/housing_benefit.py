@@ -14,13 +14,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.program import (
     ProgramContext,
+    ProgramDeadline,
     ProgramDef,
     ProgramGuard,
     ProgramRecord,
     ProgramState,
+    ProgramTaskKind,
     ProgramTransition,
 )
 from statemachines.roles import Actor, Role
+
+TK = ProgramTaskKind
 
 JST = timezone(timedelta(hours=9), "Asia/Tokyo")
 MUN = frozenset({Role.MUN})
@@ -105,6 +109,8 @@ class HousingBenefitRecord(ProgramRecord):
     employed_on: date | None = None
     stop_reason: str | None = None
     ended_on: date | None = None
+    extension_warned_for: date | None = None  # the period end the 14-day warning was given for
+    checked_months: list[str] = Field(default_factory=list)  # months whose 求職活動 check has run
 
 
 class Apply(BaseModel):
@@ -138,6 +144,11 @@ class Employment(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     employed_on: date
     permanent: bool = True  # 常用就職: 期間の定めのない契約、または6か月以上の契約 [LOCAL S19]
+
+
+class Month(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class Stop(BaseModel):
@@ -333,6 +344,19 @@ TRANSITIONS: tuple[ProgramTransition, ...] = (
     PT("HB11", "refuse_extension", ("EXTENSION_REQUESTED",), "ENDED", MUN, Note, "延長不承認（支給終了）"),
     PT("HB12", "stop", ("PAYING", "EXTENSION_REQUESTED"), "STOPPED", MUN, Stop, "支給中止"),
     PT("HB13", "end_period", ("PAYING",), "ENDED", SYSTEM | MUN, Note, "支給期間満了", timer="period_end"),
+    PT(
+        "HB14", "mark_extension_due", ("PAYING",), None, SYSTEM, Note, "延長申請期限の14日前", timer="extension_warning"
+    ),
+    PT(
+        "HB15",
+        "check_obligations",
+        ("PAYING", "EXTENSION_REQUESTED"),
+        None,
+        SYSTEM,
+        Month,
+        "求職活動状況の確認（月次）",
+        timer="monthly_obligations",
+    ),
 )
 
 STATES = {
@@ -398,6 +422,60 @@ def _end(r: HousingBenefitRecord, p: BaseModel, a: Actor, now: datetime) -> None
     r.ended_on = r.period_end or now.astimezone(JST).date()
 
 
+def _warned(r: HousingBenefitRecord, p: BaseModel, a: Actor, now: datetime) -> None:
+    r.extension_warned_for = r.period_end
+
+
+def _checked(r: HousingBenefitRecord, p: BaseModel, a: Actor, now: datetime) -> None:
+    assert isinstance(p, Month)
+    r.checked_months = sorted({*r.checked_months, p.month})
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), JST)
+
+
+def _months(start: date, end: date) -> list[str]:
+    months, cursor = [], date(start.year, start.month, 1)
+    while cursor <= end:
+        months.append(f"{cursor.year:04d}-{cursor.month:02d}")
+        cursor = last_day_after(cursor, 1) + timedelta(days=1)
+    return months
+
+
+def _obligation_deadline(r: HousingBenefitRecord) -> ProgramDeadline | None:
+    """The first paid month whose evidence is missing or short, checked a week after the month ends."""
+    if r.period_start is None or r.period_end is None:
+        return None
+    recorded = {e.month: e for e in r.evidence}
+    for month in _months(r.period_start, r.period_end):
+        if month in r.checked_months:
+            continue
+        evidence = recorded.get(month)
+        if evidence is not None and not missing_obligations(evidence, r.rules):
+            continue
+        year, mon = (int(x) for x in month.split("-"))
+        at = _midnight(last_day_after(date(year, mon, 1), 1) + timedelta(days=8))
+        return ProgramDeadline(kind="monthly_obligations", at=at, trigger="check_obligations", payload={"month": month})
+    return None
+
+
+def deadlines(r: HousingBenefitRecord) -> list[ProgramDeadline]:
+    found: list[ProgramDeadline] = []
+    if r.state == "PAYING" and r.period_end is not None:
+        found.append(
+            ProgramDeadline(kind="period_end", at=_midnight(r.period_end + timedelta(days=1)), trigger="end_period")
+        )
+        if r.extension_warned_for != r.period_end and r.months_granted < r.rules.max_months:
+            at = _midnight(r.period_end - timedelta(days=r.rules.extension_warning_days))
+            found.append(ProgramDeadline(kind="extension_warning", at=at, trigger="mark_extension_due"))
+    if r.state in ("PAYING", "EXTENSION_REQUESTED"):
+        obligation = _obligation_deadline(r)
+        if obligation is not None:
+            found.append(obligation)
+    return sorted(found, key=lambda d: d.at)
+
+
 def missing_obligations(evidence: MonthlyEvidence, rules: HousingBenefitRules, weeks: int = 4) -> list[str]:
     """What a month's 求職活動 lacks against the rules, in Japanese, for the follow-up task."""
     missing = []
@@ -430,8 +508,48 @@ HOUSING_BENEFIT = ProgramDef[HousingBenefitRecord](
         "stop": _stop,
         "end_period": _end,
         "refuse_extension": _end,
+        "mark_extension_due": _warned,
+        "check_obligations": _checked,
     },
     rules=RULE_SOURCES,
+    deadlines=deadlines,
+    state_tasks={
+        "APPLIED": TK(
+            "hb_application", Role.SW, "submit_application", "住居確保給付金の申請受付", "Take the application"
+        ),
+        "REVIEW": TK("hb_review", Role.MUN, "decide_payment", "住居確保給付金の審査・支給決定", "Review and decide"),
+        "CERTIFIED": TK(
+            "hb_housed_report",
+            Role.SW,
+            "report_housed",
+            "住居確保報告書の受理（入居後7日以内）",
+            "Receive the move-in report",
+        ),
+        "HOUSED": TK("hb_decide", Role.MUN, "decide_payment", "住居確保給付金の支給決定", "Decide the payment"),
+        "DECIDED": TK(
+            "hb_start_payment", Role.MUN, "start_payment", "支給開始（家主等への代理納付）", "Start paying the landlord"
+        ),
+        "EXTENSION_REQUESTED": TK(
+            "hb_extension_decision", Role.MUN, "grant_extension", "延長申請の決定", "Decide the extension"
+        ),
+    },
+    event_tasks={
+        "mark_extension_due": TK(
+            "hb_extension_due",
+            Role.SW,
+            "request_extension",
+            "延長申請の期限が近づいています（支給期間の最終月の末日まで）",
+            "The extension application is due by the end of the period",
+        ),
+        "check_obligations": TK(
+            "hb_evidence_missing",
+            Role.SW,
+            "record_evidence",
+            "求職活動状況の記録が不足しています",
+            "Job-search evidence is missing",
+        ),
+    },
+    closes={"record_evidence": ("hb_evidence_missing",), "request_extension": ("hb_extension_due",)},
     timers=(
         {
             "id": "extension_warning",

@@ -83,6 +83,30 @@ class ProgramState:
     terminal: bool = False
 
 
+class ProgramDeadline(BaseModel):
+    """A durable timer of a program: at ``at`` the engine fires ``trigger`` (a SYSTEM transition)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    at: datetime
+    trigger: str
+    payload: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class ProgramTaskKind:
+    kind: str
+    role: Role
+    command: str
+    title_ja: str
+    title_en: str
+
+
+def _no_deadlines(record: Any) -> list[ProgramDeadline]:
+    return []
+
+
 @dataclass(frozen=True)
 class ProgramDef(Generic[R]):
     id: str
@@ -96,6 +120,10 @@ class ProgramDef(Generic[R]):
     effects: dict[str, Effect[R]] = field(default_factory=dict)
     rules: dict[str, tuple[Any, str]] = field(default_factory=dict)  # rule -> (default, source)
     timers: tuple[dict[str, Any], ...] = ()
+    deadlines: Callable[[R], list[ProgramDeadline]] = _no_deadlines
+    state_tasks: dict[str, ProgramTaskKind] = field(default_factory=dict)  # the task a state puts in a queue
+    event_tasks: dict[str, ProgramTaskKind] = field(default_factory=dict)  # the task a (timer) trigger opens
+    closes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # trigger -> task kinds it completes
 
     def __post_init__(self) -> None:
         known = set(self.states)

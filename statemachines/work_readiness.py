@@ -9,15 +9,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.program import (
     ProgramContext,
+    ProgramDeadline,
     ProgramDef,
     ProgramGuard,
     ProgramRecord,
     ProgramState,
+    ProgramTaskKind,
     ProgramTransition,
 )
 from statemachines.roles import Actor, Role
 from statemachines.rules import add_duration
 
+TK = ProgramTaskKind
 MUN = frozenset({Role.MUN})
 STAFF = frozenset({Role.SW, Role.CSW, Role.ESW})
 
@@ -51,6 +54,7 @@ class WorkReadinessRecord(ProgramRecord):
     stages: list[str] = Field(default_factory=list)  # 日常生活自立 → 社会生活自立 → 就労自立
     extension_reason: str | None = None
     outcome: str | None = None
+    limit_warned: bool = False
 
 
 class Apply(BaseModel):
@@ -157,6 +161,16 @@ TRANSITIONS: tuple[ProgramTransition, ...] = (
         Withdraw,
         "利用中止（辞退）",
     ),
+    PT(
+        "WR8",
+        "mark_limit_warning",
+        ("IN_PROGRAM",),
+        None,
+        frozenset({Role.SYSTEM}),
+        Review,
+        "利用期間上限（1年）の2か月前",
+        timer="ten_month_warning",
+    ),
 )
 
 STATES = {
@@ -203,6 +217,24 @@ def warning_at(record: WorkReadinessRecord) -> datetime | None:
     return add_duration(started, record.rules.warning_after) if started else None
 
 
+def _warned(r: WorkReadinessRecord, p: BaseModel, a: Actor, now: datetime) -> None:
+    r.limit_warned = True
+
+
+def deadlines(r: WorkReadinessRecord) -> list[ProgramDeadline]:
+    at = warning_at(r)
+    if r.state != "IN_PROGRAM" or r.limit_warned or at is None:
+        return []
+    return [
+        ProgramDeadline(
+            kind="ten_month_warning",
+            at=at,
+            trigger="mark_limit_warning",
+            payload={"note": "利用開始から10か月が経過しました"},
+        )
+    ]
+
+
 WORK_READINESS = ProgramDef[WorkReadinessRecord](
     id="work_readiness",
     name_ja="就労準備支援事業",
@@ -218,7 +250,26 @@ WORK_READINESS = ProgramDef[WorkReadinessRecord](
         "plan_program": _plan,
         "review": _review,
         "complete": _complete,
+        "mark_limit_warning": _warned,
     },
+    deadlines=deadlines,
+    state_tasks={
+        "REFERRED_IN_PLAN": TK(
+            "wr_application", Role.SW, "submit_application", "就労準備支援事業の利用申込", "Take the application"
+        ),
+        "ELIGIBILITY_CHECK": TK("wr_decide", Role.MUN, "decide", "就労準備支援事業の支援決定", "Decide"),
+        "DECIDED": TK("wr_plan_program", Role.SW, "plan_program", "個別プログラムの策定", "Plan the program"),
+    },
+    event_tasks={
+        "mark_limit_warning": TK(
+            "wr_limit_review",
+            Role.SW,
+            "review",
+            "利用期間の上限（1年）が近づいています：継続の要否の検討",
+            "The one-year limit is near: review whether to continue",
+        )
+    },
+    closes={"review": ("wr_limit_review",)},
     rules={
         "max_duration": ("P1Y", "施行規則 第5条: 1年を超えない期間 [ORD S5]"),
         "warning_after": ("P10M", "上限の2か月前に通知 [BK]"),

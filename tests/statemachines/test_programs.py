@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from statemachines.engine import CommandRejected
-from statemachines.housing_benefit import HOUSING_BENEFIT, HousingBenefitRecord, MonthlyEvidence, missing_obligations
+from statemachines.housing_benefit import (
+    HOUSING_BENEFIT,
+    JST,
+    HousingBenefitRecord,
+    MonthlyEvidence,
+    missing_obligations,
+)
 from statemachines.program import ProgramDef, apply, check, explain, start
 from statemachines.roles import SYSTEM_ACTOR, Actor
 from statemachines.work_readiness import WORK_READINESS, WorkReadinessRecord
@@ -44,6 +50,8 @@ HB_PAYLOADS: dict[str, dict[str, Any]] = {
     "refuse_extension": {},
     "stop": {"reason": "obligations_not_met"},
     "end_period": {},
+    "mark_extension_due": {},
+    "check_obligations": {"month": "2026-04"},
 }
 HB_ACTORS: dict[str, Actor] = {
     "certify": MUN1,
@@ -54,6 +62,8 @@ HB_ACTORS: dict[str, Actor] = {
     "refuse_extension": MUN1,
     "stop": MUN1,
     "end_period": SYSTEM_ACTOR,
+    "mark_extension_due": SYSTEM_ACTOR,
+    "check_obligations": SYSTEM_ACTOR,
 }
 HB_PATHS: dict[str, list[str]] = {
     "APPLIED": [],
@@ -85,6 +95,8 @@ HB_EXPECTED: dict[str, dict[str, str | frozenset[str]]] = {
         "request_extension": "EXTENSION_REQUESTED",
         "stop": "STOPPED",
         "end_period": "ENDED",
+        "mark_extension_due": "same",
+        "check_obligations": "same",
     },
     "EXTENSION_REQUESTED": {
         "record_evidence": "same",
@@ -92,6 +104,7 @@ HB_EXPECTED: dict[str, dict[str, str | frozenset[str]]] = {
         "grant_extension": "PAYING",
         "refuse_extension": "ENDED",
         "stop": "STOPPED",
+        "check_obligations": "same",
     },
     "STOPPED": {},
     "ENDED": {},
@@ -265,8 +278,9 @@ WR_PAYLOADS: dict[str, dict[str, Any]] = {
     "review": {"note": "生活リズムが整ってきた"},
     "complete": {"outcome": "general_employment"},
     "withdraw": {"reason": "本人の辞退"},
+    "mark_limit_warning": {"note": "10か月経過"},
 }
-WR_ACTORS: dict[str, Actor] = {"decide": MUN1, "reject": MUN1}
+WR_ACTORS: dict[str, Actor] = {"decide": MUN1, "reject": MUN1, "mark_limit_warning": SYSTEM_ACTOR}
 WR_PATHS: dict[str, list[str]] = {
     "REFERRED_IN_PLAN": [],
     "ELIGIBILITY_CHECK": ["submit_application"],
@@ -280,7 +294,7 @@ WR_EXPECTED: dict[str, dict[str, str]] = {
     "REFERRED_IN_PLAN": {"submit_application": "ELIGIBILITY_CHECK", "withdraw": "WITHDRAWN"},
     "ELIGIBILITY_CHECK": {"decide": "DECIDED", "reject": "REJECTED", "withdraw": "WITHDRAWN"},
     "DECIDED": {"plan_program": "IN_PROGRAM", "withdraw": "WITHDRAWN"},
-    "IN_PROGRAM": {"review": "same", "complete": "COMPLETED", "withdraw": "WITHDRAWN"},
+    "IN_PROGRAM": {"review": "same", "complete": "COMPLETED", "withdraw": "WITHDRAWN", "mark_limit_warning": "same"},
     "REJECTED": {},
     "COMPLETED": {},
     "WITHDRAWN": {},
@@ -353,3 +367,28 @@ def test_describe_lists_the_programs_with_their_rules_and_guards() -> None:
     assert {"G-H1", "G-H2", "G-H3", "G-H4"} <= set(guards)
     assert all("施行規則" in guards[g]["basis"] for g in ("G-H1", "G-H2", "G-H3", "G-H4"))
     assert processes["work_readiness"]["rules"]["max_duration"]["default"] == "P1Y"
+
+
+def test_housing_benefit_timers_follow_the_period() -> None:
+    from statemachines.housing_benefit import deadlines
+
+    record = hb_reach("PAYING")
+    found = {d.kind: d for d in deadlines(record)}
+    assert found["extension_warning"].at == datetime(2026, 6, 16, tzinfo=JST)
+    assert found["period_end"].at == datetime(2026, 7, 1, tzinfo=JST)
+    assert found["monthly_obligations"].payload == {"month": "2026-04"}
+    assert found["monthly_obligations"].at == datetime(2026, 5, 8, tzinfo=JST)
+    record = _step(HOUSING_BENEFIT, record, "record_evidence", None, HB_ACTORS, HB_PAYLOADS)
+    assert {d.kind: d for d in deadlines(record)}["monthly_obligations"].payload == {"month": "2026-05"}
+
+
+def test_the_program_projection_opens_and_closes_tasks() -> None:
+    from statemachines.program_tasks import program_projection
+
+    record = hb_reach("PAYING")
+    applied = apply(HOUSING_BENEFIT, record, "mark_extension_due", SYSTEM_ACTOR, {}, now=NOW, command_id="t")
+    projection = program_projection(HOUSING_BENEFIT, record, applied.record, applied.event, assignee="sw1", summary={})
+    assert [(t.kind, t.assignee, t.command) for t in projection.open_tasks] == [
+        ("hb_extension_due", "sw1", "request_extension")
+    ]
+    assert projection.enrolment.next_due_kind == "monthly_obligations"
