@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
     demo: bool = False
     secure_cookies: bool = Field(default=True, description="False only for plain-HTTP local use (make run)")
+    smtp_host: str | None = Field(default=None, description="SMTP server for notification e-mail; None: no e-mail")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_sender: str = Field(default="Yorisoi <noreply@yorisoi.invalid>", description="the From of notifications")
 
     @property
     def effective_database_url(self) -> str:

@@ -12,22 +12,50 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.archive import ArchiveActivities
+from activities.notifications import NotificationActivities, SmtpConfig
+from activities.programs import ProgramActivities
 from activities.projection import ProjectionActivities
 from settings import Settings
 from store.db import create_schema, make_engine, session_factory
 from workflows import workflow_runner
 from workflows.case_workflow import CaseWorkflow
+from workflows.program_workflow import ProgramWorkflow
 
 
-def build_worker(client: Client, task_queue: str, sessions: sessionmaker[Session]) -> Worker:
+def build_worker(
+    client: Client, task_queue: str, sessions: sessionmaker[Session], smtp: SmtpConfig | None = None
+) -> Worker:
     projection = ProjectionActivities(sessions)
     archive = ArchiveActivities(client, sessions)
+    programs = ProgramActivities(sessions)
+    notifications = NotificationActivities(sessions, smtp)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CaseWorkflow],
-        activities=[projection.project_transition, projection.record_rejection, archive.archive_history],
+        workflows=[CaseWorkflow, ProgramWorkflow],
+        activities=[
+            projection.project_transition,
+            projection.record_rejection,
+            archive.archive_history,
+            programs.project_program_event,
+            notifications.notify_task_opened,
+            notifications.send_email,
+        ],
         workflow_runner=workflow_runner(),
+    )
+
+
+def smtp_config(settings: Settings) -> SmtpConfig | None:
+    """The SMTP server of notification e-mail, or None (no e-mail) when ``smtp_host`` is not set."""
+    if not settings.smtp_host:
+        return None
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+        sender=settings.smtp_sender,
     )
 
 
@@ -44,7 +72,7 @@ async def main() -> None:
     engine = make_engine(settings.effective_database_url)
     create_schema(engine)
     client = await connect(settings)
-    worker = build_worker(client, settings.task_queue, session_factory(engine))
+    worker = build_worker(client, settings.task_queue, session_factory(engine), smtp_config(settings))
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

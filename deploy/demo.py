@@ -6,6 +6,7 @@ Every demo user's password is ``yorisoi-demo``, which the API refuses outside de
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +18,7 @@ from statemachines.roles import Actor, OrgKind, Role
 from statemachines.rules import RuleBook
 from store.accounts import AccountRepository
 from store.db import make_engine, session_factory
+from store.institutions import InstitutionRepository, UpsertCounts, load_csv
 from store.rulesets import RulesetRepository
 from web.auth import DEMO_PASSWORD
 from web.case_service import CaseService
@@ -54,6 +56,8 @@ def seed_demo_world(sessions: sessionmaker[Session]) -> int:
             if user_id not in known_users:
                 accounts.add_user(user_id, DEMO_PASSWORD, roles, org_id, display)
                 added += 1
+    seed_demo_institutions(sessions)
+    seed_demo_offices(sessions)
     return added
 
 
@@ -169,3 +173,47 @@ async def add_demo_cases(settings: Settings, count: int, concurrency: int = 8) -
         await asyncio.gather(*(one(i) for i in range(count)))
     finally:
         engine.dispose()
+
+
+DEMO_INSTITUTIONS_CSV = Path(__file__).with_name("demo_institutions.csv")
+
+
+def seed_demo_institutions(sessions: sessionmaker[Session]) -> UpsertCounts:
+    """The demo 関係機関 directory (fictitious): every category for city-a (two 中学校区) and city-b. Idempotent."""
+    institutions = load_csv(DEMO_INSTITUTIONS_CSV)
+    with sessions.begin() as session:
+        return InstitutionRepository(session).upsert_many(institutions)
+
+
+def seed_demo_offices(sessions: sessionmaker[Session]) -> int:
+    """The demo ハローワーク offices (fictitious) of city-a and city-b; returns how many it added. Idempotent."""
+    # Imported here so that this section stays self-contained at the end of the file.
+    from datetime import time
+
+    from statemachines.scheduling import DayHours, Office, OfficeHours
+    from store.appointments import AppointmentRepository
+
+    late = DayHours(opens=time(10), closes=time(19))
+    offices = [
+        ("city-a", Office(office_id="hw-city-a", name_ja="ハローワークA（A公共職業安定所）")),
+        (
+            "city-a",
+            Office(
+                office_id="hw-city-a-ekimae",
+                name_ja="ハローワークA 駅前就労支援コーナー",
+                hours=OfficeHours(
+                    mon=late, tue=late, wed=late, thu=late, fri=late, sat=DayHours(opens=time(10), closes=time(17))
+                ),
+                travel_buffer_minutes=20,
+            ),
+        ),
+        ("city-b", Office(office_id="hw-city-b", name_ja="ハローワークB町出張所", travel_buffer_minutes=45)),
+    ]
+    added = 0
+    with sessions.begin() as session:
+        repo = AppointmentRepository(session)
+        for municipality, office in offices:
+            if repo.get_office(office.office_id) is None:
+                repo.add_office(office, municipality)
+                added += 1
+    return added

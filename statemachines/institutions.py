@@ -8,6 +8,7 @@ suggested first.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
@@ -177,6 +178,7 @@ ELDERLY_AGE = 65
 PHONE_PATTERN = r"^[0-9+()\- ]{3,40}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Institution(BaseModel):
@@ -199,6 +201,13 @@ class Institution(BaseModel):
     email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     accepts_referrals: bool
     note: str = Field(default="", max_length=2000)
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            raise ValueError("制御文字は使えません。")
+        return value
 
     @field_validator("category", mode="before")
     @classmethod

@@ -362,3 +362,25 @@ def start(
         started_at=now,
         **fields,
     )
+
+
+def open_enrolment(
+    defn: ProgramDef[R], record: R, actor: Actor, *, now: datetime, command_id: str
+) -> ProgramApplied[R]:
+    """The first event of an enrolment: (none) → the initial state, by whoever started it (the 支援決定)."""
+    body: dict[str, Any] = {
+        "case_id": record.case_id,
+        "seq": 1,
+        "at": now,
+        "actor_id": actor.user_id,
+        "actor_roles": sorted(r.value for r in actor.roles),
+        "command": f"{defn.id}.start",
+        "command_id": command_id,
+        "transition_id": f"{defn.id}.start",
+        "from_state": None,
+        "to_state": record.state,
+        "payload": {"enrolment_id": record.enrolment_id},
+    }
+    event = CaseEvent(**body, prev_hash=GENESIS_HASH, hash=chain_hash(GENESIS_HASH, canonical_event_content(**body)))
+    opened = record.model_copy(update={"seq": 1, "last_hash": event.hash})
+    return ProgramApplied[R](record=opened, event=event, transition_id=f"{defn.id}.start")

@@ -26,6 +26,8 @@ PASSWORD_HASHER = PasswordHasher()
 """argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile: t=3, m=64 MiB, p=4; about 0.2 s a hash)."""
 
 MAX_ID_LENGTH = 64
+MAX_EMAIL_LENGTH = 254
+_NOT_IN_ADDRESS = frozenset('<>()[],;:"\\')
 ACCOUNT_KINDS = frozenset({OrgKind.MUNICIPALITY, OrgKind.CONTRACTOR})
 
 
@@ -51,6 +53,7 @@ class UserRow(BaseModel):
     active: bool
     created_at: datetime
     password_changed_at: datetime
+    email: str | None = None
 
     @field_serializer("roles")
     def _sorted_roles(self, roles: frozenset[Role]) -> list[str]:
@@ -115,10 +118,12 @@ class AccountRepository:
         org_id: str,
         display_name: str,
         *,
+        email: str | None = None,
         now: datetime | None = None,
     ) -> UserRow:
-        """Add an active user with an argon2id hash of ``password``."""
+        """Add an active user with an argon2id hash of ``password`` (and the address notifications go to)."""
         _check_id("user_id", user_id)
+        _check_email(email)
         if not password:
             raise InvalidAccountError("パスワードを指定してください。")
         if not roles or Role.SYSTEM in roles:
@@ -135,6 +140,7 @@ class AccountRepository:
             active=True,
             created_at=moment,
             password_changed_at=moment,
+            email=email,
         )
         self._insert(record, DuplicateUserError(user_id), exists=self._session.get(UserRecord, user_id))
         return UserRow.model_validate(record)
@@ -152,6 +158,14 @@ class AccountRepository:
     def set_active(self, user_id: str, active: bool) -> UserRow:
         record = self._user_record(user_id)
         record.active = active
+        self._session.flush()
+        return UserRow.model_validate(record)
+
+    def set_email(self, user_id: str, email: str | None) -> UserRow:
+        """Set (or with None, remove) the address the user's notifications are mailed to."""
+        _check_email(email)
+        record = self._user_record(user_id)
+        record.email = email
         self._session.flush()
         return UserRow.model_validate(record)
 
@@ -221,3 +235,15 @@ class AccountRepository:
 def _check_id(name: str, value: str) -> None:
     if not value or len(value) > MAX_ID_LENGTH or value != value.strip():
         raise InvalidAccountError(f"{name} は1〜{MAX_ID_LENGTH}文字で、前後に空白を含めないでください。")
+
+
+def is_email_address(value: str) -> bool:
+    """One plain mailbox ``local@domain.tld``: no display name, list, spaces or control characters."""
+    local, _, domain = value.partition("@")
+    plain = not any(ch.isspace() or not ch.isprintable() or ch in _NOT_IN_ADDRESS for ch in value)
+    return bool(local) and "@" not in domain and "." in domain.strip(".") and plain and len(value) <= MAX_EMAIL_LENGTH
+
+
+def _check_email(email: str | None) -> None:
+    if email is not None and not is_email_address(email):
+        raise InvalidAccountError("メールアドレスの形式が正しくありません。")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from statemachines.scheduling import Problem
+
 
 class StoreError(Exception):
     """Base class of the store's domain errors."""
@@ -101,3 +105,101 @@ class TaskConflictError(TaskError):
         self.reason = reason
         self.holder = holder
         self.status = status
+
+
+# -- the 関係機関 directory ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CsvRowError:
+    """One problem of a directory CSV: its line in the file (1 is the header; 0 the file as a whole) and column."""
+
+    line: int
+    column: str | None
+    message: str
+
+
+class DirectoryCsvError(StoreError):
+    """A directory CSV was refused as a whole: ``errors`` lists every problem found, by line."""
+
+    def __init__(self, errors: list[CsvRowError]) -> None:
+        super().__init__(f"関係機関CSVに {len(errors)} 件の誤りがあります。")
+        self.errors = errors
+
+
+class InstitutionNotFoundError(StoreError):
+    """No such institution, or one of a municipality the caller does not serve (the same either way)."""
+
+    def __init__(self, institution_id: str) -> None:
+        super().__init__(f"関係機関 {institution_id} が見つかりません。")
+        self.institution_id = institution_id
+
+
+class DuplicateInstitutionError(StoreError):
+    """The institution id is taken: on ``add``, or (on an import) by an institution the caller may not change."""
+
+    def __init__(self, institution_id: str, reason: str) -> None:
+        super().__init__(f"関係機関ID {institution_id}: {reason}")
+        self.institution_id = institution_id
+        self.reason = reason
+
+
+# -- appointments ---------------------------------------------------------------------------------------------
+
+
+class AppointmentError(StoreError):
+    """An office or appointment cannot be added, booked or changed as asked."""
+
+
+class DuplicateOfficeError(AppointmentError):
+    def __init__(self, office_id: str) -> None:
+        super().__init__(f"事業所 {office_id} は既に登録されています。")
+        self.office_id = office_id
+
+
+class UnknownOfficeError(AppointmentError):
+    def __init__(self, office_id: str) -> None:
+        super().__init__(f"事業所 {office_id} は登録されていません。")
+        self.office_id = office_id
+
+
+class UnknownCaseError(AppointmentError):
+    """The appointment's case is not in the read model (or, for the API, not visible: the same either way)."""
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__(f"ケース {case_id} が見つかりません。")
+        self.case_id = case_id
+
+
+class AppointmentNotFoundError(AppointmentError):
+    """No such appointment, or its case belongs to a municipality the caller does not serve."""
+
+    def __init__(self, appointment_id: str) -> None:
+        super().__init__(f"予約 {appointment_id} が見つかりません。")
+        self.appointment_id = appointment_id
+
+
+class DuplicateAppointmentError(AppointmentError):
+    """The appointment id is taken by a different booking (the same booking again is returned, not refused)."""
+
+    def __init__(self, appointment_id: str) -> None:
+        super().__init__(f"予約ID {appointment_id} は別の予約に使われています。")
+        self.appointment_id = appointment_id
+
+
+class BookingRefusedError(AppointmentError):
+    """The slot breaks scheduling rules: ``problems`` lists every one (:class:`statemachines.scheduling.Problem`)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("予約できません: " + ", ".join(p.id for p in problems))
+        self.problems = problems
+
+
+class AppointmentStatusError(AppointmentError):
+    """The appointment's status cannot change from ``current`` to ``requested`` (e.g. a cancelled one attended)."""
+
+    def __init__(self, appointment_id: str, current: str, requested: str) -> None:
+        super().__init__(f"予約 {appointment_id} は {current} のため {requested} にできません。")
+        self.appointment_id = appointment_id
+        self.current = current
+        self.requested = requested

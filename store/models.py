@@ -204,6 +204,7 @@ class UserRecord(Base):
     active: Mapped[bool]
     created_at: Mapped[datetime]
     password_changed_at: Mapped[datetime]
+    email: Mapped[str | None] = mapped_column(String(254))  # where notifications are mailed; None: inbox only
 
 
 class RulesetRecord(Base):

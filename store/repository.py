@@ -64,6 +64,11 @@ class CaseRepository:
         self._session.flush()
         return True
 
+    def apply_task_changes(self, event: CaseEvent, close_kinds: list[str], open_tasks: list[TaskSpec]) -> None:
+        """Close open tasks of the event's case by kind and open new ones (also used by program events)."""
+        self._close_tasks(event, close_kinds)
+        self._open_tasks(event, open_tasks)
+
     def record_rejection(self, r: Rejection) -> None:
         self._session.add(RejectionRecord(**r.model_dump()))
         self._session.flush()

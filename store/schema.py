@@ -5,6 +5,6 @@ A new table module adds one import line here.
 
 from __future__ import annotations
 
-from store import models
+from store import appointments, institutions, models, notifications, programs
 
-TABLE_MODULES = (models,)
+TABLE_MODULES = (models, notifications, appointments, institutions, programs)

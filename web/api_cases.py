@@ -145,7 +145,7 @@ def list_cases(
     opened_from: datetime | None = None,
     opened_to: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Page[CaseSnapshotRow]:
     with svc.sessions.begin() as session:
         return queries.list_cases(

@@ -23,7 +23,7 @@ def list_tasks(
     due_before: datetime | None = None,
     municipality: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Page[InboxTask]:
     """Open tasks, overdue first then by due date. ``role``: my roles' tasks; ``unassigned``: nobody took them."""
     with svc.sessions.begin() as session:

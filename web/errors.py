@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from temporalio.service import RPCError, RPCStatusCode
@@ -9,11 +11,22 @@ from temporalio.service import RPCError, RPCStatusCode
 from statemachines.engine import CommandRejected, PayloadInvalid, UnmetKind
 from store.errors import (
     AccountError,
+    AppointmentNotFoundError,
+    AppointmentStatusError,
+    BookingRefusedError,
+    DirectoryCsvError,
+    DuplicateAppointmentError,
+    DuplicateInstitutionError,
+    DuplicateOfficeError,
     DuplicateRulesetError,
+    InstitutionNotFoundError,
     TaskConflictError,
     TaskNotFoundError,
     TaskRoleError,
+    UnknownCaseError,
+    UnknownOfficeError,
 )
+from store.notifications import NotificationNotFoundError
 from web.auth import AuthError
 
 
@@ -23,6 +36,10 @@ class NotVisibleError(Exception):
 
 class ForbiddenError(Exception):
     """Signed in, but this role may not do this (e.g. an auditor writing)."""
+
+
+class CalendarNotVisibleError(Exception):
+    """No such staff member, or one whose calendar the user may not read: the same 404 either way."""
 
 
 def _json(status: int, code: str, detail: object, **extra: object) -> JSONResponse:
@@ -65,10 +82,23 @@ def _simple(status: int, code: str) -> object:
     return handler
 
 
+def _invalid_csv(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DirectoryCsvError)
+    return _json(422, "invalid_csv", str(exc), errors=[asdict(e) for e in exc.errors])
+
+
+def _booking_refused(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BookingRefusedError)
+    problems = [p.model_dump(mode="json") for p in exc.problems]
+    return _json(409, "booking_refused", "この日時には予約できません。", problems=problems)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(CommandRejected, _rejected)
     app.add_exception_handler(PayloadInvalid, _payload)
     app.add_exception_handler(RPCError, _rpc)
+    app.add_exception_handler(DirectoryCsvError, _invalid_csv)
+    app.add_exception_handler(BookingRefusedError, _booking_refused)
     for exc_type, status, code in (
         (AuthError, 401, "not_authenticated"),
         (NotVisibleError, 404, "case_not_found"),
@@ -78,5 +108,15 @@ def install(app: FastAPI) -> None:
         (TaskConflictError, 409, "task_conflict"),
         (DuplicateRulesetError, 409, "duplicate_ruleset"),
         (AccountError, 409, "account_conflict"),
+        (InstitutionNotFoundError, 404, "institution_not_found"),
+        (DuplicateInstitutionError, 409, "duplicate_institution"),
+        (NotificationNotFoundError, 404, "notification_not_found"),
+        (CalendarNotVisibleError, 404, "calendar_not_found"),
+        (UnknownCaseError, 404, "case_not_found"),
+        (UnknownOfficeError, 422, "unknown_office"),
+        (AppointmentNotFoundError, 404, "appointment_not_found"),
+        (AppointmentStatusError, 409, "appointment_status"),
+        (DuplicateAppointmentError, 409, "duplicate_appointment"),
+        (DuplicateOfficeError, 409, "duplicate_office"),
     ):
         app.add_exception_handler(exc_type, _simple(status, code))  # type: ignore[arg-type]

@@ -13,13 +13,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RawValue, RetryPolicy
+from temporalio.common import RawValue, RetryPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from statemachines.case_record import STATES, CaseRecord
     from statemachines.engine import Applied, CommandRejected, PayloadInvalid, apply, check, parse_payload
     from statemachines.events import Projection
+    from statemachines.program import start as start_program
+    from statemachines.programs import BY_ID as PROGRAMS
     from statemachines.roles import SYSTEM_ACTOR, Actor, Role
     from statemachines.rules import add_duration
     from statemachines.timers import Deadline, next_deadline
@@ -31,13 +34,15 @@ with workflow.unsafe.imports_passed_through():
         REJECTED,
         CaseWorkflowInput,
         CommandOutcome,
-        CommandRequest,
         open_applied,
     )
+    from workflows.program_workflow import ProgramInput, program_workflow_id
+    from workflows.updates import decode_request, rejection
 
 PROJECT_ACTIVITY = "project_transition"
 ARCHIVE_ACTIVITY = "archive_history"
 ARCHIVE_PATCH = "archive-history-on-end"  # added after the histories of tests/histories/ were recorded
+PROGRAMS_PATCH = "start-program-workflows"  # the 支援決定 starts program child workflows (after the v2 histories)
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
 
@@ -187,7 +192,7 @@ class CaseWorkflow:
 
     @workflow.update(dynamic=True)
     async def command(self, name: str, args: Sequence[RawValue]) -> CommandOutcome:
-        request = _decode(args)
+        request = decode_request(args)
         known = self._outcomes.get(request.command_id)
         if known is not None:
             return known
@@ -196,17 +201,48 @@ class CaseWorkflow:
                 self.case, name, request.actor, request.payload, now=workflow.now(), command_id=request.command_id
             )
         except CommandRejected as exc:  # the state moved between validation and now
-            raise _rejection(exc) from exc
+            raise rejection(exc) from exc
         except PayloadInvalid as exc:
             raise ApplicationError("invalid payload", *exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
         outcome = self._accept(self.case, applied)
         self._upsert_search_attributes()
         await self._flush()
+        if applied.transition_id == "T18" and workflow.patched(PROGRAMS_PATCH):
+            await self._start_programs(request.actor)
         return outcome
+
+    async def _start_programs(self, decided_by: Actor) -> None:
+        """支援決定: every approved program that has a process runs as a child workflow of its own."""
+        decision = self.case.decision
+        approved = [d.program.value for d in decision.programs if d.approved] if decision else []
+        for program in approved:
+            defn = PROGRAMS.get(program)
+            if defn is None:
+                continue
+            enrolment_id = program_workflow_id(self.case.case_id, program, self.case.plan_version)
+            record = start_program(
+                defn,
+                enrolment_id=enrolment_id,
+                case_id=self.case.case_id,
+                municipality=self.case.municipality,
+                now=workflow.now(),
+            )
+            await workflow.start_child_workflow(
+                "ProgramWorkflow",
+                ProgramInput(
+                    program=program,
+                    record=record.model_dump(mode="json"),
+                    started_by=decided_by,
+                    assignee=self.case.assignee,
+                ),
+                id=enrolment_id,
+                parent_close_policy=ParentClosePolicy.ABANDON,  # a program may outlive the case's run
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
 
     @command.validator
     def validate_command(self, name: str, args: Sequence[RawValue]) -> None:
-        request = _decode(args)
+        request = decode_request(args)
         if request.command_id in self._outcomes:
             return
         if Role.SYSTEM in request.actor.roles:
@@ -217,7 +253,7 @@ class CaseWorkflow:
             raise ApplicationError("invalid payload", *exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
         unmet = check(self.case, name, request.actor, request.payload)
         if unmet:
-            raise _rejection(CommandRejected(name, unmet))
+            raise rejection(CommandRejected(name, unmet))
 
     @workflow.update
     async def projected(self) -> int:
@@ -232,19 +268,3 @@ class CaseWorkflow:
     @workflow.query
     def record(self) -> CaseRecord:
         return self.case
-
-
-def _decode(args: Sequence[RawValue]) -> CommandRequest:
-    if len(args) != 1:
-        raise ApplicationError("a command takes exactly one argument", type=INVALID_PAYLOAD, non_retryable=True)
-    try:
-        value = workflow.payload_converter().from_payload(args[0].payload, CommandRequest)
-    except Exception as exc:
-        raise ApplicationError(f"unreadable command: {exc}", type=INVALID_PAYLOAD, non_retryable=True) from exc
-    assert isinstance(value, CommandRequest)
-    return value
-
-
-def _rejection(exc: CommandRejected) -> ApplicationError:
-    details = [u.model_dump(mode="json") for u in exc.unmet]
-    return ApplicationError(str(exc), *details, type=REJECTED, non_retryable=True)

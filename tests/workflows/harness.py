@@ -126,3 +126,14 @@ async def drive(h: Harness, handle: WorkflowHandle[Any, Any], state: str) -> Cas
     record = await h.record(handle)
     assert record.state.value == state
     return record
+
+
+async def eventually(check: Any, seconds: float = 10) -> None:
+    """Waits until ``check()`` holds: a fired timer reaches the read model a moment after the clock moves."""
+    import asyncio
+
+    for _ in range(int(seconds * 20)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    assert check(), "the condition did not come true in time"

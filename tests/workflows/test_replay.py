@@ -23,7 +23,14 @@ def load(path: Path) -> WorkflowHistory:
 
 
 def test_recorded_histories_are_present() -> None:
-    assert {p.stem for p in HISTORIES} >= {"lifecycle", "contact-lost", "lifecycle-v2", "contact-lost-v2"}
+    assert {p.stem for p in HISTORIES} >= {
+        "lifecycle",
+        "contact-lost",
+        "lifecycle-v2",
+        "contact-lost-v2",
+        "lifecycle-v3",
+        "contact-lost-v3",
+    }
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

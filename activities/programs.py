@@ -1,0 +1,29 @@
+"""The projection of program events into the read model."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from statemachines.program_tasks import ProgramProjection
+from store.errors import ChainConflictError
+from store.programs import ProgramRepository
+
+
+class ProgramActivities:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def _apply(self, projection: ProgramProjection) -> bool:
+        with self._sessions.begin() as session:
+            return ProgramRepository(session).apply(projection)
+
+    @activity.defn(name="project_program_event")
+    async def project_program_event(self, projection: ProgramProjection) -> bool:
+        try:
+            return await asyncio.to_thread(self._apply, projection)
+        except ChainConflictError as exc:
+            raise ApplicationError(str(exc), type="ChainConflict", non_retryable=True) from exc

@@ -1,0 +1,75 @@
+"""The Japanese wording of notifications (inbox and e-mail alike).
+
+A notification leaves the system by e-mail, so it names the case by its id and the task by its title from the
+process definition, never the client or anything they told us. Dates are shown in Japan time as 西暦 with the
+weekday: 2026年1月5日（月）.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from pydantic import BaseModel, ConfigDict
+
+JST = timezone(timedelta(hours=9), "Asia/Tokyo")
+WEEKDAYS_JA = "月火水木金土日"
+
+FOOTER_JA = (
+    "詳しくは寄り添い（Yorisoi）にログインしてご確認ください。\n"
+    "※ このメールは送信専用です。個人情報保護のため、相談者の氏名等は記載していません。"
+)
+
+
+class NotificationText(BaseModel):
+    """The title (the e-mail subject) and the body of one notification."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title_ja: str
+    body_ja: str
+
+
+def date_ja(moment: datetime) -> str:
+    """``moment``'s date in Japan time, e.g. 2026年1月5日（月）. Refuses a naive datetime."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("naive datetime refused: pass a timezone-aware datetime")
+    day = moment.astimezone(JST).date()
+    return f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS_JA[day.weekday()]}）"
+
+
+def _task_of(case_id: str, task_title_ja: str) -> str:
+    return f"ケース {case_id} のタスク「{task_title_ja}」"
+
+
+def _body(*lines: str) -> str:
+    return "\n".join([*lines, "", FOOTER_JA])
+
+
+def task_assigned(case_id: str, task_title_ja: str, due_at: datetime | None) -> NotificationText:
+    """A task was assigned to the recipient."""
+    due = date_ja(due_at) if due_at is not None else "なし"
+    return NotificationText(
+        title_ja=f"【寄り添い】タスクの割り当て：{task_title_ja}",
+        body_ja=_body(f"{_task_of(case_id, task_title_ja)}があなたに割り当てられました。", f"期限：{due}"),
+    )
+
+
+def task_reminder(case_id: str, task_title_ja: str, due_at: datetime) -> NotificationText:
+    """The due date of an open task is near."""
+    due = date_ja(due_at)
+    return NotificationText(
+        title_ja=f"【寄り添い】リマインダー：{task_title_ja}（期限 {due}）",
+        body_ja=_body(f"{_task_of(case_id, task_title_ja)}の期限が近づいています。", f"期限：{due}"),
+    )
+
+
+def task_deadline(case_id: str, task_title_ja: str, due_at: datetime) -> NotificationText:
+    """An open task has reached its due date without being completed."""
+    due = date_ja(due_at)
+    return NotificationText(
+        title_ja=f"【寄り添い】期限到来：{task_title_ja}",
+        body_ja=_body(
+            f"{_task_of(case_id, task_title_ja)}が期限（{due}）を迎えましたが、まだ完了していません。",
+            "対応状況をご確認ください。",
+        ),
+    )

@@ -1,0 +1,178 @@
+"""Programs as child workflows of the case, on the time-skipping server: started by the 支援決定, with their
+durable deadlines (extension warning, monthly job-search check, the 9-month cap, the 1-year limit)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+
+from statemachines.case import Trigger
+from statemachines.case_record import CaseState
+from statemachines.housing_benefit import JST
+from statemachines.rules import add_duration
+from store.programs import ProgramRepository
+from tests.factories import MUN1, SW1, VALID_PAYLOADS, plan
+from tests.statemachines.paths import ACTOR_FOR, PATHS
+from tests.workflows.harness import Harness, eventually, running_harness
+from workflows.messages import CommandOutcome, CommandRequest
+from workflows.program_workflow import program_workflow_id
+
+DAY = timedelta(days=1)
+APPLICATION: dict[str, Any] = {
+    "route": "job_loss",
+    "main_earner": True,
+    "household_income": 80_000,
+    "base_amount": 78_000,
+    "rent": 50_000,
+    "rent_cap": 53_700,
+    "household_assets": 300_000,
+    "housing_lost": False,
+    "hw_job_application": True,
+}
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def h(own_time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Harness]:
+    async with running_harness(own_time_env.client, tmp_path / "rm.sqlite3") as harness:
+        yield harness
+
+
+async def _decided(h: Harness, program: str) -> tuple[str, WorkflowHandle[Any, Any]]:
+    """A case through its 支援決定 with ``program`` in the plan; the program's child workflow handle."""
+    handle = await h.open()
+    for trigger in PATHS[CaseState.DECISION_PENDING]:
+        payload = {"plan": plan(programs=(program,))} if trigger is Trigger.SUBMIT_PLAN else VALID_PAYLOADS[trigger]
+        await h.send(handle, trigger.value, ACTOR_FOR.get(trigger, SW1), payload)
+    decision = {"decision": {"decided_on": "2026-11-30", "programs": [{"program": program, "approved": True}]}}
+    await h.send(handle, Trigger.DECIDE_SUPPORT.value, MUN1, decision)
+    case_id = (await h.record(handle)).case_id
+    child = h.client.get_workflow_handle(program_workflow_id(case_id, program, 1))
+    h.handles.append(child)
+    await child.execute_update("projected")
+    return case_id, child
+
+
+async def _send(child: WorkflowHandle[Any, Any], trigger: str, actor: Any, payload: dict[str, Any]) -> CommandOutcome:
+    request = CommandRequest(command_id=uuid.uuid4().hex, actor=actor, payload=payload)
+    result = await child.execute_update(trigger, request, result_type=CommandOutcome)
+    assert isinstance(result, CommandOutcome)
+    return result
+
+
+def _open_kinds(h: Harness, case_id: str) -> set[str]:
+    return {t.kind for t in h.repo_do(lambda r: r.list_tasks(case_id, status="open"))}
+
+
+async def _paying(h: Harness, env: WorkflowEnvironment, child: WorkflowHandle[Any, Any]) -> str:
+    today = (await env.get_current_time()).astimezone(JST).date()
+    start = today.replace(day=1) + timedelta(days=32)
+    start = start.replace(day=1)  # payment from the first of next month
+    await _send(
+        child,
+        "submit_application",
+        SW1,
+        {"application": {**APPLICATION, "applied_on": today.isoformat(), "job_loss_on": today.isoformat()}},
+    )
+    await _send(child, "decide_payment", MUN1, {"decided_on": today.isoformat(), "period_start": start.isoformat()})
+    outcome = await _send(child, "start_payment", MUN1, {})
+    assert outcome.state == "PAYING"
+    return start.isoformat()
+
+
+async def test_the_decision_starts_the_program_and_its_first_task(h: Harness) -> None:
+    case_id, child = await _decided(h, "housing_benefit")
+    record = await child.query("record_json")
+    assert record["state"] == "APPLIED"
+    with h.sessions.begin() as session:
+        [enrolment] = ProgramRepository(session).enrolments(case_id)
+    assert (enrolment.program, enrolment.state) == ("housing_benefit", "APPLIED")
+    assert "hb_application" in _open_kinds(h, case_id)
+
+
+async def test_the_extension_warning_and_the_nine_month_cap(h: Harness, own_time_env: WorkflowEnvironment) -> None:
+    case_id, child = await _decided(h, "housing_benefit")
+    await _paying(h, own_time_env, child)
+    for _ in range(2):
+        record = await child.query("record_json")
+        end = record["period_end"]
+        now = await own_time_env.get_current_time()
+        wait = datetime.fromisoformat(f"{end}T00:00:00+09:00") - timedelta(days=13) - now
+        await own_time_env.sleep(wait)
+        await eventually(lambda: "hb_extension_due" in _open_kinds(h, case_id))
+        await _send(child, "request_extension", SW1, {})
+        await _send(child, "grant_extension", MUN1, {})
+    record = await child.query("record_json")
+    assert record["months_granted"] == 9
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await _send(child, "request_extension", SW1, {})
+    assert isinstance(info.value.cause, ApplicationError)
+    assert [d["id"] for d in info.value.cause.details] == ["G-H-CAP"]
+
+
+async def test_missing_job_search_evidence_opens_a_task(h: Harness, own_time_env: WorkflowEnvironment) -> None:
+    case_id, child = await _decided(h, "housing_benefit")
+    start = await _paying(h, own_time_env, child)
+    first_month_end = date.fromisoformat(start).replace(day=28) + timedelta(days=4)
+    check_at = datetime.combine(first_month_end.replace(day=1) + timedelta(days=8), time(1), JST)
+    await own_time_env.sleep(check_at - await own_time_env.get_current_time())  # the month over, a week's grace
+    await child.execute_update("projected")
+    await eventually(lambda: "hb_evidence_missing" in _open_kinds(h, case_id))
+    month = start[:7]
+    evidence = {"month": month, "agency_consultations": 4, "hw_consultations": 2, "applications": 5}
+    await _send(child, "record_evidence", SW1, {"evidence": evidence})
+    assert "hb_evidence_missing" not in _open_kinds(h, case_id)
+
+
+async def test_the_period_ends_by_itself_and_the_enrolment_completes(
+    h: Harness, own_time_env: WorkflowEnvironment
+) -> None:
+    case_id, child = await _decided(h, "housing_benefit")
+    await _paying(h, own_time_env, child)
+    await own_time_env.sleep(140 * DAY)
+    result = await child.result()
+    assert result["state"] == "ENDED"
+    assert result["ended_on"] == result["period_end"]
+    with h.sessions.begin() as session:
+        [enrolment] = ProgramRepository(session).enrolments(case_id)
+        events = ProgramRepository(session).events(enrolment.enrolment_id)
+    assert enrolment.state == "ENDED"
+    assert events[-1].transition_id == "HB13"
+
+
+async def test_work_readiness_warns_at_ten_months_and_holds_the_one_year_limit(
+    h: Harness, own_time_env: WorkflowEnvironment
+) -> None:
+    case_id, child = await _decided(h, "work_readiness")
+    means = {
+        "means": {
+            "household_income": 100_000,
+            "base_amount": 78_000,
+            "housing_assistance_standard": 53_700,
+            "household_assets": 200_000,
+        }
+    }
+    await _send(child, "submit_application", SW1, means)
+    await _send(child, "decide", MUN1, {"decided_on": "2026-12-01"})
+    await _send(child, "plan_program", SW1, {"stages": ["daily_life"]})
+    started = datetime.fromisoformat((await child.query("record_json"))["program_started_at"])
+    warning = add_duration(started, "P10M")
+    await own_time_env.sleep(warning - DAY - await own_time_env.get_current_time())
+    await child.execute_update("projected")
+    assert "wr_limit_review" not in _open_kinds(h, case_id)
+    await own_time_env.sleep(2 * DAY)
+    await eventually(lambda: "wr_limit_review" in _open_kinds(h, case_id))
+    await own_time_env.sleep(60 * DAY)
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await _send(child, "review", SW1, {"note": "継続を検討"})
+    assert isinstance(info.value.cause, ApplicationError)
+    assert [d["id"] for d in info.value.cause.details] == ["G-W2"]
+    await _send(child, "review", SW1, {"note": "継続", "extension_reason": "体調の波があり継続が必要"})

@@ -1,0 +1,234 @@
+"""/api/appointments, /api/offices and /api/staff/{user_id}/calendar.ics: book ハローワーク同行 and other
+appointments by the rules of :mod:`statemachines.scheduling`, record attendance, and give each staff member an
+iCalendar (RFC 5545) feed.
+
+The feed carries no personal data of clients: the summary is the kind of appointment, the location the office, the
+description only the case id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import Response
+from icalendar import STATUS, Alarm, Calendar, Event
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from statemachines.roles import Actor, Role
+from statemachines.scheduling import (
+    KIND_NAMES_JA,
+    OCCUPYING_STATUSES,
+    AppointmentKind,
+    AppointmentStatus,
+    reminder_at,
+)
+from store import queries
+from store.accounts import AccountRepository
+from store.appointments import AppointmentRepository, AppointmentRow, Booking, OfficeRow
+from web.deps import ActorDep, ServicesDep
+from web.errors import CalendarNotVisibleError, ForbiddenError, NotVisibleError
+
+router = APIRouter(prefix="/api", tags=["appointments"])
+
+BOOKING_ROLES = frozenset({Role.SW, Role.CSW, Role.ESW})
+CALENDAR_READERS = frozenset({Role.CSW, Role.MUN, Role.OPS})
+"""Besides the staff member themself, who may read someone's calendar (of the municipalities they serve)."""
+FEED_PAST = timedelta(days=90)
+FEED_REFRESH = timedelta(hours=1)
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2199
+ICALENDAR = "text/calendar; charset=utf-8"
+
+
+def _plain(value: str) -> str:
+    """Refuse what no database column should hold: NUL (PostgreSQL) and lone surrogates (not encodable)."""
+    if any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValueError("使用できない文字が含まれています。")
+    return value
+
+
+def _service_years(value: datetime) -> datetime:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"{EARLIEST_YEAR}年から{LATEST_YEAR}年までの日時を指定してください。")
+    return value
+
+
+Identifier = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_plain)]
+Moment = Annotated[AwareDatetime, AfterValidator(_service_years)]
+
+
+class BookingRequest(Booking):
+    """A staff member's appointment for a case. Times need a time zone (e.g. ``2026-12-01T10:00:00+09:00``)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    case_id: Identifier
+    staff_user_id: Identifier
+    office_id: Identifier
+    starts_at: Moment
+    ends_at: Moment
+    kind: AppointmentKind
+    note: Annotated[str, Field(max_length=2000), AfterValidator(_plain)] | None = None
+
+
+class AttendanceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["attended", "no_show", "cancelled"]
+
+
+# -- routes -------------------------------------------------------------------------------------------------------
+
+
+@router.get("/appointments", response_model=list[AppointmentRow])
+def list_appointments(
+    actor: ActorDep,
+    svc: ServicesDep,
+    staff: Annotated[Identifier | None, Query()] = None,
+    case_id: Annotated[Identifier | None, Query()] = None,
+    from_: Annotated[Moment | None, Query(alias="from")] = None,
+    to: Annotated[Moment | None, Query()] = None,
+    appointment_status: Annotated[AppointmentStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[AppointmentRow]:
+    """Appointments of cases of the municipalities one serves, by start time (``from`` inclusive, ``to`` not)."""
+    with svc.sessions.begin() as session:
+        return AppointmentRepository(session).list(
+            visible=actor.serves,
+            staff_user_id=staff,
+            case_id=case_id,
+            from_=from_,
+            to=to,
+            statuses=None if appointment_status is None else [appointment_status],
+            limit=limit,
+        )
+
+
+@router.post("/appointments", response_model=AppointmentRow, status_code=status.HTTP_201_CREATED)
+def book_appointment(body: BookingRequest, actor: ActorDep, svc: ServicesDep) -> AppointmentRow:
+    """Book by the scheduling rules: 409 lists every problem (office hours, closed days, double booking, travel)."""
+    if not actor.has_any(BOOKING_ROLES):
+        raise ForbiddenError("予約は相談支援員・主任相談支援員・就労支援員が行えます。")
+    with svc.sessions.begin() as session:
+        case = queries.case_row(session, body.case_id, set(actor.serves))
+        if case is None:
+            raise NotVisibleError("ケースが見つかりません。")
+        _check_staff(session, body.staff_user_id, case.municipality)
+    # A transaction of its own, which the booking begins with its per-staff lock.
+    with svc.sessions.begin() as session:
+        return AppointmentRepository(session).book(body, created_by=actor.user_id, now=svc.clock())
+
+
+@router.post("/appointments/{appointment_id}/attendance", response_model=AppointmentRow)
+def record_attendance(
+    appointment_id: str, body: AttendanceRequest, actor: ActorDep, svc: ServicesDep
+) -> AppointmentRow:
+    """「来所」「不参加」「キャンセル」: attended and no-show may correct each other; a cancellation is final."""
+    if not actor.has_any(BOOKING_ROLES):
+        raise ForbiddenError("出欠の記録は相談支援員・主任相談支援員・就労支援員が行えます。")
+    with svc.sessions.begin() as session:
+        return AppointmentRepository(session).set_status(
+            appointment_id, AppointmentStatus(body.status), visible=actor.serves
+        )
+
+
+@router.get("/offices", response_model=list[OfficeRow])
+def list_offices(actor: ActorDep, svc: ServicesDep) -> list[OfficeRow]:
+    """The offices (ハローワーク and others) of the municipalities one serves, with their hours."""
+    with svc.sessions.begin() as session:
+        offices = AppointmentRepository(session).list_offices()
+    return [o for o in offices if o.municipality in actor.serves]
+
+
+@router.get(
+    "/staff/{user_id}/calendar.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}, "description": "iCalendar"}},
+)
+def staff_calendar(user_id: str, actor: ActorDep, svc: ServicesDep) -> Response:
+    """The staff member's booked and attended appointments (from 90 days back) as an iCalendar feed, each with a
+    reminder at 09:00 the day before. For the staff member themself, or CSW/MUN/OPS serving their municipalities."""
+    with svc.sessions.begin() as session:
+        _check_calendar_reader(session, actor, user_id)
+        repo = AppointmentRepository(session)
+        rows = repo.list(
+            visible=actor.serves,
+            staff_user_id=user_id,
+            from_=svc.clock() - FEED_PAST,
+            statuses=OCCUPYING_STATUSES,
+        )
+        offices = {o.office_id: o for o in repo.list_offices()}
+    return Response(
+        content=calendar_feed(user_id, rows, offices),
+        media_type=ICALENDAR,
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
+# -- access -------------------------------------------------------------------------------------------------------
+
+
+def _check_staff(session: Session, staff_user_id: str, municipality: str) -> None:
+    """The staff member booked must be an active user serving the case's municipality (else 422)."""
+    accounts = AccountRepository(session)
+    user = accounts.get_user(staff_user_id)
+    if user is None or not user.active or municipality not in accounts.actor(user).serves:
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": ["body", "staff_user_id"],
+                    "msg": f"{staff_user_id} はこのケースの自治体を担当する職員ではありません。",
+                    "type": "unknown_staff",
+                }
+            ],
+        )
+
+
+def _check_calendar_reader(session: Session, actor: Actor, user_id: str) -> None:
+    """Oneself, or a CSW/MUN/OPS serving one of the staff member's municipalities; else "not found"."""
+    if actor.user_id == user_id:
+        return
+    accounts = AccountRepository(session)
+    user = accounts.get_user(user_id) if actor.has_any(CALENDAR_READERS) else None
+    if user is None or not (accounts.actor(user).serves & actor.serves):
+        raise CalendarNotVisibleError("予定表が見つかりません。")
+
+
+# -- the iCalendar feed -------------------------------------------------------------------------------------------
+
+
+def calendar_feed(user_id: str, appointments: Iterable[AppointmentRow], offices: Mapping[str, OfficeRow]) -> bytes:
+    """An RFC 5545 calendar with one VEVENT per appointment: UID ``<appointment_id>@yorisoi``, times in UTC."""
+    calendar = Calendar.new(
+        prodid="-//Yorisoi//寄り添い 予定表//JA",
+        uid=f"staff-{user_id}@yorisoi",
+        name=f"{user_id} の予定（寄り添い）",
+        refresh_interval=FEED_REFRESH,
+    )
+    for row in appointments:
+        calendar.add_component(_event(row, offices.get(row.office_id)))
+    feed: bytes = calendar.to_ical()
+    return feed
+
+
+def _event(row: AppointmentRow, office: OfficeRow | None) -> Event:
+    summary = KIND_NAMES_JA[row.kind]
+    reminder = Alarm.new_display(
+        description=f"明日 {summary}",
+        trigger=reminder_at(row.slot()) - row.starts_at,  # relative to DTSTART: 09:00 JST the day before
+    )
+    return Event.new(
+        uid=f"{row.appointment_id}@yorisoi",
+        stamp=row.created_at,
+        start=row.starts_at,
+        end=row.ends_at,
+        summary=summary,
+        location=office.name_ja if office is not None else row.office_id,
+        description=f"ケース {row.case_id}",
+        status=STATUS.CONFIRMED,
+        subcomponents=[reminder],
+    )

@@ -1,0 +1,215 @@
+"""ProgramWorkflow: one durable child workflow per program enrolment (住居確保給付金, 就労準備支援, ...).
+
+Started by the case's 支援決定. Commands are updates named after the program's triggers with a validator running the
+program's guards; its timers (extension deadlines, monthly checks, the one-year limit) are durable; each event is
+projected into the read model in order. It completes when the enrolment reaches an end state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from temporalio import workflow
+from temporalio.common import RawValue, RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from statemachines.engine import CommandRejected, PayloadInvalid
+    from statemachines.program import (
+        ProgramApplied,
+        ProgramDeadline,
+        ProgramDef,
+        ProgramRecord,
+        apply,
+        check,
+        explain,
+        open_enrolment,
+        parse,
+    )
+    from statemachines.program_tasks import ProgramProjection, program_projection
+    from statemachines.programs import BY_ID
+    from statemachines.roles import SYSTEM_ACTOR, Actor, Role
+    from workflows.messages import INVALID_PAYLOAD, REJECTED, CommandOutcome
+    from workflows.updates import decode_request, rejection
+
+PROJECT_PROGRAM_ACTIVITY = "project_program_event"
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+
+
+class ProgramInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    program: str
+    record: dict[str, Any]  # the program's own record model, as JSON
+    started_by: Actor | None = None  # None when continuing as new
+    assignee: str | None = None  # who gets the program's consultant tasks (the case's assignee)
+    outcomes: list[CommandOutcome] = Field(default_factory=list)
+    continue_after_events: int = Field(default=2000, ge=50)
+
+
+def program_workflow_id(case_id: str, program: str, plan_version: int) -> str:
+    return f"program-{case_id}-{program}-v{plan_version}"
+
+
+@workflow.defn(name="ProgramWorkflow")
+class ProgramWorkflow:
+    @workflow.init
+    def __init__(self, inp: ProgramInput) -> None:
+        self.defn: ProgramDef[Any] = BY_ID[inp.program]
+        self.record: ProgramRecord = self.defn.record_type.model_validate(inp.record)
+        self._pending: list[ProgramProjection] = []
+        self._lock = asyncio.Lock()
+        self._epoch = 0
+        self._outcomes = {o.command_id: o for o in inp.outcomes}
+        self._assignee = inp.assignee
+        if inp.started_by is not None and self.record.seq == 0:
+            command_id = f"start-{self.record.enrolment_id}"
+            self._accept(
+                None, open_enrolment(self.defn, self.record, inp.started_by, now=workflow.now(), command_id=command_id)
+            )
+
+    @workflow.run
+    async def run(self, inp: ProgramInput) -> dict[str, Any]:
+        while True:
+            await self._flush()
+            if workflow.info().get_current_history_length() >= inp.continue_after_events:
+                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._pending)
+                workflow.continue_as_new(
+                    inp.model_copy(
+                        update={
+                            "record": self.record.model_dump(mode="json"),
+                            "started_by": None,
+                            "outcomes": list(self._outcomes.values())[-500:],
+                        }
+                    )
+                )
+            deadlines = self.defn.deadlines(self.record)
+            if not deadlines and self.defn.states[self.record.state].terminal:
+                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._pending)
+                return self.record.model_dump(mode="json")
+            await self._sleep_until(deadlines[0] if deadlines else None)
+
+    async def _sleep_until(self, deadline: ProgramDeadline | None) -> None:
+        epoch = self._epoch
+        timeout = deadline.at - workflow.now() if deadline is not None else None
+        if timeout is not None and timeout <= timedelta(0):
+            self._fire(deadline)
+            return
+        try:
+            await workflow.wait_condition(lambda: self._epoch != epoch, timeout=timeout)
+        except TimeoutError:
+            if self._epoch == epoch:
+                self._fire(deadline)
+
+    def _fire(self, deadline: ProgramDeadline | None) -> None:
+        assert deadline is not None
+        command_id = f"timer:{deadline.kind}:{self.record.seq + 1}"
+        try:
+            applied = apply(
+                self.defn,
+                self.record,
+                deadline.trigger,
+                SYSTEM_ACTOR,
+                deadline.payload,
+                now=workflow.now(),
+                command_id=command_id,
+            )
+        except (CommandRejected, PayloadInvalid) as exc:
+            workflow.logger.warning("program timer %s not applied: %s", deadline.kind, exc)
+            self._epoch += 1  # recompute; a timer that cannot apply must not spin
+            return
+        self._accept(self.record, applied)
+
+    def _accept(self, before: ProgramRecord | None, applied: ProgramApplied[Any]) -> CommandOutcome:
+        self.record = applied.record
+        self._pending.append(
+            program_projection(
+                self.defn, before, applied.record, applied.event, assignee=self._assignee, summary=self._summary()
+            )
+        )
+        self._epoch += 1
+        outcome = CommandOutcome(
+            case_id=self.record.case_id,
+            command_id=applied.event.command_id,
+            command=applied.event.command,
+            transition_id=applied.transition_id,
+            seq=applied.event.seq,
+            state=self.record.state,
+            stage=self.defn.id,
+        )
+        self._outcomes[outcome.command_id] = outcome
+        return outcome
+
+    def _summary(self) -> dict[str, Any]:
+        """Counts and dates for the read model: no amounts, no personal data."""
+        keys = ("months_granted", "period_end", "employed_on", "ended_on", "program_started_at", "limit_warned")
+        dumped = self.record.model_dump(mode="json")
+        return {k: dumped[k] for k in keys if k in dumped}
+
+    async def _flush(self) -> None:
+        async with self._lock:
+            while self._pending:
+                await workflow.execute_activity(
+                    PROJECT_PROGRAM_ACTIVITY,
+                    self._pending[0],
+                    result_type=bool,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=RETRY,
+                )
+                self._pending.pop(0)
+
+    @workflow.update(dynamic=True)
+    async def command(self, name: str, args: Sequence[RawValue]) -> CommandOutcome:
+        request = decode_request(args)
+        known = self._outcomes.get(request.command_id)
+        if known is not None:
+            return known
+        try:
+            applied = apply(
+                self.defn,
+                self.record,
+                name,
+                request.actor,
+                request.payload,
+                now=workflow.now(),
+                command_id=request.command_id,
+            )
+        except CommandRejected as exc:
+            raise rejection(exc) from exc
+        except PayloadInvalid as exc:
+            raise ApplicationError("invalid payload", *exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
+        outcome = self._accept(self.record, applied)
+        await self._flush()
+        return outcome
+
+    @command.validator
+    def validate_command(self, name: str, args: Sequence[RawValue]) -> None:
+        request = decode_request(args)
+        if request.command_id in self._outcomes:
+            return
+        if Role.SYSTEM in request.actor.roles:
+            raise ApplicationError("system commands come from timers only", type=REJECTED, non_retryable=True)
+        try:
+            parse(self.defn, name, request.payload)
+        except PayloadInvalid as exc:
+            raise ApplicationError("invalid payload", *exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
+        unmet = check(self.defn, self.record, name, request.actor, request.payload, workflow.now())
+        if unmet:
+            raise rejection(CommandRejected(name, unmet))
+
+    @workflow.update
+    async def projected(self) -> int:
+        await workflow.wait_condition(lambda: not self._pending)
+        return self.record.seq
+
+    @workflow.query
+    def record_json(self) -> dict[str, Any]:
+        return self.record.model_dump(mode="json")
+
+    @workflow.query
+    def allowed(self, actor: Actor) -> list[dict[str, Any]]:
+        return [o.model_dump(mode="json") for o in explain(self.defn, self.record, actor, workflow.now())]
