@@ -17,7 +17,16 @@ from settings import Settings
 from statemachines.rules import RuleBook
 from store.db import create_schema, make_engine, session_factory
 from store.rulesets import RulesetRepository
-from web import api_admin, api_appointments, api_cases, api_institutions, api_notifications, api_tasks, errors
+from web import (
+    api_admin,
+    api_appointments,
+    api_cases,
+    api_institutions,
+    api_notifications,
+    api_programs,
+    api_tasks,
+    errors,
+)
 from web.auth import TokenService
 from web.case_service import CaseService
 from web.deps import Services
@@ -69,7 +78,15 @@ def create_app(
         description="自立相談支援事業のケースワークフロー API",
     )
     errors.install(app)
-    for module in (api_admin, api_cases, api_tasks, api_notifications, api_institutions, api_appointments):
+    for module in (
+        api_admin,
+        api_cases,
+        api_programs,
+        api_tasks,
+        api_notifications,
+        api_institutions,
+        api_appointments,
+    ):
         app.include_router(module.router)
     return app
 

@@ -20,6 +20,8 @@ from temporalio.exceptions import ApplicationError
 from statemachines.case_record import CaseRecord
 from statemachines.engine import CommandRejected, PayloadInvalid, Unmet, parse_payload
 from statemachines.events import Rejection
+from statemachines.program import parse as parse_program_payload
+from statemachines.programs import BY_ID as PROGRAMS
 from statemachines.roles import Actor
 from statemachines.rules import RuleBook
 from statemachines.timers import JST
@@ -107,6 +109,34 @@ class CaseService:
             raise await self._domain_error(case_id, command, request, exc) from exc
         assert isinstance(outcome, CommandOutcome)
         return outcome
+
+    async def send_program(
+        self,
+        case_id: str,
+        enrolment_id: str,
+        program: str,
+        command: str,
+        actor: Actor,
+        payload: dict[str, Any],
+        command_id: str,
+    ) -> CommandOutcome:
+        """Fire a command of a program enrolment (its child workflow); refusals are recorded on the case."""
+        parse_program_payload(PROGRAMS[program], command, payload)
+        handle = self._client.get_workflow_handle(enrolment_id)
+        request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
+        try:
+            outcome = await handle.execute_update(command, request, id=command_id, result_type=CommandOutcome)
+        except WorkflowUpdateFailedError as exc:
+            raise await self._domain_error(case_id, f"{program}.{command}", request, exc) from exc
+        assert isinstance(outcome, CommandOutcome)
+        return outcome
+
+    async def program(self, enrolment_id: str, actor: Actor) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The enrolment's record and the commands possible now for ``actor``."""
+        handle = self._client.get_workflow_handle(enrolment_id)
+        record = await handle.query("record_json", result_type=dict)
+        allowed = await handle.query("allowed", actor, result_type=list)
+        return record, allowed
 
     async def view(self, case_id: str, actor: Actor) -> CaseView:
         view = await self._client.get_workflow_handle(workflow_id(case_id)).query(CaseWorkflow.view, actor)

@@ -1,0 +1,107 @@
+"""Program enrolments over HTTP: started by the 支援決定, listed on the case, driven by their own commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from statemachines.case import Trigger
+from tests.factories import VALID_PAYLOADS, plan
+from tests.web.apiharness import Api
+
+T = Trigger
+APPLICATION: dict[str, Any] = {
+    "applied_on": "2026-11-30",
+    "route": "job_loss",
+    "job_loss_on": "2026-10-31",
+    "main_earner": True,
+    "household_income": 80_000,
+    "base_amount": 78_000,
+    "rent": 50_000,
+    "rent_cap": 53_700,
+    "household_assets": 300_000,
+    "housing_lost": False,
+    "hw_job_application": True,
+}
+
+
+async def _decided(api: Api) -> tuple[str, str]:
+    case_id = await api.open_case("sw1")
+    steps = [
+        ("sw1", T.COMPLETE_INTAKE),
+        ("sw1", T.APPLY_FOR_SUPPORT),
+        ("sw1", T.START_ASSESSMENT),
+        ("sw1", T.COMPLETE_ASSESSMENT),
+        ("sw1", T.SUBMIT_PLAN),
+        ("csw1", T.CHECK_PLAN),
+        ("sw1", T.RECORD_PLAN_CONSENT),
+        ("sw1", T.PUT_ON_AGENDA),
+        ("sw1", T.OPEN_MEETING_ITEM),
+        ("mun1", T.APPROVE_PLAN),
+    ]
+    for user, trigger in steps:
+        payload = {"plan": plan(programs=("housing_benefit",))} if trigger is T.SUBMIT_PLAN else VALID_PAYLOADS[trigger]
+        assert (await api.command(user, case_id, trigger.value, payload)).status_code == 200
+    decision = {
+        "decision": {"decided_on": "2026-11-30", "programs": [{"program": "housing_benefit", "approved": True}]}
+    }
+    assert (await api.command("mun1", case_id, "decide_support", decision)).status_code == 200
+    [enrolment] = (await api.get("sw1", f"/api/cases/{case_id}/programs")).json()
+    api.worker.handles.append(api.worker.client.get_workflow_handle(enrolment["enrolment_id"]))
+    return case_id, enrolment["enrolment_id"]
+
+
+async def test_a_decided_program_is_driven_over_http(api: Api) -> None:
+    case_id, enrolment_id = await _decided(api)
+    url = f"/api/cases/{case_id}/programs/{enrolment_id}"
+    detail = (await api.get("sw1", url)).json()
+    assert detail["enrolment"]["program"] == "housing_benefit"
+    assert detail["record"]["state"] == "APPLIED"
+    submit = next(c for c in detail["allowed_commands"] if c["command"] == "submit_application")
+    assert submit["allowed"] is True
+
+    response = await api.post(
+        "sw1", f"{url}/commands", {"command": "submit_application", "payload": {"application": APPLICATION}}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["record"]["state"] == "REVIEW"
+
+    refused = await api.post(
+        "sw1",
+        f"{url}/commands",
+        {"command": "decide_payment", "payload": {"decided_on": "2026-12-01", "period_start": "2026-12-01"}},
+    )
+    assert refused.status_code == 403
+    bad = await api.post("mun1", f"{url}/commands", {"command": "decide_payment", "payload": {"decided_on": "x"}})
+    assert bad.status_code == 422
+    decided = await api.post(
+        "mun1",
+        f"{url}/commands",
+        {"command": "decide_payment", "payload": {"decided_on": "2026-12-01", "period_start": "2026-12-01"}},
+    )
+    assert decided.status_code == 200
+    assert decided.json()["record"]["state"] == "DECIDED"
+    tasks = (await api.get("mun1", "/api/tasks", scope="role")).json()["items"]
+    assert "hb_start_payment" in {t["kind"] for t in tasks if t["case_id"] == case_id}
+
+
+async def test_an_ineligible_application_is_409_with_the_guard(api: Api) -> None:
+    case_id, enrolment_id = await _decided(api)
+    url = f"/api/cases/{case_id}/programs/{enrolment_id}"
+    rich = {**APPLICATION, "household_income": 500_000}
+    assert (
+        await api.post("sw1", f"{url}/commands", {"command": "submit_application", "payload": {"application": rich}})
+    ).status_code == 200
+    response = await api.post(
+        "mun1",
+        f"{url}/commands",
+        {"command": "decide_payment", "payload": {"decided_on": "2026-12-01", "period_start": "2026-12-01"}},
+    )
+    assert response.status_code == 409
+    assert [g["id"] for g in response.json()["unmet_guards"]] == ["G-H3"]
+
+
+async def test_programs_of_another_municipality_are_404(api: Api) -> None:
+    case_id, enrolment_id = await _decided(api)
+    assert (await api.get("sw2", f"/api/cases/{case_id}/programs")).status_code == 404
+    assert (await api.get("sw2", f"/api/cases/{case_id}/programs/{enrolment_id}")).status_code == 404
+    assert (await api.get("sw1", f"/api/cases/{case_id}/programs/nope")).status_code == 404

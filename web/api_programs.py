@@ -1,0 +1,62 @@
+"""/api/cases/{case_id}/programs: the program enrolments of a case (住居確保給付金, ...) and their commands."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from statemachines.program_tasks import EnrolmentRow
+from store import queries
+from store.programs import ProgramRepository
+from web.api_cases import CommandBody
+from web.deps import ActorDep, Services, ServicesDep
+from web.errors import NotVisibleError
+
+router = APIRouter(prefix="/api/cases/{case_id}/programs", tags=["programs"])
+
+
+class ProgramDetail(BaseModel):
+    enrolment: EnrolmentRow
+    record: dict[str, Any]
+    allowed_commands: list[dict[str, Any]]
+
+
+def _enrolments(svc: Services, case_id: str, visible: set[str]) -> list[EnrolmentRow]:
+    with svc.sessions.begin() as session:
+        if queries.case_row(session, case_id, visible) is None:
+            raise NotVisibleError("ケースが見つかりません。")
+        return ProgramRepository(session).enrolments(case_id)
+
+
+def _enrolment(svc: Services, case_id: str, enrolment_id: str, visible: set[str]) -> EnrolmentRow:
+    found = [e for e in _enrolments(svc, case_id, visible) if e.enrolment_id == enrolment_id]
+    if not found:
+        raise NotVisibleError("事業の利用が見つかりません。")
+    return found[0]
+
+
+@router.get("", response_model=list[EnrolmentRow])
+def list_programs(case_id: str, actor: ActorDep, svc: ServicesDep) -> list[EnrolmentRow]:
+    return _enrolments(svc, case_id, set(actor.serves))
+
+
+@router.get("/{enrolment_id}", response_model=ProgramDetail)
+async def get_program(case_id: str, enrolment_id: str, actor: ActorDep, svc: ServicesDep) -> ProgramDetail:
+    enrolment = _enrolment(svc, case_id, enrolment_id, set(actor.serves))
+    record, allowed = await svc.cases.program(enrolment_id, actor)
+    return ProgramDetail(enrolment=enrolment, record=record, allowed_commands=allowed)
+
+
+@router.post("/{enrolment_id}/commands", response_model=ProgramDetail)
+async def send_program_command(
+    case_id: str, enrolment_id: str, body: CommandBody, actor: ActorDep, svc: ServicesDep
+) -> ProgramDetail:
+    """409 with the unmet guards (e.g. G-H-CAP past 9 months), 403 for a role, 422 for the form."""
+    enrolment = _enrolment(svc, case_id, enrolment_id, set(actor.serves))
+    await svc.cases.send_program(
+        case_id, enrolment_id, enrolment.program, body.command, actor, body.payload, body.command_id or uuid.uuid4().hex
+    )
+    return await get_program(case_id, enrolment_id, actor, svc)
