@@ -48,6 +48,7 @@ class Trigger(StrEnum):
     ASSIGN = "assign"
     MARK_MONITORING_DUE = "mark_monitoring_due"
     MARK_EVALUATION_DUE = "mark_evaluation_due"
+    SET_MONITORING_INTERVAL = "set_monitoring_interval"
 
 
 class Region(StrEnum):
@@ -427,6 +428,15 @@ TRANSITIONS: tuple[TransitionDef, ...] = (
         c.NoteOnly,
         "プラン期間満了（評価期日）",
         timer="plan_period_end",
+    ),
+    TransitionDef(
+        "TM3",
+        T.SET_MONITORING_INTERVAL,
+        ALL_STATES,
+        None,
+        SYSTEM,
+        c.ProgramMonitoring,
+        "事業によるモニタリング間隔の指定（住居確保給付金の支給中は週1回等）",
     ),
 )
 

@@ -179,6 +179,7 @@ class CaseRecord(BaseModel):
     monitoring: list[MonitoringNote] = Field(default_factory=list)
     last_contact_at: datetime
     monitoring_due_marked_at: datetime | None = None
+    program_monitoring: dict[str, str] = Field(default_factory=dict)  # enrolment -> interval it asks for
     evaluation_due_marked: bool = False
     evaluations: list[Evaluation] = Field(default_factory=list)
     closure_proposal: ClosureProposal | None = None

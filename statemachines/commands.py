@@ -23,6 +23,7 @@ from statemachines.records import (
     Plan,
     ReferralTarget,
 )
+from statemachines.rules import Duration
 
 
 class Payload(BaseModel):
@@ -97,6 +98,13 @@ class CompleteFollowUp(Payload):
 
 class RecordEffort(Payload):
     contact_effort: ContactEffort
+
+
+class ProgramMonitoring(Payload):
+    """A program asks for a monitoring interval while it runs (住居確保給付金 paid: weekly); None withdraws it."""
+
+    enrolment_id: str = Field(min_length=1, max_length=200)
+    interval: Duration | None = None
 
 
 class Assign(Payload):

@@ -149,6 +149,14 @@ def _reopen(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -
     _copy_fields(case, payload)
 
 
+def _program_monitoring(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
+    assert isinstance(payload, c.ProgramMonitoring)
+    if payload.interval is None:
+        case.program_monitoring.pop(payload.enrolment_id, None)
+    else:
+        case.program_monitoring[payload.enrolment_id] = payload.interval
+
+
 def _mark_monitoring_due(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
     case.monitoring_due_marked_at = now
 
@@ -182,6 +190,7 @@ EFFECTS: dict[Trigger, Effect] = {
     Trigger.REOPEN: _reopen,
     Trigger.MARK_MONITORING_DUE: _mark_monitoring_due,
     Trigger.MARK_EVALUATION_DUE: _mark_evaluation_due,
+    Trigger.SET_MONITORING_INTERVAL: _program_monitoring,
 }
 
 

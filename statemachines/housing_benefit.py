@@ -476,6 +476,11 @@ def deadlines(r: HousingBenefitRecord) -> list[ProgramDeadline]:
     return sorted(found, key=lambda d: d.at)
 
 
+def monitoring(r: HousingBenefitRecord) -> str | None:
+    """While the benefit is paid the case is monitored weekly by default (月4回以上の面談, S16)."""
+    return r.rules.monitoring_interval_while_paid if r.state in ("PAYING", "EXTENSION_REQUESTED") else None
+
+
 def missing_obligations(evidence: MonthlyEvidence, rules: HousingBenefitRules, weeks: int = 4) -> list[str]:
     """What a month's 求職活動 lacks against the rules, in Japanese, for the follow-up task."""
     missing = []
@@ -513,6 +518,7 @@ HOUSING_BENEFIT = ProgramDef[HousingBenefitRecord](
     },
     rules=RULE_SOURCES,
     deadlines=deadlines,
+    monitoring=monitoring,
     state_tasks={
         "APPLIED": TK(
             "hb_application", Role.SW, "submit_application", "住居確保給付金の申請受付", "Take the application"

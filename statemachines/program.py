@@ -107,6 +107,10 @@ def _no_deadlines(record: Any) -> list[ProgramDeadline]:
     return []
 
 
+def _no_monitoring(record: Any) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class ProgramDef(Generic[R]):
     id: str
@@ -124,6 +128,7 @@ class ProgramDef(Generic[R]):
     state_tasks: dict[str, ProgramTaskKind] = field(default_factory=dict)  # the task a state puts in a queue
     event_tasks: dict[str, ProgramTaskKind] = field(default_factory=dict)  # the task a (timer) trigger opens
     closes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # trigger -> task kinds it completes
+    monitoring: Callable[[R], str | None] = _no_monitoring  # the case's monitoring interval while this runs
 
     def __post_init__(self) -> None:
         known = set(self.states)

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from statemachines.certified_training import CERTIFIED_TRAINING
+from statemachines.household_budget import HOUSEHOLD_BUDGET
 from statemachines.housing_benefit import HOUSING_BENEFIT
+from statemachines.housing_support import HOUSING_SUPPORT
 from statemachines.program import ProgramDef
 from statemachines.work_readiness import WORK_READINESS
 
-PROGRAMS: tuple[ProgramDef[Any], ...] = (HOUSING_BENEFIT, WORK_READINESS)
+PROGRAMS: tuple[ProgramDef[Any], ...] = (
+    HOUSING_BENEFIT,
+    WORK_READINESS,
+    HOUSING_SUPPORT,
+    HOUSEHOLD_BUDGET,
+    CERTIFIED_TRAINING,
+)
 BY_ID: dict[str, ProgramDef[Any]] = {p.id: p for p in PROGRAMS}

@@ -25,9 +25,16 @@ class Deadline(BaseModel):
     trigger: Trigger
 
 
+def monitoring_interval(case: CaseRecord) -> str:
+    """The rule set's interval, or the shortest one a running program asks for (e.g. weekly while paid)."""
+    reference = datetime(2000, 1, 1, tzinfo=JST)
+    asked = [case.ruleset.monitoring_interval, *case.program_monitoring.values()]
+    return min(asked, key=lambda d: add_duration(reference, d))
+
+
 def _monitoring(case: CaseRecord) -> Deadline:
     anchor = max(case.last_contact_at, case.monitoring_due_marked_at or case.last_contact_at)
-    at = add_duration(anchor, case.ruleset.monitoring_interval)
+    at = add_duration(anchor, monitoring_interval(case))
     return Deadline(kind="monitoring", at=at, trigger=Trigger.MARK_MONITORING_DUE)
 
 

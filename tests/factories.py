@@ -148,6 +148,7 @@ VALID_PAYLOADS: dict[Trigger, dict[str, Any]] = {
     Trigger.ASSIGN: {"assignee": "sw1"},
     Trigger.MARK_MONITORING_DUE: {},
     Trigger.MARK_EVALUATION_DUE: {},
+    Trigger.SET_MONITORING_INTERVAL: {"enrolment_id": "program-c-housing_benefit-v1", "interval": "P7D"},
 }
 
 REFUSAL = {

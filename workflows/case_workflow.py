@@ -19,6 +19,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from statemachines.case_record import STATES, CaseRecord
+    from statemachines.commands import ProgramMonitoring
     from statemachines.engine import Applied, CommandRejected, PayloadInvalid, apply, check, parse_payload
     from statemachines.events import Projection
     from statemachines.program import start as start_program
@@ -254,6 +255,19 @@ class CaseWorkflow:
         unmet = check(self.case, name, request.actor, request.payload)
         if unmet:
             raise rejection(CommandRejected(name, unmet))
+
+    @workflow.signal(name="program_monitoring")
+    def program_monitoring(self, request: ProgramMonitoring) -> None:
+        """A program asks for (or withdraws) a monitoring interval; recorded as a system event (TM3)."""
+        command_id = f"program-monitoring:{request.enrolment_id}:{request.interval}:{self.case.seq + 1}"
+        try:
+            applied = apply(
+                self.case, "set_monitoring_interval", SYSTEM_ACTOR, request, now=workflow.now(), command_id=command_id
+            )
+        except (CommandRejected, PayloadInvalid) as exc:  # a signal cannot be refused: log, never fail
+            workflow.logger.warning("program monitoring request not applied: %s", exc)
+            return
+        self._accept(self.case, applied)
 
     @workflow.update
     async def projected(self) -> int:

@@ -18,6 +18,7 @@ from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from statemachines.commands import ProgramMonitoring
     from statemachines.engine import CommandRejected, PayloadInvalid
     from statemachines.program import (
         ProgramApplied,
@@ -37,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.updates import decode_request, rejection
 
 PROJECT_PROGRAM_ACTIVITY = "project_program_event"
+PROGRAM_MONITORING_SIGNAL = "program_monitoring"
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
 
@@ -49,6 +51,7 @@ class ProgramInput(BaseModel):
     assignee: str | None = None  # who gets the program's consultant tasks (the case's assignee)
     outcomes: list[CommandOutcome] = Field(default_factory=list)
     continue_after_events: int = Field(default=2000, ge=50)
+    monitoring_asked: str | None = None  # the interval this enrolment last asked of its case
 
 
 def program_workflow_id(case_id: str, program: str, plan_version: int) -> str:
@@ -66,6 +69,7 @@ class ProgramWorkflow:
         self._epoch = 0
         self._outcomes = {o.command_id: o for o in inp.outcomes}
         self._assignee = inp.assignee
+        self._monitoring_asked = inp.monitoring_asked
         if inp.started_by is not None and self.record.seq == 0:
             command_id = f"start-{self.record.enrolment_id}"
             self._accept(
@@ -76,6 +80,7 @@ class ProgramWorkflow:
     async def run(self, inp: ProgramInput) -> dict[str, Any]:
         while True:
             await self._flush()
+            await self._tell_case()
             if workflow.info().get_current_history_length() >= inp.continue_after_events:
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._pending)
                 workflow.continue_as_new(
@@ -84,6 +89,7 @@ class ProgramWorkflow:
                             "record": self.record.model_dump(mode="json"),
                             "started_by": None,
                             "outcomes": list(self._outcomes.values())[-500:],
+                            "monitoring_asked": self._monitoring_asked,
                         }
                     )
                 )
@@ -104,6 +110,17 @@ class ProgramWorkflow:
         except TimeoutError:
             if self._epoch == epoch:
                 self._fire(deadline)
+
+    async def _tell_case(self) -> None:
+        """住居確保給付金 paid → the case is monitored weekly; the case hears when that starts and stops."""
+        wanted = self.defn.monitoring(self.record)
+        if wanted == self._monitoring_asked:
+            return
+        case = workflow.get_external_workflow_handle(f"case-{self.record.case_id}")
+        await case.signal(
+            PROGRAM_MONITORING_SIGNAL, ProgramMonitoring(enrolment_id=self.record.enrolment_id, interval=wanted)
+        )
+        self._monitoring_asked = wanted
 
     def _fire(self, deadline: ProgramDeadline | None) -> None:
         assert deadline is not None

@@ -12,7 +12,7 @@ from tests.statemachines.paths import ACTOR_FOR, reach, step
 
 S = CaseState
 T = Trigger
-EVERYWHERE = {T.ASSIGN: "same"}
+EVERYWHERE = {T.ASSIGN: "same", T.SET_MONITORING_INTERVAL: "same"}
 PRE_PLAN = {T.START_EMERGENCY_SUPPORT: "same"}
 
 # Written out by hand from process.md §1.4, so that a change to the table has to change this too.

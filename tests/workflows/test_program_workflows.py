@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from statemachines.case import Trigger
-from statemachines.case_record import CaseState
+from statemachines.case_record import CaseRecord, CaseState
 from statemachines.housing_benefit import JST
 from statemachines.rules import add_duration
 from store.programs import ProgramRepository
@@ -176,3 +176,35 @@ async def test_work_readiness_warns_at_ten_months_and_holds_the_one_year_limit(
     assert isinstance(info.value.cause, ApplicationError)
     assert [d["id"] for d in info.value.cause.details] == ["G-W2"]
     await _send(child, "review", SW1, {"note": "継続", "extension_reason": "体調の波があり継続が必要"})
+
+
+async def test_while_the_benefit_is_paid_the_case_is_monitored_weekly(
+    h: Harness, own_time_env: WorkflowEnvironment
+) -> None:
+    case_id, child = await _decided(h, "housing_benefit")
+    case = h.client.get_workflow_handle(f"case-{case_id}")
+    start = await _paying(h, own_time_env, child)
+    enrolment_id = child.id
+    await eventually_async(lambda: _asked(case), {enrolment_id: "P7D"})
+    paying_from = datetime.fromisoformat(f"{start}T00:00:00+09:00")
+    await own_time_env.sleep(paying_from + 8 * DAY - await own_time_env.get_current_time())
+    await eventually(lambda: "monitoring_due" in _open_kinds(h, case_id))
+    await _send(child, "stop", MUN1, {"reason": "income_over_limit"})
+    await eventually_async(lambda: _asked(case), {})
+    events = h.repo_do(lambda r: r.list_events(case_id))
+    assert [e.transition_id for e in events if e.command == "set_monitoring_interval"] == ["TM3", "TM3"]
+
+
+async def _asked(case: WorkflowHandle[Any, Any]) -> dict[str, str]:
+    record = await case.query("record", result_type=CaseRecord)
+    return dict(record.program_monitoring)
+
+
+async def eventually_async(probe: Any, expected: Any, seconds: float = 10) -> None:
+    import asyncio
+
+    for _ in range(int(seconds * 20)):
+        if await probe() == expected:
+            return
+        await asyncio.sleep(0.05)
+    assert await probe() == expected
