@@ -214,9 +214,10 @@ GUARDS: dict[str, G] = {
 }
 
 IN_SUPPORT = ("IN_SHELTER", "IN_COMMUNITY_SUPPORT")
+BEFORE = ("REQUESTED", "ELIGIBILITY_CHECK", "DECIDED")
 PT = ProgramTransition
 TRANSITIONS: tuple[ProgramTransition, ...] = (
-    PT("HS1", "submit_request", ("REQUESTED",), "ELIGIBILITY_CHECK", STAFF, Request, "利用申込（支援の種類を選ぶ）"),
+    PT("HS1", "submit_request", ("REQUESTED",), "ELIGIBILITY_CHECK", STAFF, Request, "利用申込（支援の種類）"),
     PT("HS2", "decide", ("ELIGIBILITY_CHECK",), "DECIDED", MUN, Decide, "支援決定", ("G-HS1",)),
     PT("HS3", "reject", ("ELIGIBILITY_CHECK",), "REJECTED", MUN, Reason, "不承認"),
     PT("HS4", "enter_shelter", ("DECIDED",), "IN_SHELTER", STAFF, EnterShelter, "シェルターへの入所", ("G-HS2",)),
@@ -227,7 +228,7 @@ TRANSITIONS: tuple[ProgramTransition, ...] = (
         "IN_COMMUNITY_SUPPORT",
         STAFF,
         StartCommunity,
-        "地域居住支援（入居支援・見守り）の開始",
+        "地域居住支援の開始",
         ("G-HS3",),
     ),
     PT("HS6", "record_support", IN_SUPPORT, None, STAFF, RecordSupport, "住まい探し・同行・見守り等の記録"),
@@ -235,45 +236,13 @@ TRANSITIONS: tuple[ProgramTransition, ...] = (
     PT("HS8", "move_in", ("IN_SHELTER",), "HOUSED", STAFF, MoveIn, "退所して住居へ入居"),
     PT("HS9", "move_in", ("IN_COMMUNITY_SUPPORT",), None, STAFF, MoveIn, "住居へ入居（見守りは継続）"),
     PT("HS10", "end_watch", ("IN_COMMUNITY_SUPPORT",), "HOUSED", STAFF, Reason, "見守りの終了", ("G-HS5",)),
-    PT(
-        "HS11",
-        "transfer_public_assistance",
-        IN_SUPPORT,
-        "TRANSFER_PUBLIC_ASSISTANCE",
-        MUN,
-        Transfer,
-        "生活保護への移行",
-    ),
+    PT("HS11", "transfer_public_assistance", IN_SUPPORT, "TRANSFER_PUBLIC_ASSISTANCE", MUN, Transfer, "生活保護へ移行"),
     PT("HS12", "leave", IN_SUPPORT, "LEFT", STAFF, Reason, "退所・支援中断（自主退所・連絡途絶等）"),
+    PT("HS13", "withdraw", BEFORE, "WITHDRAWN", STAFF, Reason, "利用中止（辞退）"),
     PT(
-        "HS13",
-        "withdraw",
-        ("REQUESTED", "ELIGIBILITY_CHECK", "DECIDED"),
-        "WITHDRAWN",
-        STAFF,
-        Reason,
-        "利用中止（辞退）",
+        "HS14", "mark_limit_warning", ("IN_SHELTER",), None, SYSTEM, Tick, "上限の14日前", timer="shelter_limit_warning"
     ),
-    PT(
-        "HS14",
-        "mark_limit_warning",
-        ("IN_SHELTER",),
-        None,
-        SYSTEM,
-        Tick,
-        "入所期間の上限の14日前",
-        timer="shelter_limit_warning",
-    ),
-    PT(
-        "HS15",
-        "mark_limit_reached",
-        ("IN_SHELTER",),
-        None,
-        SYSTEM,
-        Tick,
-        "入所期間の上限（自動退所はせずタスクを開く）",
-        timer="shelter_limit",
-    ),
+    PT("HS15", "mark_limit_reached", ("IN_SHELTER",), None, SYSTEM, Tick, "入所期間の上限", timer="shelter_limit"),
 )
 
 STATES = {

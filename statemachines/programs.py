@@ -19,3 +19,12 @@ PROGRAMS: tuple[ProgramDef[Any], ...] = (
     CERTIFIED_TRAINING,
 )
 BY_ID: dict[str, ProgramDef[Any]] = {p.id: p for p in PROGRAMS}
+
+START_PATCHES: dict[str, str] = {
+    "housing_support": "start-program-housing_support",
+    "household_budget": "start-program-household_budget",
+    "certified_training": "start-program-certified_training",
+}
+"""Programs whose process came after cases were already deciding on them: a case starts their workflow only
+behind this patch, so a history recorded before (a 支援決定 that started no such child) still replays. A program
+added later gets its own entry here."""

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from statemachines.events import Projection
     from statemachines.program import start as start_program
     from statemachines.programs import BY_ID as PROGRAMS
+    from statemachines.programs import START_PATCHES
     from statemachines.roles import SYSTEM_ACTOR, Actor, Role
     from statemachines.rules import add_duration
     from statemachines.timers import Deadline, next_deadline
@@ -218,7 +219,8 @@ class CaseWorkflow:
         approved = [d.program.value for d in decision.programs if d.approved] if decision else []
         for program in approved:
             defn = PROGRAMS.get(program)
-            if defn is None:
+            patch = START_PATCHES.get(program)
+            if defn is None or (patch is not None and not workflow.patched(patch)):
                 continue
             enrolment_id = program_workflow_id(self.case.case_id, program, self.case.plan_version)
             record = start_program(

@@ -29,6 +29,8 @@ def test_recorded_histories_are_present() -> None:
         "lifecycle-v2",
         "contact-lost-v2",
         "lifecycle-v3",
+        "lifecycle-v4",
+        "contact-lost-v4",
         "contact-lost-v3",
     }
 
