@@ -129,6 +129,8 @@ class ProgramDef(Generic[R]):
     event_tasks: dict[str, ProgramTaskKind] = field(default_factory=dict)  # the task a (timer) trigger opens
     closes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # trigger -> task kinds it completes
     monitoring: Callable[[R], str | None] = _no_monitoring  # the case's monitoring interval while this runs
+    started_by_staff: bool = False  # started from the case by a consultant (a referral), not by the 支援決定
+    shares_personal_data: bool = False  # starting it passes personal data on: consent C1 first (process.md §5.2)
 
     def __post_init__(self) -> None:
         known = set(self.states)
