@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from statemachines.certified_training import CERTIFIED_TRAINING
+from statemachines.hello_work import HELLO_WORK
 from statemachines.household_budget import HOUSEHOLD_BUDGET
 from statemachines.housing_benefit import HOUSING_BENEFIT
 from statemachines.housing_support import HOUSING_SUPPORT
 from statemachines.program import ProgramDef
+from statemachines.referral import REFERRAL
 from statemachines.work_readiness import WORK_READINESS
 
 PROGRAMS: tuple[ProgramDef[Any], ...] = (
@@ -17,6 +19,8 @@ PROGRAMS: tuple[ProgramDef[Any], ...] = (
     HOUSING_SUPPORT,
     HOUSEHOLD_BUDGET,
     CERTIFIED_TRAINING,
+    HELLO_WORK,
+    REFERRAL,
 )
 BY_ID: dict[str, ProgramDef[Any]] = {p.id: p for p in PROGRAMS}
 

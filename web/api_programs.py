@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
 
 from statemachines.program_tasks import EnrolmentRow
 from store import queries
@@ -36,6 +36,19 @@ def _enrolment(svc: Services, case_id: str, enrolment_id: str, visible: set[str]
     if not found:
         raise NotVisibleError("事業の利用が見つかりません。")
     return found[0]
+
+
+class StartProgram(BaseModel):
+    program: str = Field(min_length=1, max_length=64, description="e.g. hello_work, referral")
+    command_id: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+@router.post("", response_model=ProgramDetail, status_code=status.HTTP_201_CREATED)
+async def start_program(case_id: str, body: StartProgram, actor: ActorDep, svc: ServicesDep) -> ProgramDetail:
+    """Start a program from the case (ハローワーク支援要請, 関係機関へのつなぎ); 409 with G1 without consent C1."""
+    _enrolments(svc, case_id, set(actor.serves))
+    enrolment_id = await svc.cases.start_program(case_id, body.program, actor, body.command_id or uuid.uuid4().hex)
+    return await get_program(case_id, enrolment_id, actor, svc)
 
 
 @router.get("", response_model=list[EnrolmentRow])

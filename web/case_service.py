@@ -18,11 +18,13 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 
 from statemachines.case_record import CaseRecord
-from statemachines.engine import CommandRejected, PayloadInvalid, Unmet, parse_payload
+from statemachines.engine import CommandRejected, PayloadInvalid, Unmet, UnmetKind, parse_payload
 from statemachines.events import Rejection
+from statemachines.guards import GUARDS
 from statemachines.program import parse as parse_program_payload
+from statemachines.program import start as start_program_record
 from statemachines.programs import BY_ID as PROGRAMS
-from statemachines.roles import Actor
+from statemachines.roles import Actor, Role
 from statemachines.rules import RuleBook
 from statemachines.timers import JST
 from statemachines.view import CaseView
@@ -37,6 +39,7 @@ from workflows.messages import (
     OpenCase,
     open_applied,
 )
+from workflows.program_workflow import ProgramInput
 
 
 class CaseService:
@@ -131,6 +134,40 @@ class CaseService:
         assert isinstance(outcome, CommandOutcome)
         return outcome
 
+    async def start_program(self, case_id: str, program: str, actor: Actor, command_id: str) -> str:
+        """Start a program a consultant begins from the case (ハローワーク支援要請, a referral): its enrolment id.
+
+        A program that passes personal data on needs the client's consent C1 first (G1), so without it the
+        refusal comes before anything is started or sent.
+        """
+        defn = PROGRAMS.get(program)
+        if defn is None or not defn.started_by_staff:
+            raise PayloadInvalid("start_program", [{"type": "not_startable", "loc": ["program"], "msg": program}])
+        if not actor.has_any(frozenset({Role.SW, Role.CSW, Role.ESW})):
+            raise CommandRejected("start_program", [_role_unmet()])
+        record = await self.record(case_id)
+        if defn.shares_personal_data and (record.consent_c1 is None or not record.consent_c1.signed_by_client):
+            unmet = [Unmet(kind=UnmetKind.GUARD, **GUARDS["G1"].describe())]
+            self._record(case_id, f"{program}.start", command_id, actor, record.state.value, unmet, datetime.now(UTC))
+            raise CommandRejected("start_program", unmet)
+        suffix = uuid.uuid5(uuid.NAMESPACE_URL, f"{case_id}:{program}:{command_id}").hex[:8]
+        enrolment_id = f"program-{case_id}-{program}-{suffix}"
+        now = datetime.now(UTC)
+        start = start_program_record(
+            defn, enrolment_id=enrolment_id, case_id=case_id, municipality=record.municipality, now=now
+        )
+        handle: WorkflowHandle[Any, Any] = await self._client.start_workflow(
+            "ProgramWorkflow",
+            ProgramInput(
+                program=program, record=start.model_dump(mode="json"), started_by=actor, assignee=record.assignee
+            ),
+            id=enrolment_id,
+            task_queue=self._task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        await handle.execute_update("projected", result_type=int)
+        return enrolment_id
+
     async def program(self, enrolment_id: str, actor: Actor) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The enrolment's record and the commands possible now for ``actor``."""
         handle = self._client.get_workflow_handle(enrolment_id)
@@ -187,3 +224,12 @@ class CaseService:
         )
         with self._sessions.begin() as session:
             CaseRepository(session).record_rejection(rejection)
+
+
+def _role_unmet() -> Unmet:
+    return Unmet(
+        kind=UnmetKind.ROLE,
+        id="ROLE",
+        message_ja="この操作には役割 CSW・ESW・SW が必要です。",
+        message_en="This command needs one of the roles CSW, ESW, SW.",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from statemachines.case import Trigger
@@ -45,7 +46,13 @@ async def _decided(api: Api) -> tuple[str, str]:
         "decision": {"decided_on": "2026-11-30", "programs": [{"program": "housing_benefit", "approved": True}]}
     }
     assert (await api.command("mun1", case_id, "decide_support", decision)).status_code == 200
-    [enrolment] = (await api.get("sw1", f"/api/cases/{case_id}/programs")).json()
+    enrolments: list[dict[str, Any]] = []
+    for _ in range(100):  # the child workflow projects its first event a moment after the 支援決定
+        enrolments = (await api.get("sw1", f"/api/cases/{case_id}/programs")).json()
+        if enrolments:
+            break
+        await asyncio.sleep(0.05)
+    [enrolment] = enrolments
     api.worker.handles.append(api.worker.client.get_workflow_handle(enrolment["enrolment_id"]))
     return case_id, enrolment["enrolment_id"]
 
@@ -105,3 +112,31 @@ async def test_programs_of_another_municipality_are_404(api: Api) -> None:
     assert (await api.get("sw2", f"/api/cases/{case_id}/programs")).status_code == 404
     assert (await api.get("sw2", f"/api/cases/{case_id}/programs/{enrolment_id}")).status_code == 404
     assert (await api.get("sw1", f"/api/cases/{case_id}/programs/nope")).status_code == 404
+
+
+async def test_a_hello_work_request_needs_consent_c1_first(api: Api) -> None:
+    case_id = await api.open_case("sw1")
+    refused = await api.post("esw1", f"/api/cases/{case_id}/programs", {"program": "hello_work"})
+    assert refused.status_code == 409
+    assert [g["id"] for g in refused.json()["unmet_guards"]] == ["G1"]
+    assert (await api.get("esw1", f"/api/cases/{case_id}/programs")).json() == []
+    history = (await api.get("aud1", f"/api/cases/{case_id}/history")).json()["entries"]
+    assert [e["command"] for e in history if e["kind"] == "rejected"] == ["hello_work.start"]
+
+    for trigger in (T.COMPLETE_INTAKE, T.APPLY_FOR_SUPPORT):
+        assert (await api.command("sw1", case_id, trigger.value, VALID_PAYLOADS[trigger])).status_code == 200
+    started = await api.post("esw1", f"/api/cases/{case_id}/programs", {"program": "hello_work", "command_id": "hw"})
+    assert started.status_code == 201, started.text
+    enrolment_id = started.json()["enrolment"]["enrolment_id"]
+    api.worker.handles.append(api.worker.client.get_workflow_handle(enrolment_id))
+    assert started.json()["record"]["state"] == "CANDIDATE"
+    again = await api.post("esw1", f"/api/cases/{case_id}/programs", {"program": "hello_work", "command_id": "hw"})
+    assert again.json()["enrolment"]["enrolment_id"] == enrolment_id
+
+
+async def test_only_staff_start_programs_and_only_those_started_from_the_case(api: Api) -> None:
+    case_id = await api.open_case("sw1")
+    assert (await api.post("aud1", f"/api/cases/{case_id}/programs", {"program": "referral"})).status_code == 403
+    response = await api.post("sw1", f"/api/cases/{case_id}/programs", {"program": "housing_benefit"})
+    assert response.status_code == 422
+    assert (await api.post("sw2", f"/api/cases/{case_id}/programs", {"program": "referral"})).status_code == 404
