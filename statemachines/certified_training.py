@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.program import (
+    Empty,
     ProgramContext,
     ProgramDeadline,
     ProgramDef,
@@ -20,6 +21,7 @@ from statemachines.program import (
     ProgramState,
     ProgramTaskKind,
     ProgramTransition,
+    Reason,
 )
 from statemachines.roles import Actor, Role
 from statemachines.rules import Duration, add_duration
@@ -67,15 +69,6 @@ class Decide(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     decided_on: date
     training_type: TrainingType
-
-
-class Reason(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class Empty(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Review(BaseModel):

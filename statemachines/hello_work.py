@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from statemachines.program import (
+    Empty,
     ProgramContext,
     ProgramDeadline,
     ProgramDef,
@@ -22,6 +23,9 @@ from statemachines.program import (
     ProgramState,
     ProgramTaskKind,
     ProgramTransition,
+)
+from statemachines.program import (
+    Reason as Withdraw,
 )
 from statemachines.roles import Actor, Role
 from statemachines.rules import Duration, add_duration
@@ -174,10 +178,6 @@ class ReportEmployment(BaseModel):
     employment: Employment
 
 
-class Empty(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
 class FollowUpDue(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     number: int = Field(ge=1, le=12)
@@ -191,11 +191,6 @@ class RecordFollowUp(BaseModel):
 class End(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     note: str | None = Field(default=None, max_length=2000)
-
-
-class Withdraw(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000)
 
 
 # --- guards ----------------------------------------------------------------------------------------------------------

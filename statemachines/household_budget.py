@@ -12,6 +12,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.program import (
+    DecidedOn as Decide,
+)
+from statemachines.program import (
+    Empty,
     ProgramContext,
     ProgramDeadline,
     ProgramDef,
@@ -20,6 +24,7 @@ from statemachines.program import (
     ProgramState,
     ProgramTaskKind,
     ProgramTransition,
+    Reason,
 )
 from statemachines.roles import Actor, Role
 from statemachines.rules import Duration, add_duration
@@ -95,20 +100,6 @@ class HouseholdBudgetRecord(ProgramRecord):
     checks: list[Check] = Field(default_factory=list)
     check_due_for: datetime | None = None  # the due time whose task was opened
     end_reason: str | None = None
-
-
-class Decide(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    decided_on: date
-
-
-class Reason(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class Empty(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class RecordBudget(BaseModel):

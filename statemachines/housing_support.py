@@ -13,6 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.program import (
+    DecidedOn as Decide,
+)
+from statemachines.program import (
     ProgramContext,
     ProgramDeadline,
     ProgramDef,
@@ -21,6 +24,7 @@ from statemachines.program import (
     ProgramState,
     ProgramTaskKind,
     ProgramTransition,
+    Reason,
 )
 from statemachines.roles import Actor, Role
 from statemachines.rules import Duration, add_duration
@@ -85,16 +89,6 @@ class Request(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Kind
     means: Means | None = None
-
-
-class Decide(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    decided_on: date
-
-
-class Reason(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000)
 
 
 class EnterShelter(BaseModel):

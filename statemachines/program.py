@@ -10,15 +10,35 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from transitions import Machine, MachineError
 
 from statemachines.engine import CommandOption, CommandRejected, PayloadInvalid, Unmet, UnmetKind
 from statemachines.events import GENESIS_HASH, CaseEvent, canonical_event_content, chain_hash
 from statemachines.roles import Actor, Role
+
+
+class Empty(BaseModel):
+    """A command that carries nothing."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Reason(BaseModel):
+    """A command that needs its reason written down (辞退, 不承認, ...)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DecidedOn(BaseModel):
+    """A municipal decision dated ``decided_on``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    decided_on: date
 
 
 class ProgramRecord(BaseModel):

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.program import (
+    Empty,
     ProgramContext,
     ProgramDeadline,
     ProgramDef,
@@ -94,10 +95,6 @@ class ConfirmOutcome(BaseModel):
 class Close(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     reason: str = Field(min_length=1, max_length=2000)
-
-
-class Empty(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def _institution_accepts(ctx: ProgramContext[ReferralRecord]) -> bool | None:

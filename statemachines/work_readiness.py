@@ -8,6 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.program import (
+    DecidedOn as Decide,
+)
+from statemachines.program import (
     ProgramContext,
     ProgramDeadline,
     ProgramDef,
@@ -16,6 +19,9 @@ from statemachines.program import (
     ProgramState,
     ProgramTaskKind,
     ProgramTransition,
+)
+from statemachines.program import (
+    Reason as Withdraw,
 )
 from statemachines.roles import Actor, Role
 from statemachines.rules import add_duration
@@ -62,11 +68,6 @@ class Apply(BaseModel):
     means: Means | None = None
 
 
-class Decide(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    decided_on: date
-
-
 class ProgramPlan(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     stages: list[Literal["daily_life", "social_life", "employment"]] = Field(min_length=1, max_length=3)
@@ -81,11 +82,6 @@ class Review(BaseModel):
 class Complete(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     outcome: Literal["general_employment", "certified_training", "hello_work", "other"]
-
-
-class Withdraw(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000)
 
 
 def _means_ok(means: Means, rules: WorkReadinessRules) -> bool:
