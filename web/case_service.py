@@ -28,6 +28,7 @@ from statemachines.roles import Actor, Role
 from statemachines.rules import RuleBook
 from statemachines.timers import JST
 from statemachines.view import CaseView
+from store.institutions import InstitutionRepository
 from store.repository import CaseRepository
 from workflows.case_workflow import CaseWorkflow, workflow_id
 from workflows.messages import (
@@ -124,6 +125,8 @@ class CaseService:
         command_id: str,
     ) -> CommandOutcome:
         """Fire a command of a program enrolment (its child workflow); refusals are recorded on the case."""
+        if program == "referral" and command == "send":
+            payload = self._with_directory_answer(payload, actor)
         parse_program_payload(PROGRAMS[program], command, payload)
         handle = self._client.get_workflow_handle(enrolment_id)
         request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
@@ -167,6 +170,22 @@ class CaseService:
         )
         await handle.execute_update("projected", result_type=int)
         return enrolment_id
+
+    def _with_directory_answer(self, payload: dict[str, Any], actor: Actor) -> dict[str, Any]:
+        """Whether the institution accepts referrals comes from the 関係機関 directory, never from the client."""
+        institution_id = payload.get("institution_id")
+        with self._sessions.begin() as session:
+            found = (
+                InstitutionRepository(session).get(institution_id, visible=set(actor.serves))
+                if isinstance(institution_id, str)
+                else None
+            )
+        if found is None:
+            raise PayloadInvalid(
+                "send",
+                [{"type": "unknown_institution", "loc": ["institution_id"], "msg": "関係機関名簿にない機関です。"}],
+            )
+        return {**payload, "accepts_referrals": found.accepts_referrals}
 
     async def program(self, enrolment_id: str, actor: Actor) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The enrolment's record and the commands possible now for ``actor``."""

@@ -140,3 +140,31 @@ async def test_only_staff_start_programs_and_only_those_started_from_the_case(ap
     response = await api.post("sw1", f"/api/cases/{case_id}/programs", {"program": "housing_benefit"})
     assert response.status_code == 422
     assert (await api.post("sw2", f"/api/cases/{case_id}/programs", {"program": "referral"})).status_code == 404
+
+
+async def test_whether_an_institution_accepts_referrals_comes_from_the_directory(api: Api) -> None:
+    case_id = await api.open_case("sw1")
+    for trigger in (T.COMPLETE_INTAKE, T.APPLY_FOR_SUPPORT):
+        assert (await api.command("sw1", case_id, trigger.value, VALID_PAYLOADS[trigger])).status_code == 200
+    started = await api.post("sw1", f"/api/cases/{case_id}/programs", {"program": "referral"})
+    assert started.status_code == 201, started.text
+    enrolment_id = started.json()["enrolment"]["enrolment_id"]
+    api.worker.handles.append(api.worker.client.get_workflow_handle(enrolment_id))
+    url = f"/api/cases/{case_id}/programs/{enrolment_id}/commands"
+
+    claimed = {"institution_id": "a-1-real-estate-agent", "reason": "住まい探し", "accepts_referrals": True}
+    refused = await api.post("sw1", url, {"command": "send", "payload": claimed})
+    assert refused.status_code == 409  # the directory says it takes no referrals, whatever the client claims
+    assert [g["id"] for g in refused.json()["unmet_guards"]] == ["G-RF1"]
+    unknown = await api.post("sw1", url, {"command": "send", "payload": {**claimed, "institution_id": "nope"}})
+    assert unknown.status_code == 422
+    sent = await api.post(
+        "sw1",
+        url,
+        {
+            "command": "send",
+            "payload": {"institution_id": "a-1-welfare-office", "reason": "生活保護の相談", "accepts_referrals": False},
+        },
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["record"]["state"] == "SENT"
