@@ -97,6 +97,7 @@ class AppointmentRecord(Base):
     kind: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    enrolment_id: Mapped[str | None] = mapped_column(String(200))  # the ハローワーク enrolment it belongs to
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
@@ -119,6 +120,7 @@ class Booking(BaseModel):
     ends_at: datetime
     kind: AppointmentKind
     note: str | None = Field(default=None, max_length=2000)
+    enrolment_id: str | None = Field(default=None, max_length=200)
 
     def slot(self, appointment_id: str | None = None) -> Slot:
         return Slot(
@@ -144,6 +146,7 @@ class AppointmentRow(BaseModel):
     note: str | None
     created_by: str
     created_at: datetime
+    enrolment_id: str | None = None
 
     def slot(self) -> Slot:
         return Slot(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import Response
@@ -18,6 +18,7 @@ from icalendar import STATUS, Alarm, Calendar, Event
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from statemachines.engine import CommandRejected, PayloadInvalid
 from statemachines.roles import Actor, Role
 from statemachines.scheduling import (
     KIND_NAMES_JA,
@@ -29,7 +30,8 @@ from statemachines.scheduling import (
 from store import queries
 from store.accounts import AccountRepository
 from store.appointments import AppointmentRepository, AppointmentRow, Booking, OfficeRow
-from web.deps import ActorDep, ServicesDep
+from store.programs import ProgramRepository
+from web.deps import ActorDep, Services, ServicesDep
 from web.errors import CalendarNotVisibleError, ForbiddenError, NotVisibleError
 
 router = APIRouter(prefix="/api", tags=["appointments"])
@@ -72,6 +74,9 @@ class BookingRequest(Booking):
     ends_at: Moment
     kind: AppointmentKind
     note: Annotated[str, Field(max_length=2000), AfterValidator(_plain)] | None = None
+    enrolment_id: Identifier | None = Field(
+        default=None, description="the case's hello_work enrolment: the appointment is recorded there too"
+    )
 
 
 class AttendanceRequest(BaseModel):
@@ -108,7 +113,7 @@ def list_appointments(
 
 
 @router.post("/appointments", response_model=AppointmentRow, status_code=status.HTTP_201_CREATED)
-def book_appointment(body: BookingRequest, actor: ActorDep, svc: ServicesDep) -> AppointmentRow:
+async def book_appointment(body: BookingRequest, actor: ActorDep, svc: ServicesDep) -> AppointmentRow:
     """Book by the scheduling rules: 409 lists every problem (office hours, closed days, double booking, travel)."""
     if not actor.has_any(BOOKING_ROLES):
         raise ForbiddenError("予約は相談支援員・主任相談支援員・就労支援員が行えます。")
@@ -117,22 +122,42 @@ def book_appointment(body: BookingRequest, actor: ActorDep, svc: ServicesDep) ->
         if case is None:
             raise NotVisibleError("ケースが見つかりません。")
         _check_staff(session, body.staff_user_id, case.municipality)
+        if body.enrolment_id is not None:
+            _check_enrolment(session, body.case_id, body.enrolment_id)
     # A transaction of its own, which the booking begins with its per-staff lock.
     with svc.sessions.begin() as session:
-        return AppointmentRepository(session).book(body, created_by=actor.user_id, now=svc.clock())
+        booked = AppointmentRepository(session).book(body, created_by=actor.user_id, now=svc.clock())
+    if booked.enrolment_id is not None:
+        await _tell_enrolment(
+            svc,
+            actor,
+            booked,
+            "record_appointment",
+            {
+                "appointment_id": booked.appointment_id,
+                "starts_at": booked.starts_at.isoformat(),
+                "kind": booked.kind.value,
+            },
+        )
+    return booked
 
 
 @router.post("/appointments/{appointment_id}/attendance", response_model=AppointmentRow)
-def record_attendance(
+async def record_attendance(
     appointment_id: str, body: AttendanceRequest, actor: ActorDep, svc: ServicesDep
 ) -> AppointmentRow:
     """「来所」「不参加」「キャンセル」: attended and no-show may correct each other; a cancellation is final."""
     if not actor.has_any(BOOKING_ROLES):
         raise ForbiddenError("出欠の記録は相談支援員・主任相談支援員・就労支援員が行えます。")
     with svc.sessions.begin() as session:
-        return AppointmentRepository(session).set_status(
+        row = AppointmentRepository(session).set_status(
             appointment_id, AppointmentStatus(body.status), visible=actor.serves
         )
+    if row.enrolment_id is not None and row.status in (AppointmentStatus.ATTENDED, AppointmentStatus.NO_SHOW):
+        await _tell_enrolment(
+            svc, actor, row, "record_attendance", {"appointment_id": row.appointment_id, "attendance": row.status.value}
+        )
+    return row
 
 
 @router.get("/offices", response_model=list[OfficeRow])
@@ -232,3 +257,34 @@ def _event(row: AppointmentRow, office: OfficeRow | None) -> Event:
         status=STATUS.CONFIRMED,
         subcomponents=[reminder],
     )
+
+
+def _check_enrolment(session: Session, case_id: str, enrolment_id: str) -> None:
+    enrolments = {e.enrolment_id: e for e in ProgramRepository(session).enrolments(case_id)}
+    found = enrolments.get(enrolment_id)
+    if found is None or found.program != "hello_work":
+        raise PayloadInvalid(
+            "book",
+            [
+                {
+                    "type": "unknown_enrolment",
+                    "loc": ["enrolment_id"],
+                    "msg": "このケースのハローワーク同行支援ではありません。",
+                }
+            ],
+        )
+
+
+async def _tell_enrolment(
+    svc: Services, actor: Actor, row: AppointmentRow, command: str, payload: dict[str, Any]
+) -> None:
+    """The hello_work enrolment keeps its own appointments (reminder the day before, no-show follow-up)."""
+    assert row.enrolment_id is not None
+    command_id = f"{command}:{row.appointment_id}:{row.status.value}"
+    try:
+        await svc.cases.send_program(row.case_id, row.enrolment_id, "hello_work", command, actor, payload, command_id)
+    except (CommandRejected, PayloadInvalid):
+        if command == "record_appointment":  # the enrolment refused it: the booking does not stand alone
+            with svc.sessions.begin() as session:
+                AppointmentRepository(session).set_status(row.appointment_id, AppointmentStatus.CANCELLED)
+        raise

@@ -168,3 +168,60 @@ async def test_whether_an_institution_accepts_referrals_comes_from_the_directory
     )
     assert sent.status_code == 200, sent.text
     assert sent.json()["record"]["state"] == "SENT"
+
+
+async def test_a_hello_work_appointment_booked_over_http_reaches_the_enrolment(api: Api) -> None:
+    case_id = await api.open_case("sw1")
+    for trigger in (T.COMPLETE_INTAKE, T.APPLY_FOR_SUPPORT):
+        assert (await api.command("sw1", case_id, trigger.value, VALID_PAYLOADS[trigger])).status_code == 200
+    started = await api.post("esw1", f"/api/cases/{case_id}/programs", {"program": "hello_work"})
+    enrolment_id = started.json()["enrolment"]["enrolment_id"]
+    api.worker.handles.append(api.worker.client.get_workflow_handle(enrolment_id))
+    url = f"/api/cases/{case_id}/programs/{enrolment_id}"
+    for command, payload in [
+        ("consent", {"consented_on": "2030-11-01", "policy_version": "v3", "signed_by_client": True}),
+        ("send_request", {"office_id": "hw-city-a", "sent_on": "2030-11-02"}),
+        ("schedule_joint_interview", {"appointment_id": "joint-1", "starts_at": "2030-12-02T10:00:00+09:00"}),
+    ]:
+        response = await api.post("esw1", f"{url}/commands", {"command": command, "payload": payload})
+        assert response.status_code == 200, (command, response.text)
+
+    booking = {
+        "case_id": case_id,
+        "staff_user_id": "esw1",
+        "office_id": "hw-city-a",
+        "kind": "accompaniment",
+        "starts_at": "2030-12-03T10:00:00+09:00",
+        "ends_at": "2030-12-03T11:00:00+09:00",
+        "enrolment_id": enrolment_id,
+    }
+    booked = await api.post("esw1", "/api/appointments", booking)
+    assert booked.status_code == 201, booked.text
+    appointment_id = booked.json()["appointment_id"]
+    record = (await api.get("esw1", url)).json()["record"]
+    assert appointment_id in {a["appointment_id"] for a in record["appointments"]}
+
+    attendance = await api.post("esw1", f"/api/appointments/{appointment_id}/attendance", {"status": "no_show"})
+    assert attendance.status_code == 200, attendance.text
+    record = (await api.get("esw1", url)).json()["record"]
+    status = {a["appointment_id"]: a["status"] for a in record["appointments"]}
+    assert status[appointment_id] == "no_show"
+    kinds: set[str] = set()
+    for _ in range(100):  # the enrolment's no-show timer fires at once and opens the follow-up
+        kinds = {t["kind"] for t in (await api.get("esw1", f"/api/cases/{case_id}")).json()["open_tasks"]}
+        if "hw_no_show_follow_up" in kinds:
+            break
+        await asyncio.sleep(0.05)
+    assert "hw_no_show_follow_up" in kinds
+
+    wrong = await api.post(
+        "esw1",
+        "/api/appointments",
+        {
+            **booking,
+            "starts_at": "2030-12-04T10:00:00+09:00",
+            "ends_at": "2030-12-04T11:00:00+09:00",
+            "enrolment_id": "program-nope",
+        },
+    )
+    assert wrong.status_code == 422
