@@ -11,51 +11,11 @@ from statemachines.certified_training import CERTIFIED_TRAINING
 from statemachines.engine import CommandRejected, PayloadInvalid
 from statemachines.household_budget import HOUSEHOLD_BUDGET
 from statemachines.housing_support import HOUSING_SUPPORT
-from statemachines.program import ProgramDef, apply, check, start
+from statemachines.program import apply, check, start
 from statemachines.program_tasks import program_task_changes
 from statemachines.roles import SYSTEM_ACTOR, Actor
 from tests.factories import ESW1, HHSW1, MUN1, SW1
-
-NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 10:00 JST
-Step = str | tuple[str, dict[str, Any]]
-Expected = dict[str, dict[str, str | frozenset[str]]]
-
-
-class Spec:
-    """One program's table: payloads, who fires what, how to reach each state, and what each command does there."""
-
-    def __init__(
-        self,
-        defn: ProgramDef[Any],
-        payloads: dict[str, dict[str, Any]],
-        actors: dict[str, Actor],
-        default: Actor,
-        paths: dict[str, list[Step]],
-        expected: Expected,
-    ) -> None:
-        self.defn, self.payloads, self.actors, self.default = defn, payloads, actors, default
-        self.paths, self.expected = paths, expected
-
-    def actor(self, trigger: str) -> Actor:
-        return self.actors.get(trigger, self.default)
-
-    def step(self, record: Any, trigger: str, payload: dict[str, Any] | None = None, now: datetime = NOW) -> Any:
-        body = self.payloads[trigger] if payload is None else payload
-        actor = self.actor(trigger)
-        return apply(self.defn, record, trigger, actor, body, now=now, command_id=f"c{record.seq + 1}").record
-
-    def reach(self, state: str, now: datetime = NOW) -> Any:
-        record = start(self.defn, enrolment_id="e1", case_id="c1", municipality="city-a", now=now)
-        for item in self.paths[state]:
-            trigger, payload = (item, None) if isinstance(item, str) else item
-            record = self.step(record, trigger, payload, now)
-        assert record.state == state
-        return record
-
-    def unmet(self, record: Any, trigger: str, payload: dict[str, Any] | None = None, now: datetime = NOW) -> set[str]:
-        body = self.payloads[trigger] if payload is None else payload
-        return {u.id for u in check(self.defn, record, trigger, self.actor(trigger), body, now)}
-
+from tests.statemachines.program_spec import NOW, Spec
 
 MEANS = {"household_income": 100_000, "base_amount": 78_000, "housing_assistance_standard": 53_700}
 MEANS_OK = {**MEANS, "household_assets": 200_000}

@@ -1,0 +1,57 @@
+"""The table of a program, shared by the program tests: payloads, who fires what, how to reach each state."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from statemachines.program import ProgramDef, apply, check, start
+from statemachines.program_tasks import program_projection
+from statemachines.roles import Actor
+
+NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 10:00 JST
+Step = str | tuple[str, dict[str, Any]]
+Expected = dict[str, dict[str, str | frozenset[str]]]
+
+
+class Spec:
+    """One program's table: payloads, who fires what, how to reach each state, and what each command does there."""
+
+    def __init__(
+        self,
+        defn: ProgramDef[Any],
+        payloads: dict[str, dict[str, Any]],
+        actors: dict[str, Actor],
+        default: Actor,
+        paths: dict[str, list[Step]],
+        expected: Expected,
+    ) -> None:
+        self.defn, self.payloads, self.actors, self.default = defn, payloads, actors, default
+        self.paths, self.expected = paths, expected
+
+    def actor(self, trigger: str) -> Actor:
+        return self.actors.get(trigger, self.default)
+
+    def step(self, record: Any, trigger: str, payload: dict[str, Any] | None = None, now: datetime = NOW) -> Any:
+        return self.applied(record, trigger, payload, now).record
+
+    def applied(self, record: Any, trigger: str, payload: dict[str, Any] | None = None, now: datetime = NOW) -> Any:
+        body = self.payloads[trigger] if payload is None else payload
+        return apply(self.defn, record, trigger, self.actor(trigger), body, now=now, command_id=f"c{record.seq + 1}")
+
+    def reach(self, state: str, now: datetime = NOW) -> Any:
+        record = start(self.defn, enrolment_id="e1", case_id="c1", municipality="city-a", now=now)
+        for item in self.paths[state]:
+            trigger, payload = (item, None) if isinstance(item, str) else item
+            record = self.step(record, trigger, payload, now)
+        assert record.state == state
+        return record
+
+    def unmet(self, record: Any, trigger: str, payload: dict[str, Any] | None = None, now: datetime = NOW) -> set[str]:
+        body = self.payloads[trigger] if payload is None else payload
+        return {u.id for u in check(self.defn, record, trigger, self.actor(trigger), body, now)}
+
+    def project(self, before: Any, trigger: str, payload: dict[str, Any] | None = None, now: datetime = NOW) -> Any:
+        applied = self.applied(before, trigger, payload, now)
+        projection = program_projection(self.defn, before, applied.record, applied.event, assignee="esw1", summary={})
+        return applied.record, projection
