@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from statemachines.means import Means as SharedMeans
+from statemachines.means import means_test_met
 from statemachines.program import (
     DecidedOn as Decide,
 )
@@ -45,18 +47,10 @@ class HousingSupportRules(BaseModel):
     asset_multiple: int = Field(default=6, ge=1, le=100)
 
 
-class Means(BaseModel):
-    """Household income and financial assets (世帯単位, S13), or the discretionary branch with its reason."""
+class Means(SharedMeans):
+    """The means test of 施行規則§4; a 被保護者 is eligible for 地域居住支援 whatever the figures."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    household_income: int | None = Field(default=None, ge=0)
-    base_amount: int | None = Field(default=None, ge=0)
-    housing_assistance_standard: int | None = Field(default=None, ge=0)
-    household_assets: int | None = Field(default=None, ge=0)
-    public_assistance_recipient: bool = False  # 被保護者: eligible for 地域居住支援 (生活保護法55条の10)
-    discretion: Literal["hard_to_establish", "likely_to_fall_in", "judged_necessary"] | None = None
-    discretion_reason: str | None = Field(default=None, max_length=2000)
+    public_assistance_recipient: bool = False  # 被保護者 (生活保護法55条の10)
 
 
 class Activity(BaseModel):
@@ -129,13 +123,7 @@ class Tick(BaseModel):
 def _means_ok(means: Means, kind: Kind | None, rules: HousingSupportRules) -> bool:
     if kind == "community" and means.public_assistance_recipient:
         return True
-    if means.discretion is not None:
-        return bool(means.discretion_reason)
-    values = (means.household_income, means.base_amount, means.housing_assistance_standard, means.household_assets)
-    if any(v is None for v in values):
-        return False
-    income, base, housing, assets = (v or 0 for v in values)
-    return income <= base + housing and assets <= base * rules.asset_multiple
+    return means_test_met(means, rules.asset_multiple)
 
 
 def _eligible(ctx: ProgramContext[HousingSupportRecord]) -> bool:

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from statemachines.means import Means, means_test_met
 from statemachines.program import (
     DecidedOn as Decide,
 )
@@ -37,19 +38,6 @@ class WorkReadinessRules(BaseModel):
     max_duration: str = "P1Y"
     warning_after: str = "P10M"
     asset_multiple: int = Field(default=6, ge=1, le=100)
-
-
-class Means(BaseModel):
-    """施行規則§4: household income and financial assets in the application month, or the discretionary branch."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    household_income: int | None = Field(default=None, ge=0)
-    base_amount: int | None = Field(default=None, ge=0)
-    housing_assistance_standard: int | None = Field(default=None, ge=0)
-    household_assets: int | None = Field(default=None, ge=0)
-    discretion: Literal["hard_to_establish", "likely_to_fall_in", "judged_necessary"] | None = None
-    discretion_reason: str | None = Field(default=None, max_length=2000)
 
 
 class WorkReadinessRecord(ProgramRecord):
@@ -84,22 +72,12 @@ class Complete(BaseModel):
     outcome: Literal["general_employment", "certified_training", "hello_work", "other"]
 
 
-def _means_ok(means: Means, rules: WorkReadinessRules) -> bool:
-    if means.discretion is not None:
-        return bool(means.discretion_reason)
-    values = (means.household_income, means.base_amount, means.housing_assistance_standard, means.household_assets)
-    if any(v is None for v in values):
-        return False
-    income, base, housing, assets = (v or 0 for v in values)
-    return income <= base + housing and assets <= base * rules.asset_multiple
-
-
 def _eligible(ctx: ProgramContext[WorkReadinessRecord]) -> bool | None:
     payload = ctx.payload
     means = payload.means if isinstance(payload, Apply) and payload.means else ctx.record.means
     if means is None:
         return None if ctx.payload is None and ctx.trigger == "submit_application" else False
-    return _means_ok(means, ctx.record.rules)
+    return means_test_met(means, ctx.record.rules.asset_multiple)
 
 
 def _within_year(ctx: ProgramContext[WorkReadinessRecord]) -> bool:

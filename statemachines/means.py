@@ -1,0 +1,32 @@
+"""The means test of 施行規則§4, shared by the programs that use it (就労準備支援, 居住支援／一時生活支援)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Means(BaseModel):
+    """Household income and financial assets in the application month (世帯単位, S13), or the discretionary
+    branch with its reason (hard to establish, likely to fall in, judged necessary)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    household_income: int | None = Field(default=None, ge=0)
+    base_amount: int | None = Field(default=None, ge=0)
+    housing_assistance_standard: int | None = Field(default=None, ge=0)
+    household_assets: int | None = Field(default=None, ge=0)
+    discretion: Literal["hard_to_establish", "likely_to_fall_in", "judged_necessary"] | None = None
+    discretion_reason: str | None = Field(default=None, max_length=2000)
+
+
+def means_test_met(means: Means, asset_multiple: int) -> bool:
+    """Income ≤ 基準額 + 住宅扶助基準額 and assets ≤ 基準額 × multiple; or a discretion with its reason recorded."""
+    if means.discretion is not None:
+        return bool(means.discretion_reason)
+    values = (means.household_income, means.base_amount, means.housing_assistance_standard, means.household_assets)
+    if any(v is None for v in values):
+        return False
+    income, base, housing, assets = (v or 0 for v in values)
+    return income <= base + housing and assets <= base * asset_multiple
