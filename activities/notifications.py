@@ -34,7 +34,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import templates
-from statemachines.events import TaskSpec
+from statemachines.events import TaskNotice
 from store.accounts import is_email_address
 from store.errors import UnknownUserError
 from store.notifications import CLAIMABLE, EmailClaim, EmailStatus, NotificationKind, NotificationRepository
@@ -63,16 +63,6 @@ class SmtpConfig(BaseModel):
         if not is_email_address(parseaddr(sender)[1]):
             raise ValueError("sender must hold one e-mail address")
         return sender
-
-
-class TaskNotice(BaseModel):
-    """The tasks a projection opened on a case, and when (the event's time, so a retry stores the same rows)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    case_id: str
-    tasks: list[TaskSpec]
-    at: datetime
 
 
 class DeliveryRefused(Exception):
@@ -173,6 +163,8 @@ class NotificationActivities:
     async def notify_task_opened(self, payload: TaskNotice) -> list[str]:
         """An inbox notification (key ``task:<task_id>``) for each opened task with an assignee.
 
+        Worded by the task's notice: assigned, a reminder ahead of time, or something due now.
+
         Returns the ids of the notifications whose e-mail is still to be sent (``send_notification_email``).
         An assignee who is not a user is skipped (logged): retrying would not make them one.
         """
@@ -233,12 +225,12 @@ class NotificationActivities:
             for task in notice.tasks:
                 if task.assignee is None:
                     continue
-                text = templates.task_assigned(notice.case_id, task.title_ja, task.due_at)
+                text = templates.task_notice(task.notice, notice.case_id, task.title_ja, task.due_at)
                 try:
                     row = repo.notify(
                         f"task:{task.task_id}",
                         task.assignee,
-                        NotificationKind.TASK_ASSIGNED,
+                        NotificationKind(task.notice.value),
                         text.title_ja,
                         text.body_ja,
                         case_id=notice.case_id,

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict
 
+from statemachines.events import NoticeKind
+
 JST = timezone(timedelta(hours=9), "Asia/Tokyo")
 WEEKDAYS_JA = "月火水木金土日"
 
@@ -54,8 +56,13 @@ def task_assigned(case_id: str, task_title_ja: str, due_at: datetime | None) -> 
     )
 
 
-def task_reminder(case_id: str, task_title_ja: str, due_at: datetime) -> NotificationText:
-    """The due date of an open task is near."""
+def task_reminder(case_id: str, task_title_ja: str, due_at: datetime | None) -> NotificationText:
+    """A timer warns ahead of time (an appointment tomorrow, a deadline in two weeks)."""
+    if due_at is None:
+        return NotificationText(
+            title_ja=f"【寄り添い】リマインダー：{task_title_ja}",
+            body_ja=_body(f"{_task_of(case_id, task_title_ja)}があります。", "早めのご対応をお願いします。"),
+        )
     due = date_ja(due_at)
     return NotificationText(
         title_ja=f"【寄り添い】リマインダー：{task_title_ja}（期限 {due}）",
@@ -63,13 +70,22 @@ def task_reminder(case_id: str, task_title_ja: str, due_at: datetime) -> Notific
     )
 
 
-def task_deadline(case_id: str, task_title_ja: str, due_at: datetime) -> NotificationText:
-    """An open task has reached its due date without being completed."""
-    due = date_ja(due_at)
+def task_deadline(case_id: str, task_title_ja: str, due_at: datetime | None) -> NotificationText:
+    """A timer says something is due now (monitoring, an evaluation, missing evidence, a follow-up)."""
+    due = f"（期限：{date_ja(due_at)}）" if due_at is not None else ""
     return NotificationText(
         title_ja=f"【寄り添い】期限到来：{task_title_ja}",
         body_ja=_body(
-            f"{_task_of(case_id, task_title_ja)}が期限（{due}）を迎えましたが、まだ完了していません。",
+            f"{_task_of(case_id, task_title_ja)}が期限を迎えました{due}。",
             "対応状況をご確認ください。",
         ),
     )
+
+
+def task_notice(notice: NoticeKind, case_id: str, task_title_ja: str, due_at: datetime | None) -> NotificationText:
+    """The wording for a task opened with ``notice``."""
+    if notice is NoticeKind.REMINDER:
+        return task_reminder(case_id, task_title_ja, due_at)
+    if notice is NoticeKind.DEADLINE:
+        return task_deadline(case_id, task_title_ja, due_at)
+    return task_assigned(case_id, task_title_ja, due_at)

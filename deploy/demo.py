@@ -42,6 +42,14 @@ USERS: list[tuple[str, str, set[Role], str]] = [
 ]
 
 
+DEMO_MAIL_DOMAIN = "demo.yorisoi.example"  # a reserved name (RFC 2606): nothing there receives mail
+
+
+def demo_email(user_id: str) -> str:
+    """A demo user's address; e-mail goes out only when an SMTP server is configured (``YORISOI_SMTP_HOST``)."""
+    return f"{user_id}@{DEMO_MAIL_DOMAIN}"
+
+
 def seed_demo_world(sessions: sessionmaker[Session]) -> int:
     """Adds what is missing; returns how many users it added."""
     added = 0
@@ -54,7 +62,7 @@ def seed_demo_world(sessions: sessionmaker[Session]) -> int:
         known_users = {u.user_id for u in accounts.list_users()}
         for user_id, display, roles, org_id in USERS:
             if user_id not in known_users:
-                accounts.add_user(user_id, DEMO_PASSWORD, roles, org_id, display)
+                accounts.add_user(user_id, DEMO_PASSWORD, roles, org_id, display, email=demo_email(user_id))
                 added += 1
     seed_demo_institutions(sessions)
     seed_demo_offices(sessions)
@@ -162,7 +170,7 @@ async def add_demo_cases(settings: Settings, count: int, concurrency: int = 8) -
     with sessions.begin() as session:
         accounts = AccountRepository(session)
         actors = {u.user_id: accounts.actor(u) for u in accounts.list_users()}
-    service = CaseService(client, sessions, settings.task_queue, rulebook)
+    service = CaseService(client, sessions, settings.task_queue, rulebook, person_secret=settings.signing_key())
     gate = asyncio.Semaphore(concurrency)
 
     async def one(index: int) -> None:

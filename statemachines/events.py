@@ -107,6 +107,24 @@ class TaskStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class NoticeKind(StrEnum):
+    """How the opening of a task is told to its assignee (the inbox notification and its e-mail)."""
+
+    TASK_ASSIGNED = "task_assigned"  # a person's command gave them (or kept them on) a task
+    REMINDER = "reminder"  # a timer warns ahead: an appointment tomorrow, an extension deadline in 14 days
+    DEADLINE = "deadline"  # a timer says something is due now: monitoring, an evaluation, missing evidence
+
+
+TIMER_COMMAND_PREFIX = "timer:"
+
+
+def notice_for(event: CaseEvent, declared: NoticeKind | None) -> NoticeKind:
+    """The task kind's own notice, else DEADLINE for a task a timer opened and TASK_ASSIGNED for any other."""
+    if declared is not None:
+        return declared
+    return NoticeKind.DEADLINE if event.command_id.startswith(TIMER_COMMAND_PREFIX) else NoticeKind.TASK_ASSIGNED
+
+
 class TaskSpec(BaseModel):
     """A human task opened by a transition or a timer. ``command`` is what completes it."""
 
@@ -120,6 +138,25 @@ class TaskSpec(BaseModel):
     assignee: str | None
     due_at: datetime | None
     command: str
+    notice: NoticeKind = NoticeKind.TASK_ASSIGNED
+
+
+class TaskNotice(BaseModel):
+    """The assigned tasks one event opened on a case, and when (the event's time, so a retry stores the same rows)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    tasks: list[TaskSpec]
+    at: datetime
+
+
+def task_notice(event: CaseEvent, opened: list[TaskSpec]) -> TaskNotice | None:
+    """What to tell the assignees of the tasks ``event`` opened; None when no opened task has an assignee."""
+    assigned = [task for task in opened if task.assignee is not None]
+    if not assigned:
+        return None
+    return TaskNotice(case_id=event.case_id, tasks=assigned, at=event.at)
 
 
 class CaseSnapshotRow(BaseModel):

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from statemachines.events import NoticeKind
 from statemachines.program import (
     Empty,
     ProgramContext,
@@ -601,6 +602,7 @@ HELLO_WORK = ProgramDef[HelloWorkRecord](
             "record_attendance",
             "明日の予定があります（本人への連絡・同行の準備）",
             "An appointment is tomorrow: remind the person, prepare to accompany",
+            notice=NoticeKind.REMINDER,
         ),
         "mark_no_show": TK(
             "hw_no_show_follow_up",

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from statemachines.events import NoticeKind
 from statemachines.program import (
     ProgramContext,
     ProgramDeadline,
@@ -546,6 +547,7 @@ HOUSING_BENEFIT = ProgramDef[HousingBenefitRecord](
             "request_extension",
             "延長申請の期限が近づいています（支給期間の最終月の末日まで）",
             "The extension application is due by the end of the period",
+            notice=NoticeKind.REMINDER,
         ),
         "check_obligations": TK(
             "hb_evidence_missing",

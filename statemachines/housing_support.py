@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from statemachines.events import NoticeKind
 from statemachines.means import Means as SharedMeans
 from statemachines.means import means_test_met
 from statemachines.program import (
@@ -359,6 +360,7 @@ HOUSING_SUPPORT = ProgramDef[HousingSupportRecord](
             "extend_shelter",
             "入所期間の上限まで14日：延長の要否の判断",
             "The shelter limit is 14 days away: decide whether to extend",
+            notice=NoticeKind.REMINDER,
         ),
         "mark_limit_reached": TK(
             "hs_limit_reached",

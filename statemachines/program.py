@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from transitions import Machine, MachineError
 
 from statemachines.engine import CommandOption, CommandRejected, PayloadInvalid, Unmet, UnmetKind
-from statemachines.events import GENESIS_HASH, CaseEvent, canonical_event_content, chain_hash
+from statemachines.events import GENESIS_HASH, CaseEvent, NoticeKind, canonical_event_content, chain_hash
 from statemachines.roles import Actor, Role
 
 
@@ -121,6 +121,7 @@ class ProgramTaskKind:
     command: str
     title_ja: str
     title_en: str
+    notice: NoticeKind | None = None  # None: DEADLINE when a timer opens it, else TASK_ASSIGNED
 
 
 def _no_deadlines(record: Any) -> list[ProgramDeadline]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from statemachines.events import CaseEvent, TaskSpec
+from statemachines.events import CaseEvent, TaskSpec, notice_for
 from statemachines.program import ProgramDef, ProgramRecord, ProgramTaskKind
 
 
@@ -48,6 +48,7 @@ def _spec(record: ProgramRecord, kind: ProgramTaskKind, event: CaseEvent, assign
         assignee=assignee,
         due_at=None,
         command=kind.command,
+        notice=notice_for(event, kind.notice),
     )
 
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from statemachines.case import Trigger
 from statemachines.case_record import CaseRecord, CaseState
-from statemachines.events import CaseEvent, TaskSpec
+from statemachines.events import CaseEvent, NoticeKind, TaskSpec, notice_for
 from statemachines.roles import Role
 
 S = CaseState
@@ -22,6 +22,7 @@ class TaskKind(BaseModel):
     command: Trigger
     title_ja: str
     title_en: str
+    notice: NoticeKind | None = None  # None: DEADLINE when a timer opens it, else TASK_ASSIGNED
 
 
 def _k(kind: str, role: Role, command: Trigger, ja: str, en: str) -> TaskKind:
@@ -150,6 +151,7 @@ def _spec(case: CaseRecord, kind: TaskKind, event: CaseEvent, start: datetime) -
         assignee=assignee,
         due_at=case.ruleset.due(kind.kind, start),
         command=kind.command.value,
+        notice=notice_for(event, kind.notice),
     )
 
 

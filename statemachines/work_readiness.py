@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from statemachines.events import NoticeKind
 from statemachines.means import Means, means_test_met
 from statemachines.program import (
     DecidedOn as Decide,
@@ -241,6 +242,7 @@ WORK_READINESS = ProgramDef[WorkReadinessRecord](
             "review",
             "利用期間の上限（1年）が近づいています：継続の要否の検討",
             "The one-year limit is near: review whether to continue",
+            notice=NoticeKind.REMINDER,
         )
     },
     closes={"review": ("wr_limit_review",)},

@@ -18,7 +18,10 @@ def make_engine(url: str) -> Engine:
     """An engine for ``sqlite:///path`` or ``postgresql+psycopg://...``.
 
     SQLite connections get WAL, foreign keys and a busy timeout, and SQLAlchemy (not the ``sqlite3`` driver)
-    emits BEGIN, so that reads belong to the transaction that writes after them.
+    emits ``BEGIN IMMEDIATE``, so that reads belong to the transaction that writes after them and a transaction
+    takes the write lock when it starts. With a deferred BEGIN, a transaction that read and then writes after
+    another one committed fails at once with "database is locked" (the busy timeout cannot help: its snapshot is
+    stale), which concurrent activities (a projection, a notification, an e-mail claim) made happen.
     """
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url)
@@ -41,7 +44,7 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
 
 
 def _on_sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_schema(engine: Engine) -> None:

@@ -109,7 +109,7 @@ class CaseRepository:
                 continue
             self._session.add(
                 TaskRecord(
-                    **spec.model_dump(),
+                    **spec.model_dump(exclude={"notice"}),
                     case_id=event.case_id,
                     status=TaskStatus.OPEN.value,
                     opened_seq=event.seq,

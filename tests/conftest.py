@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from workflows.search_attributes import ALL_KEYS
 
-pytest_plugins = ["tests.dbfixtures", "tests.workflows.harness", "tests.web.apiharness"]
+pytest_plugins = ["tests.dbfixtures", "tests.workflows.harness", "tests.web.apiharness", "tests.smtp"]
 
 BIN = Path(sys.executable).parent
 TEST_SERVER = BIN / "temporal-test-server"

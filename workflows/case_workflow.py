@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from statemachines.case_record import STATES, CaseRecord
     from statemachines.commands import ProgramMonitoring
     from statemachines.engine import Applied, CommandRejected, PayloadInvalid, apply, check, parse_payload
-    from statemachines.events import Projection
+    from statemachines.events import Projection, task_notice
     from statemachines.program import start as start_program
     from statemachines.programs import BY_ID as PROGRAMS
     from statemachines.programs import START_PATCHES
@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         CommandOutcome,
         open_applied,
     )
+    from workflows.notify import Notifier
     from workflows.program_workflow import ProgramInput, program_workflow_id
     from workflows.updates import decode_request, rejection
 
@@ -62,6 +63,7 @@ class CaseWorkflow:
         self._outcomes: dict[str, CommandOutcome] = {o.command_id: o for o in inp.outcomes}
         self._refused: ApplicationError | None = None
         self._archived_seq = 0
+        self._notifier = Notifier()
         if inp.snapshot is not None:
             self.case: CaseRecord = inp.snapshot
             return
@@ -91,7 +93,7 @@ class CaseWorkflow:
             await self._archive_when_ended()
             deadline = next_deadline(self.case)
             if deadline is None and self._dormant():
-                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._pending)
+                await workflow.wait_condition(self._settled)
                 return self.case
             await self._sleep_until(deadline)
 
@@ -144,8 +146,12 @@ class CaseWorkflow:
             return
         self._accept(self.case, applied)
 
+    def _settled(self) -> bool:
+        """No handler running, every event projected and every notification done: safe to end this run."""
+        return workflow.all_handlers_finished() and not self._pending and self._notifier.idle()
+
     async def _continue_as_new(self, inp: CaseWorkflowInput) -> None:
-        await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._pending)
+        await workflow.wait_condition(self._settled)
         kept = list(self._outcomes.values())[-DUPLICATE_OUTCOMES_KEPT:]
         workflow.continue_as_new(
             CaseWorkflowInput(snapshot=self.case, outcomes=kept, continue_after_events=inp.continue_after_events)
@@ -168,7 +174,10 @@ class CaseWorkflow:
         return outcome
 
     async def _flush(self) -> None:
-        """Project pending events in sequence order; the activity retries until the read model takes them."""
+        """Project pending events in sequence order; the activity retries until the read model takes them.
+
+        The assignees of the tasks an event opened find them in their inbox once it is projected.
+        """
         async with self._lock:
             while self._pending:
                 await workflow.execute_activity(
@@ -178,6 +187,8 @@ class CaseWorkflow:
                     start_to_close_timeout=timedelta(seconds=30),
                     retry_policy=PROJECTION_RETRY,
                 )
+                projected = self._pending[0]
+                await self._notifier.tell(task_notice(projected.event, projected.open_tasks))
                 self._pending.pop(0)
 
     def _upsert_search_attributes(self) -> None:

@@ -20,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from statemachines.commands import ProgramMonitoring
     from statemachines.engine import CommandRejected, PayloadInvalid
+    from statemachines.events import task_notice
     from statemachines.program import (
         ProgramApplied,
         ProgramDeadline,
@@ -35,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from statemachines.programs import BY_ID
     from statemachines.roles import SYSTEM_ACTOR, Actor, Role
     from workflows.messages import INVALID_PAYLOAD, REJECTED, CommandOutcome
+    from workflows.notify import Notifier
     from workflows.updates import decode_request, rejection
 
 PROJECT_PROGRAM_ACTIVITY = "project_program_event"
@@ -70,6 +72,7 @@ class ProgramWorkflow:
         self._outcomes = {o.command_id: o for o in inp.outcomes}
         self._assignee = inp.assignee
         self._monitoring_asked = inp.monitoring_asked
+        self._notifier = Notifier()
         if inp.started_by is not None and self.record.seq == 0:
             command_id = f"start-{self.record.enrolment_id}"
             self._accept(
@@ -82,7 +85,7 @@ class ProgramWorkflow:
             await self._flush()
             await self._tell_case()
             if workflow.info().get_current_history_length() >= inp.continue_after_events:
-                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._pending)
+                await workflow.wait_condition(self._settled)
                 workflow.continue_as_new(
                     inp.model_copy(
                         update={
@@ -95,9 +98,13 @@ class ProgramWorkflow:
                 )
             deadlines = self.defn.deadlines(self.record)
             if not deadlines and self.defn.states[self.record.state].terminal:
-                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._pending)
+                await workflow.wait_condition(self._settled)
                 return self.record.model_dump(mode="json")
             await self._sleep_until(deadlines[0] if deadlines else None)
+
+    def _settled(self) -> bool:
+        """No handler running, every event projected and every notification done: safe to end this run."""
+        return workflow.all_handlers_finished() and not self._pending and self._notifier.idle()
 
     async def _sleep_until(self, deadline: ProgramDeadline | None) -> None:
         epoch = self._epoch
@@ -177,6 +184,8 @@ class ProgramWorkflow:
                     start_to_close_timeout=timedelta(seconds=30),
                     retry_policy=RETRY,
                 )
+                projected = self._pending[0]
+                await self._notifier.tell(task_notice(projected.event, projected.open_tasks))
                 self._pending.pop(0)
 
     @workflow.update(dynamic=True)

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope
-from aiosmtpd.smtp import Session as SmtpSession
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.exceptions import ApplicationError
@@ -25,58 +17,19 @@ from activities.notifications import (
     SMTP_FAILED,
     NotificationActivities,
     SmtpConfig,
-    TaskNotice,
     message_id,
 )
-from statemachines.events import TaskSpec
+from statemachines.events import NoticeKind, TaskNotice, TaskSpec
 from statemachines.roles import OrgKind, Role
 from store.accounts import AccountRepository
 from store.notifications import EmailStatus, NotificationKind, NotificationRepository, NotificationRow
+from tests.smtp import Mailbox
 from tests.workflows.devserver import free_port
 
 NOW = datetime(2026, 1, 5, 0, 30, tzinfo=UTC)
 DUE = datetime(2026, 1, 8, 15, 0, tzinfo=UTC)  # 2026-01-09 00:00 in Japan: a Friday
 SENDER = "寄り添い <noreply@yorisoi.example.jp>"
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
-
-@dataclass
-class Mailbox:
-    """An aiosmtpd handler that keeps what it is given; ``refuse``/``hang_up`` make it misbehave."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-    refuse_recipients: bool = False
-    hang_up_after_data: bool = False
-
-    async def handle_RCPT(
-        self, server: SMTP, session: SmtpSession, envelope: Envelope, address: str, rcpt_options: list[str]
-    ) -> str:
-        if self.refuse_recipients:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: SmtpSession, envelope: Envelope) -> str:
-        assert isinstance(envelope.original_content, bytes)
-        parsed = message_from_bytes(envelope.original_content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        if self.hang_up_after_data:
-            assert isinstance(server.transport, asyncio.Transport)
-            server.transport.abort()  # taken, but the client never hears 250
-        return "250 OK"
-
-
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield box, port
-    finally:
-        controller.stop()
 
 
 def smtp_on(port: int) -> SmtpConfig:
@@ -288,5 +241,22 @@ def test_reminder_and_deadline_name_the_case_and_task_and_their_due_date() -> No
     assert reminder.title_ja == "【寄り添い】リマインダー：モニタリング（期限 2026年1月9日（金））"
     assert "ケース c-9 のタスク「モニタリング」の期限が近づいています。" in reminder.body_ja
     assert deadline.title_ja == "【寄り添い】期限到来：モニタリング"
-    assert "期限（2026年1月10日（土））を迎えました" in deadline.body_ja
+    assert "が期限を迎えました（期限：2026年1月10日（土））。" in deadline.body_ja
+    assert templates.task_reminder("c-9", "明日の予定", None).title_ja == "【寄り添い】リマインダー：明日の予定"
     assert "期限：なし" in templates.task_assigned("c-9", "面談", None).body_ja
+
+
+async def test_a_timer_s_tasks_are_notified_as_reminders_or_as_deadlines(sessions: sessionmaker[Session]) -> None:
+    seed(sessions)
+    acts = NotificationActivities(sessions, None)
+    soon = task("t-1", "sw1").model_copy(update={"notice": NoticeKind.REMINDER, "title_ja": "明日の予定"})
+    due = task("t-2", "sw1").model_copy(update={"notice": NoticeKind.DEADLINE, "title_ja": "モニタリング"})
+
+    await ActivityEnvironment().run(acts.notify_task_opened, TaskNotice(case_id="c-1", tasks=[soon, due], at=NOW))
+
+    with sessions.begin() as session:
+        rows = NotificationRepository(session).list_for("sw1").items
+    assert sorted((n.kind, n.title_ja) for n in rows) == [
+        (NotificationKind.DEADLINE, "【寄り添い】期限到来：モニタリング"),
+        (NotificationKind.REMINDER, "【寄り添い】リマインダー：明日の予定（期限 2026年1月9日（金））"),
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from store.accounts import AccountRepository
 from store.notifications import NotificationKind, NotificationRepository
 from tests.web.apiharness import Api
 
@@ -66,3 +67,22 @@ async def test_the_inbox_needs_a_signed_in_user(api: Api) -> None:
     response = await api.http.get("/api/notifications")
 
     assert response.status_code == 401
+
+
+async def test_a_case_opened_over_http_puts_its_first_task_in_the_opener_s_inbox(api: Api) -> None:
+    case_id = await api.open_case("sw1")
+
+    [row] = (await api.get("sw1", "/api/notifications")).json()["items"]
+
+    assert (row["case_id"], row["kind"], row["idempotency_key"]) == (
+        case_id,
+        "task_assigned",
+        f"task:{case_id}:1:intake",
+    )
+    # The demo user has an address, but the API harness has no SMTP server: the inbox only.
+    assert (row["email_to"], row["email_status"]) == (None, "none")
+    with api.worker.sessions.begin() as session:
+        user = AccountRepository(session).get_user("sw1")
+    assert user is not None
+    assert user.email == "sw1@demo.yorisoi.example"
+    assert (await api.get("csw1", "/api/notifications")).json()["items"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.notifications import SmtpConfig
 from statemachines.case_record import CaseRecord
 from statemachines.roles import Actor
 from statemachines.rules import DEFAULT_RULESET, RuleSet
@@ -58,10 +60,31 @@ class Harness:
         return handle
 
     async def terminate_all(self) -> None:
-        """Running cases hold timers: on the time-skipping server they would stall the next test's clock."""
+        """Running cases and their programs hold timers: on the time-skipping server they would stall the next test's
+        clock. So does an activity still running when its workflow is terminated (the server never unlocks time for
+        it): the notifications a last command started are let finish first."""
+        workflows = list(self.handles)
         for handle in self.handles:
             with contextlib.suppress(RPCError):
+                description = await handle.describe()
+                children = description.raw_description.pending_children
+                workflows += [self.client.get_workflow_handle(child.workflow_id) for child in children]
+        for handle in workflows:
+            await self._activities_done(handle)
+        for handle in workflows:
+            with contextlib.suppress(RPCError):
                 await handle.terminate("test finished")
+
+    @staticmethod
+    async def _activities_done(handle: WorkflowHandle[Any, Any], seconds: float = 10) -> None:
+        for _ in range(int(seconds * 20)):
+            try:
+                description = await handle.describe()
+            except RPCError:
+                return
+            if not description.raw_description.pending_activities:
+                return
+            await asyncio.sleep(0.05)
 
     async def send(
         self,
@@ -89,14 +112,21 @@ class Harness:
 
 @contextlib.asynccontextmanager
 async def running_harness(
-    client: Client, db_path: Path, *, task_queue: str | None = None, terminate: bool = True
+    client: Client,
+    db_path: Path,
+    *,
+    task_queue: str | None = None,
+    terminate: bool = True,
+    smtp: SmtpConfig | None = None,
 ) -> AsyncIterator[Harness]:
-    """A worker with the real projection on the SQLite file ``db_path``; stops (and terminates cases) on exit."""
+    """A worker with the real projection on the SQLite file ``db_path``; stops (and terminates cases) on exit.
+
+    With ``smtp`` the notification e-mail goes to that server; without, notifications stay in the inbox."""
     engine = make_engine(f"sqlite:///{db_path}")
     create_schema(engine)
     sessions = session_factory(engine)
     queue = task_queue or f"tq-{uuid.uuid4()}"
-    worker: Worker = build_worker(client, queue, sessions)
+    worker: Worker = build_worker(client, queue, sessions, smtp)
     try:
         async with worker:
             h = Harness(client=client, task_queue=queue, sessions=sessions)

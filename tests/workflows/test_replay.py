@@ -32,6 +32,8 @@ def test_recorded_histories_are_present() -> None:
         "lifecycle-v4",
         "contact-lost-v4",
         "contact-lost-v3",
+        "lifecycle-v5",
+        "contact-lost-v5",
     }
 
 

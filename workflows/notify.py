@@ -1,0 +1,72 @@
+"""Telling people about the tasks a case or program opened: the inbox notification, then its e-mail.
+
+The inbox notification is stored right after the event's projection, inside the flush, so an update (or the
+``projected`` update) returns once the assignee can see the task in the inbox too. The e-mail follows in the
+background, off the command's path; the workflow waits for it only before it continues as new or completes.
+Histories recorded before this existed have none of these activities, so everything here runs behind the patch
+``notify-opened-tasks``.
+
+The e-mail activity gives up after a bounded number of attempts (SMTP down for most of a day): the notification
+stays in the recipient's inbox, marked ``failed``, and nothing else of the case waits on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from statemachines.events import TaskNotice
+
+NOTIFY_PATCH = "notify-opened-tasks"
+NOTIFY_ACTIVITY = "notify_task_opened"
+SEND_EMAIL_ACTIVITY = "send_notification_email"
+NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+EMAIL_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=30),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(hours=1),
+    maximum_attempts=16,  # about half a day of a mail server that refuses or cannot be reached
+    non_retryable_error_types=["EmailOutcomeUnknown", "NotificationNotFound"],
+)
+
+
+class Notifier:
+    """One per workflow run: ``tell`` after each projection; ``idle`` before continuing as new or completing."""
+
+    def __init__(self) -> None:
+        self._running: list[asyncio.Task[None]] = []
+
+    async def tell(self, notice: TaskNotice | None) -> None:
+        """Store the inbox notifications of ``notice``'s assignees, then start their e-mail in the background."""
+        if notice is None or not workflow.patched(NOTIFY_PATCH):
+            return
+        to_mail = await workflow.execute_activity(
+            NOTIFY_ACTIVITY,
+            notice,
+            result_type=list[str],
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=NOTIFY_RETRY,
+        )
+        self._running = [task for task in self._running if not task.done()]
+        self._running += [asyncio.create_task(self._send(notification_id)) for notification_id in to_mail]
+
+    def idle(self) -> bool:
+        """True once every e-mail started so far is sent or given up (a wait condition)."""
+        return all(task.done() for task in self._running)
+
+    async def _send(self, notification_id: str) -> None:
+        try:
+            await workflow.execute_activity(
+                SEND_EMAIL_ACTIVITY,
+                notification_id,
+                result_type=str,
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=EMAIL_RETRY,
+            )
+        except ActivityError as err:  # the inbox keeps the notification; the case goes on without its e-mail
+            workflow.logger.warning("notification %s: e-mail not sent: %s", notification_id, err.cause or err)
