@@ -57,7 +57,7 @@ def create_app(
             client=temporal,
             task_queue=settings.task_queue,
             demo=settings.demo,
-            cases=CaseService(temporal, sessions, settings.task_queue, rulebook),
+            cases=CaseService(temporal, sessions, settings.task_queue, rulebook, person_secret=settings.signing_key()),
             tokens=TokenService(settings.signing_key(), timedelta(minutes=settings.token_ttl_minutes)),
         )
         if clock is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +29,7 @@ from statemachines.rules import RuleBook
 from statemachines.timers import JST
 from statemachines.view import CaseView
 from store.institutions import InstitutionRepository
+from store.people import HOUSING_BENEFIT, PersonRepository, person_key
 from store.repository import CaseRepository
 from workflows.case_workflow import CaseWorkflow, workflow_id
 from workflows.messages import (
@@ -45,12 +46,20 @@ from workflows.program_workflow import ProgramInput
 
 class CaseService:
     def __init__(
-        self, client: Client, sessions: sessionmaker[Session], task_queue: str, rulebook: Callable[[], RuleBook]
+        self,
+        client: Client,
+        sessions: sessionmaker[Session],
+        task_queue: str,
+        rulebook: Callable[[], RuleBook],
+        *,
+        person_secret: str,
     ) -> None:
+        """``person_secret`` keys the hash that recognises a client again (``store.people``)."""
         self._client = client
         self._sessions = sessions
         self._task_queue = task_queue
         self._rulebook = rulebook
+        self._person_secret = person_secret
 
     async def open(
         self,
@@ -128,6 +137,8 @@ class CaseService:
         if program == "referral" and command == "send":
             payload = self._with_directory_answer(payload, actor)
         parse_program_payload(PROGRAMS[program], command, payload)
+        if program == HOUSING_BENEFIT and command == "submit_application" and payload.get("application"):
+            payload = await self._with_earlier_payment(case_id, enrolment_id, payload)
         handle = self._client.get_workflow_handle(enrolment_id)
         request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
         try:
@@ -170,6 +181,35 @@ class CaseService:
         )
         await handle.execute_update("projected", result_type=int)
         return enrolment_id
+
+    async def _with_earlier_payment(self, case_id: str, enrolment_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """The 再支給制限 (施行規則§16) looks at the same person's earlier 住居確保給付金, found by their person key.
+
+        The application's own declaration of an earlier payment still counts: the later of both ends is used.
+        """
+        client = (await self.record(case_id)).intake.client
+        if not client.name_kana or client.birth_date is None:
+            raise PayloadInvalid(
+                "submit_application",
+                [
+                    {
+                        "type": "client_not_identified",
+                        "loc": ["intake", "client"],
+                        "msg": "再支給の制限（施行規則§16）を確認するため、"
+                        "相談受付票に本人の氏名（カナ）と生年月日を記録してください。",
+                    }
+                ],
+            )
+        key = person_key(self._person_secret, client.name_kana, client.birth_date)
+        with self._sessions.begin() as session:
+            people = PersonRepository(session)
+            people.link(enrolment_id, case_id, key, now=datetime.now(UTC))
+            recorded = people.last_housing_payment_end(key, excluding=enrolment_id)
+        application = dict(payload["application"])
+        declared = application.get("previous_payment_ended_on")
+        ends = [d for d in (recorded, date.fromisoformat(declared) if declared else None) if d is not None]
+        application["previous_payment_ended_on"] = max(ends).isoformat() if ends else None
+        return {**payload, "application": application}
 
     def _with_directory_answer(self, payload: dict[str, Any], actor: Actor) -> dict[str, Any]:
         """Whether the institution accepts referrals comes from the 関係機関 directory, never from the client."""

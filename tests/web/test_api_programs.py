@@ -25,8 +25,13 @@ APPLICATION: dict[str, Any] = {
 }
 
 
-async def _decided(api: Api) -> tuple[str, str]:
+CLIENT = {"name_kana": "ヤマダ タロウ", "birth_date": "1980-05-01"}
+
+
+async def _decided(api: Api, client: dict[str, Any] | None = None) -> tuple[str, str]:
+    """A case whose 支援決定 approved 住居確保給付金, for ``client`` (the intake's identity), and its enrolment."""
     case_id = await api.open_case("sw1")
+    intake = {"intake": {**VALID_PAYLOADS[T.COMPLETE_INTAKE]["intake"], "client": client or CLIENT}}
     steps = [
         ("sw1", T.COMPLETE_INTAKE),
         ("sw1", T.APPLY_FOR_SUPPORT),
@@ -41,6 +46,7 @@ async def _decided(api: Api) -> tuple[str, str]:
     ]
     for user, trigger in steps:
         payload = {"plan": plan(programs=("housing_benefit",))} if trigger is T.SUBMIT_PLAN else VALID_PAYLOADS[trigger]
+        payload = intake if trigger is T.COMPLETE_INTAKE else payload
         assert (await api.command(user, case_id, trigger.value, payload)).status_code == 200
     decision = {
         "decision": {"decided_on": "2026-11-30", "programs": [{"program": "housing_benefit", "approved": True}]}
@@ -225,3 +231,55 @@ async def test_a_hello_work_appointment_booked_over_http_reaches_the_enrolment(a
         },
     )
     assert wrong.status_code == 422
+
+
+async def _program_command(api: Api, user: str, case_id: str, enrolment_id: str, command: str, payload: Any) -> Any:
+    url = f"/api/cases/{case_id}/programs/{enrolment_id}/commands"
+    return await api.post(user, url, {"command": command, "payload": payload})
+
+
+async def test_the_same_person_applying_again_within_a_year_meets_the_repayment_lock(api: Api) -> None:
+    first_case, first = await _decided(api)
+    decide = {"decided_on": "2026-12-01", "period_start": "2026-12-01"}
+    for user, command, payload in [
+        ("sw1", "submit_application", {"application": APPLICATION}),
+        ("mun1", "decide_payment", decide),
+        ("mun1", "start_payment", {}),
+        ("mun1", "stop", {"reason": "income_over_limit"}),
+    ]:
+        response = await _program_command(api, user, first_case, first, command, payload)
+        assert response.status_code == 200, response.text
+
+    # The same person, written in hiragana with a full-width space, comes back as a new case.
+    again_case, again = await _decided(api, {"name_kana": "やまだ\u3000たろう", "birth_date": "1980-05-01"})
+    refused = await _program_command(api, "sw1", again_case, again, "submit_application", {"application": APPLICATION})
+    other_case, other = await _decided(api, {"name_kana": "ヤマダ タロウ", "birth_date": "1981-05-01"})
+    accepted = await _program_command(api, "sw1", other_case, other, "submit_application", {"application": APPLICATION})
+
+    assert refused.status_code == 409, refused.text
+    assert [g["id"] for g in refused.json()["unmet_guards"]] == ["G-H-LOCK"]
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["record"]["application"]["previous_payment_ended_on"] is None
+
+
+async def test_an_application_declares_an_earlier_payment_the_store_does_not_know(api: Api) -> None:
+    case_id, enrolment_id = await _decided(api)
+    declared = {**APPLICATION, "previous_payment_ended_on": "2026-06-30"}
+
+    response = await _program_command(
+        api, "sw1", case_id, enrolment_id, "submit_application", {"application": declared}
+    )
+
+    assert response.status_code == 409, response.text
+    assert [g["id"] for g in response.json()["unmet_guards"]] == ["G-H-LOCK"]
+
+
+async def test_an_application_needs_the_client_s_kana_name_and_birth_date(api: Api) -> None:
+    case_id, enrolment_id = await _decided(api, {"name_kana": "ヤマダ タロウ"})
+
+    response = await _program_command(
+        api, "sw1", case_id, enrolment_id, "submit_application", {"application": APPLICATION}
+    )
+
+    assert response.status_code == 422, response.text
+    assert "氏名（カナ）と生年月日" in response.text

@@ -20,7 +20,7 @@ RULEBOOK = RuleBook(rulesets=[DEFAULT_RULESET, CITY_RULES])
 
 
 async def _service(h: Harness) -> CaseService:
-    return CaseService(h.client, h.sessions, h.task_queue, lambda: RULEBOOK)
+    return CaseService(h.client, h.sessions, h.task_queue, lambda: RULEBOOK, person_secret="test-secret")
 
 
 async def test_a_case_pins_the_rule_set_in_force_when_it_opens(time_env: WorkflowEnvironment, tmp_path: Path) -> None:
