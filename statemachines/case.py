@@ -132,7 +132,7 @@ TRANSITIONS: tuple[TransitionDef, ...] = (
         CONSULTANTS,
         c.ReferOut,
         "他制度・他機関へのつなぎ",
-        guards=("G-REFERRAL",),
+        guards=("G-REFERRAL", "G-REFERRAL-ACCEPTS"),
     ),
     TransitionDef(
         "T5",

@@ -40,6 +40,7 @@ class IntakePayload(Payload):
 
 class ReferOut(Payload):
     referral: ReferralTarget | None = None
+    consent_c1: Consent | None = None  # the 相談受付・申込票's consent to share, when signed at screening
 
 
 class ApplyForSupport(Payload):

@@ -186,9 +186,18 @@ def _referral_ok(target: ReferralTarget) -> bool:
 
 
 def gr_referral(ctx: GuardContext) -> Verdict:
-    """つなぎ先 chosen; passing personal data needs C1 or a legal basis."""
-    consented = ctx.case.consent_c1 is not None
+    """つなぎ先 chosen; passing personal data needs C1 (on the case or signed now) or a legal basis."""
+    consent = ctx.value("consent_c1")
+    consented = consent is not None and _consent_ok(ConsentKind.C1)(consent)
     return _present(ctx, "referral", lambda t: consented or _referral_ok(t))
+
+
+def gr_referral_accepted(ctx: GuardContext) -> Verdict:
+    """An institution of the directory must accept referrals (a name typed in is not; no target: G-REFERRAL's)."""
+    target = ctx.value("referral")
+    if target is None:
+        return None if ctx.awaiting("referral") else True
+    return target.institution_id is None or target.accepts_referrals is True
 
 
 def missing_assessment_items(assessment: Assessment) -> list[str]:
@@ -329,6 +338,13 @@ GUARDS: dict[str, Guard] = {
             "No referral target, or personal data would be passed on without consent (C1) or a legal basis.",
             "仕様書「他制度の相談窓口等へのつなぎ」(S6); 個人情報保護法27条（第三者提供）",
             gr_referral,
+        ),
+        Guard(
+            "G-REFERRAL-ACCEPTS",
+            "選んだ関係機関は、関係機関名簿で紹介（つなぎ）を受け付けていません。",
+            "The institution chosen does not accept referrals according to the directory.",
+            "process.md §6: 関係機関名簿 (accepts_referrals_from)",
+            gr_referral_accepted,
         ),
         Guard(
             "G-ASSESSMENT",

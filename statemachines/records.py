@@ -334,9 +334,12 @@ class ContactEffort(_Record):
 
 
 class ReferralTarget(_Record):
-    """つなぎ先 (directory entries arrive with the 関係機関 issue)."""
+    """つなぎ先: a name, or an institution of the 関係機関 directory (then its referral is followed up, RF)."""
 
     institution: Text = Field(min_length=1, max_length=200)
+    institution_id: Text | None = Field(default=None, max_length=64)  # from the directory
+    accepts_referrals: bool | None = None  # the directory's answer, filled in by the service, never by the client
+    reason: Text | None = Field(default=None, max_length=2000)  # 紹介の理由 (the referral letter's)
     to_public_assistance: bool = False  # 福祉事務所 生活保護窓口
     shares_personal_data: bool = False
     legal_basis: Text | None = Field(default=None, max_length=200)

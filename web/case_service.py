@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from statemachines.case_record import CaseRecord
 from statemachines.engine import CommandRejected, PayloadInvalid, Unmet, UnmetKind, parse_payload
 from statemachines.events import Rejection
 from statemachines.guards import GUARDS
+from statemachines.institutions import Institution
 from statemachines.program import parse as parse_program_payload
 from statemachines.program import start as start_program_record
 from statemachines.programs import BY_ID as PROGRAMS
@@ -113,6 +115,8 @@ class CaseService:
         self, case_id: str, command: str, actor: Actor, payload: dict[str, Any], command_id: str
     ) -> CommandOutcome:
         """Fire a command. Raises CommandRejected (with every unmet guard) or PayloadInvalid (with field errors)."""
+        if command == "refer_out":
+            payload = self._with_referral_target(payload, actor)
         parse_payload(command, payload)  # field errors (and an unknown command) are a 422 before Temporal
         handle = self._client.get_workflow_handle(workflow_id(case_id))
         request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
@@ -145,6 +149,21 @@ class CaseService:
             outcome = await handle.execute_update(command, request, id=command_id, result_type=CommandOutcome)
         except WorkflowUpdateFailedError as exc:
             raise await self._domain_error(case_id, f"{program}.{command}", request, exc) from exc
+        except RPCError as exc:
+            if exc.status is not RPCStatusCode.NOT_FOUND:
+                raise
+            # An enrolment that reached its end has completed its workflow: nothing more can be recorded on it.
+            unmet = [
+                Unmet(
+                    kind=UnmetKind.STATE,
+                    id="STATE",
+                    message_ja="この事業の利用は終了しています。新たに記録するには、改めて利用を開始してください。",
+                    message_en="This enrolment has ended: start a new one to record more.",
+                )
+            ]
+            state = (await self.record(case_id)).state.value
+            self._record(case_id, f"{program}.{command}", command_id, actor, state, unmet, datetime.now(UTC))
+            raise CommandRejected(command, unmet) from exc
         assert isinstance(outcome, CommandOutcome)
         return outcome
 
@@ -213,7 +232,20 @@ class CaseService:
 
     def _with_directory_answer(self, payload: dict[str, Any], actor: Actor) -> dict[str, Any]:
         """Whether the institution accepts referrals comes from the 関係機関 directory, never from the client."""
-        institution_id = payload.get("institution_id")
+        found = self._institution(payload.get("institution_id"), actor, "send", ["institution_id"])
+        return {**payload, "accepts_referrals": found.accepts_referrals}
+
+    def _with_referral_target(self, payload: dict[str, Any], actor: Actor) -> dict[str, Any]:
+        """T4 to an institution of the directory: its name and whether it accepts referrals come from the directory."""
+        target = payload.get("referral")
+        if not isinstance(target, dict) or target.get("institution_id") is None:
+            return payload
+        loc = ["referral", "institution_id"]
+        found = self._institution(target["institution_id"], actor, "refer_out", loc)
+        filled = {**target, "institution": found.name_ja, "accepts_referrals": found.accepts_referrals}
+        return {**payload, "referral": filled}
+
+    def _institution(self, institution_id: object, actor: Actor, command: str, loc: list[str]) -> Institution:
         with self._sessions.begin() as session:
             found = (
                 InstitutionRepository(session).get(institution_id, visible=set(actor.serves))
@@ -222,10 +254,9 @@ class CaseService:
             )
         if found is None:
             raise PayloadInvalid(
-                "send",
-                [{"type": "unknown_institution", "loc": ["institution_id"], "msg": "関係機関名簿にない機関です。"}],
+                command, [{"type": "unknown_institution", "loc": loc, "msg": "関係機関名簿にない機関です。"}]
             )
-        return {**payload, "accepts_referrals": found.accepts_referrals}
+        return found
 
     async def program(self, enrolment_id: str, actor: Actor) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The enrolment's record and the commands possible now for ``actor``."""

@@ -39,13 +39,14 @@ with workflow.unsafe.imports_passed_through():
         open_applied,
     )
     from workflows.notify import Notifier
-    from workflows.program_workflow import ProgramInput, program_workflow_id
+    from workflows.program_workflow import FollowOn, ProgramInput, program_workflow_id
     from workflows.updates import decode_request, rejection
 
 PROJECT_ACTIVITY = "project_transition"
 ARCHIVE_ACTIVITY = "archive_history"
 ARCHIVE_PATCH = "archive-history-on-end"  # added after the histories of tests/histories/ were recorded
 PROGRAMS_PATCH = "start-program-workflows"  # the 支援決定 starts program child workflows (after the v2 histories)
+REFERRAL_PATCH = "refer-out-starts-referral"  # T4 to a directory institution follows the referral up (after v5)
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
 
@@ -222,7 +223,41 @@ class CaseWorkflow:
         await self._flush()
         if applied.transition_id == "T18" and workflow.patched(PROGRAMS_PATCH):
             await self._start_programs(request.actor)
+        if applied.transition_id == "T4" and workflow.patched(REFERRAL_PATCH):
+            await self._start_referral(request.actor)
         return outcome
+
+    async def _start_referral(self, referred_by: Actor) -> None:
+        """T4 to an institution of the directory: the referral is sent and followed up (answer, outcome, no answer)."""
+        target = self.case.referral
+        if target is None or target.institution_id is None:
+            return  # a counter named in free text: nothing to follow up in the system
+        enrolment_id = f"program-{self.case.case_id}-referral-t4-{self.case.seq}"
+        record = start_program(
+            PROGRAMS["referral"],
+            enrolment_id=enrolment_id,
+            case_id=self.case.case_id,
+            municipality=self.case.municipality,
+            now=workflow.now(),
+        )
+        send = {
+            "institution_id": target.institution_id,
+            "reason": target.reason or f"スクリーニングの結果、{target.institution}へつなぐ",
+            "accepts_referrals": target.accepts_referrals is True,
+        }
+        await workflow.start_child_workflow(
+            "ProgramWorkflow",
+            ProgramInput(
+                program="referral",
+                record=record.model_dump(mode="json"),
+                started_by=referred_by,
+                assignee=self.case.assignee,
+                then=[FollowOn(command="send", payload=send)],
+            ),
+            id=enrolment_id,
+            parent_close_policy=ParentClosePolicy.ABANDON,  # the follow-up outlives the referred case
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
 
     async def _start_programs(self, decided_by: Actor) -> None:
         """支援決定: every approved program that has a process runs as a child workflow of its own."""

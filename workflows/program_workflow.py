@@ -44,6 +44,15 @@ PROGRAM_MONITORING_SIGNAL = "program_monitoring"
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
 
+class FollowOn(BaseModel):
+    """A command the starter sends right after the opening (T4's referral: ``send`` to the institution chosen)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    command: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
 class ProgramInput(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -54,6 +63,7 @@ class ProgramInput(BaseModel):
     outcomes: list[CommandOutcome] = Field(default_factory=list)
     continue_after_events: int = Field(default=2000, ge=50)
     monitoring_asked: str | None = None  # the interval this enrolment last asked of its case
+    then: list[FollowOn] = Field(default_factory=list)  # sent by ``started_by`` after the opening
 
 
 def program_workflow_id(case_id: str, program: str, plan_version: int) -> str:
@@ -78,6 +88,25 @@ class ProgramWorkflow:
             self._accept(
                 None, open_enrolment(self.defn, self.record, inp.started_by, now=workflow.now(), command_id=command_id)
             )
+            for index, follow_on in enumerate(inp.then):
+                self._follow_on(inp.started_by, follow_on, f"{self.record.enrolment_id}:then:{index}")
+
+    def _follow_on(self, actor: Actor, follow_on: FollowOn, command_id: str) -> None:
+        """A refused follow-on is logged; the state's task stays open for a person to send it."""
+        try:
+            applied = apply(
+                self.defn,
+                self.record,
+                follow_on.command,
+                actor,
+                follow_on.payload,
+                now=workflow.now(),
+                command_id=command_id,
+            )
+        except (CommandRejected, PayloadInvalid) as exc:
+            workflow.logger.warning("%s: follow-on %s not applied: %s", command_id, follow_on.command, exc)
+            return
+        self._accept(self.record, applied)
 
     @workflow.run
     async def run(self, inp: ProgramInput) -> dict[str, Any]:

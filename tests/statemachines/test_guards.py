@@ -458,6 +458,19 @@ def test_g_referral_sharing_personal_data_needs_consent_or_a_legal_basis() -> No
     body["referral"]["legal_basis"] = "個人情報保護法27条1項2号"
     assert check(case, "refer_out", SW1, body) == []
     assert check(case, "refer_out", SW1, valid(T.REFER_OUT)) == []
+    del body["referral"]["legal_basis"]
+    signed = {"kind": "C1", "signed_on": "2026-04-01", "signed_by_client": True, "policy_version": "v3"}
+    assert check(case, "refer_out", SW1, {**body, "consent_c1": signed}) == []
+    unsigned = {**signed, "signed_by_client": False}
+    assert_only(check(case, "refer_out", SW1, {**body, "consent_c1": unsigned}), "G-REFERRAL")
+
+
+def test_g_referral_accepts_an_institution_of_the_directory_must_take_referrals() -> None:
+    case = reach(S.SCREENING)
+    target = {"institution": "A市 地域包括支援センター", "institution_id": "inst-1", "accepts_referrals": False}
+    assert_only(check(case, "refer_out", SW1, {"referral": target}), "G-REFERRAL-ACCEPTS")
+    assert check(case, "refer_out", SW1, {"referral": {**target, "accepts_referrals": True}}) == []
+    assert check(case, "refer_out", SW1, {"referral": {"institution": "名簿にない窓口"}}) == []
 
 
 def test_g_assessment_an_incomplete_basic_sheet_is_refused_and_names_the_missing_item() -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest_asyncio
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -63,26 +65,31 @@ class Harness:
         """Running cases and their programs hold timers: on the time-skipping server they would stall the next test's
         clock. So does an activity still running when its workflow is terminated (the server never unlocks time for
         it): the notifications a last command started are let finish first."""
-        workflows = list(self.handles)
+        ids = [handle.id for handle in self.handles]
         for handle in self.handles:
             with contextlib.suppress(RPCError):
-                description = await handle.describe()
-                children = description.raw_description.pending_children
-                workflows += [self.client.get_workflow_handle(child.workflow_id) for child in children]
-        for handle in workflows:
-            await self._activities_done(handle)
-        for handle in workflows:
+                description = await self._describe(handle.id)
+                ids += [child.workflow_id for child in description.pending_children]
+        for running in ids:
+            await self._activities_done(running)
+        for running in ids:
             with contextlib.suppress(RPCError):
-                await handle.terminate("test finished")
+                await self.client.get_workflow_handle(running).terminate("test finished")
 
-    @staticmethod
-    async def _activities_done(handle: WorkflowHandle[Any, Any], seconds: float = 10) -> None:
+    async def _describe(self, wf_id: str) -> DescribeWorkflowExecutionResponse:
+        """The raw description: ``handle.describe()`` decodes search attributes, which some test servers garble."""
+        request = DescribeWorkflowExecutionRequest(
+            namespace=self.client.namespace, execution=WorkflowExecution(workflow_id=wf_id)
+        )
+        return await self.client.workflow_service.describe_workflow_execution(request)
+
+    async def _activities_done(self, wf_id: str, seconds: float = 10) -> None:
         for _ in range(int(seconds * 20)):
             try:
-                description = await handle.describe()
+                description = await self._describe(wf_id)
             except RPCError:
                 return
-            if not description.raw_description.pending_activities:
+            if not description.pending_activities:
                 return
             await asyncio.sleep(0.05)
 
