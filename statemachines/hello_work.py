@@ -229,6 +229,8 @@ def _appointment_pending(ctx: ProgramContext[HelloWorkRecord]) -> bool | None:
         return status_change_allowed(found.status, new)
     if ctx.trigger == "remind_appointment":
         return found.status is AppointmentStatus.BOOKED and not found.reminded
+    if ctx.trigger == "cancel_appointment":
+        return found.status is AppointmentStatus.BOOKED
     return found.status is AppointmentStatus.NO_SHOW and not found.no_show_followed
 
 
@@ -348,6 +350,7 @@ TRANSITIONS: tuple[ProgramTransition, ...] = (
     PT("HW5", "record_appointment", ACTIVE, None, STAFF, RecordAppointment, "予定の登録・変更", ("G-HW5", "G-HW6")),
     PT("HW6", "record_attendance", ACTIVE, None, STAFF, Attendance, "出欠（出席・欠席）の記録", ("G-HW4",)),
     PT("HW7", "record_outcome", ACTIVE, None, STAFF, Outcome, "応募・面接・内定の記録"),
+    PT("HW16", "cancel_appointment", ACTIVE, None, STAFF, AppointmentRef, "予定の取消（前日通知もしない）", ("G-HW4",)),
     PT("HW8", "report_employment", ("IN_SUPPORT",), "EMPLOYED", STAFF, ReportEmployment, "就職の報告"),
     PT("HW9", "start_retention", ("EMPLOYED",), "RETENTION_FOLLOWUP", STAFF, Empty, "定着支援の開始"),
     PT(
@@ -454,6 +457,13 @@ def _attendance(r: HelloWorkRecord, p: BaseModel, a: Actor, now: datetime) -> No
     assert found is not None
     found.status = AppointmentStatus.ATTENDED if p.attendance == "attended" else AppointmentStatus.NO_SHOW
     found.attendance_recorded_at = now
+
+
+def _cancelled(r: HelloWorkRecord, p: BaseModel, a: Actor, now: datetime) -> None:
+    assert isinstance(p, AppointmentRef)
+    found = _find(r, p.appointment_id)
+    assert found is not None
+    found.status = AppointmentStatus.CANCELLED
 
 
 def _reminded(r: HelloWorkRecord, p: BaseModel, a: Actor, now: datetime) -> None:
@@ -568,6 +578,7 @@ HELLO_WORK = ProgramDef[HelloWorkRecord](
         "start_support": _plan,
         "record_appointment": _appointment,
         "record_attendance": _attendance,
+        "cancel_appointment": _cancelled,
         "record_outcome": _outcome,
         "report_employment": _employed,
         "record_follow_up": _follow_up,
@@ -621,6 +632,7 @@ HELLO_WORK = ProgramDef[HelloWorkRecord](
     },
     closes={
         "record_attendance": ("hw_appointment_reminder",),
+        "cancel_appointment": ("hw_appointment_reminder",),
         "record_appointment": ("hw_no_show_follow_up",),
         "record_follow_up": ("hw_retention_follow_up",),
     },

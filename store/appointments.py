@@ -271,6 +271,54 @@ class AppointmentRepository:
         self._session.flush()
         return AppointmentRow.model_validate(record)
 
+    def move(
+        self,
+        appointment_id: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        office_id: str | None = None,
+        *,
+        visible: Collection[str] | None = None,
+    ) -> tuple[AppointmentRow, AppointmentRow]:
+        """Move a booked appointment (and perhaps to another office) by the same rules as a booking, itself aside.
+
+        Returns the appointment before and after. :class:`AppointmentNotFoundError`; :class:`AppointmentStatusError`
+        unless it is still booked (attended, missed and cancelled ones stay as they were: book a new one);
+        :class:`BookingRefusedError` with every scheduling problem of the new slot.
+        """
+        found = self.get(appointment_id, visible=visible)
+        if found is None:
+            raise AppointmentNotFoundError(appointment_id)
+        self._lock_staff(found.staff_user_id)
+        record = self._session.get_one(AppointmentRecord, appointment_id, populate_existing=True)
+        before = AppointmentRow.model_validate(record)
+        if before.status is not AppointmentStatus.BOOKED:
+            raise AppointmentStatusError(appointment_id, before.status.value, "moved")
+        office = self._office(office_id or before.office_id)
+        slot = Slot(
+            staff_user_id=before.staff_user_id,
+            office_id=office.office_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            appointment_id=appointment_id,
+        )
+        existing = [s for s in self._occupied(slot) if s.appointment_id != appointment_id] if slot.is_aware else []
+        problems = booking_problems(slot, office, existing, japanese_holiday)
+        if problems:
+            raise BookingRefusedError(problems)
+        record.starts_at, record.ends_at, record.office_id = _utc(starts_at), _utc(ends_at), office.office_id
+        self._session.flush()
+        return before, AppointmentRow.model_validate(record)
+
+    def restore(self, row: AppointmentRow) -> AppointmentRow:
+        """Put back an appointment's time, office and status as ``row`` had them (undoing a change its
+        ハローワーク enrolment refused). No rule is checked: ``row`` is what was stored a moment ago."""
+        record = self._session.get_one(AppointmentRecord, row.appointment_id, populate_existing=True)
+        record.starts_at, record.ends_at, record.office_id = row.starts_at, row.ends_at, row.office_id
+        record.status = row.status.value
+        self._session.flush()
+        return AppointmentRow.model_validate(record)
+
     # -- reads --------------------------------------------------------------------------------------------------
 
     def get(self, appointment_id: str, *, visible: Collection[str] | None = None) -> AppointmentRow | None:

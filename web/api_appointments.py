@@ -19,6 +19,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from statemachines.engine import CommandRejected, PayloadInvalid
+from statemachines.program_tasks import EnrolmentRow
 from statemachines.roles import Actor, Role
 from statemachines.scheduling import (
     KIND_NAMES_JA,
@@ -85,6 +86,16 @@ class AttendanceRequest(BaseModel):
     status: Literal["attended", "no_show", "cancelled"]
 
 
+class MoveRequest(BaseModel):
+    """A new time (and perhaps office) for a booked appointment. Times need a time zone."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    starts_at: Moment
+    ends_at: Moment
+    office_id: Identifier | None = Field(default=None, description="another office; default: the same one")
+
+
 # -- routes -------------------------------------------------------------------------------------------------------
 
 
@@ -122,24 +133,40 @@ async def book_appointment(body: BookingRequest, actor: ActorDep, svc: ServicesD
         if case is None:
             raise NotVisibleError("ケースが見つかりません。")
         _check_staff(session, body.staff_user_id, case.municipality)
-        if body.enrolment_id is not None:
-            _check_enrolment(session, body.case_id, body.enrolment_id)
+        enrolment = _check_enrolment(session, body.case_id, body.enrolment_id) if body.enrolment_id else None
     # A transaction of its own, which the booking begins with its per-staff lock.
     with svc.sessions.begin() as session:
         booked = AppointmentRepository(session).book(body, created_by=actor.user_id, now=svc.clock())
-    if booked.enrolment_id is not None:
-        await _tell_enrolment(
-            svc,
-            actor,
-            booked,
-            "record_appointment",
-            {
-                "appointment_id": booked.appointment_id,
-                "starts_at": booked.starts_at.isoformat(),
-                "kind": booked.kind.value,
-            },
-        )
+    if enrolment is not None:
+        # The joint interview an enrolment awaits (REQUEST_SENT) is its HW3; any other booking is HW5.
+        joint = booked.kind is AppointmentKind.JOINT_INTERVIEW and enrolment.state == "REQUEST_SENT"
+        payload: dict[str, Any] = {"appointment_id": booked.appointment_id, "starts_at": booked.starts_at.isoformat()}
+        if joint:
+            await _tell_enrolment(svc, actor, booked, "schedule_joint_interview", payload, undo=None)
+        else:
+            payload["kind"] = booked.kind.value
+            await _tell_enrolment(svc, actor, booked, "record_appointment", payload, undo=None)
     return booked
+
+
+@router.post("/appointments/{appointment_id}/move", response_model=AppointmentRow)
+async def move_appointment(appointment_id: str, body: MoveRequest, actor: ActorDep, svc: ServicesDep) -> AppointmentRow:
+    """Move a booked appointment: 409 lists every scheduling problem of the new time, or says it is no longer
+    booked. Its ハローワーク enrolment hears of it (the reminder follows the new day)."""
+    if not actor.has_any(BOOKING_ROLES):
+        raise ForbiddenError("予約の変更は相談支援員・主任相談支援員・就労支援員が行えます。")
+    with svc.sessions.begin() as session:
+        before, moved = AppointmentRepository(session).move(
+            appointment_id, body.starts_at, body.ends_at, body.office_id, visible=actor.serves
+        )
+    if moved.enrolment_id is not None:
+        payload = {
+            "appointment_id": moved.appointment_id,
+            "starts_at": moved.starts_at.isoformat(),
+            "kind": moved.kind.value,
+        }
+        await _tell_enrolment(svc, actor, moved, "record_appointment", payload, undo=before)
+    return moved
 
 
 @router.post("/appointments/{appointment_id}/attendance", response_model=AppointmentRow)
@@ -150,13 +177,18 @@ async def record_attendance(
     if not actor.has_any(BOOKING_ROLES):
         raise ForbiddenError("出欠の記録は相談支援員・主任相談支援員・就労支援員が行えます。")
     with svc.sessions.begin() as session:
-        row = AppointmentRepository(session).set_status(
-            appointment_id, AppointmentStatus(body.status), visible=actor.serves
-        )
-    if row.enrolment_id is not None and row.status in (AppointmentStatus.ATTENDED, AppointmentStatus.NO_SHOW):
+        repo = AppointmentRepository(session)
+        before = repo.get(appointment_id, visible=actor.serves)
+        row = repo.set_status(appointment_id, AppointmentStatus(body.status), visible=actor.serves)
+    if row.enrolment_id is None or before is None or before.status is row.status:
+        return row
+    if row.status is AppointmentStatus.CANCELLED:
         await _tell_enrolment(
-            svc, actor, row, "record_attendance", {"appointment_id": row.appointment_id, "attendance": row.status.value}
+            svc, actor, row, "cancel_appointment", {"appointment_id": row.appointment_id}, undo=before
         )
+    else:
+        payload = {"appointment_id": row.appointment_id, "attendance": row.status.value}
+        await _tell_enrolment(svc, actor, row, "record_attendance", payload, undo=before)
     return row
 
 
@@ -259,7 +291,7 @@ def _event(row: AppointmentRow, office: OfficeRow | None) -> Event:
     )
 
 
-def _check_enrolment(session: Session, case_id: str, enrolment_id: str) -> None:
+def _check_enrolment(session: Session, case_id: str, enrolment_id: str) -> EnrolmentRow:
     enrolments = {e.enrolment_id: e for e in ProgramRepository(session).enrolments(case_id)}
     found = enrolments.get(enrolment_id)
     if found is None or found.program != "hello_work":
@@ -273,18 +305,32 @@ def _check_enrolment(session: Session, case_id: str, enrolment_id: str) -> None:
                 }
             ],
         )
+    return found
 
 
 async def _tell_enrolment(
-    svc: Services, actor: Actor, row: AppointmentRow, command: str, payload: dict[str, Any]
+    svc: Services,
+    actor: Actor,
+    row: AppointmentRow,
+    command: str,
+    payload: dict[str, Any],
+    *,
+    undo: AppointmentRow | None,
 ) -> None:
-    """The hello_work enrolment keeps its own appointments (reminder the day before, no-show follow-up)."""
+    """The hello_work enrolment keeps its own appointments (reminder the day before, no-show follow-up).
+
+    If it refuses, the store is put back so both agree: a new booking is cancelled, a move or a status change is
+    undone (``undo``: the row as it was). The refusal then reaches the caller (409 with the guard, or 422).
+    """
     assert row.enrolment_id is not None
-    command_id = f"{command}:{row.appointment_id}:{row.status.value}"
+    command_id = f"{command}:{row.appointment_id}:{row.status.value}:{row.starts_at.isoformat()}"
     try:
         await svc.cases.send_program(row.case_id, row.enrolment_id, "hello_work", command, actor, payload, command_id)
     except (CommandRejected, PayloadInvalid):
-        if command == "record_appointment":  # the enrolment refused it: the booking does not stand alone
-            with svc.sessions.begin() as session:
-                AppointmentRepository(session).set_status(row.appointment_id, AppointmentStatus.CANCELLED)
+        with svc.sessions.begin() as session:
+            repo = AppointmentRepository(session)
+            if undo is None:
+                repo.set_status(row.appointment_id, AppointmentStatus.CANCELLED)
+            else:
+                repo.restore(undo)
         raise

@@ -37,6 +37,7 @@ HW = Spec(
         "start_support": {"menu": ["job_counselling", "interview_coaching"]},
         "record_appointment": {"appointment_id": "a1", "starts_at": "2026-04-20T14:00:00+09:00"},
         "record_attendance": {"appointment_id": "ji1", "attendance": "attended"},
+        "cancel_appointment": {"appointment_id": "ji1"},
         "record_outcome": {"applications": 2, "interviews": 1},
         "report_employment": {"employment": {"employer_kind": "private_company", "started_on": "2026-05-01"}},
         "start_retention": {},
@@ -68,6 +69,7 @@ HW = Spec(
             "start_support": frozenset({"G-HW2"}),  # the joint interview is booked, not yet attended
             "record_appointment": "same",
             "record_attendance": "same",
+            "cancel_appointment": "same",
             "record_outcome": "same",
             "withdraw": "WITHDRAWN",
             "remind_appointment": "same",
@@ -76,6 +78,7 @@ HW = Spec(
         "IN_SUPPORT": {
             "record_appointment": "same",
             "record_attendance": "same",  # the same attendance again is a no-op
+            "cancel_appointment": frozenset({"G-HW4"}),  # attended: no longer cancellable
             "record_outcome": "same",
             "report_employment": "EMPLOYED",
             "withdraw": "WITHDRAWN",
@@ -477,3 +480,13 @@ def test_describe_lists_hello_work_and_referral() -> None:
         assert {g["id"] for g in described["guards"]} == set(spec.defn.guards)
         assert all(g["basis"] for g in described["guards"])
         assert {t["id"] for t in described["timers"]} == {t.timer for t in spec.defn.transitions if t.timer}
+
+
+def test_hello_work_a_cancelled_appointment_is_neither_reminded_nor_followed_up() -> None:
+    record = HW.reach("IN_SUPPORT")
+    booked = HW.step(record, "record_appointment")
+    cancelled = HW.step(booked, "cancel_appointment", {"appointment_id": "a1"})
+    assert HW.unmet(cancelled, "remind_appointment", {"appointment_id": "a1"}) == {"G-HW4"}
+    assert HW.unmet(cancelled, "record_attendance", {"appointment_id": "a1", "attendance": "no_show"}) == {"G-HW4"}
+    assert HW.unmet(cancelled, "cancel_appointment", {"appointment_id": "a1"}) == {"G-HW4"}
+    assert [d.kind for d in hw_deadlines(cancelled) if d.payload.get("appointment_id") == "a1"] == []

@@ -173,6 +173,40 @@ def test_a_cancelled_appointment_frees_its_time(world: sessionmaker[Session]) ->
     assert count(world) == 2
 
 
+def test_a_move_keeps_the_rules_but_not_against_itself(world: sessionmaker[Session]) -> None:
+    with world.begin() as session:
+        first = book(session, at(TUESDAY, 10))
+        other = book(session, at(TUESDAY, 13))
+    with world.begin() as session:  # half an hour later overlaps only its own old time
+        before, moved = AppointmentRepository(session).move(
+            first.appointment_id, at(TUESDAY, 10, 30), at(TUESDAY, 11, 30)
+        )
+    assert (before.starts_at, moved.starts_at) == (at(TUESDAY, 10), at(TUESDAY, 10, 30))
+    with pytest.raises(BookingRefusedError) as refused, world.begin() as session:
+        AppointmentRepository(session).move(first.appointment_id, at(TUESDAY, 12, 30), at(TUESDAY, 13, 30))
+    assert [(p.id, p.conflicts_with) for p in refused.value.problems] == [("SCHED-DOUBLE", other.appointment_id)]
+    with pytest.raises(BookingRefusedError), world.begin() as session:  # another office, without travel time
+        AppointmentRepository(session).move(first.appointment_id, at(TUESDAY, 12), at(TUESDAY, 12, 30), "hw-a2")
+    with world.begin() as session:
+        stored = AppointmentRepository(session).get(first.appointment_id)
+    assert stored is not None
+    assert stored.starts_at == at(TUESDAY, 10, 30)
+
+
+def test_only_a_booked_appointment_moves_and_a_restore_puts_it_back(world: sessionmaker[Session]) -> None:
+    with world.begin() as session:
+        first = book(session, at(TUESDAY, 10))
+        repo = AppointmentRepository(session)
+        repo.set_status(first.appointment_id, AppointmentStatus.ATTENDED)
+    with pytest.raises(AppointmentStatusError), world.begin() as session:
+        AppointmentRepository(session).move(first.appointment_id, at(TUESDAY, 14), at(TUESDAY, 15))
+    with pytest.raises(AppointmentNotFoundError), world.begin() as session:
+        AppointmentRepository(session).move(first.appointment_id, at(TUESDAY, 14), at(TUESDAY, 15), visible={"city-b"})
+    with world.begin() as session:
+        restored = AppointmentRepository(session).restore(first)
+    assert (restored.status, restored.starts_at) == (AppointmentStatus.BOOKED, at(TUESDAY, 10))
+
+
 def test_office_hours_and_closed_days_are_per_office(world: sessionmaker[Session]) -> None:
     saturday = date(2026, 11, 28)
     assert refused_ids(world, at(saturday, 10)) == ["SCHED-HOLIDAY"]

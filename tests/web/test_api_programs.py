@@ -283,3 +283,106 @@ async def test_an_application_needs_the_client_s_kana_name_and_birth_date(api: A
 
     assert response.status_code == 422, response.text
     assert "氏名（カナ）と生年月日" in response.text
+
+
+async def test_a_t4_referral_to_a_directory_institution_is_sent_and_followed_up(api: Api) -> None:
+    case_id = await api.open_case("sw1")
+    assert (await api.command("sw1", case_id, "complete_intake", VALID_PAYLOADS[T.COMPLETE_INTAKE])).status_code == 200
+    target = {"institution": "（名簿から）", "institution_id": "a-1-welfare-office", "shares_personal_data": True}
+    signed = {"kind": "C1", "signed_on": "2026-11-30", "signed_by_client": True, "policy_version": "v3"}
+
+    without_consent = await api.command("sw1", case_id, "refer_out", {"referral": target})
+    not_accepting = await api.command(
+        "sw1",
+        case_id,
+        "refer_out",
+        {"referral": {**target, "institution_id": "a-1-real-estate-agent"}, "consent_c1": signed},
+    )
+    unknown = await api.command("sw1", case_id, "refer_out", {"referral": {**target, "institution_id": "nope"}})
+    referred = await api.command(
+        "sw1", case_id, "refer_out", {"referral": {**target, "accepts_referrals": False}, "consent_c1": signed}
+    )
+
+    assert without_consent.status_code == 409
+    assert [g["id"] for g in without_consent.json()["unmet_guards"]] == ["G-REFERRAL"]
+    assert not_accepting.status_code == 409  # the directory's answer, not the client's
+    assert [g["id"] for g in not_accepting.json()["unmet_guards"]] == ["G-REFERRAL-ACCEPTS"]
+    assert unknown.status_code == 422
+    assert referred.status_code == 200, referred.text
+    assert referred.json()["state"] == "REFERRED_OUT"
+    enrolments: list[dict[str, Any]] = []
+    for _ in range(100):  # the referral's child workflow projects its events a moment after T4
+        enrolments = (await api.get("sw1", f"/api/cases/{case_id}/programs")).json()
+        if enrolments and enrolments[0]["state"] == "SENT":
+            break
+        await asyncio.sleep(0.05)
+    [enrolment] = enrolments
+    api.worker.handles.append(api.worker.client.get_workflow_handle(enrolment["enrolment_id"]))
+    assert (enrolment["program"], enrolment["state"]) == ("referral", "SENT")
+    detail = (await api.get("sw1", f"/api/cases/{case_id}/programs/{enrolment['enrolment_id']}")).json()
+    [sending] = detail["record"]["sendings"]
+    assert sending["institution_id"] == "a-1-welfare-office"
+    view = (await api.get("sw1", f"/api/cases/{case_id}")).json()
+    assert "福祉事務所" in str(view)  # the directory's name replaced the placeholder
+
+
+async def test_joint_interview_moves_cancellations_and_refusals_keep_store_and_enrolment_agreed(api: Api) -> None:
+    case_id = await api.open_case("sw1")
+    for trigger in (T.COMPLETE_INTAKE, T.APPLY_FOR_SUPPORT):
+        assert (await api.command("sw1", case_id, trigger.value, VALID_PAYLOADS[trigger])).status_code == 200
+    started = await api.post("esw1", f"/api/cases/{case_id}/programs", {"program": "hello_work"})
+    enrolment_id = started.json()["enrolment"]["enrolment_id"]
+    api.worker.handles.append(api.worker.client.get_workflow_handle(enrolment_id))
+    url = f"/api/cases/{case_id}/programs/{enrolment_id}"
+    for command, payload in [
+        ("consent", {"consented_on": "2030-11-01", "policy_version": "v3", "signed_by_client": True}),
+        ("send_request", {"office_id": "hw-city-a", "sent_on": "2030-11-02"}),
+    ]:
+        assert (await _program_command(api, "esw1", case_id, enrolment_id, command, payload)).status_code == 200
+
+    def slot(day: int, hour: int = 10) -> dict[str, str]:
+        return {
+            "starts_at": f"2030-12-{day:02d}T{hour:02d}:00:00+09:00",
+            "ends_at": f"2030-12-{day:02d}T{hour + 1:02d}:00:00+09:00",
+        }
+
+    base = {"case_id": case_id, "staff_user_id": "esw1", "office_id": "hw-city-a", "enrolment_id": enrolment_id}
+    joint = await api.post("esw1", "/api/appointments", {**base, **slot(2), "kind": "joint_interview"})
+    assert joint.status_code == 201, joint.text
+    joint_id = joint.json()["appointment_id"]
+    detail = (await api.get("esw1", url)).json()
+    assert detail["record"]["state"] == "JOINT_INTERVIEW"  # booking the joint interview is HW3
+
+    moved = await api.post("esw1", f"/api/appointments/{joint_id}/move", slot(5, 14))
+    assert moved.status_code == 200, moved.text
+    appointments = {a["appointment_id"]: a for a in (await api.get("esw1", url)).json()["record"]["appointments"]}
+    assert appointments[joint_id]["starts_at"].startswith("2030-12-05T05:00:00")  # 14:00 JST
+    year_end = await api.post("esw1", f"/api/appointments/{joint_id}/move", slot(30))  # a Monday, but 年末年始
+    weekend = await api.post("esw1", f"/api/appointments/{joint_id}/move", slot(7))  # a Saturday
+    assert (year_end.status_code, weekend.status_code) == (409, 409)
+    appointments = {a["appointment_id"]: a for a in (await api.get("esw1", url)).json()["record"]["appointments"]}
+    assert appointments[joint_id]["starts_at"].startswith("2030-12-05T05:00:00")  # a refused move changes nothing
+
+    other = await api.post("esw1", "/api/appointments", {**base, **slot(10), "kind": "accompaniment"})
+    other_id = other.json()["appointment_id"]
+    cancelled = await api.post("esw1", f"/api/appointments/{other_id}/attendance", {"status": "cancelled"})
+    assert cancelled.status_code == 200, cancelled.text
+    appointments = {a["appointment_id"]: a for a in (await api.get("esw1", url)).json()["record"]["appointments"]}
+    assert appointments[other_id]["status"] == "cancelled"  # no reminder, no no-show follow-up
+
+    last = await api.post("esw1", "/api/appointments", {**base, **slot(12), "kind": "accompaniment"})
+    last_id = last.json()["appointment_id"]
+    assert (
+        await _program_command(api, "esw1", case_id, enrolment_id, "withdraw", {"reason": "本人の辞退"})
+    ).status_code == 200
+    refused_move = await api.post("esw1", f"/api/appointments/{last_id}/move", slot(13))
+    refused_attendance = await api.post("esw1", f"/api/appointments/{last_id}/attendance", {"status": "attended"})
+
+    assert refused_move.status_code == 409, refused_move.text
+    assert refused_attendance.status_code == 409, refused_attendance.text
+    [stored] = [
+        a
+        for a in (await api.get("esw1", "/api/appointments", case_id=case_id)).json()
+        if a["appointment_id"] == last_id
+    ]
+    assert (stored["status"], stored["starts_at"][:10]) == ("booked", "2030-12-12")  # both undone in the store
