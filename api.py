@@ -7,9 +7,11 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
@@ -26,10 +28,12 @@ from web import (
     api_programs,
     api_tasks,
     errors,
+    pages,
 )
 from web.auth import TokenService
 from web.case_service import CaseService
 from web.deps import Services
+from web.security import SecurityHeaders
 
 log = logging.getLogger("yorisoi.api")
 
@@ -57,6 +61,7 @@ def create_app(
             client=temporal,
             task_queue=settings.task_queue,
             demo=settings.demo,
+            secure_cookies=settings.secure_cookies,
             cases=CaseService(temporal, sessions, settings.task_queue, rulebook, person_secret=settings.signing_key()),
             tokens=TokenService(settings.signing_key(), timedelta(minutes=settings.token_ttl_minutes)),
         )
@@ -78,6 +83,10 @@ def create_app(
         description="自立相談支援事業のケースワークフロー API",
     )
     errors.install(app)
+    pages.page_errors(app)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(Path(pages.__file__).parent / "static")), name="static")
+    app.include_router(pages.router)
     for module in (
         api_admin,
         api_cases,

@@ -14,7 +14,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from workflows.search_attributes import ALL_KEYS
 
-pytest_plugins = ["tests.dbfixtures", "tests.workflows.harness", "tests.web.apiharness", "tests.smtp"]
+pytest_plugins = [
+    "tests.dbfixtures",
+    "tests.workflows.harness",
+    "tests.web.apiharness",
+    "tests.web.pageclient",
+    "tests.smtp",
+]
 
 BIN = Path(sys.executable).parent
 TEST_SERVER = BIN / "temporal-test-server"

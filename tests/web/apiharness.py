@@ -64,7 +64,12 @@ class Api:
 
 @contextlib.asynccontextmanager
 async def running_api(
-    env: WorkflowEnvironment, tmp_path: Path, *, demo: bool = True, clock: Callable[[], datetime] | None = None
+    env: WorkflowEnvironment,
+    tmp_path: Path,
+    *,
+    demo: bool = True,
+    clock: Callable[[], datetime] | None = None,
+    secure_cookies: bool = True,
 ) -> AsyncIterator[Api]:
     db = tmp_path / "api.sqlite3"
     async with running_harness(env.client, db) as worker:
@@ -74,6 +79,7 @@ async def running_api(
             task_queue=worker.task_queue,
             secret_key="test-signing-key-0123456789abcdef",
             demo=demo,
+            secure_cookies=secure_cookies,
         )
         app = create_app(settings, client=env.client, clock=clock)
         async with app.router.lifespan_context(app):

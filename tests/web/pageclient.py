@@ -1,0 +1,63 @@
+"""Pages over HTTP as a browser would use them: a cookie jar, the CSRF field of each form, redirects followed."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from tests.web.apiharness import Api, running_api
+from web.auth import DEMO_PASSWORD
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Browser:
+    """One user's session against the in-process app."""
+
+    http: httpx.AsyncClient
+    api: Api
+
+    async def get(self, url: str, **params: Any) -> httpx.Response:
+        return await self.http.get(url, params=params or None)  # an empty dict would drop the url's own query
+
+    async def submit(
+        self, page_url: str, action: str, fields: dict[str, Any] | list[tuple[str, str]]
+    ) -> httpx.Response:
+        """Load ``page_url`` for its CSRF token, then post ``fields`` to ``action`` (redirects are not followed)."""
+        page = await self.http.get(page_url)
+        match = CSRF.search(page.text)
+        assert match is not None, f"no form on {page_url}: {page.status_code}"
+        items = list(fields.items()) if isinstance(fields, dict) else list(fields)
+        data: dict[str, list[str]] = {"csrf_token": [match.group(1)]}
+        for name, value in items:
+            data.setdefault(name, []).append(str(value))
+        return await self.http.post(action, data=data)
+
+    async def login(self, user: str, password: str = DEMO_PASSWORD) -> httpx.Response:
+        return await self.submit("/login", "/login", {"username": user, "password": password})
+
+
+@contextlib.asynccontextmanager
+async def browser_for(api: Api) -> AsyncIterator[Browser]:
+    app = api.http._transport  # the same in-process app, with a cookie jar of its own
+    async with httpx.AsyncClient(transport=app, base_url="http://yorisoi.test") as http:
+        yield Browser(http=http, api=api)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def pages_api(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Api]:
+    """The app with plain-HTTP cookies (as ``make run`` serves it), for page tests."""
+    async with running_api(time_env, tmp_path, secure_cookies=False) as api:
+        yield api
+
+
+__all__ = ["Browser", "browser_for", "pages_api"]

@@ -1,0 +1,140 @@
+"""The pages over HTTP: sessions, CSRF, headers, and a case taken through its first steps by forms alone."""
+
+from __future__ import annotations
+
+import re
+
+from tests.web.apiharness import Api
+from tests.web.pageclient import browser_for
+
+
+async def test_a_page_without_a_session_redirects_to_login_in_japanese(pages_api: Api) -> None:
+    async with browser_for(pages_api) as b:
+        response = await b.get("/inbox")
+        login = await b.get("/login")
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/inbox"
+    assert '<html lang="ja">' in login.text
+    assert "ログイン" in login.text
+    csp = login.headers["content-security-policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    assert login.headers["x-content-type-options"] == "nosniff"
+    assert "HttpOnly" in login.headers["set-cookie"]
+    assert "SameSite=strict" in login.headers["set-cookie"]
+
+
+async def test_login_goes_to_the_role_s_home_and_a_wrong_password_says_so(pages_api: Api) -> None:
+    async with browser_for(pages_api) as b:
+        wrong = await b.login("sw1", "nope")
+        sw = await b.login("sw1")
+    async with browser_for(pages_api) as b:
+        ops = await b.login("ops1")
+    async with browser_for(pages_api) as b:
+        aud = await b.login("aud1")
+
+    assert wrong.status_code == 401
+    assert "ユーザーIDまたはパスワードが正しくありません。" in wrong.text
+    assert (sw.status_code, sw.headers["location"]) == (303, "/inbox")
+    assert ops.headers["location"] == "/pipeline"
+    assert aud.headers["location"] == "/audit"
+    cookie = sw.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie
+
+
+async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(pages_api: Api) -> None:
+    async with browser_for(pages_api) as b:
+        await b.login("sw1")
+        forged = await b.http.post("/cases/new", data={"municipality": "city-a"})
+        inbox = await b.get("/inbox")
+
+    assert forged.status_code == 403
+    assert "もう一度操作してください" in forged.text
+    assert "自分のタスク（0）" in inbox.text
+
+
+async def test_a_case_is_opened_and_moved_on_by_its_forms_with_errors_inline(pages_api: Api) -> None:
+    async with browser_for(pages_api) as b:
+        await b.login("sw1")
+        opened = await b.submit("/inbox", "/cases/new", {"municipality": "city-a"})
+        case_url = opened.headers["location"]
+        case_id = case_url.rsplit("/", 1)[1]
+        pages_api.worker.handles.append(pages_api.worker.client.get_workflow_handle(f"case-{case_id}"))
+        page = await b.get(case_url)
+        assert "相談受付・申込票の記入" in page.text  # the intake task
+        assert 'action="/cases/' + case_id + '/commands/complete_intake"' in page.text
+
+        bad = await b.submit(case_url, f"{case_url}/commands/complete_intake", {"intake.received_on": "2026-13-45"})
+        refused = await b.submit(case_url, f"{case_url}/commands/complete_intake", {"intake.received_on": "2026-11-30"})
+        done = await b.submit(
+            case_url,
+            f"{case_url}/commands/complete_intake",
+            [("intake.received_on", "2026-11-30"), ("intake.topics", "housing"), ("intake.topics", "job_search")],
+        )
+        after = await b.get(done.headers["location"])
+
+    assert bad.status_code == 422
+    assert 'aria-invalid="true"' in bad.text
+    assert re.search(r'id="f-intake-received_on-error"', bad.text)
+    assert refused.status_code == 409  # no topics: G-INTAKE, with its message and basis
+    assert "G-INTAKE" in refused.text
+    assert (done.status_code, done.headers["location"]) == (303, f"{case_url}?message=done")
+    assert 'data-state="SCREENING"' in after.text
+    assert "記録しました。" in after.text
+
+
+async def test_claiming_a_role_task_moves_it_to_my_tasks(pages_api: Api) -> None:
+    case_id = await pages_api.open_case("sw1")
+    for command, payload in [
+        ("complete_intake", {"intake": {"received_on": "2026-11-30", "topics": ["housing"]}}),
+    ]:
+        assert (await pages_api.command("sw1", case_id, command, payload)).status_code == 200
+    async with browser_for(pages_api) as b:
+        await b.login("mun1")
+        inbox = await b.get("/inbox")
+    assert inbox.status_code == 200
+    assert "担当者未定のタスク" in inbox.text
+
+
+async def test_pipeline_counts_and_refreshing_board(pages_api: Api) -> None:
+    await pages_api.open_case("sw1")
+    async with browser_for(pages_api) as b:
+        await b.login("ops1")
+        page = await b.get("/pipeline")
+        board = await b.get("/pipeline/board", municipality="city-a")
+
+    assert page.status_code == 200
+    assert '<script src="/static/pipeline.js" defer></script>' in page.text
+    assert re.search(
+        r'data-state="INTAKE">\s*<a href="/cases\?state=INTAKE[^"]*">[^<]+</a>\s*<span class="count" data-count="1">',
+        board.text,
+    )
+
+
+async def test_audit_verifies_and_exports_csv_with_a_bom(pages_api: Api) -> None:
+    case_id = await pages_api.open_case("sw1")
+    async with browser_for(pages_api) as b:
+        await b.login("aud1")
+        page = await b.get("/audit", case_id=case_id, as_of="2099-01-01T00:00")
+        verified = await b.submit(f"/audit?case_id={case_id}", f"/audit/{case_id}/verify", {})
+        exported = await b.get(f"/audit/{case_id}/export.csv")
+        as_json = await b.get(f"/audit/{case_id}/export.json")
+
+    assert 'id="asof-state" data-state="INTAKE"' in page.text
+    assert verified.status_code == 200
+    assert "検証結果：問題なし" in verified.text
+    assert exported.content.startswith(b"\xef\xbb\xbf")
+    assert "相談受付" in exported.content.decode("utf-8-sig")
+    assert as_json.json()[0]["transition_id"] == "T1"
+
+
+async def test_other_roles_cannot_audit_and_unknown_cases_are_404(pages_api: Api) -> None:
+    async with browser_for(pages_api) as b:
+        await b.login("sw1")
+        audit = await b.get("/audit")
+        unknown = await b.get("/cases/nope")
+
+    assert audit.status_code == 404
+    assert unknown.status_code == 404

@@ -1,0 +1,226 @@
+"""The pages' words: Japanese first, English on request; dates in Japanese style with 和暦 beside 西暦.
+
+Field labels are keyed by the record field name, which is the same in every payload model (``statemachines``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+JST = timezone(timedelta(hours=9), "Asia/Tokyo")
+LANGS = ("ja", "en")
+WEEKDAYS_JA = "月火水木金土日"
+ERAS: tuple[tuple[date, str, str], ...] = (  # (first day, name, romanised)
+    (date(2019, 5, 1), "令和", "Reiwa"),
+    (date(1989, 1, 8), "平成", "Heisei"),
+    (date(1926, 12, 25), "昭和", "Showa"),
+    (date(1912, 7, 30), "大正", "Taisho"),
+)
+
+
+def wareki(day: date) -> str:
+    """The Japanese era year of ``day``: 令和8年 (元年 for the first year). Before 大正: the 西暦 year."""
+    for first, name, _ in ERAS:
+        if day >= first:
+            year = day.year - first.year + 1
+            return f"{name}{'元' if year == 1 else year}年"
+    return f"{day.year}年"
+
+
+def date_ja(day: date | datetime | None, *, era: bool = True) -> str:
+    """2026年11月29日（日）（令和8年）: 西暦 first, the weekday, then 和暦."""
+    if day is None:
+        return "—"
+    if isinstance(day, datetime):
+        day = day.astimezone(JST).date()
+    text = f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS_JA[day.weekday()]}）"
+    return f"{text}（{wareki(day)}）" if era else text
+
+
+def datetime_ja(moment: datetime | None) -> str:
+    """2026/11/29 14:05 in Japan time."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(JST)
+    return f"{local.year}/{local.month:02d}/{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+
+
+def date_en(day: date | datetime | None) -> str:
+    if day is None:
+        return "—"
+    if isinstance(day, datetime):
+        day = day.astimezone(JST).date()
+    return day.strftime("%a %d %b %Y")
+
+
+UI: dict[str, tuple[str, str]] = {
+    "app": ("寄り添い（Yorisoi）", "Yorisoi"),
+    "login": ("ログイン", "Sign in"),
+    "logout": ("ログアウト", "Sign out"),
+    "user_id": ("ユーザーID", "User ID"),
+    "password": ("パスワード", "Password"),
+    "login_failed": ("ユーザーIDまたはパスワードが正しくありません。", "Wrong user ID or password."),
+    "inbox": ("タスク", "Tasks"),
+    "pipeline": ("パイプライン", "Pipeline"),
+    "cases": ("ケース一覧", "Cases"),
+    "audit": ("監査", "Audit"),
+    "process": ("業務の流れ", "Process"),
+    "my_tasks": ("自分のタスク", "My tasks"),
+    "role_tasks": ("担当者未定のタスク（自分の役割）", "Unassigned tasks of my roles"),
+    "claim": ("担当する", "Take it"),
+    "due": ("期限", "Due"),
+    "overdue": ("期限超過", "Overdue"),
+    "no_tasks": ("タスクはありません。", "No tasks."),
+    "case": ("ケース", "Case"),
+    "state": ("状態", "State"),
+    "stage": ("段階", "Stage"),
+    "assignee": ("担当者", "Assignee"),
+    "next_deadline": ("次の期限", "Next deadline"),
+    "ruleset": ("適用ルール", "Rule set"),
+    "timeline": ("経過", "Timeline"),
+    "actions": ("できる操作", "What can be done now"),
+    "blocked": ("進めない理由", "Why it cannot move on"),
+    "programs": ("事業の利用", "Programs"),
+    "send": ("記録する", "Record"),
+    "new_case": ("新規相談受付", "New consultation"),
+    "municipality": ("自治体", "Municipality"),
+    "open_case": ("相談を受け付ける", "Open the case"),
+    "filter": ("絞り込む", "Filter"),
+    "all": ("すべて", "All"),
+    "refreshed": ("自動更新", "Refreshes itself"),
+    "verify": ("検証", "Verify"),
+    "as_of": ("この時点の状態", "State as of"),
+    "show": ("表示", "Show"),
+    "export_json": ("JSONで出力", "Export JSON"),
+    "export_csv": ("CSV（Excel）で出力", "Export CSV (Excel)"),
+    "find_case": ("ケースを探す", "Find a case"),
+    "records": ("記録", "Records"),
+    "rejected": ("受け付けられなかった操作", "Refused command"),
+    "language": ("English", "日本語"),
+    "basis": ("根拠", "Basis"),
+    "errors": ("入力内容を確認してください。", "Please check the form."),
+    "done": ("記録しました。", "Recorded."),
+    "skip": ("本文へ移動", "Skip to content"),
+    "count": ("件", "cases"),
+    "aging": ("滞留日数", "Days in state"),
+    "appointments": ("予定", "Appointments"),
+    "months_used": ("支給済み月数", "Months granted"),
+    "months_left": ("残り（上限9か月）", "Left (of 9 months)"),
+}
+
+
+def t(key: str, lang: str) -> str:
+    ja, en = UI[key]
+    return en if lang == "en" else ja
+
+
+FIELD_LABELS: dict[str, str] = {
+    "accepts_referrals": "紹介を受け付ける",
+    "address": "住所",
+    "approved": "承認",
+    "assessment": "アセスメント",
+    "assignee": "担当者",
+    "attendees": "出席者",
+    "birth_date": "生年月日",
+    "client": "本人の基本情報",
+    "client_intentions": "本人の意向",
+    "client_wish": "本人の希望",
+    "closure": "終結の記録",
+    "closure_proposal": "終結の提案",
+    "co_written_with_client": "本人と共同で作成",
+    "confirmed_on": "確認日",
+    "consent_c1": "情報共有への同意（C1）",
+    "consent_c2": "プラン兼事業等利用申込書への同意（C2）",
+    "contact_effort": "連絡の試み",
+    "contact_on": "連絡日",
+    "content": "内容",
+    "continuous_support_needed": "継続的な支援が必要",
+    "counterpart": "相手",
+    "decided_on": "決定日",
+    "decision": "支援決定",
+    "description": "内容",
+    "direction": "方向",
+    "done_on": "実施日",
+    "eligibility": "対象要件",
+    "emergency_support": "緊急的な支援",
+    "employed": "就労した",
+    "employment": "就労",
+    "employment_support_target": "就労支援の対象",
+    "enrolment_id": "事業利用ID",
+    "evaluated_on": "評価日",
+    "evaluation": "評価",
+    "finances": "家計・収入の状況",
+    "follow_up": "フォローアップ",
+    "frequency": "頻度",
+    "goals": "目標",
+    "goals_achieved": "目標を達成した",
+    "health": "健康・障害・受診状況",
+    "household": "世帯の状況",
+    "housing": "住まいの状況",
+    "improvements": "改善が見られた点",
+    "income_increased": "収入が増えた",
+    "institution": "つなぎ先",
+    "institution_id": "関係機関（名簿ID）",
+    "intake": "相談受付・申込票",
+    "interval": "間隔",
+    "is_client": "本人が来談",
+    "is_municipal_official": "自治体職員",
+    "is_needy": "生活困窮者に該当",
+    "issues": "課題",
+    "kind": "種類",
+    "legal_basis": "法令上の根拠",
+    "life_history": "生活歴",
+    "main_topic": "主な相談内容",
+    "meeting": "支援調整会議",
+    "meeting_date": "会議日",
+    "method": "方法",
+    "monitoring_note": "モニタリング記録",
+    "name": "氏名",
+    "name_kana": "氏名（カナ）",
+    "next_planned_on": "次回予定日",
+    "note": "メモ",
+    "notes": "特記事項",
+    "on": "日付",
+    "organisation": "所属",
+    "period_end": "期間終了日",
+    "period_start": "期間開始日",
+    "phone": "電話番号",
+    "plan": "プラン",
+    "planned_meeting_on": "会議予定日",
+    "policy_version": "個人情報取扱規程の版",
+    "program": "事業",
+    "programs": "事業",
+    "provider": "提供者",
+    "reason": "理由",
+    "received_on": "受付日",
+    "referral": "つなぎ先",
+    "relationship": "本人との関係",
+    "resides_in_municipality": "市内に居住",
+    "responsible": "担当",
+    "result": "結果",
+    "role_assignments": "役割分担",
+    "role_label": "役割",
+    "route": "相談経路",
+    "route_detail": "相談経路（詳細）",
+    "shares_personal_data": "個人情報を提供する",
+    "signed_by_client": "本人の署名あり",
+    "signed_on": "署名日",
+    "social": "社会関係",
+    "started_on": "開始日",
+    "strengths": "本人の強み",
+    "summary": "概要",
+    "support_items": "支援内容",
+    "target_date": "達成時期",
+    "to_public_assistance": "生活保護の窓口へ",
+    "topics": "相談内容",
+    "urgent": "緊急性あり",
+    "visitor": "来談者",
+    "wish": "希望",
+    "wishes": "本人の希望",
+}
+
+
+def field_label(name: str, lang: str) -> str:
+    if lang == "en":
+        return name.replace("_", " ")
+    return FIELD_LABELS.get(name, name)
