@@ -19,7 +19,7 @@ from typing import Any, Literal
 from annotated_types import MaxLen
 from pydantic import BaseModel
 
-from web.i18n import JST, field_label
+from web.i18n import JST, field_label, option_label
 
 LIST_ROWS = 3
 LONG_TEXT = 200  # longer limits get a textarea
@@ -55,11 +55,11 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
-def _choices(annotation: Any) -> list[tuple[str, str]] | None:
+def _choices(annotation: Any, lang: str = "ja") -> list[tuple[str, str]] | None:
     if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return [(str(m.value), str(m.value)) for m in annotation]
+        return [(str(m.value), option_label(str(m.value), lang)) for m in annotation]
     if typing.get_origin(annotation) is Literal:
-        return [(str(v), str(v)) for v in typing.get_args(annotation)]
+        return [(str(v), option_label(str(v), lang)) for v in typing.get_args(annotation)]
     return None
 
 
@@ -87,7 +87,7 @@ def build_form(
             )
         elif origin is list:
             _list_field(base, annotation, current, errors, lang)
-        elif (choices := _choices(annotation)) is not None:
+        elif (choices := _choices(annotation, lang)) is not None:
             base.kind, base.options, base.value = "select", choices, None if current is None else str(current)
         elif annotation is bool:
             base.kind, base.value = "checkbox", bool(current)
@@ -110,7 +110,7 @@ def build_form(
 def _list_field(base: FormField, annotation: Any, current: Any, errors: Mapping[str, str], lang: str) -> None:
     (item,) = typing.get_args(annotation) or (str,)
     item, _ = _unwrap(item)
-    choices = _choices(item)
+    choices = _choices(item, lang)
     if isinstance(item, type) and issubclass(item, BaseModel):
         base.kind = "rows"
         existing = current if isinstance(current, list) else []

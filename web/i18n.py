@@ -224,3 +224,91 @@ def field_label(name: str, lang: str) -> str:
     if lang == "en":
         return name.replace("_", " ")
     return FIELD_LABELS.get(name, name)
+
+
+OPTION_LABELS: dict[str, str] = {
+    # Route, ContactMethod, EffortMethod
+    "visit_office": "来所",
+    "phone": "電話",
+    "outreach": "アウトリーチ（訪問）",
+    "email": "メール",
+    "referral": "関係機関からの紹介",
+    "home_visit": "家庭訪問",
+    "accompany": "同行",
+    "meeting": "会議",
+    "note_left": "連絡票の投函",
+    "friend_contacted": "知人への連絡",
+    "letter": "手紙",
+    # Topic
+    "health_disability": "病気・けが・障害",
+    "housing": "住まい",
+    "income": "収入・生活費",
+    "rent_loan": "家賃・ローンの支払い",
+    "tax_utilities": "税金・公共料金の支払い",
+    "debt": "債務",
+    "job_search": "仕事探し・就職",
+    "work_trouble": "仕事上の不安・トラブル",
+    "community": "地域との関係",
+    "family": "家族関係・人間関係",
+    "childcare": "子育て",
+    "care": "介護",
+    "hikikomori": "ひきこもり・不登校",
+    "dv_abuse": "DV・虐待",
+    "no_food": "食べるものがない",
+    "other": "その他",
+    # EmergencyKind
+    "shelter": "一時的な宿泊場所",
+    "food": "食料支援",
+    "loan": "貸付",
+    # ClosureReason
+    "GOAL_ACHIEVED": "目標達成",
+    "EMPLOYED": "就職",
+    "INCOME_INCREASED": "増収",
+    "TRANSFER_PUBLIC_ASSISTANCE": "生活保護へ移行",
+    "TRANSFER_OTHER_SYSTEM": "他制度・他機関へ移行",
+    "WITHDRAWN": "本人の辞退",
+    "MOVED_OUT": "転出",
+    "DECEASED": "死亡",
+    "OTHER": "その他",
+    # Dimension
+    "employment_income": "就労・収入",
+    "household_budget": "家計",
+    "health": "健康",
+    "motivation": "意欲",
+    "social": "社会参加",
+    # EvaluationDirection, SupportKind, MeetingResult, Counterpart
+    "replan": "再プラン",
+    "close": "終結",
+    "statutory_program": "法定事業",
+    "other_public": "他の公的制度",
+    "non_statutory": "法定外の支援",
+    "approved": "承認",
+    "revise": "修正",
+    "closure_confirmed": "終結の確認",
+    "interruption_confirmed": "中断の確認",
+    "client": "本人",
+    "agency": "関係機関",
+    # Program
+    "housing_benefit": "住居確保給付金",
+    "work_readiness": "就労準備支援事業",
+    "housing_support": "居住支援事業（一時生活支援）",
+    "certified_training": "認定就労訓練",
+    "children_learning": "子どもの学習・生活支援事業",
+    "hello_work": "ハローワーク同行支援",
+    # appointments
+    "joint_interview": "ハローワーク合同面接",
+    "accompaniment": "ハローワーク同行",
+    "consultation": "面談",
+    "booked": "予約済み",
+    "attended": "出席",
+    "no_show": "欠席",
+    "cancelled": "取消",
+    "C1": "C1（情報共有への同意）",
+    "C2": "C2（プラン兼事業等利用申込書）",
+}
+
+
+def option_label(value: str, lang: str) -> str:
+    if lang == "en":
+        return value.replace("_", " ")
+    return OPTION_LABELS.get(value, value)

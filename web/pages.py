@@ -25,10 +25,13 @@ from starlette.datastructures import FormData
 from statemachines.case import TRANSITIONS
 from statemachines.case_record import STAGE_NAMES, STATES, CaseState, Stage
 from statemachines.engine import CommandRejected, PayloadInvalid, parse_payload
+from statemachines.program_tasks import EnrolmentRow
+from statemachines.programs import BY_ID as PROGRAM_DEFS
 from statemachines.rebuild import rebuild
 from statemachines.roles import Actor, Role
 from store import queries
 from store.accounts import AccountRepository
+from store.appointments import AppointmentRepository
 from store.programs import ProgramRepository
 from store.repository import CaseRepository
 from web import i18n
@@ -121,6 +124,7 @@ def render(
         "csrf": csrf_token(request),
         "state_name": lambda s: STATES[CaseState(s)].name_ja if s in CaseState.__members__ else s,
         "command_name": lambda c: COMMAND_NAMES.get(c, c),
+        "option": lambda v: i18n.option_label(str(v), lang),
         "path": request.url.path,
         **context,
     }
@@ -370,6 +374,7 @@ async def _case_context(
         entries = queries.history(session, case_id)
         tasks = CaseRepository(session).list_tasks(case_id, status="open")
         enrolments = ProgramRepository(session).enrolments(case_id)
+        appointments = AppointmentRepository(session).list(case_id=case_id, visible=actor.serves, limit=50)
     view = await svc.cases.view(case_id, actor)
     record = view.record.model_dump(mode="json")
     forms: list[dict[str, Any]] = []
@@ -397,12 +402,34 @@ async def _case_context(
         "view": view,
         "entries": entries,
         "tasks": tasks,
-        "enrolments": enrolments,
+        "enrolments": [_enrolment_panel(e) for e in enrolments],
+        "appointments": appointments,
         "forms": forms,
         "blocked": blocked,
         "record": record,
         "stage_name": STAGE_NAMES[Stage(view.stage)][0],
     }
+
+
+def _enrolment_panel(row: EnrolmentRow) -> dict[str, Any]:
+    """An enrolment as its panel shows it: names in Japanese, and for 住居確保給付金 the months used and left."""
+    defn = PROGRAM_DEFS.get(row.program)
+    state = defn.states.get(row.state) if defn is not None else None
+    panel: dict[str, Any] = {
+        "row": row,
+        "name_ja": defn.name_ja if defn is not None else row.program,
+        "state_ja": state.name_ja if state is not None else row.state,
+    }
+    if row.program == "housing_benefit" and defn is not None:
+        used = int(row.summary.get("months_granted") or 0)
+        cap = getattr(defn.record_type.model_fields["rules"].default, "max_months", 9)
+        panel["months"] = {
+            "used": used,
+            "left": max(cap - used, 0),
+            "cap": cap,
+            "period_end": row.summary.get("period_end"),
+        }
+    return panel
 
 
 class CaseNotVisible(Exception):

@@ -61,3 +61,25 @@ async def pages_api(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncItera
 
 
 __all__ = ["Browser", "browser_for", "pages_api"]
+
+
+def form_fields(payload: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """A payload as the inputs of its generated form would submit it (``web.forms`` names)."""
+    fields: list[tuple[str, str]] = []
+    if isinstance(payload, dict):
+        for key, value in payload.items():
+            fields += form_fields(value, f"{prefix}{key}.")
+        return fields
+    name = prefix.rstrip(".")
+    if isinstance(payload, list):
+        for index, item in enumerate(payload):
+            if isinstance(item, dict):
+                fields += form_fields(item, f"{name}.{index}.")
+            else:
+                fields.append((name, str(item)))
+        return fields
+    if payload is True:
+        return [(name, "on")]
+    if payload is None or payload is False:
+        return []
+    return [(name, str(payload))]

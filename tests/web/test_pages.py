@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
+from statemachines.case_record import CaseState
+from tests.factories import VALID_PAYLOADS
+from tests.statemachines.paths import PATHS
 from tests.web.apiharness import Api
-from tests.web.pageclient import browser_for
+from tests.web.pageclient import Browser, browser_for, form_fields
+from tests.web.test_api_programs import APPLICATION, _decided, _program_command
 
 
 async def test_a_page_without_a_session_redirects_to_login_in_japanese(pages_api: Api) -> None:
@@ -138,3 +143,45 @@ async def test_other_roles_cannot_audit_and_unknown_cases_are_404(pages_api: Api
 
     assert audit.status_code == 404
     assert unknown.status_code == 404
+
+
+async def test_every_step_from_intake_to_closure_can_be_sent_by_its_form(pages_api: Api) -> None:
+    """The forms cover every payload of the path to 終結: each step's valid payload, submitted as its form."""
+    case_id = await pages_api.open_case("sw1")
+    url = f"/cases/{case_id}"
+    users = {"check_plan": "csw1", "decide_support": "mun1"}
+    sessions: dict[str, Browser] = {}
+    async with contextlib.AsyncExitStack() as stack:
+        for user in ("sw1", "csw1", "mun1"):
+            sessions[user] = await stack.enter_async_context(browser_for(pages_api))
+            await sessions[user].login(user)
+        for trigger in PATHS[CaseState.CLOSED]:
+            b = sessions[users.get(trigger.value, "sw1")]
+            response = await b.submit(url, f"{url}/commands/{trigger.value}", form_fields(VALID_PAYLOADS[trigger]))
+            assert response.status_code == 303, (trigger, response.status_code, _alerts(response.text))
+        closed = await sessions["sw1"].get(url)
+    assert 'data-state="CLOSED"' in closed.text
+
+
+def _alerts(html: str) -> list[str]:
+    return re.findall(r'(?:role="alert"[^>]*>|class="field-error"[^>]*>)(.*?)</', html, re.S)
+
+
+async def test_the_case_page_shows_benefit_months_used_and_left(pages_api: Api) -> None:
+    case_id, enrolment_id = await _decided(pages_api)
+    for user, command, payload in [
+        ("sw1", "submit_application", {"application": APPLICATION}),
+        ("mun1", "decide_payment", {"decided_on": "2026-12-01", "period_start": "2026-12-01"}),
+        ("mun1", "start_payment", {}),
+    ]:
+        response = await _program_command(pages_api, user, case_id, enrolment_id, command, payload)
+        assert response.status_code == 200, response.text
+    async with browser_for(pages_api) as b:
+        await b.login("sw1")
+        page = await b.get(f"/cases/{case_id}")
+
+    panel = re.search(r'data-program="housing_benefit">(.*?)</article>', page.text, re.S)
+    assert panel is not None
+    assert "住居確保給付金 — 支給中" in panel.group(1)
+    assert "支給済み月数：<strong>3か月</strong>" in panel.group(1)
+    assert "残り：<strong>6か月</strong>" in panel.group(1)
