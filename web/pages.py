@@ -607,7 +607,13 @@ def process(request: Request, actor: PageActor, svc: ServicesDep) -> HTMLRespons
 
     lang = lang_of(request)
     transitions = [
-        {"id": t.id, "name_ja": t.name_ja, "from": [s.value for s in t.source], "to": t.dest_label, "guards": t.guards}
+        {
+            "id": t.id,
+            "name_ja": t.name_ja,
+            "from": "、".join(STATES[s].name_ja for s in t.source),
+            "to": "（直前の状態）" if t.dest_previous else (STATES[t.dest].name_ja if t.dest else "（変わらない）"),
+            "guards": t.guards,
+        }
         for t in TRANSITIONS
     ]
     return render(request, svc, "process.html", {"svg": process_svg(lang), "transitions": transitions}, actor=actor)

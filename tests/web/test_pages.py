@@ -185,3 +185,14 @@ async def test_the_case_page_shows_benefit_months_used_and_left(pages_api: Api) 
     assert "住居確保給付金 — 支給中" in panel.group(1)
     assert "支給済み月数：<strong>3か月</strong>" in panel.group(1)
     assert "残り：<strong>6か月</strong>" in panel.group(1)
+
+
+async def test_the_process_page_embeds_the_diagram_from_the_tables(pages_api: Api) -> None:
+    async with browser_for(pages_api) as b:
+        await b.login("ops1")
+        page = await b.get("/process")
+
+    assert page.status_code == 200
+    assert 'role="img"' in page.text
+    assert 'data-transition="T4"' in page.text
+    assert '<tr id="T18"><td>T18</td><td>支援決定</td>' in page.text
