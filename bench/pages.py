@@ -90,8 +90,8 @@ def seed_cases(sessions: Any, count: int, now: datetime) -> None:
             }
         )
     with sessions.begin() as session:
-        session.bulk_insert_mappings(CaseRecord, batch_cases)  # type: ignore[arg-type]
-        session.bulk_insert_mappings(TaskRecord, batch_tasks)  # type: ignore[arg-type]
+        session.bulk_insert_mappings(CaseRecord, batch_cases)
+        session.bulk_insert_mappings(TaskRecord, batch_tasks)
 
 
 async def login(http: httpx.AsyncClient, user: str) -> None:
