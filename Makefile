@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: venv test lint typecheck pytest run histories describe diagram clean
+.PHONY: bench-pages venv test lint typecheck browser pytest run histories describe diagram clean
 
 venv: $(STAMP)
 
@@ -24,7 +24,22 @@ typecheck: venv
 pytest: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+test: lint typecheck browser pytest
+
+# Debian's chromium and Japanese fonts for the real-browser tests (tests/browser); apt-get runs only when one is missing.
+# Without root or sudo it says so and carries on: the browser tests then skip.
+browser:
+	@if [ -x /usr/bin/chromium ] && { dpkg-query -W -f='$${Status}' fonts-noto-cjk 2>/dev/null | grep -q "ok installed" || fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; }; then \
+		exit 0; \
+	fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null; then sudo="sudo"; \
+	else echo "make browser: chromium/fonts-noto-cjk are missing and neither root nor sudo is available;" \
+		"install them with 'apt-get install chromium fonts-noto-cjk' (the browser tests will skip)." >&2; exit 0; fi; \
+	echo "make browser: installing chromium and fonts-noto-cjk with apt-get"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq \
+		&& $$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends chromium fonts-noto-cjk \
+		|| echo "make browser: apt-get failed; the browser tests will skip until chromium and fonts-noto-cjk are installed." >&2
 
 run: venv
 	$(BIN)/python -m deploy.embedded $(ARGS)
@@ -32,6 +47,10 @@ run: venv
 # Re-record tests/histories/*.json after an intended (patched) change to the workflow.
 histories: venv
 	YORISOI_RECORD_HISTORIES=1 $(BIN)/python -m pytest tests/workflows/test_lifecycle_devserver.py
+
+# Server-side render time of each page with 10,000 cases (issue 5); results in bench/results/pages.json.
+bench-pages: venv
+	$(BIN)/python -m bench.pages
 
 describe: venv
 	@$(BIN)/python -m statemachines describe

@@ -37,6 +37,7 @@ class FormField:
     children: list[FormField] = field(default_factory=list)
     rows: list[list[FormField]] = field(default_factory=list)
     max_length: int | None = None
+    count: int | None = None  # a list of yes/no answers: how many boxes the form shows (sent back as ``path.count``)
 
     @property
     def dom_id(self) -> str:
@@ -68,9 +69,18 @@ def _value(values: Mapping[str, Any] | None, name: str) -> Any:
 
 
 def build_form(
-    model: type[BaseModel], values: Mapping[str, Any] | None, errors: Mapping[str, str], lang: str, prefix: str = ""
+    model: type[BaseModel],
+    values: Mapping[str, Any] | None,
+    errors: Mapping[str, str],
+    lang: str,
+    prefix: str = "",
+    hints: Mapping[str, list[str]] | None = None,
 ) -> list[FormField]:
-    """The fields of ``model`` with ``values`` (the payload as JSON) and ``errors`` (by path) filled in."""
+    """The fields of ``model`` with ``values`` (the payload as JSON) and ``errors`` (by path) filled in.
+
+    ``hints`` names the items of a list of yes/no answers by path (e.g. one per goal of the plan being evaluated).
+    """
+    hints = hints or {}
     out: list[FormField] = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
@@ -82,32 +92,67 @@ def build_form(
         base = FormField(path=path, label=label, kind="text", required=required, error=errors.get(path))
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             base.kind = "group"
-            base.children = build_form(
-                annotation, current if isinstance(current, dict) else None, errors, lang, f"{path}."
-            )
+            nested = current if isinstance(current, dict) else None
+            base.children = build_form(annotation, nested, errors, lang, f"{path}.", hints)
+        elif origin is dict:
+            _flags_field(base, annotation, current, lang)
+        elif origin is list and _unwrap(typing.get_args(annotation)[0])[0] is bool:
+            _answers_field(base, current, hints.get(path) or [f"{label} {i + 1}" for i in range(LIST_ROWS)])
         elif origin is list:
-            _list_field(base, annotation, current, errors, lang)
-        elif (choices := _choices(annotation, lang)) is not None:
-            base.kind, base.options, base.value = "select", choices, None if current is None else str(current)
-        elif annotation is bool:
-            base.kind, base.value = "checkbox", bool(current)
-        elif annotation is int or annotation is float:
-            base.kind, base.value = "number", current
-        elif annotation is date:
-            base.kind, base.value = "date", current
-        elif annotation is datetime or getattr(annotation, "__name__", "") == "AwareDatetime":
-            base.kind = "datetime"
-            base.value = _local(current)
+            _list_field(base, annotation, current, errors, lang, hints)
         else:
-            limit = next((m.max_length for m in info.metadata if isinstance(m, MaxLen)), None)
-            base.max_length = limit
-            base.kind = "textarea" if limit is not None and limit > LONG_TEXT else "text"
-            base.value = current
+            _scalar_field(base, annotation, info.metadata, current, lang)
         out.append(base)
     return out
 
 
-def _list_field(base: FormField, annotation: Any, current: Any, errors: Mapping[str, str], lang: str) -> None:
+def _scalar_field(base: FormField, annotation: Any, metadata: list[Any], current: Any, lang: str) -> None:
+    if (choices := _choices(annotation, lang)) is not None:
+        base.kind, base.options, base.value = "select", choices, None if current is None else str(current)
+    elif annotation is bool:
+        base.kind, base.value = "checkbox", bool(current)
+    elif annotation is int or annotation is float:
+        base.kind, base.value = "number", current
+    elif annotation is date:
+        base.kind, base.value = "date", current
+    elif annotation is datetime or getattr(annotation, "__name__", "") == "AwareDatetime":
+        base.kind, base.value = "datetime", _local(current)
+    else:
+        limit = next((m.max_length for m in metadata if isinstance(m, MaxLen)), None)
+        base.max_length = limit
+        base.kind = "textarea" if limit is not None and limit > LONG_TEXT else "text"
+        base.value = current
+
+
+def _flags_field(base: FormField, annotation: Any, current: Any, lang: str) -> None:
+    """``dict[SomeEnum, bool]``: one yes/no box per member (e.g. the 評価's improvements per dimension)."""
+    keys = _choices(typing.get_args(annotation)[0], lang) or []
+    chosen = current if isinstance(current, dict) else {}
+    base.kind = "group"
+    base.children = [
+        FormField(path=f"{base.path}.{value}", label=text, kind="checkbox", value=bool(chosen.get(value)))
+        for value, text in keys
+    ]
+
+
+def _answers_field(base: FormField, current: Any, labels: list[str]) -> None:
+    """``list[bool]``: one yes/no box per item named in ``labels`` (their number is sent back as ``path.count``)."""
+    answers = current if isinstance(current, list) else []
+    base.kind, base.count = "group", len(labels)
+    base.children = [
+        FormField(path=f"{base.path}.{i}", label=text, kind="checkbox", value=i < len(answers) and bool(answers[i]))
+        for i, text in enumerate(labels)
+    ]
+
+
+def _list_field(
+    base: FormField,
+    annotation: Any,
+    current: Any,
+    errors: Mapping[str, str],
+    lang: str,
+    hints: Mapping[str, list[str]],
+) -> None:
     (item,) = typing.get_args(annotation) or (str,)
     item, _ = _unwrap(item)
     choices = _choices(item, lang)
@@ -116,7 +161,7 @@ def _list_field(base: FormField, annotation: Any, current: Any, errors: Mapping[
         existing = current if isinstance(current, list) else []
         count = max(LIST_ROWS, len(existing) + 1)
         base.rows = [
-            build_form(item, existing[i] if i < len(existing) else None, errors, lang, f"{base.path}.{i}.")
+            build_form(item, existing[i] if i < len(existing) else None, errors, lang, f"{base.path}.{i}.", hints)
             for i in range(count)
         ]
     elif choices is not None:
@@ -148,6 +193,11 @@ def read_form(model: type[BaseModel], form: Mapping[str, Sequence[str]], prefix:
         annotation, _ = _unwrap(info.annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             value: Any = read_form(annotation, form, f"{path}.")
+        elif typing.get_origin(annotation) is dict:
+            keys = _choices(typing.get_args(annotation)[0]) or []
+            value = {key: True for key, _ in keys if form.get(f"{path}.{key}")}
+        elif typing.get_origin(annotation) is list and _unwrap(typing.get_args(annotation)[0])[0] is bool:
+            value = _read_answers(form, path)
         elif typing.get_origin(annotation) is list:
             value = _read_list(annotation, form, path)
         else:
@@ -172,6 +222,14 @@ def _read_list(annotation: Any, form: Mapping[str, Sequence[str]], path: str) ->
     if _choices(item) is not None:
         return [v for v in form.get(path, []) if v]
     return [line.strip() for v in form.get(path, []) for line in v.splitlines() if line.strip()]
+
+
+def _read_answers(form: Mapping[str, Sequence[str]], path: str) -> list[bool]:
+    """Yes/no boxes ``path.0``, ``path.1``, ...: as many answers as the form showed (``path.count``)."""
+    checked = {int(k.rsplit(".", 1)[1]) for k in form if k.startswith(f"{path}.") and k.rsplit(".", 1)[1].isdigit()}
+    shown = form.get(f"{path}.count", [])
+    count = int(shown[-1]) if shown and shown[-1].isdigit() else max(checked, default=-1) + 1
+    return [i in checked for i in range(min(count, 50))]
 
 
 def _read_leaf(annotation: Any, form: Mapping[str, Sequence[str]], path: str) -> Any:

@@ -299,8 +299,10 @@ def pipeline(
     svc: ServicesDep,
     municipality: str | None = None,
     assignee: str | None = None,
+    refresh: Annotated[int, Query(ge=2, le=300, description="seconds between refreshes of the board")] = 15,
 ) -> HTMLResponse:
-    return render(request, svc, "pipeline.html", _pipeline_context(actor, svc, municipality, assignee), actor=actor)
+    context = {**_pipeline_context(actor, svc, municipality, assignee), "refresh": refresh}
+    return render(request, svc, "pipeline.html", context, actor=actor)
 
 
 @router.get("/pipeline/board", response_class=HTMLResponse)
@@ -384,7 +386,7 @@ async def _case_context(
         if option.allowed:
             model = PAYLOADS[name]
             prefilled = (values or {}).get(name) or _prefill(model, record)
-            fields = build_form(model, prefilled, (errors or {}).get(name, {}), lang)
+            fields = build_form(model, prefilled, (errors or {}).get(name, {}), lang, hints=_hints(record))
             forms.append(
                 {
                     "command": name,
@@ -438,6 +440,12 @@ class CaseNotVisible(Exception):
 
 def _not_found() -> CaseNotVisible:
     return CaseNotVisible()
+
+
+def _hints(record: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The evaluation answers one yes/no per goal of the plan (G-EVALUATION counts them)."""
+    goals = [str(g.get("description", "")) for g in ((record.get("plan") or {}).get("goals") or [])]
+    return {"evaluation.goals_achieved": [f"目標{i + 1}：{text}" for i, text in enumerate(goals)]} if goals else {}
 
 
 def _prefill(model: Any, record: Mapping[str, Any]) -> dict[str, Any]:

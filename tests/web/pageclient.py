@@ -73,7 +73,9 @@ def form_fields(payload: Any, prefix: str = "") -> list[tuple[str, str]]:
     name = prefix.rstrip(".")
     if isinstance(payload, list):
         for index, item in enumerate(payload):
-            if isinstance(item, dict):
+            if isinstance(item, bool):  # one yes/no box per item
+                fields += [(f"{name}.{index}", "on")] if item else []
+            elif isinstance(item, dict):
                 fields += form_fields(item, f"{name}.{index}.")
             else:
                 fields.append((name, str(item)))

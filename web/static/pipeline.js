@@ -1,4 +1,5 @@
-// Keeps the pipeline board current on a wall screen: fetches the board every 15 seconds and swaps it in.
+// Keeps the pipeline board current on a wall screen: fetches the board every data-interval seconds (15 by
+// default) and swaps it in.
 (function () {
   "use strict";
   var board = document.getElementById("board");
@@ -13,6 +14,7 @@
       .then(function (html) { board.innerHTML = html; })
       .catch(function () { /* keep the last board; the next round tries again */ });
   }
-  setInterval(refresh, 15000);
+  var seconds = parseInt(board.getAttribute("data-interval") || "15", 10);
+  setInterval(refresh, Math.max(2, seconds) * 1000);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(); } });
 })();
