@@ -27,6 +27,15 @@ def wareki(day: date) -> str:
     return f"{day.year}年"
 
 
+def era_of_iso(value: str) -> str:
+    """A form's ISO date as 和暦 (令和8年11月30日), shown beside the date input; empty if it is not a date."""
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        return ""
+    return f"{wareki(day)}{day.month}月{day.day}日"
+
+
 def date_ja(day: date | datetime | None, *, era: bool = True) -> str:
     """2026年11月29日（日）（令和8年）: 西暦 first, the weekday, then 和暦."""
     if day is None:

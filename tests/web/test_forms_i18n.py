@@ -1,0 +1,59 @@
+"""The form generator and the Japanese dates, without a server."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from statemachines.case import Trigger
+from statemachines.commands import CompleteAssessment, IntakePayload, ProposeClosure, SubmitPlan
+from statemachines.engine import parse_payload
+from tests.factories import VALID_PAYLOADS
+from tests.web.pageclient import form_fields
+from web.forms import build_form, errors_by_path, read_form
+from web.i18n import date_ja, era_of_iso, wareki
+
+
+def _as_form(payload: dict[str, object]) -> dict[str, list[str]]:
+    form: dict[str, list[str]] = {}
+    for name, value in form_fields(payload):
+        form.setdefault(name, []).append(value)
+    return form
+
+
+def test_wareki_counts_the_first_year_as_gannen_and_changes_on_the_day() -> None:
+    assert wareki(date(2019, 4, 30)) == "平成31年"
+    assert wareki(date(2019, 5, 1)) == "令和元年"
+    assert wareki(date(2026, 11, 29)) == "令和8年"
+    assert wareki(date(1989, 1, 7)) == "昭和64年"
+    assert date_ja(datetime(2026, 11, 28, 15, 0, tzinfo=UTC)) == "2026年11月29日（日）（令和8年）"
+    assert era_of_iso("2026-11-30") == "令和8年11月30日"
+    assert era_of_iso("not a date") == ""
+
+
+def test_each_valid_payload_survives_its_form_unchanged_in_meaning() -> None:
+    for trigger in (Trigger.COMPLETE_INTAKE, Trigger.COMPLETE_ASSESSMENT, Trigger.SUBMIT_PLAN, Trigger.PROPOSE_CLOSURE):
+        payload = VALID_PAYLOADS[trigger]
+        model = {
+            Trigger.COMPLETE_INTAKE: IntakePayload,
+            Trigger.COMPLETE_ASSESSMENT: CompleteAssessment,
+            Trigger.SUBMIT_PLAN: SubmitPlan,
+            Trigger.PROPOSE_CLOSURE: ProposeClosure,
+        }[trigger]
+        read = read_form(model, _as_form(payload))
+        assert parse_payload(trigger.value, read) == parse_payload(trigger.value, payload), trigger
+
+
+def test_the_form_of_a_plan_has_rows_for_goals_and_labels_in_japanese() -> None:
+    fields = {f.path: f for f in build_form(SubmitPlan, None, {}, "ja")}
+    plan = {f.path: f for f in fields["plan"].children}
+    assert plan["plan.goals"].kind == "rows"
+    assert len(plan["plan.goals"].rows) == 3
+    assert plan["plan.client_intentions"].label == "本人の意向"
+    assert plan["plan.client_intentions"].kind == "textarea"
+
+
+def test_errors_find_their_field_by_loc() -> None:
+    errors = errors_by_path([{"loc": ("intake", "received_on"), "msg": "日付が正しくありません"}])
+    fields = build_form(IntakePayload, None, errors, "ja")
+    [received] = [f for f in fields[0].children if f.path == "intake.received_on"]
+    assert received.error == "日付が正しくありません"
