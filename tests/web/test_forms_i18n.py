@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from pydantic import BaseModel
+
 from statemachines.case import Trigger
 from statemachines.commands import CompleteAssessment, IntakePayload, ProposeClosure, SubmitPlan
 from statemachines.engine import parse_payload
@@ -33,12 +35,13 @@ def test_wareki_counts_the_first_year_as_gannen_and_changes_on_the_day() -> None
 def test_each_valid_payload_survives_its_form_unchanged_in_meaning() -> None:
     for trigger in (Trigger.COMPLETE_INTAKE, Trigger.COMPLETE_ASSESSMENT, Trigger.SUBMIT_PLAN, Trigger.PROPOSE_CLOSURE):
         payload = VALID_PAYLOADS[trigger]
-        model = {
+        models: dict[Trigger, type[BaseModel]] = {
             Trigger.COMPLETE_INTAKE: IntakePayload,
             Trigger.COMPLETE_ASSESSMENT: CompleteAssessment,
             Trigger.SUBMIT_PLAN: SubmitPlan,
             Trigger.PROPOSE_CLOSURE: ProposeClosure,
-        }[trigger]
+        }
+        model = models[trigger]
         read = read_form(model, _as_form(payload))
         assert parse_payload(trigger.value, read) == parse_payload(trigger.value, payload), trigger
 
