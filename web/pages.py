@@ -405,7 +405,7 @@ async def _case_context(
         "view": view,
         "entries": entries,
         "tasks": tasks,
-        "enrolments": [_enrolment_panel(e) for e in enrolments],
+        "enrolments": [await _enrolment_panel(svc, actor, e, lang, errors, values) for e in enrolments],
         "appointments": appointments,
         "forms": forms,
         "blocked": blocked,
@@ -414,15 +414,36 @@ async def _case_context(
     }
 
 
-def _enrolment_panel(row: EnrolmentRow) -> dict[str, Any]:
-    """An enrolment as its panel shows it: names in Japanese, and for 住居確保給付金 the months used and left."""
+async def _enrolment_panel(
+    svc: Services,
+    actor: Actor,
+    row: EnrolmentRow,
+    lang: str,
+    errors: Mapping[str, Mapping[str, str]] | None,
+    values: Mapping[str, Mapping[str, Any]] | None,
+) -> dict[str, Any]:
+    """An enrolment as its panel shows it: names in Japanese, for 住居確保給付金 the months used and left, and a
+    form for each of its commands possible now (an ended enrolment has none)."""
     defn = PROGRAM_DEFS.get(row.program)
     state = defn.states.get(row.state) if defn is not None else None
     panel: dict[str, Any] = {
         "row": row,
         "name_ja": defn.name_ja if defn is not None else row.program,
         "state_ja": state.name_ja if state is not None else row.state,
+        "forms": [],
     }
+    if defn is not None and state is not None and not state.terminal:
+        _, allowed = await svc.cases.program(row.enrolment_id, actor)
+        payloads = {t.trigger: t.payload for t in defn.transitions}
+        names = {t.trigger: t.name_ja for t in reversed(defn.transitions)}
+        for option in allowed:
+            command = str(option["command"])
+            if not option["allowed"] or command not in payloads:
+                continue
+            key = f"{row.enrolment_id}:{command}"
+            prefilled = (values or {}).get(key)
+            fields = build_form(payloads[command], prefilled, (errors or {}).get(key, {}), lang)
+            panel["forms"].append({"command": command, "name_ja": names[command], "fields": fields, "key": key})
     if row.program == "housing_benefit" and defn is not None:
         used = int(row.summary.get("months_granted") or 0)
         cap = getattr(defn.record_type.model_fields["rules"].default, "max_months", 9)
@@ -488,6 +509,38 @@ async def case_command(case_id: str, command: str, request: Request, actor: Page
         context.update(message=None, failed=command, refused=exc.unmet)
         return render(request, svc, "case.html", context, actor=actor, status_code=409)
     return RedirectResponse(f"/cases/{quote(case_id)}?message=done", status_code=303)
+
+
+@router.post("/cases/{case_id}/programs/{enrolment_id}/commands/{command}", response_class=HTMLResponse)
+async def program_command(
+    case_id: str, enrolment_id: str, command: str, request: Request, actor: PageActor, svc: ServicesDep
+) -> Response:
+    """A program's command from its panel: the same checks as ``/api/cases/{id}/programs/{eid}/commands``."""
+    form = await checked_form(request)
+    with svc.sessions.begin() as session:
+        if queries.case_row(session, case_id, set(actor.serves)) is None:
+            raise _not_found()
+        found = [e for e in ProgramRepository(session).enrolments(case_id) if e.enrolment_id == enrolment_id]
+    defn = PROGRAM_DEFS.get(found[0].program) if found else None
+    payloads = {t.trigger: t.payload for t in defn.transitions} if defn is not None else {}
+    if defn is None or command not in payloads:
+        raise _not_found()
+    payload = read_form(payloads[command], _multi(form))
+    key = f"{enrolment_id}:{command}"
+    lang = lang_of(request)
+    try:
+        await svc.cases.send_program(
+            case_id, enrolment_id, defn.id, command, actor, payload, str(form.get("command_id") or uuid.uuid4().hex)
+        )
+    except PayloadInvalid as exc:
+        context = await _case_context(svc, actor, case_id, lang, {key: errors_by_path(exc.errors)}, {key: payload})
+        context.update(message=None, failed=key, form_error="errors")
+        return render(request, svc, "case.html", context, actor=actor, status_code=422)
+    except CommandRejected as exc:
+        context = await _case_context(svc, actor, case_id, lang, None, {key: payload})
+        context.update(message=None, failed=key, refused=exc.unmet, failed_name=f"{defn.name_ja}：{command}")
+        return render(request, svc, "case.html", context, actor=actor, status_code=409)
+    return RedirectResponse(f"/cases/{quote(case_id)}?message=done#programs", status_code=303)
 
 
 # -- audit ---------------------------------------------------------------------------------------------------------

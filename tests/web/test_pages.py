@@ -196,3 +196,28 @@ async def test_the_process_page_embeds_the_diagram_from_the_tables(pages_api: Ap
     assert 'role="img"' in page.text
     assert 'data-transition="T4"' in page.text
     assert '<tr id="T18"><td>T18</td><td>支援決定</td>' in page.text
+
+
+async def test_a_program_is_driven_from_its_panel_with_the_same_checks(pages_api: Api) -> None:
+    case_id, enrolment_id = await _decided(pages_api)
+    url = f"/cases/{case_id}"
+    action = f"{url}/programs/{enrolment_id}/commands"
+    async with browser_for(pages_api) as sw, browser_for(pages_api) as mun:
+        await sw.login("sw1")
+        await mun.login("mun1")
+        page = await sw.get(url)
+        assert f'action="{action}/submit_application"' in page.text
+        applied = await sw.submit(url, f"{action}/submit_application", form_fields({"application": APPLICATION}))
+        bad = await mun.submit(url, f"{action}/decide_payment", {"decided_on": "2026-02-30"})
+        decision = {"decided_on": "2026-12-01", "period_start": "2026-12-01"}
+        refused = await sw.submit(url, f"{action}/decide_payment", decision)
+        decided = await mun.submit(url, f"{action}/decide_payment", decision)
+        after = await mun.get(url)
+
+    assert applied.status_code == 303, _alerts(applied.text)
+    assert bad.status_code == 422
+    assert 'aria-invalid="true"' in bad.text
+    assert refused.status_code == 409  # decide_payment is the municipality's
+    assert "ROLE" in refused.text
+    assert decided.status_code == 303, _alerts(decided.text)
+    assert "住居確保給付金 — 支給決定" in after.text
