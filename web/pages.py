@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -678,7 +679,9 @@ def process(request: Request, actor: PageActor, svc: ServicesDep) -> HTMLRespons
         }
         for t in TRANSITIONS
     ]
-    return render(request, svc, "process.html", {"svg": process_svg(lang), "transitions": transitions}, actor=actor)
+    # Inline in the page, the SVG's own <style> would break the CSP (no inline style): yorisoi.css has its rules.
+    svg = re.sub(r"<style>.*?</style>", "", process_svg(lang), flags=re.S)
+    return render(request, svc, "process.html", {"svg": svg, "transitions": transitions}, actor=actor)
 
 
 # -- errors of pages -----------------------------------------------------------------------------------------------

@@ -221,3 +221,11 @@ async def test_a_program_is_driven_from_its_panel_with_the_same_checks(pages_api
     assert "ROLE" in refused.text
     assert decided.status_code == 303, _alerts(decided.text)
     assert "住居確保給付金 — 支給決定" in after.text
+
+
+async def test_the_process_page_has_no_inline_style_the_csp_would_block(pages_api: Api) -> None:
+    async with browser_for(pages_api) as b:
+        await b.login("sw1")
+        page = await b.get("/process")
+    assert "<style" not in page.text
+    assert "style-src 'self'" in page.headers["content-security-policy"]
