@@ -97,6 +97,7 @@ def create_app(
         api_appointments,
     ):
         app.include_router(module.router)
+    app.include_router(api_cases.audit_router)
     return app
 
 

@@ -12,13 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from temporalio.service import RPCError, RPCStatusCode
 
 from statemachines.case_record import STATES
+from statemachines.case_record import CaseRecord as CaseRecordModel
 from statemachines.engine import CommandOption
 from statemachines.events import CaseSnapshotRow
 from statemachines.rebuild import rebuild
 from statemachines.records import IntakeRecord
 from statemachines.roles import Actor, Role
+from statemachines.sensitivity import redact, special_care_paths, visible_to
 from statemachines.timers import Deadline
 from store import queries
+from store.access_log import AccessLog, AccessLogRow
 from store.archive import HistoryArchive
 from store.queries import HistoryEntry, Page
 from store.repository import CaseRepository, TaskRow
@@ -96,7 +99,20 @@ def _visible_row(svc: Services, actor: Actor, case_id: str) -> CaseSnapshotRow:
     return row
 
 
-async def _detail(svc: Services, actor: Actor, case_id: str) -> CaseDetail:
+def shown_records(svc: Services, actor: Actor, case_id: str, data: dict[str, Any], purpose: str) -> dict[str, Any]:
+    """The records as ``actor``'s roles may see them (``statemachines.sensitivity``); a read that shows special
+    care fields is written to ``access_log`` in the same breath."""
+    records = redact(CaseRecordModel, data, visible_to(actor.roles))
+    paths = special_care_paths(CaseRecordModel, records)
+    if paths:
+        with svc.sessions.begin() as session:
+            AccessLog(session).record(
+                user_id=actor.user_id, case_id=case_id, fields=paths, purpose=purpose, now=svc.clock()
+            )
+    return records
+
+
+async def _detail(svc: Services, actor: Actor, case_id: str, purpose: str = "read") -> CaseDetail:
     row = _visible_row(svc, actor, case_id)
     view = await svc.cases.view(case_id, actor)
     with svc.sessions.begin() as session:
@@ -115,7 +131,9 @@ async def _detail(svc: Services, actor: Actor, case_id: str) -> CaseDetail:
         next_deadlines=view.deadlines,
         open_tasks=tasks,
         allowed_commands=view.allowed_commands,
-        records=record.model_dump(mode="json", exclude={"ruleset", "last_hash"}),
+        records=shown_records(
+            svc, actor, case_id, record.model_dump(mode="json", exclude={"ruleset", "last_hash"}), purpose
+        ),
     )
 
 
@@ -173,7 +191,7 @@ async def get_case(case_id: str, actor: ActorDep, svc: ServicesDep) -> CaseDetai
 async def send_command(case_id: str, body: CommandBody, actor: ActorDep, svc: ServicesDep) -> CaseDetail:
     _visible_row(svc, actor, case_id)
     await svc.cases.send(case_id, body.command, actor, body.payload, body.command_id or uuid.uuid4().hex)
-    return await _detail(svc, actor, case_id)
+    return await _detail(svc, actor, case_id, purpose="command")
 
 
 @router.get("/{case_id}/history", response_model=History)
@@ -197,7 +215,9 @@ async def history(case_id: str, actor: ActorDep, svc: ServicesDep, as_of: dateti
             stage=STATES[then.state].stage.value,
             seq=then.seq,
             ruleset=ruleset.model_dump(mode="json"),
-            records=then.model_dump(mode="json", exclude={"ruleset", "last_hash"}),
+            records=shown_records(
+                svc, actor, case_id, then.model_dump(mode="json", exclude={"ruleset", "last_hash"}), "history_as_of"
+            ),
         )
     return History(case_id=case_id, entries=[e for e in entries if e.at <= as_of], as_of=snapshot)
 
@@ -214,6 +234,10 @@ async def temporal_history(case_id: str, actor: ActorDep, svc: ServicesDep) -> T
     if not actor.has_any(AUDIT_ROLES):
         raise ForbiddenError("履歴の出力は監査担当・自治体職員・主任相談支援員・管理者が行えます。")
     _visible_row(svc, actor, case_id)
+    with svc.sessions.begin() as session:  # the raw history holds every payload: logged as a read of all of it
+        AccessLog(session).record(
+            user_id=actor.user_id, case_id=case_id, fields=["*"], purpose="export_history", now=svc.clock()
+        )
     try:
         histories = await fetch_histories(svc.client, case_id)
     except RPCError as exc:
@@ -235,3 +259,29 @@ async def verify_case(case_id: str, actor: ActorDep, svc: ServicesDep) -> Verify
     with svc.sessions.begin() as session:
         rows = CaseRepository(session).list_events(case_id)
     return await verify(svc.client, case_id, rows)
+
+
+audit_router = APIRouter(prefix="/api/audit", tags=["audit"])
+
+
+@audit_router.get("/access-log", response_model=Page[AccessLogRow])
+def access_log(
+    actor: ActorDep,
+    svc: ServicesDep,
+    case_id: str | None = None,
+    user: str | None = None,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Page[AccessLogRow]:
+    """Who read which 要配慮 fields of which case, when and why: for auditors, of the municipalities they serve."""
+    if Role.AUD not in actor.roles:
+        raise ForbiddenError("閲覧記録は監査担当のみが確認できます。")
+    for moment in (from_, to):
+        if moment is not None and moment.tzinfo is None:
+            raise HTTPException(422, "from / to にはタイムゾーンが必要です（例: 2026-04-01T00:00:00+09:00）。")
+    with svc.sessions.begin() as session:
+        return AccessLog(session).query(
+            case_id=case_id, user_id=user, from_=from_, to=to, visible=set(actor.serves), limit=limit, offset=offset
+        )

@@ -24,18 +24,21 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from statemachines.case import TRANSITIONS
-from statemachines.case_record import STAGE_NAMES, STATES, CaseState, Stage
+from statemachines.case_record import STAGE_NAMES, STATES, CaseRecord, CaseState, Stage
 from statemachines.engine import CommandRejected, PayloadInvalid, parse_payload
 from statemachines.program_tasks import EnrolmentRow
 from statemachines.programs import BY_ID as PROGRAM_DEFS
 from statemachines.rebuild import rebuild
 from statemachines.roles import Actor, Role
+from statemachines.sensitivity import redact, special_care_paths, visible_to
 from store import queries
+from store.access_log import AccessLog
 from store.accounts import AccountRepository
 from store.appointments import AppointmentRepository
 from store.programs import ProgramRepository
 from store.repository import CaseRepository
 from web import i18n
+from web.api_cases import shown_records
 from web.audit import verify
 from web.auth import DEMO_PASSWORD, AuthError
 from web.deps import SESSION_COOKIE, Services, ServicesDep, current_actor
@@ -380,14 +383,16 @@ async def _case_context(
         enrolments = ProgramRepository(session).enrolments(case_id)
         appointments = AppointmentRepository(session).list(case_id=case_id, visible=actor.serves, limit=50)
     view = await svc.cases.view(case_id, actor)
-    record = view.record.model_dump(mode="json")
+    record = redact(CaseRecord, view.record.model_dump(mode="json"), visible_to(actor.roles))
     forms: list[dict[str, Any]] = []
+    shown: dict[str, Any] = {}
     blocked: list[dict[str, Any]] = []
     for option in view.allowed_commands:
         name = option.command
         if option.allowed:
             model = PAYLOADS[name]
             prefilled = (values or {}).get(name) or _prefill(model, record)
+            shown.update({k: v for k, v in prefilled.items() if k in CaseRecord.model_fields})
             fields = build_form(model, prefilled, (errors or {}).get(name, {}), lang, hints=_hints(record))
             forms.append(
                 {
@@ -401,6 +406,12 @@ async def _case_context(
             if any(u.kind.value == "state" for u in option.unmet_guards):
                 continue  # not a step of this state: nothing to explain
             blocked.append({"command": name, "name_ja": COMMAND_NAMES.get(name, name), "unmet": option.unmet_guards})
+    paths = special_care_paths(CaseRecord, shown)  # the forms show what the case holds: a read of those fields
+    if paths:
+        with svc.sessions.begin() as session:
+            AccessLog(session).record(
+                user_id=actor.user_id, case_id=case_id, fields=paths, purpose="case_page", now=svc.clock()
+            )
     return {
         "row": row,
         "view": view,
@@ -578,7 +589,15 @@ async def audit(
             then = rebuild(events, municipality=row.municipality, ruleset=ruleset, as_of=moment)
             context["entries"] = [e for e in entries if e.at <= moment]
             context["snapshot"] = (
-                None if then is None else then.model_dump(mode="json", exclude={"ruleset", "last_hash"})
+                None
+                if then is None
+                else shown_records(
+                    svc,
+                    actor,
+                    row.case_id,
+                    then.model_dump(mode="json", exclude={"ruleset", "last_hash"}),
+                    "audit_as_of",
+                )
             )
             context["snapshot_at"] = moment
             context["snapshot_json"] = json.dumps(context["snapshot"], ensure_ascii=False, indent=2)

@@ -1,0 +1,91 @@
+"""``access_log``: every read of a case's 要配慮 (special care) fields — who, when, which case, which fields, why.
+
+Written in the same request that shows the fields (process.md §5); auditors read it at ``/api/audit/access-log``.
+The log names field paths (``assessment.health``), never their contents.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from store.models import Base, CaseRecord
+from store.queries import Page
+
+
+class AccessLogRecord(Base):
+    __tablename__ = "access_log"
+    __table_args__ = (
+        Index("ix_access_log_case_id_at", "case_id", "at"),
+        Index("ix_access_log_user_id_at", "user_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime]
+    user_id: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    purpose: Mapped[str] = mapped_column(String(32))
+
+
+class AccessLogRow(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    at: datetime
+    user_id: str
+    case_id: str
+    fields: list[str]
+    purpose: str
+
+
+class AccessLog:
+    """Inside the caller's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record(self, *, user_id: str, case_id: str, fields: list[str], purpose: str, now: datetime) -> None:
+        """One line per read that showed special care fields (nothing when ``fields`` is empty)."""
+        if fields:
+            self._session.add(
+                AccessLogRecord(at=now, user_id=user_id, case_id=case_id, fields=sorted(set(fields)), purpose=purpose)
+            )
+            self._session.flush()
+
+    def query(
+        self,
+        *,
+        case_id: str | None = None,
+        user_id: str | None = None,
+        from_: datetime | None = None,
+        to: datetime | None = None,
+        visible: set[str] | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Page[AccessLogRow]:
+        """Newest first; ``from_`` inclusive, ``to`` exclusive; ``visible``: cases of these municipalities only."""
+        conditions = []
+        if case_id is not None:
+            conditions.append(AccessLogRecord.case_id == case_id)
+        if user_id is not None:
+            conditions.append(AccessLogRecord.user_id == user_id)
+        if from_ is not None:
+            conditions.append(AccessLogRecord.at >= from_)
+        if to is not None:
+            conditions.append(AccessLogRecord.at < to)
+        stmt = select(AccessLogRecord).where(*conditions)
+        if visible is not None:
+            stmt = stmt.join(CaseRecord, CaseRecord.case_id == AccessLogRecord.case_id).where(
+                CaseRecord.municipality.in_(visible)
+            )
+        total = self._session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = self._session.scalars(
+            stmt.order_by(AccessLogRecord.at.desc(), AccessLogRecord.id.desc()).limit(limit).offset(offset)
+        )
+        return Page(items=[AccessLogRow.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
