@@ -19,6 +19,7 @@ from settings import Settings
 from statemachines.rules import RuleBook
 from store.db import create_schema, make_engine, session_factory
 from store.rulesets import RulesetRepository
+from store.throttle import ThrottlePolicy
 from web import (
     api_admin,
     api_appointments,
@@ -62,6 +63,11 @@ def create_app(
             task_queue=settings.task_queue,
             demo=settings.demo,
             secure_cookies=settings.secure_cookies,
+            throttle=ThrottlePolicy(
+                max_failures=settings.login_max_failures,
+                window=timedelta(minutes=settings.login_lock_minutes),
+                lock=timedelta(minutes=settings.login_lock_minutes),
+            ),
             cases=CaseService(temporal, sessions, settings.task_queue, rulebook, person_secret=settings.signing_key()),
             tokens=TokenService(settings.signing_key(), timedelta(minutes=settings.token_ttl_minutes)),
         )

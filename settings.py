@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     api_port: int = 8000
     secret_key: str | None = Field(default=None, description="signs tokens; default: a key kept in data_dir")
     token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    login_max_failures: int = Field(default=5, ge=1, le=100, description="failed sign-ins per user before a lock")
+    login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60, description="how long a lock lasts")
     demo: bool = False
     secure_cookies: bool = Field(default=True, description="False only for plain-HTTP local use (make run)")
     smtp_host: str | None = Field(default=None, description="SMTP server for notification e-mail; None: no e-mail")

@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import text
@@ -16,36 +16,34 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from statemachines.roles import Role
 from statemachines.rules import RuleSet
-from store.accounts import AccountRepository
 from store.rulesets import RulesetRepository
-from web.auth import DEMO_PASSWORD, AuthError, Token
+from web.auth import Token
 from web.deps import SESSION_COOKIE, ActorDep, Services, ServicesDep
 from web.errors import ForbiddenError
+from web.signin import sign_in
 
 router = APIRouter(prefix="/api", tags=["admin"])
 WORKER_SEEN_WITHIN = timedelta(minutes=2)
 
 
-def _sign_in(form: OAuth2PasswordRequestForm, svc: Services) -> Token:
-    if form.password == DEMO_PASSWORD and not svc.demo:
-        raise AuthError("デモ用パスワードはデモモード以外では使用できません。")
-    with svc.sessions.begin() as session:
-        user = AccountRepository(session).authenticate(form.username, form.password)
-    if user is None:
-        raise AuthError("ユーザー名またはパスワードが違います。")
+def _sign_in(form: OAuth2PasswordRequestForm, svc: Services, request: Request) -> Token:
+    client = request.client.host if request.client else None
+    user = sign_in(svc, form.username, form.password, client)
     return svc.tokens.issue(user.user_id, now=svc.clock())
 
 
 @router.post("/auth/token", response_model=Token)
-def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], svc: ServicesDep) -> Token:
-    """OAuth2 password flow: form fields ``username`` and ``password``."""
-    return _sign_in(form, svc)
+def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], svc: ServicesDep, request: Request) -> Token:
+    """OAuth2 password flow: form fields ``username`` and ``password``. 429 (Retry-After) after repeated failures."""
+    return _sign_in(form, svc, request)
 
 
 @router.post("/auth/session", status_code=status.HTTP_204_NO_CONTENT)
-def session(form: Annotated[OAuth2PasswordRequestForm, Depends()], svc: ServicesDep, response: Response) -> None:
+def session(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], svc: ServicesDep, response: Response, request: Request
+) -> None:
     """The same sign-in for pages: the token goes into an HttpOnly, SameSite=Strict session cookie."""
-    issued = _sign_in(form, svc)
+    issued = _sign_in(form, svc, request)
     response.set_cookie(
         SESSION_COOKIE,
         issued.access_token,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -14,6 +14,7 @@ from temporalio.client import Client
 
 from statemachines.roles import Actor
 from store.accounts import AccountRepository
+from store.throttle import ThrottlePolicy
 from web.auth import AuthError, TokenService
 from web.case_service import CaseService
 
@@ -29,6 +30,7 @@ class Services:
     task_queue: str
     demo: bool
     secure_cookies: bool = True
+    throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 

@@ -28,6 +28,7 @@ from store.errors import (
 )
 from store.notifications import NotificationNotFoundError
 from web.auth import AuthError
+from web.signin import TooManyAttempts
 
 
 class NotVisibleError(Exception):
@@ -93,7 +94,15 @@ def _booking_refused(request: Request, exc: Exception) -> JSONResponse:
     return _json(409, "booking_refused", "この日時には予約できません。", problems=problems)
 
 
+def _too_many(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TooManyAttempts)
+    response = _json(429, "too_many_attempts", str(exc), retry_after_seconds=exc.retry_after_seconds)
+    response.headers["Retry-After"] = str(exc.retry_after_seconds)
+    return response
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(TooManyAttempts, _too_many)
     app.add_exception_handler(CommandRejected, _rejected)
     app.add_exception_handler(PayloadInvalid, _payload)
     app.add_exception_handler(RPCError, _rpc)

@@ -40,10 +40,11 @@ from store.repository import CaseRepository
 from web import i18n
 from web.api_cases import shown_records
 from web.audit import verify
-from web.auth import DEMO_PASSWORD, AuthError
+from web.auth import AuthError
 from web.deps import SESSION_COOKIE, Services, ServicesDep, current_actor
 from web.forms import build_form, errors_by_path, read_form
 from web.security import CSRF_FIELD, csrf_ok, csrf_token, ensure_csrf_cookie
+from web.signin import TooManyAttempts, sign_in
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -165,12 +166,16 @@ def login_page(request: Request, svc: ServicesDep, next: str | None = None) -> H
 async def login(request: Request, svc: ServicesDep) -> Response:
     form = await checked_form(request)
     user_id, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
-    user = None
-    if password != DEMO_PASSWORD or svc.demo:
-        with svc.sessions.begin() as session:
-            user = AccountRepository(session).authenticate(user_id, password)
-    if user is None:
-        context = {"next": _safe_next(str(form.get("next", ""))) or "", "error": "login_failed", "demo": svc.demo}
+    back = _safe_next(str(form.get("next", ""))) or ""
+    try:
+        user = sign_in(svc, user_id, password, request.client.host if request.client else None)
+    except TooManyAttempts as exc:
+        context = {"next": back, "error": None, "locked": str(exc), "demo": svc.demo}
+        locked_page = render(request, svc, "login.html", context, status_code=429)
+        locked_page.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return locked_page
+    except AuthError:
+        context = {"next": back, "error": "login_failed", "demo": svc.demo}
         return render(request, svc, "login.html", context, status_code=401)
     issued = svc.tokens.issue(user.user_id, now=svc.clock())
     with svc.sessions.begin() as session:

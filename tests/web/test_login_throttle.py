@@ -1,0 +1,61 @@
+"""Repeated failed sign-ins lock the user for a while, over the API and on the login page alike."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from tests.web.apiharness import Api, running_api
+from tests.web.pageclient import browser_for
+from web.auth import DEMO_PASSWORD
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def clocked(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[tuple[Api, Clock]]:
+    clock = Clock()
+    async with running_api(time_env, tmp_path, clock=clock, secure_cookies=False) as api:
+        yield api, clock
+
+
+async def test_five_failures_lock_the_user_even_with_the_right_password_then_the_lock_ends(
+    clocked: tuple[Api, Clock],
+) -> None:
+    api, clock = clocked
+    for _ in range(5):
+        assert (await api.login("sw1", "wrong-password")).status_code == 401
+
+    locked = await api.login("sw1", DEMO_PASSWORD)
+    other = await api.login("csw1", DEMO_PASSWORD)
+    clock.now += timedelta(minutes=16)
+    later = await api.login("sw1", DEMO_PASSWORD)
+
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "too_many_attempts"
+    assert "分間はログインできません" in locked.json()["detail"]
+    assert int(locked.headers["Retry-After"]) == 15 * 60
+    assert other.status_code == 200  # only the guessed user is locked
+    assert later.status_code == 200
+
+
+async def test_the_login_page_says_the_user_is_locked(clocked: tuple[Api, Clock]) -> None:
+    api, _ = clocked
+    async with browser_for(api) as b:
+        for _ in range(5):
+            assert (await b.login("esw1", "wrong-password")).status_code == 401
+        locked = await b.login("esw1")
+
+    assert locked.status_code == 429
+    assert "ログインの失敗が続いたため" in locked.text
+    assert locked.headers["Retry-After"] == str(15 * 60)
