@@ -46,6 +46,8 @@ class Trigger(StrEnum):
     CONFIRM_INTERRUPTION = "confirm_interruption"
     REOPEN = "reopen"
     ASSIGN = "assign"
+    REVOKE_CONSENT = "revoke_consent"
+    SIGN_CONSENT = "sign_consent"
     MARK_MONITORING_DUE = "mark_monitoring_due"
     MARK_EVALUATION_DUE = "mark_evaluation_due"
     SET_MONITORING_INTERVAL = "set_monitoring_interval"
@@ -409,6 +411,26 @@ TRANSITIONS: tuple[TransitionDef, ...] = (
     ),
     TransitionDef("T29", T.REOPEN, REOPENABLE, S.INTAKE, CONSULTANTS, c.IntakePayload, "再相談（再開）", contact=True),
     TransitionDef("A1", T.ASSIGN, ALL_STATES, None, frozenset({Role.CSW, Role.ADMIN}), c.Assign, "担当者の変更"),
+    TransitionDef(
+        "A2",
+        T.REVOKE_CONSENT,
+        ALL_STATES,
+        None,
+        CONSULTANTS,
+        c.RevokeConsent,
+        "同意の撤回（C1: 関係機関との情報共有／C2: プラン兼事業等利用申込）",
+        guards=("G-CONSENT-HELD",),
+    ),
+    TransitionDef(
+        "A3",
+        T.SIGN_CONSENT,
+        ALL_STATES,
+        None,
+        CONSULTANTS,
+        c.SignConsent,
+        "同意の取得（再取得・新しい取扱規程の説明）",
+        guards=("G-CONSENT-SIGNED",),
+    ),
     TransitionDef(
         "TM1",
         T.MARK_MONITORING_DUE,

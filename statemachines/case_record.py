@@ -165,6 +165,7 @@ class CaseRecord(BaseModel):
     intake: IntakeRecord = IntakeRecord()
     consent_c1: Consent | None = None
     consent_c2: Consent | None = None
+    consent_history: list[Consent] = Field(default_factory=list)  # every earlier version, revoked ones included
     eligibility: Eligibility | None = None
     referral: ReferralTarget | None = None
     assessment: Assessment | None = None

@@ -11,6 +11,7 @@ from statemachines.records import (
     Assessment,
     ClosureProposal,
     Consent,
+    ConsentRevocation,
     ContactEffort,
     Decision,
     Eligibility,
@@ -106,6 +107,16 @@ class ProgramMonitoring(Payload):
 
     enrolment_id: str = Field(min_length=1, max_length=200)
     interval: Duration | None = None
+
+
+class RevokeConsent(Payload):
+    revocation: ConsentRevocation
+
+
+class SignConsent(Payload):
+    """A new signature of C1 or C2 (after a revocation, or a new version of the 取扱規程 explained)."""
+
+    consent: Consent
 
 
 class Assign(Payload):

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from statemachines.case_record import CaseRecord
+from statemachines.commands import RevokeConsent, SignConsent
 from statemachines.records import (
     ASSESSMENT_BASIC_FIELDS,
     Assessment,
@@ -79,7 +80,7 @@ def _present(ctx: GuardContext, name: str, test: Callable[[Any], bool]) -> Verdi
 
 def _consent_ok(kind: ConsentKind) -> Callable[[Any], bool]:
     def test(consent: Consent) -> bool:
-        return consent.kind is kind and consent.signed_by_client
+        return consent.kind is kind and consent.in_force()
 
     return test
 
@@ -190,6 +191,20 @@ def gr_referral(ctx: GuardContext) -> Verdict:
     consent = ctx.value("consent_c1")
     consented = consent is not None and _consent_ok(ConsentKind.C1)(consent)
     return _present(ctx, "referral", lambda t: consented or _referral_ok(t))
+
+
+def g_consent_held(ctx: GuardContext) -> Verdict:
+    """Only a consent in force can be revoked."""
+    payload = ctx.payload
+    if not isinstance(payload, RevokeConsent):
+        return None
+    current = ctx.case.consent_c1 if payload.revocation.kind is ConsentKind.C1 else ctx.case.consent_c2
+    return current is not None and current.in_force() and payload.revocation.revoked_on >= current.signed_on
+
+
+def g_consent_signed(ctx: GuardContext) -> Verdict:
+    payload = ctx.payload
+    return payload.consent.signed_by_client if isinstance(payload, SignConsent) else None
 
 
 def gr_referral_accepted(ctx: GuardContext) -> Verdict:
@@ -338,6 +353,20 @@ GUARDS: dict[str, Guard] = {
             "No referral target, or personal data would be passed on without consent (C1) or a legal basis.",
             "仕様書「他制度の相談窓口等へのつなぎ」(S6); 個人情報保護法27条（第三者提供）",
             gr_referral,
+        ),
+        Guard(
+            "G-CONSENT-HELD",
+            "撤回できる同意がありません（まだ同意を得ていないか、既に撤回されています。撤回日は署名日以降にしてください）。",
+            "There is no consent in force to revoke (none yet, or already revoked; revoke on or after the signing).",
+            "process.md §5.2: 同意は日付つきで撤回できる記録として保持する",
+            g_consent_held,
+        ),
+        Guard(
+            "G-CONSENT-SIGNED",
+            "本人の署名がありません。同意は本人の署名をもって記録します。",
+            "The client has not signed: a consent is recorded with the client's signature.",
+            "process.md §5.2; 相談受付・申込票／プラン兼事業等利用申込書の署名欄",
+            g_consent_signed,
         ),
         Guard(
             "G-REFERRAL-ACCEPTS",

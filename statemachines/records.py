@@ -73,12 +73,28 @@ class ConsentKind(StrEnum):
 
 
 class Consent(_Record):
-    """A dated, signed consent, linked to the version of the 個人情報に関する管理・取扱規程 explained."""
+    """A dated, signed consent, linked to the version of the 個人情報に関する管理・取扱規程 explained.
+
+    Revocable: a revoked consent keeps its dates (and stays in the case's consent history) but is no longer in force.
+    """
 
     kind: ConsentKind
     signed_on: date
     signed_by_client: bool
     policy_version: Text = Field(min_length=1, max_length=40)
+    revoked_on: date | None = None
+    revocation_note: Text | None = Field(default=None, max_length=2000)
+
+    def in_force(self) -> bool:
+        return self.signed_by_client and self.revoked_on is None
+
+
+class ConsentRevocation(_Record):
+    """本人 withdraws a consent (C1: no more sharing with 関係機関; C2: the plan application)."""
+
+    kind: ConsentKind
+    revoked_on: date
+    note: Text | None = Field(default=None, max_length=2000)
 
 
 class IntakeRecord(_Record):

@@ -50,6 +50,7 @@ TAGS: dict[tuple[str, str], Sensitivity] = {
             "previous_case_id",
             "consent_c1",
             "consent_c2",
+            "consent_history",
             "eligibility",
             "referral",
             "plan_version",
@@ -86,7 +87,8 @@ TAGS: dict[tuple[str, str], Sensitivity] = {
     **{("ClientIdentity", f): S for f in ["name", "name_kana", "birth_date", "address", "phone"]},
     ("Visitor", "is_client"): B,
     ("Visitor", "relationship"): S,
-    **{("Consent", f): B for f in ["kind", "signed_on", "signed_by_client", "policy_version"]},
+    **{("Consent", f): B for f in ["kind", "signed_on", "signed_by_client", "policy_version", "revoked_on"]},
+    ("Consent", "revocation_note"): S,
     **{("Eligibility", f): B for f in ["is_needy", "resides_in_municipality"]},
     ("Eligibility", "note"): S,
     # アセスメント

@@ -97,6 +97,10 @@ VALID_PAYLOADS: dict[Trigger, dict[str, Any]] = {
         }
     },
     Trigger.END_WITH_INFORMATION: {"note": "制度の案内のみ"},
+    Trigger.REVOKE_CONSENT: {"revocation": {"kind": "C1", "revoked_on": ON.isoformat(), "note": "本人の申し出"}},
+    Trigger.SIGN_CONSENT: {
+        "consent": {"kind": "C1", "signed_on": ON.isoformat(), "signed_by_client": True, "policy_version": "v4"}
+    },
     Trigger.REFER_OUT: {"referral": {"institution": "福祉事務所 生活保護窓口", "to_public_assistance": True}},
     Trigger.APPLY_FOR_SUPPORT: {
         "consent_c1": {"kind": "C1", "signed_on": ON.isoformat(), "signed_by_client": True, "policy_version": "v3"},

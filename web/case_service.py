@@ -45,6 +45,9 @@ from workflows.messages import (
 )
 from workflows.program_workflow import ProgramInput
 
+SHARING_COMMANDS = frozenset({("referral", "send"), ("hello_work", "send_request")})
+"""Program commands that pass the client's data to another organisation."""
+
 
 class CaseService:
     def __init__(
@@ -143,6 +146,8 @@ class CaseService:
         parse_program_payload(PROGRAMS[program], command, payload)
         if program == HOUSING_BENEFIT and command == "submit_application" and payload.get("application"):
             payload = await self._with_earlier_payment(case_id, enrolment_id, payload)
+        if (program, command) in SHARING_COMMANDS:  # C1 may have been revoked since the program started
+            self._require_c1(await self.record(case_id), case_id, f"{program}.{command}", command_id, actor)
         handle = self._client.get_workflow_handle(enrolment_id)
         request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
         try:
@@ -179,10 +184,8 @@ class CaseService:
         if not actor.has_any(frozenset({Role.SW, Role.CSW, Role.ESW})):
             raise CommandRejected("start_program", [_role_unmet()])
         record = await self.record(case_id)
-        if defn.shares_personal_data and (record.consent_c1 is None or not record.consent_c1.signed_by_client):
-            unmet = [Unmet(kind=UnmetKind.GUARD, **GUARDS["G1"].describe())]
-            self._record(case_id, f"{program}.start", command_id, actor, record.state.value, unmet, datetime.now(UTC))
-            raise CommandRejected("start_program", unmet)
+        if defn.shares_personal_data:
+            self._require_c1(record, case_id, f"{program}.start", command_id, actor)
         suffix = uuid.uuid5(uuid.NAMESPACE_URL, f"{case_id}:{program}:{command_id}").hex[:8]
         enrolment_id = f"program-{case_id}-{program}-{suffix}"
         now = datetime.now(UTC)
@@ -200,6 +203,14 @@ class CaseService:
         )
         await handle.execute_update("projected", result_type=int)
         return enrolment_id
+
+    def _require_c1(self, record: CaseRecord, case_id: str, command: str, command_id: str, actor: Actor) -> None:
+        """Passing personal data to a 関係機関 needs consent C1 in force: signed and not revoked (G1)."""
+        if record.consent_c1 is not None and record.consent_c1.in_force():
+            return
+        unmet = [Unmet(kind=UnmetKind.GUARD, **GUARDS["G1"].describe())]
+        self._record(case_id, command, command_id, actor, record.state.value, unmet, datetime.now(UTC))
+        raise CommandRejected(command, unmet)
 
     async def _with_earlier_payment(self, case_id: str, enrolment_id: str, payload: dict[str, Any]) -> dict[str, Any]:
         """The 再支給制限 (施行規則§16) looks at the same person's earlier 住居確保給付金, found by their person key.

@@ -12,21 +12,28 @@ from tests.statemachines.paths import ACTOR_FOR, reach, step
 
 S = CaseState
 T = Trigger
-EVERYWHERE = {T.ASSIGN: "same", T.SET_MONITORING_INTERVAL: "same"}
+EVERYWHERE: dict[Trigger, str | frozenset[str]] = {
+    T.ASSIGN: "same",
+    T.SET_MONITORING_INTERVAL: "same",
+    T.SIGN_CONSENT: "same",
+    T.REVOKE_CONSENT: "same",  # from 申込 (T5, where C1 is signed) on
+}
+NO_C1 = {T.REVOKE_CONSENT: frozenset({"G-CONSENT-HELD"})}  # before 申込 there is no consent to revoke
 PRE_PLAN = {T.START_EMERGENCY_SUPPORT: "same"}
 
 # Written out by hand from process.md §1.4, so that a change to the table has to change this too.
 EXPECTED: dict[CaseState, dict[Trigger, str | frozenset[str]]] = {
-    S.IDENTIFIED: {T.OPEN_CONSULTATION: "INTAKE", **PRE_PLAN},
-    S.INTAKE: {T.COMPLETE_INTAKE: "SCREENING", **PRE_PLAN},
+    S.IDENTIFIED: {T.OPEN_CONSULTATION: "INTAKE", **PRE_PLAN, **NO_C1},
+    S.INTAKE: {T.COMPLETE_INTAKE: "SCREENING", **PRE_PLAN, **NO_C1},
     S.SCREENING: {
         T.END_WITH_INFORMATION: "ENDED_INFO_ONLY",
         T.REFER_OUT: "REFERRED_OUT",
         T.APPLY_FOR_SUPPORT: "APPLIED",
         **PRE_PLAN,
+        **NO_C1,
     },
-    S.ENDED_INFO_ONLY: {T.REOPEN: "INTAKE"},
-    S.REFERRED_OUT: {T.REOPEN: "INTAKE"},
+    S.ENDED_INFO_ONLY: {T.REOPEN: "INTAKE", **NO_C1},
+    S.REFERRED_OUT: {T.REOPEN: "INTAKE", **NO_C1},
     S.APPLIED: {T.START_ASSESSMENT: "ASSESSMENT", **PRE_PLAN},
     S.ASSESSMENT: {
         T.COMPLETE_ASSESSMENT: "PLAN_DRAFTING",
