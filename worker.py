@@ -5,13 +5,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.archive import ArchiveActivities
+from activities.integrity import IntegrityActivities
 from activities.notifications import NotificationActivities, SmtpConfig
 from activities.programs import ProgramActivities
 from activities.projection import ProjectionActivities
@@ -19,6 +29,7 @@ from settings import Settings
 from store.db import create_schema, make_engine, session_factory
 from workflows import workflow_runner
 from workflows.case_workflow import CaseWorkflow
+from workflows.integrity_workflow import NIGHTLY_CRON, SCHEDULE_ID, IntegrityInput, IntegrityWorkflow
 from workflows.program_workflow import ProgramWorkflow
 
 
@@ -29,10 +40,11 @@ def build_worker(
     archive = ArchiveActivities(client, sessions)
     programs = ProgramActivities(sessions)
     notifications = NotificationActivities(sessions, smtp)
+    integrity = IntegrityActivities(sessions)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CaseWorkflow, ProgramWorkflow],
+        workflows=[CaseWorkflow, ProgramWorkflow, IntegrityWorkflow],
         activities=[
             projection.project_transition,
             projection.record_rejection,
@@ -40,9 +52,30 @@ def build_worker(
             programs.project_program_event,
             notifications.notify_task_opened,
             notifications.send_email,
+            integrity.verify_chains,
         ],
         workflow_runner=workflow_runner(),
     )
+
+
+async def ensure_integrity_schedule(client: Client, task_queue: str) -> bool:
+    """The nightly chain check (03:00 Japan time) as a Temporal schedule; True if it was created now.
+
+    Idempotent: every worker calls it at start, the first one creates it. A missed night is run once on catch-up;
+    a run still going when the next is due makes the next one skip.
+    """
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            "IntegrityWorkflow", IntegrityInput(), id=f"{SCHEDULE_ID}-run", task_queue=task_queue
+        ),
+        spec=ScheduleSpec(cron_expressions=[NIGHTLY_CRON], time_zone_name="Asia/Tokyo"),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=1)),
+    )
+    try:
+        await client.create_schedule(SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+        return False
+    return True
 
 
 def smtp_config(settings: Settings) -> SmtpConfig | None:
@@ -73,6 +106,8 @@ async def main() -> None:
     create_schema(engine)
     client = await connect(settings)
     worker = build_worker(client, settings.task_queue, session_factory(engine), smtp_config(settings))
+    if await ensure_integrity_schedule(client, settings.task_queue):
+        logging.getLogger("yorisoi.worker").info("created the nightly integrity schedule %s", SCHEDULE_ID)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

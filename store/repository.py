@@ -143,6 +143,16 @@ class CaseRepository:
         )
         return [Rejection.model_validate(r, from_attributes=True) for r in self._session.scalars(stmt)]
 
+    def close_tasks_of_kind(self, case_id: str, kind: str, *, now: datetime) -> int:
+        """Close the case's open tasks of ``kind`` that no event closes (e.g. the integrity check's): how many."""
+        result = self._session.execute(
+            update(TaskRecord)
+            .where(TaskRecord.case_id == case_id, TaskRecord.kind == kind, TaskRecord.status == TaskStatus.OPEN.value)
+            .values(status=TaskStatus.DONE.value, closed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def verify_chain(self, case_id: str) -> int | None:
         """The seq of the first altered, missing or misnumbered event of the case, or None if intact.
 

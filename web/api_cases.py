@@ -15,6 +15,7 @@ from statemachines.case_record import STATES
 from statemachines.case_record import CaseRecord as CaseRecordModel
 from statemachines.engine import CommandOption
 from statemachines.events import CaseSnapshotRow
+from statemachines.integrity import INTEGRITY_TASK
 from statemachines.rebuild import rebuild
 from statemachines.records import IntakeRecord
 from statemachines.roles import Actor, Role
@@ -258,7 +259,16 @@ async def verify_case(case_id: str, actor: ActorDep, svc: ServicesDep) -> Verify
     _visible_row(svc, actor, case_id)
     with svc.sessions.begin() as session:
         rows = CaseRepository(session).list_events(case_id)
-    return await verify(svc.client, case_id, rows)
+    result = await verify(svc.client, case_id, rows)
+    settle_integrity_tasks(svc, case_id, result)
+    return result
+
+
+def settle_integrity_tasks(svc: Services, case_id: str, result: VerifyResult) -> None:
+    """A verification that finds the chain intact again closes the integrity check's open tasks for the case."""
+    if result.chain_intact and result.deterministic:
+        with svc.sessions.begin() as session:
+            CaseRepository(session).close_tasks_of_kind(case_id, INTEGRITY_TASK, now=svc.clock())
 
 
 audit_router = APIRouter(prefix="/api/audit", tags=["audit"])

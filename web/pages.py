@@ -38,7 +38,7 @@ from store.appointments import AppointmentRepository
 from store.programs import ProgramRepository
 from store.repository import CaseRepository
 from web import i18n
-from web.api_cases import shown_records
+from web.api_cases import settle_integrity_tasks, shown_records
 from web.audit import verify
 from web.auth import AuthError
 from web.deps import SESSION_COOKIE, Services, ServicesDep, current_actor
@@ -96,7 +96,7 @@ def home_of(actor: Actor) -> str:
 
 def nav_of(actor: Actor) -> list[tuple[str, str]]:
     items = []
-    if actor.has_any(STAFF | {Role.MUN}):
+    if actor.has_any(STAFF | {Role.MUN, Role.AUD}):  # auditors get the integrity check's tasks
         items.append(("/inbox", "inbox"))
     if actor.has_any(frozenset({Role.OPS, Role.CSW, Role.MUN, Role.ADMIN})):
         items.append(("/pipeline", "pipeline"))
@@ -630,6 +630,7 @@ async def audit_verify(case_id: str, request: Request, actor: PageActor, svc: Se
         entries = queries.history(session, case_id)
         recent = queries.list_cases(session, visible=set(actor.serves), now=svc.clock(), limit=20).items
     result = await verify(svc.client, case_id, rows)
+    settle_integrity_tasks(svc, case_id, result)
     context = {
         "case_id": case_id,
         "as_of": "",

@@ -1,13 +1,17 @@
-"""要配慮 fields: roles see what their tags allow, and every read of them is in access_log for the auditors."""
+"""要配慮 fields and integrity: roles see what their tags allow, every read is in access_log, broken chains reach
+the auditors."""
 
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import select, update
 
 from statemachines.case import Trigger
+from store.models import CaseEventRecord
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api
 from tests.web.pageclient import browser_for
+from workflows.integrity_workflow import IntegrityInput, IntegrityWorkflow
 
 T = Trigger
 
@@ -79,3 +83,32 @@ async def test_the_case_page_and_the_audit_snapshot_are_logged_too(pages_api: Ap
     fields = {(r["user_id"], r["purpose"]): r["fields"] for r in rows}
     assert fields[("sw1", "case_page")] == ["intake.wishes"]  # the intake form shows what was said
     assert fields[("aud1", "audit_as_of")] == ["intake.wishes"]
+
+
+async def test_a_broken_chain_reaches_the_auditors_tasks_and_a_clean_verify_closes_it(api: Api) -> None:
+    case_id = await _assessed(api)
+    with api.worker.sessions.begin() as session:
+        row = session.scalars(
+            select(CaseEventRecord).where(CaseEventRecord.case_id == case_id, CaseEventRecord.seq == 3)
+        ).one()
+        original, row.actor_id = row.actor_id, "tampered"
+
+    result = await api.worker.client.execute_workflow(
+        IntegrityWorkflow.run, IntegrityInput(), id=f"integrity-{case_id}", task_queue=api.worker.task_queue
+    )
+    tasks = (await api.get("aud1", "/api/tasks", scope="role")).json()["items"]
+    with api.worker.sessions.begin() as session:
+        session.execute(
+            update(CaseEventRecord)
+            .where(CaseEventRecord.case_id == case_id, CaseEventRecord.seq == 3)
+            .values(actor_id=original)
+        )
+    # Waiting for the workflow's result let the test server skip time: let the case project what that fired.
+    await api.worker.client.get_workflow_handle(f"case-{case_id}").execute_update("projected")
+    verified = await api.post("aud1", f"/api/cases/{case_id}/verify")
+    after = (await api.get("aud1", "/api/tasks", scope="role")).json()["items"]
+
+    assert [(b.case_id, b.seq) for b in result.broken] == [(case_id, 3)]
+    assert [(t["case_id"], t["kind"]) for t in tasks] == [(case_id, "chain_broken")]
+    assert verified.json()["chain_intact"] is True, verified.json()
+    assert after == []

@@ -1,0 +1,76 @@
+"""The nightly integrity check: every case's hash chain in the read model, a task for the auditors on a break.
+
+A broken chain (an altered, deleted or reordered ``case_events`` row) opens one AUD task per case and seq, named by
+the day it was found: re-running the check the same night opens nothing new, the next night opens it again if the
+break is still there. Logs carry case ids and seqs only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+
+from statemachines.events import TaskStatus
+from statemachines.integrity import INTEGRITY_TASK, BrokenChain, ChainBatch, ChainReport
+from store.models import CaseRecord, TaskRecord
+from store.repository import CaseRepository
+
+
+class IntegrityActivities:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @activity.defn(name="verify_chains")
+    async def verify_chains(self, batch: ChainBatch) -> ChainReport:
+        """Verify the chains of the next ``limit`` cases; a broken one opens a task for the auditors."""
+        report = await asyncio.to_thread(self._verify, batch, activity.info().current_attempt_scheduled_time)
+        for broken in report.broken:
+            activity.logger.error("case %s: hash chain broken at seq %d", broken.case_id, broken.seq)
+        return report
+
+    def _verify(self, batch: ChainBatch, now: datetime) -> ChainReport:
+        with self._sessions.begin() as session:
+            stmt = (
+                select(CaseRecord.case_id)
+                .where(CaseRecord.case_id > batch.after_case_id)
+                .order_by(CaseRecord.case_id)
+                .limit(batch.limit)
+            )
+            case_ids = list(session.scalars(stmt))
+            repo = CaseRepository(session)
+            broken = []
+            for case_id in case_ids:
+                seq = repo.verify_chain(case_id)
+                if seq is not None:
+                    broken.append(BrokenChain(case_id=case_id, seq=seq))
+                    _open_auditor_task(session, case_id, seq, batch.checked_on, now)
+        return ChainReport(checked=len(case_ids), broken=broken, last_case_id=case_ids[-1] if case_ids else None)
+
+
+def _open_auditor_task(session: Session, case_id: str, seq: int, checked_on: str, now: datetime) -> None:
+    task_id = f"integrity:{case_id}:{seq}:{checked_on}"
+    if session.get(TaskRecord, task_id) is not None:
+        return
+    session.add(
+        TaskRecord(
+            task_id=task_id,
+            case_id=case_id,
+            kind=INTEGRITY_TASK,
+            title_ja=f"記録の改ざん・欠落の疑い（ハッシュ連鎖の不一致、seq {seq}）：検証と原因の確認",
+            title_en=f"The case's hash chain is broken at seq {seq}: verify and investigate",
+            role="AUD",
+            assignee=None,
+            due_at=now,
+            command="verify",
+            status=TaskStatus.OPEN.value,
+            opened_seq=0,
+            closed_seq=None,
+            opened_at=now,
+            closed_at=None,
+        )
+    )
+    session.flush()

@@ -1,0 +1,30 @@
+"""The messages of the nightly integrity check (workflow ↔ activity), and the kind of task a broken chain opens."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+INTEGRITY_TASK = "chain_broken"
+
+
+class ChainBatch(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    after_case_id: str = ""  # cases are walked in case_id order
+    limit: int = Field(default=500, ge=1, le=10_000)
+    checked_on: str  # the night's date (JST), part of the task id
+
+
+class BrokenChain(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    seq: int
+
+
+class ChainReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    checked: int
+    broken: list[BrokenChain]
+    last_case_id: str | None  # None: no case after ``after_case_id``
