@@ -6,9 +6,10 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
@@ -16,10 +17,12 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from statemachines.roles import Role
 from statemachines.rules import RuleSet
+from store.accounts import AccountRepository
 from store.rulesets import RulesetRepository
 from web.auth import Token
 from web.deps import SESSION_COOKIE, ActorDep, Services, ServicesDep
 from web.errors import ForbiddenError
+from web.passwords import password_problems
 from web.signin import sign_in
 
 router = APIRouter(prefix="/api", tags=["admin"])
@@ -53,6 +56,28 @@ def session(
         secure=svc.secure_cookies,
         path="/",
     )
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(body: PasswordChange, actor: ActorDep, svc: ServicesDep, request: Request) -> None:
+    """Change one's own password: the current one again (throttled like a sign-in), and the policy for the new one
+    (422 lists every problem)."""
+    client = request.client.host if request.client else None
+    sign_in(svc, actor.user_id, body.current_password, client)
+    problems = password_problems(actor.user_id, body.new_password, body.current_password)
+    if problems:
+        raise HTTPException(
+            422, [{"loc": ["body", "new_password"], "msg": m, "type": "password_policy"} for m in problems]
+        )
+    with svc.sessions.begin() as session:
+        AccountRepository(session).set_password(actor.user_id, body.new_password, now=svc.clock())
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -16,7 +16,7 @@ from web.auth import DEMO_PASSWORD
 
 class Clock:
     def __init__(self) -> None:
-        self.now = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+        self.now = datetime.now(UTC)  # tokens are checked against the real clock too
 
     def __call__(self) -> datetime:
         return self.now
@@ -59,3 +59,23 @@ async def test_the_login_page_says_the_user_is_locked(clocked: tuple[Api, Clock]
     assert locked.status_code == 429
     assert "ログインの失敗が続いたため" in locked.text
     assert locked.headers["Retry-After"] == str(15 * 60)
+
+
+async def test_a_user_changes_their_password_under_the_policy(clocked: tuple[Api, Clock]) -> None:
+    api, _ = clocked
+    url = "/api/auth/password"
+    weak = await api.post("hhsw1", url, {"current_password": DEMO_PASSWORD, "new_password": "hhsw1-short"})
+    wrong = await api.post("hhsw1", url, {"current_password": "not-it", "new_password": "川沿いの桜並木を歩く2026"})
+    changed = await api.post(
+        "hhsw1", url, {"current_password": DEMO_PASSWORD, "new_password": "川沿いの桜並木を歩く2026"}
+    )
+    old = await api.login("hhsw1", DEMO_PASSWORD)
+    new = await api.login("hhsw1", "川沿いの桜並木を歩く2026")
+
+    assert weak.status_code == 422, weak.text
+    messages = [e["msg"] for e in weak.json()["detail"]]
+    assert "パスワードは12文字以上にしてください。" in messages
+    assert "パスワードにユーザーIDを含めないでください。" in messages
+    assert wrong.status_code == 401
+    assert changed.status_code == 204, changed.text
+    assert (old.status_code, new.status_code) == (401, 200)
