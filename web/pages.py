@@ -43,6 +43,7 @@ from web.audit import verify
 from web.auth import AuthError
 from web.deps import SESSION_COOKIE, Services, ServicesDep, current_actor
 from web.forms import build_form, errors_by_path, read_form
+from web.passwords import password_problems
 from web.security import CSRF_FIELD, csrf_ok, csrf_token, ensure_csrf_cookie
 from web.signin import TooManyAttempts, sign_in
 
@@ -203,6 +204,32 @@ async def logout(request: Request) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@router.get("/password", response_class=HTMLResponse)
+def password_page(request: Request, actor: PageActor, svc: ServicesDep) -> HTMLResponse:
+    return render(request, svc, "password.html", {"problems": [], "done": False}, actor=actor)
+
+
+@router.post("/password", response_class=HTMLResponse)
+async def change_password(request: Request, actor: PageActor, svc: ServicesDep) -> HTMLResponse:
+    form = await checked_form(request)
+    current, new = str(form.get("current_password", "")), str(form.get("new_password", ""))
+    try:
+        sign_in(svc, actor.user_id, current, request.client.host if request.client else None)
+    except (AuthError, TooManyAttempts) as exc:
+        problems = [str(exc) if isinstance(exc, TooManyAttempts) else "現在のパスワードが正しくありません。"]
+        return render(
+            request, svc, "password.html", {"problems": problems, "done": False}, actor=actor, status_code=422
+        )
+    problems = password_problems(actor.user_id, new, current)
+    if problems:
+        return render(
+            request, svc, "password.html", {"problems": problems, "done": False}, actor=actor, status_code=422
+        )
+    with svc.sessions.begin() as session:
+        AccountRepository(session).set_password(actor.user_id, new, now=svc.clock())
+    return render(request, svc, "password.html", {"problems": [], "done": True}, actor=actor)
 
 
 @router.get("/lang")

@@ -229,3 +229,20 @@ async def test_the_process_page_has_no_inline_style_the_csp_would_block(pages_ap
         page = await b.get("/process")
     assert "<style" not in page.text
     assert "style-src 'self'" in page.headers["content-security-policy"]
+
+
+async def test_a_user_changes_their_password_on_its_page(pages_api: Api) -> None:
+    async with browser_for(pages_api) as b:
+        await b.login("esw1")
+        weak = await b.submit("/password", "/password", {"current_password": "yorisoi-demo", "new_password": "short"})
+        done = await b.submit(
+            "/password", "/password", {"current_password": "yorisoi-demo", "new_password": "朝の散歩と温かいお茶2026"}
+        )
+    async with browser_for(pages_api) as again:
+        old = await again.login("esw1")
+
+    assert weak.status_code == 422
+    assert "パスワードは12文字以上にしてください。" in weak.text
+    assert done.status_code == 200
+    assert "パスワードを変更しました。" in done.text
+    assert old.status_code == 401
