@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: bench-pages venv test lint typecheck browser pytest run histories describe diagram clean
+.PHONY: bench-pages fuzz venv test lint typecheck browser pytest run histories describe diagram clean
 
 venv: $(STAMP)
 
@@ -47,6 +47,12 @@ run: venv
 # Re-record tests/histories/*.json after an intended (patched) change to the workflow.
 histories: venv
 	YORISOI_RECORD_HISTORIES=1 $(BIN)/python -m pytest tests/workflows/test_lifecycle_devserver.py
+
+# Thousands of generated requests and payloads (schemathesis, hypothesis), bounded to 20 minutes: no 5xx, and a
+# refused request writes nothing.
+fuzz: venv
+	YORISOI_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} timeout 1200 $(BIN)/python -m pytest -q -p no:cacheprovider \
+		--timeout=1200 tests/web/test_api_fuzz.py tests/statemachines/test_payload_fuzz.py
 
 # Server-side render time of each page with 10,000 cases (issue 5); results in bench/results/pages.json.
 bench-pages: venv

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.core import NOT_SET
+from sqlalchemy import func, select
 
+from store.appointments import AppointmentRecord
+from store.institutions import InstitutionRecord
+from store.models import CaseEventRecord, CaseRecord, RulesetRecord, TaskRecord, UserRecord
+from store.programs import EnrolmentRecord
 from tests.web.apiharness import Api
 
+EXAMPLES = int(os.environ.get("YORISOI_FUZZ_EXAMPLES", "250"))  # `make fuzz` asks for thousands
+WRITTEN = (  # what a refused request must leave as it was (refusals and sign-in failures are recorded on purpose)
+    CaseRecord,
+    CaseEventRecord,
+    TaskRecord,
+    AppointmentRecord,
+    InstitutionRecord,
+    RulesetRecord,
+    EnrolmentRecord,
+    UserRecord,
+)
 SCHEMAS: dict[int, Any] = {}
 ACCEPTED = {"method", "url", "headers", "params", "json", "data", "content"}
 
@@ -23,7 +40,12 @@ async def _schema(api: Api) -> Any:
     return SCHEMAS[key]
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
+def _counts(api: Api) -> dict[str, int]:
+    with api.worker.sessions.begin() as session:
+        return {t.__tablename__: session.scalar(select(func.count()).select_from(t)) or 0 for t in WRITTEN}
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data(), user=st.sampled_from(["sw1", "mun1", "aud1", "admin", None]))
 async def test_no_request_makes_the_api_fail_with_a_5xx(api: Api, data: st.DataObject, user: str | None) -> None:
     schema = await _schema(api)
@@ -36,7 +58,10 @@ async def test_no_request_makes_the_api_fail_with_a_5xx(api: Api, data: st.DataO
     }
     if isinstance(kwargs.get("data"), bytes | str):  # a raw body (e.g. text/csv) is httpx's content=
         kwargs["content"] = kwargs.pop("data")
+    before = _counts(api)
     response = await api.http.request(**kwargs)
+    if 400 <= response.status_code < 500:
+        assert _counts(api) == before, ("a refused request wrote", case.method, case.formatted_path)
     if response.status_code == 201 and case.formatted_path == "/api/cases":  # terminated when the test ends
         api.worker.handles.append(api.worker.client.get_workflow_handle(f"case-{response.json()['case_id']}"))
     if case.formatted_path == "/api/health":  # 503 is its answer while a part is down (no worker poll here)
