@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 from sqlalchemy import select, update
+from temporalio.testing import WorkflowEnvironment
 
 from statemachines.case import Trigger
 from store.models import CaseEventRecord
@@ -85,7 +86,9 @@ async def test_the_case_page_and_the_audit_snapshot_are_logged_too(pages_api: Ap
     assert fields[("aud1", "audit_as_of")] == ["intake.wishes"]
 
 
-async def test_a_broken_chain_reaches_the_auditors_tasks_and_a_clean_verify_closes_it(api: Api) -> None:
+async def test_a_broken_chain_reaches_the_auditors_tasks_and_a_clean_verify_closes_it(
+    api: Api, time_env: WorkflowEnvironment
+) -> None:
     case_id = await _assessed(api)
     with api.worker.sessions.begin() as session:
         row = session.scalars(
@@ -93,9 +96,10 @@ async def test_a_broken_chain_reaches_the_auditors_tasks_and_a_clean_verify_clos
         ).one()
         original, row.actor_id = row.actor_id, "tampered"
 
-    result = await api.worker.client.execute_workflow(
-        IntegrityWorkflow.run, IntegrityInput(), id=f"integrity-{case_id}", task_queue=api.worker.task_queue
-    )
+    with time_env.auto_time_skipping_disabled():  # waiting must not move the shared server's clock (it has no timer)
+        result = await api.worker.client.execute_workflow(
+            IntegrityWorkflow.run, IntegrityInput(), id=f"integrity-{case_id}", task_queue=api.worker.task_queue
+        )
     tasks = (await api.get("aud1", "/api/tasks", scope="role")).json()["items"]
     with api.worker.sessions.begin() as session:
         session.execute(
@@ -103,8 +107,6 @@ async def test_a_broken_chain_reaches_the_auditors_tasks_and_a_clean_verify_clos
             .where(CaseEventRecord.case_id == case_id, CaseEventRecord.seq == 3)
             .values(actor_id=original)
         )
-    # Waiting for the workflow's result let the test server skip time: let the case project what that fired.
-    await api.worker.client.get_workflow_handle(f"case-{case_id}").execute_update("projected")
     verified = await api.post("aud1", f"/api/cases/{case_id}/verify")
     after = (await api.get("aud1", "/api/tasks", scope="role")).json()["items"]
 

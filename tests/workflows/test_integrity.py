@@ -27,13 +27,14 @@ async def _case(h: Harness) -> str:
     return handle.id.removeprefix("case-")
 
 
-async def _check(h: Harness, batch_size: int = 2) -> IntegrityResult:
-    result = await h.client.execute_workflow(
-        IntegrityWorkflow.run,
-        IntegrityInput(batch_size=batch_size),
-        id=f"integrity-{uuid.uuid4().hex[:8]}",
-        task_queue=h.task_queue,
-    )
+async def _check(h: Harness, env: WorkflowEnvironment, batch_size: int = 2) -> IntegrityResult:
+    with env.auto_time_skipping_disabled():  # waiting must not move the shared server's clock (it has no timer)
+        result = await h.client.execute_workflow(
+            IntegrityWorkflow.run,
+            IntegrityInput(batch_size=batch_size),
+            id=f"integrity-{uuid.uuid4().hex[:8]}",
+            task_queue=h.task_queue,
+        )
     assert isinstance(result, IntegrityResult)
     return result
 
@@ -63,8 +64,8 @@ async def test_altered_deleted_and_reordered_rows_are_named_by_seq_and_given_to_
             session.flush()
             rows[2].seq, rows[3].seq = 3, 2
 
-        first = await _check(h)
-        again = await _check(h)
+        first = await _check(h, time_env)
+        again = await _check(h, time_env)
 
         assert first.checked == 4  # in batches of two
         assert {(b.case_id, b.seq) for b in first.broken} == {(altered, 2), (deleted, 2), (reordered, 2)}
