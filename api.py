@@ -29,6 +29,8 @@ from web import (
     api_programs,
     api_tasks,
     errors,
+    page_audit,
+    page_case,
     pages,
 )
 from web.auth import TokenService
@@ -92,7 +94,8 @@ def create_app(
     pages.page_errors(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(Path(pages.__file__).parent / "static")), name="static")
-    app.include_router(pages.router)
+    for page_module in (pages, page_case, page_audit):
+        app.include_router(page_module.router)
     for module in (
         api_admin,
         api_cases,
