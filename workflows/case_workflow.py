@@ -7,13 +7,12 @@ activity (in order, under a lock), and reset the timers the run loop sleeps on.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RawValue, RetryPolicy, WorkflowIDReusePolicy
+from temporalio.common import RawValue, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
@@ -21,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from statemachines.case_record import STATES, CaseRecord
     from statemachines.commands import ProgramMonitoring
     from statemachines.engine import Applied, CommandRejected, PayloadInvalid, apply, check, parse_payload
-    from statemachines.events import Projection, task_notice
+    from statemachines.events import Projection
     from statemachines.program import start as start_program
     from statemachines.programs import BY_ID as PROGRAMS
     from statemachines.programs import START_PATCHES
@@ -38,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
         CommandOutcome,
         open_applied,
     )
-    from workflows.notify import Notifier
+    from workflows.outbox import PROJECTION_RETRY, Outbox
     from workflows.program_workflow import FollowOn, ProgramInput, program_workflow_id
     from workflows.updates import decode_request, rejection
 
@@ -47,7 +46,6 @@ ARCHIVE_ACTIVITY = "archive_history"
 ARCHIVE_PATCH = "archive-history-on-end"  # added after the histories of tests/histories/ were recorded
 PROGRAMS_PATCH = "start-program-workflows"  # the 支援決定 starts program child workflows (after the v2 histories)
 REFERRAL_PATCH = "refer-out-starts-referral"  # T4 to a directory institution follows the referral up (after v5)
-PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
 
 def workflow_id(case_id: str) -> str:
@@ -58,13 +56,11 @@ def workflow_id(case_id: str) -> str:
 class CaseWorkflow:
     @workflow.init
     def __init__(self, inp: CaseWorkflowInput) -> None:
-        self._pending: list[Projection] = []
-        self._lock = asyncio.Lock()
+        self._outbox: Outbox[Projection] = Outbox(PROJECT_ACTIVITY)
         self._epoch = 0
         self._outcomes: dict[str, CommandOutcome] = {o.command_id: o for o in inp.outcomes}
         self._refused: ApplicationError | None = None
         self._archived_seq = 0
-        self._notifier = Notifier()
         if inp.snapshot is not None:
             self.case: CaseRecord = inp.snapshot
             return
@@ -149,7 +145,7 @@ class CaseWorkflow:
 
     def _settled(self) -> bool:
         """No handler running, every event projected and every notification done: safe to end this run."""
-        return workflow.all_handlers_finished() and not self._pending and self._notifier.idle()
+        return workflow.all_handlers_finished() and self._outbox.settled()
 
     async def _continue_as_new(self, inp: CaseWorkflowInput) -> None:
         await workflow.wait_condition(self._settled)
@@ -160,7 +156,7 @@ class CaseWorkflow:
 
     def _accept(self, before: CaseRecord | None, applied: Applied) -> CommandOutcome:
         self.case = applied.case
-        self._pending.append(projection_for(before, applied))
+        self._outbox.add(projection_for(before, applied))
         self._epoch += 1
         outcome = CommandOutcome(
             case_id=self.case.case_id,
@@ -175,22 +171,8 @@ class CaseWorkflow:
         return outcome
 
     async def _flush(self) -> None:
-        """Project pending events in sequence order; the activity retries until the read model takes them.
-
-        The assignees of the tasks an event opened find them in their inbox once it is projected.
-        """
-        async with self._lock:
-            while self._pending:
-                await workflow.execute_activity(
-                    PROJECT_ACTIVITY,
-                    self._pending[0],
-                    result_type=bool,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=PROJECTION_RETRY,
-                )
-                projected = self._pending[0]
-                await self._notifier.tell(task_notice(projected.event, projected.open_tasks))
-                self._pending.pop(0)
+        """Project pending events in sequence order; their tasks' assignees then find them in their inbox."""
+        await self._outbox.flush()
 
     def _upsert_search_attributes(self) -> None:
         due_at, _ = next_due(self.case)
@@ -320,7 +302,7 @@ class CaseWorkflow:
     @workflow.update
     async def projected(self) -> int:
         """Returns once every event so far is in the read model (e.g. right after opening): its last seq."""
-        await workflow.wait_condition(lambda: not self._pending)
+        await workflow.wait_condition(self._outbox.projected)
         return self.case.seq
 
     @workflow.query

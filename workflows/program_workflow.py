@@ -7,20 +7,18 @@ projected into the read model in order. It completes when the enrolment reaches 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio import workflow
-from temporalio.common import RawValue, RetryPolicy
+from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from statemachines.commands import ProgramMonitoring
     from statemachines.engine import CommandRejected, PayloadInvalid
-    from statemachines.events import task_notice
     from statemachines.program import (
         ProgramApplied,
         ProgramDeadline,
@@ -36,12 +34,11 @@ with workflow.unsafe.imports_passed_through():
     from statemachines.programs import BY_ID
     from statemachines.roles import SYSTEM_ACTOR, Actor, Role
     from workflows.messages import INVALID_PAYLOAD, REJECTED, CommandOutcome
-    from workflows.notify import Notifier
+    from workflows.outbox import Outbox
     from workflows.updates import decode_request, rejection
 
 PROJECT_PROGRAM_ACTIVITY = "project_program_event"
 PROGRAM_MONITORING_SIGNAL = "program_monitoring"
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
 
 class FollowOn(BaseModel):
@@ -76,13 +73,11 @@ class ProgramWorkflow:
     def __init__(self, inp: ProgramInput) -> None:
         self.defn: ProgramDef[Any] = BY_ID[inp.program]
         self.record: ProgramRecord = self.defn.record_type.model_validate(inp.record)
-        self._pending: list[ProgramProjection] = []
-        self._lock = asyncio.Lock()
+        self._outbox: Outbox[ProgramProjection] = Outbox(PROJECT_PROGRAM_ACTIVITY)
         self._epoch = 0
         self._outcomes = {o.command_id: o for o in inp.outcomes}
         self._assignee = inp.assignee
         self._monitoring_asked = inp.monitoring_asked
-        self._notifier = Notifier()
         if inp.started_by is not None and self.record.seq == 0:
             command_id = f"start-{self.record.enrolment_id}"
             self._accept(
@@ -133,7 +128,7 @@ class ProgramWorkflow:
 
     def _settled(self) -> bool:
         """No handler running, every event projected and every notification done: safe to end this run."""
-        return workflow.all_handlers_finished() and not self._pending and self._notifier.idle()
+        return workflow.all_handlers_finished() and self._outbox.settled()
 
     async def _sleep_until(self, deadline: ProgramDeadline | None) -> None:
         epoch = self._epoch
@@ -179,7 +174,7 @@ class ProgramWorkflow:
 
     def _accept(self, before: ProgramRecord | None, applied: ProgramApplied[Any]) -> CommandOutcome:
         self.record = applied.record
-        self._pending.append(
+        self._outbox.add(
             program_projection(
                 self.defn, before, applied.record, applied.event, assignee=self._assignee, summary=self._summary()
             )
@@ -204,18 +199,7 @@ class ProgramWorkflow:
         return {k: dumped[k] for k in keys if k in dumped}
 
     async def _flush(self) -> None:
-        async with self._lock:
-            while self._pending:
-                await workflow.execute_activity(
-                    PROJECT_PROGRAM_ACTIVITY,
-                    self._pending[0],
-                    result_type=bool,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=RETRY,
-                )
-                projected = self._pending[0]
-                await self._notifier.tell(task_notice(projected.event, projected.open_tasks))
-                self._pending.pop(0)
+        await self._outbox.flush()
 
     @workflow.update(dynamic=True)
     async def command(self, name: str, args: Sequence[RawValue]) -> CommandOutcome:
@@ -258,7 +242,7 @@ class ProgramWorkflow:
 
     @workflow.update
     async def projected(self) -> int:
-        await workflow.wait_condition(lambda: not self._pending)
+        await workflow.wait_condition(self._outbox.projected)
         return self.record.seq
 
     @workflow.query
