@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from statemachines.events import TaskStatus
+from statemachines.events import TaskSpec
 from statemachines.integrity import INTEGRITY_TASK, BrokenChain, ChainBatch, ChainReport
-from store.models import CaseRecord, TaskRecord
+from store.models import CaseRecord
 from store.repository import CaseRepository
 
 
@@ -47,30 +47,18 @@ class IntegrityActivities:
                 seq = repo.verify_chain(case_id)
                 if seq is not None:
                     broken.append(BrokenChain(case_id=case_id, seq=seq))
-                    _open_auditor_task(session, case_id, seq, batch.checked_on, now)
+                    repo.open_task(case_id, _auditor_task(case_id, seq, batch.checked_on, now), seq=0, at=now)
         return ChainReport(checked=len(case_ids), broken=broken, last_case_id=case_ids[-1] if case_ids else None)
 
 
-def _open_auditor_task(session: Session, case_id: str, seq: int, checked_on: str, now: datetime) -> None:
-    task_id = f"integrity:{case_id}:{seq}:{checked_on}"
-    if session.get(TaskRecord, task_id) is not None:
-        return
-    session.add(
-        TaskRecord(
-            task_id=task_id,
-            case_id=case_id,
-            kind=INTEGRITY_TASK,
-            title_ja=f"記録の改ざん・欠落の疑い（ハッシュ連鎖の不一致、seq {seq}）：検証と原因の確認",
-            title_en=f"The case's hash chain is broken at seq {seq}: verify and investigate",
-            role="AUD",
-            assignee=None,
-            due_at=now,
-            command="verify",
-            status=TaskStatus.OPEN.value,
-            opened_seq=0,
-            closed_seq=None,
-            opened_at=now,
-            closed_at=None,
-        )
+def _auditor_task(case_id: str, seq: int, checked_on: str, now: datetime) -> TaskSpec:
+    return TaskSpec(
+        task_id=f"integrity:{case_id}:{seq}:{checked_on}",
+        kind=INTEGRITY_TASK,
+        title_ja=f"記録の改ざん・欠落の疑い（ハッシュ連鎖の不一致、seq {seq}）：検証と原因の確認",
+        title_en=f"The case's hash chain is broken at seq {seq}: verify and investigate",
+        role="AUD",
+        assignee=None,
+        due_at=now,
+        command="verify",
     )
-    session.flush()

@@ -13,6 +13,7 @@ from statemachines.records import (
     ClosureProposal,
     ClosureReason,
     Consent,
+    ConsentKind,
     ContactEffort,
     Decision,
     Eligibility,
@@ -193,6 +194,20 @@ class CaseRecord(BaseModel):
     emergency: list[EmergencySupport] = Field(default_factory=list)
     seq: int = 0
     last_hash: str = GENESIS_HASH
+
+    def consent_of(self, kind: ConsentKind) -> Consent | None:
+        """The current C1 or C2 (revoked or not)."""
+        return self.consent_c1 if kind is ConsentKind.C1 else self.consent_c2
+
+    def replace_consent(self, consent: Consent) -> None:
+        """Make ``consent`` the current one of its kind; the one it replaces is kept in ``consent_history``."""
+        current = self.consent_of(consent.kind)
+        if current is not None:
+            self.consent_history.append(current)
+        if consent.kind is ConsentKind.C1:
+            self.consent_c1 = consent
+        else:
+            self.consent_c2 = consent
 
     @property
     def stage(self) -> Stage:

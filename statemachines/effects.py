@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from statemachines import commands as c
 from statemachines.case import TransitionDef, Trigger
 from statemachines.case_record import CaseRecord, CaseState, ClosureReport
-from statemachines.records import ConsentKind, IntakeRecord, MeetingRecord, MeetingResult, Stamp
+from statemachines.records import IntakeRecord, MeetingRecord, MeetingResult, Stamp
 from statemachines.roles import Actor
 
 Effect = Callable[[CaseRecord, BaseModel, Actor, datetime], None]
@@ -121,20 +121,14 @@ def _emergency_end(case: CaseRecord, payload: BaseModel, actor: Actor, now: date
 def _revoke_consent(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
     assert isinstance(payload, c.RevokeConsent)
     r = payload.revocation
-    name = "consent_c1" if r.kind is ConsentKind.C1 else "consent_c2"
-    current = getattr(case, name)
+    current = case.consent_of(r.kind)
     assert current is not None
-    case.consent_history.append(current)
-    setattr(case, name, current.model_copy(update={"revoked_on": r.revoked_on, "revocation_note": r.note}))
+    case.replace_consent(current.model_copy(update={"revoked_on": r.revoked_on, "revocation_note": r.note}))
 
 
 def _sign_consent(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
     assert isinstance(payload, c.SignConsent)
-    name = "consent_c1" if payload.consent.kind is ConsentKind.C1 else "consent_c2"
-    current = getattr(case, name)
-    if current is not None:
-        case.consent_history.append(current)
-    setattr(case, name, payload.consent)
+    case.replace_consent(payload.consent)
 
 
 def _assign(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:

@@ -198,7 +198,7 @@ def g_consent_held(ctx: GuardContext) -> Verdict:
     payload = ctx.payload
     if not isinstance(payload, RevokeConsent):
         return None
-    current = ctx.case.consent_c1 if payload.revocation.kind is ConsentKind.C1 else ctx.case.consent_c2
+    current = ctx.case.consent_of(payload.revocation.kind)
     return current is not None and current.in_force() and payload.revocation.revoked_on >= current.signed_on
 
 

@@ -105,17 +105,21 @@ class CaseRepository:
 
     def _open_tasks(self, event: CaseEvent, tasks: list[TaskSpec]) -> None:
         for spec in tasks:
-            if self._session.get(TaskRecord, spec.task_id) is not None:
-                continue
-            self._session.add(
-                TaskRecord(
-                    **spec.model_dump(exclude={"notice"}),
-                    case_id=event.case_id,
-                    status=TaskStatus.OPEN.value,
-                    opened_seq=event.seq,
-                    opened_at=event.at,
-                )
+            self.open_task(event.case_id, spec, seq=event.seq, at=event.at)
+
+    def open_task(self, case_id: str, spec: TaskSpec, *, seq: int, at: datetime) -> None:
+        """Open ``spec`` on the case once: a task id already stored is left as it is. ``seq`` 0: no event opened it."""
+        if self._session.get(TaskRecord, spec.task_id) is not None:
+            return
+        self._session.add(
+            TaskRecord(
+                **spec.model_dump(exclude={"notice"}),
+                case_id=case_id,
+                status=TaskStatus.OPEN.value,
+                opened_seq=seq,
+                opened_at=at,
             )
+        )
 
     # -- reads ----------------------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from statemachines.rules import RuleSet
 from store.accounts import AccountRepository
 from store.rulesets import RulesetRepository
 from web.auth import Token
-from web.deps import SESSION_COOKIE, ActorDep, Services, ServicesDep
+from web.deps import SESSION_COOKIE, ActorDep, Services, ServicesDep, set_session_cookie
 from web.errors import ForbiddenError
 from web.passwords import password_problems
 from web.signin import sign_in
@@ -46,16 +46,7 @@ def session(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], svc: ServicesDep, response: Response, request: Request
 ) -> None:
     """The same sign-in for pages: the token goes into an HttpOnly, SameSite=Strict session cookie."""
-    issued = _sign_in(form, svc, request)
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.access_token,
-        max_age=issued.expires_in,
-        httponly=True,
-        samesite="strict",
-        secure=svc.secure_cookies,
-        path="/",
-    )
+    set_session_cookie(response, _sign_in(form, svc, request), secure=svc.secure_cookies)
 
 
 class PasswordChange(BaseModel):

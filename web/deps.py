@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
@@ -15,7 +15,7 @@ from temporalio.client import Client
 from statemachines.roles import Actor
 from store.accounts import AccountRepository
 from store.throttle import ThrottlePolicy
-from web.auth import AuthError, TokenService
+from web.auth import AuthError, Token, TokenService
 from web.case_service import CaseService
 
 
@@ -45,6 +45,19 @@ bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
 SESSION_COOKIE = "yorisoi_session"
+
+
+def set_session_cookie(response: Response, issued: Token, *, secure: bool) -> None:
+    """The signed-in session of pages: HttpOnly, SameSite=Strict, Secure unless served over plain local HTTP."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.access_token,
+        max_age=issued.expires_in,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/",
+    )
 
 
 def current_actor(svc: ServicesDep, request: Request, token: Annotated[str | None, Depends(bearer)]) -> Actor:

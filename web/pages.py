@@ -28,7 +28,7 @@ from store import queries
 from store.accounts import AccountRepository
 from web import i18n
 from web.auth import AuthError
-from web.deps import SESSION_COOKIE, Services, ServicesDep, current_actor
+from web.deps import SESSION_COOKIE, Services, ServicesDep, current_actor, set_session_cookie
 from web.passwords import password_problems
 from web.security import CSRF_FIELD, csrf_ok, csrf_token, ensure_csrf_cookie
 from web.signin import TooManyAttempts, sign_in
@@ -172,23 +172,10 @@ async def login(request: Request, svc: ServicesDep) -> Response:
     except AuthError:
         context = {"next": back, "error": "login_failed", "demo": svc.demo}
         return render(request, svc, "login.html", context, status_code=401)
-    issued = svc.tokens.issue(user.user_id, now=svc.clock())
     with svc.sessions.begin() as session:
-        accounts = AccountRepository(session)
-        found = accounts.get_user(user.user_id)
-        assert found is not None
-        actor = accounts.actor(found)
-    target = _safe_next(str(form.get("next", ""))) or home_of(actor)
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.access_token,
-        max_age=issued.expires_in,
-        httponly=True,
-        samesite="strict",
-        secure=svc.secure_cookies,
-        path="/",
-    )
+        actor = AccountRepository(session).actor(user)
+    response = RedirectResponse(back or home_of(actor), status_code=303)
+    set_session_cookie(response, svc.tokens.issue(user.user_id, now=svc.clock()), secure=svc.secure_cookies)
     return response
 
 
@@ -245,27 +232,21 @@ def home(actor: PageActor) -> Response:
 def inbox(request: Request, actor: PageActor, svc: ServicesDep, message: str | None = None) -> HTMLResponse:
     roles = {r.value for r in actor.roles}
     with svc.sessions.begin() as session:
-        mine = queries.inbox(
-            session,
-            user_id=actor.user_id,
-            roles=roles,
-            visible=set(actor.serves),
-            scope="mine",
-            now=svc.clock(),
-            limit=200,
-        )
-        open_for_role = queries.inbox(
-            session,
-            user_id=actor.user_id,
-            roles=roles,
-            visible=set(actor.serves),
-            scope="unassigned",
-            now=svc.clock(),
-            limit=200,
+        mine, open_for_role = (
+            queries.inbox(
+                session,
+                user_id=actor.user_id,
+                roles=roles,
+                visible=set(actor.serves),
+                scope=scope,
+                now=svc.clock(),
+                limit=200,
+            ).items
+            for scope in ("mine", "unassigned")
         )
     context = {
-        "mine": mine.items,
-        "unassigned": open_for_role.items,
+        "mine": mine,
+        "unassigned": open_for_role,
         "municipalities": sorted(actor.serves),
         "can_open": actor.has_any(frozenset({Role.SW, Role.CSW})),
         "message": message,
