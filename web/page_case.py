@@ -13,9 +13,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 
 from statemachines.case_record import STAGE_NAMES, CaseRecord, Stage
-from statemachines.engine import CommandRejected, PayloadInvalid, parse_payload
+from statemachines.engine import CommandRejected, PayloadInvalid
+from statemachines.program import ProgramDef
 from statemachines.program_tasks import EnrolmentRow
 from statemachines.programs import BY_ID as PROGRAM_DEFS
 from statemachines.roles import Actor
@@ -112,7 +114,7 @@ async def _enrolment_panel(
     }
     if defn is not None and state is not None and not state.terminal:
         _, allowed = await svc.cases.program(row.enrolment_id, actor)
-        payloads = {t.trigger: t.payload for t in defn.transitions}
+        payloads = _program_payloads(defn)
         names = {t.trigger: t.name_ja for t in reversed(defn.transitions)}
         for option in allowed:
             command = str(option["command"])
@@ -132,6 +134,11 @@ async def _enrolment_panel(
             "period_end": row.summary.get("period_end"),
         }
     return panel
+
+
+def _program_payloads(defn: ProgramDef[Any]) -> dict[str, type[BaseModel]]:
+    """Each command of the program and the payload model its form is made from."""
+    return {t.trigger: t.payload for t in defn.transitions}
 
 
 def _hints(record: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -161,24 +168,35 @@ async def case_command(case_id: str, command: str, request: Request, actor: Page
     if model is None:
         return RedirectResponse(f"/cases/{quote(case_id)}", status_code=303)
     payload = read_form(model, form_items(form))
-    lang = lang_of(request)
-    try:
-        parse_payload(command, payload)
-        with svc.sessions.begin() as session:
-            if queries.case_row(session, case_id, set(actor.serves)) is None:
-                raise not_found()
+    with svc.sessions.begin() as session:
+        if queries.case_row(session, case_id, set(actor.serves)) is None:
+            raise not_found()
+    try:  # the service parses the payload first: field errors never reach Temporal
         await svc.cases.send(case_id, command, actor, payload, str(form.get("command_id") or uuid.uuid4().hex))
-    except PayloadInvalid as exc:
-        context = await _case_context(
-            svc, actor, case_id, lang, {command: errors_by_path(exc.errors)}, {command: payload}
-        )
-        context.update(message=None, failed=command, form_error="errors")
-        return render(request, svc, "case.html", context, actor=actor, status_code=422)
-    except CommandRejected as exc:
-        context = await _case_context(svc, actor, case_id, lang, None, {command: payload})
-        context.update(message=None, failed=command, refused=exc.unmet)
-        return render(request, svc, "case.html", context, actor=actor, status_code=409)
+    except (PayloadInvalid, CommandRejected) as exc:
+        return await _refused(request, svc, actor, case_id, command, payload, exc)
     return RedirectResponse(f"/cases/{quote(case_id)}?message=done", status_code=303)
+
+
+async def _refused(
+    request: Request,
+    svc: Services,
+    actor: Actor,
+    case_id: str,
+    key: str,
+    payload: dict[str, Any],
+    exc: PayloadInvalid | CommandRejected,
+    name: str | None = None,
+) -> HTMLResponse:
+    """The case page again with the form as sent: field errors inline (422), or the unmet guards (409)."""
+    lang = lang_of(request)
+    if isinstance(exc, PayloadInvalid):
+        context = await _case_context(svc, actor, case_id, lang, {key: errors_by_path(exc.errors)}, {key: payload})
+        context.update(message=None, failed=key, form_error="errors")
+        return render(request, svc, "case.html", context, actor=actor, status_code=422)
+    context = await _case_context(svc, actor, case_id, lang, None, {key: payload})
+    context.update(message=None, failed=key, refused=exc.unmet, failed_name=name)
+    return render(request, svc, "case.html", context, actor=actor, status_code=409)
 
 
 @router.post("/cases/{case_id}/programs/{enrolment_id}/commands/{command}", response_class=HTMLResponse)
@@ -192,22 +210,15 @@ async def program_command(
             raise not_found()
         found = [e for e in ProgramRepository(session).enrolments(case_id) if e.enrolment_id == enrolment_id]
     defn = PROGRAM_DEFS.get(found[0].program) if found else None
-    payloads = {t.trigger: t.payload for t in defn.transitions} if defn is not None else {}
+    payloads = _program_payloads(defn) if defn is not None else {}
     if defn is None or command not in payloads:
         raise not_found()
     payload = read_form(payloads[command], form_items(form))
-    key = f"{enrolment_id}:{command}"
-    lang = lang_of(request)
     try:
         await svc.cases.send_program(
             case_id, enrolment_id, defn.id, command, actor, payload, str(form.get("command_id") or uuid.uuid4().hex)
         )
-    except PayloadInvalid as exc:
-        context = await _case_context(svc, actor, case_id, lang, {key: errors_by_path(exc.errors)}, {key: payload})
-        context.update(message=None, failed=key, form_error="errors")
-        return render(request, svc, "case.html", context, actor=actor, status_code=422)
-    except CommandRejected as exc:
-        context = await _case_context(svc, actor, case_id, lang, None, {key: payload})
-        context.update(message=None, failed=key, refused=exc.unmet, failed_name=f"{defn.name_ja}：{command}")
-        return render(request, svc, "case.html", context, actor=actor, status_code=409)
+    except (PayloadInvalid, CommandRejected) as exc:
+        key, name = f"{enrolment_id}:{command}", f"{defn.name_ja}：{command}"
+        return await _refused(request, svc, actor, case_id, key, payload, exc, name)
     return RedirectResponse(f"/cases/{quote(case_id)}?message=done#programs", status_code=303)
