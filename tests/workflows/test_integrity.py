@@ -6,17 +6,14 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import delete, select, update
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from statemachines.case import Trigger
 from store.models import CaseEventRecord, TaskRecord
-from tests.conftest import DEV_SERVER
 from tests.factories import SW1, VALID_PAYLOADS
 from tests.workflows.harness import Harness, running_harness
 from worker import ensure_integrity_schedule
 from workflows.integrity_workflow import SCHEDULE_ID, IntegrityInput, IntegrityResult, IntegrityWorkflow
-from workflows.search_attributes import cli_flags
 
 
 async def _case(h: Harness) -> str:
@@ -75,18 +72,10 @@ async def test_altered_deleted_and_reordered_rows_are_named_by_seq_and_given_to_
         assert len(_auditor_tasks(h)) == 3  # the same night: no second task
 
 
-async def test_the_worker_creates_the_nightly_schedule_once(tmp_path: Path) -> None:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(DEV_SERVER),
-        data_converter=pydantic_data_converter,
-        dev_server_extra_args=cli_flags(),
-    )
-    try:
-        assert await ensure_integrity_schedule(env.client, "tq-integrity") is True
-        assert await ensure_integrity_schedule(env.client, "tq-integrity") is False
-        described = await env.client.get_schedule_handle(SCHEDULE_ID).describe()
-        [calendar] = described.schedule.spec.calendars  # the server keeps the cron line as a calendar
-        assert ([r.start for r in calendar.hour], [r.start for r in calendar.minute]) == ([3], [0])
-        assert described.schedule.spec.time_zone_name == "Asia/Tokyo"
-    finally:
-        await env.shutdown()
+async def test_the_worker_creates_the_nightly_schedule_once(local_env: WorkflowEnvironment) -> None:
+    assert await ensure_integrity_schedule(local_env.client, "tq-integrity") is True
+    assert await ensure_integrity_schedule(local_env.client, "tq-integrity") is False
+    described = await local_env.client.get_schedule_handle(SCHEDULE_ID).describe()
+    [calendar] = described.schedule.spec.calendars  # the server keeps the cron line as a calendar
+    assert ([r.start for r in calendar.hour], [r.start for r in calendar.minute]) == ([3], [0])
+    assert described.schedule.spec.time_zone_name == "Asia/Tokyo"
