@@ -87,6 +87,8 @@ def add_ruleset(ruleset: RuleSet, actor: ActorDep, svc: ServicesDep) -> RuleSet:
     """A new version of the durations for a municipality ("*" for all), in force from its effective date."""
     if Role.ADMIN not in actor.roles:
         raise ForbiddenError("ルールセットの登録は管理者のみが行えます。")
+    if ruleset.municipality != "*" and ruleset.municipality not in actor.serves:
+        raise ForbiddenError("担当していない自治体のルールセットは登録できません。")
     with svc.sessions.begin() as session:
         RulesetRepository(session).add(ruleset, created_by=actor.user_id, now=svc.clock())
     return ruleset

@@ -22,6 +22,7 @@ from statemachines.institutions import (
     suggest_for,
 )
 from statemachines.roles import Actor, Role
+from statemachines.sensitivity import Sensitivity, visible_to
 from statemachines.timers import JST
 from store import queries
 from store.errors import InstitutionNotFoundError
@@ -124,6 +125,8 @@ async def suggestions(
     if row is None:
         raise NotVisibleError("ケースが見つかりません。")
     birth_date = (await svc.cases.record(case_id)).intake.client.birth_date
+    if Sensitivity.SPECIAL_CARE not in visible_to(actor.roles):  # OPS, ADMIN: not even the age it gives
+        birth_date = None
     today = svc.clock().astimezone(JST).date()
     age = age_on(birth_date, today) if birth_date is not None and birth_date <= today else None
     with svc.sessions.begin() as session:

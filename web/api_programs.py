@@ -9,6 +9,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from statemachines.program_tasks import EnrolmentRow
+from statemachines.sensitivity import Sensitivity, visible_to
 from store import queries
 from store.programs import ProgramRepository
 from web.api_cases import CommandBody
@@ -60,6 +61,8 @@ def list_programs(case_id: str, actor: ActorDep, svc: ServicesDep) -> list[Enrol
 async def get_program(case_id: str, enrolment_id: str, actor: ActorDep, svc: ServicesDep) -> ProgramDetail:
     enrolment = _enrolment(svc, case_id, enrolment_id, set(actor.serves))
     record, allowed = await svc.cases.program(enrolment_id, actor)
+    if visible_to(actor.roles) != frozenset(Sensitivity):  # its fields are not tagged: only for who sees them all
+        record = {}
     return ProgramDetail(enrolment=enrolment, record=record, allowed_commands=allowed)
 
 
