@@ -19,6 +19,7 @@ from settings import Settings
 from statemachines.rules import RuleBook
 from store.db import create_schema, make_engine, session_factory
 from store.rulesets import RulesetRepository
+from store.sessions import SessionPolicy
 from store.throttle import ThrottlePolicy
 from web import (
     api_admin,
@@ -71,7 +72,11 @@ def create_app(
                 lock=timedelta(minutes=settings.login_lock_minutes),
             ),
             cases=CaseService(temporal, sessions, settings.task_queue, rulebook, person_secret=settings.signing_key()),
-            tokens=TokenService(settings.signing_key(), timedelta(minutes=settings.token_ttl_minutes)),
+            tokens=TokenService(settings.signing_key()),
+            session_policy=SessionPolicy(
+                lifetime=timedelta(minutes=settings.token_ttl_minutes),
+                idle=timedelta(minutes=settings.session_idle_minutes),
+            ),
         )
         if clock is not None:
             services.clock = clock

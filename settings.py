@@ -22,7 +22,10 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     secret_key: str | None = Field(default=None, description="signs tokens; default: a key kept in data_dir")
-    token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60, description="absolute lifetime of a session")
+    session_idle_minutes: int = Field(
+        default=30, ge=5, le=24 * 60, description="a session without a request for this long ends (pages and API)"
+    )
     login_max_failures: int = Field(default=5, ge=1, le=100, description="failed sign-ins per user before a lock")
     login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60, description="how long a lock lasts")
     demo: bool = False

@@ -21,6 +21,7 @@ from store.errors import (
     UnknownUserError,
 )
 from store.models import OrganisationRecord, UserRecord
+from store.sessions import RevokeReason, UserSessionRepository
 
 PASSWORD_HASHER = PasswordHasher()
 """argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile: t=3, m=64 MiB, p=4; about 0.2 s a hash)."""
@@ -155,10 +156,14 @@ class AccountRepository:
             stmt = stmt.where(UserRecord.org_id == org_id)
         return [UserRow.model_validate(r) for r in self._session.scalars(stmt)]
 
-    def set_active(self, user_id: str, active: bool) -> UserRow:
+    def set_active(self, user_id: str, active: bool, *, now: datetime | None = None) -> UserRow:
+        """Activate or deactivate a user; deactivating also revokes every session they have."""
         record = self._user_record(user_id)
         record.active = active
         self._session.flush()
+        if not active:
+            moment = now if now is not None else datetime.now(UTC)
+            UserSessionRepository(self._session).revoke_all(user_id, RevokeReason.USER_DEACTIVATED, moment)
         return UserRow.model_validate(record)
 
     def set_email(self, user_id: str, email: str | None) -> UserRow:

@@ -5,6 +5,6 @@ A new table module adds one import line here.
 
 from __future__ import annotations
 
-from store import access_log, appointments, institutions, models, notifications, people, programs, throttle
+from store import access_log, appointments, institutions, models, notifications, people, programs, sessions, throttle
 
-TABLE_MODULES = (models, notifications, appointments, institutions, programs, people, access_log, throttle)
+TABLE_MODULES = (models, notifications, appointments, institutions, programs, people, access_log, throttle, sessions)

@@ -17,28 +17,40 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from statemachines.roles import Role
 from statemachines.rules import RuleSet
-from store.accounts import AccountRepository
 from store.rulesets import RulesetRepository
+from store.sessions import SessionKind
 from web.auth import Token
-from web.deps import SESSION_COOKIE, ActorDep, Services, ServicesDep, set_session_cookie
+from web.deps import (
+    SESSION_COOKIE,
+    ActorDep,
+    Services,
+    ServicesDep,
+    SignedInDep,
+    bearer,
+    request_token,
+    set_session_cookie,
+)
 from web.errors import ForbiddenError
 from web.passwords import password_problems
-from web.signin import sign_in
+from web.signin import change_own_password, sign_in, sign_out, start_session
 
 router = APIRouter(prefix="/api", tags=["admin"])
 WORKER_SEEN_WITHIN = timedelta(minutes=2)
 
 
-def _sign_in(form: OAuth2PasswordRequestForm, svc: Services, request: Request) -> Token:
+def _sign_in(form: OAuth2PasswordRequestForm, svc: Services, request: Request, kind: SessionKind) -> Token:
     client = request.client.host if request.client else None
     user = sign_in(svc, form.username, form.password, client)
-    return svc.tokens.issue(user.user_id, now=svc.clock())
+    return start_session(svc, user, kind)
 
 
 @router.post("/auth/token", response_model=Token)
 def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], svc: ServicesDep, request: Request) -> Token:
-    """OAuth2 password flow: form fields ``username`` and ``password``. 429 (Retry-After) after repeated failures."""
-    return _sign_in(form, svc, request)
+    """OAuth2 password flow: form fields ``username`` and ``password``. 429 (Retry-After) after repeated failures.
+
+    The token is a session like the pages': it ends at logout, after the idle time without a request, at its
+    expiry (``expires_in``), or when the password is changed in another session; a 401 then gives the ``reason``."""
+    return _sign_in(form, svc, request, SessionKind.API)
 
 
 @router.post("/auth/session", status_code=status.HTTP_204_NO_CONTENT)
@@ -46,7 +58,7 @@ def session(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], svc: ServicesDep, response: Response, request: Request
 ) -> None:
     """The same sign-in for pages: the token goes into an HttpOnly, SameSite=Strict session cookie."""
-    set_session_cookie(response, _sign_in(form, svc, request), secure=svc.secure_cookies)
+    set_session_cookie(response, _sign_in(form, svc, request, SessionKind.PAGE), secure=svc.secure_cookies)
 
 
 class PasswordChange(BaseModel):
@@ -57,9 +69,10 @@ class PasswordChange(BaseModel):
 
 
 @router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
-def change_password(body: PasswordChange, actor: ActorDep, svc: ServicesDep, request: Request) -> None:
+def change_password(body: PasswordChange, signed_in: SignedInDep, svc: ServicesDep, request: Request) -> None:
     """Change one's own password: the current one again (throttled like a sign-in), and the policy for the new one
-    (422 lists every problem)."""
+    (422 lists every problem). Every other session of the user ends; this one goes on."""
+    actor = signed_in.actor
     client = request.client.host if request.client else None
     sign_in(svc, actor.user_id, body.current_password, client)
     problems = password_problems(actor.user_id, body.new_password, body.current_password)
@@ -67,12 +80,15 @@ def change_password(body: PasswordChange, actor: ActorDep, svc: ServicesDep, req
         raise HTTPException(
             422, [{"loc": ["body", "new_password"], "msg": m, "type": "password_policy"} for m in problems]
         )
-    with svc.sessions.begin() as session:
-        AccountRepository(session).set_password(actor.user_id, body.new_password, now=svc.clock())
+    change_own_password(svc, signed_in, body.new_password)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(response: Response) -> None:
+def logout(
+    svc: ServicesDep, request: Request, response: Response, token: Annotated[str | None, Depends(bearer)]
+) -> None:
+    """End the session of the bearer token or of the session cookie (204 even when there is none)."""
+    sign_out(svc, request_token(request, token))
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 

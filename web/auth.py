@@ -1,8 +1,15 @@
-"""Users sign in with the OAuth2 password flow and get a short-lived signed token (JWT, HS256)."""
+"""Users sign in with the OAuth2 password flow and get a signed token (JWT, HS256) naming a server-side session.
+
+The token carries the user (``sub``) and the secret id of their session (``sid``, see ``store.sessions``); its
+expiry is the session's absolute expiry. A valid signature is not enough: every request also checks the session
+(not revoked, not expired, not idle), so a token stops working at logout, not only when it expires.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
 import jwt
 from pydantic import BaseModel
@@ -11,8 +18,25 @@ ALGORITHM = "HS256"
 DEMO_PASSWORD = "yorisoi-demo"
 
 
+class AuthReason(StrEnum):
+    """Why a request is not signed in: the ``reason`` of a 401, and the notice of the login page."""
+
+    BAD_CREDENTIALS = "bad_credentials"
+    LOGIN_REQUIRED = "login_required"
+    INVALID_TOKEN = "invalid_token"
+    SESSION_EXPIRED = "session_expired"
+    SESSION_IDLE = "session_idle"
+    LOGGED_OUT = "logged_out"
+    PASSWORD_CHANGED = "password_changed"
+    USER_INACTIVE = "user_inactive"
+
+
 class AuthError(Exception):
-    """Not signed in, or the token is expired, forged or belongs to a user who can no longer sign in."""
+    """Not signed in, or the token is expired, forged or belongs to a session or user that can no longer be used."""
+
+    def __init__(self, message: str, reason: AuthReason = AuthReason.BAD_CREDENTIALS) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class Token(BaseModel):
@@ -21,25 +45,42 @@ class Token(BaseModel):
     expires_in: int
 
 
-class TokenService:
-    def __init__(self, key: str, ttl: timedelta) -> None:
-        self._key = key
-        self._ttl = ttl
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: str
+    session_id: str  # the secret id of the session: only its hash is stored
 
-    def issue(self, user_id: str, now: datetime | None = None) -> Token:
-        moment = now or datetime.now(UTC)
-        claims = {"sub": user_id, "iat": moment, "exp": moment + self._ttl, "typ": "access"}
+
+EXPIRED = "ログインの有効期限が切れました。再度ログインしてください。"
+INVALID = "トークンが無効です。再度ログインしてください。"
+
+
+class TokenService:
+    """Signs and reads tokens; the time is the caller's (the services' clock), not the library's."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def issue(self, user_id: str, session_id: str, *, issued_at: datetime, expires_at: datetime) -> Token:
+        claims = {"sub": user_id, "sid": session_id, "iat": issued_at, "exp": expires_at, "typ": "access"}
         return Token(
-            access_token=jwt.encode(claims, self._key, algorithm=ALGORITHM), expires_in=int(self._ttl.total_seconds())
+            access_token=jwt.encode(claims, self._key, algorithm=ALGORITHM),
+            expires_in=int((expires_at - issued_at).total_seconds()),
         )
 
-    def user_id(self, token: str) -> str:
+    def claims(self, token: str, now: datetime) -> TokenClaims:
         try:
-            claims = jwt.decode(token, self._key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
-        except jwt.ExpiredSignatureError as exc:
-            raise AuthError("トークンの有効期限が切れています。再度ログインしてください。") from exc
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                options={"require": ["exp", "sub", "sid"], "verify_exp": False, "verify_iat": False},
+            )
         except jwt.InvalidTokenError as exc:
-            raise AuthError("トークンが無効です。") from exc
-        if claims.get("typ") != "access" or not isinstance(claims.get("sub"), str):
-            raise AuthError("トークンが無効です。")
-        return str(claims["sub"])
+            raise AuthError(INVALID, AuthReason.INVALID_TOKEN) from exc
+        user_id, session_id, expires = claims.get("sub"), claims.get("sid"), claims.get("exp")
+        if claims.get("typ") != "access" or not isinstance(user_id, str) or not isinstance(session_id, str):
+            raise AuthError(INVALID, AuthReason.INVALID_TOKEN)
+        if not isinstance(expires, int | float) or now.timestamp() >= expires:
+            raise AuthError(EXPIRED, AuthReason.SESSION_EXPIRED)
+        return TokenClaims(user_id=user_id, session_id=session_id)

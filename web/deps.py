@@ -1,4 +1,4 @@
-"""What a request handler needs, as ``Annotated`` dependencies: the services and the signed-in actor."""
+"""What a request handler needs, as ``Annotated`` dependencies: the services and the signed-in actor (and session)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from temporalio.client import Client
 
 from statemachines.roles import Actor
 from store.accounts import AccountRepository
+from store.sessions import RevokeReason, SessionEnd, SessionEndedError, SessionPolicy, UserSessionRepository
 from store.throttle import ThrottlePolicy
-from web.auth import AuthError, Token, TokenService
+from web.auth import EXPIRED, INVALID, AuthError, AuthReason, Token, TokenService
 from web.case_service import CaseService
 
 
@@ -31,6 +32,7 @@ class Services:
     demo: bool
     secure_cookies: bool = True
     throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    session_policy: SessionPolicy = field(default_factory=SessionPolicy)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -60,18 +62,70 @@ def set_session_cookie(response: Response, issued: Token, *, secure: bool) -> No
     )
 
 
-def current_actor(svc: ServicesDep, request: Request, token: Annotated[str | None, Depends(bearer)]) -> Actor:
-    """The user of a bearer token (API clients) or of the session cookie (pages), whichever is present."""
-    token = token or request.cookies.get(SESSION_COOKIE)
+@dataclass(frozen=True)
+class SignedIn:
+    """The actor of a request and the session it came with (by hash: the secret id stays in the token)."""
+
+    actor: Actor
+    session_hash: str
+
+
+SESSION_ENDS = {
+    SessionEnd.UNKNOWN: (INVALID, AuthReason.INVALID_TOKEN),
+    SessionEnd.EXPIRED: (EXPIRED, AuthReason.SESSION_EXPIRED),
+    SessionEnd.IDLE: (
+        "一定時間操作がなかったため、ログアウトしました。再度ログインしてください。",
+        AuthReason.SESSION_IDLE,
+    ),
+}
+REVOCATIONS = {
+    RevokeReason.LOGOUT: ("ログアウト済みのセッションです。再度ログインしてください。", AuthReason.LOGGED_OUT),
+    RevokeReason.PASSWORD_CHANGED: (
+        "パスワードが変更されたため、ログアウトしました。新しいパスワードでログインしてください。",
+        AuthReason.PASSWORD_CHANGED,
+    ),
+    RevokeReason.USER_DEACTIVATED: ("このユーザーは利用できません。", AuthReason.USER_INACTIVE),
+}
+
+
+def _session_ended(exc: SessionEndedError) -> AuthError:
+    message, reason = REVOCATIONS[exc.revoke_reason] if exc.revoke_reason else SESSION_ENDS[exc.end]
+    return AuthError(message, reason)
+
+
+def authenticate(svc: Services, token: str | None) -> SignedIn:
+    """The signed-in user of ``token`` if its session can be used (its use is recorded), else AuthError."""
     if not token:
-        raise AuthError("ログインが必要です。")
-    user_id = svc.tokens.user_id(token)
+        raise AuthError("ログインが必要です。", AuthReason.LOGIN_REQUIRED)
+    now = svc.clock()
+    claims = svc.tokens.claims(token, now)
     with svc.sessions.begin() as session:
+        try:
+            used = UserSessionRepository(session, svc.session_policy).use(claims.session_id, claims.user_id, now)
+        except SessionEndedError as exc:
+            raise _session_ended(exc) from exc
         accounts = AccountRepository(session)
-        user = accounts.get_user(user_id)
+        user = accounts.get_user(claims.user_id)
         if user is None or not user.active:
-            raise AuthError("このユーザーは利用できません。")
-        return accounts.actor(user)
+            raise AuthError("このユーザーは利用できません。", AuthReason.USER_INACTIVE)
+        return SignedIn(actor=accounts.actor(user), session_hash=used.session_hash)
+
+
+def request_token(request: Request, bearer_token: str | None) -> str | None:
+    """A bearer token (API clients), else the session cookie (pages)."""
+    return bearer_token or request.cookies.get(SESSION_COOKIE)
+
+
+def current_sign_in(svc: ServicesDep, request: Request, token: Annotated[str | None, Depends(bearer)]) -> SignedIn:
+    return authenticate(svc, request_token(request, token))
+
+
+SignedInDep = Annotated[SignedIn, Depends(current_sign_in)]
+
+
+def current_actor(signed_in: SignedInDep) -> Actor:
+    """The user of a bearer token (API clients) or of the session cookie (pages), whichever is present."""
+    return signed_in.actor
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

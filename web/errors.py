@@ -83,6 +83,13 @@ def _simple(status: int, code: str) -> object:
     return handler
 
 
+def _not_signed_in(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AuthError)
+    response = _json(401, "not_authenticated", str(exc), reason=exc.reason.value)
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
 def _invalid_csv(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DirectoryCsvError)
     return _json(422, "invalid_csv", str(exc), errors=[asdict(e) for e in exc.errors])
@@ -103,13 +110,13 @@ def _too_many(request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(TooManyAttempts, _too_many)
+    app.add_exception_handler(AuthError, _not_signed_in)
     app.add_exception_handler(CommandRejected, _rejected)
     app.add_exception_handler(PayloadInvalid, _payload)
     app.add_exception_handler(RPCError, _rpc)
     app.add_exception_handler(DirectoryCsvError, _invalid_csv)
     app.add_exception_handler(BookingRefusedError, _booking_refused)
     for exc_type, status, code in (
-        (AuthError, 401, "not_authenticated"),
         (NotVisibleError, 404, "case_not_found"),
         (ForbiddenError, 403, "forbidden"),
         (TaskNotFoundError, 404, "task_not_found"),

@@ -69,6 +69,19 @@ UI: dict[str, tuple[str, str]] = {
     "user_id": ("ユーザーID", "User ID"),
     "password": ("パスワード", "Password"),
     "login_failed": ("ユーザーIDまたはパスワードが正しくありません。", "Wrong user ID or password."),
+    "signed_out_session_idle": (
+        "一定時間操作がなかったため、ログアウトしました。",
+        "You were signed out after a period of inactivity.",
+    ),
+    "signed_out_session_expired": (
+        "ログインの有効期限が切れたため、ログアウトしました。",
+        "Your sign-in expired, so you were signed out.",
+    ),
+    "signed_out_password_changed": (
+        "パスワードが変更されたため、ログアウトしました。新しいパスワードでログインしてください。",
+        "Your password was changed, so you were signed out. Sign in with the new password.",
+    ),
+    "signed_out_logged_out": ("ログアウトしました。", "You are signed out."),
     "inbox": ("タスク", "Tasks"),
     "pipeline": ("パイプライン", "Pipeline"),
     "cases": ("ケース一覧", "Cases"),

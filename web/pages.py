@@ -26,12 +26,13 @@ from statemachines.case_record import STAGE_NAMES, STATES, CaseState, Stage
 from statemachines.roles import Actor, Role
 from store import queries
 from store.accounts import AccountRepository
+from store.sessions import SessionKind
 from web import i18n
-from web.auth import AuthError
-from web.deps import SESSION_COOKIE, Services, ServicesDep, current_actor, set_session_cookie
+from web.auth import AuthError, AuthReason
+from web.deps import SESSION_COOKIE, Services, ServicesDep, SignedIn, authenticate, set_session_cookie
 from web.passwords import password_problems
 from web.security import CSRF_FIELD, csrf_ok, csrf_token, ensure_csrf_cookie
-from web.signin import TooManyAttempts, sign_in
+from web.signin import TooManyAttempts, change_own_password, sign_in, sign_out, start_session
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -51,8 +52,15 @@ def not_found() -> CaseNotVisible:
 
 
 class LoginRequired(Exception):
-    def __init__(self, next_path: str) -> None:
+    def __init__(self, next_path: str, notice: AuthReason | None = None) -> None:
         self.next_path = next_path
+        self.notice = notice  # why the session ended, said on the login page
+
+
+# The ends of a session the login page explains (an invalid token or no session at all: nothing to explain).
+LOGIN_NOTICES = frozenset(
+    {AuthReason.SESSION_IDLE, AuthReason.SESSION_EXPIRED, AuthReason.PASSWORD_CHANGED, AuthReason.LOGGED_OUT}
+)
 
 
 class CsrfRefused(Exception):
@@ -64,11 +72,18 @@ def lang_of(request: Request) -> str:
     return lang if lang in i18n.LANGS else "ja"
 
 
-def page_actor(request: Request, svc: ServicesDep) -> Actor:
+def page_sign_in(request: Request, svc: ServicesDep) -> SignedIn:
     try:
-        return current_actor(svc, request, None)
+        return authenticate(svc, request.cookies.get(SESSION_COOKIE))
     except AuthError as exc:
-        raise LoginRequired(request.url.path) from exc
+        raise LoginRequired(request.url.path, exc.reason if exc.reason in LOGIN_NOTICES else None) from exc
+
+
+PageSignIn = Annotated[SignedIn, Depends(page_sign_in)]
+
+
+def page_actor(signed_in: PageSignIn) -> Actor:
+    return signed_in.actor
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]
@@ -153,8 +168,10 @@ def form_items(form: FormData) -> dict[str, list[str]]:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, svc: ServicesDep, next: str | None = None) -> HTMLResponse:
-    return render(request, svc, "login.html", {"next": _safe_next(next) or "", "error": None, "demo": svc.demo})
+def login_page(request: Request, svc: ServicesDep, next: str | None = None, reason: str | None = None) -> HTMLResponse:
+    notice = reason if reason in LOGIN_NOTICES else None
+    context = {"next": _safe_next(next) or "", "error": None, "notice": notice, "demo": svc.demo}
+    return render(request, svc, "login.html", context)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -175,14 +192,15 @@ async def login(request: Request, svc: ServicesDep) -> Response:
     with svc.sessions.begin() as session:
         actor = AccountRepository(session).actor(user)
     response = RedirectResponse(back or home_of(actor), status_code=303)
-    set_session_cookie(response, svc.tokens.issue(user.user_id, now=svc.clock()), secure=svc.secure_cookies)
+    set_session_cookie(response, start_session(svc, user, SessionKind.PAGE), secure=svc.secure_cookies)
     return response
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, svc: ServicesDep) -> Response:
     await checked_form(request)
-    response = RedirectResponse("/login", status_code=303)
+    sign_out(svc, request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse(f"/login?reason={AuthReason.LOGGED_OUT.value}", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -193,7 +211,9 @@ def password_page(request: Request, actor: PageActor, svc: ServicesDep) -> HTMLR
 
 
 @router.post("/password", response_class=HTMLResponse)
-async def change_password(request: Request, actor: PageActor, svc: ServicesDep) -> HTMLResponse:
+async def change_password(request: Request, signed_in: PageSignIn, svc: ServicesDep) -> HTMLResponse:
+    """Change one's own password; the user's other sessions end, this one goes on."""
+    actor = signed_in.actor
     form = await checked_form(request)
     current, new = str(form.get("current_password", "")), str(form.get("new_password", ""))
     try:
@@ -208,8 +228,7 @@ async def change_password(request: Request, actor: PageActor, svc: ServicesDep) 
         return render(
             request, svc, "password.html", {"problems": problems, "done": False}, actor=actor, status_code=422
         )
-    with svc.sessions.begin() as session:
-        AccountRepository(session).set_password(actor.user_id, new, now=svc.clock())
+    change_own_password(svc, signed_in, new)
     return render(request, svc, "password.html", {"problems": [], "done": True}, actor=actor)
 
 
@@ -401,7 +420,11 @@ def page_errors(app: Any) -> None:
 
     async def login_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LoginRequired)
-        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+        notice = f"&reason={exc.notice.value}" if exc.notice else ""
+        response = RedirectResponse(f"/login?next={quote(exc.next_path)}{notice}", status_code=303)
+        if SESSION_COOKIE in request.cookies:  # a session that has ended: its cookie goes too
+            response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
 
     async def csrf_refused(request: Request, exc: Exception) -> Response:
         svc = request.app.state.services

@@ -1,4 +1,5 @@
-"""Signing in, for the API and the pages alike: the password check behind the login throttle."""
+"""Signing in and out, for the API and the pages alike: the password check behind the login throttle, the session
+each sign-in starts, its revocation at logout, and a password change that ends the user's other sessions."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import math
 from datetime import timedelta
 
 from store.accounts import AccountRepository, UserRow
+from store.sessions import RevokeReason, SessionKind, UserSessionRepository
 from store.throttle import LoginThrottle
-from web.auth import DEMO_PASSWORD, AuthError
-from web.deps import Services
+from web.auth import DEMO_PASSWORD, AuthError, Token
+from web.deps import Services, SignedIn
 
 
 class TooManyAttempts(Exception):
@@ -45,3 +47,35 @@ def sign_in(svc: Services, user_id: str, password: str, client: str | None) -> U
     if user is None:
         raise AuthError("ユーザー名またはパスワードが違います。")
     return user
+
+
+def start_session(svc: Services, user: UserRow, kind: SessionKind) -> Token:
+    """A new session of ``user`` and the signed token that carries it."""
+    now = svc.clock()
+    with svc.sessions.begin() as session:
+        session_id, started = UserSessionRepository(session, svc.session_policy).start(user.user_id, kind, now)
+    return svc.tokens.issue(user.user_id, session_id, issued_at=now, expires_at=started.expires_at)
+
+
+def sign_out(svc: Services, token: str | None) -> None:
+    """Revoke the session of ``token``; nothing to do for a missing, forged or expired one."""
+    if not token:
+        return
+    now = svc.clock()
+    try:
+        claims = svc.tokens.claims(token, now)
+    except AuthError:
+        return
+    with svc.sessions.begin() as session:
+        UserSessionRepository(session, svc.session_policy).revoke(claims.session_id, RevokeReason.LOGOUT, now)
+
+
+def change_own_password(svc: Services, signed_in: SignedIn, new_password: str) -> None:
+    """Set the signed-in user's password (already checked) and revoke every other session of theirs."""
+    now = svc.clock()
+    user_id = signed_in.actor.user_id
+    with svc.sessions.begin() as session:
+        AccountRepository(session).set_password(user_id, new_password, now=now)
+        UserSessionRepository(session, svc.session_policy).revoke_all(
+            user_id, RevokeReason.PASSWORD_CHANGED, now, keep=signed_in.session_hash
+        )

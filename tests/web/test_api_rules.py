@@ -207,6 +207,7 @@ async def test_an_expired_token_is_401(time_env: WorkflowEnvironment, tmp_path: 
     moments = [datetime(2026, 1, 1, tzinfo=UTC)]
     async with running_api(time_env, tmp_path, clock=lambda: moments[0]) as api:
         headers = await api.headers("sw1")  # issued at 2026-01-01, for 60 minutes
+        moments[0] += timedelta(minutes=60)
         response = await api.http.get("/api/cases", headers=headers)
         assert response.status_code == 401
         assert "有効期限" in response.json()["detail"]
