@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 GENESIS_HASH = "0" * 64
 
@@ -33,8 +33,17 @@ class CaseEvent(BaseModel):
     from_state: str | None
     to_state: str
     payload: dict[str, Any] = Field(default_factory=dict)
+    payload_sha256: str = Field(default="", description="the digest the hash covers; filled from the payload")
+    payload_erased: bool = False  # crypto-shredding erased the payload after its retention; the digest stays
     prev_hash: str
     hash: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _digest_of_payload(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("payload_sha256"):
+            return {**data, "payload_sha256": payload_digest(data.get("payload") or {})}
+        return data
 
     def canonical_content(self) -> str:
         return canonical_event_content(
@@ -48,11 +57,39 @@ class CaseEvent(BaseModel):
             transition_id=self.transition_id,
             from_state=self.from_state,
             to_state=self.to_state,
-            payload=self.payload,
+            payload_sha256=self.payload_sha256,
         )
 
     def hash_is_valid(self) -> bool:
-        return self.hash == chain_hash(self.prev_hash, self.canonical_content())
+        """The hash covers the row; the payload, unless erased, matches the digest the hash covers.
+
+        Events recorded before the payload entered the hash by its digest (histories of the first releases) had the
+        payload itself in the hashed content: they still verify that way while their payload is there.
+        """
+        if self.payload_erased:
+            return self.hash == chain_hash(self.prev_hash, self.canonical_content())
+        if payload_digest(self.payload) != self.payload_sha256:
+            return False
+        return self.hash in (
+            chain_hash(self.prev_hash, self.canonical_content()),
+            chain_hash(self.prev_hash, self._payload_inline_content()),
+        )
+
+    def _payload_inline_content(self) -> str:
+        body = json.loads(self.canonical_content())
+        del body["payload_sha256"]
+        body["payload"] = self.payload
+        return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+    def erased(self) -> CaseEvent:
+        """The skeleton that stays after crypto-shredding: everything but the payload, still verifiable."""
+        return self.model_copy(update={"payload": {}, "payload_erased": True})
+
+
+def payload_digest(payload: dict[str, Any]) -> str:
+    """sha256 of the payload's canonical JSON (sorted keys, no whitespace)."""
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def canonical_event_content(
@@ -67,9 +104,17 @@ def canonical_event_content(
     transition_id: str,
     from_state: str | None,
     to_state: str,
-    payload: dict[str, Any],
+    payload: dict[str, Any] | None = None,
+    payload_sha256: str | None = None,
 ) -> str:
-    """The bytes the hash covers: sorted-key JSON, UTC ISO time, no whitespace."""
+    """The bytes the hash covers: sorted-key JSON, UTC ISO time, no whitespace.
+
+    The payload enters by its digest, so the chain still verifies once crypto-shredding has erased the payload.
+    """
+    if payload_sha256 is None:
+        if payload is None:
+            raise ValueError("an event's content needs its payload or the payload's digest")
+        payload_sha256 = payload_digest(payload)
     body = {
         "case_id": case_id,
         "seq": seq,
@@ -81,7 +126,7 @@ def canonical_event_content(
         "transition_id": transition_id,
         "from_state": from_state,
         "to_state": to_state,
-        "payload": payload,
+        "payload_sha256": payload_sha256,
     }
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 

@@ -118,6 +118,8 @@ class CaseEventRecord(Base):
     from_state: Mapped[str | None]
     to_state: Mapped[str]
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload_sha256: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    payload_erased: Mapped[bool] = mapped_column(default=False)
     prev_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
     hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
 

@@ -51,6 +51,8 @@ class ProgramEventRecord(Base):
     from_state: Mapped[str | None]
     to_state: Mapped[str]
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    payload_erased: Mapped[bool] = mapped_column(default=False)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
