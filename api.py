@@ -13,10 +13,11 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from deploy.connect import connect_temporal, data_keys
 from settings import Settings
 from statemachines.rules import RuleBook
+from store.codec import CaseKeyCodec
 from store.db import create_schema, make_engine, session_factory
 from store.rulesets import RulesetRepository
 from store.sessions import SessionPolicy
@@ -25,9 +26,11 @@ from web import (
     api_admin,
     api_appointments,
     api_cases,
+    api_codec,
     api_institutions,
     api_notifications,
     api_programs,
+    api_retention,
     api_tasks,
     errors,
     page_audit,
@@ -52,9 +55,9 @@ def create_app(
         engine = make_engine(settings.effective_database_url)
         create_schema(engine)
         sessions = session_factory(engine)
-        temporal = client or await Client.connect(
-            settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
-        )
+        codec = client.data_converter.payload_codec if client is not None else None
+        keys = codec.keys if isinstance(codec, CaseKeyCodec) else data_keys(settings, sessions)
+        temporal = client or await connect_temporal(settings, keys)
 
         def rulebook() -> RuleBook:
             with sessions.begin() as session:
@@ -78,6 +81,8 @@ def create_app(
                 idle=timedelta(minutes=settings.session_idle_minutes),
             ),
         )
+        services.keys = keys
+        services.codec_origins = settings.effective_codec_origins()
         if clock is not None:
             services.clock = clock
         app.state.services = services
@@ -109,6 +114,8 @@ def create_app(
         api_notifications,
         api_institutions,
         api_appointments,
+        api_codec,
+        api_retention,
     ):
         app.include_router(module.router)
     app.include_router(api_cases.audit_router)

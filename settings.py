@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from pathlib import Path
 
@@ -28,6 +29,14 @@ class Settings(BaseSettings):
     )
     login_max_failures: int = Field(default=5, ge=1, le=100, description="failed sign-ins per user before a lock")
     login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60, description="how long a lock lasts")
+    master_key: SecretStr | None = Field(
+        default=None, description="base64 of 32 bytes: wraps the per-case data keys; default: a key in data_dir"
+    )
+    codec_origins: list[str] = Field(
+        default_factory=list,
+        description="origins allowed to call /api/codec/decode with credentials; default: the embedded Temporal UI",
+    )
+    key_cache_seconds: float = Field(default=60.0, ge=0, le=3600, description="how long an unwrapped key is cached")
     demo: bool = False
     secure_cookies: bool = Field(default=True, description="False only for plain-HTTP local use (make run)")
     smtp_host: str | None = Field(default=None, description="SMTP server for notification e-mail; None: no e-mail")
@@ -40,6 +49,30 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'yorisoi.db').resolve()}"
+
+    def effective_codec_origins(self) -> frozenset[str]:
+        if self.codec_origins:
+            return frozenset(self.codec_origins)
+        return frozenset(f"http://{host}:{self.temporal_ui_port}" for host in ("127.0.0.1", "localhost"))
+
+    def master_key_bytes(self) -> bytes:
+        """The master key: configured (base64), or one generated once and kept (mode 600) in the data folder.
+
+        Losing it makes every case's history unreadable: keep it (or the configured one) in the deployment's secret
+        store and its backups apart from the databases'.
+        """
+        if self.master_key:
+            raw = base64.b64decode(self.master_key.get_secret_value(), validate=True)
+        else:
+            path = self.data_dir / "master.key"
+            if not path.exists():
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                path.write_text(base64.b64encode(secrets.token_bytes(32)).decode("ascii"), encoding="utf-8")
+                path.chmod(0o600)
+            raw = base64.b64decode(path.read_text(encoding="utf-8").strip(), validate=True)
+        if len(raw) != 32:
+            raise ValueError("YORISOI_MASTER_KEY must be the base64 of exactly 32 bytes")
+        return raw
 
     def signing_key(self) -> str:
         """The configured key, or one generated once and kept (mode 600) in the data folder."""

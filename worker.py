@@ -17,7 +17,6 @@ from temporalio.client import (
     SchedulePolicy,
     ScheduleSpec,
 )
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.archive import ArchiveActivities
@@ -25,17 +24,28 @@ from activities.integrity import IntegrityActivities
 from activities.notifications import NotificationActivities, SmtpConfig
 from activities.programs import ProgramActivities
 from activities.projection import ProjectionActivities
+from activities.retention import RetentionActivities
+from deploy.connect import connect_temporal, data_keys
 from settings import Settings
+from store.codec import CaseKeyCodec
 from store.db import create_schema, make_engine, session_factory
 from workflows import workflow_runner
 from workflows.case_workflow import CaseWorkflow
-from workflows.integrity_workflow import NIGHTLY_CRON, SCHEDULE_ID, IntegrityInput, IntegrityWorkflow
+from workflows.integrity_workflow import NIGHTLY_CRON as INTEGRITY_CRON
+from workflows.integrity_workflow import SCHEDULE_ID as INTEGRITY_SCHEDULE
+from workflows.integrity_workflow import IntegrityInput, IntegrityWorkflow
 from workflows.program_workflow import ProgramWorkflow
+from workflows.retention_workflow import NIGHTLY_CRON as RETENTION_CRON
+from workflows.retention_workflow import SCHEDULE_ID as RETENTION_SCHEDULE
+from workflows.retention_workflow import RetentionInput, RetentionWorkflow
 
 
 def build_worker(
     client: Client, task_queue: str, sessions: sessionmaker[Session], smtp: SmtpConfig | None = None
 ) -> Worker:
+    """The worker of every workflow and activity; the data keys are the ones of the client's payload codec."""
+    codec = client.data_converter.payload_codec
+    retention = RetentionActivities(client, sessions, codec.keys if isinstance(codec, CaseKeyCodec) else None)
     projection = ProjectionActivities(sessions)
     archive = ArchiveActivities(client, sessions)
     programs = ProgramActivities(sessions)
@@ -44,7 +54,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CaseWorkflow, ProgramWorkflow, IntegrityWorkflow],
+        workflows=[CaseWorkflow, ProgramWorkflow, IntegrityWorkflow, RetentionWorkflow],
         activities=[
             projection.project_transition,
             projection.record_rejection,
@@ -53,29 +63,38 @@ def build_worker(
             notifications.notify_task_opened,
             notifications.send_email,
             integrity.verify_chains,
+            retention.erase_due_cases,
         ],
         workflow_runner=workflow_runner(),
     )
 
 
-async def ensure_integrity_schedule(client: Client, task_queue: str) -> bool:
-    """The nightly chain check (03:00 Japan time) as a Temporal schedule; True if it was created now.
+NIGHTLY_SCHEDULES = (
+    (INTEGRITY_SCHEDULE, "IntegrityWorkflow", IntegrityInput(), INTEGRITY_CRON),
+    (RETENTION_SCHEDULE, "RetentionWorkflow", RetentionInput(), RETENTION_CRON),
+)
+"""The nightly work: the chain check at 03:00, the erasure of cases past their retention at 04:00 (Japan time)."""
 
-    Idempotent: every worker calls it at start, the first one creates it. A missed night is run once on catch-up;
+
+async def ensure_schedules(client: Client, task_queue: str) -> list[str]:
+    """Create the nightly schedules that do not exist yet; the ids of those created now.
+
+    Idempotent: every worker calls it at start, the first one creates them. A missed night is run once on catch-up;
     a run still going when the next is due makes the next one skip.
     """
-    schedule = Schedule(
-        action=ScheduleActionStartWorkflow(
-            "IntegrityWorkflow", IntegrityInput(), id=f"{SCHEDULE_ID}-run", task_queue=task_queue
-        ),
-        spec=ScheduleSpec(cron_expressions=[NIGHTLY_CRON], time_zone_name="Asia/Tokyo"),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=1)),
-    )
-    try:
-        await client.create_schedule(SCHEDULE_ID, schedule)
-    except ScheduleAlreadyRunningError:
-        return False
-    return True
+    created = []
+    for schedule_id, workflow_name, arg, cron in NIGHTLY_SCHEDULES:
+        schedule = Schedule(
+            action=ScheduleActionStartWorkflow(workflow_name, arg, id=f"{schedule_id}-run", task_queue=task_queue),
+            spec=ScheduleSpec(cron_expressions=[cron], time_zone_name="Asia/Tokyo"),
+            policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=1)),
+        )
+        try:
+            await client.create_schedule(schedule_id, schedule)
+        except ScheduleAlreadyRunningError:
+            continue
+        created.append(schedule_id)
+    return created
 
 
 def smtp_config(settings: Settings) -> SmtpConfig | None:
@@ -92,22 +111,17 @@ def smtp_config(settings: Settings) -> SmtpConfig | None:
     )
 
 
-async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
-    )
-
-
 async def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.effective_database_url)
     create_schema(engine)
-    client = await connect(settings)
-    worker = build_worker(client, settings.task_queue, session_factory(engine), smtp_config(settings))
-    if await ensure_integrity_schedule(client, settings.task_queue):
-        logging.getLogger("yorisoi.worker").info("created the nightly integrity schedule %s", SCHEDULE_ID)
+    sessions = session_factory(engine)
+    client = await connect_temporal(settings, data_keys(settings, sessions))
+    worker = build_worker(client, settings.task_queue, sessions, smtp_config(settings))
+    for schedule_id in await ensure_schedules(client, settings.task_queue):
+        logging.getLogger("yorisoi.worker").info("created the nightly schedule %s", schedule_id)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

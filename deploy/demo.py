@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from deploy.connect import connect_temporal, data_keys
 from settings import Settings
 from statemachines.roles import Actor, OrgKind, Role
 from statemachines.rules import RuleBook
@@ -159,9 +158,7 @@ async def add_demo_cases(settings: Settings, count: int, concurrency: int = 8) -
     """``count`` synthetic cases walked to every depth of the process, so the pipeline has something to show."""
     engine = make_engine(settings.effective_database_url)
     sessions = session_factory(engine)
-    client = await Client.connect(
-        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
-    )
+    client = await connect_temporal(settings, data_keys(settings, sessions))
 
     def rulebook() -> RuleBook:
         with sessions.begin() as session:

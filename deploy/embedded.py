@@ -22,7 +22,6 @@ import urllib.request
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from settings import Settings
 from workflows.search_attributes import cli_flags
@@ -70,9 +69,7 @@ async def wait_for_server(settings: Settings, server: subprocess.Popen[bytes], s
                 f"the Temporal dev server exited ({server.returncode}); see {settings.data_dir}/temporal.log"
             )
         try:
-            client = await Client.connect(
-                settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
-            )
+            client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
             await client.count_workflows()
             return client
         except Exception:

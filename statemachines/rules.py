@@ -11,9 +11,10 @@ import calendar
 import itertools
 import re
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _DURATION = re.compile(
     r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
@@ -49,6 +50,19 @@ def add_duration(moment: datetime, duration: str) -> datetime:
     return shifted + timedelta(
         weeks=parts["w"], days=parts["d"], hours=parts["h"], minutes=parts["mi"], seconds=parts["s"]
     )
+
+
+class DocumentType(StrEnum):
+    """The kinds of record a case holds, each kept for its own period after the case ends (process.md §5.5)."""
+
+    CONSULTATION = "consultation_record"  # 相談受付・申込票, アセスメントシート, 支援経過記録
+    PLAN = "plan"  # プラン兼事業等利用申込書, 支援調整会議, 支援決定, 評価
+    HOUSING_BENEFIT = "housing_benefit"  # 住居確保給付金の申請・支給決定
+    PROGRAM = "program_record"  # 就労準備支援・家計改善支援・ハローワーク同行・つなぎ 等の記録
+
+
+def _default_retention() -> dict[DocumentType, str]:
+    return dict.fromkeys(DocumentType, "P5Y")
 
 
 class RuleSet(BaseModel):
@@ -105,8 +119,22 @@ class RuleSet(BaseModel):
             "meeting_quorum": "支援調整会議設置要綱（自治体ごと）[LOCAL S22]",
             "meeting_requires_municipal_official": "自治体職員は原則として支援調整会議に出席する (S11)",
             "task_due": "業務上の目安 [BK]: 自治体ごとに設定",
+            "retention": (
+                "全国一律の保存期間は見当たらない [UNVERIFIED]。各自治体の文書管理規程・委託契約による。"
+                "既定: 終結（終了）日から5年（一般的な運用 [BK]、process.md §5.5; 参考 S37 生活保護法関係文書）"
+            ),
         }
     )
+    retention: dict[DocumentType, Duration] = Field(
+        default_factory=_default_retention,
+        description="how long each kind of record is kept after the case ends; then its data key is erased",
+    )
+
+    @field_validator("retention", mode="after")
+    @classmethod
+    def _every_kind_of_record_kept(cls, value: dict[DocumentType, str]) -> dict[DocumentType, str]:
+        """A rule set that names some kinds of record keeps the others for the default period."""
+        return {**_default_retention(), **value}
 
     @model_validator(mode="after")
     def _follow_ups_ascend(self) -> RuleSet:

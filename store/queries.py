@@ -398,3 +398,18 @@ def _visible_row(session: Session, task_id: str, visible: set[str]) -> tuple[Tas
 def _raise_if_closed(record: TaskRecord) -> None:
     if record.status != TaskStatus.OPEN.value:
         raise TaskConflictError(record.task_id, f"既に終了しています（{record.status}）。", status=record.status)
+
+
+def event_counts(session: Session, municipality: str, start: datetime, end: datetime) -> dict[str, int]:
+    """How many times each command was applied to the municipality's cases in [start, end), by event time.
+
+    Read from the events' skeleton (command, time, case), which crypto-shredding keeps: a count once made stays
+    the same after the cases' payloads are erased.
+    """
+    stmt = (
+        select(CaseEventRecord.command, func.count())
+        .join(CaseRecord, CaseRecord.case_id == CaseEventRecord.case_id)
+        .where(CaseRecord.municipality == municipality, CaseEventRecord.at >= start, CaseEventRecord.at < end)
+        .group_by(CaseEventRecord.command)
+    )
+    return {str(row[0]): int(row[1]) for row in session.execute(stmt)}

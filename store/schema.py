@@ -5,6 +5,30 @@ A new table module adds one import line here.
 
 from __future__ import annotations
 
-from store import access_log, appointments, institutions, models, notifications, people, programs, sessions, throttle
+from store import (
+    access_log,
+    appointments,
+    crypto,
+    institutions,
+    models,
+    notifications,
+    people,
+    programs,
+    retention,
+    sessions,
+    throttle,
+)
 
-TABLE_MODULES = (models, notifications, appointments, institutions, programs, people, access_log, throttle, sessions)
+TABLE_MODULES = (
+    models,
+    notifications,
+    appointments,
+    institutions,
+    programs,
+    people,
+    access_log,
+    throttle,
+    sessions,
+    crypto,
+    retention,
+)

@@ -266,7 +266,7 @@ async def verify_case(case_id: str, actor: ActorDep, svc: ServicesDep) -> Verify
 
 def settle_integrity_tasks(svc: Services, case_id: str, result: VerifyResult) -> None:
     """A verification that finds the chain intact again closes the integrity check's open tasks for the case."""
-    if result.chain_intact and result.deterministic:
+    if result.chain_intact and result.deterministic is not False:
         with svc.sessions.begin() as session:
             CaseRepository(session).close_tasks_of_kind(case_id, INTEGRITY_TASK, now=svc.clock())
 

@@ -14,6 +14,7 @@ from temporalio.client import Client
 
 from statemachines.roles import Actor
 from store.accounts import AccountRepository
+from store.crypto import DataKeys
 from store.sessions import RevokeReason, SessionEnd, SessionEndedError, SessionPolicy, UserSessionRepository
 from store.throttle import ThrottlePolicy
 from web.auth import EXPIRED, INVALID, AuthError, AuthReason, Token, TokenService
@@ -34,6 +35,8 @@ class Services:
     throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     session_policy: SessionPolicy = field(default_factory=SessionPolicy)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    keys: DataKeys | None = None  # the case data keys of the payload codec (the codec endpoint decodes with them)
+    codec_origins: frozenset[str] = frozenset()  # origins (the Temporal UI) that may call the codec endpoint
 
 
 def services(request: Request) -> Services:

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from temporalio.service import RPCError, RPCStatusCode
 
 from statemachines.engine import CommandRejected, PayloadInvalid, UnmetKind
+from store.crypto import KeyErasedError
 from store.errors import (
     AccountError,
     AppointmentNotFoundError,
@@ -27,6 +28,7 @@ from store.errors import (
     UnknownOfficeError,
 )
 from store.notifications import NotificationNotFoundError
+from store.retention import HoldConflictError
 from web.auth import AuthError
 from web.signin import TooManyAttempts
 
@@ -108,6 +110,12 @@ def _too_many(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+def erased(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, KeyErasedError)
+    message = "このケースの記録は保存期間の経過により消去されました（件数と経過の骨格のみ残っています）。"
+    return _json(410, "case_erased", message)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(TooManyAttempts, _too_many)
     app.add_exception_handler(AuthError, _not_signed_in)
@@ -116,6 +124,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RPCError, _rpc)
     app.add_exception_handler(DirectoryCsvError, _invalid_csv)
     app.add_exception_handler(BookingRefusedError, _booking_refused)
+    app.add_exception_handler(KeyErasedError, erased)
     for exc_type, status, code in (
         (NotVisibleError, 404, "case_not_found"),
         (ForbiddenError, 403, "forbidden"),
@@ -134,5 +143,6 @@ def install(app: FastAPI) -> None:
         (AppointmentStatusError, 409, "appointment_status"),
         (DuplicateAppointmentError, 409, "duplicate_appointment"),
         (DuplicateOfficeError, 409, "duplicate_office"),
+        (HoldConflictError, 409, "legal_hold_conflict"),
     ):
         app.add_exception_handler(exc_type, _simple(status, code))  # type: ignore[arg-type]

@@ -26,8 +26,9 @@ from statemachines.case_record import STAGE_NAMES, STATES, CaseState, Stage
 from statemachines.roles import Actor, Role
 from store import queries
 from store.accounts import AccountRepository
+from store.crypto import KeyErasedError
 from store.sessions import SessionKind
-from web import i18n
+from web import errors, i18n
 from web.auth import AuthError, AuthReason
 from web.deps import SESSION_COOKIE, Services, ServicesDep, SignedIn, authenticate, set_session_cookie
 from web.passwords import password_problems
@@ -434,6 +435,13 @@ def page_errors(app: Any) -> None:
         svc = request.app.state.services
         return render(request, svc, "error.html", {"code": 404, "reason": "not_found"}, status_code=404)
 
+    async def erased(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return errors.erased(request, exc)
+        svc = request.app.state.services
+        return render(request, svc, "error.html", {"code": 410, "reason": "erased"}, status_code=410)
+
+    app.add_exception_handler(KeyErasedError, erased)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(CsrfRefused, csrf_refused)
     app.add_exception_handler(CaseNotVisible, not_visible)

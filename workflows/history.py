@@ -8,6 +8,7 @@ from __future__ import annotations
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
 from statemachines.events import CaseEvent, Projection
@@ -28,9 +29,13 @@ async def fetch_histories(client: Client, case_id: str) -> list[WorkflowHistory]
             return list(reversed(histories))
 
 
-def projected_events(histories: list[WorkflowHistory]) -> dict[int, CaseEvent]:
-    """The events the workflow handed to the projection, by seq, decoded from the activity inputs."""
-    converter = pydantic_data_converter.payload_converter
+async def projected_events(
+    histories: list[WorkflowHistory], converter: DataConverter = pydantic_data_converter
+) -> dict[int, CaseEvent]:
+    """The events the workflow handed to the projection, by seq, decoded from the activity inputs.
+
+    ``converter`` is the one the workflows ran with: with the payload codec, it needs the case's data key.
+    """
     found: dict[int, CaseEvent] = {}
     for history in histories:
         for event in history.events:
@@ -39,16 +44,14 @@ def projected_events(histories: list[WorkflowHistory]) -> dict[int, CaseEvent]:
             attributes = event.activity_task_scheduled_event_attributes
             if attributes.activity_type.name != PROJECT_ACTIVITY:
                 continue
-            projection = converter.from_payload(attributes.input.payloads[0], Projection)
+            [projection] = await converter.decode([attributes.input.payloads[0]], [Projection])
             found[projection.event.seq] = projection.event
     return found
 
 
-async def replay(histories: list[WorkflowHistory]) -> str | None:
+async def replay(histories: list[WorkflowHistory], converter: DataConverter = pydantic_data_converter) -> str | None:
     """None when today's code replays every run; otherwise what went wrong."""
-    replayer = Replayer(
-        workflows=[CaseWorkflow], data_converter=pydantic_data_converter, workflow_runner=workflow_runner()
-    )
+    replayer = Replayer(workflows=[CaseWorkflow], data_converter=converter, workflow_runner=workflow_runner())
     for history in histories:
         result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
         if result.replay_failure is not None:

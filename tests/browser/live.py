@@ -39,7 +39,7 @@ async def live_app(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Li
         )
         port = free_port()
         config = uvicorn.Config(
-            create_app(settings, client=env.client), host="127.0.0.1", port=port, log_level="warning"
+            create_app(settings, client=worker.client), host="127.0.0.1", port=port, log_level="warning"
         )
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())

@@ -12,11 +12,14 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
+from argon2 import PasswordHasher
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
 from deploy.demo import seed_demo_world
 from settings import Settings
+from statemachines.roles import OrgKind, Role
+from store.accounts import AccountRepository
 from tests.workflows.harness import Harness, running_harness
 from web.auth import DEMO_PASSWORD
 
@@ -81,7 +84,7 @@ async def running_api(
             demo=demo,
             secure_cookies=secure_cookies,
         )
-        app = create_app(settings, client=env.client, clock=clock)
+        app = create_app(settings, client=worker.client, clock=clock)
         async with app.router.lifespan_context(app):
             seed_demo_world(worker.sessions)
             transport = httpx.ASGITransport(app=app)
@@ -93,3 +96,15 @@ async def running_api(
 async def api(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Api]:
     async with running_api(time_env, tmp_path) as a:
         yield a
+
+
+def seed_other_town(api: Api) -> None:
+    """B町 (city-b) with one user of each role, ``<role>-b``: the other municipality of the access tests."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    roles = {"sw": Role.SW, "csw": Role.CSW, "esw": Role.ESW, "mun": Role.MUN, "ops": Role.OPS, "aud": Role.AUD}
+    with api.worker.sessions.begin() as session:
+        accounts = AccountRepository(session, cheap)
+        accounts.add_organisation("contractor-b", OrgKind.CONTRACTOR, "B町 委託先", ["city-b"])
+        for role in ("sw", "csw", "esw", "mun", "ops", "aud", "admin"):
+            org = "contractor-b" if role in ("sw", "csw", "esw") else "city-b"
+            accounts.add_user(f"{role}-b", DEMO_PASSWORD, {roles.get(role, Role.ADMIN)}, org, f"{role}-b")

@@ -56,6 +56,7 @@ async def test_verify_passes_on_a_clean_case(api: Api) -> None:
         "first_bad_seq": None,
         "runs": 1,
         "replay_error": None,
+        "payloads_erased": False,
     }
 
 

@@ -17,6 +17,7 @@ as the API gives it.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,12 +28,12 @@ import httpx
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from starlette.routing import Match, Route
+from temporalio.api.enums.v1 import EventType
 
 from statemachines.case import Trigger
-from statemachines.roles import OrgKind, Role
-from store.accounts import AccountRepository
+from store.codec import ENCODING, KEY_METADATA
 from tests.factories import VALID_PAYLOADS
-from tests.web.apiharness import Api
+from tests.web.apiharness import Api, seed_other_town
 from tests.web.test_api_appointments import book, booking
 from tests.web.test_api_institutions import HEADER, ROW
 from tests.web.test_api_programs import CLIENT
@@ -103,6 +104,36 @@ async def _held_by_sw1(api: Api, names: dict[str, str]) -> None:
     assert response.status_code == 200, response.text
 
 
+async def _an_encrypted_payload(api: Api, names: dict[str, str]) -> None:
+    history = await api.worker.client.get_workflow_handle(f"case-{names['case']}").fetch_history()
+    payload = next(
+        e.activity_task_scheduled_event_attributes.input.payloads[0]
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    )
+    names["payload_key"] = base64.b64encode(payload.metadata[KEY_METADATA]).decode()
+    names["payload_data"] = base64.b64encode(payload.data).decode()
+
+
+async def _not_held(api: Api, names: dict[str, str]) -> None:
+    await api.post("mun1", f"/api/cases/{names['case']}/legal-hold/release", HOLD)  # 409 when there is none
+
+
+async def _held(api: Api, names: dict[str, str]) -> None:
+    await api.post("mun1", f"/api/cases/{names['case']}/legal-hold", HOLD)  # 409 when there is one
+
+
+CODEC_BODY = {
+    "payloads": [
+        {
+            "metadata": {"encoding": base64.b64encode(ENCODING).decode(), KEY_METADATA: "{payload_key}"},
+            "data": "{payload_data}",
+        }
+    ]
+}
+HOLD = {"reason": "審査請求（令和8年第1号）"}
+HOLDERS = {"mun", "admin"}
+RETENTION_VIEWERS = {"mun", "aud", "admin"}
 AUDIT_ROLES = {"aud", "admin", "mun", "csw"}
 STARTERS = {"sw", "csw", "esw"}  # who starts a program from the case, and books appointments (BOOKING_ROLES)
 OPENERS = {"sw", "csw", "esw", "mun"}  # T1: ANY_STAFF
@@ -130,6 +161,15 @@ MATRIX = [
         role_first=False,
     ),
     Row("GET", "/api/audit/access-log?case_id={case}", None, only({"aud"}), 200),  # filtered to one's own towns
+    # -- the codec endpoint, retention and legal holds ----------------------------------------------------------------
+    # One of the case's encrypted Temporal payloads: an auditor of its town decodes it, nobody else learns of it.
+    Row("POST", "/api/codec/decode", CODEC_BODY, only({"aud"}), 404, prepare=_an_encrypted_payload),
+    Row("GET", "/api/cases/{case}/retention", None, only(RETENTION_VIEWERS), 404),
+    Row("GET", "/api/retention", None, only(RETENTION_VIEWERS), 200),  # one's own towns' ended cases
+    Row("GET", "/api/retention/erasures", None, only(RETENTION_VIEWERS), 200),
+    # The municipality (or an administrator) places a hold and releases it; each row starts from the other state.
+    Row("POST", "/api/cases/{case}/legal-hold", HOLD, only(HOLDERS, yes=201), 404, prepare=_not_held),
+    Row("POST", "/api/cases/{case}/legal-hold/release", HOLD, only(HOLDERS), 404, prepare=_held),
     # -- programs: the case's referral, sent --------------------------------------------------------------------------
     Row("GET", "/api/cases/{case}/programs", None, everyone(200), 404),
     # The same command id starts nothing new: every starter gets the enrolment already started (201).
@@ -260,16 +300,6 @@ PUBLIC = {"/api/auth/token", "/api/auth/session", "/api/auth/logout", "/api/heal
 OWN_ACCOUNT_PAGES = {"/login", "/logout", "/password"}  # one's own session and password: no role, no town
 
 
-def _seed_other_town(api: Api) -> None:
-    with api.worker.sessions.begin() as session:
-        accounts = AccountRepository(session, CHEAP)
-        roles = {"sw": Role.SW, "csw": Role.CSW, "esw": Role.ESW, "mun": Role.MUN, "ops": Role.OPS, "aud": Role.AUD}
-        accounts.add_organisation("contractor-b", OrgKind.CONTRACTOR, "B町 委託先", ["city-b"])
-        for role, user_id in OTHER.items():
-            org = "contractor-b" if role in ("sw", "csw", "esw") else "city-b"
-            accounts.add_user(user_id, DEMO_PASSWORD, {roles.get(role, Role.ADMIN)}, org, user_id)
-
-
 async def _sent_referral(api: Api, case_id: str) -> str:
     """The case's referral (つなぎ) to A市's 福祉事務所, sent: its follow-up may be recorded again and again."""
     started = await api.post("sw1", f"/api/cases/{case_id}/programs", START_REFERRAL)
@@ -286,7 +316,7 @@ async def _sent_referral(api: Api, case_id: str) -> str:
 
 async def _world(api: Api) -> dict[str, str]:
     """A市's case with consent C1, its referral, two appointments, its open task and sw1's notification."""
-    _seed_other_town(api)
+    seed_other_town(api)
     case_id = await api.open_case("sw1")
     intake = {"intake": {**VALID_PAYLOADS[Trigger.COMPLETE_INTAKE]["intake"], "client": CLIENT}}
     for trigger, payload in ((Trigger.COMPLETE_INTAKE, intake), (Trigger.APPLY_FOR_SUPPORT, None)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -23,12 +24,17 @@ from activities.notifications import SmtpConfig
 from statemachines.case_record import CaseRecord
 from statemachines.roles import Actor
 from statemachines.rules import DEFAULT_RULESET, RuleSet
+from store.codec import encrypted_data_converter
+from store.crypto import DataKeys, MasterKey
 from store.db import create_schema, make_engine, session_factory
 from store.repository import CaseRepository
 from tests.factories import CITY, SW1
 from worker import build_worker
 from workflows.case_workflow import CaseWorkflow, workflow_id
+from workflows.ids import case_of_workflow_id
 from workflows.messages import CaseWorkflowInput, CommandOutcome, CommandRequest, OpenCase
+
+TEST_MASTER_KEY = hashlib.sha256(b"yorisoi test master key").digest()
 
 
 @dataclass
@@ -74,7 +80,7 @@ class Harness:
             await self._activities_done(running)
         for running in ids:
             with contextlib.suppress(RPCError):
-                await self.client.get_workflow_handle(running).terminate("test finished")
+                await self.client.get_workflow_handle(running).terminate(reason="test finished")
 
     async def _describe(self, wf_id: str) -> DescribeWorkflowExecutionResponse:
         """The raw description: ``handle.describe()`` decodes search attributes, which some test servers garble."""
@@ -117,6 +123,18 @@ class Harness:
             return fn(CaseRepository(session))
 
 
+def encrypted(client: Client, sessions: sessionmaker[Session]) -> Client:
+    """The same server connection with Yorisoi's payload codec: data keys in ``sessions``' store.
+
+    Every harness runs its workflows encrypted, as production does; ``Harness.client`` is this client. The master
+    key is the tests' own, the same for a worker restarted on the same store.
+    """
+    keys = DataKeys(sessions, MasterKey(TEST_MASTER_KEY))
+    config = client.config()
+    config["data_converter"] = encrypted_data_converter(keys, case_of_workflow_id)
+    return Client(**config)
+
+
 @contextlib.asynccontextmanager
 async def running_harness(
     client: Client,
@@ -125,13 +143,17 @@ async def running_harness(
     task_queue: str | None = None,
     terminate: bool = True,
     smtp: SmtpConfig | None = None,
+    encrypt: bool = True,
 ) -> AsyncIterator[Harness]:
     """A worker with the real projection on the SQLite file ``db_path``; stops (and terminates cases) on exit.
 
-    With ``smtp`` the notification e-mail goes to that server; without, notifications stay in the inbox."""
+    With ``smtp`` the notification e-mail goes to that server; without, notifications stay in the inbox. Payloads are
+    encrypted unless ``encrypt`` is False (histories recorded as replay fixtures must stay readable without keys)."""
     engine = make_engine(f"sqlite:///{db_path}")
     create_schema(engine)
     sessions = session_factory(engine)
+    if encrypt:
+        client = encrypted(client, sessions)
     queue = task_queue or f"tq-{uuid.uuid4()}"
     worker: Worker = build_worker(client, queue, sessions, smtp)
     try:

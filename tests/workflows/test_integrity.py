@@ -12,8 +12,9 @@ from statemachines.case import Trigger
 from store.models import CaseEventRecord, TaskRecord
 from tests.factories import SW1, VALID_PAYLOADS
 from tests.workflows.harness import Harness, running_harness
-from worker import ensure_integrity_schedule
+from worker import ensure_schedules
 from workflows.integrity_workflow import SCHEDULE_ID, IntegrityInput, IntegrityResult, IntegrityWorkflow
+from workflows.retention_workflow import SCHEDULE_ID as RETENTION_SCHEDULE
 
 
 async def _case(h: Harness) -> str:
@@ -72,10 +73,11 @@ async def test_altered_deleted_and_reordered_rows_are_named_by_seq_and_given_to_
         assert len(_auditor_tasks(h)) == 3  # the same night: no second task
 
 
-async def test_the_worker_creates_the_nightly_schedule_once(local_env: WorkflowEnvironment) -> None:
-    assert await ensure_integrity_schedule(local_env.client, "tq-integrity") is True
-    assert await ensure_integrity_schedule(local_env.client, "tq-integrity") is False
-    described = await local_env.client.get_schedule_handle(SCHEDULE_ID).describe()
-    [calendar] = described.schedule.spec.calendars  # the server keeps the cron line as a calendar
-    assert ([r.start for r in calendar.hour], [r.start for r in calendar.minute]) == ([3], [0])
-    assert described.schedule.spec.time_zone_name == "Asia/Tokyo"
+async def test_the_worker_creates_the_nightly_schedules_once(local_env: WorkflowEnvironment) -> None:
+    assert await ensure_schedules(local_env.client, "tq-integrity") == [SCHEDULE_ID, RETENTION_SCHEDULE]
+    assert await ensure_schedules(local_env.client, "tq-integrity") == []
+    for schedule_id, hour in ((SCHEDULE_ID, 3), (RETENTION_SCHEDULE, 4)):
+        described = await local_env.client.get_schedule_handle(schedule_id).describe()
+        [calendar] = described.schedule.spec.calendars  # the server keeps the cron line as a calendar
+        assert ([r.start for r in calendar.hour], [r.start for r in calendar.minute]) == ([hour], [0])
+        assert described.schedule.spec.time_zone_name == "Asia/Tokyo"

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from statemachines.case import Trigger
@@ -50,14 +49,17 @@ def _assert_projected_once(h: Harness, case_id: str, seq: int) -> list[str]:
     return [e.command for e in events]
 
 
-async def _replay_and_maybe_record(handles: dict[str, WorkflowHandle[Any, Any]]) -> None:
+RECORDING = bool(os.environ.get("YORISOI_RECORD_HISTORIES"))
+
+
+async def _replay_and_maybe_record(h: Harness, handles: dict[str, WorkflowHandle[Any, Any]]) -> None:
     replayer = Replayer(
-        workflows=[CaseWorkflow], data_converter=pydantic_data_converter, workflow_runner=workflow_runner()
+        workflows=[CaseWorkflow], data_converter=h.client.data_converter, workflow_runner=workflow_runner()
     )
     for name, handle in handles.items():
         history = await handle.fetch_history()
         await replayer.replay_workflow(history)  # raises on any nondeterminism
-        if os.environ.get("YORISOI_RECORD_HISTORIES"):
+        if RECORDING:
             (HISTORIES / f"{name}-{HISTORY_VERSION}.json").write_text(history.to_json() + "\n", encoding="utf-8")
 
 
@@ -67,7 +69,7 @@ async def _assert_archived(h: Harness, case_id: str) -> None:
     assert len(runs) == 1
     history = WorkflowHistory.from_json(workflow_id(case_id), runs[0][1])
     replayer = Replayer(
-        workflows=[CaseWorkflow], data_converter=pydantic_data_converter, workflow_runner=workflow_runner()
+        workflows=[CaseWorkflow], data_converter=h.client.data_converter, workflow_runner=workflow_runner()
     )
     await replayer.replay_workflow(history)
 
@@ -78,7 +80,7 @@ async def test_a_case_runs_from_intake_to_follow_up_across_a_crash_of_worker_and
     queue = "tq-lifecycle"
     client = await server.start()
     try:
-        async with running_harness(client, read_model, task_queue=queue, terminate=False) as h:
+        async with running_harness(client, read_model, task_queue=queue, terminate=False, encrypt=not RECORDING) as h:
             main = await h.open(ruleset=LIFECYCLE_RULES, case_id="lifecycle")
             lost = await h.open(ruleset=NO_CONTACT_RULES, case_id="contact-lost")
             await run_steps(h, lost, TO_ASSESSMENT)
@@ -88,9 +90,9 @@ async def test_a_case_runs_from_intake_to_follow_up_across_a_crash_of_worker_and
 
         server.port = free_port()
         client = await server.start()
-        async with running_harness(client, read_model, task_queue=queue, terminate=False) as h:
-            main = client.get_workflow_handle(workflow_id("lifecycle"))
-            lost = client.get_workflow_handle(workflow_id("contact-lost"))
+        async with running_harness(client, read_model, task_queue=queue, terminate=False, encrypt=not RECORDING) as h:
+            main = h.client.get_workflow_handle(workflow_id("lifecycle"))
+            lost = h.client.get_workflow_handle(workflow_id("contact-lost"))
             await run_steps(h, main, SECOND_HALF)
             await wait_for_state(h, main, "FOLLOW_UP")
             await h.send(main, Trigger.COMPLETE_FOLLOW_UP, SW1, VALID_PAYLOADS[Trigger.COMPLETE_FOLLOW_UP])
@@ -114,6 +116,6 @@ async def test_a_case_runs_from_intake_to_follow_up_across_a_crash_of_worker_and
             assert "wr_application" in still_open  # the 就労準備 enrolment the 支援決定 started outlives the case
             await _assert_archived(h, "lifecycle")
             await _assert_archived(h, "contact-lost")
-            await _replay_and_maybe_record({"lifecycle": main, "contact-lost": lost})
+            await _replay_and_maybe_record(h, {"lifecycle": main, "contact-lost": lost})
     finally:
         server.kill()
