@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: bench-pages fuzz venv test lint typecheck browser pytest run histories describe diagram clean
+.PHONY: bench-pages fuzz venv test lint typecheck browser pytest pytest-postgres run histories describe diagram clean
 
 venv: $(STAMP)
 
@@ -24,7 +24,16 @@ typecheck: venv
 pytest: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck browser pytest
+test: lint typecheck browser pytest pytest-postgres
+
+# The same suite again with every read model in PostgreSQL (YORISOI_TEST_POSTGRES_URL: a server whose user may create
+# databases; .ci/run sets it to the local one). Without it the pass is skipped, with a message.
+pytest-postgres: venv
+	@if [ -z "$$YORISOI_TEST_POSTGRES_URL" ]; then \
+		echo "make pytest-postgres: YORISOI_TEST_POSTGRES_URL is not set: the PostgreSQL pass is skipped (.ci/run sets it)"; \
+	else \
+		YORISOI_TEST_DATABASE=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	fi
 
 # Debian's chromium and Japanese fonts for the real-browser tests (tests/browser); apt-get runs only when one is missing.
 # Without root or sudo it says so and carries on: the browser tests then skip.

@@ -30,6 +30,7 @@ from web import (
     api_institutions,
     api_notifications,
     api_programs,
+    api_reports,
     api_retention,
     api_tasks,
     errors,
@@ -116,6 +117,7 @@ def create_app(
         api_appointments,
         api_codec,
         api_retention,
+        api_reports,
     ):
         app.include_router(module.router)
     app.include_router(api_cases.audit_router)

@@ -119,11 +119,16 @@ class RuleSet(BaseModel):
             "meeting_quorum": "支援調整会議設置要綱（自治体ごと）[LOCAL S22]",
             "meeting_requires_municipal_official": "自治体職員は原則として支援調整会議に出席する (S11)",
             "task_due": "業務上の目安 [BK]: 自治体ごとに設定",
+            "population": "住民基本台帳人口（各年度当初）: 自治体が登録する",
             "retention": (
                 "全国一律の保存期間は見当たらない [UNVERIFIED]。各自治体の文書管理規程・委託契約による。"
                 "既定: 終結（終了）日から5年（一般的な運用 [BK]、process.md §5.5; 参考 S37 生活保護法関係文書）"
             ),
         }
+    )
+    population: dict[int, int] = Field(
+        default_factory=dict,
+        description="住民基本台帳人口 by fiscal year (年度): the denominator of the per-100,000 figures of the reports",
     )
     retention: dict[DocumentType, Duration] = Field(
         default_factory=_default_retention,

@@ -120,6 +120,7 @@ class CaseEventRecord(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     payload_sha256: Mapped[str] = mapped_column(String(HASH_LENGTH))
     payload_erased: Mapped[bool] = mapped_column(default=False)
+    facts: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)  # statistics.facts_of: kept when erased
     prev_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
     hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
 

@@ -18,6 +18,7 @@ from statemachines.events import (
     TaskStatus,
     first_broken_link,
 )
+from statemachines.statistics import facts_of
 from store.errors import ChainConflictError
 from store.models import CaseEventRecord, CaseRecord, RejectionRecord, TaskRecord
 
@@ -58,7 +59,7 @@ class CaseRepository:
             raise ChainConflictError(event.case_id, event.seq, "another event is already recorded at this seq")
         _check_link(p, prev)
         self._upsert_case(p.case)
-        self._session.add(CaseEventRecord(**event.model_dump()))
+        self._session.add(CaseEventRecord(**event.model_dump(), facts=facts_of(event.command, event.payload)))
         self._close_tasks(event, p.close_task_kinds)
         self._open_tasks(event, p.open_tasks)
         self._session.flush()

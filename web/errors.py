@@ -28,6 +28,7 @@ from store.errors import (
     UnknownOfficeError,
 )
 from store.notifications import NotificationNotFoundError
+from store.reports import DuplicateTargetError
 from store.retention import HoldConflictError
 from web.auth import AuthError
 from web.signin import TooManyAttempts
@@ -144,5 +145,6 @@ def install(app: FastAPI) -> None:
         (DuplicateAppointmentError, 409, "duplicate_appointment"),
         (DuplicateOfficeError, 409, "duplicate_office"),
         (HoldConflictError, 409, "legal_hold_conflict"),
+        (DuplicateTargetError, 409, "duplicate_target"),
     ):
         app.add_exception_handler(exc_type, _simple(status, code))  # type: ignore[arg-type]

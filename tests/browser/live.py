@@ -31,7 +31,7 @@ async def live_app(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Li
         seed_demo_world(worker.sessions)
         settings = Settings(
             data_dir=tmp_path,
-            database_url=f"sqlite:///{db}",
+            database_url=worker.database_url,
             task_queue=worker.task_queue,
             secret_key="browser-signing-key-0123456789abcdef",
             demo=True,

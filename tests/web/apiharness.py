@@ -78,7 +78,7 @@ async def running_api(
     async with running_harness(env.client, db) as worker:
         settings = Settings(
             data_dir=tmp_path,
-            database_url=f"sqlite:///{db}",
+            database_url=worker.database_url,
             task_queue=worker.task_queue,
             secret_key="test-signing-key-0123456789abcdef",
             demo=demo,

@@ -28,6 +28,7 @@ from store.codec import encrypted_data_converter
 from store.crypto import DataKeys, MasterKey
 from store.db import create_schema, make_engine, session_factory
 from store.repository import CaseRepository
+from tests.dbfixtures import read_model_url
 from tests.factories import CITY, SW1
 from worker import build_worker
 from workflows.case_workflow import CaseWorkflow, workflow_id
@@ -42,6 +43,7 @@ class Harness:
     client: Client
     task_queue: str
     sessions: sessionmaker[Session]
+    database_url: str = ""
     counter: int = field(default=0)
     handles: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
 
@@ -145,11 +147,13 @@ async def running_harness(
     smtp: SmtpConfig | None = None,
     encrypt: bool = True,
 ) -> AsyncIterator[Harness]:
-    """A worker with the real projection on the SQLite file ``db_path``; stops (and terminates cases) on exit.
+    """A worker with the real projection on the read model ``db_path`` (a SQLite file, or its PostgreSQL stand-in in
+    the PostgreSQL pass: ``tests.dbfixtures.read_model_url``); stops (and terminates cases) on exit.
 
     With ``smtp`` the notification e-mail goes to that server; without, notifications stay in the inbox. Payloads are
     encrypted unless ``encrypt`` is False (histories recorded as replay fixtures must stay readable without keys)."""
-    engine = make_engine(f"sqlite:///{db_path}")
+    url = read_model_url(db_path)
+    engine = make_engine(url)
     create_schema(engine)
     sessions = session_factory(engine)
     if encrypt:
@@ -158,7 +162,7 @@ async def running_harness(
     worker: Worker = build_worker(client, queue, sessions, smtp)
     try:
         async with worker:
-            h = Harness(client=client, task_queue=queue, sessions=sessions)
+            h = Harness(client=client, task_queue=queue, sessions=sessions, database_url=url)
             try:
                 yield h
             finally:
