@@ -126,7 +126,13 @@ def create_app(
 
 async def serve(settings: Settings) -> None:
     config = uvicorn.Config(
-        create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info", proxy_headers=False
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level="info",
+        # The client address (sign-in throttling) comes from X-Forwarded-For only behind the proxies named.
+        proxy_headers=settings.forwarded_allow_ips is not None,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     await uvicorn.Server(config).serve()
 

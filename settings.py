@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from temporalio.service import TLSConfig
 
 
 class Settings(BaseSettings):
@@ -19,6 +20,16 @@ class Settings(BaseSettings):
     task_queue: str = "yorisoi-cases"
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in data_dir")
     temporal_ui_port: int = 8233
+    temporal_tls: bool = Field(default=False, description="TLS to Temporal (Temporal Cloud, a cluster with TLS)")
+    temporal_tls_client_cert: Path | None = Field(default=None, description="mTLS: the client certificate (PEM)")
+    temporal_tls_client_key: Path | None = Field(default=None, description="mTLS: the client certificate's key")
+    temporal_tls_server_ca: Path | None = Field(default=None, description="the server's CA (PEM); default: system")
+    temporal_tls_server_name: str | None = Field(default=None, description="the server name to verify, if not the host")
+    temporal_api_key: SecretStr | None = Field(default=None, description="Temporal Cloud API key (implies TLS)")
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="proxies whose X-Forwarded-For is trusted (comma-separated IPs, or *); unset: none (direct use)",
+    )
     temporal_retention_hours: int = 10 * 365 * 24
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -49,6 +60,22 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'yorisoi.db').resolve()}"
+
+    def temporal_tls_config(self) -> TLSConfig | bool:
+        """The TLS of the Temporal connection: False (plain, the dev server), True (system roots) or a config."""
+        files = (self.temporal_tls_client_cert, self.temporal_tls_client_key, self.temporal_tls_server_ca)
+        if not (self.temporal_tls or self.temporal_api_key or any(files) or self.temporal_tls_server_name):
+            return False
+        if bool(self.temporal_tls_client_cert) != bool(self.temporal_tls_client_key):
+            raise ValueError("YORISOI_TEMPORAL_TLS_CLIENT_CERT and _KEY go together (mTLS needs both)")
+        if not any(files) and not self.temporal_tls_server_name:
+            return True
+        return TLSConfig(
+            server_root_ca_cert=self.temporal_tls_server_ca.read_bytes() if self.temporal_tls_server_ca else None,
+            domain=self.temporal_tls_server_name,
+            client_cert=self.temporal_tls_client_cert.read_bytes() if self.temporal_tls_client_cert else None,
+            client_private_key=self.temporal_tls_client_key.read_bytes() if self.temporal_tls_client_key else None,
+        )
 
     def effective_codec_origins(self) -> frozenset[str]:
         if self.codec_origins:

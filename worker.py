@@ -39,9 +39,15 @@ from workflows.retention_workflow import NIGHTLY_CRON as RETENTION_CRON
 from workflows.retention_workflow import SCHEDULE_ID as RETENTION_SCHEDULE
 from workflows.retention_workflow import RetentionInput, RetentionWorkflow
 
+GRACEFUL_SHUTDOWN = timedelta(minutes=10)
+
 
 def build_worker(
-    client: Client, task_queue: str, sessions: sessionmaker[Session], smtp: SmtpConfig | None = None
+    client: Client,
+    task_queue: str,
+    sessions: sessionmaker[Session],
+    smtp: SmtpConfig | None = None,
+    graceful_shutdown: timedelta = GRACEFUL_SHUTDOWN,
 ) -> Worker:
     """The worker of every workflow and activity; the data keys are the ones of the client's payload codec."""
     codec = client.data_converter.payload_codec
@@ -54,6 +60,9 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
+        # On SIGTERM running activities get this long to finish (the longest start-to-close is 10 minutes);
+        # the deployments' termination grace periods are longer still.
+        graceful_shutdown_timeout=graceful_shutdown,
         workflows=[CaseWorkflow, ProgramWorkflow, IntegrityWorkflow, RetentionWorkflow],
         activities=[
             projection.project_transition,
@@ -127,7 +136,7 @@ async def main() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
     log = logging.getLogger("yorisoi.worker")
-    async with worker:  # leaving it shuts down gracefully: running activities finish
+    async with worker:  # leaving it shuts down gracefully: running activities get GRACEFUL_SHUTDOWN to finish
         log.info("worker polling %s", settings.task_queue)
         await stopping.wait()
     engine.dispose()

@@ -20,9 +20,21 @@ def data_keys(settings: Settings, sessions: sessionmaker[Session]) -> DataKeys:
     return DataKeys(sessions, MasterKey(settings.master_key_bytes()), cache_ttl=settings.key_cache_seconds)
 
 
-async def connect_temporal(settings: Settings, keys: DataKeys) -> Client:
+async def connect_temporal(settings: Settings, keys: DataKeys | None = None) -> Client:
+    """The client of the Temporal server in settings (TLS, mTLS or an API key for a cluster or Temporal Cloud);
+    with ``keys`` it carries the payload codec (every process that reads or writes case payloads passes them)."""
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    if keys is None:
+        return await Client.connect(
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            tls=settings.temporal_tls_config(),
+            api_key=api_key,
+        )
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
+        tls=settings.temporal_tls_config(),
+        api_key=api_key,
         data_converter=encrypted_data_converter(keys, case_of_workflow_id),
     )

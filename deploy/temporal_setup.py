@@ -39,6 +39,7 @@ from temporalio.api.workflowservice.v1 import (
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from deploy.connect import connect_temporal
 from settings import Settings
 from workflows.search_attributes import ALL_KEYS
 
@@ -163,7 +164,7 @@ async def connect(settings: Settings, wait: float) -> Client:
     deadline = time.monotonic() + wait
     while True:
         try:
-            client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+            client = await connect_temporal(settings)
             await client.service_client.check_health()
             return client
         except Exception as exc:

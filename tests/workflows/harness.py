@@ -8,6 +8,7 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +160,7 @@ async def running_harness(
     if encrypt:
         client = encrypted(client, sessions)
     queue = task_queue or f"tq-{uuid.uuid4()}"
-    worker: Worker = build_worker(client, queue, sessions, smtp)
+    worker: Worker = build_worker(client, queue, sessions, smtp, graceful_shutdown=timedelta(seconds=5))
     try:
         async with worker:
             h = Harness(client=client, task_queue=queue, sessions=sessions, database_url=url)
