@@ -36,6 +36,7 @@ from web import (
     errors,
     page_audit,
     page_case,
+    page_reports,
     pages,
 )
 from web.auth import TokenService
@@ -105,7 +106,7 @@ def create_app(
     pages.page_errors(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(Path(pages.__file__).parent / "static")), name="static")
-    for page_module in (pages, page_case, page_audit):
+    for page_module in (pages, page_case, page_audit, page_reports):
         app.include_router(page_module.router)
     for module in (
         api_admin,

@@ -9,14 +9,23 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.roles import Actor, Role
 from statemachines.statistics import Target, month_bounds
 from store.reports import Difference, MonthlyReport, ReportRepository, Submitted, differences
-from web.deps import ActorDep, ServicesDep
+from web.deps import ActorDep, Services, ServicesDep
 from web.errors import ForbiddenError
+from web.report_export import (
+    CSV_MEDIA_TYPE,
+    XLSX_MEDIA_TYPE,
+    ReportFile,
+    content_disposition,
+    csv_bytes,
+    municipality_name,
+    xlsx_bytes,
+)
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
@@ -119,3 +128,33 @@ def add_target(target: Target, actor: ActorDep, svc: ServicesDep) -> Target:
     with svc.sessions.begin() as session:
         ReportRepository(session).add_target(target, by=actor.user_id, now=svc.clock())
     return target
+
+
+# -- exports: the month as CSV (Excel) and xlsx, for the same readers as /monthly ------------------------------------
+
+
+def report_file(svc: Services, municipality: str, month: str) -> ReportFile:
+    answer = monthly_answer(svc, municipality, month)
+    with svc.sessions.begin() as session:
+        name = municipality_name(session, municipality)
+    return ReportFile(
+        report=answer.report, submitted=answer.submitted, municipality_name=name, generated_at=svc.clock()
+    )
+
+
+@router.get("/monthly.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def monthly_csv(municipality: str, month: Month, actor: ActorDep, svc: ServicesDep) -> Response:
+    """The month's figures as CSV: UTF-8 with a BOM (Excel opens it), header lines, one row per figure."""
+    served(actor, municipality)
+    file = report_file(svc, municipality, month)
+    disposition = content_disposition(file.report, file.municipality_name, "csv")
+    return Response(csv_bytes(file), media_type=CSV_MEDIA_TYPE, headers={"Content-Disposition": disposition})
+
+
+@router.get("/monthly.xlsx", response_class=Response, responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}})
+def monthly_xlsx(municipality: str, month: Month, actor: ActorDep, svc: ServicesDep) -> Response:
+    """The month's figures as an Excel sheet laid out like the 支援状況調査 form, the hash in its footer."""
+    served(actor, municipality)
+    file = report_file(svc, municipality, month)
+    disposition = content_disposition(file.report, file.municipality_name, "xlsx")
+    return Response(xlsx_bytes(file), media_type=XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition})

@@ -114,6 +114,8 @@ def nav_of(actor: Actor) -> list[tuple[str, str]]:
     items.append(("/cases", "cases"))
     if actor.has_any(AUDITORS):
         items.append(("/audit", "audit"))
+    if actor.has_any(frozenset({Role.MUN, Role.OPS, Role.CSW, Role.AUD, Role.ADMIN})):  # web.page_reports.VIEWERS
+        items.append(("/reports", "reports"))
     items.append(("/process", "process"))
     return items
 

@@ -142,6 +142,15 @@ WEDNESDAY = {"starts_at": "2030-12-04T10:00:00+09:00", "ends_at": "2030-12-04T11
 START_REFERRAL = {"program": "referral", "command_id": "matrix"}
 FOLLOW_UP = {"note": "紹介先に電話で確認"}
 SIGN_IN = Form({"username": "{user}", "password": DEMO_PASSWORD})
+REPORT_MONTH = "municipality=city-a&month=2025-04"  # a month that has ended: it may be submitted
+REPORT_VIEWERS = {"mun", "ops", "csw", "aud", "admin"}  # web.page_reports.VIEWERS
+REPORT_TARGET = {
+    "fiscal_year": "2030",
+    "indicator": "new_consultations",
+    "value": "30",
+    "municipality": "city-a",
+    "source": "役割の行列テスト",
+}
 
 MATRIX = [
     # -- cases ----------------------------------------------------------------------------------------------------
@@ -294,6 +303,28 @@ MATRIX = [
     Row("POST", "/audit/{case}/verify", Form({}), only(AUDIT_ROLES, no=404), 404),
     Row("GET", "/audit/{case}/export.json", None, only(AUDIT_ROLES, no=404), 404),
     Row("GET", "/audit/{case}/export.csv", None, only(AUDIT_ROLES, no=404), 404),
+    # A month's report as files: whoever serves the town, as /api/reports/monthly; another town's: 403.
+    Row("GET", f"/api/reports/monthly.csv?{REPORT_MONTH}", None, everyone(200), 403),
+    Row("GET", f"/api/reports/monthly.xlsx?{REPORT_MONTH}", None, everyone(200), 403),
+    # The reports pages do not exist for SW/ESW (404); a viewer of B町 is refused A市's (403, the API's message).
+    Row("GET", f"/reports?{REPORT_MONTH}", None, only(REPORT_VIEWERS, no=404), only(REPORT_VIEWERS, yes=403, no=404)),
+    # MUN or ADMIN submits (each again as a 修正報告, with its reason); other viewers get the API's 403.
+    Row(
+        "POST",
+        "/reports/submit",
+        Form({"municipality": "city-a", "month": "2025-04", "note": "行列テストの再提出"}),
+        {**only(REPORT_VIEWERS, yes=403, no=404), "mun": "303 /reports?", "admin": "303 /reports?"},
+        only(REPORT_VIEWERS, yes=403, no=404),
+    ),
+    Row("GET", "/reports/targets", None, only(REPORT_VIEWERS, no=404), only(REPORT_VIEWERS, no=404)),
+    # The administrator adds A市's 目安値 (B町's may not: 403); other viewers are refused by the API (403).
+    Row(
+        "POST",
+        "/reports/targets",
+        Form(REPORT_TARGET),
+        {**only(REPORT_VIEWERS, yes=403, no=404), "admin": "303 /reports/targets?added=true"},
+        only(REPORT_VIEWERS, yes=403, no=404),
+    ),
 ]
 ANY_NAMES = dict.fromkeys(["case", "enrolment", "task", "notification", "move", "attend", "user", "n"], "x")
 PUBLIC = {"/api/auth/token", "/api/auth/session", "/api/auth/logout", "/api/health"}  # no sign-in needed
