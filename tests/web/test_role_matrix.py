@@ -202,6 +202,8 @@ MATRIX = [
     ),
     # -- tasks, notifications, rule sets -----------------------------------------------------------------------------
     Row("GET", "/api/pipeline?municipality=city-a", None, everyone(200), 200),
+    # The §4.3 indicators: counts, no personal data, for every role serving the town (OPS too); another town's: 403.
+    Row("GET", "/api/reports/kpis?municipality=city-a", None, everyone(200), 403),
     Row("GET", "/api/tasks?scope=role&municipality=city-a", None, everyone(200), 200),
     # A task is taken by a holder of its role (the case's open task is SW's); its town is checked first.
     Row("POST", "/api/tasks/{task}/claim", None, only({"sw"}), 404, role_first=False, prepare=_the_open_task),
