@@ -1,0 +1,275 @@
+"""A burst of commands over many cases, sent concurrently while a fault hits, and the check that each took effect once.
+
+Each case runs the same short path (open, then ``PATH``) one command after another, as a consultant would; the cases
+run side by side. A client that gets a transport error retries with the same command id until it has an answer,
+which is what the API promises makes a retry safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.service import RPCError, RPCStatusCode
+
+from statemachines.case import Trigger
+from statemachines.roles import Actor
+from statemachines.rules import RuleBook
+from store.repository import CaseRepository
+from store.rulesets import RulesetRepository
+from tests.factories import CITY, CSW1, SW1, VALID_PAYLOADS
+from web.case_service import CaseService
+from workflows.case_workflow import CaseWorkflow, workflow_id
+
+log = logging.getLogger("tests.faults")
+
+
+@dataclass(frozen=True)
+class Step:
+    trigger: Trigger
+    actor: Actor
+    user: str  # the same person's login to the API
+    payload: dict[str, Any]
+
+
+PATH = (
+    Step(Trigger.COMPLETE_INTAKE, SW1, "sw1", VALID_PAYLOADS[Trigger.COMPLETE_INTAKE]),
+    Step(Trigger.START_EMERGENCY_SUPPORT, SW1, "sw1", VALID_PAYLOADS[Trigger.START_EMERGENCY_SUPPORT]),
+    Step(Trigger.ASSIGN, CSW1, "csw1", {"assignee": "sw1"}),
+    Step(Trigger.END_EMERGENCY_SUPPORT, SW1, "sw1", {"note": "食料支援を終えた"}),
+    Step(Trigger.ASSIGN, CSW1, "csw1", {"assignee": "csw1"}),
+)
+"""Five commands every case takes after its opening, valid in this order from 受付."""
+
+Answer = tuple[str, int]
+"""What the client learns from a command: the case id and the seq the command got."""
+
+
+@dataclass
+class CaseRun:
+    """One case of the burst: the command ids it was sent (opening first) and the seq each answer carried."""
+
+    open_command_id: str
+    command_ids: list[str]
+    case_id: str = ""
+    seqs: list[int] = field(default_factory=list)
+
+    @property
+    def all_command_ids(self) -> list[str]:
+        return [self.open_command_id, *self.command_ids]
+
+    @property
+    def done(self) -> bool:
+        return len(self.seqs) == len(self.all_command_ids)
+
+
+class Sender:
+    """How the burst reaches the cases (the case service in-process, or the API over HTTP)."""
+
+    async def open(self, command_id: str) -> Answer:
+        raise NotImplementedError
+
+    async def send(self, case_id: str, step: Step, command_id: str) -> Answer:
+        raise NotImplementedError
+
+
+@dataclass
+class Burst:
+    """``cases`` cases × (opening + ``PATH``), concurrently.
+
+    An attempt that fails in a way ``transient`` accepts (the server or the connection was not there) or gets no
+    answer within ``attempt_seconds`` (a client that gives up waiting) is sent again with the same command id. The whole
+    burst must end within ``deadline_seconds``; if it does not, the failure says which cases are stuck where.
+    """
+
+    sender: Sender
+    cases: int
+    transient: Callable[[Exception], bool]
+    attempt_seconds: float = 5
+    deadline_seconds: float = 80
+    runs: list[CaseRun] = field(default_factory=list)
+    completed: int = 0
+    retries: int = 0
+    retry_errors: list[str] = field(default_factory=list)
+    _progress: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    def __post_init__(self) -> None:
+        tag = uuid.uuid4().hex[:8]
+        self.runs = [
+            CaseRun(f"open-{tag}-{i}", [f"cmd-{tag}-{i}-{k}-{s.trigger.value}" for k, s in enumerate(PATH)])
+            for i in range(self.cases)
+        ]
+
+    @property
+    def total(self) -> int:
+        return self.cases * (1 + len(PATH))
+
+    async def run_during(self, fault: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run the burst and ``fault`` side by side; if either fails, the other is cancelled."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.run())
+            group.create_task(fault())
+
+    async def open_all(self) -> None:
+        """Open every case first (the rest of the burst then only sends commands)."""
+        await self._within_deadline(self._open(run) for run in self.runs)
+
+    async def run(self) -> None:
+        await self._within_deadline(self._case(run) for run in self.runs)
+
+    async def _within_deadline(self, cases: Iterable[Coroutine[Any, Any, None]]) -> None:
+        try:
+            async with asyncio.timeout(self.deadline_seconds):
+                await asyncio.gather(*cases)
+        except TimeoutError:
+            stuck = [f"{run.case_id or run.open_command_id}: {len(run.seqs)}" for run in self.runs if not run.done]
+            raise AssertionError(
+                f"the burst did not end within {self.deadline_seconds} s: {self.summary()}; "
+                f"cases still going (answers so far, of {1 + len(PATH)}): {stuck}"
+            ) from None
+
+    async def _open(self, run: CaseRun) -> None:
+        if not run.case_id:
+            run.case_id, seq = await self._until_answered(lambda: self.sender.open(run.open_command_id))
+            run.seqs.append(seq)
+
+    async def _case(self, run: CaseRun) -> None:
+        await self._open(run)
+        for step, command_id in zip(PATH, run.command_ids, strict=True):
+            _, seq = await self._until_answered(functools.partial(self.sender.send, run.case_id, step, command_id))
+            run.seqs.append(seq)
+
+    async def _until_answered(self, attempt: Callable[[], Awaitable[Answer]]) -> Answer:
+        while True:
+            try:
+                async with asyncio.timeout(self.attempt_seconds):
+                    answer = await attempt()
+            except Exception as exc:
+                if not isinstance(exc, TimeoutError) and not self.transient(exc):
+                    raise
+                self.retries += 1
+                self.retry_errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
+                log.info("retrying with the same command id after %s", self.retry_errors[-1])
+                await asyncio.sleep(0.25)
+                continue
+            async with self._progress:
+                self.completed += 1
+                self._progress.notify_all()
+            return answer
+
+    def summary(self) -> str:
+        kinds = sorted({e.split(":")[0] for e in self.retry_errors})
+        return f"{self.completed}/{self.total} commands answered, {self.retries} retries {kinds}"
+
+    async def reached(self, completed: int) -> None:
+        """Returns once ``completed`` commands (openings included) have been answered."""
+        async with self._progress:
+            await self._progress.wait_for(lambda: self.completed >= completed)
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """What a fault cut off in flight, as the cases' Temporal histories record it."""
+
+    workflow_tasks_timed_out: int  # taken by a worker that never answered (or its sticky queue)
+    activities_retried: int  # an activity whose first attempt failed or timed out
+
+    def __bool__(self) -> bool:
+        return bool(self.workflow_tasks_timed_out or self.activities_retried)
+
+
+async def interrupted_work(client: Client, runs: list[CaseRun]) -> Interrupted:
+    timed_out = retried = 0
+    for run in runs:
+        history = await client.get_workflow_handle(workflow_id(run.case_id)).fetch_history()
+        for event in history.events:
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+                timed_out += 1
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+                retried += event.activity_task_started_event_attributes.attempt > 1
+    return Interrupted(timed_out, retried)
+
+
+async def assert_each_command_took_effect_once(
+    runs: list[CaseRun], sessions: sessionmaker[Session], client: Client
+) -> None:
+    """Every case's ``case_events`` are seq 1..n, one per command sent and in the order sent (none lost, none twice),
+    the hash chain verifies, the answers the clients got carry those seqs, and the workflow's own record agrees with
+    the ``cases`` row."""
+    problems = []
+    for run in runs:
+        with sessions.begin() as session:
+            repo = CaseRepository(session)
+            events = repo.list_events(run.case_id)
+            broken = repo.verify_chain(run.case_id)
+            row = repo.get_case(run.case_id)
+        n = len(run.all_command_ids)
+        record = await client.get_workflow_handle(workflow_id(run.case_id)).query(CaseWorkflow.record)
+        facts = {
+            "seqs": [e.seq for e in events] == list(range(1, n + 1)),
+            "command ids": [e.command_id for e in events] == run.all_command_ids,
+            "chain": broken is None,
+            "answers": run.seqs == list(range(1, n + 1)),
+            "workflow seq": record.seq == n,
+            "cases row": row is not None
+            and (row.last_seq, row.state, row.assignee) == (n, record.state.value, record.assignee),
+        }
+        failed = [name for name, ok in facts.items() if not ok]
+        if failed:
+            problems.append(
+                f"case {run.case_id}: {failed}; events {[(e.seq, e.command_id) for e in events]}, "
+                f"answers {run.seqs}, chain broken at {broken}, workflow seq {record.seq}, row {row}"
+            )
+    assert not problems, "\n".join(problems)
+
+
+class ServiceSender(Sender):
+    """Through ``CaseService``, the one place the HTTP layer talks to the case workflows, in the test's process."""
+
+    def __init__(self, service: CaseService) -> None:
+        self._service = service
+
+    async def open(self, command_id: str) -> Answer:
+        outcome = await self._service.open(
+            municipality=CITY, actor=SW1, payload=VALID_PAYLOADS[Trigger.OPEN_CONSULTATION], command_id=command_id
+        )
+        return outcome.case_id, outcome.seq
+
+    async def send(self, case_id: str, step: Step, command_id: str) -> Answer:
+        outcome = await self._service.send(case_id, step.trigger.value, step.actor, step.payload, command_id)
+        return outcome.case_id, outcome.seq
+
+
+def case_service(client: Client, sessions: sessionmaker[Session], task_queue: str) -> CaseService:
+    def rulebook() -> RuleBook:
+        with sessions.begin() as session:
+            return RulesetRepository(session).rulebook()
+
+    return CaseService(client, sessions, task_queue, rulebook, person_secret="fault-tests-person-secret")
+
+
+UNREACHABLE = frozenset(
+    {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED, RPCStatusCode.UNKNOWN}
+)
+
+
+def temporal_transient(exc: Exception) -> bool:
+    """What a client of Temporal retries with the same command id: the server or the connection was not there, or
+    the wait for the update's result was cut off. A refusal (``CommandRejected``, ``PayloadInvalid``) is not."""
+    if isinstance(exc, WorkflowUpdateRPCTimeoutOrCancelledError):
+        return True
+    return isinstance(exc, RPCError) and exc.status in UNREACHABLE
+
+
+def http_transient(exc: Exception) -> bool:
+    """What a client of the API retries with the same command id: no connection, or one cut off mid-request."""
+    return isinstance(exc, httpx.TransportError)
