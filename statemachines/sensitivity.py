@@ -1,12 +1,16 @@
 """How sensitive each field of a case record is (process.md §5), and what each role may see of it.
 
-Every field of every record a case holds is tagged (a test walks the models and fails on a field left out):
+Every field of every record a case holds, its program enrolments' records (住居確保給付金, 家計改善, ...) included, is
+tagged (a test walks the models and fails on a field left out):
 
 - ``basic``: what running the case needs — dates, states, kinds, who was met, program choices.
 - ``special_care``: 要配慮個人情報 (個人情報保護法2条3項) and what points to it — health and disability, life history,
   the client's own words about their situation, DV, family relations, free-text notes that may hold any of them —
   and the client's identity (name, address, phone, birth date), whose link to the rest makes it as sensitive.
-- ``financial``: income, assets, debts, the household budget.
+- ``financial``: income, assets, debts, rent, the household budget, the figures of a means test.
+
+The rules pinned on a record (``CONFIGURATION``: the rule set, a program's durations and caps) are the same for every
+client: basic as a whole.
 
 Roles see what their work needs: consultants, the municipality and auditors see everything (and every read of a
 ``special_care`` field is written to ``access_log``); operations staff see states and counts, not records; the
@@ -31,6 +35,17 @@ class Sensitivity(StrEnum):
 
 
 B, S, F = Sensitivity.BASIC, Sensitivity.SPECIAL_CARE, Sensitivity.FINANCIAL
+
+PROGRAM_RECORDS = (
+    "HousingBenefitRecord",
+    "WorkReadinessRecord",
+    "HelloWorkRecord",
+    "ReferralRecord",
+    "HousingSupportRecord",
+    "HouseholdBudgetRecord",
+    "CertifiedTrainingRecord",
+)
+"""The record model of each program (``ProgramDef.record_type``): one left out has its enrolment fields untagged."""
 
 # (model name, field) -> tag. A field holding records is a container, tagged basic: its records' fields decide.
 TAGS: dict[tuple[str, str], Sensitivity] = {
@@ -143,7 +158,111 @@ TAGS: dict[tuple[str, str], Sensitivity] = {
         ]
     },
     ("ReferralTarget", "reason"): S,
+    # -- the records of the program enrolments (statemachines.programs) ------------------------------------------------
+    # What every enrolment keeps (ProgramRecord), in each program's record; ``rules`` is configuration.
+    **{
+        (record, f): B
+        for record in PROGRAM_RECORDS
+        for f in {"enrolment_id", "case_id", "municipality", "state", "state_entered_at", "started_at", "seq"}
+        | {"last_hash", "rules"}
+    },
+    # 住居確保給付金: the application's figures are money; days too ill to seek work and a lost home point to health
+    # and life circumstances. ``stop_reason`` is a kind (income_over_limit, ...), not a note.
+    **{
+        ("HousingBenefitRecord", f): B
+        for f in {"application", "moved_in_on", "decided_on", "months_granted", "period_start", "period_end"}
+        | {"evidence", "employed_on", "stop_reason", "ended_on", "extension_warned_for", "checked_months"}
+    },
+    **{
+        ("HousingApplication", f): B
+        for f in {"applied_on", "route", "job_loss_on", "hw_job_application", "previous_payment_ended_on"}
+        | {"repayment_exception"}
+    },
+    **{
+        ("HousingApplication", f): F
+        for f in ["main_earner", "household_income", "base_amount", "rent", "rent_cap", "household_assets"]
+    },
+    **{("HousingApplication", f): S for f in ["days_unable_to_seek", "housing_lost"]},
+    **{("MonthlyEvidence", f): B for f in ["month", "agency_consultations", "hw_consultations", "applications"]},
+    # The means test of 施行規則§4 (就労準備支援; 居住支援's adds 被保護者): figures are money, a reason free text.
+    **{
+        ("Means", f): F
+        for f in {"household_income", "base_amount", "housing_assistance_standard", "household_assets"}
+        | {"public_assistance_recipient"}
+    },
+    ("Means", "discretion"): B,
+    ("Means", "discretion_reason"): S,
+    # 就労準備支援: an extension's reason is 心身の状況 and the like.
+    **{
+        ("WorkReadinessRecord", f): B
+        for f in ["means", "decided_on", "program_started_at", "stages", "outcome", "limit_warned"]
+    },
+    ("WorkReadinessRecord", "extension_reason"): S,
+    # ハローワーク支援要請
+    **{
+        ("HelloWorkRecord", f): B
+        for f in {"consent", "office_id", "request_sent_on", "navigator", "hw_plan", "appointments", "outcomes"}
+        | {"employment", "follow_ups_opened", "follow_ups"}
+    },
+    ("HelloWorkRecord", "end_note"): S,
+    **{("HwConsent", f): B for f in ["consented_on", "policy_version"]},
+    **{
+        ("Appointment", f): B
+        for f in {"appointment_id", "kind", "starts_at", "status", "reminded", "attendance_recorded_at"}
+        | {"no_show_followed"}
+    },
+    **{("OutcomeCounts", f): B for f in ["applications", "interviews", "offers", "employments"]},
+    **{("Employment", f): B for f in ["employer_kind", "started_on"]},
+    **{("FollowUp", f): B for f in ["contacted_on", "still_employed"]},
+    ("FollowUp", "note"): S,
+    # 関係機関へのつなぎ: why the client is referred, and what is said back, are about the client's situation.
+    **{("ReferralRecord", f): B for f in ["sendings", "outcome_connected", "outcome_confirmed_on"]},
+    **{("ReferralRecord", f): S for f in ["follow_ups", "outcome_note", "close_reason"]},
+    **{("Sending", f): B for f in ["institution_id", "sent_at", "answer", "answered_on", "no_answer_flagged"]},
+    **{("Sending", f): S for f in ["reason", "answer_note"]},
+    # 一時生活支援・地域居住支援: the shelter is where the client stays, as telling as an address.
+    **{
+        ("HousingSupportRecord", f): B
+        for f in {"kind", "means", "decided_on", "services", "shelter_started_at", "shelter_until", "activities"}
+        | {"moved_in_on", "public_assistance_from", "warned_for", "limit_reached_for"}
+    },
+    **{("HousingSupportRecord", f): S for f in ["facility", "extension_reasons", "end_reason"]},
+    **{("Activity", f): B for f in ["kind", "on"]},
+    ("Activity", "note"): S,
+    # 家計改善支援: the 家計表 and キャッシュフロー表 are money; plan items and notes are free text.
+    **{
+        ("HouseholdBudgetRecord", f): B
+        for f in {"decided_on", "budget", "plan_items", "plan_agreed_on", "actions", "maintenance_started_at"}
+        | {"last_check_at", "checks", "check_due_for"}
+    },
+    ("HouseholdBudgetRecord", "end_reason"): S,
+    **{
+        ("BudgetSheet", f): F
+        for f in ["monthly_income", "monthly_expenses", "debt_count", "debt_total", "arrears_count"]
+    },
+    ("BudgetSheet", "cash_flow"): B,
+    ("CashFlowMonth", "month"): B,
+    **{("CashFlowMonth", f): F for f in ["income", "expenses"]},
+    ("PlanItem", "kind"): B,
+    ("PlanItem", "description"): S,
+    **{("Action", f): B for f in ["kind", "on", "counterpart"]},
+    ("Action", "note"): S,
+    **{("Check", f): B for f in ["checked_on", "on_track"]},
+    ("Check", "note"): S,
+    # 認定就労訓練: the provider is an organisation, like a referral's institution.
+    **{
+        ("CertifiedTrainingRecord", f): B
+        for f in {"provider", "decided_on", "training_type", "training_started_at", "steps", "last_review_at"}
+        | {"review_due_for", "outcome"}
+    },
+    **{("Provider", f): B for f in ["name", "provider_certified", "certification_number"]},
 }
+
+CONFIGURATION: frozenset[str] = frozenset(
+    {"RuleSet", "HousingBenefitRules", "WorkReadinessRules", "HelloWorkRules", "ReferralRules"}
+    | {"HousingSupportRules", "HouseholdBudgetRules", "CertifiedTrainingRules"}
+)
+"""Models a record holds that are configuration, the same for every client: the field holding one decides alone."""
 
 VISIBLE: dict[Role, frozenset[Sensitivity]] = {
     Role.SW: frozenset(Sensitivity),
@@ -172,10 +291,12 @@ def tag_of(model: type[BaseModel], field: str) -> Sensitivity:
 
 
 def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    """The record models ``annotation`` holds (configuration is not a record: its field is a leaf)."""
     import typing
 
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        yield annotation
+        if annotation.__name__ not in CONFIGURATION:
+            yield annotation
         return
     for arg in typing.get_args(annotation):
         yield from _models_in(arg)

@@ -3,7 +3,9 @@ appointments by the rules of :mod:`statemachines.scheduling`, record attendance,
 iCalendar (RFC 5545) feed.
 
 The feed carries no personal data of clients: the summary is the kind of appointment, the location the office, the
-description only the case id.
+description only the case id. An appointment's note is free text that may hold anything about the client: the API
+shows it only to roles that see 要配慮 fields (``statemachines.sensitivity``), and writes each such read to
+``access_log``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from statemachines.scheduling import (
     AppointmentStatus,
     reminder_at,
 )
+from statemachines.sensitivity import Sensitivity, visible_to
 from store import queries
+from store.access_log import AccessLog
 from store.accounts import AccountRepository
 from store.appointments import AppointmentRepository, AppointmentRow, Booking, OfficeRow
 from store.programs import ProgramRepository
@@ -110,9 +114,10 @@ def list_appointments(
     appointment_status: Annotated[AppointmentStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[AppointmentRow]:
-    """Appointments of cases of the municipalities one serves, by start time (``from`` inclusive, ``to`` not)."""
+    """Appointments of cases of the municipalities one serves, by start time (``from`` inclusive, ``to`` not); the
+    notes only for roles that see 要配慮 fields."""
     with svc.sessions.begin() as session:
-        return AppointmentRepository(session).list(
+        rows = AppointmentRepository(session).list(
             visible=actor.serves,
             staff_user_id=staff,
             case_id=case_id,
@@ -121,6 +126,7 @@ def list_appointments(
             statuses=None if appointment_status is None else [appointment_status],
             limit=limit,
         )
+    return shown_notes(svc, actor, rows, "read_appointments")
 
 
 @router.post("/appointments", response_model=AppointmentRow, status_code=status.HTTP_201_CREATED)
@@ -146,7 +152,7 @@ async def book_appointment(body: BookingRequest, actor: ActorDep, svc: ServicesD
         else:
             payload["kind"] = booked.kind.value
             await _tell_enrolment(svc, actor, booked, "record_appointment", payload, undo=None)
-    return booked
+    return shown_notes(svc, actor, [booked], "appointment_command")[0]
 
 
 @router.post("/appointments/{appointment_id}/move", response_model=AppointmentRow)
@@ -166,7 +172,7 @@ async def move_appointment(appointment_id: str, body: MoveRequest, actor: ActorD
             "kind": moved.kind.value,
         }
         await _tell_enrolment(svc, actor, moved, "record_appointment", payload, undo=before)
-    return moved
+    return shown_notes(svc, actor, [moved], "appointment_command")[0]
 
 
 @router.post("/appointments/{appointment_id}/attendance", response_model=AppointmentRow)
@@ -181,7 +187,7 @@ async def record_attendance(
         before = repo.get(appointment_id, visible=actor.serves)
         row = repo.set_status(appointment_id, AppointmentStatus(body.status), visible=actor.serves)
     if row.enrolment_id is None or before is None or before.status is row.status:
-        return row
+        return shown_notes(svc, actor, [row], "appointment_command")[0]
     if row.status is AppointmentStatus.CANCELLED:
         await _tell_enrolment(
             svc, actor, row, "cancel_appointment", {"appointment_id": row.appointment_id}, undo=before
@@ -189,7 +195,7 @@ async def record_attendance(
     else:
         payload = {"appointment_id": row.appointment_id, "attendance": row.status.value}
         await _tell_enrolment(svc, actor, row, "record_attendance", payload, undo=before)
-    return row
+    return shown_notes(svc, actor, [row], "appointment_command")[0]
 
 
 @router.get("/offices", response_model=list[OfficeRow])
@@ -226,6 +232,26 @@ def staff_calendar(user_id: str, actor: ActorDep, svc: ServicesDep) -> Response:
 
 
 # -- access -------------------------------------------------------------------------------------------------------
+
+
+def shown_notes(svc: Services, actor: Actor, rows: list[AppointmentRow], purpose: str) -> list[AppointmentRow]:
+    """``rows`` with their notes for a reader whose roles see 要配慮 fields, each case whose notes were shown written
+    to ``access_log`` (``appointments[].note``); for anyone else, without the notes."""
+    if Sensitivity.SPECIAL_CARE not in visible_to(actor.roles):
+        return [r.model_copy(update={"note": None}) if r.note else r for r in rows]
+    shown = sorted({r.case_id for r in rows if r.note})
+    if shown:
+        with svc.sessions.begin() as session:
+            log = AccessLog(session)
+            for case_id in shown:
+                log.record(
+                    user_id=actor.user_id,
+                    case_id=case_id,
+                    fields=["appointments[].note"],
+                    purpose=purpose,
+                    now=svc.clock(),
+                )
+    return rows
 
 
 def _check_staff(session: Session, staff_user_id: str, municipality: str) -> None:

@@ -100,11 +100,21 @@ def _visible_row(svc: Services, actor: Actor, case_id: str) -> CaseSnapshotRow:
     return row
 
 
-def shown_records(svc: Services, actor: Actor, case_id: str, data: dict[str, Any], purpose: str) -> dict[str, Any]:
-    """The records as ``actor``'s roles may see them (``statemachines.sensitivity``); a read that shows special
-    care fields is written to ``access_log`` in the same breath."""
-    records = redact(CaseRecordModel, data, visible_to(actor.roles))
-    paths = special_care_paths(CaseRecordModel, records)
+def shown_records(
+    svc: Services,
+    actor: Actor,
+    case_id: str,
+    data: dict[str, Any],
+    purpose: str,
+    *,
+    model: type[BaseModel] = CaseRecordModel,
+    prefix: str = "",
+) -> dict[str, Any]:
+    """The records (a dump of ``model``: the case's, or a program enrolment's) as ``actor``'s roles may see them
+    (``statemachines.sensitivity``); a read that shows special care fields is written to ``access_log`` in the same
+    breath, their paths after ``prefix``."""
+    records = redact(model, data, visible_to(actor.roles))
+    paths = special_care_paths(model, records, prefix)
     if paths:
         with svc.sessions.begin() as session:
             AccessLog(session).record(

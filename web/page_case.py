@@ -1,11 +1,13 @@
 """The case page: where a case stands, what can be done now (a form per command, the programs' too), and why not.
 
 Forms are generated from the same payload models the API validates with (``web.forms``); a read that shows 要配慮
-fields is written to ``access_log``.
+fields is written to ``access_log``. A running enrolment's panel shows its record as the reader's roles may see it
+(``web.api_programs.shown_program_record``).
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +29,7 @@ from store.access_log import AccessLog
 from store.appointments import AppointmentRepository
 from store.programs import ProgramRepository
 from store.repository import CaseRepository
+from web.api_programs import shown_program_record
 from web.deps import Services, ServicesDep
 from web.forms import build_form, errors_by_path, read_form
 from web.pages import COMMAND_NAMES, PAYLOADS, PageActor, checked_form, form_items, lang_of, not_found, render
@@ -102,8 +105,9 @@ async def _enrolment_panel(
     errors: Mapping[str, Mapping[str, str]] | None,
     values: Mapping[str, Mapping[str, Any]] | None,
 ) -> dict[str, Any]:
-    """An enrolment as its panel shows it: names in Japanese, for 住居確保給付金 the months used and left, and a
-    form for each of its commands possible now (an ended enrolment has none)."""
+    """An enrolment as its panel shows it: names in Japanese, for 住居確保給付金 the months used and left, and while
+    it runs its record (as the reader's roles may see it, a read of 要配慮 fields logged) and a form for each of its
+    commands possible now (an ended enrolment has neither: its workflow has finished)."""
     defn = PROGRAM_DEFS.get(row.program)
     state = defn.states.get(row.state) if defn is not None else None
     panel: dict[str, Any] = {
@@ -111,19 +115,13 @@ async def _enrolment_panel(
         "name_ja": defn.name_ja if defn is not None else row.program,
         "state_ja": state.name_ja if state is not None else row.state,
         "forms": [],
+        "record_json": None,
     }
     if defn is not None and state is not None and not state.terminal:
-        _, allowed = await svc.cases.program(row.enrolment_id, actor)
-        payloads = _program_payloads(defn)
-        names = {t.trigger: t.name_ja for t in reversed(defn.transitions)}
-        for option in allowed:
-            command = str(option["command"])
-            if not option["allowed"] or command not in payloads:
-                continue
-            key = f"{row.enrolment_id}:{command}"
-            prefilled = (values or {}).get(key)
-            fields = build_form(payloads[command], prefilled, (errors or {}).get(key, {}), lang)
-            panel["forms"].append({"command": command, "name_ja": names[command], "fields": fields, "key": key})
+        record, allowed = await svc.cases.program(row.enrolment_id, actor)
+        shown = shown_program_record(svc, actor, row, record, "case_page")
+        panel["record_json"] = json.dumps(shown, ensure_ascii=False, indent=2) if shown else None
+        panel["forms"] = _program_forms(defn, row, allowed, lang, errors, values)
     if row.program == "housing_benefit" and defn is not None:
         used = int(row.summary.get("months_granted") or 0)
         cap = getattr(defn.record_type.model_fields["rules"].default, "max_months", 9)
@@ -134,6 +132,29 @@ async def _enrolment_panel(
             "period_end": row.summary.get("period_end"),
         }
     return panel
+
+
+def _program_forms(
+    defn: ProgramDef[Any],
+    row: EnrolmentRow,
+    allowed: list[dict[str, Any]],
+    lang: str,
+    errors: Mapping[str, Mapping[str, str]] | None,
+    values: Mapping[str, Mapping[str, Any]] | None,
+) -> list[dict[str, Any]]:
+    """A form for each command of the enrolment possible now, with what was sent and its errors after a refusal."""
+    payloads = _program_payloads(defn)
+    names = {t.trigger: t.name_ja for t in reversed(defn.transitions)}
+    forms: list[dict[str, Any]] = []
+    for option in allowed:
+        command = str(option["command"])
+        if not option["allowed"] or command not in payloads:
+            continue
+        key = f"{row.enrolment_id}:{command}"
+        prefilled = (values or {}).get(key)
+        fields = build_form(payloads[command], prefilled, (errors or {}).get(key, {}), lang)
+        forms.append({"command": command, "name_ja": names[command], "fields": fields, "key": key})
+    return forms
 
 
 def _program_payloads(defn: ProgramDef[Any]) -> dict[str, type[BaseModel]]:

@@ -114,3 +114,32 @@ async def test_a_broken_chain_reaches_the_auditors_tasks_and_a_clean_verify_clos
     assert [(t["case_id"], t["kind"]) for t in tasks] == [(case_id, "chain_broken")]
     assert verified.json()["chain_intact"] is True, verified.json()
     assert after == []
+
+
+async def test_a_program_panel_shows_the_record_as_each_role_may_see_it_and_logs_the_read(pages_api: Api) -> None:
+    case_id = await pages_api.open_case("sw1")
+    for trigger in (T.COMPLETE_INTAKE, T.APPLY_FOR_SUPPORT):
+        assert (await pages_api.command("sw1", case_id, trigger.value, VALID_PAYLOADS[trigger])).status_code == 200
+    started = await pages_api.post("sw1", f"/api/cases/{case_id}/programs", {"program": "referral"})
+    enrolment_id = started.json()["enrolment"]["enrolment_id"]
+    pages_api.worker.handles.append(pages_api.worker.client.get_workflow_handle(enrolment_id))
+    send = {"institution_id": "a-1-welfare-office", "reason": "生活保護の相談を希望", "accepts_referrals": False}
+    sent = await pages_api.post(
+        "sw1", f"/api/cases/{case_id}/programs/{enrolment_id}/commands", {"command": "send", "payload": send}
+    )
+    assert sent.status_code == 200, sent.text
+
+    pages = {}
+    for user in ("sw1", "admin", "ops1"):
+        async with browser_for(pages_api) as browser:
+            await browser.login(user)
+            pages[user] = (await browser.get(f"/cases/{case_id}")).text
+    rows = (await pages_api.get("aud1", "/api/audit/access-log", case_id=case_id)).json()["items"]
+
+    assert "生活保護の相談を希望" in pages["sw1"]
+    assert "a-1-welfare-office" in pages["admin"]  # the basic fields
+    assert "生活保護の相談を希望" not in pages["admin"]
+    assert "a-1-welfare-office" not in pages["ops1"]
+    page_reads = [(r["user_id"], r["fields"]) for r in rows if r["purpose"] == "case_page"]
+    assert ("sw1", ["programs.referral.sendings[].reason"]) in page_reads
+    assert not [user for user, _ in page_reads if user in ("admin", "ops1")]

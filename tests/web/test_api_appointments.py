@@ -148,3 +148,35 @@ async def test_offices_are_listed_for_the_municipalities_one_serves(api: Api) ->
     city_a = (await api.get("esw1", "/api/offices")).json()
     assert {o["office_id"] for o in city_a} == {"hw-city-a", "hw-city-a-ekimae"}
     assert [o["office_id"] for o in (await api.get("sw2", "/api/offices")).json()] == ["hw-city-b"]
+
+
+async def _note_reads(api: Api, case_id: str) -> list[tuple[str, str, list[str]]]:
+    rows = (await api.get("aud1", "/api/audit/access-log", case_id=case_id)).json()["items"]
+    return sorted((r["user_id"], r["purpose"], r["fields"]) for r in rows if "appointments[].note" in r["fields"])
+
+
+async def test_a_note_is_shown_only_to_who_sees_special_care_fields_and_each_read_is_logged(api: Api) -> None:
+    case_id = await api.open_case("sw1")
+    await book(api, case_id)
+
+    notes = {
+        user: [a["note"] for a in (await api.get(user, "/api/appointments", case_id=case_id)).json()]
+        for user in ("csw1", "mun1", "ops1", "admin")
+    }
+
+    assert notes == {"csw1": ["履歴書を持参"], "mun1": ["履歴書を持参"], "ops1": [None], "admin": [None]}
+    assert await _note_reads(api, case_id) == [
+        ("csw1", "read_appointments", ["appointments[].note"]),
+        ("esw1", "appointment_command", ["appointments[].note"]),  # the booking's answer shows it too
+        ("mun1", "read_appointments", ["appointments[].note"]),
+    ]
+
+
+async def test_appointments_without_a_note_are_read_without_a_log_line(api: Api) -> None:
+    case_id = await api.open_case("sw1")
+    await book(api, case_id, note=None)
+
+    listed = await api.get("csw1", "/api/appointments", case_id=case_id)
+
+    assert [a["note"] for a in listed.json()] == [None]
+    assert await _note_reads(api, case_id) == []

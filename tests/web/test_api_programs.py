@@ -386,3 +386,56 @@ async def test_joint_interview_moves_cancellations_and_refusals_keep_store_and_e
         if a["appointment_id"] == last_id
     ]
     assert (stored["status"], stored["starts_at"][:10]) == ("booked", "2030-12-12")  # both undone in the store
+
+
+async def _program_reads(api: Api, case_id: str) -> dict[tuple[str, str], list[list[str]]]:
+    """The access log's program reads of the case: (user, purpose) → the fields of each read."""
+    rows = (await api.get("aud1", "/api/audit/access-log", case_id=case_id)).json()["items"]
+    reads: dict[tuple[str, str], list[list[str]]] = {}
+    for row in rows:
+        if row["purpose"] in ("read_program", "program_command"):
+            reads.setdefault((row["user_id"], row["purpose"]), []).append(row["fields"])
+    return reads
+
+
+async def test_a_program_record_is_shown_as_each_role_may_see_it(api: Api) -> None:
+    case_id, enrolment_id = await _decided(api)
+    url = f"/api/cases/{case_id}/programs/{enrolment_id}"
+    submitted = await _program_command(
+        api, "sw1", case_id, enrolment_id, "submit_application", {"application": {**APPLICATION, "rent": 51_000}}
+    )
+    assert submitted.status_code == 200, submitted.text
+
+    shown = {user: (await api.get(user, url)).json() for user in ("sw1", "mun1", "admin", "ops1")}
+
+    consultant, municipality = shown["sw1"]["record"], shown["mun1"]["record"]
+    assert consultant["application"]["rent"] == 51_000
+    assert consultant["application"]["housing_lost"] is False
+    assert municipality == consultant
+    admin = shown["admin"]["record"]
+    assert (admin["state"], admin["application"]["applied_on"]) == ("REVIEW", APPLICATION["applied_on"])
+    assert not {"rent", "household_income", "household_assets", "days_unable_to_seek"} & set(admin["application"])
+    assert shown["ops1"]["record"] == {}  # states and counts, not records
+    assert shown["ops1"]["enrolment"]["state"] == "REVIEW"
+
+
+async def test_each_program_read_that_shows_special_care_fields_is_logged(api: Api) -> None:
+    case_id, enrolment_id = await _decided(api)
+    url = f"/api/cases/{case_id}/programs/{enrolment_id}"
+    assert (await api.get("sw1", url)).status_code == 200  # APPLIED: nothing 要配慮 in the record yet
+    before = await _program_reads(api, case_id)
+    submitted = await _program_command(
+        api, "sw1", case_id, enrolment_id, "submit_application", {"application": APPLICATION}
+    )
+    assert submitted.status_code == 200, submitted.text
+    for user in ("sw1", "admin", "ops1"):
+        assert (await api.get(user, url)).status_code == 200
+
+    after = await _program_reads(api, case_id)
+
+    assert before == {}
+    fields = [
+        "programs.housing_benefit.application.days_unable_to_seek",
+        "programs.housing_benefit.application.housing_lost",
+    ]
+    assert after == {("sw1", "program_command"): [fields], ("sw1", "read_program"): [fields]}  # none for ADMIN, OPS

@@ -190,7 +190,7 @@ MATRIX = [
         404,
         role_first=False,
     ),
-    Row("GET", "/api/cases/{case}/programs/{enrolment}", None, everyone(200), 404),  # OPS/ADMIN: no record
+    Row("GET", "/api/cases/{case}/programs/{enrolment}", None, everyone(200), 404),  # OPS: no record; ADMIN: basic
     # A referral's follow-up (RF5) is staff's, and may be recorded again and again.
     Row(
         "POST",
@@ -497,22 +497,24 @@ async def test_without_signing_in_every_row_but_sign_in_and_health_is_refused(ap
 
 
 async def test_operations_staff_and_the_administrator_are_shown_no_client_data(api: Api) -> None:
-    """OPS sees states and counts, never records; the administrator the basic fields only (statemachines.sensitivity).
-    A program's record is not tagged field by field, so neither is shown it; nor the client's age, from the 要配慮
-    birth date."""
+    """OPS sees states and counts, never records; the administrator the basic fields only (statemachines.sensitivity),
+    of a case's record and of a program's (the referral's state, not why the client was referred); neither the
+    client's age, from the 要配慮 birth date, nor an appointment's free-text note."""
     names = await _world(api)
     case, enrolment = names["case"], names["enrolment"]
     shown = {}
     for user in ("sw1", "ops1", "admin"):
         detail = (await api.get(user, f"/api/cases/{case}")).json()
-        program = (await api.get(user, f"/api/cases/{case}/programs/{enrolment}")).json()
+        record = (await api.get(user, f"/api/cases/{case}/programs/{enrolment}")).json()["record"]
         suggested = (await api.get(user, "/api/institutions/suggestions", case_id=case)).json()
+        notes = {a["note"] for a in (await api.get(user, "/api/appointments", case_id=case)).json()}
         birth_date = detail["records"].get("intake", {}).get("client", {}).get("birth_date")
-        shown[user] = (birth_date, bool(program["record"]), suggested["age"] is not None)
+        reasons = [s["reason"] for s in record.get("sendings", []) if "reason" in s]
+        shown[user] = (birth_date, record.get("state"), bool(reasons), suggested["age"] is not None, notes != {None})
     assert shown == {
-        "sw1": (CLIENT["birth_date"], True, True),
-        "ops1": (None, False, False),
-        "admin": (None, False, False),
+        "sw1": (CLIENT["birth_date"], "SENT", True, True, True),
+        "ops1": (None, None, False, False, False),
+        "admin": (None, "SENT", False, False, False),
     }
 
 
