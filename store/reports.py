@@ -146,10 +146,13 @@ class ReportRepository:
     def population(self, municipality: str, month: str) -> tuple[int | None, str | None]:
         """The population of the fiscal year from the municipality's rule set, else its organisation record."""
         start, _ = month_bounds(month)
-        ruleset = RulesetRepository(self._session).rulebook().in_force(municipality, start.date())
+        try:
+            ruleset = RulesetRepository(self._session).rulebook().in_force(municipality, start.date())
+        except LookupError:  # a month before the first rule set: only the organisation's figure is there
+            ruleset = None
         year = fiscal_year(month)
-        years = [y for y in ruleset.population if y <= year]
-        if years:
+        years = [y for y in ruleset.population if y <= year] if ruleset else []
+        if ruleset and years:
             return ruleset.population[max(years)], f"rule set {ruleset.ruleset_id} ({max(years)}年度)"
         org = self._session.scalars(
             select(OrganisationRecord).where(
