@@ -30,6 +30,7 @@ from web import (
     api_institutions,
     api_kpis,
     api_notifications,
+    api_policies,
     api_programs,
     api_reports,
     api_retention,
@@ -120,6 +121,7 @@ def create_app(
         api_appointments,
         api_codec,
         api_retention,
+        api_policies,
         api_reports,
     ):
         app.include_router(module.router)

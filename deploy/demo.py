@@ -6,6 +6,8 @@ Every demo user's password is ``yorisoi-demo``, which the API refuses outside de
 from __future__ import annotations
 
 import asyncio
+import hashlib
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from statemachines.rules import RuleBook
 from store.accounts import AccountRepository
 from store.db import make_engine, session_factory
 from store.institutions import InstitutionRepository, UpsertCounts, load_csv
+from store.policies import EVERY_MUNICIPALITY, PrivacyPolicy, PrivacyPolicyRepository
 from store.rulesets import RulesetRepository
 from web.auth import DEMO_PASSWORD
 from web.case_service import CaseService
@@ -65,6 +68,7 @@ def seed_demo_world(sessions: sessionmaker[Session]) -> int:
                 added += 1
     seed_demo_institutions(sessions)
     seed_demo_offices(sessions)
+    seed_demo_policies(sessions)
     return added
 
 
@@ -222,3 +226,27 @@ def seed_demo_offices(sessions: sessionmaker[Session]) -> int:
                 repo.add_office(office, municipality)
                 added += 1
     return added
+
+
+DEMO_POLICY_TEXT = (
+    "個人情報の管理・取扱規程（デモ用・架空）2025年4月版\n"
+    "相談支援の実施に必要な範囲で個人情報を取得し、本人の同意なく関係機関へ提供しません。"
+)
+DEMO_POLICY = PrivacyPolicy(
+    municipality=EVERY_MUNICIPALITY,
+    version="2025-04",
+    title="個人情報の管理・取扱規程（デモ）",
+    effective_from=date(2025, 4, 1),
+    summary="デモ用の架空の規程。デモのケースの同意（C1・C2・ハローワーク支援要請）はこの版を説明したものとして記録する。",
+    document_sha256=hashlib.sha256(DEMO_POLICY_TEXT.encode("utf-8")).hexdigest(),
+)
+
+
+def seed_demo_policies(sessions: sessionmaker[Session]) -> int:
+    """The 個人情報取扱規程 version the demo's consents name (``CONSENT``), for every municipality. Idempotent."""
+    with sessions.begin() as session:
+        policies = PrivacyPolicyRepository(session)
+        if any(p.version == DEMO_POLICY.version for p in policies.list(DEMO_POLICY.municipality)):
+            return 0
+        policies.add(DEMO_POLICY, created_by="demo", now=datetime.now(UTC))
+    return 1

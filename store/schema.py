@@ -13,6 +13,7 @@ from store import (
     models,
     notifications,
     people,
+    policies,
     programs,
     reports,
     retention,
@@ -33,4 +34,5 @@ TABLE_MODULES = (
     sessions,
     crypto,
     retention,
+    policies,
 )

@@ -32,7 +32,9 @@ from statemachines.timers import JST
 from statemachines.view import CaseView
 from store.institutions import InstitutionRepository
 from store.people import HOUSING_BENEFIT, PersonRepository, person_key
+from store.policies import PrivacyPolicyRepository
 from store.repository import CaseRepository
+from web.consent_policies import SignedConsent, case_consents, policy_errors, program_consents
 from workflows.case_workflow import CaseWorkflow, workflow_id
 from workflows.messages import (
     INVALID_PAYLOAD,
@@ -120,7 +122,8 @@ class CaseService:
         """Fire a command. Raises CommandRejected (with every unmet guard) or PayloadInvalid (with field errors)."""
         if command == "refer_out":
             payload = self._with_referral_target(payload, actor)
-        parse_payload(command, payload)  # field errors (and an unknown command) are a 422 before Temporal
+        parsed = parse_payload(command, payload)  # field errors (and an unknown command) are a 422 before Temporal
+        await self._require_policies_in_force(case_id, command, case_consents(parsed))
         handle = self._client.get_workflow_handle(workflow_id(case_id))
         request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
         try:
@@ -143,7 +146,8 @@ class CaseService:
         """Fire a command of a program enrolment (its child workflow); refusals are recorded on the case."""
         if program == "referral" and command == "send":
             payload = self._with_directory_answer(payload, actor)
-        parse_program_payload(PROGRAMS[program], command, payload)
+        parsed = parse_program_payload(PROGRAMS[program], command, payload)
+        await self._require_policies_in_force(case_id, command, program_consents(program, parsed))
         if program == HOUSING_BENEFIT and command == "submit_application" and payload.get("application"):
             payload = await self._with_earlier_payment(case_id, enrolment_id, payload)
         if (program, command) in SHARING_COMMANDS:  # C1 may have been revoked since the program started
@@ -211,6 +215,16 @@ class CaseService:
         unmet = [Unmet(kind=UnmetKind.GUARD, **GUARDS["G1"].describe())]
         self._record(case_id, command, command_id, actor, record.state.value, unmet, datetime.now(UTC))
         raise CommandRejected(command, unmet)
+
+    async def _require_policies_in_force(self, case_id: str, command: str, consents: list[SignedConsent]) -> None:
+        """Each consent names a 個人情報取扱規程 version of the case's municipality (or "*") in force when signed."""
+        if not consents:
+            return
+        municipality = (await self.record(case_id)).municipality
+        with self._sessions.begin() as session:
+            errors = policy_errors(PrivacyPolicyRepository(session), municipality, consents)
+        if errors:
+            raise PayloadInvalid(command, errors)
 
     async def _with_earlier_payment(self, case_id: str, enrolment_id: str, payload: dict[str, Any]) -> dict[str, Any]:
         """The 再支給制限 (施行規則§16) looks at the same person's earlier 住居確保給付金, found by their person key.

@@ -28,6 +28,7 @@ from store.errors import (
     UnknownOfficeError,
 )
 from store.notifications import NotificationNotFoundError
+from store.policies import DuplicatePolicyError
 from store.reports import DuplicateTargetError
 from store.retention import HoldConflictError
 from web.auth import AuthError
@@ -133,6 +134,7 @@ def install(app: FastAPI) -> None:
         (TaskRoleError, 403, "task_role"),
         (TaskConflictError, 409, "task_conflict"),
         (DuplicateRulesetError, 409, "duplicate_ruleset"),
+        (DuplicatePolicyError, 409, "duplicate_privacy_policy"),
         (AccountError, 409, "account_conflict"),
         (InstitutionNotFoundError, 404, "institution_not_found"),
         (DuplicateInstitutionError, 409, "duplicate_institution"),

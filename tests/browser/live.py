@@ -14,6 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from api import create_app
 from deploy.demo import seed_demo_world
 from settings import Settings
+from tests.web.apiharness import seed_test_policies
 from tests.workflows.devserver import free_port
 from tests.workflows.harness import Harness, running_harness
 
@@ -29,6 +30,7 @@ async def live_app(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Li
     db = tmp_path / "live.sqlite3"
     async with running_harness(env.client, db) as worker:
         seed_demo_world(worker.sessions)
+        seed_test_policies(worker.sessions)  # the versions the consents of tests/factories.py name
         settings = Settings(
             data_dir=tmp_path,
             database_url=worker.database_url,

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest_asyncio
 from argon2 import PasswordHasher
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
@@ -20,6 +22,7 @@ from deploy.demo import seed_demo_world
 from settings import Settings
 from statemachines.roles import OrgKind, Role
 from store.accounts import AccountRepository
+from store.policies import EVERY_MUNICIPALITY, PrivacyPolicy, PrivacyPolicyRepository
 from tests.workflows.harness import Harness, running_harness
 from web.auth import DEMO_PASSWORD
 
@@ -87,9 +90,29 @@ async def running_api(
         app = create_app(settings, client=worker.client, clock=clock)
         async with app.router.lifespan_context(app):
             seed_demo_world(worker.sessions)
+            seed_test_policies(worker.sessions)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://yorisoi.test") as http:
                 yield Api(http=http, worker=worker)
+
+
+TEST_POLICY_VERSIONS = ("v3", "v4")  # what the consents of tests/factories.py name
+TEST_POLICIES_FROM = date(2000, 4, 1)
+
+
+def seed_test_policies(sessions: sessionmaker[Session]) -> None:
+    """The 個人情報取扱規程 versions the tests' consents name, for every municipality, in force long ago."""
+    with sessions.begin() as session:
+        policies = PrivacyPolicyRepository(session)
+        for version in TEST_POLICY_VERSIONS:
+            policy = PrivacyPolicy(
+                municipality=EVERY_MUNICIPALITY,
+                version=version,
+                title=f"個人情報取扱規程（テスト {version}）",
+                effective_from=TEST_POLICIES_FROM,
+                document_sha256=hashlib.sha256(f"test policy {version}".encode()).hexdigest(),
+            )
+            policies.add(policy, created_by="test", now=datetime.now(UTC))
 
 
 @pytest_asyncio.fixture(loop_scope="session")

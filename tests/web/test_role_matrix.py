@@ -149,6 +149,13 @@ CALENDAR = {"esw", "csw", "mun", "ops"}  # esw1 themself, and CSW/MUN/OPS servin
 WEDNESDAY = {"starts_at": "2030-12-04T10:00:00+09:00", "ends_at": "2030-12-04T11:00:00+09:00"}
 START_REFERRAL = {"program": "referral", "command_id": "matrix"}
 FOLLOW_UP = {"note": "紹介先に電話で確認"}
+POLICY = {
+    "municipality": "city-a",
+    "version": "matrix-{user}",
+    "title": "個人情報取扱規程",
+    "effective_from": "2027-04-01",
+    "document_sha256": "0" * 64,
+}
 SIGN_IN = Form({"username": "{user}", "password": DEMO_PASSWORD})
 REPORT_MONTH = "municipality=city-a&month=2025-04"  # a month that has ended: it may be submitted
 REPORT_VIEWERS = {"mun", "ops", "csw", "aud", "admin"}  # web.page_reports.VIEWERS
@@ -239,6 +246,10 @@ MATRIX = [
         only({"admin"}, yes=201),
         403,
     ),
+    # The 個人情報取扱規程's versions: every signed-in user sees which to explain; an administrator adds their own
+    # towns' (B町's may not add A市's: 403).
+    Row("GET", "/api/privacy-policies?municipality=city-a", None, everyone(200), 200),
+    Row("POST", "/api/privacy-policies", POLICY, only({"admin"}, yes=201), 403),
     # -- appointments and offices -------------------------------------------------------------------------------------
     Row("GET", "/api/appointments?case_id={case}", None, everyone(200), 200),
     # Each books their own Wednesday morning at A市's office, so no booking collides with another's.
