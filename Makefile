@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: bench-pages fuzz venv test lint typecheck browser pytest pytest-postgres run histories describe diagram clean
+.PHONY: bench bench-pages fuzz venv test lint typecheck browser pytest pytest-postgres run histories describe diagram clean
 
 venv: $(STAMP)
 
@@ -62,6 +62,11 @@ histories: venv
 fuzz: venv
 	YORISOI_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} timeout 1200 $(BIN)/python -m pytest -q -p no:cacheprovider \
 		--timeout=1200 tests/web/test_api_fuzz.py tests/statemachines/test_payload_fuzz.py
+
+# The scale figures, each beside its anchor measured in the same run (README: "Scale benchmark"): results in
+# bench/results/latest.json. About 50 minutes; BENCH_QUICK=1 shrinks every size (about 5 minutes, bench/results/quick.json).
+bench: venv
+	$(BIN)/python -m bench $(if $(filter-out 0,$(BENCH_QUICK)),--quick,)
 
 # Server-side render time of each page with 10,000 cases (issue 5); results in bench/results/pages.json.
 bench-pages: venv

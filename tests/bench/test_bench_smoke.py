@@ -1,0 +1,38 @@
+"""The benchmark's code runs at a toy size and writes the results file's shape (``make bench`` itself is not run)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import main
+from tests.dbfixtures import POSTGRES_URL_ENV
+
+
+def test_the_read_model_and_verify_phases_write_the_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BENCH_POSTGRES_URL", os.environ.get(POSTGRES_URL_ENV) or "none")
+    monkeypatch.setenv("BENCH_PG_CASES", "300")
+    monkeypatch.setenv("BENCH_SQLITE_CASES", "300")
+    monkeypatch.setenv("BENCH_QUERY_SAMPLES", "5")
+    monkeypatch.setenv("BENCH_VERIFY_ROUNDS", "1")
+    out = tmp_path / "results.json"
+
+    assert main(["--quick", "--only", "readmodel,verify", "--out", str(out)]) == 0
+
+    report = json.loads(out.read_text(encoding="utf-8"))
+    figures = report["figures"]
+    assert figures["inbox_p95_ms_100k_sqlite"] > 0
+    assert figures["pipeline_p95_ms_100k_sqlite"] > 0
+    assert figures["verify_histories_per_s"] > 0
+    assert figures["command_latency_ms"] == {}  # the commands phase did not run
+    assert figures["targets"]["verify_histories_per_s"]["target"] == 100
+    sqlite = report["details"]["readmodel"]["sqlite"]
+    assert sqlite["cases"] == 300
+    assert sqlite["tasks"] > 300
+    assert sqlite["events"] > 300
+    if os.environ.get(POSTGRES_URL_ENV):
+        assert figures["inbox_p95_ms_1m_pg"] > 0
+        assert report["details"]["readmodel"]["postgresql"]["cases"] == 300
