@@ -23,6 +23,7 @@ from web.report_export import (
     ReportFile,
     content_disposition,
     csv_bytes,
+    months_back,
     municipality_name,
     xlsx_bytes,
 )
@@ -102,14 +103,9 @@ def series(
 ) -> list[MonthlyReport]:
     """The last ``months`` months up to ``to``, oldest first (the charts of /reports)."""
     served(actor, municipality)
-    year, mon = (int(p) for p in to.split("-"))
-    wanted = []
-    for back in range(months - 1, -1, -1):
-        total = year * 12 + (mon - 1) - back
-        wanted.append(f"{total // 12:04d}-{total % 12 + 1:02d}")
     with svc.sessions.begin() as session:
         repo = ReportRepository(session)
-        return [repo.monthly(municipality, m) for m in wanted]
+        return [repo.monthly(municipality, m) for m in months_back(to, months)]
 
 
 @router.get("/targets", response_model=list[Target])

@@ -27,7 +27,7 @@ from web.deps import Services, ServicesDep
 from web.errors import ForbiddenError
 from web.pages import CaseNotVisible, PageActor, checked_form, render
 from web.report_chart import Point, month_chart, shown
-from web.report_export import ReportFile, month_ja, months_between, municipality_name, submission_ja
+from web.report_export import ReportFile, month_ja, months_back, municipality_name, submission_ja
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,37 +58,23 @@ def reports_url(municipality: str, month: str, **extra: str) -> str:
     return "/reports?" + urlencode({"municipality": municipality, "month": month, **extra})
 
 
-def months_back(month: str, count: int) -> list[str]:
-    """The ``count`` months up to ``month``, oldest first."""
-    year, mon = (int(p) for p in month.split("-"))
-    first = year * 12 + mon - 1 - (count - 1)
-    return months_between(f"{first // 12:04d}-{first % 12 + 1:02d}", month)
-
-
-def chart_series(svc: Services, municipality: str, month: str) -> list[tuple[str, MonthlyReport | None]]:
-    """The last 12 months' reports, as ``GET /api/reports/series`` counts them; a month that cannot be counted
-    (``LookupError``: no rule set was in force yet, so no population) is a gap in the charts, not a failed page."""
-    series: list[tuple[str, MonthlyReport | None]] = []
+def chart_series(svc: Services, municipality: str, month: str) -> list[tuple[str, MonthlyReport]]:
+    """The last 12 months' reports, as ``GET /api/reports/series`` counts them."""
     with svc.sessions.begin() as session:
         repo = ReportRepository(session)
-        for wanted in months_back(month, CHART_MONTHS):
-            try:
-                series.append((wanted, repo.monthly(municipality, wanted)))
-            except LookupError:
-                series.append((wanted, None))
-    return series
+        return [(wanted, repo.monthly(municipality, wanted)) for wanted in months_back(month, CHART_MONTHS)]
 
 
-def _points(series: list[tuple[str, MonthlyReport | None]], key: str) -> list[Point]:
+def _points(series: list[tuple[str, MonthlyReport]], key: str) -> list[Point]:
     points = []
     for month, report in series:
-        figure = None if report is None else next((f for f in report.figures if f.key == key), None)
+        figure = next((f for f in report.figures if f.key == key), None)
         value = None if figure is None else (figure.per_100k if key in PER_100K else figure.value)
         points.append(Point(month, value, None if figure is None else figure.target))
     return points
 
 
-def _charts(series: list[tuple[str, MonthlyReport | None]]) -> list[dict[str, Any]]:
+def _charts(series: list[tuple[str, MonthlyReport]]) -> list[dict[str, Any]]:
     charts = []
     for key, percent in CHARTS:
         label = FIGURE_LABELS[key] + ("" if percent else "（人口10万人当たり）")
@@ -125,12 +111,7 @@ def _reports_page(
     default = last_complete_month(svc.clock())
     bad_month = bool(month) and not MONTH.fullmatch(month or "")
     month = default if bad_month or not month else month
-    try:
-        answer = monthly_answer(svc, chosen, month)
-    except LookupError:  # no rule set in force in that month (store.reports reads the population from it)
-        return _refused(
-            request, svc, actor, f"{month_ja(month)}は集計できません（適用される規則セットがありません）。", 422
-        )
+    answer = monthly_answer(svc, chosen, month)
     series = chart_series(svc, chosen, month)
     with svc.sessions.begin() as session:
         name = municipality_name(session, chosen)

@@ -250,6 +250,13 @@ def months_between(first: str, last: str) -> list[str]:
     return [f"{n // 12:04d}-{n % 12 + 1:02d}" for n in range(fy * 12 + fm - 1, ly * 12 + lm)]
 
 
+def months_back(month: str, count: int) -> list[str]:
+    """The ``count`` months up to ``month``, oldest first."""
+    year, mon = (int(p) for p in month.split("-"))
+    first = year * 12 + mon - 1 - (count - 1)
+    return months_between(f"{first // 12:04d}-{first % 12 + 1:02d}", month)
+
+
 def _verdict(report: MonthlyReport, versions: list[Submitted]) -> tuple[str, bool]:
     """What the submitted versions say against the regeneration, and whether the standing (latest) one differs."""
     if not versions:
