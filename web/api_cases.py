@@ -92,7 +92,7 @@ class History(BaseModel):
     as_of: AsOf | None = None
 
 
-def _visible_row(svc: Services, actor: Actor, case_id: str) -> CaseSnapshotRow:
+def visible_row(svc: Services, actor: Actor, case_id: str) -> CaseSnapshotRow:
     with svc.sessions.begin() as session:
         row = queries.case_row(session, case_id, set(actor.serves))
     if row is None:
@@ -124,7 +124,7 @@ def shown_records(
 
 
 async def _detail(svc: Services, actor: Actor, case_id: str, purpose: str = "read") -> CaseDetail:
-    row = _visible_row(svc, actor, case_id)
+    row = visible_row(svc, actor, case_id)
     view = await svc.cases.view(case_id, actor)
     with svc.sessions.begin() as session:
         tasks = CaseRepository(session).list_tasks(case_id, status="open")
@@ -200,14 +200,14 @@ async def get_case(case_id: str, actor: ActorDep, svc: ServicesDep) -> CaseDetai
 
 @router.post("/{case_id}/commands", response_model=CaseDetail)
 async def send_command(case_id: str, body: CommandBody, actor: ActorDep, svc: ServicesDep) -> CaseDetail:
-    _visible_row(svc, actor, case_id)
+    visible_row(svc, actor, case_id)
     await svc.cases.send(case_id, body.command, actor, body.payload, body.command_id or uuid.uuid4().hex)
     return await _detail(svc, actor, case_id, purpose="command")
 
 
 @router.get("/{case_id}/history", response_model=History)
 async def history(case_id: str, actor: ActorDep, svc: ServicesDep, as_of: datetime | None = None) -> History:
-    row = _visible_row(svc, actor, case_id)
+    row = visible_row(svc, actor, case_id)
     with svc.sessions.begin() as session:
         entries = queries.history(session, case_id)
         events = CaseRepository(session).list_events(case_id) if as_of else []
@@ -244,7 +244,7 @@ async def temporal_history(case_id: str, actor: ActorDep, svc: ServicesDep) -> T
     """The raw Temporal history of every run, for export and for ``python -m workflows replay``."""
     if not actor.has_any(AUDIT_ROLES):
         raise ForbiddenError("履歴の出力は監査担当・自治体職員・主任相談支援員・管理者が行えます。")
-    _visible_row(svc, actor, case_id)
+    visible_row(svc, actor, case_id)
     with svc.sessions.begin() as session:  # the raw history holds every payload: logged as a read of all of it
         AccessLog(session).record(
             user_id=actor.user_id, case_id=case_id, fields=["*"], purpose="export_history", now=svc.clock()
@@ -266,7 +266,7 @@ async def temporal_history(case_id: str, actor: ActorDep, svc: ServicesDep) -> T
 async def verify_case(case_id: str, actor: ActorDep, svc: ServicesDep) -> VerifyResult:
     if not actor.has_any(AUDIT_ROLES):
         raise ForbiddenError("検証は監査担当・自治体職員・主任相談支援員・管理者が行えます。")
-    _visible_row(svc, actor, case_id)
+    visible_row(svc, actor, case_id)
     with svc.sessions.begin() as session:
         rows = CaseRepository(session).list_events(case_id)
     result = await verify(svc.client, case_id, rows)

@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.roles import Actor, Role
 from statemachines.scheduling import JST
-from store import queries
 from store.retention import LegalHold, RetentionRepository, RetentionRow
-from web.deps import ActorDep, Services, ServicesDep
-from web.errors import ForbiddenError, NotVisibleError
+from web.api_cases import visible_row
+from web.deps import ActorDep, ServicesDep
+from web.errors import ForbiddenError
 
 router = APIRouter(prefix="/api", tags=["retention"])
 
@@ -47,12 +47,6 @@ class Erasure(BaseModel):
     events_erased: int
 
 
-def _visible(svc: Services, actor: Actor, case_id: str) -> None:
-    with svc.sessions.begin() as session:
-        if queries.case_row(session, case_id, set(actor.serves)) is None:
-            raise NotVisibleError("ケースが見つかりません。")
-
-
 def _require(actor: Actor, roles: frozenset[Role], message: str) -> None:
     if not actor.has_any(roles):
         raise ForbiddenError(message)
@@ -62,7 +56,7 @@ def _require(actor: Actor, roles: frozenset[Role], message: str) -> None:
 def place_hold(case_id: str, body: HoldRequest, actor: ActorDep, svc: ServicesDep) -> LegalHold:
     """Keep the case's records past their retention (409 if a hold is already in place or it was erased)."""
     _require(actor, HOLDERS, "リーガルホールドの設定は自治体職員・管理者が行えます。")
-    _visible(svc, actor, case_id)
+    visible_row(svc, actor, case_id)
     with svc.sessions.begin() as session:
         return RetentionRepository(session).place_hold(case_id, by=actor.user_id, reason=body.reason, now=svc.clock())
 
@@ -71,7 +65,7 @@ def place_hold(case_id: str, body: HoldRequest, actor: ActorDep, svc: ServicesDe
 def release_hold(case_id: str, body: HoldRequest, actor: ActorDep, svc: ServicesDep) -> LegalHold:
     """End the hold; the case is erased the next night its retention has passed (409 if there is no hold)."""
     _require(actor, HOLDERS, "リーガルホールドの解除は自治体職員・管理者が行えます。")
-    _visible(svc, actor, case_id)
+    visible_row(svc, actor, case_id)
     with svc.sessions.begin() as session:
         return RetentionRepository(session).release_hold(case_id, by=actor.user_id, reason=body.reason, now=svc.clock())
 
@@ -79,7 +73,7 @@ def release_hold(case_id: str, body: HoldRequest, actor: ActorDep, svc: Services
 @router.get("/cases/{case_id}/retention", response_model=CaseRetention)
 def case_retention(case_id: str, actor: ActorDep, svc: ServicesDep) -> CaseRetention:
     _require(actor, VIEWERS, "保存期間は自治体職員・監査担当・管理者が確認できます。")
-    _visible(svc, actor, case_id)
+    visible_row(svc, actor, case_id)
     with svc.sessions.begin() as session:
         repo = RetentionRepository(session)
         row = repo.row(case_id)
