@@ -7,7 +7,6 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -15,36 +14,19 @@ from fastapi.staticfiles import StaticFiles
 from temporalio.client import Client
 
 from deploy.connect import connect_temporal, data_keys
+from services.cases import CaseService
 from settings import Settings
-from statemachines.rules import RuleBook
+from statemachines.kernel.rules import RuleBook
 from store.codec import CaseKeyCodec
 from store.db import create_schema, make_engine, session_factory
 from store.rulesets import RulesetRepository
 from store.sessions import SessionPolicy
 from store.throttle import ThrottlePolicy
-from web import (
-    api_admin,
-    api_appointments,
-    api_cases,
-    api_codec,
-    api_institutions,
-    api_kpis,
-    api_notifications,
-    api_policies,
-    api_programs,
-    api_reports,
-    api_retention,
-    api_tasks,
-    errors,
-    page_audit,
-    page_case,
-    page_reports,
-    pages,
-)
-from web.auth import TokenService
-from web.case_service import CaseService
-from web.deps import Services
-from web.security import SecurityHeaders
+from web import routers
+from web.core import errors, pages
+from web.core.auth import TokenService
+from web.core.deps import Services
+from web.core.security import SecurityHeaders
 
 log = logging.getLogger("yorisoi.api")
 
@@ -107,25 +89,9 @@ def create_app(
     errors.install(app)
     pages.page_errors(app)
     app.add_middleware(SecurityHeaders)
-    app.mount("/static", StaticFiles(directory=str(Path(pages.__file__).parent / "static")), name="static")
-    for page_module in (pages, page_case, page_audit, page_reports):
-        app.include_router(page_module.router)
-    for module in (
-        api_admin,
-        api_cases,
-        api_programs,
-        api_tasks,
-        api_kpis,
-        api_notifications,
-        api_institutions,
-        api_appointments,
-        api_codec,
-        api_retention,
-        api_policies,
-        api_reports,
-    ):
-        app.include_router(module.router)
-    app.include_router(api_cases.audit_router)
+    app.mount("/static", StaticFiles(directory=str(pages.WEB_ROOT / "static")), name="static")
+    for router in (*routers.PAGE_ROUTERS, *routers.API_ROUTERS):
+        app.include_router(router)
     return app
 
 

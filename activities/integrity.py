@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from statemachines.events import TaskSpec
-from statemachines.integrity import INTEGRITY_TASK, BrokenChain, ChainBatch, ChainReport
+from statemachines.kernel.events import TaskSpec
+from statemachines.policy.integrity import INTEGRITY_TASK, BrokenChain, ChainBatch, ChainReport
 from store.models import CaseRecord
 from store.repository import CaseRepository
 

@@ -34,7 +34,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import templates
-from statemachines.events import TaskNotice
+from statemachines.kernel.events import TaskNotice
 from store.accounts import is_email_address
 from store.errors import UnknownUserError
 from store.notifications import CLAIMABLE, EmailClaim, EmailStatus, NotificationKind, NotificationRepository

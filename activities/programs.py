@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from statemachines.program_tasks import ProgramProjection
+from statemachines.programs.tasks import ProgramProjection
 from store.errors import ChainConflictError
 from store.programs import ProgramRepository
 

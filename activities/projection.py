@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from statemachines.events import Projection, Rejection
+from statemachines.kernel.events import Projection, Rejection
 from store.errors import ChainConflictError
 from store.repository import CaseRepository
 

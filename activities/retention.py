@@ -20,7 +20,7 @@ from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from statemachines.retention import ErasureBatch, ErasureReport
+from statemachines.policy.retention import ErasureBatch, ErasureReport
 from store.crypto import DataKeys
 from store.programs import EnrolmentRecord
 from store.retention import RetentionRepository, RetentionRow

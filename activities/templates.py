@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict
 
-from statemachines.events import NoticeKind
+from statemachines.kernel.events import NoticeKind
 
 JST = timezone(timedelta(hours=9), "Asia/Tokyo")
 WEEKDAYS_JA = "月火水木金土日"

@@ -28,14 +28,13 @@ from bench.bare import TASK_QUEUE, BareWorkflow
 from bench.common import CpuMeter, Stack, latency_summary, progress
 from deploy.connect import connect_temporal, data_keys
 from deploy.demo import DEMO_SCRIPT
-from statemachines.roles import Actor
-from statemachines.rules import RuleBook
-from statemachines.timers import JST
-from store.accounts import AccountRepository
+from services.cases import CaseService
+from statemachines.case.timers import JST
+from statemachines.kernel.roles import Actor
+from statemachines.kernel.rules import RuleBook
+from store.accounts import DEMO_PASSWORD, AccountRepository
 from store.db import make_engine, session_factory
 from store.rulesets import RulesetRepository
-from web.auth import DEMO_PASSWORD
-from web.case_service import CaseService
 
 Op = Callable[[int, int], Awaitable[None]]
 """One operation of client ``i``, its ``k``-th: raises on failure."""

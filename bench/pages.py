@@ -29,10 +29,10 @@ from temporalio.testing import WorkflowEnvironment
 from api import create_app
 from deploy.demo import seed_demo_world
 from settings import Settings
-from statemachines.case_record import STATES, CaseState
+from statemachines.case.record import STATES, CaseState
+from store.accounts import DEMO_PASSWORD
 from store.db import create_schema, make_engine, session_factory
 from store.models import CaseRecord, TaskRecord
-from web.auth import DEMO_PASSWORD
 from worker import build_worker
 from workflows.search_attributes import cli_flags
 

@@ -38,7 +38,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from bench.common import percentile, progress
-from statemachines.case_record import STATES, CaseState
+from statemachines.case.record import STATES, CaseState
 from store import queries
 from store.db import create_schema, make_engine, session_factory
 

@@ -17,7 +17,7 @@ from typing import Any
 from temporalio.client import WorkflowHistory
 
 from bench.common import percentile, progress
-from statemachines.events import first_broken_link
+from statemachines.kernel.events import first_broken_link
 from workflows.case_workflow import workflow_id
 from workflows.history import projected_events, replay
 

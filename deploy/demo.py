@@ -14,16 +14,15 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from deploy.connect import connect_temporal, data_keys
+from services.cases import CaseService
 from settings import Settings
-from statemachines.roles import Actor, OrgKind, Role
-from statemachines.rules import RuleBook
-from store.accounts import AccountRepository
+from statemachines.kernel.roles import Actor, OrgKind, Role
+from statemachines.kernel.rules import RuleBook
+from store.accounts import DEMO_PASSWORD, AccountRepository
 from store.db import make_engine, session_factory
 from store.institutions import InstitutionRepository, UpsertCounts, load_csv
 from store.policies import EVERY_MUNICIPALITY, PrivacyPolicy, PrivacyPolicyRepository
 from store.rulesets import RulesetRepository
-from web.auth import DEMO_PASSWORD
-from web.case_service import CaseService
 
 ORGANISATIONS: list[tuple[str, OrgKind, str, list[str], int | None]] = [
     ("city-a", OrgKind.MUNICIPALITY, "A市 福祉事務所", ["city-a"], 120_000),
@@ -199,7 +198,7 @@ def seed_demo_offices(sessions: sessionmaker[Session]) -> int:
     # Imported here so that this section stays self-contained at the end of the file.
     from datetime import time
 
-    from statemachines.scheduling import DayHours, Office, OfficeHours
+    from statemachines.policy.scheduling import DayHours, Office, OfficeHours
     from store.appointments import AppointmentRepository
 
     late = DayHours(opens=time(10), closes=time(19))

@@ -7,7 +7,7 @@ submitted versions are compared with the regeneration and the command exits 1 wh
 some month no longer has the regenerated hash, naming the figures that changed (a correction recorded after the
 month was reported, or a changed 目安値 or population).
 
-The work is ``web.report_export.regenerate``; this entry only reads the settings (the database), which only the
+The work is ``services.reports.regenerate``; this entry only reads the settings (the database), which only the
 composition roots may do.
 """
 
@@ -16,9 +16,9 @@ from __future__ import annotations
 import argparse
 import re
 
+from services.reports import months_between, regenerate
 from settings import Settings
 from store.db import make_engine, session_factory
-from web.report_export import months_between, regenerate
 
 MONTH = re.compile(r"^20[0-9]{2}-(0[1-9]|1[0-2])$")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from statemachines.case import OPENING, OPENING_IDENTIFIED, TRANSITIONS, Region, TransitionDef
-from statemachines.case_record import STAGE_NAMES, STATES, CaseState, Stage
-from statemachines.guards import GUARDS
-from statemachines.rules import DEFAULT_RULESET
+from statemachines.case.guards import GUARDS
+from statemachines.case.record import STAGE_NAMES, STATES, CaseState, Stage
+from statemachines.case.transitions import OPENING, OPENING_IDENTIFIED, TRANSITIONS, Region, TransitionDef
+from statemachines.kernel.rules import DEFAULT_RULESET
 
 TIMER_EFFECTS: dict[str, tuple[str, str, str]] = {
     "monitoring": ("monitoring_interval", "opens the monitoring_due task", "last contact"),
@@ -97,8 +97,8 @@ def describe_case() -> dict[str, Any]:
 
 def describe() -> dict[str, Any]:
     """Every process of Yorisoi; programs add theirs under their own id."""
-    from statemachines.program import describe_program
-    from statemachines.programs import PROGRAMS
+    from statemachines.programs.base import describe_program
+    from statemachines.programs.registry import PROGRAMS
 
     return {"processes": {"case": describe_case(), **{p.id: describe_program(p) for p in PROGRAMS}}}
 

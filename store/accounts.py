@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from statemachines.roles import Actor, OrgKind, Role
+from statemachines.kernel.roles import Actor, OrgKind, Role
 from store.errors import (
     DuplicateOrganisationError,
     DuplicateUserError,
@@ -23,6 +23,7 @@ from store.errors import (
 from store.models import OrganisationRecord, UserRecord
 from store.sessions import RevokeReason, UserSessionRepository
 
+DEMO_PASSWORD = "yorisoi-demo"  # every demo user's; refused at sign-in outside demo mode
 PASSWORD_HASHER = PasswordHasher()
 """argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile: t=3, m=64 MiB, p=4; about 0.2 s a hash)."""
 

@@ -1,5 +1,5 @@
 """Offices and appointments (ハローワーク同行 and the like), booked against the rules of
-:mod:`statemachines.scheduling`. The repository works inside the caller's transaction and never commits.
+:mod:`statemachines.policy.scheduling`. The repository works inside the caller's transaction and never commits.
 
 Booking is safe against a concurrent double booking: :meth:`AppointmentRepository.book` first takes a lock per
 staff member (PostgreSQL: a transaction-scoped advisory lock; SQLite: the database's single writer lock), then
@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from statemachines.scheduling import (
+from statemachines.policy.scheduling import (
     OCCUPYING_STATUSES,
     AppointmentKind,
     AppointmentStatus,

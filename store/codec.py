@@ -4,7 +4,7 @@ Temporal hands the codec a serialization context naming the workflow a payload b
 of its program children, the workflow that scheduled an activity). ``key_of`` (from ``workflows.ids``) turns that
 workflow id into the case id whose key encrypts it; a payload of no case uses the ``system`` key. The encrypted
 payload names its key in its metadata, so decoding needs no context: a history, an export or the Temporal UI's codec
-server can be decoded by whoever holds the keys (``web.api_codec``), and by no one once the key is erased.
+server can be decoded by whoever holds the keys (``web.audit.codec``), and by no one once the key is erased.
 
 The payload's metadata other than ours (its original encoding) is inside the ciphertext; the key id is associated
 data, so a ciphertext moved under another case's key id fails to decrypt.

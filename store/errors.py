@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from statemachines.scheduling import Problem
+from statemachines.policy.scheduling import Problem
 
 
 class StoreError(Exception):

@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, Index, String, Text, case, func, or_, sele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from statemachines.institutions import Institution, InstitutionCategory
+from statemachines.policy.institutions import Institution, InstitutionCategory
 from store.errors import CsvRowError, DirectoryCsvError, DuplicateInstitutionError
 from store.models import Base
 from store.queries import Page

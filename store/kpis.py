@@ -34,11 +34,11 @@ from sqlalchemy import ColumnElement, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON
 
-from statemachines.case_record import STATES, CaseState
-from statemachines.housing_benefit import HOUSING_BENEFIT, HousingBenefitRules, last_day_after
-from statemachines.referral import REFERRAL
-from statemachines.scheduling import JST
-from statemachines.tasks import EVALUATION_DUE, MONITORING_DUE, STATE_TASKS, TaskKind
+from statemachines.case.record import STATES, CaseState
+from statemachines.case.tasks import EVALUATION_DUE, MONITORING_DUE, STATE_TASKS, TaskKind
+from statemachines.policy.scheduling import JST
+from statemachines.programs.housing_benefit.process import HOUSING_BENEFIT, HousingBenefitRules, last_day_after
+from statemachines.programs.referral.process import REFERRAL
 from store.models import CaseEventRecord, CaseRecord, TaskRecord
 from store.programs import EnrolmentRecord, ProgramEventRecord
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Index, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from statemachines.events import GENESIS_HASH, CaseEvent
-from statemachines.program_tasks import EnrolmentRow, ProgramProjection
+from statemachines.kernel.events import GENESIS_HASH, CaseEvent
+from statemachines.programs.tasks import EnrolmentRow, ProgramProjection
 from store.errors import ChainConflictError
 from store.models import Base
 from store.repository import CaseRepository

@@ -14,8 +14,8 @@ from sqlalchemy import ColumnElement, Select, Update, case, func, or_, select, u
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from statemachines.case_record import STAGE_NAMES, STATES, CaseState, Stage
-from statemachines.events import CaseSnapshotRow, TaskStatus
+from statemachines.case.record import STAGE_NAMES, STATES, CaseState, Stage
+from statemachines.kernel.events import CaseSnapshotRow, TaskStatus
 from store.errors import TaskConflictError, TaskNotFoundError, TaskRoleError
 from store.models import CaseEventRecord, CaseRecord, RejectionRecord, TaskRecord
 from store.repository import TaskRow

@@ -1,10 +1,10 @@
 """Monthly reports (支援状況調査) from the event log, their 目安値, and the reports once submitted (frozen).
 
-A month's report is computed from ``case_events`` and ``program_events`` by event time (``statemachines.statistics``),
-so the same month gives the same figures, and the same hash, whenever it is regenerated. Submitting it freezes
-it: the figures and their hash are stored, and a later regeneration that differs (a correction recorded after the
-month was reported) shows as a difference against the frozen version, never as a silent change. Submitting the
-month again records a new version (修正報告) beside the earlier ones.
+A month's report is computed from ``case_events`` and ``program_events`` by event time
+(``statemachines.policy.statistics``), so the same month gives the same figures, and the same hash, whenever it is
+regenerated. Submitting it freezes it: the figures and their hash are stored, and a later regeneration that differs (a
+correction recorded after the month was reported) shows as a difference against the frozen version, never as a silent
+change. Submitting the month again records a new version (修正報告) beside the earlier ones.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import JSON, Float, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from statemachines.statistics import (
+from statemachines.policy.statistics import (
     COUNTED,
     COUNTED_PROGRAM,
     NATIONAL_TARGETS,

@@ -8,7 +8,7 @@ from pydantic import ConfigDict
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from statemachines.events import (
+from statemachines.kernel.events import (
     GENESIS_HASH,
     CaseEvent,
     CaseSnapshotRow,
@@ -18,7 +18,7 @@ from statemachines.events import (
     TaskStatus,
     first_broken_link,
 )
-from statemachines.statistics import facts_of
+from statemachines.policy.statistics import facts_of
 from store.errors import ChainConflictError
 from store.models import CaseEventRecord, CaseRecord, RejectionRecord, TaskRecord
 

@@ -1,7 +1,7 @@
 """Retention, legal holds and crypto-shredding of ended cases (process.md §5.5).
 
 When every kind of record a case holds has passed its retention period since the case ended
-(``statemachines.retention``) and no legal hold is in place, the case is erased: its data key is erased, so every
+(``statemachines.policy.retention``) and no legal hold is in place, the case is erased: its data key is erased, so every
 payload Temporal keeps for it (history, archives, exports) can no longer be decoded, and the read model's payloads
 are emptied. What stays is the skeleton: the case row (municipality, states, dates), every event's seq, time,
 actor, command, states and hashes (the hash covers the payload's digest, so ``verify`` still checks the chain), the
@@ -17,9 +17,9 @@ from pydantic import BaseModel
 from sqlalchemy import JSON, Date, Integer, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from statemachines.case_record import STATES, CaseState
-from statemachines.retention import documents_of, erasure_due
-from statemachines.rules import DEFAULT_RULESET
+from statemachines.case.record import STATES, CaseState
+from statemachines.kernel.rules import DEFAULT_RULESET
+from statemachines.policy.retention import documents_of, erasure_due
 from store.appointments import AppointmentRecord
 from store.crypto import DataKeys
 from store.errors import StoreError

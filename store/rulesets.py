@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from statemachines.rules import DEFAULT_RULESET, RuleBook, RuleSet
+from statemachines.kernel.rules import DEFAULT_RULESET, RuleBook, RuleSet
 from store.errors import DuplicateRulesetError
 from store.models import RulesetRecord
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from statemachines.case import Trigger
-from statemachines.roles import Actor, OrgKind, Role
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.roles import Actor, OrgKind, Role
 
 CITY = "city-a"
 

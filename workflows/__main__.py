@@ -27,7 +27,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, PayloadCodec
 
-from statemachines.events import first_broken_link
+from statemachines.kernel.events import first_broken_link
 from workflows.case_workflow import workflow_id
 from workflows.history import projected_events, replay
 

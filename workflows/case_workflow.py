@@ -17,17 +17,18 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from statemachines.case_record import STATES, CaseRecord
-    from statemachines.commands import ProgramMonitoring
-    from statemachines.engine import Applied, CommandRejected, PayloadInvalid, apply, check, parse_payload
-    from statemachines.events import Projection
-    from statemachines.program import start as start_program
-    from statemachines.programs import BY_ID as PROGRAMS
-    from statemachines.programs import START_PATCHES
-    from statemachines.roles import SYSTEM_ACTOR, Actor, Role
-    from statemachines.rules import add_duration
-    from statemachines.timers import Deadline, next_deadline
-    from statemachines.view import CaseView, case_view, next_due, projection_for
+    from statemachines.case.engine import Applied, apply, check, parse_payload
+    from statemachines.case.payloads import ProgramMonitoring
+    from statemachines.case.record import STATES, CaseRecord
+    from statemachines.case.timers import Deadline, next_deadline
+    from statemachines.case.view import CaseView, case_view, next_due, projection_for
+    from statemachines.kernel.events import Projection
+    from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
+    from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, Role
+    from statemachines.kernel.rules import add_duration
+    from statemachines.programs.base import start as start_program
+    from statemachines.programs.registry import BY_ID as PROGRAMS
+    from statemachines.programs.registry import START_PATCHES
     from workflows import search_attributes as sa
     from workflows.messages import (
         DUPLICATE_OUTCOMES_KEPT,

@@ -11,7 +11,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
-from statemachines.events import CaseEvent, Projection
+from statemachines.kernel.events import CaseEvent, Projection
 from workflows import workflow_runner
 from workflows.case_workflow import PROJECT_ACTIVITY, CaseWorkflow, workflow_id
 

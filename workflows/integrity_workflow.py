@@ -14,8 +14,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from statemachines.integrity import BrokenChain, ChainBatch, ChainReport
-    from statemachines.timers import JST
+    from statemachines.case.timers import JST
+    from statemachines.policy.integrity import BrokenChain, ChainBatch, ChainReport
 
 VERIFY_ACTIVITY = "verify_chains"
 SCHEDULE_ID = "yorisoi-integrity"

@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from statemachines.case_record import CaseRecord
-from statemachines.engine import Applied, open_case
-from statemachines.roles import Actor
-from statemachines.rules import RuleSet
+from statemachines.case.engine import Applied, open_case
+from statemachines.case.record import CaseRecord
+from statemachines.kernel.roles import Actor
+from statemachines.kernel.rules import RuleSet
 
 
 class OpenCase(BaseModel):

@@ -20,7 +20,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from statemachines.events import TaskNotice
+    from statemachines.kernel.events import TaskNotice
 
 NOTIFY_PATCH = "notify-opened-tasks"
 NOTIFY_ACTIVITY = "notify_task_opened"

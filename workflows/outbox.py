@@ -15,7 +15,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from statemachines.events import CaseEvent, TaskSpec, task_notice
+    from statemachines.kernel.events import CaseEvent, TaskSpec, task_notice
     from workflows.notify import Notifier
 
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))

@@ -17,9 +17,10 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from statemachines.commands import ProgramMonitoring
-    from statemachines.engine import CommandRejected, PayloadInvalid
-    from statemachines.program import (
+    from statemachines.case.payloads import ProgramMonitoring
+    from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
+    from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, Role
+    from statemachines.programs.base import (
         ProgramApplied,
         ProgramDeadline,
         ProgramDef,
@@ -30,9 +31,8 @@ with workflow.unsafe.imports_passed_through():
         open_enrolment,
         parse,
     )
-    from statemachines.program_tasks import ProgramProjection, program_projection
-    from statemachines.programs import BY_ID
-    from statemachines.roles import SYSTEM_ACTOR, Actor, Role
+    from statemachines.programs.registry import BY_ID
+    from statemachines.programs.tasks import ProgramProjection, program_projection
     from workflows.messages import INVALID_PAYLOAD, REJECTED, CommandOutcome
     from workflows.outbox import Outbox
     from workflows.updates import decode_request, rejection

@@ -14,8 +14,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from statemachines.retention import ErasureBatch, ErasureReport
-    from statemachines.timers import JST
+    from statemachines.case.timers import JST
+    from statemachines.policy.retention import ErasureBatch, ErasureReport
 
 ERASE_ACTIVITY = "erase_due_cases"
 SCHEDULE_ID = "yorisoi-retention"

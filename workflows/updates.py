@@ -9,7 +9,7 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from statemachines.engine import CommandRejected
+    from statemachines.kernel.outcomes import CommandRejected
     from workflows.messages import INVALID_PAYLOAD, REJECTED, CommandRequest
 
 

@@ -19,8 +19,8 @@ from activities.notifications import (
     SmtpConfig,
     message_id,
 )
-from statemachines.events import NoticeKind, TaskNotice, TaskSpec
-from statemachines.roles import OrgKind, Role
+from statemachines.kernel.events import NoticeKind, TaskNotice, TaskSpec
+from statemachines.kernel.roles import OrgKind, Role
 from store.accounts import AccountRepository
 from store.notifications import EmailStatus, NotificationKind, NotificationRepository, NotificationRow
 from tests.smtp import Mailbox

@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.projection import ProjectionActivities
-from statemachines.events import (
+from statemachines.kernel.events import (
     GENESIS_HASH,
     CaseEvent,
     CaseSnapshotRow,

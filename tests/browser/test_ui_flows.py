@@ -12,13 +12,13 @@ import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from temporalio.testing import WorkflowEnvironment
 
-from statemachines.case_record import CaseState
+from statemachines.case.record import CaseState
+from store.accounts import DEMO_PASSWORD
 from tests.browser.conftest import rendered_fonts, screenshot
 from tests.browser.live import LiveApp, live_app
 from tests.factories import VALID_PAYLOADS
 from tests.statemachines.paths import PATHS
 from tests.web.pageclient import form_fields
-from web.auth import DEMO_PASSWORD
 
 STEP_USER = {"check_plan": "csw1", "decide_support": "mun1"}
 

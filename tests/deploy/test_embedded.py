@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from statemachines.case import Trigger
+from statemachines.case.transitions import Trigger
+from store.accounts import DEMO_PASSWORD
 from tests.factories import VALID_PAYLOADS
 from tests.workflows.devserver import free_port
-from web.auth import DEMO_PASSWORD
 
 pytestmark = pytest.mark.devserver
 DEMO_CASES = 16

@@ -21,13 +21,13 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
-from statemachines.case import Trigger
-from statemachines.roles import Actor
-from statemachines.rules import RuleBook
+from services.cases import CaseService
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.roles import Actor
+from statemachines.kernel.rules import RuleBook
 from store.repository import CaseRepository
 from store.rulesets import RulesetRepository
 from tests.factories import CITY, CSW1, SW1, VALID_PAYLOADS
-from web.case_service import CaseService
 from workflows.case_workflow import CaseWorkflow, workflow_id
 
 log = logging.getLogger("tests.faults")

@@ -10,8 +10,8 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session, sessionmaker
 
-from statemachines.case import Trigger
-from statemachines.roles import OrgKind, Role
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.roles import OrgKind, Role
 from store.accounts import AccountRepository
 from tests.factories import CITY, VALID_PAYLOADS
 from tests.faults.burst import (

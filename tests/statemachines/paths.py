@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from statemachines.case import Trigger
-from statemachines.case_record import CaseRecord, CaseState
-from statemachines.engine import apply, open_case
-from statemachines.roles import SYSTEM_ACTOR, Actor
-from statemachines.rules import DEFAULT_RULESET, RuleSet
+from statemachines.case.engine import apply, open_case
+from statemachines.case.record import CaseRecord, CaseState
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
+from statemachines.kernel.rules import DEFAULT_RULESET, RuleSet
 from tests.factories import CITY, CSW1, MUN1, SW1, VALID_PAYLOADS
 
 T = Trigger

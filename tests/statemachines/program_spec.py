@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from statemachines.program import ProgramDef, apply, check, start
-from statemachines.program_tasks import program_projection
-from statemachines.roles import Actor
+from statemachines.kernel.roles import Actor
+from statemachines.programs.base import ProgramDef, apply, check, start
+from statemachines.programs.tasks import program_projection
 
 NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 10:00 JST
 Step = str | tuple[str, dict[str, Any]]

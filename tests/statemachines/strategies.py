@@ -13,8 +13,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from statemachines.case import Trigger
-from statemachines.roles import SYSTEM_ACTOR, Actor
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
 from tests.factories import ALL_ACTORS, CSW1, ESW1, MUN1, REFUSAL, SW1, VALID_PAYLOADS, meeting, plan
 
 T = Trigger

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from statemachines.case import Trigger
-from statemachines.case_record import CaseState
-from statemachines.engine import check
+from statemachines.case.engine import check
+from statemachines.case.record import CaseState
+from statemachines.case.transitions import Trigger
 from tests.factories import SW1, VALID_PAYLOADS
 from tests.statemachines.paths import ACTOR_FOR, reach, step
 

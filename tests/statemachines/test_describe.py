@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from statemachines.case_record import CaseState
+from statemachines.case.record import CaseState
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = [

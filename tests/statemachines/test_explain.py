@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from statemachines.case import TRANSITIONS, Trigger
-from statemachines.case_record import CaseState
-from statemachines.engine import CommandOption, check, explain
-from statemachines.roles import Actor, Role
+from statemachines.case.engine import check, explain
+from statemachines.case.record import CaseState
+from statemachines.case.transitions import TRANSITIONS, Trigger
+from statemachines.kernel.outcomes import CommandOption
+from statemachines.kernel.roles import Actor, Role
 from tests.factories import CSW1, ESW1, MUN1, OPS1, SW1, VALID_PAYLOADS
 from tests.statemachines.paths import reach, step
 

@@ -12,24 +12,15 @@ from typing import Any
 
 import pytest
 
-from statemachines import commands as c
-from statemachines.case import Trigger
-from statemachines.case_record import NO_CONTACT_STATES, CaseRecord, CaseState
-from statemachines.engine import (
-    CommandRejected,
-    PayloadInvalid,
-    Unmet,
-    UnmetKind,
-    apply,
-    check,
-    open_case,
-    parse_payload,
-    select,
-)
-from statemachines.guards import GUARDS, GuardContext, missing_assessment_items, missing_plan_items
-from statemachines.records import Assessment, Plan
-from statemachines.roles import SYSTEM_ACTOR, Actor, OrgKind, Role
-from statemachines.rules import DEFAULT_RULESET
+from statemachines.case import payloads as c
+from statemachines.case.engine import apply, check, open_case, parse_payload, select
+from statemachines.case.guards import GUARDS, GuardContext, missing_assessment_items, missing_plan_items
+from statemachines.case.record import NO_CONTACT_STATES, CaseRecord, CaseState
+from statemachines.case.records import Assessment, Plan
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet, UnmetKind
+from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, OrgKind, Role
+from statemachines.kernel.rules import DEFAULT_RULESET
 from tests.factories import (
     ALL_ACTORS,
     AUD1,
@@ -733,7 +724,7 @@ def test_apply_never_mutates_the_record_in_any_state(state: CaseState) -> None:
 
 
 def test_a_reopened_case_needs_a_new_application_and_consent() -> None:
-    from statemachines.engine import check as check_again
+    from statemachines.case.engine import check as check_again
 
     case = reach(CaseState.CLOSED)
     case = step(case, Trigger.REOPEN)
@@ -753,7 +744,8 @@ def test_an_evaluation_pointing_the_other_way_does_not_fit_the_command() -> None
 
 
 def test_applying_an_unknown_command_is_a_rejection_not_a_payload_error() -> None:
-    from statemachines.engine import CommandRejected, apply
+    from statemachines.case.engine import apply
+    from statemachines.kernel.outcomes import CommandRejected
 
     case = reach(CaseState.INTAKE)
     with pytest.raises(CommandRejected) as info:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from statemachines.institutions import (
+from statemachines.policy.institutions import (
     CATEGORIES,
     GROUP_NAMES,
     Institution,

@@ -9,9 +9,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statemachines.case import Trigger
-from statemachines.case_record import CaseState
-from statemachines.engine import PayloadInvalid, check, parse_payload
+from statemachines.case.engine import check, parse_payload
+from statemachines.case.record import CaseState
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.outcomes import PayloadInvalid
 from tests.factories import SW1, VALID_PAYLOADS
 from tests.statemachines.paths import reach
 

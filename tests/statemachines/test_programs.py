@@ -7,17 +7,17 @@ from typing import Any
 
 import pytest
 
-from statemachines.engine import CommandRejected
-from statemachines.housing_benefit import (
+from statemachines.kernel.outcomes import CommandRejected
+from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
+from statemachines.programs.base import ProgramDef, apply, check, explain, start
+from statemachines.programs.housing_benefit.process import (
     HOUSING_BENEFIT,
     JST,
     HousingBenefitRecord,
     MonthlyEvidence,
     missing_obligations,
 )
-from statemachines.program import ProgramDef, apply, check, explain, start
-from statemachines.roles import SYSTEM_ACTOR, Actor
-from statemachines.work_readiness import WORK_READINESS, WorkReadinessRecord
+from statemachines.programs.work_readiness.process import WORK_READINESS, WorkReadinessRecord
 from tests.factories import ESW1, MUN1, MUN_AT_CONTRACTOR, SW1, SW2
 
 NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 10:00 JST
@@ -244,7 +244,7 @@ def test_a_rejected_program_command_leaves_the_record_untouched() -> None:
 
 
 def test_events_of_a_program_chain_their_hashes() -> None:
-    from statemachines.events import CaseEvent, first_broken_link
+    from statemachines.kernel.events import CaseEvent, first_broken_link
 
     record = start(HOUSING_BENEFIT, enrolment_id="e1", case_id="c1", municipality="city-a", now=NOW)
     events: list[CaseEvent] = []
@@ -336,7 +336,7 @@ def test_work_readiness_eligibility_or_a_recorded_discretion() -> None:
 
 
 def test_work_readiness_beyond_one_year_needs_a_reason() -> None:
-    from statemachines.work_readiness import warning_at
+    from statemachines.programs.work_readiness.process import warning_at
 
     record = wr_reach("IN_PROGRAM")
     assert warning_at(record) == datetime(2027, 2, 1, 1, tzinfo=UTC)
@@ -370,7 +370,7 @@ def test_describe_lists_the_programs_with_their_rules_and_guards() -> None:
 
 
 def test_housing_benefit_timers_follow_the_period() -> None:
-    from statemachines.housing_benefit import deadlines
+    from statemachines.programs.housing_benefit.process import deadlines
 
     record = hb_reach("PAYING")
     found = {d.kind: d for d in deadlines(record)}
@@ -383,7 +383,7 @@ def test_housing_benefit_timers_follow_the_period() -> None:
 
 
 def test_the_program_projection_opens_and_closes_tasks() -> None:
-    from statemachines.program_tasks import program_projection
+    from statemachines.programs.tasks import program_projection
 
     record = hb_reach("PAYING")
     applied = apply(HOUSING_BENEFIT, record, "mark_extension_due", SYSTEM_ACTOR, {}, now=NOW, command_id="t")

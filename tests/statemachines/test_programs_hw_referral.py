@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from statemachines.engine import CommandRejected, PayloadInvalid
-from statemachines.hello_work import HELLO_WORK, HelloWorkRecord, HelloWorkRules
-from statemachines.hello_work import deadlines as hw_deadlines
-from statemachines.program import apply, check, start
-from statemachines.program_tasks import ProgramProjection, program_projection
-from statemachines.programs import BY_ID, START_PATCHES
-from statemachines.referral import REFERRAL
-from statemachines.referral import deadlines as rf_deadlines
-from statemachines.roles import SYSTEM_ACTOR, Actor
-from statemachines.scheduling import JST
+from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
+from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
+from statemachines.policy.scheduling import JST
+from statemachines.programs.base import apply, check, start
+from statemachines.programs.hello_work.process import HELLO_WORK, HelloWorkRecord, HelloWorkRules
+from statemachines.programs.hello_work.process import deadlines as hw_deadlines
+from statemachines.programs.referral.process import REFERRAL
+from statemachines.programs.referral.process import deadlines as rf_deadlines
+from statemachines.programs.registry import BY_ID, START_PATCHES
+from statemachines.programs.tasks import ProgramProjection, program_projection
 from tests.factories import CSW1, ESW1, HHSW1, MUN1, SW1
 from tests.statemachines.program_spec import NOW, Spec, Step
 
@@ -239,7 +239,7 @@ def test_hello_work_support_starts_only_after_the_joint_interview_was_attended()
 
 
 def test_hello_work_appointments_are_kept_in_the_future_and_moved_only_while_booked() -> None:
-    from statemachines.hello_work import upcoming
+    from statemachines.programs.hello_work.process import upcoming
 
     record = HW.reach("IN_SUPPORT")
     past = {"appointment_id": "a0", "starts_at": "2026-04-01T09:59:00+09:00"}

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from statemachines.certified_training import CERTIFIED_TRAINING
-from statemachines.engine import CommandRejected, PayloadInvalid
-from statemachines.household_budget import HOUSEHOLD_BUDGET
-from statemachines.housing_support import HOUSING_SUPPORT
-from statemachines.program import apply, check, start
-from statemachines.program_tasks import program_task_changes
-from statemachines.roles import SYSTEM_ACTOR, Actor
+from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
+from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
+from statemachines.programs.base import apply, check, start
+from statemachines.programs.certified_training.process import CERTIFIED_TRAINING
+from statemachines.programs.household_budget.process import HOUSEHOLD_BUDGET
+from statemachines.programs.housing_support.process import HOUSING_SUPPORT
+from statemachines.programs.tasks import program_task_changes
 from tests.factories import ESW1, HHSW1, MUN1, SW1
 from tests.statemachines.program_spec import NOW, Spec
 
@@ -311,7 +311,7 @@ def test_housing_support_extension_is_capped_at_six_months() -> None:
 
 
 def test_housing_support_timers_warn_then_open_a_task_at_the_limit_without_eviction() -> None:
-    from statemachines.housing_support import deadlines
+    from statemachines.programs.housing_support.process import deadlines
 
     record = HS.reach("IN_SHELTER")
     limit, warning = datetime(2026, 7, 1, 1, tzinfo=UTC), datetime(2026, 6, 17, 1, tzinfo=UTC)
@@ -369,7 +369,7 @@ def test_household_budget_support_records_actions_then_checks_before_closing() -
 
 
 def test_household_budget_regular_check_timer() -> None:
-    from statemachines.household_budget import deadlines
+    from statemachines.programs.household_budget.process import deadlines
 
     record = HH.step(HH.step(HH.reach("IN_SUPPORT"), "record_action"), "start_maintenance")
     due = datetime(2026, 5, 1, 1, tzinfo=UTC)
@@ -417,7 +417,7 @@ def test_certified_training_steps_up_only_toward_employment() -> None:
 
 
 def test_certified_training_review_timer() -> None:
-    from statemachines.certified_training import deadlines
+    from statemachines.programs.certified_training.process import deadlines
 
     record = CT.reach("IN_TRAINING")
     due = datetime(2026, 7, 1, 1, tzinfo=UTC)

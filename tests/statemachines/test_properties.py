@@ -9,11 +9,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statemachines.case import Trigger
-from statemachines.case_record import CaseRecord, CaseState
-from statemachines.engine import Applied, CommandRejected, PayloadInvalid, Unmet, apply, check, open_case
-from statemachines.events import CaseEvent, first_broken_link
-from statemachines.rules import DEFAULT_RULESET
+from statemachines.case.engine import Applied, apply, check, open_case
+from statemachines.case.record import CaseRecord, CaseState
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.events import CaseEvent, first_broken_link
+from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet
+from statemachines.kernel.rules import DEFAULT_RULESET
 from tests.factories import CITY, SW1
 from tests.statemachines.strategies import ACTORS, TOURS, Command, command_sequences
 

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
-from statemachines.retention import documents_of, erasure_due
-from statemachines.rules import DEFAULT_RULESET, DocumentType, RuleSet
+from statemachines.kernel.rules import DEFAULT_RULESET, DocumentType, RuleSet
+from statemachines.policy.retention import documents_of, erasure_due
 
 D = DocumentType
 

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from statemachines.case import Trigger
-from statemachines.case_record import CaseState
-from statemachines.engine import open_case
-from statemachines.rules import DEFAULT_RULESET, RuleBook, RuleSet, add_duration
-from statemachines.timers import deadlines
+from statemachines.case.engine import open_case
+from statemachines.case.record import CaseState
+from statemachines.case.timers import deadlines
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.rules import DEFAULT_RULESET, RuleBook, RuleSet, add_duration
 from tests.factories import CITY, SW1
 from tests.statemachines.paths import START, step
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from pydantic import ValidationError
 
-from statemachines.scheduling import (
+from statemachines.policy.scheduling import (
     JST,
     AppointmentStatus,
     DayHours,

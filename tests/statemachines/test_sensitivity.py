@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from statemachines.case import Trigger
-from statemachines.case_record import CaseRecord, CaseState
-from statemachines.housing_benefit import HOUSING_BENEFIT, HousingApplication, HousingBenefitRecord
-from statemachines.program import start
-from statemachines.programs import PROGRAMS
-from statemachines.roles import Role
-from statemachines.sensitivity import CONFIGURATION, TAGS, Sensitivity, redact, special_care_paths, visible_to
+from statemachines.case.record import CaseRecord, CaseState
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.roles import Role
+from statemachines.policy.sensitivity import CONFIGURATION, TAGS, Sensitivity, redact, special_care_paths, visible_to
+from statemachines.programs.base import start
+from statemachines.programs.housing_benefit.process import HOUSING_BENEFIT, HousingApplication, HousingBenefitRecord
+from statemachines.programs.registry import PROGRAMS
 from tests.factories import VALID_PAYLOADS
 from tests.statemachines.paths import reach
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from statemachines.scheduling import JST
-from statemachines.statistics import (
+from statemachines.policy.scheduling import JST
+from statemachines.policy.statistics import (
     NATIONAL_TARGETS,
     CountedEvent,
     count_month,

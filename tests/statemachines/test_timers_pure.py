@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from statemachines.case import Trigger
-from statemachines.case_record import NO_CONTACT_STATES, CaseRecord, CaseState
-from statemachines.engine import Applied, apply, open_case
-from statemachines.roles import SYSTEM_ACTOR, Actor, Role
-from statemachines.rules import DEFAULT_RULESET, RuleSet, add_duration
-from statemachines.tasks import ALL_KINDS, task_changes
-from statemachines.timers import deadlines, next_deadline, plan_period_end
+from statemachines.case.engine import Applied, apply, open_case
+from statemachines.case.record import NO_CONTACT_STATES, CaseRecord, CaseState
+from statemachines.case.tasks import ALL_KINDS, task_changes
+from statemachines.case.timers import deadlines, next_deadline, plan_period_end
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, Role
+from statemachines.kernel.rules import DEFAULT_RULESET, RuleSet, add_duration
 from tests.factories import CITY, CSW1, ESW1, MUN1, SW1, VALID_PAYLOADS, meeting, plan
 from tests.statemachines.paths import START, reach, step
 

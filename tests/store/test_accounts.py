@@ -10,7 +10,7 @@ from argon2 import PasswordHasher, Type
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from statemachines.roles import OrgKind, Role
+from statemachines.kernel.roles import OrgKind, Role
 from store.accounts import PASSWORD_HASHER, AccountRepository, UserRow
 from store.errors import (
     AccountError,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from statemachines.scheduling import JST, AppointmentKind, AppointmentStatus, DayHours, Office, OfficeHours
+from statemachines.policy.scheduling import JST, AppointmentKind, AppointmentStatus, DayHours, Office, OfficeHours
 from store.appointments import AppointmentRecord, AppointmentRepository, AppointmentRow, Booking, japanese_holiday
 from store.errors import (
     AppointmentNotFoundError,

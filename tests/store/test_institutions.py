@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from deploy.demo import seed_demo_institutions
-from statemachines.institutions import Institution, InstitutionCategory
+from statemachines.policy.institutions import Institution, InstitutionCategory
 from store.errors import CsvRowError, DirectoryCsvError, DuplicateInstitutionError
 from store.institutions import CSV_COLUMNS, InstitutionRepository, UpsertCounts, load_csv
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from statemachines.case_record import STATES, CaseState
-from statemachines.events import GENESIS_HASH, CaseEvent, CaseSnapshotRow, Projection, canonical_event_content
-from statemachines.events import chain_hash as link
-from statemachines.program_tasks import EnrolmentRow, ProgramProjection
+from statemachines.case.record import STATES, CaseState
+from statemachines.kernel.events import GENESIS_HASH, CaseEvent, CaseSnapshotRow, Projection, canonical_event_content
+from statemachines.kernel.events import chain_hash as link
+from statemachines.programs.tasks import EnrolmentRow, ProgramProjection
 from store.kpis import Figure, Indicator, KpiReport, operational_kpis, percentile
 from store.models import TaskRecord
 from store.programs import ProgramRepository

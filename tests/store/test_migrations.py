@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 import store.migrate
 from settings import Settings
-from statemachines.events import GENESIS_HASH, CaseEvent, chain_hash, first_broken_link, payload_digest
-from statemachines.statistics import ASSESSMENT, facts_of
+from statemachines.kernel.events import GENESIS_HASH, CaseEvent, chain_hash, first_broken_link, payload_digest
+from statemachines.policy.statistics import ASSESSMENT, facts_of
 from store.db import create_schema, make_engine
 from store.migrate import (
     alembic_config,

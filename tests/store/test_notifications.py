@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from statemachines.roles import OrgKind, Role
+from statemachines.kernel.roles import OrgKind, Role
 from store.accounts import AccountRepository
 from store.errors import InvalidAccountError, UnknownUserError
 from store.notifications import (

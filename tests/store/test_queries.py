@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from statemachines.case_record import STAGE_NAMES, STATES, CaseState, Stage
-from statemachines.events import (
+from statemachines.case.record import STAGE_NAMES, STATES, CaseState, Stage
+from statemachines.kernel.events import (
     GENESIS_HASH,
     CaseEvent,
     CaseSnapshotRow,

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.exc import OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from statemachines.events import (
+from statemachines.kernel.events import (
     GENESIS_HASH,
     CaseEvent,
     CaseSnapshotRow,

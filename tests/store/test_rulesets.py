@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from statemachines.rules import DEFAULT_RULESET, RuleSet
+from statemachines.kernel.rules import DEFAULT_RULESET, RuleSet
 from store.errors import DuplicateRulesetError
 from store.models import RulesetRecord
 from store.rulesets import RulesetRepository

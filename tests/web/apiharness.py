@@ -20,11 +20,10 @@ from temporalio.testing import WorkflowEnvironment
 from api import create_app
 from deploy.demo import seed_demo_world
 from settings import Settings
-from statemachines.roles import OrgKind, Role
-from store.accounts import AccountRepository
+from statemachines.kernel.roles import OrgKind, Role
+from store.accounts import DEMO_PASSWORD, AccountRepository
 from store.policies import EVERY_MUNICIPALITY, PrivacyPolicy, PrivacyPolicyRepository
 from tests.workflows.harness import Harness, running_harness
-from web.auth import DEMO_PASSWORD
 
 
 @dataclass

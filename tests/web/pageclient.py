@@ -13,8 +13,8 @@ import httpx
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
+from store.accounts import DEMO_PASSWORD
 from tests.web.apiharness import Api, running_api
-from web.auth import DEMO_PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -64,7 +64,7 @@ __all__ = ["Browser", "browser_for", "pages_api"]
 
 
 def form_fields(payload: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """A payload as the inputs of its generated form would submit it (``web.forms`` names)."""
+    """A payload as the inputs of its generated form would submit it (``web.core.forms`` names)."""
     fields: list[tuple[str, str]] = []
     if isinstance(payload, dict):
         for key, value in payload.items():

@@ -7,7 +7,7 @@ import httpx
 from sqlalchemy import select, update
 from temporalio.testing import WorkflowEnvironment
 
-from statemachines.case import Trigger
+from statemachines.case.transitions import Trigger
 from store.models import CaseEventRecord
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from statemachines.case import Trigger
+from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api
 
@@ -108,7 +108,7 @@ async def test_an_ended_case_is_archived_and_its_history_exported(api: Api) -> N
 async def test_after_temporals_retention_the_export_comes_from_the_archive(api: Api) -> None:
     from datetime import UTC, datetime
 
-    from statemachines.events import GENESIS_HASH, CaseEvent, CaseSnapshotRow, Projection, chain_hash
+    from statemachines.kernel.events import GENESIS_HASH, CaseEvent, CaseSnapshotRow, Projection, chain_hash
     from store.archive import HistoryArchive
     from store.repository import CaseRepository
 

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import httpx
 
-from statemachines.institutions import InstitutionCategory
-from statemachines.timers import JST
+from statemachines.case.timers import JST
+from statemachines.policy.institutions import InstitutionCategory
 from store.institutions import CSV_COLUMNS
 from tests.web.apiharness import Api
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from statemachines.case import Trigger
-from statemachines.tasks import ALL_KINDS as CASE_TASK_KINDS
+from statemachines.case.tasks import ALL_KINDS as CASE_TASK_KINDS
+from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS, meeting, plan
 from tests.web.apiharness import Api
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from statemachines.case import Trigger
+from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS, plan
 from tests.web.apiharness import Api
 

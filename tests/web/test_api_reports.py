@@ -12,9 +12,9 @@ from typing import Any
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from statemachines.case import Trigger as T
-from statemachines.case_record import CaseState as S
-from statemachines.scheduling import JST
+from statemachines.case.record import CaseState as S
+from statemachines.case.transitions import Trigger as T
+from statemachines.policy.scheduling import JST
 from store.models import CaseEventRecord
 from tests.factories import SW1, VALID_PAYLOADS, evaluation
 from tests.statemachines.paths import ACTOR_FOR, PATHS

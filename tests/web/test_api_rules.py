@@ -7,7 +7,7 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from statemachines.case import Trigger
+from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api, running_api
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from statemachines.case import Trigger
-from statemachines.engine import CommandRejected, PayloadInvalid
-from statemachines.rules import DEFAULT_RULESET, RuleBook, RuleSet
+from services.cases import CaseService
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
+from statemachines.kernel.rules import DEFAULT_RULESET, RuleBook, RuleSet
 from tests.factories import AUD1, CITY, MUN_AT_CONTRACTOR, SW1, SW2, VALID_PAYLOADS
 from tests.workflows.harness import Harness, running_harness
-from web.case_service import CaseService
 
 CITY_RULES = RuleSet(ruleset_id="city-a-2026", municipality=CITY, effective_from=date(2026, 4, 1), plan_period="P3M")
 RULEBOOK = RuleBook(rulesets=[DEFAULT_RULESET, CITY_RULES])

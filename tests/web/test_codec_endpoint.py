@@ -13,7 +13,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
-from statemachines.case import Trigger
+from statemachines.case.transitions import Trigger
 from store.codec import key_id_of
 from tests.browser.live import live_app
 from tests.factories import VALID_PAYLOADS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from statemachines.case import Trigger
+from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api
 

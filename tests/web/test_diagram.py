@@ -8,10 +8,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from statemachines.case import OPENING, OPENING_IDENTIFIED, TRANSITIONS
-from statemachines.case_record import STATES
-from web import diagram
-from web.diagram import FONT, LANGS, process_svg, text_width
+from statemachines.case.record import STATES
+from statemachines.case.transitions import OPENING, OPENING_IDENTIFIED, TRANSITIONS
+from web.process import diagram
+from web.process.diagram import FONT, LANGS, process_svg, text_width
 
 NS = "{http://www.w3.org/2000/svg}"
 Rect = tuple[float, float, float, float]

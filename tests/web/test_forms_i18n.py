@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 
 from pydantic import BaseModel
 
-from statemachines.case import Trigger
-from statemachines.commands import CompleteAssessment, IntakePayload, ProposeClosure, SubmitPlan
-from statemachines.engine import parse_payload
+from statemachines.case.engine import parse_payload
+from statemachines.case.payloads import CompleteAssessment, IntakePayload, ProposeClosure, SubmitPlan
+from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS
 from tests.web.pageclient import form_fields
-from web.forms import build_form, errors_by_path, read_form
-from web.i18n import date_ja, era_of_iso, wareki
+from web.core.forms import build_form, errors_by_path, read_form
+from web.core.i18n import date_ja, era_of_iso, wareki
 
 
 def _as_form(payload: dict[str, object]) -> dict[str, list[str]]:

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from statemachines.case import Trigger
+from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
+from store.accounts import DEMO_PASSWORD
 from tests.web.apiharness import Api, running_api
 from tests.web.pageclient import browser_for
-from web.auth import DEMO_PASSWORD
 
 
 class Clock:

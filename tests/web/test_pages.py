@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 
-from statemachines.case_record import CaseState
+from statemachines.case.record import CaseState
 from tests.factories import VALID_PAYLOADS
 from tests.statemachines.paths import PATHS
 from tests.web.apiharness import Api

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from statemachines.case import Trigger
+from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api, seed_other_town
 from tests.web.pageclient import browser_for, form_fields

@@ -20,16 +20,16 @@ from openpyxl import load_workbook
 from temporalio.testing import WorkflowEnvironment
 
 from deploy.reports_cli import main as reports_cli
-from statemachines.case import Trigger as T
-from statemachines.case_record import CaseState as S
-from statemachines.scheduling import JST
-from statemachines.statistics import month_bounds
+from services.reports import months_between
+from statemachines.case.record import CaseState as S
+from statemachines.case.transitions import Trigger as T
+from statemachines.policy.scheduling import JST
+from statemachines.policy.statistics import month_bounds
 from store.models import CaseEventRecord
 from tests.factories import SW1, VALID_PAYLOADS
 from tests.statemachines.paths import ACTOR_FOR, PATHS
 from tests.web.apiharness import Api, running_api, seed_other_town
 from tests.workflows.harness import Harness
-from web.report_export import months_between
 
 Steps = list[tuple[T, dict[str, Any] | None]]
 INFO_ONLY: Steps = [(T.COMPLETE_INTAKE, None), (T.END_WITH_INFORMATION, None)]

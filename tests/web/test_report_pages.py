@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from statemachines.statistics import month_bounds
+from statemachines.policy.statistics import month_bounds
 from tests.web.apiharness import running_api, seed_other_town
 from tests.web.pageclient import browser_for
 from tests.web.test_report_exports import INFO_ONLY, Clock, ReportsApi, run_case, seed_month
-from web.page_reports import last_complete_month
+from web.reports.page import last_complete_month
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -15,8 +15,8 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
-from statemachines.case import Trigger
-from statemachines.scheduling import JST
+from statemachines.case.transitions import Trigger
+from statemachines.policy.scheduling import JST
 from store import queries
 from store.archive import HistoryArchive
 from store.codec import encrypted_data_converter

@@ -30,16 +30,16 @@ from fastapi import FastAPI
 from starlette.routing import Match, Route
 from temporalio.api.enums.v1 import EventType
 
-from statemachines.case import Trigger
+from statemachines.case.transitions import Trigger
+from store.accounts import DEMO_PASSWORD
 from store.codec import ENCODING, KEY_METADATA
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api, seed_other_town
 from tests.web.test_api_appointments import book, booking
 from tests.web.test_api_institutions import HEADER, ROW
 from tests.web.test_api_programs import CLIENT
-from web.auth import DEMO_PASSWORD
-from web.deps import SESSION_COOKIE
-from web.security import CSRF_COOKIE, CSRF_FIELD
+from web.core.deps import SESSION_COOKIE
+from web.core.security import CSRF_COOKIE, CSRF_FIELD
 
 ROLES = ("sw", "csw", "esw", "mun", "ops", "aud", "admin")
 OWN = {"sw": "sw1", "csw": "csw1", "esw": "esw1", "mun": "mun1", "ops": "ops1", "aud": "aud1", "admin": "admin"}
@@ -540,9 +540,9 @@ async def test_without_signing_in_every_row_but_sign_in_and_health_is_refused(ap
 
 
 async def test_operations_staff_and_the_administrator_are_shown_no_client_data(api: Api) -> None:
-    """OPS sees states and counts, never records; the administrator the basic fields only (statemachines.sensitivity),
-    of a case's record and of a program's (the referral's state, not why the client was referred); neither the
-    client's age, from the 要配慮 birth date, nor an appointment's free-text note."""
+    """OPS sees states and counts, never records; the administrator the basic fields only
+    (statemachines.policy.sensitivity), of a case's record and of a program's (the referral's state, not why the client
+    was referred); neither the client's age, from the 要配慮 birth date, nor an appointment's free-text note."""
     names = await _world(api)
     case, enrolment = names["case"], names["enrolment"]
     shown = {}

@@ -14,11 +14,11 @@ from pydantic import ValidationError
 from temporalio.testing import WorkflowEnvironment
 
 from settings import Settings
+from store.accounts import DEMO_PASSWORD
 from store.sessions import SessionKind, UserSessionRepository
 from tests.web.apiharness import Api, running_api
 from tests.web.pageclient import Browser, browser_for
-from web.auth import DEMO_PASSWORD
-from web.deps import SESSION_COOKIE
+from web.core.deps import SESSION_COOKIE
 
 NEW_PASSWORD = "川沿いの桜並木を歩く2026"
 

@@ -22,9 +22,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.notifications import SmtpConfig
-from statemachines.case_record import CaseRecord
-from statemachines.roles import Actor
-from statemachines.rules import DEFAULT_RULESET, RuleSet
+from statemachines.case.record import CaseRecord
+from statemachines.kernel.roles import Actor
+from statemachines.kernel.rules import DEFAULT_RULESET, RuleSet
 from store.codec import encrypted_data_converter
 from store.crypto import DataKeys, MasterKey
 from store.db import create_schema, make_engine, session_factory
@@ -181,7 +181,7 @@ async def harness(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterato
 
 async def drive(h: Harness, handle: WorkflowHandle[Any, Any], state: str) -> CaseRecord:
     """Send the commands of the table tests' path into ``state``, as the people who would send them."""
-    from statemachines.case_record import CaseState
+    from statemachines.case.record import CaseState
     from tests.factories import VALID_PAYLOADS
     from tests.statemachines.paths import ACTOR_FOR, PATHS
 

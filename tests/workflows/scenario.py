@@ -9,8 +9,8 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle
 
-from statemachines.case import Trigger
-from statemachines.rules import RuleSet
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.rules import RuleSet
 from tests.factories import CSW1, ESW1, MUN1, SW1, VALID_PAYLOADS, evaluation, plan
 from tests.workflows.harness import Harness
 

@@ -6,8 +6,8 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from statemachines.case import Trigger
-from statemachines.rules import DEFAULT_RULESET
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.rules import DEFAULT_RULESET
 from tests.factories import MUN_AT_CONTRACTOR, SW1, VALID_PAYLOADS
 from tests.workflows.harness import Harness
 from workflows.messages import REJECTED, CaseWorkflowInput, OpenCase
@@ -104,7 +104,7 @@ async def test_search_attributes_say_where_a_case_stands_and_never_who_it_is(har
 
 
 async def test_the_view_query_explains_what_each_person_can_do_next(harness: Harness) -> None:
-    from statemachines.view import CaseView
+    from statemachines.case.view import CaseView
     from tests.factories import MUN1
 
     handle = await harness.open()

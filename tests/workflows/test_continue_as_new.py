@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from statemachines.case import Trigger
+from statemachines.case.transitions import Trigger
 from tests.factories import ESW1, SW1, VALID_PAYLOADS
 from tests.workflows.harness import drive, running_harness
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 
-from statemachines.case import Trigger
+from statemachines.case.transitions import Trigger
 from store.codec import key_id_of
 from tests.conftest import DEV_SERVER
 from tests.factories import SW1, VALID_PAYLOADS

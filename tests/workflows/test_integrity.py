@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import delete, select, update
 from temporalio.testing import WorkflowEnvironment
 
-from statemachines.case import Trigger
+from statemachines.case.transitions import Trigger
 from store.models import CaseEventRecord, TaskRecord
 from tests.factories import SW1, VALID_PAYLOADS
 from tests.workflows.harness import Harness, running_harness

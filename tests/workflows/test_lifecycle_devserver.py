@@ -10,8 +10,8 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.worker import Replayer
 
-from statemachines.case import Trigger
-from statemachines.tasks import ALL_KINDS as CASE_TASK_KINDS
+from statemachines.case.tasks import ALL_KINDS as CASE_TASK_KINDS
+from statemachines.case.transitions import Trigger
 from store.archive import HistoryArchive
 from tests.conftest import DEV_SERVER
 from tests.factories import SW1, VALID_PAYLOADS

@@ -11,9 +11,9 @@ from argon2 import PasswordHasher
 from temporalio.testing import WorkflowEnvironment
 
 from activities.notifications import SmtpConfig
-from statemachines.case import Trigger as T
-from statemachines.roles import OrgKind, Role
-from statemachines.rules import RuleSet
+from statemachines.case.transitions import Trigger as T
+from statemachines.kernel.roles import OrgKind, Role
+from statemachines.kernel.rules import RuleSet
 from store.accounts import AccountRepository
 from store.notifications import EmailStatus, NotificationKind, NotificationRepository, NotificationRow
 from tests.factories import SW1, VALID_PAYLOADS

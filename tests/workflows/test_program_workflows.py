@@ -15,10 +15,10 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from statemachines.case import Trigger
-from statemachines.case_record import CaseRecord, CaseState
-from statemachines.housing_benefit import JST
-from statemachines.rules import add_duration
+from statemachines.case.record import CaseRecord, CaseState
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.rules import add_duration
+from statemachines.programs.housing_benefit.process import JST
 from store.programs import ProgramRepository
 from tests.factories import MUN1, SW1, VALID_PAYLOADS, plan
 from tests.statemachines.paths import ACTOR_FOR, PATHS

@@ -8,11 +8,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from temporalio.client import WorkflowUpdateFailedError
 
-from statemachines.case_record import CaseRecord, CaseState
-from statemachines.engine import apply, open_case
-from statemachines.rebuild import rebuild
-from statemachines.roles import Role
-from statemachines.rules import DEFAULT_RULESET
+from statemachines.case.engine import apply, open_case
+from statemachines.case.rebuild import rebuild
+from statemachines.case.record import CaseRecord, CaseState
+from statemachines.kernel.roles import Role
+from statemachines.kernel.rules import DEFAULT_RULESET
 from tests.factories import CITY, SW1
 from tests.statemachines.strategies import Command, command_sequences
 from tests.workflows.harness import Harness

@@ -51,9 +51,9 @@ async def test_changed_timer_logic_is_caught_by_replay(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The guard rail itself: code whose timers differ from the recorded run fails the replay."""
-    import statemachines.timers
+    import statemachines.case.timers
 
-    monkeypatch.setattr(statemachines.timers, "next_deadline", lambda case: None)
+    monkeypatch.setattr(statemachines.case.timers, "next_deadline", lambda case: None)
     path = next(p for p in HISTORIES if p.stem == "lifecycle")
     history = load(path)
     replayer = Replayer(

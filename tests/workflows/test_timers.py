@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from statemachines.case import Trigger
-from statemachines.rules import RuleSet
-from statemachines.tasks import ALL_KINDS as CASE_TASK_KINDS
+from statemachines.case.tasks import ALL_KINDS as CASE_TASK_KINDS
+from statemachines.case.transitions import Trigger
+from statemachines.kernel.rules import RuleSet
 from tests.factories import SW1, VALID_PAYLOADS
 from tests.workflows.harness import Harness, drive, running_harness
 

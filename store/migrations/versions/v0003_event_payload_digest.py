@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from statemachines.events import payload_digest
+from statemachines.kernel.events import payload_digest
 
 revision: str = "0003"
 down_revision: str | None = "0002"

@@ -1,8 +1,8 @@
 """Monthly reports (支援状況調査): 目安値, submitted reports, and each case event's coded ``facts`` (121eae9).
 
-Existing ``case_events`` rows get ``facts_of(command, payload)`` (:mod:`statemachines.statistics`), as the projection
-now records it, in batches, before the column becomes NOT NULL. An event whose payload crypto-shredding has already
-erased gets no facts (``{}``): what the payload said is gone.
+Existing ``case_events`` rows get ``facts_of(command, payload)`` (``statemachines.policy.statistics``), as the
+projection now records it, in batches, before the column becomes NOT NULL. An event whose payload crypto-shredding has
+already erased gets no facts (``{}``): what the payload said is gone.
 
 Revision ID: 0005
 Revises: 0004
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from statemachines.statistics import facts_of
+from statemachines.policy.statistics import facts_of
 
 revision: str = "0005"
 down_revision: str | None = "0004"

@@ -1,0 +1,218 @@
+"""The case: its 20 states in seven stages, and the record the workflow carries (process.md §1.3, §2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from statemachines.case.records import (
+    Assessment,
+    ClosureProposal,
+    ClosureReason,
+    Consent,
+    ConsentKind,
+    ContactEffort,
+    Decision,
+    Eligibility,
+    EmergencySupport,
+    Evaluation,
+    FollowUpNote,
+    IntakeRecord,
+    MeetingRecord,
+    MonitoringNote,
+    Plan,
+    ReferralTarget,
+    Stamp,
+)
+from statemachines.kernel.events import GENESIS_HASH
+from statemachines.kernel.rules import RuleSet
+
+
+class Stage(StrEnum):
+    CONSULTATION = "consultation"
+    ASSESSMENT = "assessment"
+    PLANNING = "planning"
+    COORDINATION_MEETING = "coordination_meeting"
+    MUNICIPAL_DECISION = "municipal_decision"
+    MONITORING = "monitoring"
+    TERMINATION = "termination"
+
+
+STAGE_NAMES: dict[Stage, tuple[str, str]] = {
+    Stage.CONSULTATION: ("相談受付", "Consultation"),
+    Stage.ASSESSMENT: ("アセスメント", "Assessment"),
+    Stage.PLANNING: ("プラン策定", "Planning"),
+    Stage.COORDINATION_MEETING: ("支援調整会議", "Coordination meeting"),
+    Stage.MUNICIPAL_DECISION: ("支援決定", "Municipal decision"),
+    Stage.MONITORING: ("モニタリング", "Monitoring"),
+    Stage.TERMINATION: ("評価・終結", "Evaluation and termination"),
+}
+
+
+class CaseState(StrEnum):
+    IDENTIFIED = "IDENTIFIED"
+    INTAKE = "INTAKE"
+    SCREENING = "SCREENING"
+    ENDED_INFO_ONLY = "ENDED_INFO_ONLY"
+    REFERRED_OUT = "REFERRED_OUT"
+    APPLIED = "APPLIED"
+    ASSESSMENT = "ASSESSMENT"
+    PLAN_DRAFTING = "PLAN_DRAFTING"
+    PLAN_CHECK = "PLAN_CHECK"
+    PLAN_CONSENTED = "PLAN_CONSENTED"
+    MEETING_PENDING = "MEETING_PENDING"
+    MEETING_REVIEW = "MEETING_REVIEW"
+    DECISION_PENDING = "DECISION_PENDING"
+    SUPPORT_ACTIVE = "SUPPORT_ACTIVE"
+    CONTACT_LOST = "CONTACT_LOST"
+    EVALUATION = "EVALUATION"
+    CLOSURE_REVIEW = "CLOSURE_REVIEW"
+    CLOSED = "CLOSED"
+    FOLLOW_UP = "FOLLOW_UP"
+    INTERRUPTED = "INTERRUPTED"
+
+
+class StateInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    stage: Stage
+    name_ja: str
+    name_en: str
+    terminal: bool = False  # no further work unless reopened (T29)
+
+
+S = CaseState
+STATES: dict[CaseState, StateInfo] = {
+    S.IDENTIFIED: StateInfo(stage=Stage.CONSULTATION, name_ja="把握（アウトリーチ・つなぎ）", name_en="Identified"),
+    S.INTAKE: StateInfo(stage=Stage.CONSULTATION, name_ja="相談受付", name_en="Intake"),
+    S.SCREENING: StateInfo(stage=Stage.CONSULTATION, name_ja="スクリーニング", name_en="Screening"),
+    S.ENDED_INFO_ONLY: StateInfo(
+        stage=Stage.CONSULTATION,
+        name_ja="相談・情報提供のみで終了",
+        name_en="Ended with information only",
+        terminal=True,
+    ),
+    S.REFERRED_OUT: StateInfo(
+        stage=Stage.CONSULTATION,
+        name_ja="他制度・他機関へのつなぎ",
+        name_en="Referred to another agency",
+        terminal=True,
+    ),
+    S.APPLIED: StateInfo(stage=Stage.CONSULTATION, name_ja="利用申込", name_en="Applied"),
+    S.ASSESSMENT: StateInfo(stage=Stage.ASSESSMENT, name_ja="アセスメント", name_en="Assessment"),
+    S.PLAN_DRAFTING: StateInfo(stage=Stage.PLANNING, name_ja="プラン（案）作成", name_en="Plan drafting"),
+    S.PLAN_CHECK: StateInfo(stage=Stage.PLANNING, name_ja="主任相談支援員による確認", name_en="Plan check"),
+    S.PLAN_CONSENTED: StateInfo(
+        stage=Stage.PLANNING, name_ja="本人同意・プラン兼事業等利用申込書提出", name_en="Plan consented"
+    ),
+    S.MEETING_PENDING: StateInfo(
+        stage=Stage.COORDINATION_MEETING, name_ja="支援調整会議 付議待ち", name_en="Awaiting meeting"
+    ),
+    S.MEETING_REVIEW: StateInfo(
+        stage=Stage.COORDINATION_MEETING, name_ja="支援調整会議 協議", name_en="Meeting review"
+    ),
+    S.DECISION_PENDING: StateInfo(
+        stage=Stage.MUNICIPAL_DECISION, name_ja="自治体の支援決定待ち", name_en="Awaiting municipal decision"
+    ),
+    S.SUPPORT_ACTIVE: StateInfo(stage=Stage.MONITORING, name_ja="支援提供（モニタリング）", name_en="Support active"),
+    S.CONTACT_LOST: StateInfo(stage=Stage.MONITORING, name_ja="連絡不通（中断候補）", name_en="Contact lost"),
+    S.EVALUATION: StateInfo(stage=Stage.TERMINATION, name_ja="評価", name_en="Evaluation"),
+    S.CLOSURE_REVIEW: StateInfo(
+        stage=Stage.TERMINATION, name_ja="終結（案）支援調整会議へ報告", name_en="Closure under review"
+    ),
+    S.CLOSED: StateInfo(stage=Stage.TERMINATION, name_ja="終結", name_en="Closed", terminal=True),
+    S.FOLLOW_UP: StateInfo(stage=Stage.TERMINATION, name_ja="フォローアップ", name_en="Follow-up"),
+    S.INTERRUPTED: StateInfo(stage=Stage.TERMINATION, name_ja="中断", name_en="Interrupted", terminal=True),
+}
+
+PRE_PLAN_STATES: frozenset[CaseState] = frozenset(
+    {S.IDENTIFIED, S.INTAKE, S.SCREENING, S.APPLIED, S.ASSESSMENT, S.PLAN_DRAFTING, S.PLAN_CHECK}
+)
+"""Where 緊急支援 (T6) may start: before the plan is agreed."""
+
+NO_CONTACT_STATES: frozenset[CaseState] = frozenset(
+    {S.SUPPORT_ACTIVE, S.ASSESSMENT, S.PLAN_DRAFTING, S.PLAN_CHECK, S.PLAN_CONSENTED}
+)
+"""Where the no-contact timer runs (T26 sources)."""
+
+
+class ClosureReport(BaseModel):
+    """終結: the reason and the 支援調整会議 that confirmed the 終結評価 (G8)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reason: ClosureReason
+    meeting: MeetingRecord | None = None
+    follow_up: bool = True
+
+
+class CaseRecord(BaseModel):
+    """Everything the workflow knows about one case. Carried across continue-as-new as a whole."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    case_id: str
+    municipality: str
+    ruleset: RuleSet
+    state: CaseState = CaseState.INTAKE
+    state_entered_at: datetime
+    state_before_contact_lost: CaseState | None = None
+    opened_at: datetime
+    opened_by: str
+    assignee: str | None = None
+    previous_case_id: str | None = None
+    intake: IntakeRecord = IntakeRecord()
+    consent_c1: Consent | None = None
+    consent_c2: Consent | None = None
+    consent_history: list[Consent] = Field(default_factory=list)  # every earlier version, revoked ones included
+    eligibility: Eligibility | None = None
+    referral: ReferralTarget | None = None
+    assessment: Assessment | None = None
+    plan: Plan | None = None
+    plan_version: int = 0
+    plan_drafted: Stamp | None = None
+    plan_checked: Stamp | None = None
+    plan_history: list[Plan] = Field(default_factory=list)
+    meetings: list[MeetingRecord] = Field(default_factory=list)
+    decision: Decision | None = None
+    support_started_at: datetime | None = None
+    monitoring: list[MonitoringNote] = Field(default_factory=list)
+    last_contact_at: datetime
+    monitoring_due_marked_at: datetime | None = None
+    program_monitoring: dict[str, str] = Field(default_factory=dict)  # enrolment -> interval it asks for
+    evaluation_due_marked: bool = False
+    evaluations: list[Evaluation] = Field(default_factory=list)
+    closure_proposal: ClosureProposal | None = None
+    closure: ClosureReport | None = None
+    closed_at: datetime | None = None
+    follow_ups_started: int = 0
+    follow_ups: list[FollowUpNote] = Field(default_factory=list)
+    contact_efforts: list[ContactEffort] = Field(default_factory=list)
+    emergency_active: bool = False
+    emergency: list[EmergencySupport] = Field(default_factory=list)
+    seq: int = 0
+    last_hash: str = GENESIS_HASH
+
+    def consent_of(self, kind: ConsentKind) -> Consent | None:
+        """The current C1 or C2 (revoked or not)."""
+        return self.consent_c1 if kind is ConsentKind.C1 else self.consent_c2
+
+    def replace_consent(self, consent: Consent) -> None:
+        """Make ``consent`` the current one of its kind; the one it replaces is kept in ``consent_history``."""
+        current = self.consent_of(consent.kind)
+        if current is not None:
+            self.consent_history.append(current)
+        if consent.kind is ConsentKind.C1:
+            self.consent_c1 = consent
+        else:
+            self.consent_c2 = consent
+
+    @property
+    def stage(self) -> Stage:
+        return STATES[self.state].stage
+
+    @property
+    def evaluation(self) -> Evaluation | None:
+        return self.evaluations[-1] if self.evaluations else None

@@ -1,0 +1,98 @@
+"""What a program event does to the task queues and the read model (the program's half of the projection)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from statemachines.kernel.events import CaseEvent, TaskSpec, notice_for
+from statemachines.programs.base import ProgramDef, ProgramRecord, ProgramTaskKind
+
+
+class EnrolmentRow(BaseModel):
+    """The ``program_enrolments`` row: where an enrolment stands (no personal data)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    enrolment_id: str
+    case_id: str
+    municipality: str
+    program: str
+    state: str
+    started_at: datetime
+    updated_at: datetime
+    next_due_at: datetime | None = None
+    next_due_kind: str | None = None
+    last_seq: int
+    summary: dict[str, Any] = Field(default_factory=dict)
+
+
+class ProgramProjection(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    enrolment: EnrolmentRow
+    event: CaseEvent
+    close_task_kinds: list[str] = Field(default_factory=list)
+    open_tasks: list[TaskSpec] = Field(default_factory=list)
+
+
+def _spec(record: ProgramRecord, kind: ProgramTaskKind, event: CaseEvent, assignee: str | None) -> TaskSpec:
+    return TaskSpec(
+        task_id=f"{record.enrolment_id}:{event.seq}:{kind.kind}",
+        kind=kind.kind,
+        title_ja=kind.title_ja,
+        title_en=kind.title_en,
+        role=kind.role.value,
+        assignee=assignee,
+        due_at=None,
+        command=kind.command,
+        notice=notice_for(event, kind.notice),
+    )
+
+
+def program_task_changes(
+    defn: ProgramDef[Any], before: ProgramRecord | None, after: ProgramRecord, event: CaseEvent, assignee: str | None
+) -> tuple[list[str], list[TaskSpec]]:
+    all_kinds = {k.kind for k in [*defn.state_tasks.values(), *defn.event_tasks.values()]}
+    trigger = event.command.removeprefix(f"{defn.id}.")
+    moved = before is None or before.state != after.state
+    close = set(all_kinds) if moved else set(defn.closes.get(trigger, ()))
+    opened: list[TaskSpec] = []
+    state_task = defn.state_tasks.get(after.state)
+    if moved and state_task is not None:
+        opened.append(_spec(after, state_task, event, assignee if state_task.role.value != "MUN" else None))
+    event_task = defn.event_tasks.get(trigger)
+    if event_task is not None:
+        close.add(event_task.kind)
+        opened.append(_spec(after, event_task, event, assignee))
+    return sorted(close), opened
+
+
+def program_projection(
+    defn: ProgramDef[Any],
+    before: ProgramRecord | None,
+    after: ProgramRecord,
+    event: CaseEvent,
+    *,
+    assignee: str | None,
+    summary: dict[str, Any],
+) -> ProgramProjection:
+    deadlines = defn.deadlines(after)
+    first = min(deadlines, key=lambda d: d.at) if deadlines else None
+    close, opened = program_task_changes(defn, before, after, event, assignee)
+    row = EnrolmentRow(
+        enrolment_id=after.enrolment_id,
+        case_id=after.case_id,
+        municipality=after.municipality,
+        program=defn.id,
+        state=after.state,
+        started_at=after.started_at,
+        updated_at=event.at,
+        next_due_at=first.at if first else None,
+        next_due_kind=first.kind if first else None,
+        last_seq=after.seq,
+        summary=summary,
+    )
+    return ProgramProjection(enrolment=row, event=event, close_task_kinds=close, open_tasks=opened)

@@ -1,0 +1,245 @@
+"""The case page: where a case stands, what can be done now (a form per command, the programs' too), and why not.
+
+Forms are generated from the same payload models the API validates with (``web.core.forms``); a read that shows 要配慮
+fields is written to ``access_log``. A running enrolment's panel shows its record as the reader's roles may see it
+(``web.api_programs.shown_program_record``).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from statemachines.case.record import STAGE_NAMES, CaseRecord, Stage
+from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
+from statemachines.kernel.roles import Actor
+from statemachines.policy.sensitivity import redact, special_care_paths, visible_to
+from statemachines.programs.base import ProgramDef
+from statemachines.programs.registry import BY_ID as PROGRAM_DEFS
+from statemachines.programs.tasks import EnrolmentRow
+from store import queries
+from store.access_log import AccessLog
+from store.appointments import AppointmentRepository
+from store.programs import ProgramRepository
+from store.repository import CaseRepository
+from web.core.deps import Services, ServicesDep
+from web.core.forms import build_form, errors_by_path, read_form
+from web.core.pages import COMMAND_NAMES, PAYLOADS, PageActor, checked_form, form_items, lang_of, not_found, render
+from web.programs.api import shown_program_record
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _case_context(
+    svc: Services,
+    actor: Actor,
+    case_id: str,
+    lang: str,
+    errors: Mapping[str, Mapping[str, str]] | None = None,
+    values: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    with svc.sessions.begin() as session:
+        row = queries.case_row(session, case_id, set(actor.serves))
+        if row is None:
+            raise not_found()
+        entries = queries.history(session, case_id)
+        tasks = CaseRepository(session).list_tasks(case_id, status="open")
+        enrolments = ProgramRepository(session).enrolments(case_id)
+        appointments = AppointmentRepository(session).list(case_id=case_id, visible=actor.serves, limit=50)
+    view = await svc.cases.view(case_id, actor)
+    record = redact(CaseRecord, view.record.model_dump(mode="json"), visible_to(actor.roles))
+    forms: list[dict[str, Any]] = []
+    shown: dict[str, Any] = {}
+    blocked: list[dict[str, Any]] = []
+    for option in view.allowed_commands:
+        name = option.command
+        if option.allowed:
+            model = PAYLOADS[name]
+            prefilled = (values or {}).get(name) or _prefill(model, record)
+            shown.update({k: v for k, v in prefilled.items() if k in CaseRecord.model_fields})
+            fields = build_form(model, prefilled, (errors or {}).get(name, {}), lang, hints=_hints(record))
+            forms.append(
+                {
+                    "command": name,
+                    "name_ja": COMMAND_NAMES.get(name, name),
+                    "fields": fields,
+                    "requires": option.requires,
+                }
+            )
+        elif option.unmet_guards and any(u.kind.value != "role" for u in option.unmet_guards):
+            if any(u.kind.value == "state" for u in option.unmet_guards):
+                continue  # not a step of this state: nothing to explain
+            blocked.append({"command": name, "name_ja": COMMAND_NAMES.get(name, name), "unmet": option.unmet_guards})
+    paths = special_care_paths(CaseRecord, shown)  # the forms show what the case holds: a read of those fields
+    if paths:
+        with svc.sessions.begin() as session:
+            AccessLog(session).record(
+                user_id=actor.user_id, case_id=case_id, fields=paths, purpose="case_page", now=svc.clock()
+            )
+    return {
+        "row": row,
+        "view": view,
+        "entries": entries,
+        "tasks": tasks,
+        "enrolments": [await _enrolment_panel(svc, actor, e, lang, errors, values) for e in enrolments],
+        "appointments": appointments,
+        "forms": forms,
+        "blocked": blocked,
+        "record": record,
+        "stage_name": STAGE_NAMES[Stage(view.stage)][0],
+    }
+
+
+async def _enrolment_panel(
+    svc: Services,
+    actor: Actor,
+    row: EnrolmentRow,
+    lang: str,
+    errors: Mapping[str, Mapping[str, str]] | None,
+    values: Mapping[str, Mapping[str, Any]] | None,
+) -> dict[str, Any]:
+    """An enrolment as its panel shows it: names in Japanese, for 住居確保給付金 the months used and left, and while
+    it runs its record (as the reader's roles may see it, a read of 要配慮 fields logged) and a form for each of its
+    commands possible now (an ended enrolment has neither: its workflow has finished)."""
+    defn = PROGRAM_DEFS.get(row.program)
+    state = defn.states.get(row.state) if defn is not None else None
+    panel: dict[str, Any] = {
+        "row": row,
+        "name_ja": defn.name_ja if defn is not None else row.program,
+        "state_ja": state.name_ja if state is not None else row.state,
+        "forms": [],
+        "record_json": None,
+    }
+    if defn is not None and state is not None and not state.terminal:
+        record, allowed = await svc.cases.program(row.enrolment_id, actor)
+        shown = shown_program_record(svc, actor, row, record, "case_page")
+        panel["record_json"] = json.dumps(shown, ensure_ascii=False, indent=2) if shown else None
+        panel["forms"] = _program_forms(defn, row, allowed, lang, errors, values)
+    if row.program == "housing_benefit" and defn is not None:
+        used = int(row.summary.get("months_granted") or 0)
+        cap = getattr(defn.record_type.model_fields["rules"].default, "max_months", 9)
+        panel["months"] = {
+            "used": used,
+            "left": max(cap - used, 0),
+            "cap": cap,
+            "period_end": row.summary.get("period_end"),
+        }
+    return panel
+
+
+def _program_forms(
+    defn: ProgramDef[Any],
+    row: EnrolmentRow,
+    allowed: list[dict[str, Any]],
+    lang: str,
+    errors: Mapping[str, Mapping[str, str]] | None,
+    values: Mapping[str, Mapping[str, Any]] | None,
+) -> list[dict[str, Any]]:
+    """A form for each command of the enrolment possible now, with what was sent and its errors after a refusal."""
+    payloads = _program_payloads(defn)
+    names = {t.trigger: t.name_ja for t in reversed(defn.transitions)}
+    forms: list[dict[str, Any]] = []
+    for option in allowed:
+        command = str(option["command"])
+        if not option["allowed"] or command not in payloads:
+            continue
+        key = f"{row.enrolment_id}:{command}"
+        prefilled = (values or {}).get(key)
+        fields = build_form(payloads[command], prefilled, (errors or {}).get(key, {}), lang)
+        forms.append({"command": command, "name_ja": names[command], "fields": fields, "key": key})
+    return forms
+
+
+def _program_payloads(defn: ProgramDef[Any]) -> dict[str, type[BaseModel]]:
+    """Each command of the program and the payload model its form is made from."""
+    return {t.trigger: t.payload for t in defn.transitions}
+
+
+def _hints(record: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The evaluation answers one yes/no per goal of the plan (G-EVALUATION counts them)."""
+    goals = [str(g.get("description", "")) for g in ((record.get("plan") or {}).get("goals") or [])]
+    return {"evaluation.goals_achieved": [f"目標{i + 1}：{text}" for i, text in enumerate(goals)]} if goals else {}
+
+
+def _prefill(model: Any, record: Mapping[str, Any]) -> dict[str, Any]:
+    """A form starts from what the case already holds for the same fields (a draft plan, the intake, ...)."""
+    return {name: record[name] for name in model.model_fields if record.get(name) is not None}
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+async def case_page(
+    case_id: str, request: Request, actor: PageActor, svc: ServicesDep, message: str | None = None
+) -> HTMLResponse:
+    context = await _case_context(svc, actor, case_id, lang_of(request))
+    context["message"] = message
+    return render(request, svc, "case.html", context, actor=actor)
+
+
+@router.post("/cases/{case_id}/commands/{command}", response_class=HTMLResponse)
+async def case_command(case_id: str, command: str, request: Request, actor: PageActor, svc: ServicesDep) -> Response:
+    form = await checked_form(request)
+    model = PAYLOADS.get(command)
+    if model is None:
+        return RedirectResponse(f"/cases/{quote(case_id)}", status_code=303)
+    payload = read_form(model, form_items(form))
+    with svc.sessions.begin() as session:
+        if queries.case_row(session, case_id, set(actor.serves)) is None:
+            raise not_found()
+    try:  # the service parses the payload first: field errors never reach Temporal
+        await svc.cases.send(case_id, command, actor, payload, str(form.get("command_id") or uuid.uuid4().hex))
+    except (PayloadInvalid, CommandRejected) as exc:
+        return await _refused(request, svc, actor, case_id, command, payload, exc)
+    return RedirectResponse(f"/cases/{quote(case_id)}?message=done", status_code=303)
+
+
+async def _refused(
+    request: Request,
+    svc: Services,
+    actor: Actor,
+    case_id: str,
+    key: str,
+    payload: dict[str, Any],
+    exc: PayloadInvalid | CommandRejected,
+    name: str | None = None,
+) -> HTMLResponse:
+    """The case page again with the form as sent: field errors inline (422), or the unmet guards (409)."""
+    lang = lang_of(request)
+    if isinstance(exc, PayloadInvalid):
+        context = await _case_context(svc, actor, case_id, lang, {key: errors_by_path(exc.errors)}, {key: payload})
+        context.update(message=None, failed=key, form_error="errors")
+        return render(request, svc, "case.html", context, actor=actor, status_code=422)
+    context = await _case_context(svc, actor, case_id, lang, None, {key: payload})
+    context.update(message=None, failed=key, refused=exc.unmet, failed_name=name)
+    return render(request, svc, "case.html", context, actor=actor, status_code=409)
+
+
+@router.post("/cases/{case_id}/programs/{enrolment_id}/commands/{command}", response_class=HTMLResponse)
+async def program_command(
+    case_id: str, enrolment_id: str, command: str, request: Request, actor: PageActor, svc: ServicesDep
+) -> Response:
+    """A program's command from its panel: the same checks as ``/api/cases/{id}/programs/{eid}/commands``."""
+    form = await checked_form(request)
+    with svc.sessions.begin() as session:
+        if queries.case_row(session, case_id, set(actor.serves)) is None:
+            raise not_found()
+        found = [e for e in ProgramRepository(session).enrolments(case_id) if e.enrolment_id == enrolment_id]
+    defn = PROGRAM_DEFS.get(found[0].program) if found else None
+    payloads = _program_payloads(defn) if defn is not None else {}
+    if defn is None or command not in payloads:
+        raise not_found()
+    payload = read_form(payloads[command], form_items(form))
+    try:
+        await svc.cases.send_program(
+            case_id, enrolment_id, defn.id, command, actor, payload, str(form.get("command_id") or uuid.uuid4().hex)
+        )
+    except (PayloadInvalid, CommandRejected) as exc:
+        key, name = f"{enrolment_id}:{command}", f"{defn.name_ja}：{command}"
+        return await _refused(request, svc, actor, case_id, key, payload, exc, name)
+    return RedirectResponse(f"/cases/{quote(case_id)}?message=done#programs", status_code=303)

@@ -1,0 +1,151 @@
+"""One place that maps domain errors to HTTP, by type (never by message text)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from temporalio.service import RPCError, RPCStatusCode
+
+from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, UnmetKind
+from store.crypto import KeyErasedError
+from store.errors import (
+    AccountError,
+    AppointmentNotFoundError,
+    AppointmentStatusError,
+    BookingRefusedError,
+    DirectoryCsvError,
+    DuplicateAppointmentError,
+    DuplicateInstitutionError,
+    DuplicateOfficeError,
+    DuplicateRulesetError,
+    InstitutionNotFoundError,
+    TaskConflictError,
+    TaskNotFoundError,
+    TaskRoleError,
+    UnknownCaseError,
+    UnknownOfficeError,
+)
+from store.notifications import NotificationNotFoundError
+from store.policies import DuplicatePolicyError
+from store.reports import DuplicateTargetError
+from store.retention import HoldConflictError
+from web.core.auth import AuthError, TooManyAttempts
+
+
+class NotVisibleError(Exception):
+    """No such case, or not one of the municipalities the user serves: the same 404 either way."""
+
+
+class ForbiddenError(Exception):
+    """Signed in, but this role may not do this (e.g. an auditor writing)."""
+
+
+class CalendarNotVisibleError(Exception):
+    """No such staff member, or one whose calendar the user may not read: the same 404 either way."""
+
+
+def _json(status: int, code: str, detail: object, **extra: object) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"code": code, "detail": detail, **extra})
+
+
+def _rejected(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CommandRejected)
+    kinds = {u.kind for u in exc.unmet}
+    unmet = [u.model_dump(mode="json") for u in exc.unmet]
+    if UnmetKind.SCOPE in kinds:
+        return _json(404, "case_not_found", "ケースが見つかりません。")
+    if UnmetKind.ROLE in kinds:
+        return _json(403, "role_not_allowed", exc.unmet[0].message_ja, unmet_guards=unmet)
+    if kinds == {UnmetKind.STATE}:
+        return _json(409, "not_possible_from_state", exc.unmet[0].message_ja, unmet_guards=unmet)
+    return _json(409, "guards_unmet", "この操作に必要な条件が満たされていません。", unmet_guards=unmet)
+
+
+def _payload(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PayloadInvalid)
+    return _json(422, "invalid_payload", exc.errors)
+
+
+def _rpc(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RPCError)
+    if exc.status == RPCStatusCode.NOT_FOUND:
+        return _json(404, "case_not_found", "ケースが見つかりません。")
+    return _json(503, "temporal_unavailable", "ワークフローサーバーに接続できません。時間をおいて再度お試しください。")
+
+
+def _simple(status: int, code: str) -> object:
+    def handler(request: Request, exc: Exception) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        response = _json(status, code, str(exc))
+        if headers:
+            response.headers.update(headers)
+        return response
+
+    return handler
+
+
+def _not_signed_in(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AuthError)
+    response = _json(401, "not_authenticated", str(exc), reason=exc.reason.value)
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _invalid_csv(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DirectoryCsvError)
+    return _json(422, "invalid_csv", str(exc), errors=[asdict(e) for e in exc.errors])
+
+
+def _booking_refused(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BookingRefusedError)
+    problems = [p.model_dump(mode="json") for p in exc.problems]
+    return _json(409, "booking_refused", "この日時には予約できません。", problems=problems)
+
+
+def _too_many(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TooManyAttempts)
+    response = _json(429, "too_many_attempts", str(exc), retry_after_seconds=exc.retry_after_seconds)
+    response.headers["Retry-After"] = str(exc.retry_after_seconds)
+    return response
+
+
+def erased(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, KeyErasedError)
+    message = "このケースの記録は保存期間の経過により消去されました（件数と経過の骨格のみ残っています）。"
+    return _json(410, "case_erased", message)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(TooManyAttempts, _too_many)
+    app.add_exception_handler(AuthError, _not_signed_in)
+    app.add_exception_handler(CommandRejected, _rejected)
+    app.add_exception_handler(PayloadInvalid, _payload)
+    app.add_exception_handler(RPCError, _rpc)
+    app.add_exception_handler(DirectoryCsvError, _invalid_csv)
+    app.add_exception_handler(BookingRefusedError, _booking_refused)
+    app.add_exception_handler(KeyErasedError, erased)
+    for exc_type, status, code in (
+        (NotVisibleError, 404, "case_not_found"),
+        (ForbiddenError, 403, "forbidden"),
+        (TaskNotFoundError, 404, "task_not_found"),
+        (TaskRoleError, 403, "task_role"),
+        (TaskConflictError, 409, "task_conflict"),
+        (DuplicateRulesetError, 409, "duplicate_ruleset"),
+        (DuplicatePolicyError, 409, "duplicate_privacy_policy"),
+        (AccountError, 409, "account_conflict"),
+        (InstitutionNotFoundError, 404, "institution_not_found"),
+        (DuplicateInstitutionError, 409, "duplicate_institution"),
+        (NotificationNotFoundError, 404, "notification_not_found"),
+        (CalendarNotVisibleError, 404, "calendar_not_found"),
+        (UnknownCaseError, 404, "case_not_found"),
+        (UnknownOfficeError, 422, "unknown_office"),
+        (AppointmentNotFoundError, 404, "appointment_not_found"),
+        (AppointmentStatusError, 409, "appointment_status"),
+        (DuplicateAppointmentError, 409, "duplicate_appointment"),
+        (DuplicateOfficeError, 409, "duplicate_office"),
+        (HoldConflictError, 409, "legal_hold_conflict"),
+        (DuplicateTargetError, 409, "duplicate_target"),
+    ):
+        app.add_exception_handler(exc_type, _simple(status, code))  # type: ignore[arg-type]

@@ -1,0 +1,194 @@
+"""What every server-rendered page (Jinja2, Japanese first) shares: ``render``, the signed-in page actor, the CSRF
+check of a form, the navigation by role, and the pages' own error answers. The pages themselves live in their
+feature's folder (``web/auth``, ``web/tasks``, ``web/cases``, ``web/audit``, ``web/reports``, ``web/process``).
+
+Pages talk to the same services as the API (``CaseService``, ``store.queries``) and validate commands with the same
+payload models. Every page needs a session (the cookie set at login); without one it redirects to ``/login``.
+Every form carries the CSRF token (``web.core.security``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from statemachines.case.record import STATES, CaseState
+from statemachines.case.transitions import TRANSITIONS
+from statemachines.kernel.roles import Actor, Role
+from store.crypto import KeyErasedError
+from web.core import errors, i18n
+from web.core.auth import AuthError, AuthReason
+from web.core.deps import SESSION_COOKIE, Services, ServicesDep, SignedIn, authenticate
+from web.core.security import CSRF_FIELD, csrf_ok, csrf_token, ensure_csrf_cookie
+
+WEB_ROOT = Path(__file__).resolve().parent.parent  # templates/ and static/ are shared by every feature
+TEMPLATES = Jinja2Templates(directory=str(WEB_ROOT / "templates"))
+LANG_COOKIE = "yorisoi_lang"
+PAYLOADS = {t.trigger.value: t.payload for t in TRANSITIONS}
+COMMAND_NAMES = {t.trigger.value: t.name_ja for t in reversed(TRANSITIONS)}  # the first row's name
+STAFF = frozenset({Role.SW, Role.CSW, Role.ESW, Role.HHSW})
+AUDITORS = frozenset({Role.AUD, Role.ADMIN, Role.MUN, Role.CSW})
+
+
+class CaseNotVisible(Exception):
+    pass
+
+
+def not_found() -> CaseNotVisible:
+    return CaseNotVisible()
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_path: str, notice: AuthReason | None = None) -> None:
+        self.next_path = next_path
+        self.notice = notice  # why the session ended, said on the login page
+
+
+# The ends of a session the login page explains (an invalid token or no session at all: nothing to explain).
+LOGIN_NOTICES = frozenset(
+    {AuthReason.SESSION_IDLE, AuthReason.SESSION_EXPIRED, AuthReason.PASSWORD_CHANGED, AuthReason.LOGGED_OUT}
+)
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+def lang_of(request: Request) -> str:
+    lang = request.cookies.get(LANG_COOKIE, "ja")
+    return lang if lang in i18n.LANGS else "ja"
+
+
+def page_sign_in(request: Request, svc: ServicesDep) -> SignedIn:
+    try:
+        return authenticate(svc, request.cookies.get(SESSION_COOKIE))
+    except AuthError as exc:
+        raise LoginRequired(request.url.path, exc.reason if exc.reason in LOGIN_NOTICES else None) from exc
+
+
+PageSignIn = Annotated[SignedIn, Depends(page_sign_in)]
+
+
+def page_actor(signed_in: PageSignIn) -> Actor:
+    return signed_in.actor
+
+
+PageActor = Annotated[Actor, Depends(page_actor)]
+
+
+def safe_next(value: str | None) -> str | None:
+    """Only a path of this site (no scheme, no host, no //)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+def home_of(actor: Actor) -> str:
+    if Role.OPS in actor.roles:
+        return "/pipeline"
+    if Role.AUD in actor.roles:
+        return "/audit"
+    return "/inbox"
+
+
+def nav_of(actor: Actor) -> list[tuple[str, str]]:
+    items = []
+    if actor.has_any(STAFF | {Role.MUN, Role.AUD}):  # auditors get the integrity check's tasks
+        items.append(("/inbox", "inbox"))
+    if actor.has_any(frozenset({Role.OPS, Role.CSW, Role.MUN, Role.ADMIN})):
+        items.append(("/pipeline", "pipeline"))
+    items.append(("/cases", "cases"))
+    if actor.has_any(AUDITORS):
+        items.append(("/audit", "audit"))
+    if actor.has_any(frozenset({Role.MUN, Role.OPS, Role.CSW, Role.AUD, Role.ADMIN})):  # web.page_reports.VIEWERS
+        items.append(("/reports", "reports"))
+    items.append(("/process", "process"))
+    return items
+
+
+def render(
+    request: Request,
+    svc: Services,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    actor: Actor | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    lang = lang_of(request)
+    full = {
+        "request": request,
+        "lang": lang,
+        "t": lambda key: i18n.t(key, lang),
+        "date": i18n.date_ja if lang == "ja" else i18n.date_en,
+        "datetime": i18n.datetime_ja,
+        "actor": actor,
+        "nav": nav_of(actor) if actor else [],
+        "csrf_field": CSRF_FIELD,
+        "csrf": csrf_token(request),
+        "state_name": lambda s: STATES[CaseState(s)].name_ja if s in CaseState.__members__ else s,
+        "command_name": lambda c: COMMAND_NAMES.get(c, c),
+        "option": lambda v: i18n.option_label(str(v), lang),
+        "era": i18n.era_of_iso,
+        "path": request.url.path,
+        **context,
+    }
+    response = TEMPLATES.TemplateResponse(request, template, full, status_code=status_code)
+    ensure_csrf_cookie(request, response, secure=svc.secure_cookies)
+    return response
+
+
+async def checked_form(request: Request) -> FormData:
+    form = await request.form()
+    if not csrf_ok(request, form.get(CSRF_FIELD)):
+        raise CsrfRefused()
+    return form
+
+
+def form_items(form: FormData) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str) and key != CSRF_FIELD:
+            out.setdefault(key, []).append(value)
+    return out
+
+
+# -- errors of pages -----------------------------------------------------------------------------------------------
+
+
+def page_errors(app: Any) -> None:
+    """Pages answer with pages: a login redirect, a 403 for a bad CSRF token, a 404 page."""
+
+    async def login_required(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LoginRequired)
+        notice = f"&reason={exc.notice.value}" if exc.notice else ""
+        response = RedirectResponse(f"/login?next={quote(exc.next_path)}{notice}", status_code=303)
+        if SESSION_COOKIE in request.cookies:  # a session that has ended: its cookie goes too
+            response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    async def csrf_refused(request: Request, exc: Exception) -> Response:
+        svc = request.app.state.services
+        return render(request, svc, "error.html", {"code": 403, "reason": "csrf"}, status_code=403)
+
+    async def not_visible(request: Request, exc: Exception) -> Response:
+        svc = request.app.state.services
+        return render(request, svc, "error.html", {"code": 404, "reason": "not_found"}, status_code=404)
+
+    async def erased(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return errors.erased(request, exc)
+        svc = request.app.state.services
+        return render(request, svc, "error.html", {"code": 410, "reason": "erased"}, status_code=410)
+
+    app.add_exception_handler(KeyErasedError, erased)
+    app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(CsrfRefused, csrf_refused)
+    app.add_exception_handler(CaseNotVisible, not_visible)

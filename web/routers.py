@@ -1,0 +1,56 @@
+"""Every router of the HTTP service, in the order ``api.py`` mounts them: pages first, then the REST API.
+
+One list, so a new feature folder adds its router here and nowhere else; the role-matrix test walks the same app.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from web.admin import api as admin_api
+from web.admin import policies as admin_policies
+from web.audit import codec as audit_codec
+from web.audit import page as audit_page
+from web.audit import retention as audit_retention
+from web.auth import pages as auth_pages
+from web.cases import api as cases_api
+from web.cases import list_pages as cases_list_pages
+from web.cases import page as cases_page
+from web.cases import pipeline as cases_pipeline
+from web.directory import api as directory_api
+from web.process import page as process_page
+from web.programs import api as programs_api
+from web.programs import appointments as programs_appointments
+from web.reports import api as reports_api
+from web.reports import kpis as reports_kpis
+from web.reports import page as reports_page
+from web.tasks import api as tasks_api
+from web.tasks import notifications as tasks_notifications
+from web.tasks import pages as tasks_pages
+
+PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    auth_pages.router,
+    tasks_pages.router,
+    cases_list_pages.router,
+    cases_pipeline.router,
+    process_page.router,
+    cases_page.router,
+    audit_page.router,
+    reports_page.router,
+)
+
+API_ROUTERS: tuple[APIRouter, ...] = (
+    admin_api.router,
+    cases_api.router,
+    programs_api.router,
+    tasks_api.router,
+    reports_kpis.router,
+    tasks_notifications.router,
+    directory_api.router,
+    programs_appointments.router,
+    audit_codec.router,
+    audit_retention.router,
+    admin_policies.router,
+    reports_api.router,
+    cases_api.audit_router,
+)

@@ -1,0 +1,75 @@
+"""/api/tasks and /api/pipeline: consultants' queues and the operations view, from the read model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from store import queries
+from store.queries import InboxTask, Page
+from web.core.deps import ActorDep, ServicesDep
+
+router = APIRouter(prefix="/api", tags=["tasks"])
+
+
+@router.get("/tasks", response_model=Page[InboxTask])
+def list_tasks(
+    actor: ActorDep,
+    svc: ServicesDep,
+    scope: Literal["mine", "role", "unassigned"] = "mine",
+    overdue: bool | None = None,
+    due_before: datetime | None = None,
+    municipality: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Page[InboxTask]:
+    """Open tasks, overdue first then by due date. ``role``: my roles' tasks; ``unassigned``: nobody took them."""
+    with svc.sessions.begin() as session:
+        return queries.inbox(
+            session,
+            user_id=actor.user_id,
+            roles={r.value for r in actor.roles},
+            visible=set(actor.serves),
+            scope=scope,
+            overdue=overdue,
+            due_before=due_before,
+            municipality=municipality,
+            now=svc.clock(),
+            limit=limit,
+            offset=offset,
+        )
+
+
+@router.post("/tasks/{task_id}/claim", response_model=InboxTask)
+def claim(task_id: str, actor: ActorDep, svc: ServicesDep) -> InboxTask:
+    """「担当する」: take an open task of one's role; 409 names who holds it already."""
+    with svc.sessions.begin() as session:
+        return queries.claim_task(
+            session,
+            task_id=task_id,
+            user_id=actor.user_id,
+            roles={r.value for r in actor.roles},
+            visible=set(actor.serves),
+            now=svc.clock(),
+        )
+
+
+@router.post("/tasks/{task_id}/release", response_model=InboxTask)
+def release(task_id: str, actor: ActorDep, svc: ServicesDep) -> InboxTask:
+    with svc.sessions.begin() as session:
+        return queries.release_task(
+            session, task_id=task_id, user_id=actor.user_id, visible=set(actor.serves), now=svc.clock()
+        )
+
+
+@router.get("/pipeline")
+def pipeline(
+    actor: ActorDep, svc: ServicesDep, municipality: str | None = None, assignee: str | None = None
+) -> dict[str, Any]:
+    """Counts per stage and state, overdue and aging, from the read model (Temporal cannot group by attribute)."""
+    with svc.sessions.begin() as session:
+        return queries.pipeline(
+            session, visible=set(actor.serves), municipality=municipality, assignee=assignee, now=svc.clock()
+        )

@@ -1,0 +1,54 @@
+"""The inbox: my tasks and my roles' unassigned ones, and 「担当する」."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from statemachines.kernel.roles import Role
+from store import queries
+from web.core.deps import ServicesDep
+from web.core.pages import PageActor, checked_form, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(request: Request, actor: PageActor, svc: ServicesDep, message: str | None = None) -> HTMLResponse:
+    roles = {r.value for r in actor.roles}
+    with svc.sessions.begin() as session:
+        mine, open_for_role = (
+            queries.inbox(
+                session,
+                user_id=actor.user_id,
+                roles=roles,
+                visible=set(actor.serves),
+                scope=scope,
+                now=svc.clock(),
+                limit=200,
+            ).items
+            for scope in ("mine", "unassigned")
+        )
+    context = {
+        "mine": mine,
+        "unassigned": open_for_role,
+        "municipalities": sorted(actor.serves),
+        "can_open": actor.has_any(frozenset({Role.SW, Role.CSW})),
+        "message": message,
+    }
+    return render(request, svc, "inbox.html", context, actor=actor)
+
+
+@router.post("/inbox/claim/{task_id}")
+async def claim_task(task_id: str, request: Request, actor: PageActor, svc: ServicesDep) -> Response:
+    await checked_form(request)
+    with svc.sessions.begin() as session:
+        queries.claim_task(
+            session,
+            task_id=task_id,
+            user_id=actor.user_id,
+            roles={r.value for r in actor.roles},
+            visible=set(actor.serves),
+            now=svc.clock(),
+        )
+    return RedirectResponse("/inbox?message=claimed", status_code=303)
