@@ -1,38 +1,28 @@
-"""Every module that declares tables, imported so ``create_schema`` (and later Alembic) sees them all.
+"""Every module of the read model's package, imported so that ``create_schema`` and Alembic see every table.
 
-A new table module adds one import line here.
+A table is declared where its repository lives (``store/appointments.py`` holds ``appointments``); nothing lists
+them by hand: every module of ``store/`` is imported here (the package's sub-packages, the migrations, are not), so
+a new table module is found by being there.
 """
 
 from __future__ import annotations
 
-from store import (
-    access_log,
-    appointments,
-    crypto,
-    institutions,
-    models,
-    notifications,
-    people,
-    policies,
-    programs,
-    reports,
-    retention,
-    sessions,
-    throttle,
-)
+import importlib
+import pkgutil
+from types import ModuleType
 
-TABLE_MODULES = (
-    models,
-    notifications,
-    appointments,
-    institutions,
-    programs,
-    reports,
-    people,
-    access_log,
-    throttle,
-    sessions,
-    crypto,
-    retention,
-    policies,
-)
+import store
+
+NOT_TABLE_MODULES = frozenset({"store.schema", "store.migrate"})  # this module, and the migration command
+
+
+def _table_modules() -> tuple[ModuleType, ...]:
+    names = sorted(
+        info.name
+        for info in pkgutil.iter_modules(store.__path__, prefix="store.")
+        if not info.ispkg and info.name not in NOT_TABLE_MODULES
+    )
+    return tuple(importlib.import_module(name) for name in names)
+
+
+TABLE_MODULES = _table_modules()
