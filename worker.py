@@ -78,11 +78,18 @@ def build_worker(
     )
 
 
-NIGHTLY_SCHEDULES = (
-    (INTEGRITY_SCHEDULE, "IntegrityWorkflow", IntegrityInput(), INTEGRITY_CRON),
-    (RETENTION_SCHEDULE, "RetentionWorkflow", RetentionInput(), RETENTION_CRON),
-)
-"""The nightly work: the chain check at 03:00, the erasure of cases past their retention at 04:00 (Japan time)."""
+def nightly_schedules(task_queue: str) -> list[tuple[str, str, ScheduleActionStartWorkflow]]:
+    """The nightly work: the chain check at 03:00, the erasure of cases past their retention at 04:00 (Japan time).
+
+    Each as (schedule id, cron, the start of its workflow, named by the workflow's run method).
+    """
+    integrity = ScheduleActionStartWorkflow(
+        IntegrityWorkflow.run, IntegrityInput(), id=f"{INTEGRITY_SCHEDULE}-run", task_queue=task_queue
+    )
+    retention = ScheduleActionStartWorkflow(
+        RetentionWorkflow.run, RetentionInput(), id=f"{RETENTION_SCHEDULE}-run", task_queue=task_queue
+    )
+    return [(INTEGRITY_SCHEDULE, INTEGRITY_CRON, integrity), (RETENTION_SCHEDULE, RETENTION_CRON, retention)]
 
 
 async def ensure_schedules(client: Client, task_queue: str) -> list[str]:
@@ -92,9 +99,9 @@ async def ensure_schedules(client: Client, task_queue: str) -> list[str]:
     a run still going when the next is due makes the next one skip.
     """
     created = []
-    for schedule_id, workflow_name, arg, cron in NIGHTLY_SCHEDULES:
+    for schedule_id, cron, action in nightly_schedules(task_queue):
         schedule = Schedule(
-            action=ScheduleActionStartWorkflow(workflow_name, arg, id=f"{schedule_id}-run", task_queue=task_queue),
+            action=action,
             spec=ScheduleSpec(cron_expressions=[cron], time_zone_name="Asia/Tokyo"),
             policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=1)),
         )

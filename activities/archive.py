@@ -10,6 +10,7 @@ from temporalio import activity
 from temporalio.client import Client
 
 from store.archive import HistoryArchive
+from workflows.activity_refs import ARCHIVE_HISTORY
 
 
 class ArchiveActivities:
@@ -29,7 +30,7 @@ class ArchiveActivities:
             if run_id is None:
                 return list(reversed(runs))
 
-    @activity.defn(name="archive_history")
+    @ARCHIVE_HISTORY.defn
     async def archive_history(self, case_id: str) -> int:
         runs = await self._runs(f"case-{case_id}")
         now = datetime.now(UTC)

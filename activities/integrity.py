@@ -18,13 +18,14 @@ from statemachines.kernel.events import TaskSpec
 from statemachines.policy.integrity import INTEGRITY_TASK, BrokenChain, ChainBatch, ChainReport
 from store.models import CaseRecord
 from store.repository import CaseRepository
+from workflows.activity_refs import VERIFY_CHAINS
 
 
 class IntegrityActivities:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    @activity.defn(name="verify_chains")
+    @VERIFY_CHAINS.defn
     async def verify_chains(self, batch: ChainBatch) -> ChainReport:
         """Verify the chains of the next ``limit`` cases; a broken one opens a task for the auditors."""
         report = await asyncio.to_thread(self._verify, batch, activity.info().current_attempt_scheduled_time)

@@ -38,6 +38,7 @@ from statemachines.kernel.events import TaskNotice
 from store.accounts import is_email_address
 from store.errors import UnknownUserError
 from store.notifications import CLAIMABLE, EmailClaim, EmailStatus, NotificationKind, NotificationRepository
+from workflows.activity_refs import NOTIFY_TASK_OPENED, SEND_NOTIFICATION_EMAIL
 
 SMTP_FAILED = "SmtpDeliveryFailed"
 OUTCOME_UNKNOWN = "EmailOutcomeUnknown"
@@ -159,7 +160,7 @@ class NotificationActivities:
         self._smtp = smtp
         self._clock = clock
 
-    @activity.defn(name="notify_task_opened")
+    @NOTIFY_TASK_OPENED.defn
     async def notify_task_opened(self, payload: TaskNotice) -> list[str]:
         """An inbox notification (key ``task:<task_id>``) for each opened task with an assignee.
 
@@ -176,7 +177,7 @@ class NotificationActivities:
         activity.logger.info("case %s: %d notification(s) to mail", payload.case_id, len(to_mail))
         return to_mail
 
-    @activity.defn(name="send_notification_email")
+    @SEND_NOTIFICATION_EMAIL.defn
     async def send_email(self, notification_id: str) -> str:
         """Send the notification's e-mail at most once; returns its e-mail status afterwards.
 

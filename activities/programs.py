@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from statemachines.programs.tasks import ProgramProjection
 from store.errors import ChainConflictError
 from store.programs import ProgramRepository
+from workflows.activity_refs import PROJECT_PROGRAM_EVENT
 
 
 class ProgramActivities:
@@ -21,7 +21,7 @@ class ProgramActivities:
         with self._sessions.begin() as session:
             return ProgramRepository(session).apply(projection)
 
-    @activity.defn(name="project_program_event")
+    @PROJECT_PROGRAM_EVENT.defn
     async def project_program_event(self, projection: ProgramProjection) -> bool:
         try:
             return await asyncio.to_thread(self._apply, projection)

@@ -14,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 from statemachines.kernel.events import Projection, Rejection
 from store.errors import ChainConflictError
 from store.repository import CaseRepository
+from workflows.activity_refs import PROJECT_TRANSITION, RECORD_REJECTION
 
 CHAIN_CONFLICT = "ChainConflict"
 
@@ -27,7 +28,7 @@ class ProjectionActivities:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    @activity.defn(name="project_transition")
+    @PROJECT_TRANSITION.defn
     async def project_transition(self, projection: Projection) -> bool:
         """Apply one transition's projection. True if written, False if it was already recorded.
 
@@ -46,7 +47,7 @@ class ProjectionActivities:
             activity.logger.info("case %s seq %d already projected", event.case_id, event.seq)
         return applied
 
-    @activity.defn(name="record_rejection")
+    @RECORD_REJECTION.defn
     async def record_rejection(self, rejection: Rejection) -> None:
         """Record a command the case refused."""
         await asyncio.to_thread(self._record_rejection, rejection)

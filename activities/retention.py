@@ -24,6 +24,7 @@ from statemachines.policy.retention import ErasureBatch, ErasureReport
 from store.crypto import DataKeys
 from store.programs import EnrolmentRecord
 from store.retention import RetentionRepository, RetentionRow
+from workflows.activity_refs import ERASE_DUE_CASES
 
 
 class RetentionActivities:
@@ -32,7 +33,7 @@ class RetentionActivities:
         self._sessions = sessions
         self._keys = keys
 
-    @activity.defn(name="erase_due_cases")
+    @ERASE_DUE_CASES.defn
     async def erase_due_cases(self, batch: ErasureBatch) -> ErasureReport:
         now = activity.info().current_attempt_scheduled_time
         examined, due, last = await asyncio.to_thread(self._due, batch)

@@ -5,11 +5,14 @@ The layers, lowest first (README, "How it is built"):
 the project; ``statemachines/case`` the kernel; ``statemachines/policy`` (sensitivity, retention, statistics,
 scheduling, institutions) the kernel and the case; ``statemachines/programs`` the kernel and the policies, never the
 case's internals; ``workflows/`` only statemachines/ (the sandbox re-imports workflow files, and a settings read
-inside it fails); ``activities/`` statemachines/ and store/; ``store/`` statemachines/; ``services/`` (the
-application services) statemachines/, workflows/ and store/; ``web/core`` those and services/; the feature folders of
-``web/`` all of these and each other; nothing imports api.py or worker.py; settings.py is read only by the
-composition roots (api.py, worker.py, deploy/). The process definition and the workflows never read the clock, draw
-random numbers or make uuid4s of their own: workflows get them from ``workflow.now()`` / ``workflow.uuid4()``.
+inside it fails); ``workflows/activity_refs`` (the name, input and result type of each activity) only statemachines/,
+so that ``activities/`` may import it, and nothing else of workflows/, to declare its activities by the same
+reference the workflows call them by; ``activities/`` statemachines/, store/ and those references; ``store/``
+statemachines/; ``services/`` (the application services) statemachines/, workflows/ and store/; ``web/core`` those
+and services/; the feature folders of ``web/`` all of these and each other; nothing imports api.py or worker.py;
+settings.py is read only by the composition roots (api.py, worker.py, deploy/). The process definition and the
+workflows never read the clock, draw random numbers or make uuid4s of their own: workflows get them from
+``workflow.now()`` / ``workflow.uuid4()``.
 """
 
 from __future__ import annotations
@@ -29,22 +32,25 @@ PROJECT = frozenset(PACKAGES + MODULES)
 _PROCESS = frozenset(
     {"statemachines", "statemachines.kernel", "statemachines.case", "statemachines.policy", "statemachines.programs"}
 )
+_WORKFLOWS = frozenset({"workflows", "workflows.activity_refs"})
 ALLOWED: dict[str, frozenset[str]] = {
     "statemachines.kernel": frozenset({"statemachines.kernel"}),
     "statemachines.case": frozenset({"statemachines.kernel", "statemachines.case"}),
     "statemachines.policy": frozenset({"statemachines.kernel", "statemachines.case", "statemachines.policy"}),
     "statemachines.programs": frozenset({"statemachines.kernel", "statemachines.policy", "statemachines.programs"}),
     "statemachines": _PROCESS,
-    "workflows": _PROCESS | {"workflows"},
-    "activities": _PROCESS | {"store", "activities"},
+    "workflows.activity_refs": _PROCESS | {"workflows.activity_refs"},
+    "workflows": _PROCESS | _WORKFLOWS,
+    "activities": _PROCESS | {"workflows.activity_refs", "store", "activities"},
     "store": _PROCESS | {"store"},
-    "services": _PROCESS | {"workflows", "store", "services"},
-    "web.core": _PROCESS | {"workflows", "store", "services", "web.core"},
-    "web": _PROCESS | {"workflows", "store", "services", "web.core", "web"},
-    "deploy": _PROCESS | {"workflows", "activities", "store", "services", "deploy", "settings"},
+    "services": _PROCESS | _WORKFLOWS | {"store", "services"},
+    "web.core": _PROCESS | _WORKFLOWS | {"store", "services", "web.core"},
+    "web": _PROCESS | _WORKFLOWS | {"store", "services", "web.core", "web"},
+    "deploy": _PROCESS | _WORKFLOWS | {"activities", "store", "services", "deploy", "settings"},
     # bench/ measures the whole system as `make run` starts it: like tests/, it may start the composition roots
     "bench": _PROCESS
-    | {"workflows", "activities", "store", "services", "deploy", "bench", "settings", "api", "worker"},
+    | _WORKFLOWS
+    | {"activities", "store", "services", "deploy", "bench", "settings", "api", "worker"},
 }
 """For each layer, the only project packages it may import."""
 

@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from statemachines.programs.registry import BY_ID as PROGRAMS
     from statemachines.programs.registry import START_PATCHES
     from workflows import search_attributes as sa
+    from workflows.activity_refs import ARCHIVE_HISTORY, PROJECT_TRANSITION, execute
     from workflows.messages import (
         DUPLICATE_OUTCOMES_KEPT,
         INVALID_PAYLOAD,
@@ -39,11 +40,15 @@ with workflow.unsafe.imports_passed_through():
         open_applied,
     )
     from workflows.outbox import PROJECTION_RETRY, Outbox
-    from workflows.program_workflow import FollowOn, ProgramInput, program_workflow_id
+    from workflows.program_workflow import (
+        PROGRAM_MONITORING_SIGNAL,
+        FollowOn,
+        ProgramInput,
+        ProgramWorkflow,
+        program_workflow_id,
+    )
     from workflows.updates import decode_request, rejection
 
-PROJECT_ACTIVITY = "project_transition"
-ARCHIVE_ACTIVITY = "archive_history"
 ARCHIVE_PATCH = "archive-history-on-end"  # added after the histories of tests/histories/ were recorded
 PROGRAMS_PATCH = "start-program-workflows"  # the 支援決定 starts program child workflows (after the v2 histories)
 REFERRAL_PATCH = "refer-out-starts-referral"  # T4 to a directory institution follows the referral up (after v5)
@@ -57,7 +62,7 @@ def workflow_id(case_id: str) -> str:
 class CaseWorkflow:
     @workflow.init
     def __init__(self, inp: CaseWorkflowInput) -> None:
-        self._outbox: Outbox[Projection] = Outbox(PROJECT_ACTIVITY)
+        self._outbox: Outbox[Projection] = Outbox(PROJECT_TRANSITION)
         self._epoch = 0
         self._outcomes: dict[str, CommandOutcome] = {o.command_id: o for o in inp.outcomes}
         self._refused: ApplicationError | None = None
@@ -114,10 +119,9 @@ class CaseWorkflow:
         ended = STATES[self.case.state].terminal
         if not ended or self._archived_seq == self.case.seq or not workflow.patched(ARCHIVE_PATCH):
             return
-        await workflow.execute_activity(
-            ARCHIVE_ACTIVITY,
+        await execute(
+            ARCHIVE_HISTORY,
             self.case.case_id,
-            result_type=int,
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=PROJECTION_RETRY,
         )
@@ -229,7 +233,7 @@ class CaseWorkflow:
             "accepts_referrals": target.accepts_referrals is True,
         }
         await workflow.start_child_workflow(
-            "ProgramWorkflow",
+            ProgramWorkflow.run,
             ProgramInput(
                 program="referral",
                 record=record.model_dump(mode="json"),
@@ -260,7 +264,7 @@ class CaseWorkflow:
                 now=workflow.now(),
             )
             await workflow.start_child_workflow(
-                "ProgramWorkflow",
+                ProgramWorkflow.run,
                 ProgramInput(
                     program=program,
                     record=record.model_dump(mode="json"),
@@ -287,7 +291,7 @@ class CaseWorkflow:
         if unmet:
             raise rejection(CommandRejected(name, unmet))
 
-    @workflow.signal(name="program_monitoring")
+    @workflow.signal(name=PROGRAM_MONITORING_SIGNAL)
     def program_monitoring(self, request: ProgramMonitoring) -> None:
         """A program asks for (or withdraws) a monitoring interval; recorded as a system event (TM3)."""
         command_id = f"program-monitoring:{request.enrolment_id}:{request.interval}:{self.case.seq + 1}"

@@ -11,9 +11,10 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
-from statemachines.kernel.events import CaseEvent, Projection
+from statemachines.kernel.events import CaseEvent
 from workflows import workflow_runner
-from workflows.case_workflow import PROJECT_ACTIVITY, CaseWorkflow, workflow_id
+from workflows.activity_refs import PROJECT_TRANSITION
+from workflows.case_workflow import CaseWorkflow, workflow_id
 
 
 async def fetch_histories(client: Client, case_id: str) -> list[WorkflowHistory]:
@@ -42,9 +43,9 @@ async def projected_events(
             if event.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 continue
             attributes = event.activity_task_scheduled_event_attributes
-            if attributes.activity_type.name != PROJECT_ACTIVITY:
+            if attributes.activity_type.name != PROJECT_TRANSITION.name:
                 continue
-            [projection] = await converter.decode([attributes.input.payloads[0]], [Projection])
+            [projection] = await converter.decode([attributes.input.payloads[0]], [PROJECT_TRANSITION.input])
             found[projection.event.seq] = projection.event
     return found
 

@@ -15,9 +15,9 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from statemachines.case.timers import JST
-    from statemachines.policy.integrity import BrokenChain, ChainBatch, ChainReport
+    from statemachines.policy.integrity import BrokenChain, ChainBatch
+    from workflows.activity_refs import VERIFY_CHAINS, execute
 
-VERIFY_ACTIVITY = "verify_chains"
 SCHEDULE_ID = "yorisoi-integrity"
 NIGHTLY_CRON = "0 3 * * *"  # 03:00 Japan time, read with the schedule's time zone
 
@@ -43,10 +43,9 @@ class IntegrityWorkflow:
         checked_on = workflow.now().astimezone(JST).date().isoformat()
         after, checked, broken = "", 0, []
         while True:
-            report = await workflow.execute_activity(
-                VERIFY_ACTIVITY,
+            report = await execute(
+                VERIFY_CHAINS,
                 ChainBatch(after_case_id=after, limit=inp.batch_size, checked_on=checked_on),
-                result_type=ChainReport,
                 start_to_close_timeout=timedelta(minutes=10),
                 retry_policy=RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5)),
             )

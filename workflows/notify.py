@@ -21,10 +21,9 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from statemachines.kernel.events import TaskNotice
+    from workflows.activity_refs import NOTIFY_TASK_OPENED, SEND_NOTIFICATION_EMAIL, execute
 
 NOTIFY_PATCH = "notify-opened-tasks"
-NOTIFY_ACTIVITY = "notify_task_opened"
-SEND_EMAIL_ACTIVITY = "send_notification_email"
 NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 EMAIL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=30),
@@ -45,10 +44,9 @@ class Notifier:
         """Store the inbox notifications of ``notice``'s assignees, then start their e-mail in the background."""
         if notice is None or not workflow.patched(NOTIFY_PATCH):
             return
-        to_mail = await workflow.execute_activity(
-            NOTIFY_ACTIVITY,
+        to_mail = await execute(
+            NOTIFY_TASK_OPENED,
             notice,
-            result_type=list[str],
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=NOTIFY_RETRY,
         )
@@ -61,10 +59,9 @@ class Notifier:
 
     async def _send(self, notification_id: str) -> None:
         try:
-            await workflow.execute_activity(
-                SEND_EMAIL_ACTIVITY,
+            await execute(
+                SEND_NOTIFICATION_EMAIL,
                 notification_id,
-                result_type=str,
                 start_to_close_timeout=timedelta(minutes=2),
                 retry_policy=EMAIL_RETRY,
             )

@@ -16,6 +16,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from statemachines.kernel.events import CaseEvent, TaskSpec, task_notice
+    from workflows.activity_refs import ActivityRef, execute
     from workflows.notify import Notifier
 
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
@@ -33,7 +34,7 @@ P = TypeVar("P", bound=Projectable)
 
 
 class Outbox(Generic[P]):
-    def __init__(self, activity: str) -> None:
+    def __init__(self, activity: ActivityRef[P, bool]) -> None:
         self._activity = activity
         self._pending: list[P] = []
         self._lock = asyncio.Lock()
@@ -54,10 +55,9 @@ class Outbox(Generic[P]):
         async with self._lock:
             while self._pending:
                 projection = self._pending[0]
-                await workflow.execute_activity(
+                await execute(
                     self._activity,
                     projection,
-                    result_type=bool,
                     start_to_close_timeout=timedelta(seconds=30),
                     retry_policy=PROJECTION_RETRY,
                 )

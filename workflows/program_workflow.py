@@ -33,11 +33,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from statemachines.programs.registry import BY_ID
     from statemachines.programs.tasks import ProgramProjection, program_projection
+    from workflows.activity_refs import PROJECT_PROGRAM_EVENT
     from workflows.messages import INVALID_PAYLOAD, REJECTED, CommandOutcome
     from workflows.outbox import Outbox
     from workflows.updates import decode_request, rejection
 
-PROJECT_PROGRAM_ACTIVITY = "project_program_event"
 PROGRAM_MONITORING_SIGNAL = "program_monitoring"
 
 
@@ -73,7 +73,7 @@ class ProgramWorkflow:
     def __init__(self, inp: ProgramInput) -> None:
         self.defn: ProgramDef[Any] = BY_ID[inp.program]
         self.record: ProgramRecord = self.defn.record_type.model_validate(inp.record)
-        self._outbox: Outbox[ProgramProjection] = Outbox(PROJECT_PROGRAM_ACTIVITY)
+        self._outbox: Outbox[ProgramProjection] = Outbox(PROJECT_PROGRAM_EVENT)
         self._epoch = 0
         self._outcomes = {o.command_id: o for o in inp.outcomes}
         self._assignee = inp.assignee

@@ -15,9 +15,9 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from statemachines.case.timers import JST
-    from statemachines.policy.retention import ErasureBatch, ErasureReport
+    from statemachines.policy.retention import ErasureBatch
+    from workflows.activity_refs import ERASE_DUE_CASES, execute
 
-ERASE_ACTIVITY = "erase_due_cases"
 SCHEDULE_ID = "yorisoi-retention"
 NIGHTLY_CRON = "0 4 * * *"  # 04:00 Japan time, after the 03:00 integrity check
 
@@ -48,10 +48,9 @@ class RetentionWorkflow:
         held: list[str] = []
         running: list[str] = []
         while True:
-            report = await workflow.execute_activity(
-                ERASE_ACTIVITY,
+            report = await execute(
+                ERASE_DUE_CASES,
                 ErasureBatch(after_case_id=after, limit=inp.batch_size, today=today),
-                result_type=ErasureReport,
                 start_to_close_timeout=timedelta(minutes=10),
                 retry_policy=RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5)),
             )
