@@ -26,7 +26,8 @@ from statemachines.case.timers import JST
 from statemachines.case.view import CaseView
 from statemachines.kernel.events import Rejection
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet, UnmetKind
-from statemachines.kernel.roles import Actor, Role
+from statemachines.kernel.permissions import PERMISSIONS, Permission, allowed
+from statemachines.kernel.roles import Actor
 from statemachines.kernel.rules import RuleBook
 from statemachines.policy.institutions import Institution
 from statemachines.programs.base import parse as parse_program_payload
@@ -186,8 +187,8 @@ class CaseService:
         defn = PROGRAMS.get(program)
         if defn is None or not defn.started_by_staff:
             raise PayloadInvalid("start_program", [{"type": "not_startable", "loc": ["program"], "msg": program}])
-        if not actor.has_any(frozenset({Role.SW, Role.CSW, Role.ESW})):
-            raise CommandRejected("start_program", [_role_unmet()])
+        if not allowed(actor, Permission.PROGRAM_START):
+            raise CommandRejected("start_program", [_role_unmet(Permission.PROGRAM_START)])
         record = await self.record(case_id)
         if defn.shares_personal_data:
             self._require_c1(record, case_id, f"{program}.start", command_id, actor)
@@ -342,10 +343,12 @@ class CaseService:
             CaseRepository(session).record_rejection(rejection)
 
 
-def _role_unmet() -> Unmet:
+def _role_unmet(permission: Permission) -> Unmet:
+    """The refusal of a command for the role, in the words the process tables use for theirs."""
+    roles = sorted(r.value for r in PERMISSIONS[permission])
     return Unmet(
         kind=UnmetKind.ROLE,
         id="ROLE",
-        message_ja="この操作には役割 CSW・ESW・SW が必要です。",
-        message_en="This command needs one of the roles CSW, ESW, SW.",
+        message_ja=f"この操作には役割 {'・'.join(roles)} が必要です。",
+        message_en=f"This command needs one of the roles {', '.join(roles)}.",
     )

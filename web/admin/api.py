@@ -15,7 +15,8 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
-from statemachines.kernel.roles import Role
+from statemachines.kernel.permissions import Permission
+from statemachines.kernel.roles import Actor
 from statemachines.kernel.rules import RuleSet
 from store.rulesets import RulesetRepository
 from store.sessions import SessionKind
@@ -24,7 +25,6 @@ from web.auth.signin import change_own_password, sign_in, sign_out, start_sessio
 from web.core.auth import Token
 from web.core.deps import (
     SESSION_COOKIE,
-    ActorDep,
     Services,
     ServicesDep,
     SignedInDep,
@@ -33,6 +33,7 @@ from web.core.deps import (
     set_session_cookie,
 )
 from web.core.errors import ForbiddenError
+from web.core.permissions import Require
 
 router = APIRouter(prefix="/api", tags=["admin"])
 WORKER_SEEN_WITHIN = timedelta(minutes=2)
@@ -93,16 +94,18 @@ def logout(
 
 
 @router.get("/rulesets", response_model=list[RuleSet])
-def list_rulesets(actor: ActorDep, svc: ServicesDep, municipality: str | None = None) -> list[RuleSet]:
+def list_rulesets(
+    actor: Annotated[Actor, Require(Permission.RULESET_READ)], svc: ServicesDep, municipality: str | None = None
+) -> list[RuleSet]:
     with svc.sessions.begin() as session:
         return RulesetRepository(session).list(municipality)
 
 
 @router.post("/rulesets", response_model=RuleSet, status_code=status.HTTP_201_CREATED)
-def add_ruleset(ruleset: RuleSet, actor: ActorDep, svc: ServicesDep) -> RuleSet:
+def add_ruleset(
+    ruleset: RuleSet, actor: Annotated[Actor, Require(Permission.RULESET_ADD)], svc: ServicesDep
+) -> RuleSet:
     """A new version of the durations for a municipality ("*" for all), in force from its effective date."""
-    if Role.ADMIN not in actor.roles:
-        raise ForbiddenError("ルールセットの登録は管理者のみが行えます。")
     if ruleset.municipality != "*" and ruleset.municipality not in actor.serves:
         raise ForbiddenError("担当していない自治体のルールセットは登録できません。")
     with svc.sessions.begin() as session:

@@ -15,19 +15,23 @@ erased after its retention answers 410. There is no encode endpoint: nothing out
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from cryptography.exceptions import InvalidTag
 from fastapi import APIRouter, HTTPException, Request, Response
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payloads
 
-from statemachines.kernel.roles import Role
+from statemachines.kernel.permissions import Permission
+from statemachines.kernel.roles import Actor
 from store import queries
 from store.access_log import AccessLog
 from store.codec import CaseKeyCodec, key_id_of
 from store.crypto import SYSTEM_KEY
-from web.core.deps import ActorDep, ServicesDep
-from web.core.errors import ForbiddenError, NotVisibleError
+from web.core.deps import ServicesDep
+from web.core.errors import NotVisibleError
+from web.core.permissions import Require
 
 router = APIRouter(prefix="/api/codec", tags=["audit"])
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -55,10 +59,10 @@ def decode_preflight(request: Request, svc: ServicesDep) -> Response:
 
 
 @router.post("/decode")
-async def decode(request: Request, actor: ActorDep, svc: ServicesDep) -> Response:
+async def decode(
+    request: Request, actor: Annotated[Actor, Require(Permission.CODEC_DECODE)], svc: ServicesDep
+) -> Response:
     """Decrypt ``{"payloads": [...]}`` (protobuf JSON of ``temporal.api.common.v1.Payloads``) for an auditor."""
-    if Role.AUD not in actor.roles:
-        raise ForbiddenError("ペイロードの復号は監査担当のみが行えます。")
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         raise HTTPException(413, f"一度に復号できるのは {MAX_BODY_BYTES // (1024 * 1024)} MB までです。")

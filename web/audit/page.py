@@ -10,12 +10,13 @@ import io
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from statemachines.case.rebuild import rebuild
+from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from store import queries
 from store.repository import CaseRepository
@@ -23,25 +24,20 @@ from web.audit.timeline import verify
 from web.cases.api import settle_integrity_tasks, shown_records
 from web.core import i18n
 from web.core.deps import Services, ServicesDep
-from web.core.pages import AUDITORS, COMMAND_NAMES, CaseNotVisible, PageActor, checked_form, not_found, render
+from web.core.pages import COMMAND_NAMES, checked_form, not_found, render
+from web.core.permissions import RequirePage
 
 router = APIRouter(include_in_schema=False)
-
-
-def _require_auditor(actor: Actor) -> None:
-    if not actor.has_any(AUDITORS):
-        raise CaseNotVisible()
 
 
 @router.get("/audit", response_class=HTMLResponse)
 async def audit(
     request: Request,
-    actor: PageActor,
+    actor: Annotated[Actor, RequirePage(Permission.AUDIT_READ)],
     svc: ServicesDep,
     case_id: str | None = None,
     as_of: str | None = None,
 ) -> HTMLResponse:
-    _require_auditor(actor)
     context: dict[str, Any] = {"case_id": case_id or "", "as_of": as_of or "", "snapshot": None, "entries": []}
     with svc.sessions.begin() as session:
         context["recent"] = queries.list_cases(session, visible=set(actor.serves), now=svc.clock(), limit=20).items
@@ -84,9 +80,10 @@ def _as_of(raw: str) -> datetime | None:
 
 
 @router.post("/audit/{case_id}/verify", response_class=HTMLResponse)
-async def audit_verify(case_id: str, request: Request, actor: PageActor, svc: ServicesDep) -> HTMLResponse:
+async def audit_verify(
+    case_id: str, request: Request, actor: Annotated[Actor, RequirePage(Permission.CASE_VERIFY)], svc: ServicesDep
+) -> HTMLResponse:
     await checked_form(request)
-    _require_auditor(actor)
     with svc.sessions.begin() as session:
         row = queries.case_row(session, case_id, set(actor.serves))
         if row is None:
@@ -109,8 +106,9 @@ async def audit_verify(case_id: str, request: Request, actor: PageActor, svc: Se
 
 
 @router.get("/audit/{case_id}/export.json")
-def export_json(case_id: str, actor: PageActor, svc: ServicesDep) -> Response:
-    _require_auditor(actor)
+def export_json(
+    case_id: str, actor: Annotated[Actor, RequirePage(Permission.AUDIT_EXPORT)], svc: ServicesDep
+) -> Response:
     entries = _history_of(svc, actor, case_id)
     body = json.dumps([e.model_dump(mode="json") for e in entries], ensure_ascii=False, indent=2)
     return Response(
@@ -124,9 +122,10 @@ CSV_COLUMNS = ("kind", "at", "actor_id", "actor_roles", "command", "seq", "trans
 
 
 @router.get("/audit/{case_id}/export.csv")
-def export_csv(case_id: str, actor: PageActor, svc: ServicesDep) -> Response:
+def export_csv(
+    case_id: str, actor: Annotated[Actor, RequirePage(Permission.AUDIT_EXPORT)], svc: ServicesDep
+) -> Response:
     """UTF-8 with a BOM and CRLF line ends, so that Excel opens the Japanese text correctly."""
-    _require_auditor(actor)
     entries = _history_of(svc, actor, case_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

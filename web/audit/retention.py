@@ -13,17 +13,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from statemachines.kernel.roles import Actor, Role
+from statemachines.kernel.permissions import Permission
+from statemachines.kernel.roles import Actor
 from statemachines.policy.scheduling import JST
 from store.retention import LegalHold, RetentionRepository, RetentionRow
 from web.cases.api import visible_row
-from web.core.deps import ActorDep, ServicesDep
-from web.core.errors import ForbiddenError
+from web.core.deps import ServicesDep
+from web.core.permissions import Require
 
 router = APIRouter(prefix="/api", tags=["retention"])
-
-HOLDERS = frozenset({Role.MUN, Role.ADMIN})
-VIEWERS = frozenset({Role.MUN, Role.AUD, Role.ADMIN})
 
 
 class HoldRequest(BaseModel):
@@ -47,32 +45,30 @@ class Erasure(BaseModel):
     events_erased: int
 
 
-def _require(actor: Actor, roles: frozenset[Role], message: str) -> None:
-    if not actor.has_any(roles):
-        raise ForbiddenError(message)
-
-
 @router.post("/cases/{case_id}/legal-hold", response_model=LegalHold, status_code=status.HTTP_201_CREATED)
-def place_hold(case_id: str, body: HoldRequest, actor: ActorDep, svc: ServicesDep) -> LegalHold:
+def place_hold(
+    case_id: str, body: HoldRequest, actor: Annotated[Actor, Require(Permission.LEGAL_HOLD_PLACE)], svc: ServicesDep
+) -> LegalHold:
     """Keep the case's records past their retention (409 if a hold is already in place or it was erased)."""
-    _require(actor, HOLDERS, "リーガルホールドの設定は自治体職員・管理者が行えます。")
     visible_row(svc, actor, case_id)
     with svc.sessions.begin() as session:
         return RetentionRepository(session).place_hold(case_id, by=actor.user_id, reason=body.reason, now=svc.clock())
 
 
 @router.post("/cases/{case_id}/legal-hold/release", response_model=LegalHold)
-def release_hold(case_id: str, body: HoldRequest, actor: ActorDep, svc: ServicesDep) -> LegalHold:
+def release_hold(
+    case_id: str, body: HoldRequest, actor: Annotated[Actor, Require(Permission.LEGAL_HOLD_RELEASE)], svc: ServicesDep
+) -> LegalHold:
     """End the hold; the case is erased the next night its retention has passed (409 if there is no hold)."""
-    _require(actor, HOLDERS, "リーガルホールドの解除は自治体職員・管理者が行えます。")
     visible_row(svc, actor, case_id)
     with svc.sessions.begin() as session:
         return RetentionRepository(session).release_hold(case_id, by=actor.user_id, reason=body.reason, now=svc.clock())
 
 
 @router.get("/cases/{case_id}/retention", response_model=CaseRetention)
-def case_retention(case_id: str, actor: ActorDep, svc: ServicesDep) -> CaseRetention:
-    _require(actor, VIEWERS, "保存期間は自治体職員・監査担当・管理者が確認できます。")
+def case_retention(
+    case_id: str, actor: Annotated[Actor, Require(Permission.RETENTION_READ)], svc: ServicesDep
+) -> CaseRetention:
     visible_row(svc, actor, case_id)
     with svc.sessions.begin() as session:
         repo = RetentionRepository(session)
@@ -82,14 +78,13 @@ def case_retention(case_id: str, actor: ActorDep, svc: ServicesDep) -> CaseReten
 
 @router.get("/retention", response_model=list[RetentionRow])
 def retention_list(
-    actor: ActorDep,
+    actor: Annotated[Actor, Require(Permission.RETENTION_READ)],
     svc: ServicesDep,
     due_only: bool = False,
     after: Annotated[str, Query(max_length=64)] = "",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[RetentionRow]:
     """The ended, not yet erased cases of one's municipalities, in case id order (page on with ``after``)."""
-    _require(actor, VIEWERS, "保存期間は自治体職員・監査担当・管理者が確認できます。")
     today = svc.clock().astimezone(JST).date()
     with svc.sessions.begin() as session:
         repo = RetentionRepository(session)
@@ -98,9 +93,12 @@ def retention_list(
 
 
 @router.get("/retention/erasures", response_model=list[Erasure])
-def erasures(actor: ActorDep, svc: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[Erasure]:
+def erasures(
+    actor: Annotated[Actor, Require(Permission.ERASURE_READ)],
+    svc: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[Erasure]:
     """The cases erased after their retention, newest first: when, on what due date, which records."""
-    _require(actor, VIEWERS, "消去の記録は自治体職員・監査担当・管理者が確認できます。")
     with svc.sessions.begin() as session:
         return [
             Erasure(

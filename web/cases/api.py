@@ -18,7 +18,8 @@ from statemachines.case.records import IntakeRecord
 from statemachines.case.timers import Deadline
 from statemachines.kernel.events import CaseSnapshotRow
 from statemachines.kernel.outcomes import CommandOption
-from statemachines.kernel.roles import Actor, Role
+from statemachines.kernel.permissions import Permission
+from statemachines.kernel.roles import Actor
 from statemachines.policy.integrity import INTEGRITY_TASK
 from statemachines.policy.sensitivity import redact, special_care_paths, visible_to
 from store import queries
@@ -28,11 +29,11 @@ from store.queries import HistoryEntry, Page
 from store.repository import CaseRepository, TaskRow
 from web.audit.timeline import VerifyResult, verify
 from web.core.deps import ActorDep, Services, ServicesDep
-from web.core.errors import ForbiddenError, NotVisibleError
+from web.core.errors import NotVisibleError
+from web.core.permissions import Require
 from workflows.history import fetch_histories
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
-AUDIT_ROLES = frozenset({Role.AUD, Role.ADMIN, Role.MUN, Role.CSW})
 
 
 class OpenCaseRequest(IntakeRecord):
@@ -164,7 +165,7 @@ async def open_case(body: OpenCaseRequest, actor: ActorDep, svc: ServicesDep) ->
 
 @router.get("", response_model=Page[CaseSnapshotRow])
 def list_cases(
-    actor: ActorDep,
+    actor: Annotated[Actor, Require(Permission.CASE_READ)],
     svc: ServicesDep,
     stage: str | None = None,
     state: str | None = None,
@@ -194,7 +195,9 @@ def list_cases(
 
 
 @router.get("/{case_id}", response_model=CaseDetail)
-async def get_case(case_id: str, actor: ActorDep, svc: ServicesDep) -> CaseDetail:
+async def get_case(
+    case_id: str, actor: Annotated[Actor, Require(Permission.CASE_READ)], svc: ServicesDep
+) -> CaseDetail:
     return await _detail(svc, actor, case_id)
 
 
@@ -206,7 +209,12 @@ async def send_command(case_id: str, body: CommandBody, actor: ActorDep, svc: Se
 
 
 @router.get("/{case_id}/history", response_model=History)
-async def history(case_id: str, actor: ActorDep, svc: ServicesDep, as_of: datetime | None = None) -> History:
+async def history(
+    case_id: str,
+    actor: Annotated[Actor, Require(Permission.CASE_READ)],
+    svc: ServicesDep,
+    as_of: datetime | None = None,
+) -> History:
     row = visible_row(svc, actor, case_id)
     with svc.sessions.begin() as session:
         entries = queries.history(session, case_id)
@@ -240,10 +248,10 @@ class TemporalHistory(BaseModel):
 
 
 @router.get("/{case_id}/temporal-history", response_model=TemporalHistory)
-async def temporal_history(case_id: str, actor: ActorDep, svc: ServicesDep) -> TemporalHistory:
+async def temporal_history(
+    case_id: str, actor: Annotated[Actor, Require(Permission.AUDIT_EXPORT)], svc: ServicesDep
+) -> TemporalHistory:
     """The raw Temporal history of every run, for export and for ``python -m workflows replay``."""
-    if not actor.has_any(AUDIT_ROLES):
-        raise ForbiddenError("履歴の出力は監査担当・自治体職員・主任相談支援員・管理者が行えます。")
     visible_row(svc, actor, case_id)
     with svc.sessions.begin() as session:  # the raw history holds every payload: logged as a read of all of it
         AccessLog(session).record(
@@ -263,9 +271,9 @@ async def temporal_history(case_id: str, actor: ActorDep, svc: ServicesDep) -> T
 
 
 @router.post("/{case_id}/verify", response_model=VerifyResult)
-async def verify_case(case_id: str, actor: ActorDep, svc: ServicesDep) -> VerifyResult:
-    if not actor.has_any(AUDIT_ROLES):
-        raise ForbiddenError("検証は監査担当・自治体職員・主任相談支援員・管理者が行えます。")
+async def verify_case(
+    case_id: str, actor: Annotated[Actor, Require(Permission.CASE_VERIFY)], svc: ServicesDep
+) -> VerifyResult:
     visible_row(svc, actor, case_id)
     with svc.sessions.begin() as session:
         rows = CaseRepository(session).list_events(case_id)
@@ -286,7 +294,7 @@ audit_router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 @audit_router.get("/access-log", response_model=Page[AccessLogRow])
 def access_log(
-    actor: ActorDep,
+    actor: Annotated[Actor, Require(Permission.ACCESS_LOG_READ)],
     svc: ServicesDep,
     case_id: str | None = None,
     user: str | None = None,
@@ -296,8 +304,6 @@ def access_log(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Page[AccessLogRow]:
     """Who read which 要配慮 fields of which case, when and why: for auditors, of the municipalities they serve."""
-    if Role.AUD not in actor.roles:
-        raise ForbiddenError("閲覧記録は監査担当のみが確認できます。")
     for moment in (from_, to):
         if moment is not None and moment.tzinfo is None:
             raise HTTPException(422, "from / to にはタイムゾーンが必要です（例: 2026-04-01T00:00:00+09:00）。")

@@ -10,9 +10,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from statemachines.case.record import STAGE_NAMES, STATES, CaseState, Stage
+from statemachines.kernel.permissions import Permission
+from statemachines.kernel.roles import Actor
 from store import queries
 from web.core.deps import ServicesDep
 from web.core.pages import PageActor, checked_form, render
+from web.core.permissions import RequirePage
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/cases", response_class=HTMLResponse)
 def case_list(
     request: Request,
-    actor: PageActor,
+    actor: Annotated[Actor, RequirePage(Permission.CASE_READ)],
     svc: ServicesDep,
     state: str | None = None,
     stage: str | None = None,

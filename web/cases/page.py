@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from statemachines.case.record import STAGE_NAMES, CaseRecord, Stage
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
+from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from statemachines.policy.sensitivity import redact, special_care_paths, visible_to
 from statemachines.programs.base import ProgramDef
@@ -32,6 +33,7 @@ from store.repository import CaseRepository
 from web.core.deps import Services, ServicesDep
 from web.core.forms import build_form, errors_by_path, read_form
 from web.core.pages import COMMAND_NAMES, PAYLOADS, PageActor, checked_form, form_items, lang_of, not_found, render
+from web.core.permissions import RequirePage
 from web.programs.api import shown_program_record
 
 router = APIRouter(include_in_schema=False)
@@ -175,7 +177,11 @@ def _prefill(model: Any, record: Mapping[str, Any]) -> dict[str, Any]:
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 async def case_page(
-    case_id: str, request: Request, actor: PageActor, svc: ServicesDep, message: str | None = None
+    case_id: str,
+    request: Request,
+    actor: Annotated[Actor, RequirePage(Permission.CASE_READ)],
+    svc: ServicesDep,
+    message: str | None = None,
 ) -> HTMLResponse:
     context = await _case_context(svc, actor, case_id, lang_of(request))
     context["message"] = message

@@ -8,10 +8,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from store import queries
 from web.core.deps import Services, ServicesDep
-from web.core.pages import PageActor, render
+from web.core.pages import render
+from web.core.permissions import RequirePage
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,7 +41,7 @@ def _pipeline_context(actor: Actor, svc: Services, municipality: str | None, ass
 @router.get("/pipeline", response_class=HTMLResponse)
 def pipeline(
     request: Request,
-    actor: PageActor,
+    actor: Annotated[Actor, RequirePage(Permission.PIPELINE_READ)],
     svc: ServicesDep,
     municipality: str | None = None,
     assignee: str | None = None,
@@ -52,7 +54,7 @@ def pipeline(
 @router.get("/pipeline/board", response_class=HTMLResponse)
 def pipeline_board(
     request: Request,
-    actor: PageActor,
+    actor: Annotated[Actor, RequirePage(Permission.PIPELINE_READ)],
     svc: ServicesDep,
     municipality: str | None = None,
     assignee: str | None = None,

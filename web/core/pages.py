@@ -21,7 +21,8 @@ from starlette.datastructures import FormData
 
 from statemachines.case.record import STATES, CaseState
 from statemachines.case.transitions import TRANSITIONS
-from statemachines.kernel.roles import Actor, Role
+from statemachines.kernel.permissions import Permission, allowed
+from statemachines.kernel.roles import Actor
 from store.crypto import KeyErasedError
 from web.core import errors, i18n
 from web.core.auth import AuthError, AuthReason
@@ -33,8 +34,6 @@ TEMPLATES = Jinja2Templates(directory=str(WEB_ROOT / "templates"))
 LANG_COOKIE = "yorisoi_lang"
 PAYLOADS = {t.trigger.value: t.payload for t in TRANSITIONS}
 COMMAND_NAMES = {t.trigger.value: t.name_ja for t in reversed(TRANSITIONS)}  # the first row's name
-STAFF = frozenset({Role.SW, Role.CSW, Role.ESW, Role.HHSW})
-AUDITORS = frozenset({Role.AUD, Role.ADMIN, Role.MUN, Role.CSW})
 
 
 class CaseNotVisible(Exception):
@@ -90,27 +89,25 @@ def safe_next(value: str | None) -> str | None:
     return None
 
 
+HOMES = ((Permission.PIPELINE_HOME, "/pipeline"), (Permission.AUDIT_HOME, "/audit"))
+"""Where signing in takes a person, the first that applies; anyone else to the inbox."""
+NAV = (
+    ("/inbox", "inbox", Permission.INBOX_WORK),
+    ("/pipeline", "pipeline", Permission.PIPELINE_WORK),
+    ("/cases", "cases", Permission.CASE_READ),
+    ("/audit", "audit", Permission.AUDIT_READ),
+    ("/reports", "reports", Permission.REPORT_REVIEW),
+    ("/process", "process", Permission.PROCESS_READ),
+)
+"""The navigation: each page for who holds its permission (for /inbox and /pipeline: whose work they are)."""
+
+
 def home_of(actor: Actor) -> str:
-    if Role.OPS in actor.roles:
-        return "/pipeline"
-    if Role.AUD in actor.roles:
-        return "/audit"
-    return "/inbox"
+    return next((path for permission, path in HOMES if allowed(actor, permission)), "/inbox")
 
 
 def nav_of(actor: Actor) -> list[tuple[str, str]]:
-    items = []
-    if actor.has_any(STAFF | {Role.MUN, Role.AUD}):  # auditors get the integrity check's tasks
-        items.append(("/inbox", "inbox"))
-    if actor.has_any(frozenset({Role.OPS, Role.CSW, Role.MUN, Role.ADMIN})):
-        items.append(("/pipeline", "pipeline"))
-    items.append(("/cases", "cases"))
-    if actor.has_any(AUDITORS):
-        items.append(("/audit", "audit"))
-    if actor.has_any(frozenset({Role.MUN, Role.OPS, Role.CSW, Role.AUD, Role.ADMIN})):  # web.page_reports.VIEWERS
-        items.append(("/reports", "reports"))
-    items.append(("/process", "process"))
-    return items
+    return [(path, key) for path, key, permission in NAV if allowed(actor, permission)]
 
 
 def render(

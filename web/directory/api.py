@@ -13,7 +13,8 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel
 
 from statemachines.case.timers import JST
-from statemachines.kernel.roles import Actor, Role
+from statemachines.kernel.permissions import Permission
+from statemachines.kernel.roles import Actor
 from statemachines.policy.institutions import (
     CATEGORIES,
     ELDERLY_AGE,
@@ -28,8 +29,9 @@ from store import queries
 from store.errors import InstitutionNotFoundError
 from store.institutions import CSV_COLUMNS, InstitutionRepository, load_csv
 from store.queries import Page
-from web.core.deps import ActorDep, ServicesDep
-from web.core.errors import ForbiddenError, NotVisibleError
+from web.core.deps import ServicesDep
+from web.core.errors import NotVisibleError
+from web.core.permissions import Require
 
 router = APIRouter(prefix="/api/institutions", tags=["institutions"])
 
@@ -69,7 +71,7 @@ def _visible(actor: Actor, municipality: str | None) -> set[str]:
 
 @router.get("", response_model=Page[Institution])
 def search(
-    actor: ActorDep,
+    actor: Annotated[Actor, Require(Permission.DIRECTORY_READ)],
     svc: ServicesDep,
     category: InstitutionCategory | None = None,
     area: AreaQuery = None,
@@ -95,13 +97,13 @@ def search(
 
 
 @router.get("/categories", response_model=list[CategoryInfo])
-def categories(actor: ActorDep) -> list[CategoryInfo]:
+def categories(actor: Annotated[Actor, Require(Permission.DIRECTORY_READ)]) -> list[CategoryInfo]:
     """Every category of process.md §6, with its Japanese name, group (A–I) and source."""
     return list(CATEGORIES.values())
 
 
 @router.get("/areas", response_model=list[Areas])
-def areas(actor: ActorDep, svc: ServicesDep) -> list[Areas]:
+def areas(actor: Annotated[Actor, Require(Permission.DIRECTORY_READ)], svc: ServicesDep) -> list[Areas]:
     """The 日常生活圏域 codes of the directory, for each municipality one serves."""
     with svc.sessions.begin() as session:
         repository = InstitutionRepository(session)
@@ -111,7 +113,7 @@ def areas(actor: ActorDep, svc: ServicesDep) -> list[Areas]:
 @router.get("/suggestions", response_model=Suggestions)
 async def suggestions(
     case_id: Annotated[str, Query(min_length=1, max_length=64)],
-    actor: ActorDep,
+    actor: Annotated[Actor, Require(Permission.DIRECTORY_READ)],
     svc: ServicesDep,
     area: AreaQuery = None,
     limit: Limit = 20,
@@ -177,7 +179,9 @@ def _candidates(
         }
     },
 )
-async def import_csv(request: Request, actor: ActorDep, svc: ServicesDep) -> ImportResult:
+async def import_csv(
+    request: Request, actor: Annotated[Actor, Require(Permission.INSTITUTION_IMPORT)], svc: ServicesDep
+) -> ImportResult:
     """ADMIN: add or overwrite institutions from a CSV sent as the request body (``Content-Type: text/csv``).
 
     UTF-8, with or without a BOM, at most 5 MB, with the header line ``institution_id,name_ja,name_kana,category,
@@ -185,8 +189,6 @@ async def import_csv(request: Request, actor: ActorDep, svc: ServicesDep) -> Imp
     of the municipalities one serves; every row is checked first, and a single bad row refuses the whole file (422
     with every error and its line). An id used by another municipality's institution is a 409.
     """
-    if Role.ADMIN not in actor.roles:
-        raise ForbiddenError("関係機関の一括登録は管理者のみが行えます。")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
@@ -200,7 +202,9 @@ async def import_csv(request: Request, actor: ActorDep, svc: ServicesDep) -> Imp
 
 @router.get("/{institution_id}", response_model=Institution)
 def get_institution(
-    institution_id: Annotated[str, Path(min_length=1, max_length=64)], actor: ActorDep, svc: ServicesDep
+    institution_id: Annotated[str, Path(min_length=1, max_length=64)],
+    actor: Annotated[Actor, Require(Permission.DIRECTORY_READ)],
+    svc: ServicesDep,
 ) -> Institution:
     """One institution; 404 when there is none or it is of a municipality one does not serve."""
     with svc.sessions.begin() as session:

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from statemachines.case.record import STATES
 from statemachines.case.transitions import TRANSITIONS
+from statemachines.kernel.permissions import Permission
+from statemachines.kernel.roles import Actor
 from web.core.deps import ServicesDep
-from web.core.pages import PageActor, lang_of, render
+from web.core.pages import lang_of, render
+from web.core.permissions import RequirePage
 from web.process.diagram import process_svg
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/process", response_class=HTMLResponse)
-def process(request: Request, actor: PageActor, svc: ServicesDep) -> HTMLResponse:
+def process(
+    request: Request, actor: Annotated[Actor, RequirePage(Permission.PROCESS_READ)], svc: ServicesDep
+) -> HTMLResponse:
     lang = lang_of(request)
     transitions = [
         {

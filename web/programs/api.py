@@ -8,11 +8,12 @@ a read that shows its 要配慮 fields is written to ``access_log`` (``read_prog
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
+from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from statemachines.programs.registry import BY_ID
 from statemachines.programs.tasks import EnrolmentRow
@@ -21,6 +22,7 @@ from store.programs import ProgramRepository
 from web.cases.api import CommandBody, shown_records
 from web.core.deps import ActorDep, Services, ServicesDep
 from web.core.errors import NotVisibleError
+from web.core.permissions import Require
 
 router = APIRouter(prefix="/api/cases/{case_id}/programs", tags=["programs"])
 
@@ -79,12 +81,16 @@ async def start_program(case_id: str, body: StartProgram, actor: ActorDep, svc: 
 
 
 @router.get("", response_model=list[EnrolmentRow])
-def list_programs(case_id: str, actor: ActorDep, svc: ServicesDep) -> list[EnrolmentRow]:
+def list_programs(
+    case_id: str, actor: Annotated[Actor, Require(Permission.CASE_READ)], svc: ServicesDep
+) -> list[EnrolmentRow]:
     return _enrolments(svc, case_id, set(actor.serves))
 
 
 @router.get("/{enrolment_id}", response_model=ProgramDetail)
-async def get_program(case_id: str, enrolment_id: str, actor: ActorDep, svc: ServicesDep) -> ProgramDetail:
+async def get_program(
+    case_id: str, enrolment_id: str, actor: Annotated[Actor, Require(Permission.CASE_READ)], svc: ServicesDep
+) -> ProgramDetail:
     """The record as the reader's roles may see it (OPS none, ADMIN the basic fields) and the commands possible now."""
     return await _detail(svc, actor, case_id, enrolment_id, "read_program")
 

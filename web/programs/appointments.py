@@ -21,7 +21,8 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
-from statemachines.kernel.roles import Actor, Role
+from statemachines.kernel.permissions import Permission, allowed
+from statemachines.kernel.roles import Actor
 from statemachines.policy.scheduling import (
     KIND_NAMES_JA,
     OCCUPYING_STATUSES,
@@ -37,13 +38,11 @@ from store.accounts import AccountRepository
 from store.appointments import AppointmentRepository, AppointmentRow, Booking, OfficeRow
 from store.programs import ProgramRepository
 from web.core.deps import ActorDep, Services, ServicesDep
-from web.core.errors import CalendarNotVisibleError, ForbiddenError, NotVisibleError
+from web.core.errors import CalendarNotVisibleError, NotVisibleError
+from web.core.permissions import Require
 
 router = APIRouter(prefix="/api", tags=["appointments"])
 
-BOOKING_ROLES = frozenset({Role.SW, Role.CSW, Role.ESW})
-CALENDAR_READERS = frozenset({Role.CSW, Role.MUN, Role.OPS})
-"""Besides the staff member themself, who may read someone's calendar (of the municipalities they serve)."""
 FEED_PAST = timedelta(days=90)
 FEED_REFRESH = timedelta(hours=1)
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2199
@@ -105,7 +104,7 @@ class MoveRequest(BaseModel):
 
 @router.get("/appointments", response_model=list[AppointmentRow])
 def list_appointments(
-    actor: ActorDep,
+    actor: Annotated[Actor, Require(Permission.CASE_READ)],
     svc: ServicesDep,
     staff: Annotated[Identifier | None, Query()] = None,
     case_id: Annotated[Identifier | None, Query()] = None,
@@ -130,10 +129,10 @@ def list_appointments(
 
 
 @router.post("/appointments", response_model=AppointmentRow, status_code=status.HTTP_201_CREATED)
-async def book_appointment(body: BookingRequest, actor: ActorDep, svc: ServicesDep) -> AppointmentRow:
+async def book_appointment(
+    body: BookingRequest, actor: Annotated[Actor, Require(Permission.APPOINTMENT_BOOK)], svc: ServicesDep
+) -> AppointmentRow:
     """Book by the scheduling rules: 409 lists every problem (office hours, closed days, double booking, travel)."""
-    if not actor.has_any(BOOKING_ROLES):
-        raise ForbiddenError("予約は相談支援員・主任相談支援員・就労支援員が行えます。")
     with svc.sessions.begin() as session:
         case = queries.case_row(session, body.case_id, set(actor.serves))
         if case is None:
@@ -156,11 +155,14 @@ async def book_appointment(body: BookingRequest, actor: ActorDep, svc: ServicesD
 
 
 @router.post("/appointments/{appointment_id}/move", response_model=AppointmentRow)
-async def move_appointment(appointment_id: str, body: MoveRequest, actor: ActorDep, svc: ServicesDep) -> AppointmentRow:
+async def move_appointment(
+    appointment_id: str,
+    body: MoveRequest,
+    actor: Annotated[Actor, Require(Permission.APPOINTMENT_MOVE)],
+    svc: ServicesDep,
+) -> AppointmentRow:
     """Move a booked appointment: 409 lists every scheduling problem of the new time, or says it is no longer
     booked. Its ハローワーク enrolment hears of it (the reminder follows the new day)."""
-    if not actor.has_any(BOOKING_ROLES):
-        raise ForbiddenError("予約の変更は相談支援員・主任相談支援員・就労支援員が行えます。")
     with svc.sessions.begin() as session:
         before, moved = AppointmentRepository(session).move(
             appointment_id, body.starts_at, body.ends_at, body.office_id, visible=actor.serves
@@ -177,11 +179,12 @@ async def move_appointment(appointment_id: str, body: MoveRequest, actor: ActorD
 
 @router.post("/appointments/{appointment_id}/attendance", response_model=AppointmentRow)
 async def record_attendance(
-    appointment_id: str, body: AttendanceRequest, actor: ActorDep, svc: ServicesDep
+    appointment_id: str,
+    body: AttendanceRequest,
+    actor: Annotated[Actor, Require(Permission.APPOINTMENT_ATTENDANCE)],
+    svc: ServicesDep,
 ) -> AppointmentRow:
     """「来所」「不参加」「キャンセル」: attended and no-show may correct each other; a cancellation is final."""
-    if not actor.has_any(BOOKING_ROLES):
-        raise ForbiddenError("出欠の記録は相談支援員・主任相談支援員・就労支援員が行えます。")
     with svc.sessions.begin() as session:
         repo = AppointmentRepository(session)
         before = repo.get(appointment_id, visible=actor.serves)
@@ -199,7 +202,7 @@ async def record_attendance(
 
 
 @router.get("/offices", response_model=list[OfficeRow])
-def list_offices(actor: ActorDep, svc: ServicesDep) -> list[OfficeRow]:
+def list_offices(actor: Annotated[Actor, Require(Permission.DIRECTORY_READ)], svc: ServicesDep) -> list[OfficeRow]:
     """The offices (ハローワーク and others) of the municipalities one serves, with their hours."""
     with svc.sessions.begin() as session:
         offices = AppointmentRepository(session).list_offices()
@@ -272,11 +275,11 @@ def _check_staff(session: Session, staff_user_id: str, municipality: str) -> Non
 
 
 def _check_calendar_reader(session: Session, actor: Actor, user_id: str) -> None:
-    """Oneself, or a CSW/MUN/OPS serving one of the staff member's municipalities; else "not found"."""
+    """Oneself, or a holder of CALENDAR_READ serving one of the staff member's municipalities; else "not found"."""
     if actor.user_id == user_id:
         return
     accounts = AccountRepository(session)
-    user = accounts.get_user(user_id) if actor.has_any(CALENDAR_READERS) else None
+    user = accounts.get_user(user_id) if allowed(actor, Permission.CALENDAR_READ) else None
     if user is None or not (accounts.actor(user).serves & actor.serves):
         raise CalendarNotVisibleError("予定表が見つかりません。")
 

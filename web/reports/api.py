@@ -13,11 +13,13 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.reports import months_back
-from statemachines.kernel.roles import Actor, Role
+from statemachines.kernel.permissions import Permission
+from statemachines.kernel.roles import Actor
 from statemachines.policy.statistics import Target, month_bounds
 from store.reports import Difference, MonthlyReport, ReportRepository, Submitted, differences
-from web.core.deps import ActorDep, Services, ServicesDep
+from web.core.deps import Services, ServicesDep
 from web.core.errors import ForbiddenError
+from web.core.permissions import Require
 from web.reports.export import (
     CSV_MEDIA_TYPE,
     XLSX_MEDIA_TYPE,
@@ -30,7 +32,6 @@ from web.reports.export import (
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
-SUBMITTERS = frozenset({Role.MUN, Role.ADMIN})
 MONTH = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
 Month = Annotated[str, Query(pattern=MONTH.pattern, description="YYYY-MM (the month in Japan)")]
 
@@ -70,7 +71,9 @@ def monthly_answer(svc: ServicesDep, municipality: str, month: str) -> MonthlyAn
 
 
 @router.get("/monthly", response_model=MonthlyAnswer)
-def monthly(municipality: str, month: Month, actor: ActorDep, svc: ServicesDep) -> MonthlyAnswer:
+def monthly(
+    municipality: str, month: Month, actor: Annotated[Actor, Require(Permission.REPORT_READ)], svc: ServicesDep
+) -> MonthlyAnswer:
     """The §4.1 figures of the month, per 100,000 population beside the 目安値; the submitted versions and what
     changed since the latest one."""
     served(actor, municipality)
@@ -78,10 +81,10 @@ def monthly(municipality: str, month: Month, actor: ActorDep, svc: ServicesDep) 
 
 
 @router.post("/monthly/submit", response_model=Submitted, status_code=status.HTTP_201_CREATED)
-def submit(body: SubmitRequest, actor: ActorDep, svc: ServicesDep) -> Submitted:
+def submit(
+    body: SubmitRequest, actor: Annotated[Actor, Require(Permission.REPORT_SUBMIT)], svc: ServicesDep
+) -> Submitted:
     """Freeze the month as reported (a later submission is a new version, a 修正報告); only a month that has ended."""
-    if not actor.has_any(SUBMITTERS):
-        raise ForbiddenError("報告の提出は自治体職員・管理者が行えます。")
     served(actor, body.municipality)
     now = svc.clock()
     if month_bounds(body.month)[1] > now:
@@ -96,7 +99,7 @@ def submit(body: SubmitRequest, actor: ActorDep, svc: ServicesDep) -> Submitted:
 @router.get("/series", response_model=list[MonthlyReport])
 def series(
     municipality: str,
-    actor: ActorDep,
+    actor: Annotated[Actor, Require(Permission.REPORT_READ)],
     svc: ServicesDep,
     to: Month,
     months: Annotated[int, Query(ge=1, le=36)] = 12,
@@ -109,16 +112,16 @@ def series(
 
 
 @router.get("/targets", response_model=list[Target])
-def targets(actor: ActorDep, svc: ServicesDep) -> list[Target]:
+def targets(actor: Annotated[Actor, Require(Permission.REPORT_READ)], svc: ServicesDep) -> list[Target]:
     """The 目安値 in the table: the §4.2 national figures and those an administrator added, with their sources."""
     with svc.sessions.begin() as session:
         return sorted(ReportRepository(session).targets(), key=lambda t: (t.municipality, t.fiscal_year, t.indicator))
 
 
 @router.post("/targets", response_model=Target, status_code=status.HTTP_201_CREATED)
-def add_target(target: Target, actor: ActorDep, svc: ServicesDep) -> Target:
-    if Role.ADMIN not in actor.roles:
-        raise ForbiddenError("目安値の登録は管理者のみが行えます。")
+def add_target(
+    target: Target, actor: Annotated[Actor, Require(Permission.REPORT_TARGET_ADD)], svc: ServicesDep
+) -> Target:
     if target.municipality != "*" and target.municipality not in actor.serves:
         raise ForbiddenError("担当していない自治体の目安値は登録できません。")
     with svc.sessions.begin() as session:
@@ -139,7 +142,9 @@ def report_file(svc: Services, municipality: str, month: str) -> ReportFile:
 
 
 @router.get("/monthly.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-def monthly_csv(municipality: str, month: Month, actor: ActorDep, svc: ServicesDep) -> Response:
+def monthly_csv(
+    municipality: str, month: Month, actor: Annotated[Actor, Require(Permission.REPORT_READ)], svc: ServicesDep
+) -> Response:
     """The month's figures as CSV: UTF-8 with a BOM (Excel opens it), header lines, one row per figure."""
     served(actor, municipality)
     file = report_file(svc, municipality, month)
@@ -148,7 +153,9 @@ def monthly_csv(municipality: str, month: Month, actor: ActorDep, svc: ServicesD
 
 
 @router.get("/monthly.xlsx", response_class=Response, responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}})
-def monthly_xlsx(municipality: str, month: Month, actor: ActorDep, svc: ServicesDep) -> Response:
+def monthly_xlsx(
+    municipality: str, month: Month, actor: Annotated[Actor, Require(Permission.REPORT_READ)], svc: ServicesDep
+) -> Response:
     """The month's figures as an Excel sheet laid out like the 支援状況調査 form, the hash in its footer."""
     served(actor, municipality)
     file = report_file(svc, municipality, month)

@@ -11,9 +11,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
+from statemachines.kernel.permissions import Permission
+from statemachines.kernel.roles import Actor
 from store.kpis import DEFAULT_WINDOW_DAYS, KpiReport, operational_kpis
-from web.core.deps import ActorDep, ServicesDep
+from web.core.deps import ServicesDep
 from web.core.errors import ForbiddenError
+from web.core.permissions import Require
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
@@ -24,7 +27,7 @@ LATEST = datetime(2999, 12, 31, tzinfo=UTC)
 @router.get("/kpis", response_model=KpiReport)
 def kpis(
     municipality: Annotated[str, Query(min_length=1, max_length=64)],
-    actor: ActorDep,
+    actor: Annotated[Actor, Require(Permission.REPORT_READ)],
     svc: ServicesDep,
     as_of: Annotated[
         datetime | None, Query(description="with a time zone, e.g. 2026-04-01T09:00:00+09:00; default: now")

@@ -3,14 +3,14 @@ versions and what changed since, the submission (提出) form, and the 目安値
 
 Everything goes through ``web.reports.api`` (the same figures, checks and messages as the API): the pages add the
 choosing, the charts (``web.reports.chart``) and the forms. The pages are for whoever serves the municipality and
-works with its counts (MUN, OPS, CSW, AUD, ADMIN); to anyone else they do not exist (404, as the auditors' page).
+works with its counts (``REPORT_REVIEW``); to anyone else they do not exist (404, as the auditors' page).
 A municipality one does not serve is refused (403) with the API's message.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
@@ -18,21 +18,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from services.reports import months_back
-from statemachines.kernel.roles import Actor, Role
+from statemachines.kernel.permissions import Permission, allowed
+from statemachines.kernel.roles import Actor
 from statemachines.policy.scheduling import JST
 from statemachines.policy.statistics import FIGURE_LABELS, PER_100K, Target
 from store.reports import DuplicateTargetError, MonthlyReport, ReportRepository
 from web.core.deps import Services, ServicesDep
 from web.core.errors import ForbiddenError
-from web.core.pages import CaseNotVisible, PageActor, checked_form, render
+from web.core.pages import checked_form, render
+from web.core.permissions import RequirePage, require
 from web.reports import api as api_reports
-from web.reports.api import MONTH, SUBMITTERS, SubmitRequest, monthly_answer, served
+from web.reports.api import MONTH, SubmitRequest, monthly_answer, served
 from web.reports.chart import Point, month_chart, shown
 from web.reports.export import ReportFile, month_ja, municipality_name, submission_ja
 
 router = APIRouter(include_in_schema=False)
 
-VIEWERS = frozenset({Role.MUN, Role.OPS, Role.CSW, Role.AUD, Role.ADMIN})
 CHARTS: tuple[tuple[str, bool], ...] = (
     ("new_consultations", False),
     ("plans_created", False),
@@ -42,11 +43,6 @@ CHARTS: tuple[tuple[str, bool], ...] = (
 """The figures the 目安値 are set for, charted: per 100,000 population, and the rate as a percentage."""
 INDICATORS = tuple(key for key, _ in CHARTS)
 CHART_MONTHS = 12
-
-
-def _require_viewer(actor: Actor) -> None:
-    if not actor.has_any(VIEWERS):
-        raise CaseNotVisible()
 
 
 def last_complete_month(now: datetime) -> str:
@@ -129,7 +125,7 @@ def _reports_page(
         "charts": _charts(series),
         "months": [m for m, _ in series],
         "indicators": [(key, FIGURE_LABELS[key], percent) for key, percent in CHARTS],
-        "can_submit": actor.has_any(SUBMITTERS),
+        "can_submit": allowed(actor, Permission.REPORT_SUBMIT),
         "month_ended": month <= default,
         "fmt": shown,
         "query": urlencode({"municipality": chosen, "month": month}),
@@ -145,26 +141,26 @@ def submission_ja_of(answer: api_reports.MonthlyAnswer, name: str | None, svc: S
 @router.get("/reports", response_class=HTMLResponse)
 def reports(
     request: Request,
-    actor: PageActor,
+    actor: Annotated[Actor, RequirePage(Permission.REPORT_REVIEW)],
     svc: ServicesDep,
     municipality: str | None = None,
     month: str | None = None,
     submitted: int | None = None,
 ) -> HTMLResponse:
-    _require_viewer(actor)
     return _reports_page(request, svc, actor, municipality, month, submitted_version=submitted)
 
 
 @router.post("/reports/submit", response_class=HTMLResponse)
-async def submit_report(request: Request, actor: PageActor, svc: ServicesDep) -> Response:
+async def submit_report(
+    request: Request, actor: Annotated[Actor, RequirePage(Permission.REPORT_REVIEW)], svc: ServicesDep
+) -> Response:
     """提出: the API's submission; its refusals (month not ended, a resubmission without a reason) shown on the page."""
     form = await checked_form(request)
-    _require_viewer(actor)
     municipality, month = str(form.get("municipality", "")), str(form.get("month", ""))
     note = str(form.get("note", "")).strip()
     try:
         body = SubmitRequest(municipality=municipality, month=month, note=note or None)
-        done = api_reports.submit(body, actor, svc)
+        done = api_reports.submit(body, require(actor, Permission.REPORT_SUBMIT), svc)
     except ValidationError:
         error, status_code = "対象月または理由の入力内容を確認してください（理由は1000文字以内）。", 422
     except ForbiddenError as exc:
@@ -191,7 +187,7 @@ def _targets_page(
         "labels": FIGURE_LABELS,
         "indicators": [(key, FIGURE_LABELS[key]) for key in INDICATORS],
         "municipalities": sorted(actor.serves),
-        "can_add": Role.ADMIN in actor.roles,
+        "can_add": allowed(actor, Permission.REPORT_TARGET_ADD),
         "fmt": shown,
         "form": extra.pop("form", {}),
         **extra,
@@ -200,8 +196,12 @@ def _targets_page(
 
 
 @router.get("/reports/targets", response_class=HTMLResponse)
-def targets(request: Request, actor: PageActor, svc: ServicesDep, added: bool = False) -> HTMLResponse:
-    _require_viewer(actor)
+def targets(
+    request: Request,
+    actor: Annotated[Actor, RequirePage(Permission.REPORT_REVIEW)],
+    svc: ServicesDep,
+    added: bool = False,
+) -> HTMLResponse:
     return _targets_page(request, svc, actor, added=added)
 
 
@@ -222,14 +222,15 @@ def _target_of(form: dict[str, str]) -> Target:
 
 
 @router.post("/reports/targets", response_class=HTMLResponse)
-async def add_target(request: Request, actor: PageActor, svc: ServicesDep) -> Response:
+async def add_target(
+    request: Request, actor: Annotated[Actor, RequirePage(Permission.REPORT_REVIEW)], svc: ServicesDep
+) -> Response:
     """An administrator's 目安値 (a year's national one, or a municipality's own) through the API's checks."""
     raw = await checked_form(request)
-    _require_viewer(actor)
     names = ("fiscal_year", "indicator", "value", "municipality", "source")
     form = {name: str(raw.get(name, "")).strip() for name in names}
     try:
-        api_reports.add_target(_target_of(form), actor, svc)
+        api_reports.add_target(_target_of(form), require(actor, Permission.REPORT_TARGET_ADD), svc)
     except ValidationError as exc:
         fields = sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})
         error, status_code = f"入力内容を確認してください（{'、'.join(fields)}）。", 422

@@ -7,9 +7,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from statemachines.kernel.permissions import Permission
+from statemachines.kernel.roles import Actor
 from store import queries
 from store.queries import InboxTask, Page
 from web.core.deps import ActorDep, ServicesDep
+from web.core.permissions import Require
 
 router = APIRouter(prefix="/api", tags=["tasks"])
 
@@ -66,7 +69,10 @@ def release(task_id: str, actor: ActorDep, svc: ServicesDep) -> InboxTask:
 
 @router.get("/pipeline")
 def pipeline(
-    actor: ActorDep, svc: ServicesDep, municipality: str | None = None, assignee: str | None = None
+    actor: Annotated[Actor, Require(Permission.PIPELINE_READ)],
+    svc: ServicesDep,
+    municipality: str | None = None,
+    assignee: str | None = None,
 ) -> dict[str, Any]:
     """Counts per stage and state, overdue and aging, from the read model (Temporal cannot group by attribute)."""
     with svc.sessions.begin() as session:

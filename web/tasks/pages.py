@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from statemachines.kernel.roles import Role
+from statemachines.kernel.permissions import Permission, allowed
 from store import queries
 from web.core.deps import ServicesDep
 from web.core.pages import PageActor, checked_form, render
@@ -33,7 +33,7 @@ def inbox(request: Request, actor: PageActor, svc: ServicesDep, message: str | N
         "mine": mine,
         "unassigned": open_for_role,
         "municipalities": sorted(actor.serves),
-        "can_open": actor.has_any(frozenset({Role.SW, Role.CSW})),
+        "can_open": allowed(actor, Permission.INTAKE_FORM),
         "message": message,
     }
     return render(request, svc, "inbox.html", context, actor=actor)
