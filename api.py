@@ -89,7 +89,7 @@ def create_app(
     errors.install(app)
     pages.page_errors(app)
     app.add_middleware(SecurityHeaders)
-    app.mount("/static", StaticFiles(directory=str(pages.WEB_ROOT / "static")), name="static")
+    app.mount("/static", StaticFiles(directory=str(pages.STATIC)), name="static")
     for router in (*routers.PAGE_ROUTERS, *routers.API_ROUTERS):
         app.include_router(router)
     return app

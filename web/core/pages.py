@@ -29,8 +29,27 @@ from web.core.auth import AuthError, AuthReason
 from web.core.deps import SESSION_COOKIE, Services, ServicesDep, SignedIn, authenticate
 from web.core.security import CSRF_FIELD, csrf_ok, csrf_token, ensure_csrf_cookie
 
-WEB_ROOT = Path(__file__).resolve().parent.parent  # templates/ and static/ are shared by every feature
-TEMPLATES = Jinja2Templates(directory=str(WEB_ROOT / "templates"))
+WEB_ROOT = Path(__file__).resolve().parent.parent
+STATIC = WEB_ROOT / "core" / "static"  # served at /static (api.py): the stylesheet and the pipeline board's script
+
+
+def template_folders(web: Path) -> list[Path]:
+    """``web/core/templates`` (base.html, error.html) and the ``templates`` folder of every feature of ``web/``.
+
+    Names stay as they were (``case.html``, not ``cases/case.html``): a page renders its template, and every template
+    extends ``base.html``, without saying where it lives. So a name in two folders is refused, never shadowed.
+    """
+    folders = [web / "core" / "templates", *sorted(p for p in web.glob("*/templates") if p.parent.name != "core")]
+    seen: dict[str, Path] = {}
+    for folder in folders:
+        for template in sorted(folder.glob("*.html")):
+            if template.name in seen:
+                raise RuntimeError(f"{template.name} is in both {seen[template.name]} and {folder}")
+            seen[template.name] = folder
+    return folders
+
+
+TEMPLATES = Jinja2Templates(directory=template_folders(WEB_ROOT))
 LANG_COOKIE = "yorisoi_lang"
 PAYLOADS = {t.trigger.value: t.payload for t in TRANSITIONS}
 COMMAND_NAMES = {t.trigger.value: t.name_ja for t in reversed(TRANSITIONS)}  # the first row's name
