@@ -19,7 +19,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from services.consent import SignedConsent, case_consents, policy_errors, program_consents
-from statemachines.case.engine import parse_payload
+from statemachines.case.engine import CASE
 from statemachines.case.guards import GUARDS
 from statemachines.case.record import CaseRecord
 from statemachines.case.timers import JST
@@ -124,7 +124,7 @@ class CaseService:
         """Fire a command. Raises CommandRejected (with every unmet guard) or PayloadInvalid (with field errors)."""
         if command == "refer_out":
             payload = self._with_referral_target(payload, actor)
-        parsed = parse_payload(command, payload)  # field errors (and an unknown command) are a 422 before Temporal
+        parsed = CASE.parse(command, payload)  # field errors (and an unknown command) are a 422 before Temporal
         await self._require_policies_in_force(case_id, command, case_consents(parsed))
         handle = self._client.get_workflow_handle(workflow_id(case_id))
         request = CommandRequest(command_id=command_id, actor=actor, payload=payload)

@@ -17,11 +17,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from statemachines.case.engine import Applied, apply, check, parse_payload
+    from statemachines.case.engine import CASE
     from statemachines.case.payloads import ProgramMonitoring
     from statemachines.case.record import STATES, CaseRecord
     from statemachines.case.timers import Deadline, next_deadline
     from statemachines.case.view import CaseView, case_view, next_due, projection_for
+    from statemachines.kernel.engine import Applied
     from statemachines.kernel.events import Projection
     from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
     from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, Role
@@ -140,7 +141,7 @@ class CaseWorkflow:
     def _fire(self, deadline: Deadline) -> None:
         command_id = f"timer:{deadline.kind}:{self.case.seq + 1}"
         try:
-            applied = apply(
+            applied = CASE.apply(
                 self.case, deadline.trigger.value, SYSTEM_ACTOR, None, now=workflow.now(), command_id=command_id
             )
         except CommandRejected as exc:  # a timer whose moment passed is logged, never a stuck task
@@ -159,8 +160,8 @@ class CaseWorkflow:
             CaseWorkflowInput(snapshot=self.case, outcomes=kept, continue_after_events=inp.continue_after_events)
         )
 
-    def _accept(self, before: CaseRecord | None, applied: Applied) -> CommandOutcome:
-        self.case = applied.case
+    def _accept(self, before: CaseRecord | None, applied: Applied[CaseRecord]) -> CommandOutcome:
+        self.case = applied.record
         self._outbox.add(projection_for(before, applied))
         self._epoch += 1
         outcome = CommandOutcome(
@@ -198,7 +199,7 @@ class CaseWorkflow:
         if known is not None:
             return known
         try:
-            applied = apply(
+            applied = CASE.apply(
                 self.case, name, request.actor, request.payload, now=workflow.now(), command_id=request.command_id
             )
         except CommandRejected as exc:  # the state moved between validation and now
@@ -284,10 +285,10 @@ class CaseWorkflow:
         if Role.SYSTEM in request.actor.roles:
             raise ApplicationError("system commands come from timers only", type=REJECTED, non_retryable=True)
         try:
-            parse_payload(name, request.payload)
+            CASE.parse(name, request.payload)
         except PayloadInvalid as exc:
             raise ApplicationError("invalid payload", *exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
-        unmet = check(self.case, name, request.actor, request.payload)
+        unmet = CASE.check(self.case, name, request.actor, request.payload)
         if unmet:
             raise rejection(CommandRejected(name, unmet))
 
@@ -296,7 +297,7 @@ class CaseWorkflow:
         """A program asks for (or withdraws) a monitoring interval; recorded as a system event (TM3)."""
         command_id = f"program-monitoring:{request.enrolment_id}:{request.interval}:{self.case.seq + 1}"
         try:
-            applied = apply(
+            applied = CASE.apply(
                 self.case, "set_monitoring_interval", SYSTEM_ACTOR, request, now=workflow.now(), command_id=command_id
             )
         except (CommandRejected, PayloadInvalid) as exc:  # a signal cannot be refused: log, never fail

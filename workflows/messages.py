@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from statemachines.case.engine import Applied, open_case
+from statemachines.case.engine import open_case
 from statemachines.case.record import CaseRecord
+from statemachines.kernel.engine import Applied
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.rules import RuleSet
 
@@ -28,7 +29,7 @@ class OpenCase(BaseModel):
     previous_case_id: str | None = None
 
 
-def open_applied(o: OpenCase, now: datetime) -> Applied:
+def open_applied(o: OpenCase, now: datetime) -> Applied[CaseRecord]:
     """T1 for this request: the same call inside the workflow and, as a dry run, before starting it."""
     return open_case(
         case_id=o.case_id,

@@ -1,19 +1,22 @@
-"""What a transition writes into the case record (beyond the state itself)."""
+"""What a transition writes into the case record beyond the state itself (process.md §1.4, §2).
+
+Each trigger's effect is typed by the payload it receives (``@effect``); what every move does whatever its trigger
+(support started, contact lost or regained, contact with 本人) is ``settle``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import datetime
 
 from pydantic import BaseModel
 
 from statemachines.case import payloads as c
 from statemachines.case.record import CaseRecord, CaseState, ClosureReport
-from statemachines.case.records import IntakeRecord, MeetingRecord, MeetingResult, Stamp
-from statemachines.case.transitions import TransitionDef, Trigger
+from statemachines.case.records import IntakeRecord, MeetingResult, Stamp
+from statemachines.case.transitions import CONTACT, Trigger
 from statemachines.kernel.roles import Actor
-
-Effect = Callable[[CaseRecord, BaseModel, Actor, datetime], None]
+from statemachines.kernel.table import AnyEffect, Effect, Transition, effect
 
 _SIMPLE_FIELDS = (
     "intake",
@@ -28,14 +31,20 @@ _SIMPLE_FIELDS = (
 
 
 def _copy_fields(case: CaseRecord, payload: BaseModel) -> None:
+    """The payload's fields named like the record's (a payload's field names are the record's field names)."""
     for name in _SIMPLE_FIELDS:
         value = getattr(payload, name, None)
         if value is not None:
             setattr(case, name, value)
 
 
-def _submit_plan(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-    assert isinstance(payload, c.SubmitPlan)
+@effect(c.Payload)
+def copy_fields(case: CaseRecord, payload: c.Payload, actor: Actor, now: datetime) -> None:
+    _copy_fields(case, payload)
+
+
+@effect(c.SubmitPlan)
+def submit_plan(case: CaseRecord, payload: c.SubmitPlan, actor: Actor, now: datetime) -> None:
     plan = payload.plan or case.plan  # a returned draft may go back unchanged
     assert plan is not None
     if case.plan is None or case.consent_c2 is not None:  # a consented plan is immutable: new version
@@ -49,44 +58,50 @@ def _submit_plan(case: CaseRecord, payload: BaseModel, actor: Actor, now: dateti
     case.consent_c2 = None
 
 
-def _check_plan(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
+@effect(c.NoteOnly)
+def check_plan(case: CaseRecord, payload: c.NoteOnly, actor: Actor, now: datetime) -> None:
     case.plan_checked = Stamp(user_id=actor.user_id, at=now)
 
 
-def _record_meeting(result: MeetingResult | None) -> Effect:
-    def effect(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-        meeting = getattr(payload, "meeting", None)
-        if isinstance(meeting, MeetingRecord):
-            case.meetings.append(meeting)
-        elif result is not None and case.meetings:
+@effect(c.MeetingPayload)
+def record_meeting(case: CaseRecord, payload: c.MeetingPayload, actor: Actor, now: datetime) -> None:
+    if payload.meeting is not None:
+        case.meetings.append(payload.meeting)
+
+
+def _meeting_result(result: MeetingResult) -> Effect[CaseRecord, c.NoteOnly]:
+    """The 支援調整会議's outcome, written on the meeting the item was opened with."""
+
+    @effect(c.NoteOnly)
+    def settle_meeting(case: CaseRecord, payload: c.NoteOnly, actor: Actor, now: datetime) -> None:
+        if case.meetings:
             case.meetings[-1] = case.meetings[-1].model_copy(update={"result": result})
 
-    return effect
+    return settle_meeting
 
 
-def _start_support(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-    if isinstance(payload, c.DecisionPayload):
-        _copy_fields(case, payload)
-    case.support_started_at = now
-    case.evaluation_due_marked = False
-    case.monitoring_due_marked_at = None
-
-
-def _record_contact(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-    assert isinstance(payload, c.RecordContact)
+@effect(c.RecordContact)
+def record_contact(case: CaseRecord, payload: c.RecordContact, actor: Actor, now: datetime) -> None:
     case.monitoring.append(payload.monitoring_note)
     case.monitoring_due_marked_at = None
 
 
-def _evaluation(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-    evaluation = getattr(payload, "evaluation", None)
-    if evaluation is not None:
-        case.evaluations.append(evaluation)
+@effect(c.Replan)
+def replan(case: CaseRecord, payload: c.Replan, actor: Actor, now: datetime) -> None:
+    if payload.evaluation is not None:
+        case.evaluations.append(payload.evaluation)
     _copy_fields(case, payload)
 
 
-def _confirm_closure(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-    assert isinstance(payload, c.ConfirmClosure)
+@effect(c.ProposeClosure)
+def propose_closure(case: CaseRecord, payload: c.ProposeClosure, actor: Actor, now: datetime) -> None:
+    if payload.evaluation is not None:
+        case.evaluations.append(payload.evaluation)
+    _copy_fields(case, payload)
+
+
+@effect(c.ConfirmClosure)
+def confirm_closure(case: CaseRecord, payload: c.ConfirmClosure, actor: Actor, now: datetime) -> None:
     case.closure = payload.closure
     if isinstance(payload.closure, ClosureReport) and payload.closure.meeting is not None:
         case.meetings.append(payload.closure.meeting)
@@ -94,67 +109,73 @@ def _confirm_closure(case: CaseRecord, payload: BaseModel, actor: Actor, now: da
     case.follow_ups_started = 0
 
 
-def _complete_follow_up(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-    assert isinstance(payload, c.CompleteFollowUp)
+@effect(c.CompleteFollowUp)
+def complete_follow_up(case: CaseRecord, payload: c.CompleteFollowUp, actor: Actor, now: datetime) -> None:
     case.follow_ups.append(payload.follow_up)
 
 
-def _start_follow_up(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
+@effect(c.NoteOnly)
+def start_follow_up(case: CaseRecord, payload: c.NoteOnly, actor: Actor, now: datetime) -> None:
     case.follow_ups_started += 1
 
 
-def _record_effort(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-    assert isinstance(payload, c.RecordEffort)
+@effect(c.RecordEffort)
+def record_effort(case: CaseRecord, payload: c.RecordEffort, actor: Actor, now: datetime) -> None:
     case.contact_efforts.append(payload.contact_effort)
 
 
-def _emergency_start(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-    assert isinstance(payload, c.StartEmergency)
+@effect(c.StartEmergency)
+def start_emergency(case: CaseRecord, payload: c.StartEmergency, actor: Actor, now: datetime) -> None:
     case.emergency.append(payload.emergency_support)
     case.emergency_active = True
 
 
-def _emergency_end(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
+@effect(c.NoteOnly)
+def end_emergency(case: CaseRecord, payload: c.NoteOnly, actor: Actor, now: datetime) -> None:
     case.emergency_active = False
 
 
-def _revoke_consent(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-    assert isinstance(payload, c.RevokeConsent)
+@effect(c.RevokeConsent)
+def revoke_consent(case: CaseRecord, payload: c.RevokeConsent, actor: Actor, now: datetime) -> None:
     r = payload.revocation
     current = case.consent_of(r.kind)
     assert current is not None
     case.replace_consent(current.model_copy(update={"revoked_on": r.revoked_on, "revocation_note": r.note}))
 
 
-def _sign_consent(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-    assert isinstance(payload, c.SignConsent)
+@effect(c.SignConsent)
+def sign_consent(case: CaseRecord, payload: c.SignConsent, actor: Actor, now: datetime) -> None:
     case.replace_consent(payload.consent)
 
 
-def _assign(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-    assert isinstance(payload, c.Assign)
+@effect(c.Assign)
+def assign(case: CaseRecord, payload: c.Assign, actor: Actor, now: datetime) -> None:
     case.assignee = payload.assignee
 
 
-def _reopen(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
+_EPISODE_FIELDS = (
+    "consent_c1",
+    "consent_c2",
+    "eligibility",
+    "referral",
+    "assessment",
+    "plan",
+    "plan_drafted",
+    "plan_checked",
+    "decision",
+    "closure",
+    "closure_proposal",
+    "closed_at",
+    "support_started_at",
+)
+
+
+@effect(c.IntakePayload)
+def reopen(case: CaseRecord, payload: c.IntakePayload, actor: Actor, now: datetime) -> None:
     """再相談: a new episode needs its own 申込票, consent and assessment; the old plan stays in the history."""
     if case.plan is not None:
         case.plan_history.append(case.plan)
-    for name in (
-        "consent_c1",
-        "consent_c2",
-        "eligibility",
-        "referral",
-        "assessment",
-        "plan",
-        "plan_drafted",
-        "plan_checked",
-        "decision",
-        "closure",
-        "closure_proposal",
-        "closed_at",
-        "support_started_at",
-    ):
+    for name in _EPISODE_FIELDS:
         setattr(case, name, None)
     case.intake = IntakeRecord()
     case.follow_ups_started = 0
@@ -162,76 +183,75 @@ def _reopen(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -
     _copy_fields(case, payload)
 
 
-def _program_monitoring(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-    assert isinstance(payload, c.ProgramMonitoring)
+@effect(c.ProgramMonitoring)
+def program_monitoring(case: CaseRecord, payload: c.ProgramMonitoring, actor: Actor, now: datetime) -> None:
     if payload.interval is None:
         case.program_monitoring.pop(payload.enrolment_id, None)
     else:
         case.program_monitoring[payload.enrolment_id] = payload.interval
 
 
-def _mark_monitoring_due(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
+@effect(c.NoteOnly)
+def mark_monitoring_due(case: CaseRecord, payload: c.NoteOnly, actor: Actor, now: datetime) -> None:
     case.monitoring_due_marked_at = now
 
 
-def _mark_evaluation_due(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
+@effect(c.NoteOnly)
+def mark_evaluation_due(case: CaseRecord, payload: c.NoteOnly, actor: Actor, now: datetime) -> None:
     case.evaluation_due_marked = True
 
 
-def _copy_only(case: CaseRecord, payload: BaseModel, actor: Actor, now: datetime) -> None:
-    _copy_fields(case, payload)
-
-
-EFFECTS: dict[Trigger, Effect] = {
-    Trigger.SUBMIT_PLAN: _submit_plan,
-    Trigger.CHECK_PLAN: _check_plan,
-    Trigger.OPEN_MEETING_ITEM: _record_meeting(None),
-    Trigger.REQUEST_PLAN_REVISION: _record_meeting(MeetingResult.REVISE),
-    Trigger.APPROVE_PLAN: _record_meeting(MeetingResult.APPROVED),
-    Trigger.CONFIRM_INTERRUPTION: _record_meeting(None),
-    Trigger.RECORD_CONTACT: _record_contact,
-    Trigger.RESTORE_CONTACT: _record_contact,
-    Trigger.REPLAN: _evaluation,
-    Trigger.PROPOSE_CLOSURE: _evaluation,
-    Trigger.CONFIRM_CLOSURE: _confirm_closure,
-    Trigger.START_FOLLOW_UP: _start_follow_up,
-    Trigger.COMPLETE_FOLLOW_UP: _complete_follow_up,
-    Trigger.RECORD_CONTACT_EFFORT: _record_effort,
-    Trigger.START_EMERGENCY_SUPPORT: _emergency_start,
-    Trigger.END_EMERGENCY_SUPPORT: _emergency_end,
-    Trigger.ASSIGN: _assign,
-    Trigger.REVOKE_CONSENT: _revoke_consent,
-    Trigger.SIGN_CONSENT: _sign_consent,
-    Trigger.REOPEN: _reopen,
-    Trigger.MARK_MONITORING_DUE: _mark_monitoring_due,
-    Trigger.MARK_EVALUATION_DUE: _mark_evaluation_due,
-    Trigger.SET_MONITORING_INTERVAL: _program_monitoring,
+_BY_TRIGGER: dict[Trigger, AnyEffect] = {
+    Trigger.SUBMIT_PLAN: submit_plan,
+    Trigger.CHECK_PLAN: check_plan,
+    Trigger.OPEN_MEETING_ITEM: record_meeting,
+    Trigger.REQUEST_PLAN_REVISION: _meeting_result(MeetingResult.REVISE),
+    Trigger.APPROVE_PLAN: _meeting_result(MeetingResult.APPROVED),
+    Trigger.CONFIRM_INTERRUPTION: record_meeting,
+    Trigger.RECORD_CONTACT: record_contact,
+    Trigger.RESTORE_CONTACT: record_contact,
+    Trigger.REPLAN: replan,
+    Trigger.PROPOSE_CLOSURE: propose_closure,
+    Trigger.CONFIRM_CLOSURE: confirm_closure,
+    Trigger.START_FOLLOW_UP: start_follow_up,
+    Trigger.COMPLETE_FOLLOW_UP: complete_follow_up,
+    Trigger.RECORD_CONTACT_EFFORT: record_effort,
+    Trigger.START_EMERGENCY_SUPPORT: start_emergency,
+    Trigger.END_EMERGENCY_SUPPORT: end_emergency,
+    Trigger.ASSIGN: assign,
+    Trigger.REVOKE_CONSENT: revoke_consent,
+    Trigger.SIGN_CONSENT: sign_consent,
+    Trigger.REOPEN: reopen,
+    Trigger.MARK_MONITORING_DUE: mark_monitoring_due,
+    Trigger.MARK_EVALUATION_DUE: mark_evaluation_due,
+    Trigger.SET_MONITORING_INTERVAL: program_monitoring,
 }
+EFFECTS: Mapping[Trigger, AnyEffect] = {t: _BY_TRIGGER.get(t, copy_fields) for t in Trigger}
+"""Every trigger's effect; the others copy the fields their payload brings (the intake, a consent, ...)."""
+
+SUPPORT_STARTS_FROM = (CaseState.MEETING_REVIEW, CaseState.DECISION_PENDING)
 
 
-def apply_effects(
+def settle(
     case: CaseRecord,
-    t: TransitionDef,
+    t: Transition[CaseState, Trigger],
     payload: BaseModel,
     actor: Actor,
-    *,
     now: datetime,
     source: CaseState,
     dest: CaseState,
-) -> CaseRecord:
-    """A new record: the old one is never mutated, so a rejected or failed command leaves no trace."""
-    updated = case.model_copy(deep=True)
-    EFFECTS.get(t.trigger, _copy_only)(updated, payload, actor, now)
-    if dest is CaseState.SUPPORT_ACTIVE and source in (CaseState.MEETING_REVIEW, CaseState.DECISION_PENDING):
-        _start_support(updated, payload, actor, now)
+) -> None:
+    """What every move does whatever its trigger: support starts (T17, T18), contact is lost (T26) or regained
+    (T27), and a contact with 本人 resets the no-contact clock."""
+    if dest is CaseState.SUPPORT_ACTIVE and source in SUPPORT_STARTS_FROM:
+        _copy_fields(case, payload)
+        case.support_started_at = now
+        case.evaluation_due_marked = False
+        case.monitoring_due_marked_at = None
     if dest is CaseState.CONTACT_LOST and source is not CaseState.CONTACT_LOST:
-        updated.state_before_contact_lost = source
-        updated.contact_efforts = []
+        case.state_before_contact_lost = source
+        case.contact_efforts = []
     if source is CaseState.CONTACT_LOST and dest is not CaseState.CONTACT_LOST:
-        updated.state_before_contact_lost = None
-    if t.contact:
-        updated.last_contact_at = now
-    if dest is not source:
-        updated.state = dest
-        updated.state_entered_at = now
-    return updated
+        case.state_before_contact_lost = None
+    if t.id in CONTACT:
+        case.last_contact_at = now

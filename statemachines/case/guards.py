@@ -8,10 +8,7 @@ to the caller: ``check`` turns it into an ``Unmet`` with its id, messages and le
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-
-from pydantic import BaseModel
 
 from statemachines.case.payloads import RevokeConsent, SignConsent
 from statemachines.case.record import CaseRecord
@@ -27,55 +24,9 @@ from statemachines.case.records import (
     Plan,
     ReferralTarget,
 )
-from statemachines.kernel.roles import Actor
+from statemachines.kernel.guards import Guard, GuardContext, Verdict, from_payload, present
 
-
-@dataclass(frozen=True)
-class GuardContext:
-    case: CaseRecord
-    actor: Actor
-    trigger: str
-    payload: BaseModel | None  # None: asked by explain(), before anyone typed anything
-    payload_fields: frozenset[str]
-
-    def value(self, name: str) -> Any:
-        """The payload's value for a record field when the command brings one, else the case's."""
-        if self.payload is not None and getattr(self.payload, name, None) is not None:
-            return getattr(self.payload, name)
-        return getattr(self.case, name, None)
-
-    def awaiting(self, name: str) -> bool:
-        """True when the command would bring this field but explain() has no payload yet."""
-        return self.payload is None and name in self.payload_fields
-
-
-Verdict = bool | None
-
-
-@dataclass(frozen=True)
-class Guard:
-    id: str
-    message_ja: str
-    message_en: str
-    basis: str
-    predicate: Callable[[GuardContext], Verdict]
-
-    def describe(self) -> dict[str, str]:
-        return {
-            "id": self.id,
-            "message_ja": self.message_ja,
-            "message_en": self.message_en,
-            "basis": self.basis,
-        }
-
-
-def _present(ctx: GuardContext, name: str, test: Callable[[Any], bool]) -> Verdict:
-    """Met by the value at hand; when explain() has no payload yet, an unmet field is only pending."""
-    value = ctx.value(name)
-    met = value is not None and test(value)
-    if not met and ctx.awaiting(name):
-        return None
-    return met
+Ctx = GuardContext[CaseRecord]
 
 
 def _consent_ok(kind: ConsentKind) -> Callable[[Any], bool]:
@@ -85,12 +36,12 @@ def _consent_ok(kind: ConsentKind) -> Callable[[Any], bool]:
     return test
 
 
-def g1_consent_c1(ctx: GuardContext) -> Verdict:
-    return _present(ctx, "consent_c1", _consent_ok(ConsentKind.C1))
+def g1_consent_c1(ctx: Ctx) -> Verdict:
+    return present(ctx, "consent_c1", _consent_ok(ConsentKind.C1))
 
 
-def g2_eligible(ctx: GuardContext) -> Verdict:
-    return _present(ctx, "eligibility", lambda e: bool(e.is_needy and e.resides_in_municipality))
+def g2_eligible(ctx: Ctx) -> Verdict:
+    return present(ctx, "eligibility", lambda e: bool(e.is_needy and e.resides_in_municipality))
 
 
 PLAN_ITEMS_JA = (
@@ -104,63 +55,55 @@ PLAN_ITEMS_JA = (
 
 def missing_plan_items(plan: Plan) -> list[str]:
     """The 施行規則§1 items a plan lacks, in the ordinance's order."""
-    present = (
+    found = (
         bool(plan.client_intentions),
         bool(plan.issues),
         bool(plan.goals) and all(g.target_date is not None for g in plan.goals),
         bool(plan.support_items),
         bool(plan.notes),
     )
-    return [name for name, ok in zip(PLAN_ITEMS_JA, present, strict=True) if not ok]
-
-
-def _from_payload(ctx: GuardContext, name: str, test: Callable[[Any], bool]) -> Verdict:
-    """Met only by what this command brings: a record of an earlier round never counts again."""
-    if ctx.payload is None:
-        return None if name in ctx.payload_fields else False
-    value = getattr(ctx.payload, name, None)
-    return value is not None and test(value)
+    return [name for name, ok in zip(PLAN_ITEMS_JA, found, strict=True) if not ok]
 
 
 def _plan_ok(plan: Plan) -> bool:
     return not missing_plan_items(plan) and plan.co_written_with_client
 
 
-def g3_plan_items(ctx: GuardContext) -> Verdict:
+def g3_plan_items(ctx: Ctx) -> Verdict:
     """A consented plan is immutable: after it, only a new plan (version +1) can be submitted."""
-    if ctx.case.consent_c2 is not None or ctx.case.plan is None:
-        return _from_payload(ctx, "plan", _plan_ok)
-    return _present(ctx, "plan", _plan_ok)
+    if ctx.record.consent_c2 is not None or ctx.record.plan is None:
+        return from_payload(ctx, "plan", _plan_ok)
+    return present(ctx, "plan", _plan_ok)
 
 
-def g4_consent_c2(ctx: GuardContext) -> Verdict:
-    return _present(ctx, "consent_c2", _consent_ok(ConsentKind.C2))
+def g4_consent_c2(ctx: Ctx) -> Verdict:
+    return present(ctx, "consent_c2", _consent_ok(ConsentKind.C2))
 
 
-def _meeting_quorum(ctx: GuardContext, meeting: MeetingRecord) -> bool:
-    rules = ctx.case.ruleset
+def _meeting_quorum(ctx: Ctx, meeting: MeetingRecord) -> bool:
+    rules = ctx.record.ruleset
     enough = len(meeting.attendees) >= rules.meeting_quorum
     official = any(a.is_municipal_official for a in meeting.attendees)
     return enough and (official or not rules.meeting_requires_municipal_official)
 
 
-def g5_quorum(ctx: GuardContext) -> Verdict:
-    return _present(ctx, "meeting", lambda m: _meeting_quorum(ctx, m))
+def g5_quorum(ctx: Ctx) -> Verdict:
+    return present(ctx, "meeting", lambda m: _meeting_quorum(ctx, m))
 
 
-def g6_maker_checker(ctx: GuardContext) -> Verdict:
+def g6_maker_checker(ctx: Ctx) -> Verdict:
     """The plan's checker is a 主任相談支援員 other than its drafter."""
-    if not ctx.case.ruleset.plan_check_required:
+    if not ctx.record.ruleset.plan_check_required:
         return True
-    drafted = ctx.case.plan_drafted
+    drafted = ctx.record.plan_drafted
     if ctx.trigger == "check_plan":  # the check itself: the checker must not be the drafter
         return drafted is None or drafted.user_id != ctx.actor.user_id
-    checked = ctx.case.plan_checked
+    checked = ctx.record.plan_checked
     return checked is not None and (drafted is None or checked.user_id != drafted.user_id)
 
 
-def g7_municipal_decision(ctx: GuardContext) -> Verdict:
-    return ctx.actor.is_municipal_staff and ctx.case.municipality in ctx.actor.serves
+def g7_municipal_decision(ctx: Ctx) -> Verdict:
+    return ctx.actor.is_municipal_staff and ctx.record.municipality in ctx.actor.serves
 
 
 def _meeting_with(result: str) -> Callable[[Any], bool]:
@@ -170,44 +113,44 @@ def _meeting_with(result: str) -> Callable[[Any], bool]:
     return test
 
 
-def g8_closure_reported(ctx: GuardContext) -> Verdict:
-    return _present(ctx, "closure", lambda c: c.meeting is not None and _meeting_with("closure_confirmed")(c.meeting))
+def g8_closure_reported(ctx: Ctx) -> Verdict:
+    return present(ctx, "closure", lambda c: c.meeting is not None and _meeting_with("closure_confirmed")(c.meeting))
 
 
-def g9_interruption_confirmed(ctx: GuardContext) -> Verdict:
-    return _present(ctx, "meeting", _meeting_with("interruption_confirmed"))
+def g9_interruption_confirmed(ctx: Ctx) -> Verdict:
+    return present(ctx, "meeting", _meeting_with("interruption_confirmed"))
 
 
-def gi_intake_minimum(ctx: GuardContext) -> Verdict:
-    return _present(ctx, "intake", lambda i: i.received_on is not None and bool(i.topics))
+def gi_intake_minimum(ctx: Ctx) -> Verdict:
+    return present(ctx, "intake", lambda i: i.received_on is not None and bool(i.topics))
 
 
 def _referral_ok(target: ReferralTarget) -> bool:
     return not target.shares_personal_data or bool(target.legal_basis)
 
 
-def gr_referral(ctx: GuardContext) -> Verdict:
+def gr_referral(ctx: Ctx) -> Verdict:
     """つなぎ先 chosen; passing personal data needs C1 (on the case or signed now) or a legal basis."""
     consent = ctx.value("consent_c1")
     consented = consent is not None and _consent_ok(ConsentKind.C1)(consent)
-    return _present(ctx, "referral", lambda t: consented or _referral_ok(t))
+    return present(ctx, "referral", lambda t: consented or _referral_ok(t))
 
 
-def g_consent_held(ctx: GuardContext) -> Verdict:
+def g_consent_held(ctx: Ctx) -> Verdict:
     """Only a consent in force can be revoked."""
     payload = ctx.payload
     if not isinstance(payload, RevokeConsent):
         return None
-    current = ctx.case.consent_of(payload.revocation.kind)
+    current = ctx.record.consent_of(payload.revocation.kind)
     return current is not None and current.in_force() and payload.revocation.revoked_on >= current.signed_on
 
 
-def g_consent_signed(ctx: GuardContext) -> Verdict:
+def g_consent_signed(ctx: Ctx) -> Verdict:
     payload = ctx.payload
     return payload.consent.signed_by_client if isinstance(payload, SignConsent) else None
 
 
-def gr_referral_accepted(ctx: GuardContext) -> Verdict:
+def gr_referral_accepted(ctx: Ctx) -> Verdict:
     """An institution of the directory must accept referrals (a name typed in is not; no target: G-REFERRAL's)."""
     target = ctx.value("referral")
     if target is None:
@@ -219,14 +162,12 @@ def missing_assessment_items(assessment: Assessment) -> list[str]:
     return [ja for name, ja in ASSESSMENT_BASIC_FIELDS.items() if not getattr(assessment, name)]
 
 
-def ga_assessment(ctx: GuardContext) -> Verdict:
-    return _present(
-        ctx, "assessment", lambda a: not missing_assessment_items(a) and a.continuous_support_needed is True
-    )
+def ga_assessment(ctx: Ctx) -> Verdict:
+    return present(ctx, "assessment", lambda a: not missing_assessment_items(a) and a.continuous_support_needed is True)
 
 
-def gw_client_wish(ctx: GuardContext) -> Verdict:
-    return _present(ctx, "closure_proposal", lambda p: isinstance(p, ClosureProposal) and p.client_wish is not None)
+def gw_client_wish(ctx: Ctx) -> Verdict:
+    return present(ctx, "closure_proposal", lambda p: isinstance(p, ClosureProposal) and p.client_wish is not None)
 
 
 EVALUATION_DIRECTION = {"replan": "replan", "propose_closure": "close"}
@@ -238,42 +179,42 @@ def _evaluation_complete(evaluation: Evaluation, plan: Plan | None, trigger: str
     return direction == EVALUATION_DIRECTION.get(trigger) and len(evaluation.goals_achieved) == goals
 
 
-def ge_evaluation(ctx: GuardContext) -> Verdict:
+def ge_evaluation(ctx: Ctx) -> Verdict:
     """The evaluation sheet of this round, pointing the way the command goes (再プラン or 終結)."""
-    return _from_payload(ctx, "evaluation", lambda e: _evaluation_complete(e, ctx.case.plan, ctx.trigger))
+    return from_payload(ctx, "evaluation", lambda e: _evaluation_complete(e, ctx.record.plan, ctx.trigger))
 
 
-def gd_needs_decision(ctx: GuardContext) -> Verdict:
-    plan = ctx.case.plan
+def gd_needs_decision(ctx: Ctx) -> Verdict:
+    plan = ctx.record.plan
     return plan is not None and bool(plan.programs_needing_decision())
 
 
-def gd_no_decision(ctx: GuardContext) -> Verdict:
-    plan = ctx.case.plan
+def gd_no_decision(ctx: Ctx) -> Verdict:
+    plan = ctx.record.plan
     return plan is not None and not plan.programs_needing_decision()
 
 
-def _decided(decision: Decision, ctx: GuardContext, approved: bool) -> bool:
-    needed = ctx.case.plan.programs_needing_decision() if ctx.case.plan else set()
+def _decided(decision: Decision, ctx: Ctx, approved: bool) -> bool:
+    needed = ctx.record.plan.programs_needing_decision() if ctx.record.plan else set()
     by_program = {d.program: d.approved for d in decision.programs}
     if approved:
         return bool(needed) and all(by_program.get(p) is True for p in needed)
     return any(v is False for v in by_program.values())
 
 
-def gd_all_approved(ctx: GuardContext) -> Verdict:
-    return _present(ctx, "decision", lambda d: _decided(d, ctx, approved=True))
+def gd_all_approved(ctx: Ctx) -> Verdict:
+    return present(ctx, "decision", lambda d: _decided(d, ctx, approved=True))
 
 
-def gd_some_refused(ctx: GuardContext) -> Verdict:
-    return _present(ctx, "decision", lambda d: _decided(d, ctx, approved=False))
+def gd_some_refused(ctx: Ctx) -> Verdict:
+    return present(ctx, "decision", lambda d: _decided(d, ctx, approved=False))
 
 
-def gf_efforts(ctx: GuardContext) -> Verdict:
-    return len(ctx.case.contact_efforts) >= ctx.case.ruleset.min_contact_efforts
+def gf_efforts(ctx: Ctx) -> Verdict:
+    return len(ctx.record.contact_efforts) >= ctx.record.ruleset.min_contact_efforts
 
 
-GUARDS: dict[str, Guard] = {
+GUARDS: dict[str, Guard[CaseRecord]] = {
     g.id: g
     for g in [
         Guard(

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from statemachines.case.effects import apply_effects
-from statemachines.case.engine import parse_payload
+from statemachines.case.engine import CASE
 from statemachines.case.payloads import IntakePayload
 from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.records import IntakeRecord
-from statemachines.case.transitions import BY_ID, OPENING, OPENING_IDENTIFIED, TransitionDef
+from statemachines.case.transitions import OPENING, OPENING_IDENTIFIED, TransitionDef
 from statemachines.kernel.events import CaseEvent
+from statemachines.kernel.outcomes import parse_as
 from statemachines.kernel.roles import Actor, OrgKind, Role
 from statemachines.kernel.rules import RuleSet
 
@@ -31,8 +31,7 @@ def _actor(event: CaseEvent) -> Actor:
 
 
 def _open(event: CaseEvent, municipality: str, ruleset: RuleSet) -> CaseRecord:
-    payload = parse_payload("open_consultation", event.payload)
-    assert isinstance(payload, IntakePayload)
+    payload = parse_as(IntakePayload, event.command, event.payload)
     case = CaseRecord(
         case_id=event.case_id,
         municipality=municipality,
@@ -50,13 +49,12 @@ def _open(event: CaseEvent, municipality: str, ruleset: RuleSet) -> CaseRecord:
 
 
 def _step(case: CaseRecord, event: CaseEvent) -> CaseRecord:
-    transition = BY_ID.get(event.transition_id)
+    transition = CASE.by_id.get(event.transition_id)
     if transition is None:
         raise RebuildError(f"seq {event.seq}: unknown transition {event.transition_id}")
-    payload = parse_payload(event.command, event.payload)
-    updated = apply_effects(
-        case, transition, payload, _actor(event), now=event.at, source=case.state, dest=CaseState(event.to_state)
-    )
+    payload = CASE.parse(event.command, event.payload)
+    actor, dest = _actor(event), CaseState(event.to_state)
+    updated = CASE.effected(case, transition, payload, actor, now=event.at, source=case.state, dest=dest)
     updated.seq, updated.last_hash = event.seq, event.hash
     return updated
 

@@ -1,15 +1,18 @@
-"""The 自立相談支援 case process (process.md §1.4): transitions T1–T29 as data, run by a ``transitions.Machine``."""
+"""The 自立相談支援 case process (process.md §1.4): transitions T1–T29 as data, run by the kernel's engine.
+
+What follows a transition is a column of the table too: the 支援決定 (T18) starts the decided programs, a つなぎ to an
+institution of the directory (T4) starts its referral (``FollowOn``; ``statemachines.follow_ons`` resolves them).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-
-from pydantic import BaseModel
 
 from statemachines.case import payloads as c
 from statemachines.case.record import NO_CONTACT_STATES, PRE_PLAN_STATES, STATES, CaseState
-from statemachines.kernel.roles import Role
+from statemachines.kernel.roles import ANY_STAFF, ASSIGNERS, CHIEF, CONSULTANTS, MEETING, MUNICIPAL, SUPPORTERS, SYSTEM
+from statemachines.kernel.table import MAIN_REGION, FollowOn, Transition
 
 S = CaseState
 
@@ -54,423 +57,113 @@ class Trigger(StrEnum):
 
 
 class Region(StrEnum):
-    MAIN = "main"
+    MAIN = MAIN_REGION
     EMERGENCY = "emergency"  # the parallel 緊急支援 region (T6)
 
 
-ANY_STAFF = frozenset({Role.SW, Role.CSW, Role.ESW, Role.HHSW, Role.MUN})
-CONSULTANTS = frozenset({Role.SW, Role.CSW})
-SUPPORTERS = frozenset({Role.SW, Role.CSW, Role.ESW, Role.HHSW})
-MEETING = frozenset({Role.SW, Role.CSW, Role.MUN})  # whoever records the 支援調整会議's outcome
-SYSTEM = frozenset({Role.SYSTEM})
-PREVIOUS = "(previous)"
+class Starts(StrEnum):
+    """The follow-ons of the case table (``statemachines.follow_ons`` knows what each starts)."""
+
+    DECIDED_PROGRAMS = "decided_programs"  # every approved program that has a process, as a child workflow
+    REFERRAL = "referral"  # the つなぎ to an institution of the directory, followed up as a program
+
+
+STARTS_PROGRAMS = FollowOn(Starts.DECIDED_PROGRAMS, patch="start-program-workflows")  # after the v2 histories
+STARTS_REFERRAL = FollowOn(Starts.REFERRAL, patch="refer-out-starts-referral")  # after the v5 histories
 
 
 @dataclass(frozen=True)
-class TransitionDef:
-    """One row of the process table. ``dest=None`` keeps the state (an internal transition)."""
+class TransitionDef(Transition[CaseState, "Trigger"]):
+    """A row of the case table: a kernel row in one of the case's regions that may count as contact with 本人 (it
+    resets the no-contact clock)."""
 
-    id: str
-    trigger: Trigger
-    source: tuple[CaseState, ...]
-    dest: CaseState | None
-    roles: frozenset[Role]
-    payload: type[BaseModel]
-    name_ja: str
-    guards: tuple[str, ...] = ()
-    contact: bool = False  # counts as contact with 本人: resets the no-contact clock
-    region: Region = Region.MAIN
-    dest_previous: bool = False  # T27: back to the state before 連絡不通
-    timer: str | None = None  # the timer that fires it, for SYSTEM rows
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def dest_label(self) -> str:
-        if self.dest_previous:
-            return PREVIOUS
-        return (self.dest or self.source[0]).value if self.dest or len(self.source) == 1 else "(same)"
+    region: str = Region.MAIN
+    contact: bool = False
 
 
 ALL_STATES = tuple(CaseState)
 REOPENABLE = (S.CLOSED, S.INTERRUPTED, S.ENDED_INFO_ONLY, S.REFERRED_OUT)
 T = Trigger
 
+Row = TransitionDef
+# fmt: off
 TRANSITIONS: tuple[TransitionDef, ...] = (
-    TransitionDef(
-        "T1",
-        T.OPEN_CONSULTATION,
-        (S.IDENTIFIED,),
-        S.INTAKE,
-        ANY_STAFF,
-        c.IntakePayload,
-        "相談受付（初回相談の記録）",
-        contact=True,
-    ),
-    TransitionDef(
-        "T2",
-        T.COMPLETE_INTAKE,
-        (S.INTAKE,),
-        S.SCREENING,
-        CONSULTANTS,
-        c.IntakePayload,
-        "初回聞き取り完了",
-        guards=("G-INTAKE",),
-        contact=True,
-    ),
-    TransitionDef(
-        "T3",
-        T.END_WITH_INFORMATION,
-        (S.SCREENING,),
-        S.ENDED_INFO_ONLY,
-        CONSULTANTS,
-        c.NoteOnly,
-        "情報提供のみで終了",
-    ),
-    TransitionDef(
-        "T4",
-        T.REFER_OUT,
-        (S.SCREENING,),
-        S.REFERRED_OUT,
-        CONSULTANTS,
-        c.ReferOut,
-        "他制度・他機関へのつなぎ",
-        guards=("G-REFERRAL", "G-REFERRAL-ACCEPTS"),
-    ),
-    TransitionDef(
-        "T5",
-        T.APPLY_FOR_SUPPORT,
-        (S.SCREENING,),
-        S.APPLIED,
-        CONSULTANTS,
-        c.ApplyForSupport,
-        "利用申込（継続支援ケース）",
-        guards=("G1", "G2"),
-        contact=True,
-    ),
-    TransitionDef(
-        "T6",
-        T.START_EMERGENCY_SUPPORT,
-        tuple(sorted(PRE_PLAN_STATES)),
-        None,
-        frozenset({Role.SW, Role.CSW, Role.MUN}),
-        c.StartEmergency,
-        "緊急支援の開始",
-        region=Region.EMERGENCY,
-    ),
-    TransitionDef(
-        "T6b",
-        T.END_EMERGENCY_SUPPORT,
-        ALL_STATES,
-        None,
-        frozenset({Role.SW, Role.CSW, Role.MUN}),
-        c.NoteOnly,
-        "緊急支援の終了",
-        region=Region.EMERGENCY,
-    ),
-    TransitionDef(
-        "T7",
-        T.START_ASSESSMENT,
-        (S.APPLIED,),
-        S.ASSESSMENT,
-        CONSULTANTS,
-        c.NoteOnly,
-        "アセスメント開始",
-        guards=("G1",),
-        contact=True,
-    ),
-    TransitionDef(
-        "T8",
-        T.COMPLETE_ASSESSMENT,
-        (S.ASSESSMENT,),
-        S.PLAN_DRAFTING,
-        CONSULTANTS,
-        c.CompleteAssessment,
-        "アセスメント完了（継続支援が必要）",
-        guards=("G-ASSESSMENT",),
-        contact=True,
-    ),
-    TransitionDef(
-        "T9",
-        T.PROPOSE_CLOSURE,
-        (S.ASSESSMENT,),
-        S.CLOSURE_REVIEW,
-        CONSULTANTS,
-        c.ProposeClosure,
-        "終結の提案（継続支援不要・辞退）",
-        guards=("G-WISH",),
-    ),
-    TransitionDef(
-        "T10",
-        T.SUBMIT_PLAN,
-        (S.PLAN_DRAFTING,),
-        S.PLAN_CHECK,
-        CONSULTANTS,
-        c.SubmitPlan,
-        "プラン（案）提出",
-        guards=("G3",),
-        contact=True,
-    ),
-    TransitionDef(
-        "T11",
-        T.RETURN_PLAN,
-        (S.PLAN_CHECK,),
-        S.PLAN_DRAFTING,
-        frozenset({Role.CSW}),
-        c.NoteOnly,
-        "プラン差し戻し",
-    ),
-    TransitionDef(
-        "T12a",
-        T.CHECK_PLAN,
-        (S.PLAN_CHECK,),
-        None,
-        frozenset({Role.CSW}),
-        c.NoteOnly,
-        "主任相談支援員によるプラン確認",
-        guards=("G6",),
-    ),
-    TransitionDef(
-        "T12",
-        T.RECORD_PLAN_CONSENT,
-        (S.PLAN_CHECK,),
-        S.PLAN_CONSENTED,
-        CONSULTANTS,
-        c.RecordPlanConsent,
-        "本人同意・プラン兼事業等利用申込書",
-        guards=("G6", "G4"),
-        contact=True,
-    ),
-    TransitionDef(
-        "T13",
-        T.PUT_ON_AGENDA,
-        (S.PLAN_CONSENTED,),
-        S.MEETING_PENDING,
-        CONSULTANTS,
-        c.PutOnAgenda,
-        "支援調整会議へ付議",
-    ),
-    TransitionDef(
-        "T14",
-        T.OPEN_MEETING_ITEM,
-        (S.MEETING_PENDING,),
-        S.MEETING_REVIEW,
-        MEETING,
-        c.MeetingPayload,
-        "支援調整会議で協議",
-        guards=("G5",),
-    ),
-    TransitionDef(
-        "T15",
-        T.REQUEST_PLAN_REVISION,
-        (S.MEETING_REVIEW,),
-        S.PLAN_DRAFTING,
-        MEETING,
-        c.NoteOnly,
-        "プラン修正（会議）",
-    ),
-    TransitionDef(
-        "T16",
-        T.APPROVE_PLAN,
-        (S.MEETING_REVIEW,),
-        S.DECISION_PENDING,
-        MEETING,
-        c.NoteOnly,
-        "プラン承認（支援決定が必要）",
-        guards=("G-DECISION-NEEDED",),
-    ),
-    TransitionDef(
-        "T17",
-        T.APPROVE_PLAN,
-        (S.MEETING_REVIEW,),
-        S.SUPPORT_ACTIVE,
-        MEETING,
-        c.NoteOnly,
-        "プラン承認（支援開始）",
-        guards=("G-NO-DECISION",),
-    ),
-    TransitionDef(
-        "T18",
-        T.DECIDE_SUPPORT,
-        (S.DECISION_PENDING,),
-        S.SUPPORT_ACTIVE,
-        frozenset({Role.MUN}),
-        c.DecisionPayload,
-        "支援決定",
-        guards=("G7", "G-DECISION-ALL"),
-    ),
-    TransitionDef(
-        "T19",
-        T.DECIDE_SUPPORT,
-        (S.DECISION_PENDING,),
-        S.PLAN_DRAFTING,
-        frozenset({Role.MUN}),
-        c.DecisionPayload,
-        "支援決定（不承認・一部不承認）",
-        guards=("G7", "G-DECISION-REFUSED"),
-    ),
-    TransitionDef(
-        "T20",
-        T.RECORD_CONTACT,
-        (S.SUPPORT_ACTIVE,),
-        None,
-        SUPPORTERS,
-        c.RecordContact,
-        "支援経過記録（モニタリング）",
-        contact=True,
-    ),
-    TransitionDef("T21", T.START_EVALUATION, (S.SUPPORT_ACTIVE,), S.EVALUATION, CONSULTANTS, c.NoteOnly, "評価の開始"),
-    TransitionDef(
-        "T22",
-        T.REPLAN,
-        (S.EVALUATION,),
-        S.PLAN_DRAFTING,
-        CONSULTANTS,
-        c.Replan,
-        "再プラン",
-        guards=("G-EVALUATION",),
-    ),
-    TransitionDef(
-        "T23",
-        T.PROPOSE_CLOSURE,
-        (S.EVALUATION,),
-        S.CLOSURE_REVIEW,
-        CONSULTANTS,
-        c.ProposeClosure,
-        "終結の提案",
-        guards=("G-EVALUATION", "G-WISH"),
-    ),
-    TransitionDef(
-        "T24",
-        T.CONFIRM_CLOSURE,
-        (S.CLOSURE_REVIEW,),
-        S.CLOSED,
-        MEETING,
-        c.ConfirmClosure,
-        "終結（支援調整会議で確認）",
-        guards=("G8",),
-    ),
-    TransitionDef(
-        "T25",
-        T.START_FOLLOW_UP,
-        (S.CLOSED,),
-        S.FOLLOW_UP,
-        SUPPORTERS | SYSTEM,
-        c.NoteOnly,
-        "フォローアップ開始",
-        timer="follow_up",
-    ),
-    TransitionDef(
-        "T25b",
-        T.COMPLETE_FOLLOW_UP,
-        (S.FOLLOW_UP,),
-        S.CLOSED,
-        SUPPORTERS,
-        c.CompleteFollowUp,
-        "フォローアップ実施",
-        contact=True,
-    ),
-    TransitionDef(
-        "T26",
-        T.LOSE_CONTACT,
-        tuple(sorted(NO_CONTACT_STATES)),
-        S.CONTACT_LOST,
-        CONSULTANTS | SYSTEM,
-        c.NoteOnly,
-        "連絡不通",
-        timer="no_contact",
-    ),
-    TransitionDef(
-        "T26b",
-        T.RECORD_CONTACT_EFFORT,
-        (S.CONTACT_LOST,),
-        None,
-        SUPPORTERS,
-        c.RecordEffort,
-        "連絡のための努力の記録",
-    ),
-    TransitionDef(
-        "T27",
-        T.RESTORE_CONTACT,
-        (S.CONTACT_LOST,),
-        None,
-        SUPPORTERS,
-        c.RecordContact,
-        "連絡再開",
-        contact=True,
-        dest_previous=True,
-    ),
-    TransitionDef(
-        "T28",
-        T.CONFIRM_INTERRUPTION,
-        (S.CONTACT_LOST,),
-        S.INTERRUPTED,
-        MEETING,
-        c.MeetingPayload,
-        "中断（支援調整会議で確認）",
-        guards=("G-EFFORT", "G9"),
-    ),
-    TransitionDef("T29", T.REOPEN, REOPENABLE, S.INTAKE, CONSULTANTS, c.IntakePayload, "再相談（再開）", contact=True),
-    TransitionDef("A1", T.ASSIGN, ALL_STATES, None, frozenset({Role.CSW, Role.ADMIN}), c.Assign, "担当者の変更"),
-    TransitionDef(
-        "A2",
-        T.REVOKE_CONSENT,
-        ALL_STATES,
-        None,
-        CONSULTANTS,
-        c.RevokeConsent,
-        "同意の撤回（C1: 関係機関との情報共有／C2: プラン兼事業等利用申込）",
-        guards=("G-CONSENT-HELD",),
-    ),
-    TransitionDef(
-        "A3",
-        T.SIGN_CONSENT,
-        ALL_STATES,
-        None,
-        CONSULTANTS,
-        c.SignConsent,
-        "同意の取得（再取得・新しい取扱規程の説明）",
-        guards=("G-CONSENT-SIGNED",),
-    ),
-    TransitionDef(
-        "TM1",
-        T.MARK_MONITORING_DUE,
-        (S.SUPPORT_ACTIVE,),
-        None,
-        SYSTEM,
-        c.NoteOnly,
-        "モニタリング期日到来",
-        timer="monitoring",
-    ),
-    TransitionDef(
-        "TM2",
-        T.MARK_EVALUATION_DUE,
-        (S.SUPPORT_ACTIVE,),
-        None,
-        SYSTEM,
-        c.NoteOnly,
-        "プラン期間満了（評価期日）",
-        timer="plan_period_end",
-    ),
-    TransitionDef(
-        "TM3",
-        T.SET_MONITORING_INTERVAL,
-        ALL_STATES,
-        None,
-        SYSTEM,
-        c.ProgramMonitoring,
-        "事業によるモニタリング間隔の指定（住居確保給付金の支給中は週1回等）",
-    ),
+    Row("T1", T.OPEN_CONSULTATION, (S.IDENTIFIED,), S.INTAKE, ANY_STAFF, c.IntakePayload, "相談受付（初回相談の記録）",
+        contact=True),
+    Row("T2", T.COMPLETE_INTAKE, (S.INTAKE,), S.SCREENING, CONSULTANTS, c.IntakePayload, "初回聞き取り完了",
+        guards=("G-INTAKE",), contact=True),
+    Row("T3", T.END_WITH_INFORMATION, (S.SCREENING,), S.ENDED_INFO_ONLY, CONSULTANTS, c.NoteOnly, "情報提供のみで終了"),
+    Row("T4", T.REFER_OUT, (S.SCREENING,), S.REFERRED_OUT, CONSULTANTS, c.ReferOut, "他制度・他機関へのつなぎ",
+        guards=("G-REFERRAL", "G-REFERRAL-ACCEPTS"), follow_ons=(STARTS_REFERRAL,)),
+    Row("T5", T.APPLY_FOR_SUPPORT, (S.SCREENING,), S.APPLIED, CONSULTANTS, c.ApplyForSupport,
+        "利用申込（継続支援ケース）", guards=("G1", "G2"), contact=True),
+    Row("T6", T.START_EMERGENCY_SUPPORT, tuple(sorted(PRE_PLAN_STATES)), None, MEETING, c.StartEmergency,
+        "緊急支援の開始", region=Region.EMERGENCY),
+    Row("T6b", T.END_EMERGENCY_SUPPORT, ALL_STATES, None, MEETING, c.NoteOnly, "緊急支援の終了",
+        region=Region.EMERGENCY),
+    Row("T7", T.START_ASSESSMENT, (S.APPLIED,), S.ASSESSMENT, CONSULTANTS, c.NoteOnly, "アセスメント開始",
+        guards=("G1",), contact=True),
+    Row("T8", T.COMPLETE_ASSESSMENT, (S.ASSESSMENT,), S.PLAN_DRAFTING, CONSULTANTS, c.CompleteAssessment,
+        "アセスメント完了（継続支援が必要）", guards=("G-ASSESSMENT",), contact=True),
+    Row("T9", T.PROPOSE_CLOSURE, (S.ASSESSMENT,), S.CLOSURE_REVIEW, CONSULTANTS, c.ProposeClosure,
+        "終結の提案（継続支援不要・辞退）", guards=("G-WISH",)),
+    Row("T10", T.SUBMIT_PLAN, (S.PLAN_DRAFTING,), S.PLAN_CHECK, CONSULTANTS, c.SubmitPlan, "プラン（案）提出",
+        guards=("G3",), contact=True),
+    Row("T11", T.RETURN_PLAN, (S.PLAN_CHECK,), S.PLAN_DRAFTING, CHIEF, c.NoteOnly, "プラン差し戻し"),
+    Row("T12a", T.CHECK_PLAN, (S.PLAN_CHECK,), None, CHIEF, c.NoteOnly, "主任相談支援員によるプラン確認",
+        guards=("G6",)),
+    Row("T12", T.RECORD_PLAN_CONSENT, (S.PLAN_CHECK,), S.PLAN_CONSENTED, CONSULTANTS, c.RecordPlanConsent,
+        "本人同意・プラン兼事業等利用申込書", guards=("G6", "G4"), contact=True),
+    Row("T13", T.PUT_ON_AGENDA, (S.PLAN_CONSENTED,), S.MEETING_PENDING, CONSULTANTS, c.PutOnAgenda,
+        "支援調整会議へ付議"),
+    Row("T14", T.OPEN_MEETING_ITEM, (S.MEETING_PENDING,), S.MEETING_REVIEW, MEETING, c.MeetingPayload,
+        "支援調整会議で協議", guards=("G5",)),
+    Row("T15", T.REQUEST_PLAN_REVISION, (S.MEETING_REVIEW,), S.PLAN_DRAFTING, MEETING, c.NoteOnly,
+        "プラン修正（会議）"),
+    Row("T16", T.APPROVE_PLAN, (S.MEETING_REVIEW,), S.DECISION_PENDING, MEETING, c.NoteOnly,
+        "プラン承認（支援決定が必要）", guards=("G-DECISION-NEEDED",)),
+    Row("T17", T.APPROVE_PLAN, (S.MEETING_REVIEW,), S.SUPPORT_ACTIVE, MEETING, c.NoteOnly, "プラン承認（支援開始）",
+        guards=("G-NO-DECISION",)),
+    Row("T18", T.DECIDE_SUPPORT, (S.DECISION_PENDING,), S.SUPPORT_ACTIVE, MUNICIPAL, c.DecisionPayload, "支援決定",
+        guards=("G7", "G-DECISION-ALL"), follow_ons=(STARTS_PROGRAMS,)),
+    Row("T19", T.DECIDE_SUPPORT, (S.DECISION_PENDING,), S.PLAN_DRAFTING, MUNICIPAL, c.DecisionPayload,
+        "支援決定（不承認・一部不承認）", guards=("G7", "G-DECISION-REFUSED")),
+    Row("T20", T.RECORD_CONTACT, (S.SUPPORT_ACTIVE,), None, SUPPORTERS, c.RecordContact, "支援経過記録（モニタリング）",
+        contact=True),
+    Row("T21", T.START_EVALUATION, (S.SUPPORT_ACTIVE,), S.EVALUATION, CONSULTANTS, c.NoteOnly, "評価の開始"),
+    Row("T22", T.REPLAN, (S.EVALUATION,), S.PLAN_DRAFTING, CONSULTANTS, c.Replan, "再プラン", guards=("G-EVALUATION",)),
+    Row("T23", T.PROPOSE_CLOSURE, (S.EVALUATION,), S.CLOSURE_REVIEW, CONSULTANTS, c.ProposeClosure, "終結の提案",
+        guards=("G-EVALUATION", "G-WISH")),
+    Row("T24", T.CONFIRM_CLOSURE, (S.CLOSURE_REVIEW,), S.CLOSED, MEETING, c.ConfirmClosure,
+        "終結（支援調整会議で確認）", guards=("G8",)),
+    Row("T25", T.START_FOLLOW_UP, (S.CLOSED,), S.FOLLOW_UP, SUPPORTERS | SYSTEM, c.NoteOnly, "フォローアップ開始",
+        timer="follow_up"),
+    Row("T25b", T.COMPLETE_FOLLOW_UP, (S.FOLLOW_UP,), S.CLOSED, SUPPORTERS, c.CompleteFollowUp, "フォローアップ実施",
+        contact=True),
+    Row("T26", T.LOSE_CONTACT, tuple(sorted(NO_CONTACT_STATES)), S.CONTACT_LOST, CONSULTANTS | SYSTEM, c.NoteOnly,
+        "連絡不通", timer="no_contact"),
+    Row("T26b", T.RECORD_CONTACT_EFFORT, (S.CONTACT_LOST,), None, SUPPORTERS, c.RecordEffort, "連絡のための努力の記録"),
+    Row("T27", T.RESTORE_CONTACT, (S.CONTACT_LOST,), None, SUPPORTERS, c.RecordContact, "連絡再開", contact=True,
+        dest_previous=True),
+    Row("T28", T.CONFIRM_INTERRUPTION, (S.CONTACT_LOST,), S.INTERRUPTED, MEETING, c.MeetingPayload,
+        "中断（支援調整会議で確認）", guards=("G-EFFORT", "G9")),
+    Row("T29", T.REOPEN, REOPENABLE, S.INTAKE, CONSULTANTS, c.IntakePayload, "再相談（再開）", contact=True),
+    Row("A1", T.ASSIGN, ALL_STATES, None, ASSIGNERS, c.Assign, "担当者の変更"),
+    Row("A2", T.REVOKE_CONSENT, ALL_STATES, None, CONSULTANTS, c.RevokeConsent,
+        "同意の撤回（C1: 関係機関との情報共有／C2: プラン兼事業等利用申込）", guards=("G-CONSENT-HELD",)),
+    Row("A3", T.SIGN_CONSENT, ALL_STATES, None, CONSULTANTS, c.SignConsent,
+        "同意の取得（再取得・新しい取扱規程の説明）", guards=("G-CONSENT-SIGNED",)),
+    Row("TM1", T.MARK_MONITORING_DUE, (S.SUPPORT_ACTIVE,), None, SYSTEM, c.NoteOnly, "モニタリング期日到来",
+        timer="monitoring"),
+    Row("TM2", T.MARK_EVALUATION_DUE, (S.SUPPORT_ACTIVE,), None, SYSTEM, c.NoteOnly, "プラン期間満了（評価期日）",
+        timer="plan_period_end"),
+    Row("TM3", T.SET_MONITORING_INTERVAL, ALL_STATES, None, SYSTEM, c.ProgramMonitoring,
+        "事業によるモニタリング間隔の指定（住居確保給付金の支給中は週1回等）"),
 )
+# fmt: on
 
 OPENING = TransitionDef(
-    "T1",
-    T.OPEN_CONSULTATION,
-    (),
-    S.INTAKE,
-    ANY_STAFF,
-    c.IntakePayload,
-    "相談受付（新規ケース）",
-    contact=True,
+    "T1", T.OPEN_CONSULTATION, (), S.INTAKE, ANY_STAFF, c.IntakePayload, "相談受付（新規ケース）", contact=True
 )
 OPENING_IDENTIFIED = TransitionDef(
     "T0",
@@ -482,30 +175,8 @@ OPENING_IDENTIFIED = TransitionDef(
     "把握（アウトリーチ・つなぎ・利用勧奨）",
 )
 
-PAYLOADS: dict[Trigger, type[BaseModel]] = {t.trigger: t.payload for t in TRANSITIONS}
-BY_ID: dict[str, TransitionDef] = {t.id: t for t in TRANSITIONS}
-HUMAN_TRIGGERS: tuple[Trigger, ...] = tuple(dict.fromkeys(t.trigger for t in TRANSITIONS if t.roles - SYSTEM))
-RESTORABLE_STATES = tuple(sorted(NO_CONTACT_STATES))
 
-
-def candidates(trigger: Trigger, state: CaseState) -> list[TransitionDef]:
-    return [t for t in TRANSITIONS if t.trigger is trigger and state in t.source]
-
-
-def machine_transitions() -> list[dict[str, object]]:
-    """The main-region rows in the form ``transitions.Machine`` takes (T27 expanded per previous state)."""
-    rows: list[dict[str, object]] = []
-    for t in TRANSITIONS:
-        if t.region is not Region.MAIN:
-            continue
-        if t.dest_previous:
-            rows.extend(
-                {"trigger": f"{t.id}_{prev.value}", "source": [s.value for s in t.source], "dest": prev.value}
-                for prev in RESTORABLE_STATES
-            )
-            continue
-        rows.append({"trigger": t.id, "source": [s.value for s in t.source], "dest": t.dest.value if t.dest else None})
-    return rows
-
+CONTACT: frozenset[str] = frozenset(t.id for t in (*TRANSITIONS, OPENING) if t.contact)
+"""The transitions that count as contact with 本人."""
 
 assert set(STATES) == set(CaseState)

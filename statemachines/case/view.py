@@ -6,10 +6,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from statemachines.case.engine import Applied, explain
+from statemachines.case.engine import CASE
 from statemachines.case.record import STATES, CaseRecord
 from statemachines.case.tasks import state_task, task_changes
 from statemachines.case.timers import Deadline, deadlines
+from statemachines.kernel.engine import Applied
 from statemachines.kernel.events import CaseSnapshotRow, Projection
 from statemachines.kernel.outcomes import CommandOption
 from statemachines.kernel.roles import Actor
@@ -50,10 +51,10 @@ def snapshot_row(case: CaseRecord, *, updated_at: datetime) -> CaseSnapshotRow:
     )
 
 
-def projection_for(before: CaseRecord | None, applied: Applied) -> Projection:
-    close, opened = task_changes(before, applied.case, applied.event)
+def projection_for(before: CaseRecord | None, applied: Applied[CaseRecord]) -> Projection:
+    close, opened = task_changes(before, applied.record, applied.event)
     return Projection(
-        case=snapshot_row(applied.case, updated_at=applied.event.at),
+        case=snapshot_row(applied.record, updated_at=applied.event.at),
         event=applied.event,
         close_task_kinds=close,
         open_tasks=opened,
@@ -87,6 +88,6 @@ def case_view(case: CaseRecord, actor: Actor) -> CaseView:
         assignee=case.assignee,
         seq=case.seq,
         deadlines=deadlines(case),
-        allowed_commands=explain(case, actor),
+        allowed_commands=CASE.explain(case, actor),
         record=case,
     )

@@ -6,10 +6,13 @@ pydantic's field errors) and the pages treat them alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from statemachines.kernel.roles import Actor, Role
 
 
 class UnmetKind(StrEnum):
@@ -39,6 +42,20 @@ class PayloadInvalid(ValueError):
         self.errors = errors
 
 
+P = TypeVar("P", bound=BaseModel)
+
+
+def parse_as(model: type[P], command: str, payload: Mapping[str, Any] | BaseModel | None) -> P:
+    """The payload as ``model`` (a model already given passes as it is), or ``PayloadInvalid`` with its errors."""
+    if isinstance(payload, model):
+        return payload
+    raw = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else dict(payload or {})
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise PayloadInvalid(command, [dict(e) for e in exc.errors(include_url=False, include_context=False)]) from exc
+
+
 class CommandRejected(Exception):
     def __init__(self, command: str, unmet: list[Unmet]) -> None:
         super().__init__(f"{command} rejected: " + ", ".join(u.id for u in unmet))
@@ -54,3 +71,46 @@ class CommandOption(BaseModel):
     transition_ids: list[str]
     unmet_guards: list[Unmet]
     requires: list[dict[str, str]]  # guards the command's own form must satisfy
+
+
+def gate(municipality: str, roles: frozenset[Role], actor: Actor) -> list[Unmet]:
+    """The actor holds one of ``roles`` and serves the municipality (the engine itself serves every one)."""
+    unmet: list[Unmet] = []
+    if not actor.has_any(roles):
+        names = "・".join(sorted(r.value for r in roles))
+        unmet.append(
+            Unmet(
+                kind=UnmetKind.ROLE,
+                id="ROLE",
+                message_ja=f"この操作には役割 {names} が必要です。",
+                message_en=f"This command needs one of the roles {names}.",
+            )
+        )
+    if Role.SYSTEM not in actor.roles and municipality not in actor.serves:
+        unmet.append(
+            Unmet(
+                kind=UnmetKind.SCOPE,
+                id="SCOPE",
+                message_ja="この自治体のケースを担当していません。",
+                message_en="You do not serve this case's municipality.",
+            )
+        )
+    return unmet
+
+
+def unknown(command: str) -> Unmet:
+    return Unmet(
+        kind=UnmetKind.UNKNOWN,
+        id="UNKNOWN",
+        message_ja=f"不明な操作です: {command}",
+        message_en=f"Unknown command: {command}",
+    )
+
+
+def not_from_state(name_ja: str, state: str, command: str) -> Unmet:
+    return Unmet(
+        kind=UnmetKind.STATE,
+        id="STATE",
+        message_ja=f"「{name_ja}」の状態からは {command} を実行できません。",
+        message_en=f"{command} is not possible from state {state}.",
+    )

@@ -63,3 +63,16 @@ SYSTEM_ACTOR = Actor(
     organisation="yorisoi",
     org_kind=OrgKind.SYSTEM,
 )
+
+
+# -- who fires the transitions of the process tables (process.md §0; statemachines/case, statemachines/programs) --
+SYSTEM = frozenset({Role.SYSTEM})  # the engine itself: timers
+MUNICIPAL = frozenset({Role.MUN})  # 支援決定 and the other duties a municipality cannot delegate (S21, S43)
+CHIEF = frozenset({Role.CSW})  # 主任相談支援員: the plan's check (maker-checker, S0)
+CONSULTANTS = frozenset({Role.SW, Role.CSW})  # 相談支援員 and 主任相談支援員: the case's own steps
+WORK_SUPPORT = CONSULTANTS | {Role.ESW}  # with the 就労支援員: employment and housing programs, referrals
+BUDGET_SUPPORT = CONSULTANTS | {Role.HHSW}  # with the 家計改善支援員: the household budget program
+SUPPORTERS = CONSULTANTS | {Role.ESW, Role.HHSW}  # every supporter who meets the client (monitoring, follow-up)
+ANY_STAFF = SUPPORTERS | MUNICIPAL  # whoever may open a consultation
+MEETING = CONSULTANTS | MUNICIPAL  # whoever records the 支援調整会議's outcome (and starts 緊急支援)
+ASSIGNERS = frozenset({Role.CSW, Role.ADMIN})  # who changes a case's assignee

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from statemachines.case.engine import apply, open_case
+from statemachines.case.engine import CASE, open_case
 from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.transitions import Trigger
 from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
@@ -65,7 +65,7 @@ def new_case(*, identified: bool = False, ruleset: RuleSet = DEFAULT_RULESET, op
         now=START,
         command_id="open",
         identified=identified,
-    ).case
+    ).record
 
 
 def step(
@@ -74,7 +74,7 @@ def step(
     now = START + timedelta(minutes=case.seq)
     body = VALID_PAYLOADS[trigger] if payload is None else payload
     who = actor or ACTOR_FOR.get(trigger, SW1)
-    return apply(case, trigger.value, who, body, now=now, command_id=f"cmd-{case.seq + 1}").case
+    return CASE.apply(case, trigger.value, who, body, now=now, command_id=f"cmd-{case.seq + 1}").record
 
 
 def reach(state: CaseState, *, ruleset: RuleSet = DEFAULT_RULESET) -> CaseRecord:

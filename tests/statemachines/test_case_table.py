@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from statemachines.case.engine import check
+from statemachines.case.engine import CASE
 from statemachines.case.record import CaseState
 from statemachines.case.transitions import Trigger
 from tests.factories import SW1, VALID_PAYLOADS
@@ -85,7 +85,7 @@ def test_state_command_pair(state: CaseState, trigger: Trigger) -> None:
     case = reach(state)
     expected = {**EVERYWHERE, **EXPECTED[state]}.get(trigger)
     actor = ACTOR_FOR.get(trigger, SW1)
-    unmet = check(case, trigger.value, actor, VALID_PAYLOADS[trigger])
+    unmet = CASE.check(case, trigger.value, actor, VALID_PAYLOADS[trigger])
     if expected is None:
         assert [u.id for u in unmet] == ["STATE"]
     elif isinstance(expected, frozenset):

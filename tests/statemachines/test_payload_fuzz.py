@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statemachines.case.engine import check, parse_payload
+from statemachines.case.engine import CASE
 from statemachines.case.record import CaseState
 from statemachines.case.transitions import Trigger
 from statemachines.kernel.outcomes import PayloadInvalid
@@ -29,7 +29,7 @@ CASES = {state: reach(state) for state in (CaseState.SCREENING, CaseState.PLAN_C
 def _field_errors(trigger: Trigger, payload: dict[str, Any]) -> list[dict[str, Any]] | None:
     """None if the payload parses, else its field errors (anything else raised fails the test)."""
     try:
-        parse_payload(trigger.value, payload)
+        CASE.parse(trigger.value, payload)
     except PayloadInvalid as exc:
         return list(exc.errors)
     return None
@@ -57,5 +57,5 @@ def test_a_payload_is_parsed_or_refused_and_the_guards_always_answer(trigger: Tr
         assert all("loc" in e and "msg" in e for e in errors)
         return
     for case in CASES.values():
-        unmet = check(case, trigger.value, SW1, payload)
+        unmet = CASE.check(case, trigger.value, SW1, payload)
         assert all(u.id and u.message_ja for u in unmet)

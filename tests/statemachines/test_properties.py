@@ -9,9 +9,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statemachines.case.engine import Applied, apply, check, open_case
+from statemachines.case.engine import CASE, open_case
 from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.transitions import Trigger
+from statemachines.kernel.engine import Applied
 from statemachines.kernel.events import CaseEvent, first_broken_link
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet
 from statemachines.kernel.rules import DEFAULT_RULESET
@@ -30,27 +31,27 @@ class Step:
     command: Command
     before: CaseRecord
     checked: list[Unmet] | None  # None: check raised PayloadInvalid
-    applied: Applied | None  # None: apply refused
+    applied: Applied[CaseRecord] | None  # None: apply refused
     refusal: CommandRejected | PayloadInvalid | None
     input_unchanged: bool
 
 
 @dataclass
 class Run:
-    opened: Applied
+    opened: Applied[CaseRecord]
     steps: list[Step] = field(default_factory=list)
 
     @property
     def final(self) -> CaseRecord:
         accepted = [s.applied for s in self.steps if s.applied is not None]
-        return accepted[-1].case if accepted else self.opened.case
+        return accepted[-1].record if accepted else self.opened.record
 
     @property
     def events(self) -> list[CaseEvent]:
         return [self.opened.event, *(s.applied.event for s in self.steps if s.applied is not None)]
 
 
-def open_fresh(*, identified: bool, now: datetime = START, command_id: str = "open") -> Applied:
+def open_fresh(*, identified: bool, now: datetime = START, command_id: str = "open") -> Applied[CaseRecord]:
     return open_case(
         case_id="c-prop",
         municipality=CITY,
@@ -65,36 +66,38 @@ def open_fresh(*, identified: bool, now: datetime = START, command_id: str = "op
 
 def _check(case: CaseRecord, trigger: Trigger, actor: Any, payload: dict[str, Any]) -> list[Unmet] | None:
     try:
-        return check(case, trigger.value, actor, payload)
+        return CASE.check(case, trigger.value, actor, payload)
     except PayloadInvalid:
         return None
 
 
 def run(sequence: list[Command], *, identified: bool) -> Run:
     result = Run(opened=open_fresh(identified=identified))
-    case = result.opened.case
+    case = result.opened.record
     for i, command in enumerate(sequence, start=1):
         trigger, actor, payload = command
         dump = case.model_dump()
         checked = _check(case, trigger, actor, payload)
-        applied: Applied | None = None
+        applied: Applied[CaseRecord] | None = None
         refusal: CommandRejected | PayloadInvalid | None = None
         try:
-            applied = apply(case, trigger.value, actor, payload, now=START + timedelta(minutes=i), command_id=f"c{i}")
+            applied = CASE.apply(
+                case, trigger.value, actor, payload, now=START + timedelta(minutes=i), command_id=f"c{i}"
+            )
         except (CommandRejected, PayloadInvalid) as exc:
             refusal = exc
         result.steps.append(Step(command, case, checked, applied, refusal, case.model_dump() == dump))
         if applied is not None:
-            case = applied.case
+            case = applied.record
     return result
 
 
 def replay(events: list[CaseEvent], *, identified: bool) -> CaseRecord:
     """A fresh case fed the accepted events as stored: trigger, actor, payload, time and command id."""
     first, *rest = events
-    case = open_fresh(identified=identified, now=first.at, command_id=first.command_id).case
+    case = open_fresh(identified=identified, now=first.at, command_id=first.command_id).record
     for e in rest:
-        case = apply(case, e.command, ACTOR_BY_ID[e.actor_id], e.payload, now=e.at, command_id=e.command_id).case
+        case = CASE.apply(case, e.command, ACTOR_BY_ID[e.actor_id], e.payload, now=e.at, command_id=e.command_id).record
     return case
 
 
@@ -108,20 +111,20 @@ def _describe(step: Step) -> str:
 def test_every_reached_state_is_a_case_state(sequence: list[Command], identified: bool) -> None:
     for step in run(sequence, identified=identified).steps:
         if step.applied is not None:
-            assert isinstance(step.applied.case.state, CaseState), _describe(step)
-            assert step.applied.case.state in set(CaseState), _describe(step)
+            assert isinstance(step.applied.record.state, CaseState), _describe(step)
+            assert step.applied.record.state in set(CaseState), _describe(step)
 
 
 @PROPERTY_SETTINGS
 @given(sequence=command_sequences(), identified=st.booleans())
 def test_seq_increases_by_exactly_one_per_accepted_command(sequence: list[Command], identified: bool) -> None:
     result = run(sequence, identified=identified)
-    assert result.opened.case.seq == 1
+    assert result.opened.record.seq == 1
     for step in result.steps:
         if step.applied is not None:
-            assert step.applied.case.seq == step.before.seq + 1, _describe(step)
-            assert step.applied.event.seq == step.applied.case.seq, _describe(step)
-            assert step.applied.case.last_hash == step.applied.event.hash, _describe(step)
+            assert step.applied.record.seq == step.before.seq + 1, _describe(step)
+            assert step.applied.event.seq == step.applied.record.seq, _describe(step)
+            assert step.applied.record.last_hash == step.applied.event.hash, _describe(step)
     assert [e.seq for e in result.events] == list(range(1, len(result.events) + 1))
 
 
@@ -171,5 +174,5 @@ def test_every_tour_runs_end_to_end_without_a_refusal() -> None:
 def test_the_tours_visit_every_case_state() -> None:
     visited = {CaseState.IDENTIFIED}  # the opening state of an identified case, not a tour step
     for tour in TOURS:
-        visited |= {s.applied.case.state for s in run(list(tour), identified=False).steps if s.applied}
+        visited |= {s.applied.record.state for s in run(list(tour), identified=False).steps if s.applied}
     assert visited == set(CaseState)

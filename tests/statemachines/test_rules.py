@@ -190,7 +190,7 @@ def test_a_case_keeps_the_rule_set_it_opened_with_when_the_rule_book_changes() -
         payload={},
         now=START,
         command_id="open",
-    ).case
+    ).record
     later = RuleBook(rulesets=[weekly, ruleset("city-a-monthly", date(2026, 1, 6), CITY, monitoring_interval="P1M")])
     assert later.in_force(CITY, date(2026, 2, 1)).ruleset_id == "city-a-monthly"
     for trigger in (T.COMPLETE_INTAKE, T.APPLY_FOR_SUPPORT, T.START_ASSESSMENT):
@@ -209,7 +209,7 @@ def test_a_pinned_rule_set_drives_the_case_s_timers() -> None:
         payload={},
         now=START,
         command_id="open",
-    ).case
+    ).record
     for trigger in (T.COMPLETE_INTAKE, T.APPLY_FOR_SUPPORT, T.START_ASSESSMENT):
         case = step(case, trigger)
     (no_contact,) = deadlines(case)

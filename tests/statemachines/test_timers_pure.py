@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from statemachines.case.engine import Applied, apply, open_case
+from statemachines.case.engine import CASE, open_case
 from statemachines.case.record import NO_CONTACT_STATES, CaseRecord, CaseState
 from statemachines.case.tasks import ALL_KINDS, task_changes
 from statemachines.case.timers import deadlines, next_deadline, plan_period_end
 from statemachines.case.transitions import Trigger
+from statemachines.kernel.engine import Applied
 from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, Role
 from statemachines.kernel.rules import DEFAULT_RULESET, RuleSet, add_duration
 from tests.factories import CITY, CSW1, ESW1, MUN1, SW1, VALID_PAYLOADS, meeting, plan
@@ -47,12 +48,14 @@ EXPECTED_TIMERS: dict[CaseState, set[str]] = {
 """Written out by hand from process.md §1.6–§1.7 and T26's sources."""
 
 
-def fire(case: CaseRecord, trigger: Trigger, now: datetime, payload: dict[str, Any] | None = None) -> Applied:
+def fire(
+    case: CaseRecord, trigger: Trigger, now: datetime, payload: dict[str, Any] | None = None
+) -> Applied[CaseRecord]:
     actor: Actor = {T.DECIDE_SUPPORT: MUN1, T.CHECK_PLAN: CSW1, T.ASSIGN: CSW1}.get(trigger, SW1)
     if trigger in (T.MARK_MONITORING_DUE, T.MARK_EVALUATION_DUE, T.START_FOLLOW_UP, T.LOSE_CONTACT):
         actor = SYSTEM_ACTOR
     body = VALID_PAYLOADS[trigger] if payload is None else payload
-    return apply(case, trigger.value, actor, body, now=now, command_id=f"t-{case.seq + 1}")
+    return CASE.apply(case, trigger.value, actor, body, now=now, command_id=f"t-{case.seq + 1}")
 
 
 def kinds(case: CaseRecord) -> dict[str, datetime]:
@@ -132,7 +135,7 @@ def test_a_contact_moves_the_monitoring_and_no_contact_deadlines() -> None:
     case = reach(S.SUPPORT_ACTIVE)
     before = kinds(case)
     contact_at = case.state_entered_at + timedelta(days=20)
-    after = kinds(fire(case, T.RECORD_CONTACT, contact_at).case)
+    after = kinds(fire(case, T.RECORD_CONTACT, contact_at).record)
     assert after["monitoring"] == add_duration(contact_at, "P30D")
     assert after["no_contact"] == add_duration(contact_at, "P60D")
     assert after["monitoring"] > before["monitoring"]
@@ -142,7 +145,7 @@ def test_a_contact_moves_the_monitoring_and_no_contact_deadlines() -> None:
 def test_a_fired_monitoring_timer_comes_due_again_one_interval_later() -> None:
     case = reach(S.SUPPORT_ACTIVE)
     due = kinds(case)["monitoring"]
-    marked = fire(case, T.MARK_MONITORING_DUE, due).case
+    marked = fire(case, T.MARK_MONITORING_DUE, due).record
     assert kinds(marked)["monitoring"] == add_duration(due, "P30D")
     assert kinds(marked)["no_contact"] == kinds(case)["no_contact"]  # a reminder is not a contact
 
@@ -154,19 +157,19 @@ def test_a_fired_monitoring_timer_never_comes_due_again_at_the_same_moment() -> 
         return  # refusing a zero interval is one way to fix it
     case = reach(S.SUPPORT_ACTIVE, ruleset=zero)
     due = kinds(case)["monitoring"]
-    marked = fire(case, T.MARK_MONITORING_DUE, due).case
+    marked = fire(case, T.MARK_MONITORING_DUE, due).record
     assert kinds(marked)["monitoring"] > due
 
 
 def test_the_plan_period_timer_stops_once_it_has_fired() -> None:
     case = reach(S.SUPPORT_ACTIVE)
-    marked = fire(case, T.MARK_EVALUATION_DUE, kinds(case)["plan_period_end"]).case
+    marked = fire(case, T.MARK_EVALUATION_DUE, kinds(case)["plan_period_end"]).record
     assert "plan_period_end" not in kinds(marked)
 
 
 def test_a_new_support_period_restarts_the_plan_period_timer() -> None:
     case = reach(S.SUPPORT_ACTIVE)
-    marked = fire(case, T.MARK_EVALUATION_DUE, kinds(case)["plan_period_end"]).case
+    marked = fire(case, T.MARK_EVALUATION_DUE, kinds(case)["plan_period_end"]).record
     case = step(step(marked, T.START_EVALUATION), T.REPLAN)
     for trigger in (T.SUBMIT_PLAN, T.CHECK_PLAN, T.RECORD_PLAN_CONSENT, T.PUT_ON_AGENDA, T.OPEN_MEETING_ITEM):
         case = step(case, trigger)
@@ -188,10 +191,10 @@ def test_follow_up_offsets_are_consumed_in_order_from_the_closure() -> None:
         assert follow_up.kind == "follow_up"
         assert follow_up.trigger is T.START_FOLLOW_UP
         seen.append(follow_up.at)
-        following = fire(case, T.START_FOLLOW_UP, follow_up.at).case
+        following = fire(case, T.START_FOLLOW_UP, follow_up.at).record
         assert following.state is S.FOLLOW_UP
         assert deadlines(following) == []
-        case = fire(following, T.COMPLETE_FOLLOW_UP, follow_up.at + timedelta(days=1)).case
+        case = fire(following, T.COMPLETE_FOLLOW_UP, follow_up.at + timedelta(days=1)).record
         assert case.state is S.CLOSED
     assert seen == [add_duration(closed_at, offset) for offset in ("P1M", "P3M", "P6M")]
     assert deadlines(case) == []
@@ -211,7 +214,7 @@ def test_opening_a_case_gives_the_intake_task_to_the_opener() -> None:
     opened = open_case(
         case_id="c-task", municipality=CITY, ruleset=DEFAULT_RULESET, actor=SW1, payload={}, now=START, command_id="o"
     )
-    close, opened_tasks = task_changes(None, opened.case, opened.event)
+    close, opened_tasks = task_changes(None, opened.record, opened.event)
     (task,) = opened_tasks
     assert (task.kind, task.role, task.assignee, task.command) == ("intake", "SW", "sw1", "complete_intake")
     assert task.due_at == add_duration(START, "P3D")
@@ -222,7 +225,7 @@ def test_opening_a_case_gives_the_intake_task_to_the_opener() -> None:
 def test_check_plan_swaps_the_check_task_for_the_consent_task() -> None:
     before = reach(S.PLAN_CHECK)
     applied = fire(before, T.CHECK_PLAN, START + timedelta(days=1))
-    close, opened = task_changes(before, applied.case, applied.event)
+    close, opened = task_changes(before, applied.record, applied.event)
     assert "check_plan" in close
     assert "obtain_plan_consent" not in close
     (task,) = opened
@@ -232,7 +235,7 @@ def test_check_plan_swaps_the_check_task_for_the_consent_task() -> None:
 def test_the_check_task_goes_to_the_chief_consultants_not_to_the_assignee() -> None:
     before = reach(S.PLAN_DRAFTING)
     applied = fire(before, T.SUBMIT_PLAN, START + timedelta(days=1))
-    _, opened = task_changes(before, applied.case, applied.event)
+    _, opened = task_changes(before, applied.record, applied.event)
     (task,) = opened
     assert (task.kind, task.role, task.assignee) == ("check_plan", Role.CSW.value, None)
 
@@ -240,7 +243,7 @@ def test_the_check_task_goes_to_the_chief_consultants_not_to_the_assignee() -> N
 def test_assign_reopens_the_state_task_with_the_new_assignee() -> None:
     before = reach(S.ASSESSMENT)
     applied = fire(before, T.ASSIGN, START + timedelta(days=1), {"assignee": "sw9"})
-    close, opened = task_changes(before, applied.case, applied.event)
+    close, opened = task_changes(before, applied.record, applied.event)
     assert close == ["assessment"]
     (task,) = opened
     assert (task.kind, task.assignee) == ("assessment", "sw9")
@@ -249,8 +252,8 @@ def test_assign_reopens_the_state_task_with_the_new_assignee() -> None:
 def test_the_decision_task_is_for_the_municipality_and_has_no_assignee() -> None:
     before = reach(S.MEETING_REVIEW)
     applied = fire(before, T.APPROVE_PLAN, START + timedelta(days=1))
-    assert applied.case.state is S.DECISION_PENDING
-    _, opened = task_changes(before, applied.case, applied.event)
+    assert applied.record.state is S.DECISION_PENDING
+    _, opened = task_changes(before, applied.record, applied.event)
     (task,) = opened
     assert (task.kind, task.role, task.assignee, task.command) == ("decide_support", "MUN", None, "decide_support")
     assert task.due_at == add_duration(applied.event.at, "P14D")
@@ -259,7 +262,7 @@ def test_the_decision_task_is_for_the_municipality_and_has_no_assignee() -> None
 def test_moving_to_another_state_closes_every_open_task_kind() -> None:
     before = reach(S.INTAKE)
     applied = fire(before, T.COMPLETE_INTAKE, START + timedelta(days=1))
-    close, opened = task_changes(before, applied.case, applied.event)
+    close, opened = task_changes(before, applied.record, applied.event)
     assert close == sorted(ALL_KINDS)
     assert [t.kind for t in opened] == ["screening"]
 
@@ -268,16 +271,16 @@ def test_the_monitoring_timer_opens_a_monitoring_task_and_a_contact_closes_it() 
     case = reach(S.SUPPORT_ACTIVE)
     due = kinds(case)["monitoring"]
     marked = fire(case, T.MARK_MONITORING_DUE, due)
-    close, opened = task_changes(case, marked.case, marked.event)
+    close, opened = task_changes(case, marked.record, marked.event)
     assert [(t.kind, t.assignee) for t in opened] == [("monitoring_due", "sw1")]
-    contacted = apply(
-        marked.case,
+    contacted = CASE.apply(
+        marked.record,
         T.RECORD_CONTACT.value,
         ESW1,
         VALID_PAYLOADS[T.RECORD_CONTACT],
         now=due + timedelta(days=1),
         command_id="contact",
     )
-    close, opened = task_changes(marked.case, contacted.case, contacted.event)
+    close, opened = task_changes(marked.record, contacted.record, contacted.event)
     assert close == ["monitoring_due"]
     assert opened == []

@@ -170,7 +170,7 @@ def test_internal_transitions_are_self_loops_or_in_the_legend() -> None:
     loops = {(g.attrib["data-transition"], g.attrib["data-self-loop"]) for g in _groups(root, "data-self-loop")}
     everywhere = {g.attrib["data-transition"] for g in _groups(root, "data-everywhere")}
     for t in TRANSITIONS:
-        if t.dest is not None or t.dest_previous or t.region.value != "main":
+        if t.dest is not None or t.dest_previous or t.region != "main":
             continue
         if len(t.source) == len(STATES):
             assert t.id in everywhere

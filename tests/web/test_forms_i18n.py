@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from pydantic import BaseModel
 
-from statemachines.case.engine import parse_payload
+from statemachines.case.engine import CASE
 from statemachines.case.payloads import CompleteAssessment, IntakePayload, ProposeClosure, SubmitPlan
 from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS
@@ -43,7 +43,7 @@ def test_each_valid_payload_survives_its_form_unchanged_in_meaning() -> None:
         }
         model = models[trigger]
         read = read_form(model, _as_form(payload))
-        assert parse_payload(trigger.value, read) == parse_payload(trigger.value, payload), trigger
+        assert CASE.parse(trigger.value, read) == CASE.parse(trigger.value, payload), trigger
 
 
 def test_the_form_of_a_plan_has_rows_for_goals_and_labels_in_japanese() -> None:

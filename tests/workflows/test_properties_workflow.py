@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from temporalio.client import WorkflowUpdateFailedError
 
-from statemachines.case.engine import apply, open_case
+from statemachines.case.engine import CASE, open_case
 from statemachines.case.rebuild import rebuild
 from statemachines.case.record import CaseRecord, CaseState
 from statemachines.kernel.roles import Role
@@ -30,9 +30,9 @@ def _replay(record: CaseRecord, accepted: list[tuple[Command, str]], events: lis
         payload={},
         now=opening.at,
         command_id=opening.command_id,
-    ).case
+    ).record
     for (trigger, actor, payload), command_id in accepted:
-        case = apply(case, trigger.value, actor, payload, now=by_id[command_id].at, command_id=command_id).case
+        case = CASE.apply(case, trigger.value, actor, payload, now=by_id[command_id].at, command_id=command_id).record
     return case
 
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from xml.sax.saxutils import escape
 
 from statemachines.case.record import STATES, CaseState
-from statemachines.case.transitions import OPENING, OPENING_IDENTIFIED, SYSTEM, TransitionDef
-from statemachines.kernel.roles import ROLE_NAMES_JA, Role
+from statemachines.case.transitions import OPENING, OPENING_IDENTIFIED, TransitionDef
+from statemachines.kernel.roles import ROLE_NAMES_JA, SYSTEM, Role
 from web.process import svg
 from web.process.layout import ID_SIZE, LABEL_SIZE, LEFT, LOOP_SIDES, SMALL_SIZE, Box, Layout
 from web.process.measure import text_width

@@ -1,0 +1,359 @@
+"""The one engine that runs the case and every program: parse, gate, select, check, explain, move, apply, open.
+
+design.md: guards never return a silent False (``check`` lists every unmet condition, ``explain`` answers "why can't
+this move, and what would move it?"); the table is fed to a ``transitions.Machine`` with ``auto_transitions=False``
+(temporal-notes.md §1.2: its logger is not replay-aware, an unknown trigger raises ``AttributeError``); every accepted
+command becomes a hash-chained event (``kernel.events``). A process is a ``Process``: its states and triggers as
+enums, its table, guards and typed effects, and the few hooks the case needs (a parallel region, a return to the
+previous state, what every move does beyond its trigger's effect).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from functools import cached_property
+from typing import Any, Generic, Protocol, Self, TypeVar, cast
+
+from pydantic import BaseModel
+from transitions import Machine, MachineError
+
+from statemachines.kernel.events import CaseEvent, record_event
+from statemachines.kernel.guards import Guard, GuardContext, Verdict
+from statemachines.kernel.outcomes import (
+    CommandOption,
+    CommandRejected,
+    PayloadInvalid,
+    Unmet,
+    gate,
+    not_from_state,
+    parse_as,
+    unknown,
+)
+from statemachines.kernel.roles import SYSTEM, Actor
+from statemachines.kernel.table import MAIN_REGION, AnyEffect, Named, Transition
+
+logging.getLogger("transitions").setLevel(logging.WARNING)  # its logger is not replay-aware
+
+S = TypeVar("S", bound=StrEnum)
+T = TypeVar("T", bound=StrEnum)
+
+
+class Record(Protocol):
+    """What the engine reads and writes on every process's record (the state is the process's enum)."""
+
+    case_id: str
+    municipality: str
+    state: Any
+    state_entered_at: datetime
+    seq: int
+    last_hash: str
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self: ...
+
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(frozen=True)
+class Applied(Generic[R]):
+    """An accepted command: the new record (the old one untouched) and its event."""
+
+    record: R
+    event: CaseEvent
+    transition_id: str
+
+
+class _Model:
+    """The object ``transitions`` moves: kept apart from the record so the library adds nothing to it."""
+
+    def __init__(self) -> None:
+        self.state = ""
+
+
+Settle = Callable[[R, Transition[S, Any], BaseModel, Actor, datetime, S, S], None]
+"""What every move does beyond its trigger's effect: (record, row, payload, actor, now, source, dest)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Process(Generic[S, T, R]):
+    """A process table and the engine's answers about a record of it."""
+
+    id: str
+    states: Mapping[S, Named]
+    triggers: type[T]
+    transitions: tuple[Transition[S, T], ...]
+    guards: Mapping[str, Guard[R]]
+    effects: Mapping[T, AnyEffect] = field(default_factory=dict)
+    command_prefix: str = ""  # a program's events are "<program>.<trigger>"
+    available: Callable[[R, Transition[S, T]], bool] | None = None  # a parallel region's own condition
+    previous_state: Callable[[R], S] | None = None  # where a ``dest_previous`` row goes, one of:
+    previous_states: tuple[S, ...] = ()
+    settle: Settle[R, S] | None = None
+    explains_timer_commands: bool = False  # explain() lists the SYSTEM-only commands too
+    names_requirements: bool = True  # explain() lists the guards a command's own form must satisfy
+
+    def __post_init__(self) -> None:
+        for t in self.transitions:
+            bad = (set(t.source) | ({t.dest} if t.dest else set())) - set(self.states)
+            assert not bad, f"{self.id} {t.id}: unknown states {bad}"
+            assert set(t.guards) <= set(self.guards), f"{self.id} {t.id}: unknown guards"
+            assert t.payload is self.payload_model(t.trigger), f"{self.id} {t.id}: one payload model per trigger"
+            effect = self.effects.get(t.trigger)
+            assert effect is None or issubclass(t.payload, effect.payload), f"{self.id} {t.id}: effect's payload"
+            assert not t.dest_previous or self.previous_state is not None, f"{self.id} {t.id}: no previous state"
+
+    # -- the table ------------------------------------------------------------------------------------------------
+
+    def trigger(self, command: str) -> T | None:
+        try:
+            return self.triggers(command)
+        except ValueError:
+            return None
+
+    def payload_model(self, trigger: T) -> type[BaseModel]:
+        return next(t.payload for t in self.transitions if t.trigger == trigger)
+
+    def candidates(self, trigger: T, state: S) -> list[Transition[S, T]]:
+        return [t for t in self.transitions if t.trigger == trigger and state in t.source]
+
+    def state_of(self, record: R) -> S:
+        return cast(S, record.state)
+
+    @cached_property
+    def by_id(self) -> dict[str, Transition[S, T]]:
+        return {t.id: t for t in self.transitions}
+
+    @cached_property
+    def listed_triggers(self) -> tuple[T, ...]:
+        """The commands explain() answers for: the human ones (and the timers' where the process lists them)."""
+        rows = [t for t in self.transitions if self.explains_timer_commands or t.roles - SYSTEM]
+        return tuple(dict.fromkeys(t.trigger for t in rows))
+
+    @cached_property
+    def _machine_rows(self) -> tuple[dict[str, Any], ...]:
+        """The main region in the form ``transitions.Machine`` takes (a ``dest_previous`` row once per state)."""
+        rows: list[dict[str, Any]] = []
+        for t in self.transitions:
+            if t.region != MAIN_REGION:
+                continue
+            source = [s.value for s in t.source]
+            if t.dest_previous:
+                rows.extend(
+                    {"trigger": f"{t.id}_{p.value}", "source": source, "dest": p.value} for p in self.previous_states
+                )
+                continue
+            rows.append({"trigger": t.id, "source": source, "dest": t.dest.value if t.dest else None})
+        return tuple(rows)
+
+    # -- asking ---------------------------------------------------------------------------------------------------
+
+    def parse(self, command: str, payload: Mapping[str, Any] | BaseModel | None) -> BaseModel:
+        trigger = self.trigger(command)
+        if trigger is None:
+            raise PayloadInvalid(command, [{"type": "unknown_command", "loc": ["command"], "msg": command}])
+        return parse_as(self.payload_model(trigger), command, payload)
+
+    def state_unmet(self, record: R, command: str) -> Unmet:
+        state = self.state_of(record)
+        return not_from_state(self.states[state].name_ja, state.value, command)
+
+    def guard_results(
+        self, record: R, t: Transition[S, T], actor: Actor, payload: BaseModel | None, now: datetime | None
+    ) -> dict[str, Verdict]:
+        ctx = GuardContext(record, actor, t.trigger.value, payload, frozenset(t.payload.model_fields), now)
+        return {gid: self.guards[gid].predicate(ctx) for gid in t.guards}
+
+    def select(
+        self, record: R, command: str, actor: Actor, payload: BaseModel | None, now: datetime | None = None
+    ) -> tuple[Transition[S, T] | None, list[Unmet]]:
+        """The transition this command would take, or every reason it cannot (never a silent False)."""
+        trigger = self.trigger(command)
+        if trigger is None:
+            return None, [unknown(command)]
+        rows = [t for t in self.candidates(trigger, self.state_of(record)) if self._available(record, t)]
+        if not rows:
+            return None, [self.state_unmet(record, command)]
+        best: list[Unmet] | None = None
+        for t in rows:
+            unmet = gate(record.municipality, t.roles, actor) + self._guard_unmet(record, t, actor, payload, now)
+            if not unmet:
+                return t, []
+            if best is None or len(unmet) < len(best):
+                best = unmet
+        return None, best or []
+
+    def _available(self, record: R, t: Transition[S, T]) -> bool:
+        return self.available is None or self.available(record, t)
+
+    def _guard_unmet(
+        self, record: R, t: Transition[S, T], actor: Actor, payload: BaseModel | None, now: datetime | None
+    ) -> list[Unmet]:
+        """Unmet guards; without a payload (explain) a guard that cannot tell yet is pending, not unmet."""
+        results = self.guard_results(record, t, actor, payload, now)
+        failed = [gid for gid, ok in results.items() if ok is False or (ok is None and payload is not None)]
+        return [self.guards[gid].unmet() for gid in failed]
+
+    def check(
+        self,
+        record: R,
+        command: str,
+        actor: Actor,
+        payload: Mapping[str, Any] | BaseModel | None = None,
+        now: datetime | None = None,
+    ) -> list[Unmet]:
+        """Every unmet condition for ``command`` by ``actor`` with ``payload``; empty means it would be accepted."""
+        parsed = self.parse(command, payload) if self.trigger(command) is not None else None
+        return self.select(record, command, actor, parsed, now)[1]
+
+    def explain(self, record: R, actor: Actor, now: datetime | None = None) -> list[CommandOption]:
+        """For every command: is it possible now for this actor, and what is missing?"""
+        options: list[CommandOption] = []
+        for trigger in self.listed_triggers:
+            rows = self.candidates(trigger, self.state_of(record))
+            chosen, unmet = self.select(record, trigger.value, actor, None, now)
+            options.append(
+                CommandOption(
+                    command=trigger.value,
+                    allowed=chosen is not None and not unmet,
+                    transition_ids=[t.id for t in rows],
+                    unmet_guards=unmet,
+                    requires=self._pending(record, rows, actor, now) if self.names_requirements else [],
+                )
+            )
+        return options
+
+    def _pending(
+        self, record: R, rows: list[Transition[S, T]], actor: Actor, now: datetime | None
+    ) -> list[dict[str, str]]:
+        pending: dict[str, dict[str, str]] = {}
+        for t in rows:
+            for gid, ok in self.guard_results(record, t, actor, None, now).items():
+                if ok is None:
+                    pending[gid] = self.guards[gid].describe()
+        return list(pending.values())
+
+    # -- acting ---------------------------------------------------------------------------------------------------
+
+    def apply(
+        self,
+        record: R,
+        command: str,
+        actor: Actor,
+        payload: Mapping[str, Any] | BaseModel | None,
+        *,
+        now: datetime,
+        command_id: str,
+    ) -> Applied[R]:
+        """Fire ``command``: a new record (the old one untouched) and its event. Raises ``CommandRejected`` with
+        every unmet condition, ``PayloadInvalid`` with the payload's field errors."""
+        if self.trigger(command) is None:
+            raise CommandRejected(command, self.select(record, command, actor, None, now)[1])
+        parsed = self.parse(command, payload)
+        chosen, unmet = self.select(record, command, actor, parsed, now)
+        if chosen is None or unmet:
+            raise CommandRejected(command, unmet)
+        return self.fire(record, chosen, actor, parsed, now=now, command_id=command_id)
+
+    def fire(
+        self, record: R, t: Transition[S, T], actor: Actor, payload: BaseModel, *, now: datetime, command_id: str
+    ) -> Applied[R]:
+        """Take a selected row: the move, the effects and the event."""
+        source = self.state_of(record)
+        updated = self.effected(record, t, payload, actor, now=now, source=source, dest=self.move(record, t))
+        body = payload.model_dump(mode="json", exclude_none=True)
+        command = self.command_prefix + t.trigger.value
+        return self._chained(updated, t.id, command, actor, body, now=now, command_id=command_id, source=source.value)
+
+    def effected(
+        self, record: R, t: Transition[S, T], payload: BaseModel, actor: Actor, *, now: datetime, source: S, dest: S
+    ) -> R:
+        """The record after ``t``'s effects: a copy, so a rejected or failed command leaves no trace."""
+        updated = record.model_copy(deep=True)
+        effect = self.effects.get(t.trigger)
+        if effect is not None:
+            effect.run(updated, payload, actor, now)
+        if self.settle is not None:
+            self.settle(updated, t, payload, actor, now, source, dest)
+        if dest != source:
+            updated.state, updated.state_entered_at = dest, now
+        return updated
+
+    def move(self, record: R, t: Transition[S, T]) -> S:
+        """Where ``t`` takes the record, by the ``transitions.Machine`` made of the table's main region."""
+        state = self.state_of(record)
+        if t.region != MAIN_REGION:
+            return state
+        trigger = t.id
+        if t.dest_previous:
+            assert self.previous_state is not None
+            trigger = f"{t.id}_{self.previous_state(record).value}"
+        model = _Model()
+        Machine(
+            model=model,
+            states=[s.value for s in self.states],
+            transitions=list(self._machine_rows),
+            initial=state.value,
+            auto_transitions=False,
+            ignore_invalid_triggers=False,
+        )
+        try:
+            moved = model.trigger(trigger)  # type: ignore[attr-defined]
+        except (MachineError, AttributeError) as exc:
+            raise CommandRejected(t.trigger.value, [self.state_unmet(record, t.trigger.value)]) from exc
+        if moved is not True:
+            raise CommandRejected(t.trigger.value, [self.state_unmet(record, t.trigger.value)])
+        return self._states_by_value[model.state]
+
+    @cached_property
+    def _states_by_value(self) -> dict[str, S]:
+        return {s.value: s for s in self.states}
+
+    def _chained(
+        self,
+        updated: R,
+        transition_id: str,
+        command: str,
+        actor: Actor,
+        payload: dict[str, Any],
+        *,
+        now: datetime,
+        command_id: str,
+        source: str | None,
+    ) -> Applied[R]:
+        event = record_event(
+            case_id=updated.case_id,
+            seq=updated.seq + 1,
+            prev_hash=updated.last_hash,
+            at=now,
+            actor_id=actor.user_id,
+            actor_roles=[r.value for r in actor.roles],
+            command=command,
+            command_id=command_id,
+            transition_id=transition_id,
+            from_state=source,
+            to_state=self.state_of(updated).value,
+            payload=payload,
+        )
+        updated.seq, updated.last_hash = event.seq, event.hash
+        return Applied(record=updated, event=event, transition_id=transition_id)
+
+    def open(
+        self,
+        record: R,
+        actor: Actor,
+        *,
+        transition_id: str,
+        command: str,
+        payload: dict[str, Any],
+        now: datetime,
+        command_id: str,
+    ) -> Applied[R]:
+        """The first event of a record: (none) → its state, by whoever opened it."""
+        opened = record.model_copy()
+        return self._chained(
+            opened, transition_id, command, actor, payload, now=now, command_id=command_id, source=None
+        )

@@ -1,0 +1,77 @@
+"""Guards: pure predicates over a process's record, each with an id, a Japanese and English message and its legal
+basis (design.md, "Guards are pure predicates ... A failed guard never returns a silent False").
+
+A guard answers True (met), False (unmet) or None ("cannot tell yet": the data it needs arrives with the command's
+own payload, so ``explain`` lists it as a requirement instead of a blocker). The engine turns an unmet guard into an
+``Unmet`` with its id, messages and basis; the case and every program write theirs the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from statemachines.kernel.outcomes import Unmet, UnmetKind
+from statemachines.kernel.roles import Actor
+
+R = TypeVar("R")
+
+Verdict = bool | None
+
+
+@dataclass(frozen=True)
+class GuardContext(Generic[R]):
+    """What a guard sees: the record, who asks, the command and what it brings, and when."""
+
+    record: R
+    actor: Actor
+    trigger: str
+    payload: BaseModel | None  # None: asked by explain(), before anyone typed anything
+    payload_fields: frozenset[str]  # the fields the command's payload model has
+    now: datetime | None = None  # None: asked without a moment (a guard that needs one cannot tell yet)
+
+    def value(self, name: str) -> Any:
+        """The payload's value for a record field when the command brings one, else the record's."""
+        if self.payload is not None and getattr(self.payload, name, None) is not None:
+            return getattr(self.payload, name)
+        return getattr(self.record, name, None)
+
+    def awaiting(self, name: str) -> bool:
+        """True when the command would bring this field but explain() has no payload yet."""
+        return self.payload is None and name in self.payload_fields
+
+
+@dataclass(frozen=True)
+class Guard(Generic[R]):
+    id: str
+    message_ja: str
+    message_en: str
+    basis: str
+    predicate: Callable[[GuardContext[R]], Verdict]
+
+    def describe(self) -> dict[str, str]:
+        return {"id": self.id, "message_ja": self.message_ja, "message_en": self.message_en, "basis": self.basis}
+
+    def unmet(self) -> Unmet:
+        return Unmet(kind=UnmetKind.GUARD, **self.describe())
+
+
+def present(ctx: GuardContext[Any], name: str, test: Callable[[Any], bool]) -> Verdict:
+    """Met by the value at hand; when explain() has no payload yet, an unmet field is only pending."""
+    value = ctx.value(name)
+    met = value is not None and test(value)
+    if not met and ctx.awaiting(name):
+        return None
+    return met
+
+
+def from_payload(ctx: GuardContext[Any], name: str, test: Callable[[Any], bool]) -> Verdict:
+    """Met only by what this command brings: a record of an earlier round never counts again."""
+    if ctx.payload is None:
+        return None if name in ctx.payload_fields else False
+    value = getattr(ctx.payload, name, None)
+    return value is not None and test(value)
