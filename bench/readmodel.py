@@ -1,5 +1,6 @@
-"""The inbox and the pipeline of ``store.queries`` (what ``/api/tasks``, ``/api/pipeline`` and the pages call) over
-a nationwide read model: 1,000,000 cases, 10,000,000 events, 3,000,000 tasks in PostgreSQL; 100,000 cases on SQLite.
+"""The inbox (``store.task_queue``) and the pipeline (``store.queries``), what ``/api/tasks``, ``/api/pipeline`` and
+the pages call, over a nationwide read model: 1,000,000 cases, 10,000,000 events, 3,000,000 tasks in PostgreSQL;
+100,000 cases on SQLite.
 
 The rows are generated straight into the database, not through workflows: cases and tasks are streamed by ``COPY``
 (PostgreSQL) or ``executemany`` (SQLite) from a seeded generator, the events by one ``INSERT … SELECT`` over the
@@ -13,7 +14,7 @@ with モニタリング the largest; one consultant per 200 cases of a municipal
 case from 1 (just opened) to about 25 (終結 after a long support), 10 on average; tasks about 3 per case, the open
 ones (about 12 %) on open cases, due from 30 days overdue to 60 days ahead, most for SW, then CSW, MUN, ESW, HHSW.
 
-Each query is timed as the API runs it: a session from ``store.db``'s factory, the ``store.queries`` function, the
+Each query is timed as the API runs it: a session from ``store.db``'s factory, the ``store`` query function, the
 rows turned into the API's models. Callers are drawn with the municipalities' weight (staff follow caseload).
 """
 
@@ -39,7 +40,7 @@ from sqlalchemy.engine import make_url
 
 from bench.common import percentile, progress
 from statemachines.case.record import STATES, CaseState
-from store import queries
+from store import queries, task_queue
 from store.db import create_schema, make_engine, session_factory
 
 S = CaseState
@@ -340,11 +341,11 @@ Query = Callable[[Any, Caller, datetime], object]
 
 QUERIES: dict[str, tuple[str, Query]] = {
     # name: (role of the caller, the call)
-    "inbox_mine": ("SW", lambda s, c, now: queries.inbox(s, user_id=c.user_id, roles=set(c.roles),
+    "inbox_mine": ("SW", lambda s, c, now: task_queue.inbox(s, user_id=c.user_id, roles=set(c.roles),
                                                          visible={c.municipality}, scope="mine", now=now)),
-    "inbox_unassigned": ("SW", lambda s, c, now: queries.inbox(s, user_id=c.user_id, roles=set(c.roles),
+    "inbox_unassigned": ("SW", lambda s, c, now: task_queue.inbox(s, user_id=c.user_id, roles=set(c.roles),
                                                                visible={c.municipality}, scope="unassigned", now=now)),
-    "inbox_role": ("CSW", lambda s, c, now: queries.inbox(s, user_id=c.user_id, roles=set(c.roles),
+    "inbox_role": ("CSW", lambda s, c, now: task_queue.inbox(s, user_id=c.user_id, roles=set(c.roles),
                                                           visible={c.municipality}, scope="role", now=now)),
     "pipeline": ("OPS", lambda s, c, now: queries.pipeline(s, visible={c.municipality}, now=now)),
     "pipeline_assignee": ("OPS", lambda s, c, now: queries.pipeline(s, visible={c.municipality},

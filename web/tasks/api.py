@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 
 from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
-from store import queries
-from store.queries import InboxTask, Page
+from store import queries, task_queue
+from store.queries import Page
+from store.task_queue import InboxTask
 from web.core.deps import ActorDep, ServicesDep
 from web.core.permissions import Require
 
@@ -30,7 +31,7 @@ def list_tasks(
 ) -> Page[InboxTask]:
     """Open tasks, overdue first then by due date. ``role``: my roles' tasks; ``unassigned``: nobody took them."""
     with svc.sessions.begin() as session:
-        return queries.inbox(
+        return task_queue.inbox(
             session,
             user_id=actor.user_id,
             roles={r.value for r in actor.roles},
@@ -49,7 +50,7 @@ def list_tasks(
 def claim(task_id: str, actor: ActorDep, svc: ServicesDep) -> InboxTask:
     """「担当する」: take an open task of one's role; 409 names who holds it already."""
     with svc.sessions.begin() as session:
-        return queries.claim_task(
+        return task_queue.claim_task(
             session,
             task_id=task_id,
             user_id=actor.user_id,
@@ -62,7 +63,7 @@ def claim(task_id: str, actor: ActorDep, svc: ServicesDep) -> InboxTask:
 @router.post("/tasks/{task_id}/release", response_model=InboxTask)
 def release(task_id: str, actor: ActorDep, svc: ServicesDep) -> InboxTask:
     with svc.sessions.begin() as session:
-        return queries.release_task(
+        return task_queue.release_task(
             session, task_id=task_id, user_id=actor.user_id, visible=set(actor.serves), now=svc.clock()
         )
 

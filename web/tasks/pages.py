@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from statemachines.kernel.permissions import Permission, allowed
-from store import queries
+from store import task_queue
 from web.core.deps import ServicesDep
 from web.core.pages import PageActor, checked_form, render
 
@@ -18,7 +18,7 @@ def inbox(request: Request, actor: PageActor, svc: ServicesDep, message: str | N
     roles = {r.value for r in actor.roles}
     with svc.sessions.begin() as session:
         mine, open_for_role = (
-            queries.inbox(
+            task_queue.inbox(
                 session,
                 user_id=actor.user_id,
                 roles=roles,
@@ -43,7 +43,7 @@ def inbox(request: Request, actor: PageActor, svc: ServicesDep, message: str | N
 async def claim_task(task_id: str, request: Request, actor: PageActor, svc: ServicesDep) -> Response:
     await checked_form(request)
     with svc.sessions.begin() as session:
-        queries.claim_task(
+        task_queue.claim_task(
             session,
             task_id=task_id,
             user_id=actor.user_id,

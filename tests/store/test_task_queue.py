@@ -1,0 +1,209 @@
+"""The task queues (store/task_queue.py) against SQLite and PostgreSQL: inboxes, claims and releases."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from statemachines.case.record import CaseState
+from store.errors import TaskConflictError, TaskNotFoundError, TaskRoleError
+from store.models import TaskRecord
+from store.task_queue import claim_task, inbox, release_task
+from tests.store.case_rows import DAY, NOW, VISIBLE, add_case, add_task
+
+# -- inbox --------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tasks(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    with sessions.begin() as s:
+        add_case(s, "a1")
+        add_case(s, "c1", municipality="city-c", state=CaseState.ASSESSMENT)
+        add_case(s, "b1", municipality="city-b")
+        add_task(s, "t-free-late", "a1", due_at=NOW - 2 * DAY)
+        add_task(s, "t-free-later", "c1", due_at=NOW - DAY)
+        add_task(s, "t-free-soon", "a1", due_at=NOW + DAY)
+        add_task(s, "t-free-nodue", "a1")
+        add_task(s, "t-free-now", "c1", due_at=NOW)
+        add_task(s, "t-mine", "a1", assignee="sw1", due_at=NOW + 2 * DAY)
+        add_task(s, "t-mine-csw", "c1", role="CSW", assignee="sw1", due_at=NOW - 3 * DAY)
+        add_task(s, "t-other", "a1", assignee="sw2", due_at=NOW + 3 * DAY)
+        add_task(s, "t-esw", "a1", role="ESW")
+        add_task(s, "t-done", "a1", status="done", assignee="sw1")
+        add_task(s, "t-cancelled", "a1", status="cancelled")
+        add_task(s, "t-hidden", "b1", assignee="sw1", due_at=NOW - 9 * DAY)
+    return sessions
+
+
+def inbox_ids(session: Session, scope: Any, **filters: Any) -> list[str]:
+    page = inbox(session, user_id="sw1", roles={"SW"}, visible=VISIBLE, scope=scope, now=NOW, **filters)
+    return [t.task_id for t in page.items]
+
+
+def test_inbox_scopes_and_order(tasks: sessionmaker[Session]) -> None:
+    with tasks() as s:
+        assert inbox_ids(s, "mine") == ["t-mine-csw", "t-mine"]
+        assert inbox_ids(s, "role") == [
+            "t-free-late",
+            "t-free-later",
+            "t-free-now",
+            "t-free-soon",
+            "t-mine",
+            "t-other",
+            "t-free-nodue",
+        ]
+        assert inbox_ids(s, "unassigned") == [
+            "t-free-late",
+            "t-free-later",
+            "t-free-now",
+            "t-free-soon",
+            "t-free-nodue",
+        ]
+        esw = inbox(s, user_id="esw1", roles={"ESW", "HHSW"}, visible=VISIBLE, scope="role", now=NOW)
+        assert [t.task_id for t in esw.items] == ["t-esw"]
+        assert inbox(s, user_id="sw1", roles={"SW"}, visible={"city-b"}, scope="mine", now=NOW).total == 1
+
+
+def test_inbox_rows_carry_their_case(tasks: sessionmaker[Session]) -> None:
+    with tasks() as s:
+        page = inbox(s, user_id="sw1", roles={"SW"}, visible=VISIBLE, scope="unassigned", now=NOW)
+    by_id = {t.task_id: t for t in page.items}
+    late = by_id["t-free-late"]
+    assert (late.municipality, late.case_state, late.overdue) == ("city-a", "INTAKE", True)
+    assert (late.status, late.role, late.assignee, late.case_id) == ("open", "SW", None, "a1")
+    later = by_id["t-free-later"]
+    assert (later.municipality, later.case_state, later.overdue) == ("city-c", "ASSESSMENT", True)
+    assert by_id["t-free-now"].overdue is False
+    assert by_id["t-free-nodue"].overdue is False
+
+
+def test_inbox_filters(tasks: sessionmaker[Session]) -> None:
+    with tasks() as s:
+        assert inbox_ids(s, "role", overdue=True) == ["t-free-late", "t-free-later"]
+        assert inbox_ids(s, "role", overdue=False) == ["t-free-now", "t-free-soon", "t-mine", "t-other", "t-free-nodue"]
+        assert inbox_ids(s, "mine", overdue=True) == ["t-mine-csw"]
+        assert inbox_ids(s, "role", due_before=NOW + DAY) == ["t-free-late", "t-free-later", "t-free-now"]
+        assert inbox_ids(s, "role", municipality="city-c") == ["t-free-later", "t-free-now"]
+        assert inbox_ids(s, "mine", municipality="city-b") == []
+
+
+def test_inbox_pages(tasks: sessionmaker[Session]) -> None:
+    with tasks() as s:
+        pages = [
+            inbox(s, user_id="sw1", roles={"SW"}, visible=VISIBLE, scope="role", now=NOW, limit=3, offset=o)
+            for o in (0, 3, 6)
+        ]
+    assert [[t.task_id for t in p.items] for p in pages] == [
+        ["t-free-late", "t-free-later", "t-free-now"],
+        ["t-free-soon", "t-mine", "t-other"],
+        ["t-free-nodue"],
+    ]
+    assert [p.total for p in pages] == [7, 7, 7]
+    assert [(p.limit, p.offset) for p in pages] == [(3, 0), (3, 3), (3, 6)]
+
+
+# -- claims -------------------------------------------------------------------------------------------------------
+
+
+def claim(session: Session, task_id: str, user_id: str = "sw1", roles: frozenset[str] = frozenset({"SW"})) -> Any:
+    return claim_task(session, task_id=task_id, user_id=user_id, roles=set(roles), visible=VISIBLE, now=NOW)
+
+
+def test_claim_a_free_task_and_claim_it_again(tasks: sessionmaker[Session]) -> None:
+    with tasks.begin() as s:
+        s.get_one(TaskRecord, "t-free-late")  # loaded before the UPDATE: the answer must not be stale
+        claimed = claim(s, "t-free-late")
+        assert (claimed.assignee, claimed.municipality, claimed.case_state, claimed.overdue) == (
+            "sw1",
+            "city-a",
+            "INTAKE",
+            True,
+        )
+        assert claim(s, "t-free-late").assignee == "sw1"  # already theirs: no conflict
+    with tasks() as s:
+        assert s.get_one(TaskRecord, "t-free-late").assignee == "sw1"
+        assert "t-free-late" in inbox_ids(s, "mine")
+        assert "t-free-late" not in inbox_ids(s, "unassigned")
+
+
+def test_the_second_claimer_is_told_who_holds_the_task(tasks: sessionmaker[Session]) -> None:
+    with tasks.begin() as s:
+        claim(s, "t-free-soon", "sw1")
+    with tasks.begin() as s, pytest.raises(TaskConflictError, match="sw1") as lost:
+        claim(s, "t-free-soon", "sw2")
+    assert lost.value.holder == "sw1"
+    assert lost.value.task_id == "t-free-soon"
+
+
+def test_a_concurrent_claim_waits_for_the_first_and_loses(tasks: sessionmaker[Session]) -> None:
+    outcome: list[BaseException | str] = []
+
+    def second() -> None:
+        try:
+            with tasks.begin() as s2:
+                outcome.append(claim(s2, "t-free-nodue", "sw2").assignee)
+        except TaskConflictError as exc:
+            outcome.append(exc)
+
+    with tasks.begin() as s1:
+        claim(s1, "t-free-nodue", "sw1")  # holds the row (PostgreSQL) or the write lock (SQLite)
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=0.5)
+        assert racer.is_alive(), "the second claim must wait for the first transaction"
+    racer.join(timeout=10)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], TaskConflictError)
+    assert outcome[0].holder == "sw1"
+    with tasks() as s:
+        assert s.get_one(TaskRecord, "t-free-nodue").assignee == "sw1"
+
+
+def test_claims_that_are_refused(tasks: sessionmaker[Session]) -> None:
+    with tasks() as s:
+        with pytest.raises(TaskNotFoundError):
+            claim(s, "t-hidden")  # city-b: not visible, not even to its assignee
+        with pytest.raises(TaskNotFoundError):
+            claim(s, "t-nonexistent")
+        with pytest.raises(TaskRoleError) as role:
+            claim(s, "t-esw")
+        assert role.value.role == "ESW"
+        with pytest.raises(TaskConflictError) as done:
+            claim(s, "t-done")
+        assert done.value.status == "done"
+        with pytest.raises(TaskConflictError) as cancelled:
+            claim(s, "t-cancelled")
+        assert cancelled.value.status == "cancelled"
+        with pytest.raises(TaskConflictError) as other:
+            claim(s, "t-other")
+        assert other.value.holder == "sw2"
+        assert s.get_one(TaskRecord, "t-other").assignee == "sw2"
+
+
+def test_release_returns_the_task_to_its_queue(tasks: sessionmaker[Session]) -> None:
+    with tasks.begin() as s:
+        released = release_task(s, task_id="t-mine", user_id="sw1", visible=VISIBLE)
+        assert released.assignee is None
+        assert released.overdue is False
+    with tasks() as s:
+        assert s.get_one(TaskRecord, "t-mine").assignee is None
+        assert "t-mine" in inbox_ids(s, "unassigned")
+
+
+def test_releases_that_are_refused(tasks: sessionmaker[Session]) -> None:
+    with tasks() as s:
+        with pytest.raises(TaskConflictError, match="sw2") as other:
+            release_task(s, task_id="t-other", user_id="sw1", visible=VISIBLE)
+        assert other.value.holder == "sw2"
+        with pytest.raises(TaskConflictError) as free:
+            release_task(s, task_id="t-free-soon", user_id="sw1", visible=VISIBLE)
+        assert free.value.holder is None
+        with pytest.raises(TaskConflictError) as done:
+            release_task(s, task_id="t-done", user_id="sw1", visible=VISIBLE)
+        assert done.value.status == "done"
+        with pytest.raises(TaskNotFoundError):
+            release_task(s, task_id="t-hidden", user_id="sw1", visible=VISIBLE)
+        assert s.get_one(TaskRecord, "t-other").assignee == "sw2"
