@@ -7,7 +7,9 @@ Not here, on purpose: what a role may do *to a case or an enrolment* (T1–T29 o
 transitions) is said by each transition of the process tables (``statemachines/case``, ``statemachines/programs``),
 and what a role may *see* of a record by ``statemachines.policy.sensitivity`` (process.md §5.1). Which municipality's
 objects a user sees is their ``serves``, checked with the data. Everything else a person does or reads is one row
-below, with who and why (the roles of process.md §0; OPS, AUD and ADMIN are the system's own).
+below, with who and why (the roles of process.md §0; OPS, AUD and ADMIN are the system's own). Where the people are
+those of a process step (the consultants, the supporters), the table names the process tables' own role groups
+(``statemachines.kernel.roles``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
-from statemachines.kernel.roles import Actor, Role
+from statemachines.kernel.roles import CONSULTANTS, MUNICIPAL, SUPPORTERS, WORK_SUPPORT, Actor, Role
 
 
 class Permission(StrEnum):
@@ -62,10 +64,8 @@ class Permission(StrEnum):
 
 
 _EVERY_ROLE = frozenset(Role) - {Role.SYSTEM}  # every person who signs in (the engine never does)
-_STAFF = frozenset({Role.SW, Role.CSW, Role.ESW, Role.HHSW})  # the 自立相談支援機関's consultants (§0)
-_CONSULTANTS = frozenset({Role.SW, Role.CSW, Role.ESW})  # who works with the client face to face (§0)
 _AUDITORS = frozenset({Role.AUD, Role.ADMIN, Role.MUN, Role.CSW})  # audit, the municipality, supervision (§0 CSW)
-_MUNICIPALITY = frozenset({Role.MUN, Role.ADMIN})  # the municipality's own duties (§0 delegation boundary)
+_MUNICIPAL_OR_ADMIN = frozenset({Role.MUN, Role.ADMIN})  # the municipality's own duties (§0 delegation boundary)
 _RECORD_KEEPERS = frozenset({Role.MUN, Role.AUD, Role.ADMIN})  # the records' retention (§5.5)
 _COUNTS = frozenset({Role.MUN, Role.OPS, Role.CSW, Role.AUD, Role.ADMIN})  # who works with the counts (§4)
 _ADMIN = frozenset({Role.ADMIN})
@@ -88,21 +88,21 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = MappingProxyType(
         Permission.CODEC_DECODE: _AUDITOR,  # Temporal's payloads in the clear, each decode logged
         Permission.RETENTION_READ: _RECORD_KEEPERS,  # ended cases against their 文書管理規程 retention (§5.5)
         Permission.ERASURE_READ: _RECORD_KEEPERS,  # which cases were erased, when (§5.5: deletion is logged)
-        Permission.LEGAL_HOLD_PLACE: _MUNICIPALITY,  # an appeal or a suit keeps the records (§5.5)
-        Permission.LEGAL_HOLD_RELEASE: _MUNICIPALITY,  # and its end
+        Permission.LEGAL_HOLD_PLACE: _MUNICIPAL_OR_ADMIN,  # an appeal or a suit keeps the records (§5.5)
+        Permission.LEGAL_HOLD_RELEASE: _MUNICIPAL_OR_ADMIN,  # and its end
         Permission.REPORT_REVIEW: _COUNTS,  # the reports pages (SW/ESW/HHSW work cases, not the figures)
-        Permission.REPORT_SUBMIT: _MUNICIPALITY,  # the municipality reports its month (§4.1)
+        Permission.REPORT_SUBMIT: _MUNICIPAL_OR_ADMIN,  # the municipality reports its month (§4.1)
         Permission.REPORT_TARGET_ADD: _ADMIN,  # 目安値: tenant- and year-versioned configuration (§4.2)
-        Permission.PROGRAM_START: _CONSULTANTS,  # ハローワーク支援要請, つなぎ (§3.3, §6)
-        Permission.APPOINTMENT_BOOK: _CONSULTANTS,  # 同行 and interviews, booked by who goes (§0 ESW)
-        Permission.APPOINTMENT_MOVE: _CONSULTANTS,  # as booking
-        Permission.APPOINTMENT_ATTENDANCE: _CONSULTANTS,  # 来所・不参加・キャンセル, by who was there
+        Permission.PROGRAM_START: WORK_SUPPORT,  # ハローワーク支援要請, つなぎ (§3.3, §6)
+        Permission.APPOINTMENT_BOOK: WORK_SUPPORT,  # 同行 and interviews, booked by who goes (§0 ESW)
+        Permission.APPOINTMENT_MOVE: WORK_SUPPORT,  # as booking
+        Permission.APPOINTMENT_ATTENDANCE: WORK_SUPPORT,  # 来所・不参加・キャンセル, by who was there
         Permission.CALENDAR_READ: frozenset({Role.CSW, Role.MUN, Role.OPS}),  # someone else's: their supervisors'
         Permission.RULESET_ADD: _ADMIN,  # durations are configuration, versioned per municipality
         Permission.POLICY_ADD: _ADMIN,  # a 個人情報取扱規程 version once adopted (§5.2)
         Permission.INSTITUTION_IMPORT: _ADMIN,  # the directory's rows as one file (§6)
-        Permission.INTAKE_FORM: frozenset({Role.SW, Role.CSW}),  # the inbox's 新規相談受付, for who takes it (§0 SW)
-        Permission.INBOX_WORK: frozenset({*_STAFF, Role.MUN, Role.AUD}),  # who gets tasks (AUD: integrity checks)
+        Permission.INTAKE_FORM: CONSULTANTS,  # the inbox's 新規相談受付, for who takes it (§0 SW)
+        Permission.INBOX_WORK: SUPPORTERS | MUNICIPAL | {Role.AUD},  # who gets tasks (AUD: integrity checks)
         Permission.PIPELINE_WORK: frozenset({Role.OPS, Role.CSW, Role.MUN, Role.ADMIN}),  # who oversees (§4.3)
         Permission.PIPELINE_HOME: frozenset({Role.OPS}),  # operations sign in to the pipeline
         Permission.AUDIT_HOME: _AUDITOR,  # auditors sign in to the audit page

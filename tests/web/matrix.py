@@ -93,9 +93,14 @@ def only(allowed: set[str], yes: Answer = 200, no: Answer = 403) -> dict[str, An
     return {role: yes if role in allowed else no for role in ROLES}
 
 
+def holders(roles: frozenset[Role]) -> set[str]:
+    """The matrix's roles among ``roles`` (a process table's role group)."""
+    return {key for key, role in ROLE_OF.items() if role in roles}
+
+
 def may(permission: Permission) -> set[str]:
     """The matrix's roles that hold ``permission`` by the permissions table."""
-    return {key for key, role in ROLE_OF.items() if role in PERMISSIONS[permission]}
+    return holders(PERMISSIONS[permission])
 
 
 def fill(value: Any, names: dict[str, str]) -> Any:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 
 from statemachines.kernel.permissions import Permission
+from statemachines.kernel.roles import ANY_STAFF, ASSIGNERS, WORK_SUPPORT
 from store.accounts import DEMO_PASSWORD
 from store.codec import ENCODING, KEY_METADATA
 from tests.web.apiharness import Api
@@ -37,6 +38,7 @@ from tests.web.matrix import (
     forget_new_cases,
     held,
     held_by_sw1,
+    holders,
     matches,
     may,
     not_held,
@@ -67,10 +69,10 @@ API_REPORT_TARGET = {
     "source": "m",
 }
 SUBMISSION = {"municipality": "city-a", "month": "2026-01", "note": "matrix {user}"}
-# Who the process tables let fire the rows' commands (statemachines/case, statemachines/programs), not the table's.
-OPENERS = {"sw", "csw", "esw", "mun"}  # T1: ANY_STAFF
-ASSIGNERS = {"csw", "admin"}  # A1
-REFERRAL_STAFF = {"sw", "csw", "esw"}  # the referral's RF5 (record_follow_up)
+# Who the process tables let fire the rows' commands: their role groups (statemachines.kernel.roles).
+OPENERS = holders(ANY_STAFF)  # T1
+ASSIGNING = holders(ASSIGNERS)  # A1
+REFERRAL_STAFF = holders(WORK_SUPPORT)  # the referral's RF5 (record_follow_up)
 WEDNESDAY = {"starts_at": "2030-12-04T10:00:00+09:00", "ends_at": "2030-12-04T11:00:00+09:00"}
 FOLLOW_UP = {"note": "紹介先に電話で確認"}
 POLICY = {
@@ -104,7 +106,7 @@ MATRIX = [
         "POST",
         "/api/cases/{case}/commands",
         {"command": "assign", "payload": {"assignee": "sw1"}},
-        only(ASSIGNERS),
+        only(ASSIGNING),
         404,
         role_first=False,
     ),
@@ -247,7 +249,7 @@ MATRIX = [
         "POST",
         "/cases/{case}/commands/assign",
         Form({"assignee": "sw1"}),
-        only(ASSIGNERS, yes="303 /cases/{case}?message=done"),
+        only(ASSIGNING, yes="303 /cases/{case}?message=done"),
         404,
         role_first=False,
     ),
