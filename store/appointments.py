@@ -3,178 +3,32 @@
 
 Booking is safe against a concurrent double booking: :meth:`AppointmentRepository.book` first takes a lock per
 staff member (PostgreSQL: a transaction-scoped advisory lock; SQLite: the database's single writer lock), then
-re-reads that staff member's appointments and checks the rules inside the same transaction.
+re-reads that staff member's appointments and checks the rules inside the same transaction (:mod:`store.booking`).
+The tables and their rows are in :mod:`store.appointment_records`.
 """
 
 from __future__ import annotations
 
 import builtins
-import threading
 import uuid
 from collections.abc import Collection
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
-from typing import Any
+from datetime import UTC, datetime
 
-from holidays.countries.japan import Japan
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import (
-    JSON,
-    CheckConstraint,
-    ColumnElement,
-    ForeignKey,
-    Index,
-    Select,
-    String,
-    Text,
-    false,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
-from statemachines.policy.scheduling import (
-    OCCUPYING_STATUSES,
-    AppointmentKind,
-    AppointmentStatus,
-    Office,
-    OfficeHours,
-    Slot,
-    booking_problems,
-    status_change_allowed,
-)
+from statemachines.policy.scheduling import AppointmentStatus, Office, Slot, status_change_allowed
+from store.appointment_records import AppointmentRecord, AppointmentRow, OfficeRecord, OfficeRow, office_row
+from store.booking import Booking, check_slot, lock_staff, occupied_around, same_booking
 from store.errors import (
     AppointmentNotFoundError,
     AppointmentStatusError,
-    BookingRefusedError,
-    DuplicateAppointmentError,
     DuplicateOfficeError,
     UnknownCaseError,
     UnknownOfficeError,
 )
-from store.models import Base, CaseRecord
-
-_KINDS = ", ".join(f"'{k.value}'" for k in AppointmentKind)
-_STATUSES = ", ".join(f"'{s.value}'" for s in AppointmentStatus)
-NEIGHBOURHOOD = timedelta(days=2)
-"""How far around a new slot the staff member's appointments are read: more than the longest appointment (a day)
-plus the longest travel buffer (a day)."""
-
-
-class OfficeRecord(Base):
-    """An office appointments happen at, with its opening hours and the travel buffer to other offices."""
-
-    __tablename__ = "offices"
-    __table_args__ = (Index("ix_offices_municipality", "municipality"),)
-
-    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    municipality: Mapped[str] = mapped_column(String(64))
-    name_ja: Mapped[str]
-    hours: Mapped[dict[str, Any]] = mapped_column(JSON)
-    travel_buffer_minutes: Mapped[int]
-
-
-class AppointmentRecord(Base):
-    """A staff member's appointment for a case. No personal data: the note is for staff and never leaves the API."""
-
-    __tablename__ = "appointments"
-    __table_args__ = (
-        CheckConstraint(f"kind IN ({_KINDS})", name="kind"),
-        CheckConstraint(f"status IN ({_STATUSES})", name="status"),
-        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        Index("ix_appointments_staff_user_id_starts_at", "staff_user_id", "starts_at"),
-        Index("ix_appointments_case_id", "case_id"),
-    )
-
-    appointment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
-    staff_user_id: Mapped[str] = mapped_column(String(64))
-    office_id: Mapped[str] = mapped_column(ForeignKey("offices.office_id"))
-    starts_at: Mapped[datetime]
-    ends_at: Mapped[datetime]
-    kind: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str | None] = mapped_column(Text)
-    enrolment_id: Mapped[str | None] = mapped_column(String(200))  # the ハローワーク enrolment it belongs to
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime]
-
-
-class OfficeRow(Office):
-    """An :class:`Office` and the municipality whose directory lists it."""
-
-    municipality: str
-
-
-class Booking(BaseModel):
-    """What is asked for: a staff member's time at an office for a case."""
-
-    model_config = ConfigDict(frozen=True)
-
-    case_id: str = Field(min_length=1, max_length=64)
-    staff_user_id: str = Field(min_length=1, max_length=64)
-    office_id: str = Field(min_length=1, max_length=64)
-    starts_at: datetime
-    ends_at: datetime
-    kind: AppointmentKind
-    note: str | None = Field(default=None, max_length=2000)
-    enrolment_id: str | None = Field(default=None, max_length=200)
-
-    def slot(self, appointment_id: str | None = None) -> Slot:
-        return Slot(
-            staff_user_id=self.staff_user_id,
-            office_id=self.office_id,
-            starts_at=self.starts_at,
-            ends_at=self.ends_at,
-            appointment_id=appointment_id,
-        )
-
-
-class AppointmentRow(BaseModel):
-    model_config = ConfigDict(frozen=True, from_attributes=True)
-
-    appointment_id: str
-    case_id: str
-    staff_user_id: str
-    office_id: str
-    starts_at: datetime
-    ends_at: datetime
-    kind: AppointmentKind
-    status: AppointmentStatus
-    note: str | None
-    created_by: str
-    created_at: datetime
-    enrolment_id: str | None = None
-
-    def slot(self) -> Slot:
-        return Slot(
-            staff_user_id=self.staff_user_id,
-            office_id=self.office_id,
-            starts_at=self.starts_at,
-            ends_at=self.ends_at,
-            appointment_id=self.appointment_id,
-        )
-
-
-# -- the holiday calendar ---------------------------------------------------------------------------------------
-
-_JAPAN = Japan()
-_JAPAN_LOCK = threading.Lock()  # the calendar fills in a year on first use
-
-
-@lru_cache(maxsize=4096)
-def japanese_holiday(day: date) -> bool:
-    """Whether government offices are closed on ``day`` besides weekends (行政機関の休日に関する法律 第1条):
-    国民の祝日 and 休日 (振替休日, 国民の休日) from the ``holidays`` package, and 年末年始 (12/29–1/3)."""
-    if (day.month, day.day) >= (12, 29) or (day.month, day.day) <= (1, 3):
-        return True
-    with _JAPAN_LOCK:
-        return day in _JAPAN
-
-
-# -- the repository ---------------------------------------------------------------------------------------------
+from store.models import CaseRecord
 
 
 class AppointmentRepository:
@@ -201,17 +55,17 @@ class AppointmentRepository:
                 self._session.add(record)
         except IntegrityError as exc:
             raise DuplicateOfficeError(office.office_id) from exc
-        return _office_row(record)
+        return office_row(record)
 
     def get_office(self, office_id: str) -> OfficeRow | None:
         record = self._session.get(OfficeRecord, office_id)
-        return None if record is None else _office_row(record)
+        return None if record is None else office_row(record)
 
     def list_offices(self, municipality: str | None = None) -> builtins.list[OfficeRow]:
         stmt = select(OfficeRecord).order_by(OfficeRecord.municipality, OfficeRecord.office_id)
         if municipality is not None:
             stmt = stmt.where(OfficeRecord.municipality == municipality)
-        return [_office_row(r) for r in self._session.scalars(stmt)]
+        return [office_row(r) for r in self._session.scalars(stmt)]
 
     # -- booking ------------------------------------------------------------------------------------------------
 
@@ -225,19 +79,17 @@ class AppointmentRepository:
         (an activity may retry); an id taken by another booking is :class:`DuplicateAppointmentError`.
         :class:`UnknownCaseError` / :class:`UnknownOfficeError` for a case or office that is not stored.
         """
-        self._lock_staff(booking.staff_user_id)
+        lock_staff(self._session, booking.staff_user_id)
         slot = booking.slot(appointment_id)
         if appointment_id is not None:
             earlier = self._session.get(AppointmentRecord, appointment_id)
             if earlier is not None:
-                return _same_booking(earlier, booking, slot)
+                return same_booking(earlier, booking, slot)
         office = self._office(booking.office_id)
         if self._session.get(CaseRecord, booking.case_id) is None:
             raise UnknownCaseError(booking.case_id)
-        existing = self._occupied(slot) if slot.is_aware else []  # a naive slot is refused as SCHED-SHAPE
-        problems = booking_problems(slot, office, existing, japanese_holiday)
-        if problems:
-            raise BookingRefusedError(problems)
+        existing = occupied_around(self._session, slot) if slot.is_aware else []  # a naive slot: SCHED-SHAPE
+        check_slot(slot, office, existing)
         record = AppointmentRecord(
             **booking.model_dump(exclude={"starts_at", "ends_at", "kind"}),
             appointment_id=appointment_id or uuid.uuid4().hex,
@@ -289,7 +141,7 @@ class AppointmentRepository:
         found = self.get(appointment_id, visible=visible)
         if found is None:
             raise AppointmentNotFoundError(appointment_id)
-        self._lock_staff(found.staff_user_id)
+        lock_staff(self._session, found.staff_user_id)
         record = self._session.get_one(AppointmentRecord, appointment_id, populate_existing=True)
         before = AppointmentRow.model_validate(record)
         if before.status is not AppointmentStatus.BOOKED:
@@ -302,10 +154,8 @@ class AppointmentRepository:
             ends_at=ends_at,
             appointment_id=appointment_id,
         )
-        existing = [s for s in self._occupied(slot) if s.appointment_id != appointment_id] if slot.is_aware else []
-        problems = booking_problems(slot, office, existing, japanese_holiday)
-        if problems:
-            raise BookingRefusedError(problems)
+        occupied = occupied_around(self._session, slot) if slot.is_aware else []
+        check_slot(slot, office, [s for s in occupied if s.appointment_id != appointment_id])
         record.starts_at, record.ends_at, record.office_id = _utc(starts_at), _utc(ends_at), office.office_id
         self._session.flush()
         return before, AppointmentRow.model_validate(record)
@@ -376,50 +226,7 @@ class AppointmentRepository:
             raise UnknownOfficeError(office_id)
         return office
 
-    def _occupied(self, slot: Slot) -> builtins.list[Slot]:
-        """The staff member's booked or attended appointments around ``slot``."""
-        stmt = select(AppointmentRecord).where(
-            AppointmentRecord.staff_user_id == slot.staff_user_id,
-            AppointmentRecord.status.in_([s.value for s in OCCUPYING_STATUSES]),
-            AppointmentRecord.starts_at >= slot.starts_at - NEIGHBOURHOOD,
-            AppointmentRecord.starts_at < slot.ends_at + NEIGHBOURHOOD,
-        )
-        return [AppointmentRow.model_validate(r).slot() for r in self._session.scalars(stmt)]
-
-    def _lock_staff(self, staff_user_id: str) -> None:
-        """Serialise bookings of one staff member until the transaction ends."""
-        dialect = self._session.get_bind().dialect.name
-        if dialect == "postgresql":
-            key = func.hashtextextended(f"yorisoi.appointments:{staff_user_id}", 0)
-            self._session.execute(select(func.pg_advisory_xact_lock(key)))
-        else:
-            # SQLite has one writer: a write that matches nothing takes the lock (waiting up to the busy timeout).
-            self._session.execute(
-                update(AppointmentRecord)
-                .where(false())
-                .values(status=AppointmentRecord.status)
-                .execution_options(synchronize_session=False)
-            )
-
 
 def _utc(moment: datetime) -> datetime:
     """``moment`` in UTC, as it reads back from the database (a naive one is left for UTCDateTime to refuse)."""
     return moment.astimezone(UTC) if moment.tzinfo is not None else moment
-
-
-def _office_row(record: OfficeRecord) -> OfficeRow:
-    return OfficeRow(
-        office_id=record.office_id,
-        municipality=record.municipality,
-        name_ja=record.name_ja,
-        hours=OfficeHours.model_validate(record.hours),
-        travel_buffer_minutes=record.travel_buffer_minutes,
-    )
-
-
-def _same_booking(record: AppointmentRecord, booking: Booking, slot: Slot) -> AppointmentRow:
-    """The stored booking if it is this one again (a retry), else :class:`DuplicateAppointmentError`."""
-    row = AppointmentRow.model_validate(record)
-    if row.slot() != slot or (row.case_id, row.kind) != (booking.case_id, booking.kind):
-        raise DuplicateAppointmentError(record.appointment_id)
-    return row

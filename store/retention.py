@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from statemachines.case.record import STATES, CaseState
 from statemachines.kernel.rules import DEFAULT_RULESET
 from statemachines.policy.retention import documents_of, erasure_due
-from store.appointments import AppointmentRecord
+from store.appointment_records import AppointmentRecord
 from store.crypto import DataKeys
 from store.errors import StoreError
 from store.models import Base, CaseEventRecord, CaseRecord

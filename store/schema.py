@@ -1,8 +1,8 @@
 """Every module of the read model's package, imported so that ``create_schema`` and Alembic see every table.
 
-A table is declared where its repository lives (``store/appointments.py`` holds ``appointments``); nothing lists
-them by hand: every module of ``store/`` is imported here (the package's sub-packages, the migrations, are not), so
-a new table module is found by being there.
+A table is declared in a module of ``store/``, usually beside its repository (``store/sessions.py`` holds
+``sessions``); nothing lists them by hand: every module of ``store/`` is imported here (the package's sub-packages,
+the migrations, are not), so a new table module is found by being there.
 """
 
 from __future__ import annotations

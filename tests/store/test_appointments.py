@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from statemachines.policy.scheduling import JST, AppointmentKind, AppointmentStatus, DayHours, Office, OfficeHours
-from store.appointments import AppointmentRecord, AppointmentRepository, AppointmentRow, Booking, japanese_holiday
+from store.appointment_records import AppointmentRecord, AppointmentRow
+from store.appointments import AppointmentRepository
+from store.booking import Booking
 from store.errors import (
     AppointmentNotFoundError,
     AppointmentStatusError,
@@ -296,22 +298,3 @@ def test_attendance_of_an_invisible_or_unknown_appointment_is_not_found(world: s
     for appointment_id, visible in ((booked.appointment_id, {"city-a"}), ("nope", None)):
         with pytest.raises(AppointmentNotFoundError), world.begin() as session:
             AppointmentRepository(session).set_status(appointment_id, AppointmentStatus.ATTENDED, visible=visible)
-
-
-# -- the holiday calendar -----------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("day", "closed"),
-    [
-        pytest.param(date(2026, 11, 23), True, id="勤労感謝の日"),
-        pytest.param(date(2026, 5, 6), True, id="振替休日"),
-        pytest.param(date(2026, 9, 22), True, id="国民の休日"),
-        pytest.param(date(2026, 12, 29), True, id="年末"),
-        pytest.param(date(2027, 1, 3), True, id="年始"),
-        pytest.param(date(2026, 11, 24), False, id="平日"),
-        pytest.param(date(2027, 1, 4), False, id="仕事始め"),
-    ],
-)
-def test_japanese_holidays_include_substitutes_and_the_year_end(day: date, closed: bool) -> None:
-    assert japanese_holiday(day) is closed

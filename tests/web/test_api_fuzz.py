@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from schemathesis.core import NOT_SET
 from sqlalchemy import func, select
 
-from store.appointments import AppointmentRecord
+from store.appointment_records import AppointmentRecord
 from store.institutions import InstitutionRecord
 from store.models import CaseEventRecord, CaseRecord, RulesetRecord, TaskRecord, UserRecord
 from store.programs import EnrolmentRecord

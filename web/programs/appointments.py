@@ -35,7 +35,9 @@ from statemachines.programs.tasks import EnrolmentRow
 from store import queries
 from store.access_log import AccessLog
 from store.accounts import AccountRepository
-from store.appointments import AppointmentRepository, AppointmentRow, Booking, OfficeRow
+from store.appointment_records import AppointmentRow, OfficeRow
+from store.appointments import AppointmentRepository
+from store.booking import Booking
 from store.programs import ProgramRepository
 from web.core.deps import ActorDep, Services, ServicesDep
 from web.core.errors import CalendarNotVisibleError, NotVisibleError
