@@ -29,6 +29,7 @@ from sqlalchemy import create_engine
 
 from bench import commands, pragmas, readmodel, rss, verify
 from bench.common import Stack, progress
+from bench.readmodel_generator import Volume
 from bench.report import figures, markdown
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -58,8 +59,8 @@ def configs(quick: bool) -> dict[str, Any]:
         "pragmas": pragmas.PragmaConfig(window_seconds=6 if quick else 20, rounds=2 if quick else 4),
         "readmodel": readmodel.ReadModelConfig(
             postgres_url=postgres_url(),
-            pg_volume=readmodel.Volume(cases=_env_int("BENCH_PG_CASES", 20_000 if quick else 1_000_000)),
-            sqlite_volume=readmodel.Volume(cases=_env_int("BENCH_SQLITE_CASES", 10_000 if quick else 100_000)),
+            pg_volume=Volume(cases=_env_int("BENCH_PG_CASES", 20_000 if quick else 1_000_000)),
+            sqlite_volume=Volume(cases=_env_int("BENCH_SQLITE_CASES", 10_000 if quick else 100_000)),
             samples=_env_int("BENCH_QUERY_SAMPLES", 50 if quick else 200),
         ),
         "verify": verify.VerifyConfig(rounds=_env_int("BENCH_VERIFY_ROUNDS", 2 if quick else 20)),
