@@ -1,195 +1,36 @@
-"""CaseRepository against real SQLite and PostgreSQL databases (see tests/dbfixtures.py)."""
+"""CaseRepository against real SQLite and PostgreSQL databases (see tests/dbfixtures.py): the hash chain of events,
+the tasks they open and close, and refused commands."""
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, func, select, text
-from sqlalchemy.exc import OperationalError, StatementError
+from sqlalchemy import Engine, delete, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from statemachines.kernel.events import (
-    GENESIS_HASH,
-    CaseEvent,
-    CaseSnapshotRow,
-    Projection,
-    Rejection,
-    TaskSpec,
-    TaskStatus,
-    canonical_event_content,
-    chain_hash,
-)
-from store.db import SQLITE_BUSY_TIMEOUT_MS, make_engine
+from statemachines.kernel.events import Rejection, TaskStatus
 from store.errors import ChainConflictError
-from store.models import Base, CaseEventRecord, CaseRecord, RejectionRecord, TaskRecord
+from store.models import CaseEventRecord
 from store.repository import CaseRepository
-
-CASE_ID = "case-0001"
-T0 = datetime(2025, 4, 1, 0, 30, 15, 123456, tzinfo=UTC)
-JST = timezone(timedelta(hours=9), "JST")
-
-# -- builders ---------------------------------------------------------------------------------------------
-
-
-def make_event(
-    seq: int,
-    prev_hash: str,
-    *,
-    case_id: str = CASE_ID,
-    from_state: str | None = None,
-    to_state: str = "intake",
-    command: str = "open_case",
-    payload: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> CaseEvent:
-    """An event whose hash is right for ``prev_hash`` (which may itself be wrong)."""
-    content: dict[str, Any] = {
-        "case_id": case_id,
-        "seq": seq,
-        "at": at if at is not None else T0 + timedelta(hours=seq),
-        "actor_id": "staff-07",
-        "actor_roles": ["consultant", "supervisor"],
-        "command": command,
-        "command_id": f"cmd-{case_id}-{seq}",
-        "transition_id": f"t-{command}",
-        "from_state": from_state,
-        "to_state": to_state,
-        "payload": payload if payload is not None else {},
-    }
-    return CaseEvent(**content, prev_hash=prev_hash, hash=chain_hash(prev_hash, canonical_event_content(**content)))
-
-
-def make_case(event: CaseEvent, *, stage: str = "intake", assignee: str | None = "staff-07") -> CaseSnapshotRow:
-    return CaseSnapshotRow(
-        case_id=event.case_id,
-        municipality="131016",
-        stage=stage,
-        state=event.to_state,
-        emergency_active=False,
-        assignee=assignee,
-        opened_at=T0,
-        updated_at=event.at,
-        closed_at=None,
-        next_due_at=event.at + timedelta(days=7),
-        next_due_kind="review",
-        ruleset_id="rules-2025.04",
-        plan_version=event.seq - 1,
-        last_seq=event.seq,
-    )
-
-
-def make_task(task_id: str, kind: str, *, due_at: datetime | None = None) -> TaskSpec:
-    return TaskSpec(
-        task_id=task_id,
-        kind=kind,
-        title_ja=f"{kind}を行う",
-        title_en=f"Do {kind}",
-        role="consultant",
-        assignee=None,
-        due_at=due_at,
-        command=f"complete_{kind}",
-    )
-
-
-def make_projection(event: CaseEvent, close: Sequence[str] = (), tasks: Sequence[TaskSpec] = ()) -> Projection:
-    return Projection(case=make_case(event), event=event, close_task_kinds=list(close), open_tasks=list(tasks))
-
-
-def three_projections(case_id: str = CASE_ID) -> list[Projection]:
-    """open_case → record_intake → complete_assessment, each closing the previous task kind."""
-    e1 = make_event(1, GENESIS_HASH, case_id=case_id, payload={"channel": "窓口"})
-    e2 = make_event(
-        2,
-        e1.hash,
-        case_id=case_id,
-        from_state="intake",
-        to_state="assessment",
-        command="record_intake",
-        payload={"note": "初回面談を実施", "household": {"size": 3, "ratio": 0.5}, "flags": [True, None]},
-    )
-    e3 = make_event(
-        3,
-        e2.hash,
-        case_id=case_id,
-        from_state="assessment",
-        to_state="planning",
-        command="complete_assessment",
-    )
-    due = datetime(2025, 4, 8, 17, 0, tzinfo=JST)
-    return [
-        make_projection(e1, tasks=[make_task(f"{case_id}-intake", "intake_interview", due_at=due)]),
-        make_projection(
-            e2,
-            close=["intake_interview"],
-            tasks=[make_task(f"{case_id}-assess", "assessment"), make_task(f"{case_id}-consent", "consent")],
-        ),
-        make_projection(e3, close=["assessment"], tasks=[make_task(f"{case_id}-plan", "plan_draft")]),
-    ]
-
-
-# -- helpers ----------------------------------------------------------------------------------------------
-
-
-def apply(sessions: sessionmaker[Session], projection: Projection) -> bool:
-    with sessions.begin() as session:
-        return CaseRepository(session).apply_projection(projection)
-
-
-def apply_all(sessions: sessionmaker[Session], projections: Sequence[Projection]) -> None:
-    for projection in projections:
-        assert apply(sessions, projection) is True
-
-
-def row_counts(sessions: sessionmaker[Session]) -> dict[str, int]:
-    with sessions() as session:
-        return {
-            model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-            for model in (CaseRecord, CaseEventRecord, TaskRecord, RejectionRecord)
-        }
-
-
-def snapshot(sessions: sessionmaker[Session], case_id: str = CASE_ID) -> tuple[Any, ...]:
-    with sessions() as session:
-        repo = CaseRepository(session)
-        return repo.get_case(case_id), repo.list_events(case_id), repo.list_tasks(case_id)
-
-
-def verify(sessions: sessionmaker[Session], case_id: str = CASE_ID) -> int | None:
-    with sessions() as session:
-        return CaseRepository(session).verify_chain(case_id)
-
-
-# -- tests ------------------------------------------------------------------------------------------------
-
-
-def test_schema_follows_the_naming_convention(engine: Engine) -> None:
-    names = {c.name for t in Base.metadata.tables.values() for c in t.constraints} | {
-        i.name for t in Base.metadata.tables.values() for i in t.indexes
-    }
-    assert {"pk_cases", "uq_case_events_case_id_seq", "fk_tasks_case_id_cases", "ck_tasks_status"} <= names
-    assert {
-        "ix_tasks_status_role_due_at",
-        "ix_tasks_status_assignee_due_at",
-        "ix_case_events_case_id",
-    } <= names
-
-
-def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'pragmas.sqlite3'}")
-    try:
-        with engine.connect() as conn:
-            pragmas = [conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in ("journal_mode", "foreign_keys")]
-            busy_timeout = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
-    finally:
-        engine.dispose()
-    assert pragmas == ["wal", 1]
-    assert busy_timeout == SQLITE_BUSY_TIMEOUT_MS
+from tests.store.projections import (
+    CASE_ID,
+    JST,
+    T0,
+    apply,
+    apply_all,
+    make_event,
+    make_projection,
+    make_task,
+    row_counts,
+    snapshot,
+    three_projections,
+    verify,
+)
 
 
 def test_a_chain_of_three_events_builds_case_events_and_tasks(sessions: sessionmaker[Session]) -> None:
@@ -410,39 +251,3 @@ def test_verify_chain_finds_a_deleted_row(sessions: sessionmaker[Session], delet
 
 def test_verify_chain_of_an_unknown_case_is_intact(sessions: sessionmaker[Session]) -> None:
     assert verify(sessions, "case-none") is None
-
-
-def test_datetimes_come_back_tz_aware_utc(sessions: sessionmaker[Session]) -> None:
-    projections = three_projections()
-    apply_all(sessions, projections)
-
-    with sessions() as session:
-        repo = CaseRepository(session)
-        case = repo.get_case(CASE_ID)
-        events = repo.list_events(CASE_ID)
-        tasks = repo.list_tasks(CASE_ID)
-
-    assert case is not None
-    stamps = [case.opened_at, case.updated_at, case.next_due_at]
-    stamps += [e.at for e in events] + [t.opened_at for t in tasks] + [t.closed_at for t in tasks if t.closed_at]
-    assert stamps
-    assert all(s is not None and s.tzinfo is UTC for s in stamps)
-    # A due time given in JST comes back as the same instant, in UTC.
-    due = tasks[0].due_at
-    assert due is not None
-    assert due.tzinfo is UTC
-    assert due == datetime(2025, 4, 8, 17, 0, tzinfo=JST)
-    assert due.hour == 8
-    assert events[0].at.microsecond == T0.microsecond
-
-
-def test_naive_datetimes_are_refused(sessions: sessionmaker[Session]) -> None:
-    p1, _, _ = three_projections()
-    naive_time = datetime(2025, 4, 1, 9, 0)  # noqa: DTZ001 - the naive datetime under test
-    naive = p1.model_copy(update={"case": p1.case.model_copy(update={"opened_at": naive_time})})
-
-    with pytest.raises(StatementError) as info:
-        apply(sessions, naive)
-
-    assert isinstance(info.value.orig, ValueError)
-    assert row_counts(sessions)["cases"] == 0
