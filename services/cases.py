@@ -30,8 +30,6 @@ from statemachines.kernel.permissions import PERMISSIONS, Permission, allowed
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.rules import RuleBook
 from statemachines.policy.institutions import Institution
-from statemachines.programs.base import parse as parse_program_payload
-from statemachines.programs.base import start as start_program_record
 from statemachines.programs.registry import BY_ID as PROGRAMS
 from store.institutions import InstitutionRepository
 from store.people import HOUSING_BENEFIT, PersonRepository, person_key
@@ -148,8 +146,8 @@ class CaseService:
         """Fire a command of a program enrolment (its child workflow); refusals are recorded on the case."""
         if program == "referral" and command == "send":
             payload = self._with_directory_answer(payload, actor)
-        parsed = parse_program_payload(PROGRAMS[program], command, payload)
-        await self._require_policies_in_force(case_id, command, program_consents(program, parsed))
+        parsed = PROGRAMS[program].parse(command, payload)
+        await self._require_policies_in_force(case_id, command, program_consents(parsed))
         if program == HOUSING_BENEFIT and command == "submit_application" and payload.get("application"):
             payload = await self._with_earlier_payment(case_id, enrolment_id, payload)
         if (program, command) in SHARING_COMMANDS:  # C1 may have been revoked since the program started
@@ -195,9 +193,7 @@ class CaseService:
         suffix = uuid.uuid5(uuid.NAMESPACE_URL, f"{case_id}:{program}:{command_id}").hex[:8]
         enrolment_id = f"program-{case_id}-{program}-{suffix}"
         now = datetime.now(UTC)
-        start = start_program_record(
-            defn, enrolment_id=enrolment_id, case_id=case_id, municipality=record.municipality, now=now
-        )
+        start = defn.start(enrolment_id=enrolment_id, case_id=case_id, municipality=record.municipality, now=now)
         handle: WorkflowHandle[Any, Any] = await self._client.start_workflow(
             "ProgramWorkflow",
             ProgramInput(

@@ -12,8 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from statemachines.case.records import Consent
-from statemachines.programs.hello_work.process import HELLO_WORK
-from statemachines.programs.hello_work.process import Consent as HelloWorkConsent
+from statemachines.programs.payloads import PolicyConsent
 from store.policies import PrivacyPolicyRepository, PrivacyPolicyRow
 
 CASE_CONSENT_FIELDS = ("consent", "consent_c1", "consent_c2")
@@ -39,9 +38,9 @@ def case_consents(payload: BaseModel) -> list[SignedConsent]:
     return found
 
 
-def program_consents(program: str, payload: BaseModel) -> list[SignedConsent]:
-    """The consent a parsed program command payload carries: the ハローワーク支援要請's (HW1)."""
-    if program == HELLO_WORK.id and isinstance(payload, HelloWorkConsent):
+def program_consents(payload: BaseModel) -> list[SignedConsent]:
+    """The consent a parsed program command payload carries (the ハローワーク支援要請's, HW1): a ``PolicyConsent``."""
+    if isinstance(payload, PolicyConsent):
         return [SignedConsent(("policy_version",), payload.policy_version, payload.consented_on)]
     return []
 

@@ -97,10 +97,9 @@ def describe_case() -> dict[str, Any]:
 
 def describe() -> dict[str, Any]:
     """Every process of Yorisoi; programs add theirs under their own id."""
-    from statemachines.programs.base import describe_program
     from statemachines.programs.registry import PROGRAMS
 
-    return {"processes": {"case": describe_case(), **{p.id: describe_program(p) for p in PROGRAMS}}}
+    return {"processes": {"case": describe_case(), **{p.id: p.describe() for p in PROGRAMS}}}
 
 
 def _edge_label(t: TransitionDef) -> str:

@@ -10,8 +10,9 @@ from typing import Literal
 
 from statemachines.case.record import STATES, CaseState
 from statemachines.case.tasks import EVALUATION_DUE, MONITORING_DUE, STATE_TASKS, TaskKind
-from statemachines.programs.housing_benefit.process import HOUSING_BENEFIT, HousingBenefitRules
-from statemachines.programs.referral.process import REFERRAL
+from statemachines.programs.housing_benefit.records import HousingBenefitRules
+from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
+from statemachines.programs.referral.table import REFERRAL
 
 S = CaseState
 MILESTONES = (S.APPLIED, S.PLAN_CONSENTED, S.SUPPORT_ACTIVE)

@@ -27,8 +27,9 @@ from sqlalchemy.types import JSON
 from statemachines.case.record import CaseState
 from statemachines.case.tasks import TaskKind
 from statemachines.policy.scheduling import JST
-from statemachines.programs.housing_benefit.process import HOUSING_BENEFIT, last_day_after
-from statemachines.programs.referral.process import REFERRAL
+from statemachines.programs.housing_benefit.records import last_day_after
+from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
+from statemachines.programs.referral.table import REFERRAL
 from store.kpi_definitions import (
     HOUSING_PAYING,
     HOUSING_RULES,

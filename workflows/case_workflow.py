@@ -27,7 +27,6 @@ with workflow.unsafe.imports_passed_through():
     from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
     from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, Role
     from statemachines.kernel.rules import add_duration
-    from statemachines.programs.base import start as start_program
     from statemachines.programs.registry import BY_ID as PROGRAMS
     from statemachines.programs.registry import START_PATCHES
     from workflows import search_attributes as sa
@@ -221,8 +220,7 @@ class CaseWorkflow:
         if target is None or target.institution_id is None:
             return  # a counter named in free text: nothing to follow up in the system
         enrolment_id = f"program-{self.case.case_id}-referral-t4-{self.case.seq}"
-        record = start_program(
-            PROGRAMS["referral"],
+        record = PROGRAMS["referral"].start(
             enrolment_id=enrolment_id,
             case_id=self.case.case_id,
             municipality=self.case.municipality,
@@ -257,8 +255,7 @@ class CaseWorkflow:
             if defn is None or (patch is not None and not workflow.patched(patch)):
                 continue
             enrolment_id = program_workflow_id(self.case.case_id, program, self.case.plan_version)
-            record = start_program(
-                defn,
+            record = defn.start(
                 enrolment_id=enrolment_id,
                 case_id=self.case.case_id,
                 municipality=self.case.municipality,

@@ -18,19 +18,10 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from statemachines.case.payloads import ProgramMonitoring
+    from statemachines.kernel.engine import Applied
     from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
     from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, Role
-    from statemachines.programs.base import (
-        ProgramApplied,
-        ProgramDeadline,
-        ProgramDef,
-        ProgramRecord,
-        apply,
-        check,
-        explain,
-        open_enrolment,
-        parse,
-    )
+    from statemachines.programs.definition import AnyProgram, ProgramDeadline, ProgramRecord
     from statemachines.programs.registry import BY_ID
     from statemachines.programs.tasks import ProgramProjection, program_projection
     from workflows.activity_refs import PROJECT_PROGRAM_EVENT
@@ -71,7 +62,7 @@ def program_workflow_id(case_id: str, program: str, plan_version: int) -> str:
 class ProgramWorkflow:
     @workflow.init
     def __init__(self, inp: ProgramInput) -> None:
-        self.defn: ProgramDef[Any] = BY_ID[inp.program]
+        self.defn: AnyProgram = BY_ID[inp.program]
         self.record: ProgramRecord = self.defn.record_type.model_validate(inp.record)
         self._outbox: Outbox[ProgramProjection] = Outbox(PROJECT_PROGRAM_EVENT)
         self._epoch = 0
@@ -80,17 +71,15 @@ class ProgramWorkflow:
         self._monitoring_asked = inp.monitoring_asked
         if inp.started_by is not None and self.record.seq == 0:
             command_id = f"start-{self.record.enrolment_id}"
-            self._accept(
-                None, open_enrolment(self.defn, self.record, inp.started_by, now=workflow.now(), command_id=command_id)
-            )
+            opened = self.defn.open_enrolment(self.record, inp.started_by, now=workflow.now(), command_id=command_id)
+            self._accept(None, opened)
             for index, follow_on in enumerate(inp.then):
                 self._follow_on(inp.started_by, follow_on, f"{self.record.enrolment_id}:then:{index}")
 
     def _follow_on(self, actor: Actor, follow_on: FollowOn, command_id: str) -> None:
         """A refused follow-on is logged; the state's task stays open for a person to send it."""
         try:
-            applied = apply(
-                self.defn,
+            applied = self.defn.apply(
                 self.record,
                 follow_on.command,
                 actor,
@@ -157,8 +146,7 @@ class ProgramWorkflow:
         assert deadline is not None
         command_id = f"timer:{deadline.kind}:{self.record.seq + 1}"
         try:
-            applied = apply(
-                self.defn,
+            applied = self.defn.apply(
                 self.record,
                 deadline.trigger,
                 SYSTEM_ACTOR,
@@ -172,11 +160,16 @@ class ProgramWorkflow:
             return
         self._accept(self.record, applied)
 
-    def _accept(self, before: ProgramRecord | None, applied: ProgramApplied[Any]) -> CommandOutcome:
+    def _accept(self, before: ProgramRecord | None, applied: Applied[Any]) -> CommandOutcome:
         self.record = applied.record
         self._outbox.add(
             program_projection(
-                self.defn, before, applied.record, applied.event, assignee=self._assignee, summary=self._summary()
+                self.defn,
+                before,
+                applied.record,
+                applied.event,
+                assignee=self._assignee,
+                summary=self.defn.summarise(applied.record),
             )
         )
         self._epoch += 1
@@ -186,17 +179,11 @@ class ProgramWorkflow:
             command=applied.event.command,
             transition_id=applied.transition_id,
             seq=applied.event.seq,
-            state=self.record.state,
+            state=self.defn.state_of(self.record).value,
             stage=self.defn.id,
         )
         self._outcomes[outcome.command_id] = outcome
         return outcome
-
-    def _summary(self) -> dict[str, Any]:
-        """Counts and dates for the read model: no amounts, no personal data."""
-        keys = ("months_granted", "period_end", "employed_on", "ended_on", "program_started_at", "limit_warned")
-        dumped = self.record.model_dump(mode="json")
-        return {k: dumped[k] for k in keys if k in dumped}
 
     async def _flush(self) -> None:
         await self._outbox.flush()
@@ -208,8 +195,7 @@ class ProgramWorkflow:
         if known is not None:
             return known
         try:
-            applied = apply(
-                self.defn,
+            applied = self.defn.apply(
                 self.record,
                 name,
                 request.actor,
@@ -233,10 +219,10 @@ class ProgramWorkflow:
         if Role.SYSTEM in request.actor.roles:
             raise ApplicationError("system commands come from timers only", type=REJECTED, non_retryable=True)
         try:
-            parse(self.defn, name, request.payload)
+            self.defn.parse(name, request.payload)
         except PayloadInvalid as exc:
             raise ApplicationError("invalid payload", *exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
-        unmet = check(self.defn, self.record, name, request.actor, request.payload, workflow.now())
+        unmet = self.defn.check(self.record, name, request.actor, request.payload, workflow.now())
         if unmet:
             raise rejection(CommandRejected(name, unmet))
 
@@ -251,4 +237,4 @@ class ProgramWorkflow:
 
     @workflow.query
     def allowed(self, actor: Actor) -> list[dict[str, Any]]:
-        return [o.model_dump(mode="json") for o in explain(self.defn, self.record, actor, workflow.now())]
+        return [o.model_dump(mode="json") for o in self.defn.explain(self.record, actor, workflow.now())]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Generic, Protocol, Self, TypeVar, cast
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 
 from pydantic import BaseModel
 from transitions import Machine, MachineError
@@ -82,19 +82,19 @@ Settle = Callable[[R, Transition[S, Any], BaseModel, Actor, datetime, S, S], Non
 class Process(Generic[S, T, R]):
     """A process table and the engine's answers about a record of it."""
 
+    explains_timer_commands: ClassVar[bool] = False  # explain() lists the SYSTEM-only commands too
+    names_requirements: ClassVar[bool] = True  # explain() lists the guards a command's own form must satisfy
+
     id: str
     states: Mapping[S, Named]
     triggers: type[T]
     transitions: tuple[Transition[S, T], ...]
     guards: Mapping[str, Guard[R]]
     effects: Mapping[T, AnyEffect] = field(default_factory=dict)
-    command_prefix: str = ""  # a program's events are "<program>.<trigger>"
     available: Callable[[R, Transition[S, T]], bool] | None = None  # a parallel region's own condition
     previous_state: Callable[[R], S] | None = None  # where a ``dest_previous`` row goes, one of:
     previous_states: tuple[S, ...] = ()
     settle: Settle[R, S] | None = None
-    explains_timer_commands: bool = False  # explain() lists the SYSTEM-only commands too
-    names_requirements: bool = True  # explain() lists the guards a command's own form must satisfy
 
     def __post_init__(self) -> None:
         for t in self.transitions:
@@ -113,6 +113,10 @@ class Process(Generic[S, T, R]):
             return self.triggers(command)
         except ValueError:
             return None
+
+    def event_command(self, trigger: T) -> str:
+        """The ``command`` its events record."""
+        return trigger.value
 
     def payload_model(self, trigger: T) -> type[BaseModel]:
         return next(t.payload for t in self.transitions if t.trigger == trigger)
@@ -265,7 +269,7 @@ class Process(Generic[S, T, R]):
         source = self.state_of(record)
         updated = self.effected(record, t, payload, actor, now=now, source=source, dest=self.move(record, t))
         body = payload.model_dump(mode="json", exclude_none=True)
-        command = self.command_prefix + t.trigger.value
+        command = self.event_command(t.trigger)
         return self._chained(updated, t.id, command, actor, body, now=now, command_id=command_id, source=source.value)
 
     def effected(

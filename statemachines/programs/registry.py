@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from statemachines.programs.certified_training.table import CERTIFIED_TRAINING
+from statemachines.programs.definition import AnyProgram
+from statemachines.programs.hello_work.table import HELLO_WORK
+from statemachines.programs.household_budget.table import HOUSEHOLD_BUDGET
+from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
+from statemachines.programs.housing_support.table import HOUSING_SUPPORT
+from statemachines.programs.referral.table import REFERRAL
+from statemachines.programs.work_readiness.table import WORK_READINESS
 
-from statemachines.programs.base import ProgramDef
-from statemachines.programs.certified_training.process import CERTIFIED_TRAINING
-from statemachines.programs.hello_work.process import HELLO_WORK
-from statemachines.programs.household_budget.process import HOUSEHOLD_BUDGET
-from statemachines.programs.housing_benefit.process import HOUSING_BENEFIT
-from statemachines.programs.housing_support.process import HOUSING_SUPPORT
-from statemachines.programs.referral.process import REFERRAL
-from statemachines.programs.work_readiness.process import WORK_READINESS
-
-PROGRAMS: tuple[ProgramDef[Any], ...] = (
+PROGRAMS: tuple[AnyProgram, ...] = (
     HOUSING_BENEFIT,
     WORK_READINESS,
     HOUSING_SUPPORT,
@@ -22,7 +20,7 @@ PROGRAMS: tuple[ProgramDef[Any], ...] = (
     HELLO_WORK,
     REFERRAL,
 )
-BY_ID: dict[str, ProgramDef[Any]] = {p.id: p for p in PROGRAMS}
+BY_ID: dict[str, AnyProgram] = {p.id: p for p in PROGRAMS}
 
 START_PATCHES: dict[str, str] = {
     "housing_support": "start-program-housing_support",

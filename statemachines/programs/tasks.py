@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.kernel.events import CaseEvent, TaskSpec, notice_for
-from statemachines.programs.base import ProgramDef, ProgramRecord, ProgramTaskKind
+from statemachines.programs.definition import AnyProgram, ProgramRecord, ProgramTaskKind
 
 
 class EnrolmentRow(BaseModel):
@@ -38,7 +38,7 @@ class ProgramProjection(BaseModel):
     open_tasks: list[TaskSpec] = Field(default_factory=list)
 
 
-def _spec(record: ProgramRecord, kind: ProgramTaskKind, event: CaseEvent, assignee: str | None) -> TaskSpec:
+def _spec(record: ProgramRecord, kind: ProgramTaskKind[Any], event: CaseEvent, assignee: str | None) -> TaskSpec:
     return TaskSpec(
         task_id=f"{record.enrolment_id}:{event.seq}:{kind.kind}",
         kind=kind.kind,
@@ -47,13 +47,13 @@ def _spec(record: ProgramRecord, kind: ProgramTaskKind, event: CaseEvent, assign
         role=kind.role.value,
         assignee=assignee,
         due_at=None,
-        command=kind.command,
+        command=kind.command.value,
         notice=notice_for(event, kind.notice),
     )
 
 
 def program_task_changes(
-    defn: ProgramDef[Any], before: ProgramRecord | None, after: ProgramRecord, event: CaseEvent, assignee: str | None
+    defn: AnyProgram, before: ProgramRecord | None, after: ProgramRecord, event: CaseEvent, assignee: str | None
 ) -> tuple[list[str], list[TaskSpec]]:
     all_kinds = {k.kind for k in [*defn.state_tasks.values(), *defn.event_tasks.values()]}
     trigger = event.command.removeprefix(f"{defn.id}.")
@@ -71,7 +71,7 @@ def program_task_changes(
 
 
 def program_projection(
-    defn: ProgramDef[Any],
+    defn: AnyProgram,
     before: ProgramRecord | None,
     after: ProgramRecord,
     event: CaseEvent,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from statemachines.kernel.roles import Actor
-from statemachines.programs.base import ProgramDef, apply, check, start
+from statemachines.programs.definition import AnyProgram
 from statemachines.programs.tasks import program_projection
 
 NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 10:00 JST
@@ -19,7 +19,7 @@ class Spec:
 
     def __init__(
         self,
-        defn: ProgramDef[Any],
+        defn: AnyProgram,
         payloads: dict[str, dict[str, Any]],
         actors: dict[str, Actor],
         default: Actor,
@@ -37,10 +37,10 @@ class Spec:
 
     def applied(self, record: Any, trigger: str, payload: dict[str, Any] | None = None, now: datetime = NOW) -> Any:
         body = self.payloads[trigger] if payload is None else payload
-        return apply(self.defn, record, trigger, self.actor(trigger), body, now=now, command_id=f"c{record.seq + 1}")
+        return self.defn.apply(record, trigger, self.actor(trigger), body, now=now, command_id=f"c{record.seq + 1}")
 
     def reach(self, state: str, now: datetime = NOW) -> Any:
-        record = start(self.defn, enrolment_id="e1", case_id="c1", municipality="city-a", now=now)
+        record = self.defn.start(enrolment_id="e1", case_id="c1", municipality="city-a", now=now)
         for item in self.paths[state]:
             trigger, payload = (item, None) if isinstance(item, str) else item
             record = self.step(record, trigger, payload, now)
@@ -49,7 +49,7 @@ class Spec:
 
     def unmet(self, record: Any, trigger: str, payload: dict[str, Any] | None = None, now: datetime = NOW) -> set[str]:
         body = self.payloads[trigger] if payload is None else payload
-        return {u.id for u in check(self.defn, record, trigger, self.actor(trigger), body, now)}
+        return {u.id for u in self.defn.check(record, trigger, self.actor(trigger), body, now)}
 
     def project(self, before: Any, trigger: str, payload: dict[str, Any] | None = None, now: datetime = NOW) -> Any:
         applied = self.applied(before, trigger, payload, now)

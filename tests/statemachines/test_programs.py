@@ -9,15 +9,12 @@ import pytest
 
 from statemachines.kernel.outcomes import CommandRejected
 from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
-from statemachines.programs.base import ProgramDef, apply, check, explain, start
-from statemachines.programs.housing_benefit.process import (
-    HOUSING_BENEFIT,
-    JST,
-    HousingBenefitRecord,
-    MonthlyEvidence,
-    missing_obligations,
-)
-from statemachines.programs.work_readiness.process import WORK_READINESS, WorkReadinessRecord
+from statemachines.policy.scheduling import JST
+from statemachines.programs.definition import AnyProgram
+from statemachines.programs.housing_benefit.records import HousingBenefitRecord, MonthlyEvidence, missing_obligations
+from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
+from statemachines.programs.work_readiness.records import WorkReadinessRecord
+from statemachines.programs.work_readiness.table import WORK_READINESS
 from tests.factories import ESW1, MUN1, MUN_AT_CONTRACTOR, SW1, SW2
 
 NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 10:00 JST
@@ -112,7 +109,7 @@ HB_EXPECTED: dict[str, dict[str, str | frozenset[str]]] = {
 
 
 def _step(
-    defn: ProgramDef[Any],
+    defn: AnyProgram,
     record: Any,
     trigger: str,
     payload: dict[str, Any] | None,
@@ -121,11 +118,11 @@ def _step(
     now: datetime = NOW,
 ) -> Any:
     body = payloads[trigger] if payload is None else payload
-    return apply(defn, record, trigger, actors.get(trigger, SW1), body, now=now, command_id=f"c{record.seq + 1}").record
+    return defn.apply(record, trigger, actors.get(trigger, SW1), body, now=now, command_id=f"c{record.seq + 1}").record
 
 
 def hb_reach(state: str) -> HousingBenefitRecord:
-    record = start(HOUSING_BENEFIT, enrolment_id="e1", case_id="c1", municipality="city-a", now=NOW)
+    record = HOUSING_BENEFIT.start(enrolment_id="e1", case_id="c1", municipality="city-a", now=NOW)
     steps = HB_LOST_PATHS.get(state) or [(t, None) for t in HB_PATHS[state]]
     for trigger, payload in steps:
         record = _step(HOUSING_BENEFIT, record, trigger, payload, HB_ACTORS, HB_PAYLOADS)
@@ -133,14 +130,14 @@ def hb_reach(state: str) -> HousingBenefitRecord:
     return record
 
 
-HB_PAIRS = [(s, t) for s in HOUSING_BENEFIT.states for t in HOUSING_BENEFIT.triggers()]
+HB_PAIRS = [(s, t) for s in HOUSING_BENEFIT.states for t in HOUSING_BENEFIT.triggers]
 
 
 @pytest.mark.parametrize(("state", "trigger"), HB_PAIRS, ids=[f"{s}-{t}" for s, t in HB_PAIRS])
 def test_housing_benefit_state_command_pair(state: str, trigger: str) -> None:
     record = hb_reach(state)
     expected = HB_EXPECTED[state].get(trigger)
-    unmet = check(HOUSING_BENEFIT, record, trigger, HB_ACTORS.get(trigger, SW1), HB_PAYLOADS[trigger], NOW)
+    unmet = HOUSING_BENEFIT.check(record, trigger, HB_ACTORS.get(trigger, SW1), HB_PAYLOADS[trigger], NOW)
     if expected is None:
         assert [u.id for u in unmet] == ["STATE"]
     elif isinstance(expected, frozenset):
@@ -160,16 +157,16 @@ def test_the_third_extension_is_refused_at_nine_months() -> None:
         record = _step(HOUSING_BENEFIT, record, "grant_extension", None, HB_ACTORS, HB_PAYLOADS, moment)
         assert record.period_end == expected_end
     assert record.months_granted == 9
-    unmet = check(HOUSING_BENEFIT, record, "request_extension", SW1, {}, datetime(2026, 12, 20, tzinfo=UTC))
+    unmet = HOUSING_BENEFIT.check(record, "request_extension", SW1, {}, datetime(2026, 12, 20, tzinfo=UTC))
     assert [u.id for u in unmet] == ["G-H-CAP"]
 
 
 def test_an_extension_after_the_last_day_of_the_period_is_late() -> None:
     record = hb_reach("PAYING")
     late = datetime(2026, 7, 1, 1, tzinfo=UTC)
-    assert [u.id for u in check(HOUSING_BENEFIT, record, "request_extension", SW1, {}, late)] == ["G-H-DEADLINE"]
+    assert [u.id for u in HOUSING_BENEFIT.check(record, "request_extension", SW1, {}, late)] == ["G-H-DEADLINE"]
     on_time = datetime(2026, 6, 30, 14, tzinfo=UTC)  # 23:00 JST on the last day
-    assert check(HOUSING_BENEFIT, record, "request_extension", SW1, {}, on_time) == []
+    assert HOUSING_BENEFIT.check(record, "request_extension", SW1, {}, on_time) == []
 
 
 @pytest.mark.parametrize(
@@ -190,7 +187,7 @@ def test_each_eligibility_guard_refuses_the_decision(change: dict[str, Any], gua
         HB_ACTORS,
         HB_PAYLOADS,
     )
-    unmet = check(HOUSING_BENEFIT, record, "decide_payment", MUN1, HB_PAYLOADS["decide_payment"], NOW)
+    unmet = HOUSING_BENEFIT.check(record, "decide_payment", MUN1, HB_PAYLOADS["decide_payment"], NOW)
     assert [u.id for u in unmet] == [guard]
     assert "施行規則" in unmet[0].basis
 
@@ -200,32 +197,32 @@ def test_days_unable_to_seek_work_extend_the_window_up_to_four_years() -> None:
     record = _step(
         HOUSING_BENEFIT, hb_reach("APPLIED"), "submit_application", {"application": application}, HB_ACTORS, HB_PAYLOADS
     )
-    assert check(HOUSING_BENEFIT, record, "decide_payment", MUN1, HB_PAYLOADS["decide_payment"], NOW) == []
+    assert HOUSING_BENEFIT.check(record, "decide_payment", MUN1, HB_PAYLOADS["decide_payment"], NOW) == []
 
 
 def test_a_new_application_within_a_year_of_the_last_payment_is_locked() -> None:
     recent = {**APPLICATION, "previous_payment_ended_on": "2025-12-31", "repayment_exception": "dismissal"}
-    unmet = check(HOUSING_BENEFIT, hb_reach("APPLIED"), "submit_application", SW1, {"application": recent}, NOW)
+    unmet = HOUSING_BENEFIT.check(hb_reach("APPLIED"), "submit_application", SW1, {"application": recent}, NOW)
     assert [u.id for u in unmet] == ["G-H-LOCK"]
     older = {**recent, "previous_payment_ended_on": "2025-03-31"}
-    assert check(HOUSING_BENEFIT, hb_reach("APPLIED"), "submit_application", SW1, {"application": older}, NOW) == []
+    assert HOUSING_BENEFIT.check(hb_reach("APPLIED"), "submit_application", SW1, {"application": older}, NOW) == []
     no_reason = {**older, "repayment_exception": None}
-    unmet = check(HOUSING_BENEFIT, hb_reach("APPLIED"), "submit_application", SW1, {"application": no_reason}, NOW)
+    unmet = HOUSING_BENEFIT.check(hb_reach("APPLIED"), "submit_application", SW1, {"application": no_reason}, NOW)
     assert [u.id for u in unmet] == ["G-H-LOCK"]
 
 
 def test_the_housing_report_is_due_within_seven_days() -> None:
     record = hb_reach("CERTIFIED")
     late = {"moved_in_on": "2026-04-10", "reported_on": "2026-04-18"}
-    assert [u.id for u in check(HOUSING_BENEFIT, record, "report_housed", SW1, late, NOW)] == ["G-H-REPORT"]
+    assert [u.id for u in HOUSING_BENEFIT.check(record, "report_housed", SW1, late, NOW)] == ["G-H-REPORT"]
 
 
 def test_only_municipal_staff_decide_the_benefit() -> None:
     record = hb_reach("REVIEW")
     for actor in (SW1, ESW1, MUN_AT_CONTRACTOR):
-        unmet = check(HOUSING_BENEFIT, record, "decide_payment", actor, HB_PAYLOADS["decide_payment"], NOW)
+        unmet = HOUSING_BENEFIT.check(record, "decide_payment", actor, HB_PAYLOADS["decide_payment"], NOW)
         assert "ROLE" in {u.id for u in unmet} or actor is MUN_AT_CONTRACTOR
-    assert [u.id for u in check(HOUSING_BENEFIT, record, "reject", SW2, {}, NOW)] == ["ROLE", "SCOPE"]
+    assert [u.id for u in HOUSING_BENEFIT.check(record, "reject", SW2, {}, NOW)] == ["ROLE", "SCOPE"]
 
 
 def test_missing_job_search_evidence_is_named() -> None:
@@ -239,18 +236,17 @@ def test_a_rejected_program_command_leaves_the_record_untouched() -> None:
     record = hb_reach("PAYING")
     before = record.model_dump()
     with pytest.raises(CommandRejected):
-        apply(HOUSING_BENEFIT, record, "grant_extension", MUN1, {}, now=NOW, command_id="x")
+        HOUSING_BENEFIT.apply(record, "grant_extension", MUN1, {}, now=NOW, command_id="x")
     assert record.model_dump() == before
 
 
 def test_events_of_a_program_chain_their_hashes() -> None:
     from statemachines.kernel.events import CaseEvent, first_broken_link
 
-    record = start(HOUSING_BENEFIT, enrolment_id="e1", case_id="c1", municipality="city-a", now=NOW)
+    record = HOUSING_BENEFIT.start(enrolment_id="e1", case_id="c1", municipality="city-a", now=NOW)
     events: list[CaseEvent] = []
     for trigger in HB_PATHS["PAYING"]:
-        applied = apply(
-            HOUSING_BENEFIT,
+        applied = HOUSING_BENEFIT.apply(
             record,
             trigger,
             HB_ACTORS.get(trigger, SW1),
@@ -302,20 +298,20 @@ WR_EXPECTED: dict[str, dict[str, str]] = {
 
 
 def wr_reach(state: str) -> WorkReadinessRecord:
-    record = start(WORK_READINESS, enrolment_id="w1", case_id="c1", municipality="city-a", now=NOW)
+    record = WORK_READINESS.start(enrolment_id="w1", case_id="c1", municipality="city-a", now=NOW)
     for trigger in WR_PATHS[state]:
         record = _step(WORK_READINESS, record, trigger, None, WR_ACTORS, WR_PAYLOADS)
     return record
 
 
-WR_PAIRS = [(s, t) for s in WORK_READINESS.states for t in WORK_READINESS.triggers()]
+WR_PAIRS = [(s, t) for s in WORK_READINESS.states for t in WORK_READINESS.triggers]
 
 
 @pytest.mark.parametrize(("state", "trigger"), WR_PAIRS, ids=[f"{s}-{t}" for s, t in WR_PAIRS])
 def test_work_readiness_state_command_pair(state: str, trigger: str) -> None:
     record = wr_reach(state)
     expected = WR_EXPECTED[state].get(trigger)
-    unmet = check(WORK_READINESS, record, trigger, WR_ACTORS.get(trigger, SW1), WR_PAYLOADS[trigger], NOW)
+    unmet = WORK_READINESS.check(record, trigger, WR_ACTORS.get(trigger, SW1), WR_PAYLOADS[trigger], NOW)
     if expected is None:
         assert [u.id for u in unmet] == ["STATE"]
     else:
@@ -327,27 +323,27 @@ def test_work_readiness_state_command_pair(state: str, trigger: str) -> None:
 def test_work_readiness_eligibility_or_a_recorded_discretion() -> None:
     rich = {"means": {**WR_PAYLOADS["submit_application"]["means"], "household_assets": 468_001}}
     record = _step(WORK_READINESS, wr_reach("REFERRED_IN_PLAN"), "submit_application", rich, WR_ACTORS, WR_PAYLOADS)
-    assert [u.id for u in check(WORK_READINESS, record, "decide", MUN1, WR_PAYLOADS["decide"], NOW)] == ["G-W1"]
+    assert [u.id for u in WORK_READINESS.check(record, "decide", MUN1, WR_PAYLOADS["decide"], NOW)] == ["G-W1"]
     discretion = {"means": {"discretion": "hard_to_establish", "discretion_reason": "収入の把握が困難"}}
     record = _step(
         WORK_READINESS, wr_reach("REFERRED_IN_PLAN"), "submit_application", discretion, WR_ACTORS, WR_PAYLOADS
     )
-    assert check(WORK_READINESS, record, "decide", MUN1, WR_PAYLOADS["decide"], NOW) == []
+    assert WORK_READINESS.check(record, "decide", MUN1, WR_PAYLOADS["decide"], NOW) == []
 
 
 def test_work_readiness_beyond_one_year_needs_a_reason() -> None:
-    from statemachines.programs.work_readiness.process import warning_at
+    from statemachines.programs.work_readiness.effects import warning_at
 
     record = wr_reach("IN_PROGRAM")
     assert warning_at(record) == datetime(2027, 2, 1, 1, tzinfo=UTC)
     year_later = NOW + timedelta(days=366)
-    assert [u.id for u in check(WORK_READINESS, record, "review", SW1, WR_PAYLOADS["review"], year_later)] == ["G-W2"]
+    assert [u.id for u in WORK_READINESS.check(record, "review", SW1, WR_PAYLOADS["review"], year_later)] == ["G-W2"]
     with_reason = {**WR_PAYLOADS["review"], "extension_reason": "体調の波があり継続が必要"}
-    assert check(WORK_READINESS, record, "review", SW1, with_reason, year_later) == []
+    assert WORK_READINESS.check(record, "review", SW1, with_reason, year_later) == []
 
 
 def test_explain_lists_program_commands_for_the_actor() -> None:
-    options = {o.command: o for o in explain(HOUSING_BENEFIT, hb_reach("REVIEW"), MUN1, NOW)}
+    options = {o.command: o for o in HOUSING_BENEFIT.explain(hb_reach("REVIEW"), MUN1, NOW)}
     assert options["decide_payment"].allowed
     assert not options["start_payment"].allowed
 
@@ -370,7 +366,7 @@ def test_describe_lists_the_programs_with_their_rules_and_guards() -> None:
 
 
 def test_housing_benefit_timers_follow_the_period() -> None:
-    from statemachines.programs.housing_benefit.process import deadlines
+    from statemachines.programs.housing_benefit.effects import deadlines
 
     record = hb_reach("PAYING")
     found = {d.kind: d for d in deadlines(record)}
@@ -386,7 +382,7 @@ def test_the_program_projection_opens_and_closes_tasks() -> None:
     from statemachines.programs.tasks import program_projection
 
     record = hb_reach("PAYING")
-    applied = apply(HOUSING_BENEFIT, record, "mark_extension_due", SYSTEM_ACTOR, {}, now=NOW, command_id="t")
+    applied = HOUSING_BENEFIT.apply(record, "mark_extension_due", SYSTEM_ACTOR, {}, now=NOW, command_id="t")
     projection = program_projection(HOUSING_BENEFIT, record, applied.record, applied.event, assignee="sw1", summary={})
     assert [(t.kind, t.assignee, t.command) for t in projection.open_tasks] == [
         ("hb_extension_due", "sw1", "request_extension")

@@ -10,11 +10,11 @@ import pytest
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
 from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
 from statemachines.policy.scheduling import JST
-from statemachines.programs.base import apply, check, start
-from statemachines.programs.hello_work.process import HELLO_WORK, HelloWorkRecord, HelloWorkRules
-from statemachines.programs.hello_work.process import deadlines as hw_deadlines
-from statemachines.programs.referral.process import REFERRAL
-from statemachines.programs.referral.process import deadlines as rf_deadlines
+from statemachines.programs.hello_work.effects import deadlines as hw_deadlines
+from statemachines.programs.hello_work.records import HelloWorkRecord, HelloWorkRules
+from statemachines.programs.hello_work.table import HELLO_WORK
+from statemachines.programs.referral.effects import deadlines as rf_deadlines
+from statemachines.programs.referral.table import REFERRAL
 from statemachines.programs.registry import BY_ID, START_PATCHES
 from statemachines.programs.tasks import ProgramProjection, program_projection
 from tests.factories import CSW1, ESW1, HHSW1, MUN1, SW1
@@ -130,14 +130,14 @@ RF = Spec(
 )
 
 SPECS = {"hello_work": HW, "referral": RF}
-PAIRS = [(p, s, t) for p, spec in SPECS.items() for s in spec.defn.states for t in spec.defn.triggers()]
+PAIRS = [(p, s, t) for p, spec in SPECS.items() for s in spec.defn.states for t in spec.defn.triggers]
 
 
 def test_every_state_has_a_path_and_an_expectation() -> None:
     for spec in SPECS.values():
         assert set(spec.paths) == set(spec.defn.states) == set(spec.expected)
-        assert {t for row in spec.expected.values() for t in row} <= set(spec.defn.triggers())
-        assert set(spec.payloads) == set(spec.defn.triggers())
+        assert {t for row in spec.expected.values() for t in row} <= {t.value for t in spec.defn.triggers}
+        assert set(spec.payloads) == {t.value for t in spec.defn.triggers}
 
 
 @pytest.mark.parametrize(("program", "state", "trigger"), PAIRS, ids=[f"{p}-{s}-{t}" for p, s, t in PAIRS])
@@ -176,12 +176,12 @@ def test_staff_commands_by_consultants_and_timers_by_the_system_only(program: st
         else:
             assert {r.value for r in t.roles} == {"ESW", "SW", "CSW"}  # a referral: no municipal decision
             assert t.timer is None
-    first = spec.defn.triggers()[0]
+    first = spec.defn.transitions[0].trigger
     record = spec.reach(spec.defn.initial)
     for actor in (ESW1, SW1, CSW1):
-        assert {u.id for u in check(spec.defn, record, first, actor, spec.payloads[first], NOW)} == set()
+        assert {u.id for u in spec.defn.check(record, first, actor, spec.payloads[first], NOW)} == set()
     for actor in (MUN1, HHSW1, SYSTEM_ACTOR):
-        assert {u.id for u in check(spec.defn, record, first, actor, spec.payloads[first], NOW)} == {"ROLE"}
+        assert {u.id for u in spec.defn.check(record, first, actor, spec.payloads[first], NOW)} == {"ROLE"}
 
 
 @pytest.mark.parametrize(
@@ -202,10 +202,10 @@ def test_a_rejected_command_leaves_the_record_unchanged(
     record = spec.reach(state)
     before = record.model_dump()
     with pytest.raises(CommandRejected) as rejected:
-        apply(spec.defn, record, trigger, actor, payload, now=NOW, command_id="x")
+        spec.defn.apply(record, trigger, actor, payload, now=NOW, command_id="x")
     assert [u.id for u in rejected.value.unmet] == [reason]
     with pytest.raises(PayloadInvalid):
-        apply(spec.defn, record, trigger, actor, {"unexpected": 1}, now=NOW, command_id="y")
+        spec.defn.apply(record, trigger, actor, {"unexpected": 1}, now=NOW, command_id="y")
     assert record.model_dump() == before
 
 
@@ -224,7 +224,7 @@ def test_hello_work_consent_and_request_are_recorded() -> None:
     assert (str(record.consent.consented_on), record.consent.policy_version) == ("2026-04-01", "取扱規程 2025-04")
     assert (record.office_id, str(record.request_sent_on)) == ("hw-okayama", "2026-04-02")
     with pytest.raises(PayloadInvalid):
-        check(HELLO_WORK, HW.reach("CONSENTED"), "send_request", ESW1, {"sent_on": "2026-04-02"}, NOW)
+        HELLO_WORK.check(HW.reach("CONSENTED"), "send_request", ESW1, {"sent_on": "2026-04-02"}, NOW)
 
 
 def test_hello_work_support_starts_only_after_the_joint_interview_was_attended() -> None:
@@ -239,14 +239,14 @@ def test_hello_work_support_starts_only_after_the_joint_interview_was_attended()
 
 
 def test_hello_work_appointments_are_kept_in_the_future_and_moved_only_while_booked() -> None:
-    from statemachines.programs.hello_work.process import upcoming
+    from statemachines.programs.hello_work.effects import upcoming
 
     record = HW.reach("IN_SUPPORT")
     past = {"appointment_id": "a0", "starts_at": "2026-04-01T09:59:00+09:00"}
     assert HW.unmet(record, "record_appointment", past) == {"G-HW5"}
     assert HW.unmet(record, "record_appointment", {**past, "starts_at": "2026-04-01T10:00:00+09:00"}) == {"G-HW5"}
     with pytest.raises(PayloadInvalid):  # a naive time
-        check(HELLO_WORK, record, "record_appointment", ESW1, {**past, "starts_at": "2026-04-20T14:00:00"}, NOW)
+        HELLO_WORK.check(record, "record_appointment", ESW1, {**past, "starts_at": "2026-04-20T14:00:00"}, NOW)
     assert HW.unmet(record, "record_appointment", {"appointment_id": "ji1", "starts_at": JOINT_AT}) == {"G-HW6"}
     record = HW.step(record, "record_appointment")
     record = HW.step(record, "record_appointment", {"appointment_id": "a2", "starts_at": "2026-04-15T09:00:00+09:00"})
@@ -270,9 +270,9 @@ def test_hello_work_outcomes_add_up_and_employment_is_reported_separately() -> N
     record = HW.step(record, "record_outcome", {"applications": 1, "interviews": 2, "offers": 1})
     assert record.outcomes.model_dump() == {"applications": 3, "interviews": 3, "offers": 1, "employments": 0}
     with pytest.raises(PayloadInvalid):
-        check(HELLO_WORK, record, "record_outcome", ESW1, {}, NOW)
+        HELLO_WORK.check(record, "record_outcome", ESW1, {}, NOW)
     with pytest.raises(PayloadInvalid):
-        check(HELLO_WORK, record, "record_outcome", ESW1, {"employments": 1}, NOW)
+        HELLO_WORK.check(record, "record_outcome", ESW1, {"employments": 1}, NOW)
     employed = HW.step(record, "report_employment")
     assert employed.state == "EMPLOYED"
     assert employed.outcomes.employments == 1
@@ -328,7 +328,7 @@ def test_hello_work_no_show_opens_a_follow_up_task() -> None:
     assert (projection.enrolment.next_due_kind, projection.enrolment.next_due_at) == ("no_show_follow_up", missed_at)
     [due] = hw_deadlines(missed)
     assert (due.trigger, due.payload) == ("mark_no_show", {"appointment_id": "a1"})
-    applied = apply(HELLO_WORK, missed, due.trigger, SYSTEM_ACTOR, due.payload, now=due.at, command_id="t1")
+    applied = HELLO_WORK.apply(missed, due.trigger, SYSTEM_ACTOR, due.payload, now=due.at, command_id="t1")
     opened: ProgramProjection = program_projection(
         HELLO_WORK, missed, applied.record, applied.event, assignee="esw1", summary={}
     )
@@ -378,8 +378,7 @@ def test_hello_work_retention_follow_ups_at_one_three_and_six_months() -> None:
 
 
 def test_hello_work_follow_up_offsets_are_rule_set_values() -> None:
-    record = start(
-        HELLO_WORK,
+    record = HELLO_WORK.start(
         enrolment_id="e2",
         case_id="c1",
         municipality="city-a",

@@ -9,10 +9,9 @@ import pytest
 
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
 from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
-from statemachines.programs.base import apply, check, start
-from statemachines.programs.certified_training.process import CERTIFIED_TRAINING
-from statemachines.programs.household_budget.process import HOUSEHOLD_BUDGET
-from statemachines.programs.housing_support.process import HOUSING_SUPPORT
+from statemachines.programs.certified_training.table import CERTIFIED_TRAINING
+from statemachines.programs.household_budget.table import HOUSEHOLD_BUDGET
+from statemachines.programs.housing_support.table import HOUSING_SUPPORT
 from statemachines.programs.tasks import program_task_changes
 from tests.factories import ESW1, HHSW1, MUN1, SW1
 from tests.statemachines.program_spec import NOW, Spec
@@ -190,13 +189,13 @@ CT = Spec(
 )
 
 SPECS = {"housing_support": HS, "household_budget": HH, "certified_training": CT}
-PAIRS = [(p, s, t) for p, spec in SPECS.items() for s in spec.defn.states for t in spec.defn.triggers()]
+PAIRS = [(p, s, t) for p, spec in SPECS.items() for s in spec.defn.states for t in spec.defn.triggers]
 
 
 def test_every_state_has_a_path_and_an_expectation() -> None:
     for spec in SPECS.values():
         assert set(spec.paths) == set(spec.defn.states) == set(spec.expected)
-        assert {t for row in spec.expected.values() for t in row} <= set(spec.defn.triggers())
+        assert {t for row in spec.expected.values() for t in row} <= {t.value for t in spec.defn.triggers}
 
 
 @pytest.mark.parametrize(("program", "state", "trigger"), PAIRS, ids=[f"{p}-{s}-{t}" for p, s, t in PAIRS])
@@ -238,10 +237,10 @@ def test_a_rejected_command_leaves_the_record_unchanged(
     record = spec.reach(state)
     before = record.model_dump()
     with pytest.raises(CommandRejected) as rejected:
-        apply(spec.defn, record, trigger, actor, payload, now=NOW, command_id="x")
+        spec.defn.apply(record, trigger, actor, payload, now=NOW, command_id="x")
     assert [u.id for u in rejected.value.unmet] == [reason]
     with pytest.raises(PayloadInvalid):
-        apply(spec.defn, record, trigger, actor, {"unexpected": 1}, now=NOW, command_id="y")
+        spec.defn.apply(record, trigger, actor, {"unexpected": 1}, now=NOW, command_id="y")
     assert record.model_dump() == before
 
 
@@ -249,9 +248,9 @@ def test_a_rejected_command_leaves_the_record_unchanged(
 def test_decisions_by_the_municipality_and_timers_by_the_system_only(program: str) -> None:
     spec = SPECS[program]
     deciding = spec.reach(next(s for s, row in spec.expected.items() if row.get("decide") == "DECIDED"))
-    assert check(spec.defn, deciding, "decide", MUN1, spec.payloads["decide"], NOW) == []
+    assert spec.defn.check(deciding, "decide", MUN1, spec.payloads["decide"], NOW) == []
     for actor in (SW1, HHSW1, ESW1):
-        assert [u.id for u in check(spec.defn, deciding, "decide", actor, spec.payloads["decide"], NOW)] == ["ROLE"]
+        assert [u.id for u in spec.defn.check(deciding, "decide", actor, spec.payloads["decide"], NOW)] == ["ROLE"]
     timers = [t for t in spec.defn.transitions if t.timer]
     assert timers
     assert all(t.roles == SYSTEM_ACTOR.roles for t in timers)
@@ -311,7 +310,7 @@ def test_housing_support_extension_is_capped_at_six_months() -> None:
 
 
 def test_housing_support_timers_warn_then_open_a_task_at_the_limit_without_eviction() -> None:
-    from statemachines.programs.housing_support.process import deadlines
+    from statemachines.programs.housing_support.effects import deadlines
 
     record = HS.reach("IN_SHELTER")
     limit, warning = datetime(2026, 7, 1, 1, tzinfo=UTC), datetime(2026, 6, 17, 1, tzinfo=UTC)
@@ -321,7 +320,7 @@ def test_housing_support_timers_warn_then_open_a_task_at_the_limit_without_evict
     ]
     warned = HS.step(record, "mark_limit_warning", now=warning)
     assert [(d.kind, d.at) for d in deadlines(warned)] == [("shelter_limit", limit)]
-    applied = apply(HOUSING_SUPPORT, warned, "mark_limit_reached", SYSTEM_ACTOR, {}, now=limit, command_id="t")
+    applied = HOUSING_SUPPORT.apply(warned, "mark_limit_reached", SYSTEM_ACTOR, {}, now=limit, command_id="t")
     assert applied.record.state == "IN_SHELTER"
     assert deadlines(applied.record) == []
     _, opened = program_task_changes(HOUSING_SUPPORT, warned, applied.record, applied.event, "sw1")
@@ -369,12 +368,12 @@ def test_household_budget_support_records_actions_then_checks_before_closing() -
 
 
 def test_household_budget_regular_check_timer() -> None:
-    from statemachines.programs.household_budget.process import deadlines
+    from statemachines.programs.household_budget.effects import deadlines
 
     record = HH.step(HH.step(HH.reach("IN_SUPPORT"), "record_action"), "start_maintenance")
     due = datetime(2026, 5, 1, 1, tzinfo=UTC)
     assert [(d.kind, d.at, d.trigger) for d in deadlines(record)] == [("maintenance_check", due, "mark_check_due")]
-    applied = apply(HOUSEHOLD_BUDGET, record, "mark_check_due", SYSTEM_ACTOR, {}, now=due, command_id="t")
+    applied = HOUSEHOLD_BUDGET.apply(record, "mark_check_due", SYSTEM_ACTOR, {}, now=due, command_id="t")
     assert deadlines(applied.record) == []
     _, opened = program_task_changes(HOUSEHOLD_BUDGET, record, applied.record, applied.event, "hhsw1")
     assert [(t.kind, t.role, t.command) for t in opened] == [("hh_check_due", "HHSW", "record_check")]
@@ -395,14 +394,14 @@ def test_household_budget_regular_check_timer() -> None:
     ],
 )
 def test_certified_training_only_certified_providers(provider: dict[str, Any], met: bool) -> None:
-    record = start(CERTIFIED_TRAINING, enrolment_id="e1", case_id="c1", municipality="city-a", now=NOW)
+    record = CERTIFIED_TRAINING.start(enrolment_id="e1", case_id="c1", municipality="city-a", now=NOW)
     assert CT.unmet(record, "decide") == {"G-CT1"}  # no provider matched yet
     assert CT.unmet(record, "match_provider", {"provider": provider}) == (set() if met else {"G-CT1"})
 
 
 def test_certified_training_decision_needs_the_type() -> None:
     with pytest.raises(PayloadInvalid):
-        check(CERTIFIED_TRAINING, CT.reach("MATCHING"), "decide", MUN1, {"decided_on": "2026-04-03"}, NOW)
+        CERTIFIED_TRAINING.check(CT.reach("MATCHING"), "decide", MUN1, {"decided_on": "2026-04-03"}, NOW)
 
 
 def test_certified_training_steps_up_only_toward_employment() -> None:
@@ -417,12 +416,12 @@ def test_certified_training_steps_up_only_toward_employment() -> None:
 
 
 def test_certified_training_review_timer() -> None:
-    from statemachines.programs.certified_training.process import deadlines
+    from statemachines.programs.certified_training.effects import deadlines
 
     record = CT.reach("IN_TRAINING")
     due = datetime(2026, 7, 1, 1, tzinfo=UTC)
     assert [(d.kind, d.at, d.trigger) for d in deadlines(record)] == [("training_review", due, "mark_review_due")]
-    applied = apply(CERTIFIED_TRAINING, record, "mark_review_due", SYSTEM_ACTOR, {}, now=due, command_id="t")
+    applied = CERTIFIED_TRAINING.apply(record, "mark_review_due", SYSTEM_ACTOR, {}, now=due, command_id="t")
     assert deadlines(applied.record) == []
     _, opened = program_task_changes(CERTIFIED_TRAINING, record, applied.record, applied.event, "esw1")
     assert [(t.kind, t.role, t.command) for t in opened] == [("ct_review_due", "ESW", "review")]

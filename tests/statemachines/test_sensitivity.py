@@ -12,8 +12,8 @@ from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.transitions import Trigger
 from statemachines.kernel.roles import Role
 from statemachines.policy.sensitivity import CONFIGURATION, TAGS, Sensitivity, redact, special_care_paths, visible_to
-from statemachines.programs.base import start
-from statemachines.programs.housing_benefit.process import HOUSING_BENEFIT, HousingApplication, HousingBenefitRecord
+from statemachines.programs.housing_benefit.records import HousingApplication, HousingBenefitRecord
+from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
 from statemachines.programs.registry import PROGRAMS
 from tests.factories import VALID_PAYLOADS
 from tests.statemachines.paths import reach
@@ -126,7 +126,7 @@ def test_special_care_paths_name_the_filled_fields_only() -> None:
 
 def _housing_benefit() -> HousingBenefitRecord:
     now = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
-    record = start(HOUSING_BENEFIT, enrolment_id="e-1", case_id="c-1", municipality="city-a", now=now)
+    record = HOUSING_BENEFIT.start(enrolment_id="e-1", case_id="c-1", municipality="city-a", now=now)
     application = HousingApplication.model_validate(
         {
             "applied_on": "2026-04-01",

@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.transitions import Trigger
 from statemachines.kernel.rules import add_duration
-from statemachines.programs.housing_benefit.process import JST
+from statemachines.policy.scheduling import JST
 from store.programs import ProgramRepository
 from tests.factories import MUN1, SW1, VALID_PAYLOADS, plan
 from tests.statemachines.paths import ACTOR_FOR, PATHS

@@ -22,7 +22,7 @@ from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
 from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from statemachines.policy.sensitivity import redact, special_care_paths, visible_to
-from statemachines.programs.base import ProgramDef
+from statemachines.programs.definition import AnyProgram
 from statemachines.programs.registry import BY_ID as PROGRAM_DEFS
 from statemachines.programs.tasks import EnrolmentRow
 from store import queries
@@ -107,9 +107,9 @@ async def _enrolment_panel(
     errors: Mapping[str, Mapping[str, str]] | None,
     values: Mapping[str, Mapping[str, Any]] | None,
 ) -> dict[str, Any]:
-    """An enrolment as its panel shows it: names in Japanese, for 住居確保給付金 the months used and left, and while
-    it runs its record (as the reader's roles may see it, a read of 要配慮 fields logged) and a form for each of its
-    commands possible now (an ended enrolment has neither: its workflow has finished)."""
+    """An enrolment as its panel shows it: names in Japanese, what its program adds (住居確保給付金: the months used
+    and left), and while it runs its record (as the reader's roles may see it, a read of 要配慮 fields logged) and a
+    form for each of its commands possible now (an ended enrolment has neither: its workflow has finished)."""
     defn = PROGRAM_DEFS.get(row.program)
     state = defn.states.get(row.state) if defn is not None else None
     panel: dict[str, Any] = {
@@ -124,20 +124,13 @@ async def _enrolment_panel(
         shown = shown_program_record(svc, actor, row, record, "case_page")
         panel["record_json"] = json.dumps(shown, ensure_ascii=False, indent=2) if shown else None
         panel["forms"] = _program_forms(defn, row, allowed, lang, errors, values)
-    if row.program == "housing_benefit" and defn is not None:
-        used = int(row.summary.get("months_granted") or 0)
-        cap = getattr(defn.record_type.model_fields["rules"].default, "max_months", 9)
-        panel["months"] = {
-            "used": used,
-            "left": max(cap - used, 0),
-            "cap": cap,
-            "period_end": row.summary.get("period_end"),
-        }
+    if defn is not None:
+        panel.update(defn.panel(row.summary))
     return panel
 
 
 def _program_forms(
-    defn: ProgramDef[Any],
+    defn: AnyProgram,
     row: EnrolmentRow,
     allowed: list[dict[str, Any]],
     lang: str,
@@ -159,7 +152,7 @@ def _program_forms(
     return forms
 
 
-def _program_payloads(defn: ProgramDef[Any]) -> dict[str, type[BaseModel]]:
+def _program_payloads(defn: AnyProgram) -> dict[str, type[BaseModel]]:
     """Each command of the program and the payload model its form is made from."""
     return {t.trigger: t.payload for t in defn.transitions}
 

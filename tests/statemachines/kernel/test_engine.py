@@ -110,14 +110,24 @@ ROWS = (
     Transition("D6", Push.LIGHT, tuple(Door), None, STAFF, Empty, "照明", region="light"),
     Transition("D7", Push.OILED, (Door.SHUT,), None, frozenset({Role.SYSTEM}), Empty, "注油", timer="oil"),
 )
-DOOR = Process[Door, Push, DoorRecord](
+
+
+class DoorProcess(Process[Door, Push, DoorRecord]):
+    def event_command(self, trigger: Push) -> str:
+        return f"door.{trigger.value}"
+
+
+class ListingDoor(DoorProcess):
+    explains_timer_commands = True
+
+
+DOOR = DoorProcess(
     id="door",
     states={d: Named(name_ja=d.value.lower()) for d in Door},
     triggers=Push,
     transitions=ROWS,
     guards=GUARDS,
     effects={Push.LOCK: _lock, Push.LIGHT: _light},
-    command_prefix="door.",
     available=lambda door, t: t.region != "light" or door.state is not Door.LOCKED,
     previous_state=lambda door: door.before_jam or Door.SHUT,
     previous_states=(Door.OPEN, Door.SHUT),
@@ -210,7 +220,7 @@ def test_a_row_of_a_parallel_region_keeps_the_state_and_has_its_own_condition() 
 
 def test_explain_lists_timer_commands_only_where_the_process_says_so() -> None:
     assert "oiled" not in {o.command for o in DOOR.explain(door(Door.SHUT), SW)}
-    listing = Process[Door, Push, DoorRecord](
+    listing = ListingDoor(
         id="door",
         states=DOOR.states,
         triggers=Push,
@@ -218,7 +228,6 @@ def test_explain_lists_timer_commands_only_where_the_process_says_so() -> None:
         guards=GUARDS,
         previous_state=DOOR.previous_state,
         previous_states=DOOR.previous_states,
-        explains_timer_commands=True,
     )
     assert "oiled" in {o.command for o in listing.explain(door(Door.SHUT), SW)}
 

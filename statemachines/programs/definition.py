@@ -1,0 +1,165 @@
+"""What every program process is (process.md §3): a kernel ``Process`` with its record, timers, tasks and rules.
+
+A program (住居確保給付金, 就労準備支援, ...) is a ``ProgramDef``: states and triggers as enums, a table of transitions,
+guards with their legal basis, the record it keeps, the typed effects of each trigger, the durable timers it runs
+and the tasks its states and timers open. The kernel's engine runs it like the case; its events are named
+``<program>.<trigger>`` and live on the enrolment's own chain, which starts with ``<program>.start``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from statemachines.kernel.engine import Applied, Process
+from statemachines.kernel.events import GENESIS_HASH, NoticeKind
+from statemachines.kernel.roles import Actor, Role
+
+
+class ProgramRecord(BaseModel):
+    """What every enrolment keeps; each program extends it with its own fields and narrows ``state`` to its enum."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enrolment_id: str
+    case_id: str
+    municipality: str
+    state: str
+    state_entered_at: datetime
+    started_at: datetime
+    seq: int = 0
+    last_hash: str = GENESIS_HASH
+
+
+S = TypeVar("S", bound=StrEnum)
+T = TypeVar("T", bound=StrEnum)
+R = TypeVar("R", bound=ProgramRecord)
+
+
+@dataclass(frozen=True)
+class ProgramState:
+    name_ja: str
+    name_en: str
+    terminal: bool = False
+
+
+class ProgramDeadline(BaseModel):
+    """A durable timer of a program: at ``at`` the engine fires ``trigger`` (a SYSTEM transition)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    at: datetime
+    trigger: str
+    payload: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class ProgramTaskKind(Generic[T]):
+    kind: str
+    role: Role
+    command: T
+    title_ja: str
+    title_en: str
+    notice: NoticeKind | None = None  # None: DEADLINE when a timer opens it, else TASK_ASSIGNED
+
+
+def _no_deadlines(record: Any) -> list[ProgramDeadline]:
+    return []
+
+
+def _no_monitoring(record: Any) -> str | None:
+    return None
+
+
+def _nothing_more(summary: Mapping[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgramDef(Process[S, T, R]):
+    """A program process: the kernel's table and engine, and what a program has beyond it."""
+
+    explains_timer_commands: ClassVar[bool] = True  # an enrolment's commands list its timers' too
+    names_requirements: ClassVar[bool] = False
+
+    states: Mapping[S, ProgramState]
+    name_ja: str
+    basis: str
+    initial: S
+    record_type: type[R]
+    rules: Mapping[str, tuple[Any, str]] = field(default_factory=dict)  # rule -> (default, source)
+    timers: tuple[dict[str, Any], ...] = ()
+    deadlines: Callable[[R], list[ProgramDeadline]] = _no_deadlines
+    state_tasks: Mapping[S, ProgramTaskKind[T]] = field(default_factory=dict)  # the task a state puts in a queue
+    event_tasks: Mapping[T, ProgramTaskKind[T]] = field(default_factory=dict)  # the task a (timer) trigger opens
+    closes: Mapping[T, tuple[str, ...]] = field(default_factory=dict)  # trigger -> task kinds it completes
+    monitoring: Callable[[R], str | None] = _no_monitoring  # the case's monitoring interval while this runs
+    started_by_staff: bool = False  # started from the case by a consultant (a referral), not by the 支援決定
+    shares_personal_data: bool = False  # starting it passes personal data on: consent C1 first (process.md §5.2)
+    summary: tuple[str, ...] = ()  # the record's counts and dates the read model keeps (no amounts, no personal data)
+    panel: Callable[[Mapping[str, Any]], dict[str, Any]] = _nothing_more  # what a case page adds from the summary
+
+    def event_command(self, trigger: T) -> str:
+        return f"{self.id}.{trigger.value}"
+
+    def start(self, *, enrolment_id: str, case_id: str, municipality: str, now: datetime, **fields: Any) -> R:
+        """A new enrolment in the program's initial state (started by the 支援決定 or from the case)."""
+        return self.record_type(
+            enrolment_id=enrolment_id,
+            case_id=case_id,
+            municipality=municipality,
+            state=self.initial,
+            state_entered_at=now,
+            started_at=now,
+            **fields,
+        )
+
+    def open_enrolment(self, record: R, actor: Actor, *, now: datetime, command_id: str) -> Applied[R]:
+        """The first event of an enrolment: (none) → the initial state, by whoever started it."""
+        start = f"{self.id}.start"
+        body = {"enrolment_id": record.enrolment_id}
+        return self.open(
+            record, actor, transition_id=start, command=start, payload=body, now=now, command_id=command_id
+        )
+
+    def summarise(self, record: R) -> dict[str, Any]:
+        """The enrolment row's ``summary``: the fields named by ``summary``, as JSON."""
+        dumped = record.model_dump(mode="json")
+        return {k: dumped[k] for k in self.summary}
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name_ja": self.name_ja,
+            "basis": self.basis,
+            "initial": self.initial.value,
+            "states": [
+                {"id": s.value, "name_ja": st.name_ja, "name_en": st.name_en, "terminal": st.terminal}
+                for s, st in self.states.items()
+            ],
+            "transitions": [
+                {
+                    "id": t.id,
+                    "trigger": t.trigger.value,
+                    "name_ja": t.name_ja,
+                    "source": [s.value for s in t.source],
+                    "dest": t.dest.value if t.dest else "(same)",
+                    "guards": list(t.guards),
+                    "roles": sorted(r.value for r in t.roles),
+                    "timer": t.timer,
+                }
+                for t in self.transitions
+            ],
+            "guards": [g.describe() for g in self.guards.values()],
+            "rules": {name: {"default": value, "source": source} for name, (value, source) in self.rules.items()},
+            "timers": list(self.timers),
+        }
+
+
+AnyProgram = ProgramDef[Any, Any, Any]
+"""Any program, as the registry, the workflow and the pages hold them."""

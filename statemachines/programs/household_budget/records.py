@@ -1,0 +1,135 @@
+"""家計改善支援事業 (process.md §3.5): its states, its commands, its rules and what it records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from statemachines.kernel.rules import Duration
+from statemachines.programs.definition import ProgramRecord
+from statemachines.programs.payloads import MonthText
+
+
+class HouseholdBudgetState(StrEnum):
+    REFERRED_IN_PLAN = "REFERRED_IN_PLAN"
+    REJECTED = "REJECTED"
+    DECIDED = "DECIDED"
+    ASSESS_BUDGET = "ASSESS_BUDGET"
+    BUDGET_PLAN = "BUDGET_PLAN"
+    IN_SUPPORT = "IN_SUPPORT"
+    MAINTENANCE_CHECKS = "MAINTENANCE_CHECKS"
+    CLOSED = "CLOSED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class HouseholdBudgetTrigger(StrEnum):
+    DECIDE = "decide"
+    REJECT = "reject"
+    START_ASSESSMENT = "start_assessment"
+    RECORD_BUDGET = "record_budget"
+    DRAFT_PLAN = "draft_plan"
+    AGREE_PLAN = "agree_plan"
+    RECORD_ACTION = "record_action"
+    START_MAINTENANCE = "start_maintenance"
+    RECORD_CHECK = "record_check"
+    RELAPSE = "relapse"
+    CLOSE = "close"
+    WITHDRAW = "withdraw"
+    MARK_CHECK_DUE = "mark_check_due"
+
+
+class HouseholdBudgetRules(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    check_interval: Duration = "P1M"
+
+
+class CashFlowMonth(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    month: MonthText
+    income: int = Field(ge=0)
+    expenses: int = Field(ge=0)
+
+
+class BudgetSheet(BaseModel):
+    """家計表 (monthly, yen) and キャッシュフロー表 (the coming months), counts of debts and arrears."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    monthly_income: int = Field(ge=0)
+    monthly_expenses: int = Field(ge=0)
+    debt_count: int = Field(default=0, ge=0)
+    debt_total: int = Field(default=0, ge=0)
+    arrears_count: int = Field(default=0, ge=0)  # 滞納 (家賃・税・公共料金等)
+    cash_flow: list[CashFlowMonth] = Field(default_factory=list, max_length=24)
+
+
+class PlanItem(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["arrears", "debt", "loan", "benefits", "spending", "income"]
+    description: str = Field(min_length=1, max_length=1000)
+
+
+class Action(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["arrears_resolution", "debt_settlement_accompaniment", "loan_arrangement", "benefit_application"]
+    on: date
+    counterpart: (
+        Literal["houterasu", "lawyer", "judicial_scrivener", "social_welfare_council", "creditor", "other"] | None
+    ) = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class Check(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    checked_on: date
+    on_track: bool
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class HouseholdBudgetRecord(ProgramRecord):
+    state: HouseholdBudgetState
+    rules: HouseholdBudgetRules = HouseholdBudgetRules()
+    decided_on: date | None = None
+    budget: BudgetSheet | None = None
+    plan_items: list[PlanItem] = Field(default_factory=list)
+    plan_agreed_on: date | None = None
+    actions: list[Action] = Field(default_factory=list)
+    maintenance_started_at: datetime | None = None
+    last_check_at: datetime | None = None
+    checks: list[Check] = Field(default_factory=list)
+    check_due_for: datetime | None = None  # the due time whose task was opened
+    end_reason: str | None = None
+
+
+class RecordBudget(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    budget: BudgetSheet
+
+
+class DraftPlan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    items: list[PlanItem] = Field(min_length=1, max_length=30)
+
+
+class AgreePlan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    agreed_on: date
+    client_agreed: bool
+
+
+class RecordAction(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    action: Action
+
+
+class RecordCheck(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    check: Check

@@ -1,0 +1,152 @@
+"""What each command of 住居確保給付金 records, its timers (period end, the extension warning, the monthly check of
+求職活動) and what it asks of the case (weekly monitoring while paid) and shows on the case page (months used)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from statemachines.kernel.roles import Actor
+from statemachines.kernel.table import effect
+from statemachines.policy.scheduling import JST
+from statemachines.programs.definition import ProgramDeadline
+from statemachines.programs.housing_benefit.records import (
+    Apply,
+    Decide,
+    Employment,
+    Evidence,
+    Housed,
+    HousingBenefitRecord,
+    HousingBenefitRules,
+    HousingBenefitState,
+    HousingBenefitTrigger,
+    Month,
+    Stop,
+    last_day_after,
+    missing_obligations,
+)
+from statemachines.programs.payloads import Note
+
+S = HousingBenefitState
+PAID = (S.PAYING, S.EXTENSION_REQUESTED)
+
+
+@effect(Apply)
+def apply_for(r: HousingBenefitRecord, p: Apply, a: Actor, now: datetime) -> None:
+    if p.application is not None:
+        r.application = p.application
+
+
+@effect(Housed)
+def housed(r: HousingBenefitRecord, p: Housed, a: Actor, now: datetime) -> None:
+    r.moved_in_on = p.moved_in_on
+
+
+@effect(Decide)
+def decide(r: HousingBenefitRecord, p: Decide, a: Actor, now: datetime) -> None:
+    r.decided_on = p.decided_on
+    r.period_start = p.period_start
+
+
+@effect(Note)
+def start_paying(r: HousingBenefitRecord, p: Note, a: Actor, now: datetime) -> None:
+    start = r.period_start or now.astimezone(JST).date()
+    r.period_start, r.months_granted = start, r.rules.period_months
+    r.period_end = last_day_after(start, r.rules.period_months)
+
+
+@effect(Note)
+def extend(r: HousingBenefitRecord, p: Note, a: Actor, now: datetime) -> None:
+    assert r.period_end is not None
+    r.months_granted += r.rules.period_months
+    r.period_end = last_day_after(r.period_end + timedelta(days=1), r.rules.period_months)
+
+
+@effect(Evidence)
+def evidence(r: HousingBenefitRecord, p: Evidence, a: Actor, now: datetime) -> None:
+    r.evidence = [e for e in r.evidence if e.month != p.evidence.month] + [p.evidence]
+
+
+@effect(Employment)
+def employed(r: HousingBenefitRecord, p: Employment, a: Actor, now: datetime) -> None:
+    if p.permanent:
+        r.employed_on = p.employed_on
+
+
+@effect(Stop)
+def stop(r: HousingBenefitRecord, p: Stop, a: Actor, now: datetime) -> None:
+    r.stop_reason, r.ended_on = p.reason, now.astimezone(JST).date()
+
+
+@effect(Note)
+def end(r: HousingBenefitRecord, p: Note, a: Actor, now: datetime) -> None:
+    r.ended_on = r.period_end or now.astimezone(JST).date()
+
+
+@effect(Note)
+def warned(r: HousingBenefitRecord, p: Note, a: Actor, now: datetime) -> None:
+    r.extension_warned_for = r.period_end
+
+
+@effect(Month)
+def checked(r: HousingBenefitRecord, p: Month, a: Actor, now: datetime) -> None:
+    r.checked_months = sorted({*r.checked_months, p.month})
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), JST)
+
+
+def _months(start: date, end: date) -> list[str]:
+    months, cursor = [], date(start.year, start.month, 1)
+    while cursor <= end:
+        months.append(f"{cursor.year:04d}-{cursor.month:02d}")
+        cursor = last_day_after(cursor, 1) + timedelta(days=1)
+    return months
+
+
+def _obligation_deadline(r: HousingBenefitRecord) -> ProgramDeadline | None:
+    """The first paid month whose evidence is missing or short, checked a week after the month ends."""
+    if r.period_start is None or r.period_end is None:
+        return None
+    recorded = {e.month: e for e in r.evidence}
+    for month in _months(r.period_start, r.period_end):
+        if month in r.checked_months:
+            continue
+        found = recorded.get(month)
+        if found is not None and not missing_obligations(found, r.rules):
+            continue
+        year, mon = (int(x) for x in month.split("-"))
+        at = _midnight(last_day_after(date(year, mon, 1), 1) + timedelta(days=8))
+        trigger = HousingBenefitTrigger.CHECK_OBLIGATIONS
+        return ProgramDeadline(kind="monthly_obligations", at=at, trigger=trigger, payload={"month": month})
+    return None
+
+
+def deadlines(r: HousingBenefitRecord) -> list[ProgramDeadline]:
+    found: list[ProgramDeadline] = []
+    if r.state is S.PAYING and r.period_end is not None:
+        at = _midnight(r.period_end + timedelta(days=1))
+        found.append(ProgramDeadline(kind="period_end", at=at, trigger=HousingBenefitTrigger.END_PERIOD))
+        if r.extension_warned_for != r.period_end and r.months_granted < r.rules.max_months:
+            at = _midnight(r.period_end - timedelta(days=r.rules.extension_warning_days))
+            trigger = HousingBenefitTrigger.MARK_EXTENSION_DUE
+            found.append(ProgramDeadline(kind="extension_warning", at=at, trigger=trigger))
+    if r.state in PAID:
+        obligation = _obligation_deadline(r)
+        if obligation is not None:
+            found.append(obligation)
+    return sorted(found, key=lambda d: d.at)
+
+
+def monitoring(r: HousingBenefitRecord) -> str | None:
+    """While the benefit is paid the case is monitored weekly by default (月4回以上の面談, S16)."""
+    return r.rules.monitoring_interval_while_paid if r.state in PAID else None
+
+
+def months_panel(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The case page's panel: months granted so far and left of the statutory maximum (施行規則§12)."""
+    used = int(summary.get("months_granted") or 0)
+    cap = HousingBenefitRules().max_months
+    return {"months": {"used": used, "left": max(cap - used, 0), "cap": cap, "period_end": summary.get("period_end")}}
