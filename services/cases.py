@@ -20,10 +20,10 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from services.consent import SignedConsent, case_consents, policy_errors, program_consents
 from statemachines.case.engine import CASE
-from statemachines.case.guards import GUARDS
 from statemachines.case.record import CaseRecord
 from statemachines.case.timers import JST
 from statemachines.case.view import CaseView
+from statemachines.enrolments import sharing_unmet, start_unmet
 from statemachines.kernel.events import Rejection
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet, UnmetKind
 from statemachines.kernel.permissions import PERMISSIONS, Permission, allowed
@@ -46,9 +46,6 @@ from workflows.messages import (
     open_applied,
 )
 from workflows.program_workflow import ProgramInput
-
-SHARING_COMMANDS = frozenset({("referral", "send"), ("hello_work", "send_request")})
-"""Program commands that pass the client's data to another organisation."""
 
 
 class CaseService:
@@ -150,8 +147,9 @@ class CaseService:
         await self._require_policies_in_force(case_id, command, program_consents(parsed))
         if program == HOUSING_BENEFIT and command == "submit_application" and payload.get("application"):
             payload = await self._with_earlier_payment(case_id, enrolment_id, payload)
-        if (program, command) in SHARING_COMMANDS:  # C1 may have been revoked since the program started
-            self._require_c1(await self.record(case_id), case_id, f"{program}.{command}", command_id, actor)
+        if PROGRAMS[program].shares_on(command):  # C1 may have been revoked since the program started
+            record = await self.record(case_id)
+            self._refuse(record, f"{program}.{command}", command_id, actor, sharing_unmet(record, actor))
         handle = self._client.get_workflow_handle(enrolment_id)
         request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
         try:
@@ -188,8 +186,7 @@ class CaseService:
         if not allowed(actor, Permission.PROGRAM_START):
             raise CommandRejected("start_program", [_role_unmet(Permission.PROGRAM_START)])
         record = await self.record(case_id)
-        if defn.shares_personal_data:
-            self._require_c1(record, case_id, f"{program}.start", command_id, actor)
+        self._refuse(record, f"{program}.start", command_id, actor, start_unmet(record, defn, actor))
         suffix = uuid.uuid5(uuid.NAMESPACE_URL, f"{case_id}:{program}:{command_id}").hex[:8]
         enrolment_id = f"program-{case_id}-{program}-{suffix}"
         now = datetime.now(UTC)
@@ -206,12 +203,11 @@ class CaseService:
         await handle.execute_update("projected", result_type=int)
         return enrolment_id
 
-    def _require_c1(self, record: CaseRecord, case_id: str, command: str, command_id: str, actor: Actor) -> None:
-        """Passing personal data to a 関係機関 needs consent C1 in force: signed and not revoked (G1)."""
-        if record.consent_c1 is not None and record.consent_c1.in_force():
+    def _refuse(self, record: CaseRecord, command: str, command_id: str, actor: Actor, unmet: list[Unmet]) -> None:
+        """A refusal the engine found before anything was sent: recorded on the case, then raised."""
+        if not unmet:
             return
-        unmet = [Unmet(kind=UnmetKind.GUARD, **GUARDS["G1"].describe())]
-        self._record(case_id, command, command_id, actor, record.state.value, unmet, datetime.now(UTC))
+        self._record(record.case_id, command, command_id, actor, record.state.value, unmet, datetime.now(UTC))
         raise CommandRejected(command, unmet)
 
     async def _require_policies_in_force(self, case_id: str, command: str, consents: list[SignedConsent]) -> None:

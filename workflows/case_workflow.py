@@ -22,13 +22,13 @@ with workflow.unsafe.imports_passed_through():
     from statemachines.case.record import STATES, CaseRecord
     from statemachines.case.timers import Deadline, next_deadline
     from statemachines.case.view import CaseView, case_view, next_due, projection_for
+    from statemachines.enrolments import enrolments_started
     from statemachines.kernel.engine import Applied
     from statemachines.kernel.events import Projection
     from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
     from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, Role
     from statemachines.kernel.rules import add_duration
-    from statemachines.programs.registry import BY_ID as PROGRAMS
-    from statemachines.programs.registry import START_PATCHES
+    from statemachines.kernel.table import FollowOn
     from workflows import search_attributes as sa
     from workflows.activity_refs import ARCHIVE_HISTORY, PROJECT_TRANSITION, execute
     from workflows.messages import (
@@ -42,16 +42,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.outbox import PROJECTION_RETRY, Outbox
     from workflows.program_workflow import (
         PROGRAM_MONITORING_SIGNAL,
-        FollowOn,
         ProgramInput,
         ProgramWorkflow,
-        program_workflow_id,
     )
     from workflows.updates import decode_request, rejection
 
 ARCHIVE_PATCH = "archive-history-on-end"  # added after the histories of tests/histories/ were recorded
-PROGRAMS_PATCH = "start-program-workflows"  # the 支援決定 starts program child workflows (after the v2 histories)
-REFERRAL_PATCH = "refer-out-starts-referral"  # T4 to a directory institution follows the referral up (after v5)
 
 
 def workflow_id(case_id: str) -> str:
@@ -208,69 +204,28 @@ class CaseWorkflow:
         outcome = self._accept(self.case, applied)
         self._upsert_search_attributes()
         await self._flush()
-        if applied.transition_id == "T18" and workflow.patched(PROGRAMS_PATCH):
-            await self._start_programs(request.actor)
-        if applied.transition_id == "T4" and workflow.patched(REFERRAL_PATCH):
-            await self._start_referral(request.actor)
+        for follow_on in CASE.by_id[applied.transition_id].follow_ons:
+            if workflow.patched(follow_on.patch):
+                await self._start_enrolments(follow_on, request.actor)
         return outcome
 
-    async def _start_referral(self, referred_by: Actor) -> None:
-        """T4 to an institution of the directory: the referral is sent and followed up (answer, outcome, no answer)."""
-        target = self.case.referral
-        if target is None or target.institution_id is None:
-            return  # a counter named in free text: nothing to follow up in the system
-        enrolment_id = f"program-{self.case.case_id}-referral-t4-{self.case.seq}"
-        record = PROGRAMS["referral"].start(
-            enrolment_id=enrolment_id,
-            case_id=self.case.case_id,
-            municipality=self.case.municipality,
-            now=workflow.now(),
-        )
-        send = {
-            "institution_id": target.institution_id,
-            "reason": target.reason or f"スクリーニングの結果、{target.institution}へつなぐ",
-            "accepts_referrals": target.accepts_referrals is True,
-        }
-        await workflow.start_child_workflow(
-            ProgramWorkflow.run,
-            ProgramInput(
-                program="referral",
-                record=record.model_dump(mode="json"),
-                started_by=referred_by,
-                assignee=self.case.assignee,
-                then=[FollowOn(command="send", payload=send)],
-            ),
-            id=enrolment_id,
-            parent_close_policy=ParentClosePolicy.ABANDON,  # the follow-up outlives the referred case
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-
-    async def _start_programs(self, decided_by: Actor) -> None:
-        """支援決定: every approved program that has a process runs as a child workflow of its own."""
-        decision = self.case.decision
-        approved = [d.program.value for d in decision.programs if d.approved] if decision else []
-        for program in approved:
-            defn = PROGRAMS.get(program)
-            patch = START_PATCHES.get(program)
-            if defn is None or (patch is not None and not workflow.patched(patch)):
+    async def _start_enrolments(self, follow_on: FollowOn, started_by: Actor) -> None:
+        """What the table says the transition starts: each enrolment a child workflow of its own, which may outlive
+        the case's run (a referral outlives the referred case)."""
+        for start in enrolments_started(follow_on, self.case):
+            if start.patch is not None and not workflow.patched(start.patch):
                 continue
-            enrolment_id = program_workflow_id(self.case.case_id, program, self.case.plan_version)
-            record = defn.start(
-                enrolment_id=enrolment_id,
-                case_id=self.case.case_id,
-                municipality=self.case.municipality,
-                now=workflow.now(),
-            )
             await workflow.start_child_workflow(
                 ProgramWorkflow.run,
                 ProgramInput(
-                    program=program,
-                    record=record.model_dump(mode="json"),
-                    started_by=decided_by,
+                    program=start.program.id,
+                    record=start.record(self.case, workflow.now()),
+                    started_by=started_by,
                     assignee=self.case.assignee,
+                    then=list(start.then),
                 ),
-                id=enrolment_id,
-                parent_close_policy=ParentClosePolicy.ABANDON,  # a program may outlive the case's run
+                id=start.enrolment_id,
+                parent_close_policy=ParentClosePolicy.ABANDON,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
 

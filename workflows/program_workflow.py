@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from statemachines.case.payloads import ProgramMonitoring
+    from statemachines.enrolments import StartCommand
     from statemachines.kernel.engine import Applied
     from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
     from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, Role
@@ -32,15 +33,6 @@ with workflow.unsafe.imports_passed_through():
 PROGRAM_MONITORING_SIGNAL = "program_monitoring"
 
 
-class FollowOn(BaseModel):
-    """A command the starter sends right after the opening (T4's referral: ``send`` to the institution chosen)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    command: str
-    payload: dict[str, Any] = Field(default_factory=dict)
-
-
 class ProgramInput(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -51,11 +43,7 @@ class ProgramInput(BaseModel):
     outcomes: list[CommandOutcome] = Field(default_factory=list)
     continue_after_events: int = Field(default=2000, ge=50)
     monitoring_asked: str | None = None  # the interval this enrolment last asked of its case
-    then: list[FollowOn] = Field(default_factory=list)  # sent by ``started_by`` after the opening
-
-
-def program_workflow_id(case_id: str, program: str, plan_version: int) -> str:
-    return f"program-{case_id}-{program}-v{plan_version}"
+    then: list[StartCommand] = Field(default_factory=list)  # sent by ``started_by`` after the opening
 
 
 @workflow.defn(name="ProgramWorkflow")
@@ -76,7 +64,7 @@ class ProgramWorkflow:
             for index, follow_on in enumerate(inp.then):
                 self._follow_on(inp.started_by, follow_on, f"{self.record.enrolment_id}:then:{index}")
 
-    def _follow_on(self, actor: Actor, follow_on: FollowOn, command_id: str) -> None:
+    def _follow_on(self, actor: Actor, follow_on: StartCommand, command_id: str) -> None:
         """A refused follow-on is logged; the state's task stays open for a person to send it."""
         try:
             applied = self.defn.apply(

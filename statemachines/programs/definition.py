@@ -128,6 +128,10 @@ class ProgramDef(Process[S, T, R]):
             record, actor, transition_id=start, command=start, payload=body, now=now, command_id=command_id
         )
 
+    def shares_on(self, command: str) -> bool:
+        """Whether ``command`` passes the client's personal data to another organisation (consent C1 first)."""
+        return any(t.shares_personal_data for t in self.transitions if t.trigger == command)
+
     def summarise(self, record: R) -> dict[str, Any]:
         """The enrolment row's ``summary``: the fields named by ``summary``, as JSON."""
         dumped = record.model_dump(mode="json")

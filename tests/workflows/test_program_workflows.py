@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.transitions import Trigger
+from statemachines.enrolments import decided_enrolment_id
 from statemachines.kernel.rules import add_duration
 from statemachines.policy.scheduling import JST
 from store.programs import ProgramRepository
@@ -24,7 +25,6 @@ from tests.factories import MUN1, SW1, VALID_PAYLOADS, plan
 from tests.statemachines.paths import ACTOR_FOR, PATHS
 from tests.workflows.harness import Harness, eventually, running_harness
 from workflows.messages import CommandOutcome, CommandRequest
-from workflows.program_workflow import program_workflow_id
 
 DAY = timedelta(days=1)
 APPLICATION: dict[str, Any] = {
@@ -55,7 +55,7 @@ async def _decided(h: Harness, program: str) -> tuple[str, WorkflowHandle[Any, A
     decision = {"decision": {"decided_on": "2026-11-30", "programs": [{"program": program, "approved": True}]}}
     await h.send(handle, Trigger.DECIDE_SUPPORT.value, MUN1, decision)
     case_id = (await h.record(handle)).case_id
-    child = h.client.get_workflow_handle(program_workflow_id(case_id, program, 1))
+    child = h.client.get_workflow_handle(decided_enrolment_id(case_id, program, 1))
     h.handles.append(child)
     await child.execute_update("projected")
     return case_id, child

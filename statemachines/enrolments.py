@@ -1,0 +1,107 @@
+"""Where the case and its programs meet: the enrolments a case transition starts, and the consent they need.
+
+The case table says what follows a transition (its ``follow_ons`` column): the 支援決定 (T18) starts every approved
+program that has a process, a つなぎ to an institution of the directory (T4) starts its referral, sent at once
+(process.md §3, §6). A program that passes the client's personal data to another organisation (``shares_personal_data``
+on the program, to start it, and on each of its rows that does) needs the case's consent C1 in force first (G1,
+process.md §5.2), checked here before anything is started or sent. Only this module knows both the case and the
+programs (tests/test_layering.py: the case never imports a program, a program never imports the case).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from statemachines.case.guards import GUARDS
+from statemachines.case.record import CaseRecord
+from statemachines.case.transitions import Starts
+from statemachines.kernel.guards import GuardContext
+from statemachines.kernel.outcomes import Unmet
+from statemachines.kernel.roles import Actor
+from statemachines.kernel.table import FollowOn
+from statemachines.programs.definition import AnyProgram, ProgramRecord
+from statemachines.programs.registry import BY_ID as PROGRAMS
+from statemachines.programs.registry import START_PATCHES
+
+
+class StartCommand(BaseModel):
+    """A command the starter sends right after the opening (T4's referral: ``send`` to the institution chosen)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    command: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EnrolmentStart:
+    """One program enrolment a case transition starts, as its own workflow."""
+
+    program: AnyProgram
+    enrolment_id: str
+    patch: str | None = None  # a program whose process came later starts only behind its patch
+    then: tuple[StartCommand, ...] = ()
+
+    def record(self, case: CaseRecord, now: datetime) -> dict[str, Any]:
+        """The enrolment's first record, as JSON, made at the moment it is started."""
+        opened: ProgramRecord = self.program.start(
+            enrolment_id=self.enrolment_id, case_id=case.case_id, municipality=case.municipality, now=now
+        )
+        return opened.model_dump(mode="json")
+
+
+def decided_enrolment_id(case_id: str, program: str, plan_version: int) -> str:
+    """The enrolment a 支援決定 starts: one per program and plan version."""
+    return f"program-{case_id}-{program}-v{plan_version}"
+
+
+def _decided_programs(case: CaseRecord) -> Iterator[EnrolmentStart]:
+    """支援決定: every approved program that has a process, in the decision's order."""
+    decision = case.decision
+    approved = [d.program.value for d in decision.programs if d.approved] if decision else []
+    for program in approved:
+        defn = PROGRAMS.get(program)
+        if defn is not None:
+            enrolment_id = decided_enrolment_id(case.case_id, program, case.plan_version)
+            yield EnrolmentStart(defn, enrolment_id, patch=START_PATCHES.get(program))
+
+
+def _referral(case: CaseRecord) -> Iterator[EnrolmentStart]:
+    """T4 to an institution of the directory: the referral is sent and followed up (answer, outcome, no answer); a
+    counter named in free text has nothing to follow up in the system."""
+    target = case.referral
+    if target is None or target.institution_id is None:
+        return
+    send = {
+        "institution_id": target.institution_id,
+        "reason": target.reason or f"スクリーニングの結果、{target.institution}へつなぐ",
+        "accepts_referrals": target.accepts_referrals is True,
+    }
+    enrolment_id = f"program-{case.case_id}-referral-t4-{case.seq}"
+    yield EnrolmentStart(PROGRAMS["referral"], enrolment_id, then=(StartCommand(command="send", payload=send),))
+
+
+def enrolments_started(follow_on: FollowOn, case: CaseRecord) -> Iterator[EnrolmentStart]:
+    """The enrolments ``follow_on`` starts for ``case`` (the record after its transition), one at a time."""
+    if follow_on.starts == Starts.DECIDED_PROGRAMS:
+        yield from _decided_programs(case)
+    elif follow_on.starts == Starts.REFERRAL:
+        yield from _referral(case)
+
+
+def sharing_unmet(case: CaseRecord, actor: Actor) -> list[Unmet]:
+    """Passing personal data to a 関係機関 needs consent C1 in force, signed and not revoked: G1 on the case."""
+    g1 = GUARDS["G1"]
+    ctx = GuardContext(case, actor, "share_personal_data", None, frozenset())
+    return [] if g1.predicate(ctx) is True else [g1.unmet()]
+
+
+def start_unmet(case: CaseRecord, program: AnyProgram, actor: Actor) -> list[Unmet]:
+    """What keeps ``actor`` from starting ``program`` from the case now: a program that passes personal data on
+    needs C1 first, so without it the refusal comes before anything is started or sent."""
+    return sharing_unmet(case, actor) if program.shares_personal_data else []
