@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
-
 from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.transitions import Trigger
-from statemachines.kernel.events import CaseEvent, NoticeKind, TaskSpec, notice_for
-from statemachines.kernel.roles import Role
+from statemachines.kernel.events import CaseEvent, TaskSpec
+from statemachines.kernel.events import TaskKind as KernelTaskKind
+from statemachines.kernel.roles import ASSIGNEES_OWN, Role
 
 S = CaseState
-
-
-class TaskKind(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    kind: str
-    role: Role
-    command: Trigger
-    title_ja: str
-    title_en: str
-    notice: NoticeKind | None = None  # None: DEADLINE when a timer opens it, else TASK_ASSIGNED
+TaskKind = KernelTaskKind[Trigger]
 
 
 def _k(kind: str, role: Role, command: Trigger, ja: str, en: str) -> TaskKind:
@@ -141,18 +130,8 @@ def state_task(case: CaseRecord) -> TaskKind | None:
 
 
 def _spec(case: CaseRecord, kind: TaskKind, event: CaseEvent, start: datetime) -> TaskSpec:
-    assignee = case.assignee if kind.role in (Role.SW, Role.ESW, Role.HHSW) else None
-    return TaskSpec(
-        task_id=f"{case.case_id}:{event.seq}:{kind.kind}",
-        kind=kind.kind,
-        title_ja=kind.title_ja,
-        title_en=kind.title_en,
-        role=kind.role.value,
-        assignee=assignee,
-        due_at=case.ruleset.due(kind.kind, start),
-        command=kind.command.value,
-        notice=notice_for(event, kind.notice),
-    )
+    assignee = case.assignee if kind.role in ASSIGNEES_OWN else None
+    return kind.spec(f"{case.case_id}:{event.seq}:{kind.kind}", event, assignee, case.ruleset.due(kind.kind, start))
 
 
 def task_changes(before: CaseRecord | None, after: CaseRecord, event: CaseEvent) -> tuple[list[str], list[TaskSpec]]:

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from statemachines.kernel.roles import Role
+
 GENESIS_HASH = "0" * 64
+T = TypeVar("T", bound=StrEnum)
 
 
 class CaseEvent(BaseModel):
@@ -216,6 +220,32 @@ class TaskSpec(BaseModel):
     due_at: datetime | None
     command: str
     notice: NoticeKind = NoticeKind.TASK_ASSIGNED
+
+
+@dataclass(frozen=True)
+class TaskKind(Generic[T]):
+    """A kind of human task a process's state or timer opens, for a role; ``command`` is what completes it."""
+
+    kind: str
+    role: Role
+    command: T
+    title_ja: str
+    title_en: str
+    notice: NoticeKind | None = None  # None: DEADLINE when a timer opens it, else TASK_ASSIGNED
+
+    def spec(self, task_id: str, event: CaseEvent, assignee: str | None, due_at: datetime | None) -> TaskSpec:
+        """The task this kind opens with ``event``."""
+        return TaskSpec(
+            task_id=task_id,
+            kind=self.kind,
+            title_ja=self.title_ja,
+            title_en=self.title_en,
+            role=self.role.value,
+            assignee=assignee,
+            due_at=due_at,
+            command=self.command.value,
+            notice=notice_for(event, self.notice),
+        )
 
 
 class TaskNotice(BaseModel):

@@ -76,3 +76,4 @@ SUPPORTERS = CONSULTANTS | {Role.ESW, Role.HHSW}  # every supporter who meets th
 ANY_STAFF = SUPPORTERS | MUNICIPAL  # whoever may open a consultation
 MEETING = CONSULTANTS | MUNICIPAL  # whoever records the 支援調整会議's outcome (and starts 緊急支援)
 ASSIGNERS = frozenset({Role.CSW, Role.ADMIN})  # who changes a case's assignee
+ASSIGNEES_OWN = frozenset({Role.SW, Role.ESW, Role.HHSW})  # a case task for these goes to the case's assignee

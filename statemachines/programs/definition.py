@@ -12,13 +12,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from statemachines.kernel.engine import Applied, Process
-from statemachines.kernel.events import GENESIS_HASH, NoticeKind
-from statemachines.kernel.roles import Actor, Role
+from statemachines.kernel.events import GENESIS_HASH, TaskKind
+from statemachines.kernel.roles import Actor
 
 
 class ProgramRecord(BaseModel):
@@ -59,16 +59,6 @@ class ProgramDeadline(BaseModel):
     payload: dict[str, Any] = {}
 
 
-@dataclass(frozen=True)
-class ProgramTaskKind(Generic[T]):
-    kind: str
-    role: Role
-    command: T
-    title_ja: str
-    title_en: str
-    notice: NoticeKind | None = None  # None: DEADLINE when a timer opens it, else TASK_ASSIGNED
-
-
 def _no_deadlines(record: Any) -> list[ProgramDeadline]:
     return []
 
@@ -96,8 +86,8 @@ class ProgramDef(Process[S, T, R]):
     rules: Mapping[str, tuple[Any, str]] = field(default_factory=dict)  # rule -> (default, source)
     timers: tuple[dict[str, Any], ...] = ()
     deadlines: Callable[[R], list[ProgramDeadline]] = _no_deadlines
-    state_tasks: Mapping[S, ProgramTaskKind[T]] = field(default_factory=dict)  # the task a state puts in a queue
-    event_tasks: Mapping[T, ProgramTaskKind[T]] = field(default_factory=dict)  # the task a (timer) trigger opens
+    state_tasks: Mapping[S, TaskKind[T]] = field(default_factory=dict)  # the task a state puts in a queue
+    event_tasks: Mapping[T, TaskKind[T]] = field(default_factory=dict)  # the task a (timer) trigger opens
     closes: Mapping[T, tuple[str, ...]] = field(default_factory=dict)  # trigger -> task kinds it completes
     monitoring: Callable[[R], str | None] = _no_monitoring  # the case's monitoring interval while this runs
     started_by_staff: bool = False  # started from the case by a consultant (a referral), not by the 支援決定

@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from statemachines.kernel.events import CaseEvent, TaskSpec, notice_for
-from statemachines.programs.definition import AnyProgram, ProgramRecord, ProgramTaskKind
+from statemachines.kernel.events import CaseEvent, TaskKind, TaskSpec
+from statemachines.kernel.roles import MUNICIPAL
+from statemachines.programs.definition import AnyProgram, ProgramRecord
 
 
 class EnrolmentRow(BaseModel):
@@ -38,18 +39,8 @@ class ProgramProjection(BaseModel):
     open_tasks: list[TaskSpec] = Field(default_factory=list)
 
 
-def _spec(record: ProgramRecord, kind: ProgramTaskKind[Any], event: CaseEvent, assignee: str | None) -> TaskSpec:
-    return TaskSpec(
-        task_id=f"{record.enrolment_id}:{event.seq}:{kind.kind}",
-        kind=kind.kind,
-        title_ja=kind.title_ja,
-        title_en=kind.title_en,
-        role=kind.role.value,
-        assignee=assignee,
-        due_at=None,
-        command=kind.command.value,
-        notice=notice_for(event, kind.notice),
-    )
+def _spec(record: ProgramRecord, kind: TaskKind[Any], event: CaseEvent, assignee: str | None) -> TaskSpec:
+    return kind.spec(f"{record.enrolment_id}:{event.seq}:{kind.kind}", event, assignee, None)
 
 
 def program_task_changes(
@@ -62,7 +53,7 @@ def program_task_changes(
     opened: list[TaskSpec] = []
     state_task = defn.state_tasks.get(after.state)
     if moved and state_task is not None:
-        opened.append(_spec(after, state_task, event, assignee if state_task.role.value != "MUN" else None))
+        opened.append(_spec(after, state_task, event, None if state_task.role in MUNICIPAL else assignee))
     event_task = defn.event_tasks.get(trigger)
     if event_task is not None:
         close.add(event_task.kind)

@@ -6,6 +6,7 @@ use and its type on the agency's assessment (S24). A step-up goes from 非雇用
 
 from __future__ import annotations
 
+from statemachines.kernel.events import TaskKind
 from statemachines.kernel.roles import MUNICIPAL, SYSTEM, WORK_SUPPORT, Role
 from statemachines.kernel.table import Transition
 from statemachines.programs.certified_training import effects as e
@@ -20,12 +21,12 @@ from statemachines.programs.certified_training.records import (
     Review,
     StepUp,
 )
-from statemachines.programs.definition import ProgramDef, ProgramState, ProgramTaskKind
+from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.payloads import Empty, Reason
 
 S, T = CertifiedTrainingState, CertifiedTrainingTrigger
 Row = Transition[CertifiedTrainingState, CertifiedTrainingTrigger]
-TK = ProgramTaskKind[CertifiedTrainingTrigger]
+TK = TaskKind[CertifiedTrainingTrigger]
 MUN, STAFF, TRAINING = MUNICIPAL, WORK_SUPPORT, e.TRAINING
 
 # fmt: off

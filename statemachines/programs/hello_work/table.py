@@ -8,10 +8,10 @@ or no-show recorded), outcomes 応募 / 面接 / 内定, and 就職 with 定着�
 
 from __future__ import annotations
 
-from statemachines.kernel.events import NoticeKind
+from statemachines.kernel.events import NoticeKind, TaskKind
 from statemachines.kernel.roles import SYSTEM, WORK_SUPPORT, Role
 from statemachines.kernel.table import Transition
-from statemachines.programs.definition import ProgramDef, ProgramState, ProgramTaskKind
+from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.hello_work import effects as e
 from statemachines.programs.hello_work.guards import GUARDS
 from statemachines.programs.hello_work.records import (
@@ -35,7 +35,7 @@ from statemachines.programs.payloads import Empty, Note, Reason
 
 S, T = HelloWorkState, HelloWorkTrigger
 Row = Transition[HelloWorkState, HelloWorkTrigger]
-TK = ProgramTaskKind[HelloWorkTrigger]
+TK = TaskKind[HelloWorkTrigger]
 STAFF, ACTIVE = WORK_SUPPORT, e.ACTIVE
 OPEN = (S.CANDIDATE, S.CONSENTED, S.REQUEST_SENT, S.JOINT_INTERVIEW, S.IN_SUPPORT, S.EMPLOYED, S.RETENTION_FOLLOWUP)
 

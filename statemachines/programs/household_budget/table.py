@@ -6,9 +6,10 @@ The steps follow S26 (福岡県要領, 海老名市): 課題把握 → 家計再
 
 from __future__ import annotations
 
+from statemachines.kernel.events import TaskKind
 from statemachines.kernel.roles import BUDGET_SUPPORT, MUNICIPAL, SYSTEM, Role
 from statemachines.kernel.table import Transition
-from statemachines.programs.definition import ProgramDef, ProgramState, ProgramTaskKind
+from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.household_budget import effects as e
 from statemachines.programs.household_budget.guards import GUARDS
 from statemachines.programs.household_budget.records import (
@@ -25,7 +26,7 @@ from statemachines.programs.payloads import DecidedOn, Empty, Reason, record_dec
 
 S, T = HouseholdBudgetState, HouseholdBudgetTrigger
 Row = Transition[HouseholdBudgetState, HouseholdBudgetTrigger]
-TK = ProgramTaskKind[HouseholdBudgetTrigger]
+TK = TaskKind[HouseholdBudgetTrigger]
 MUN, STAFF = MUNICIPAL, BUDGET_SUPPORT
 OPEN = (S.REFERRED_IN_PLAN, S.DECIDED, S.ASSESS_BUDGET, S.BUDGET_PLAN, S.IN_SUPPORT, S.MAINTENANCE_CHECKS)
 

@@ -3,10 +3,10 @@ months in all (§12), the monthly check of 求職活動 while it is paid."""
 
 from __future__ import annotations
 
-from statemachines.kernel.events import NoticeKind
+from statemachines.kernel.events import NoticeKind, TaskKind
 from statemachines.kernel.roles import MUNICIPAL, SYSTEM, WORK_SUPPORT, Role
 from statemachines.kernel.table import Transition
-from statemachines.programs.definition import ProgramDef, ProgramState, ProgramTaskKind
+from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.housing_benefit import effects as e
 from statemachines.programs.housing_benefit.guards import ELIGIBILITY, GUARDS
 from statemachines.programs.housing_benefit.records import (
@@ -26,7 +26,7 @@ from statemachines.programs.payloads import Note
 
 S, T = HousingBenefitState, HousingBenefitTrigger
 Row = Transition[HousingBenefitState, HousingBenefitTrigger]
-TK = ProgramTaskKind[HousingBenefitTrigger]
+TK = TaskKind[HousingBenefitTrigger]
 MUN, STAFF, PAID = MUNICIPAL, WORK_SUPPORT, e.PAID
 
 # fmt: off

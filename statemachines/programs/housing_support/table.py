@@ -6,10 +6,10 @@ at the limit the engine opens a task for the staff, it never moves the person ou
 
 from __future__ import annotations
 
-from statemachines.kernel.events import NoticeKind
+from statemachines.kernel.events import NoticeKind, TaskKind
 from statemachines.kernel.roles import CONSULTANTS, MUNICIPAL, SYSTEM, Role
 from statemachines.kernel.table import Transition
-from statemachines.programs.definition import ProgramDef, ProgramState, ProgramTaskKind
+from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.housing_support import effects as e
 from statemachines.programs.housing_support.guards import GUARDS
 from statemachines.programs.housing_support.records import (
@@ -28,7 +28,7 @@ from statemachines.programs.payloads import DecidedOn, Empty, Reason, record_dec
 
 S, T = HousingSupportState, HousingSupportTrigger
 Row = Transition[HousingSupportState, HousingSupportTrigger]
-TK = ProgramTaskKind[HousingSupportTrigger]
+TK = TaskKind[HousingSupportTrigger]
 MUN, STAFF = MUNICIPAL, CONSULTANTS
 IN_SUPPORT = (S.IN_SHELTER, S.IN_COMMUNITY_SUPPORT)
 BEFORE = (S.REQUESTED, S.ELIGIBILITY_CHECK, S.DECIDED)

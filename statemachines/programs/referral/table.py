@@ -9,9 +9,10 @@ institution.
 
 from __future__ import annotations
 
+from statemachines.kernel.events import TaskKind
 from statemachines.kernel.roles import SYSTEM, WORK_SUPPORT, Role
 from statemachines.kernel.table import Transition
-from statemachines.programs.definition import ProgramDef, ProgramState, ProgramTaskKind
+from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.payloads import Empty, Reason
 from statemachines.programs.referral import effects as e
 from statemachines.programs.referral.guards import GUARDS
@@ -28,7 +29,7 @@ from statemachines.programs.referral.records import (
 S, T = ReferralState, ReferralTrigger
 STAFF = WORK_SUPPORT
 Row = Transition[ReferralState, ReferralTrigger]
-TK = ProgramTaskKind[ReferralTrigger]
+TK = TaskKind[ReferralTrigger]
 
 # fmt: off
 TRANSITIONS: tuple[Row, ...] = (

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from statemachines.kernel.events import NoticeKind
+from statemachines.kernel.events import NoticeKind, TaskKind
 from statemachines.kernel.roles import MUNICIPAL, SYSTEM, WORK_SUPPORT, Role
 from statemachines.kernel.table import Transition
-from statemachines.programs.definition import ProgramDef, ProgramState, ProgramTaskKind
+from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.payloads import DecidedOn, Reason, record_decision
 from statemachines.programs.work_readiness import effects as e
 from statemachines.programs.work_readiness.guards import GUARDS
@@ -21,7 +21,7 @@ from statemachines.programs.work_readiness.records import (
 
 S, T = WorkReadinessState, WorkReadinessTrigger
 Row = Transition[WorkReadinessState, WorkReadinessTrigger]
-TK = ProgramTaskKind[WorkReadinessTrigger]
+TK = TaskKind[WorkReadinessTrigger]
 MUN, STAFF = MUNICIPAL, WORK_SUPPORT
 OPEN = (S.REFERRED_IN_PLAN, S.ELIGIBILITY_CHECK, S.DECIDED, S.IN_PROGRAM)
 
