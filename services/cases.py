@@ -29,10 +29,11 @@ from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet
 from statemachines.kernel.permissions import PERMISSIONS, Permission, allowed
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.rules import RuleBook
+from statemachines.kernel.table import Lookup
 from statemachines.policy.institutions import Institution
 from statemachines.programs.registry import BY_ID as PROGRAMS
 from store.institutions import InstitutionRepository
-from store.people import HOUSING_BENEFIT, PersonRepository, person_key
+from store.people import PersonRepository, person_key
 from store.policies import PrivacyPolicyRepository
 from store.repository import CaseRepository
 from workflows.case_workflow import CaseWorkflow, workflow_id
@@ -117,8 +118,8 @@ class CaseService:
         self, case_id: str, command: str, actor: Actor, payload: dict[str, Any], command_id: str
     ) -> CommandOutcome:
         """Fire a command. Raises CommandRejected (with every unmet guard) or PayloadInvalid (with field errors)."""
-        if command == "refer_out":
-            payload = self._with_referral_target(payload, actor)
+        if Lookup.REFERRAL_TARGET in CASE.lookups(command):
+            payload = self._with_referral_target(payload, actor, command)
         parsed = CASE.parse(command, payload)  # field errors (and an unknown command) are a 422 before Temporal
         await self._require_policies_in_force(case_id, command, case_consents(parsed))
         handle = self._client.get_workflow_handle(workflow_id(case_id))
@@ -141,13 +142,15 @@ class CaseService:
         command_id: str,
     ) -> CommandOutcome:
         """Fire a command of a program enrolment (its child workflow); refusals are recorded on the case."""
-        if program == "referral" and command == "send":
-            payload = self._with_directory_answer(payload, actor)
-        parsed = PROGRAMS[program].parse(command, payload)
+        defn = PROGRAMS[program]
+        lookups = defn.lookups(command)
+        if Lookup.INSTITUTION in lookups:
+            payload = self._with_directory_answer(payload, actor, command)
+        parsed = defn.parse(command, payload)
         await self._require_policies_in_force(case_id, command, program_consents(parsed))
-        if program == HOUSING_BENEFIT and command == "submit_application" and payload.get("application"):
-            payload = await self._with_earlier_payment(case_id, enrolment_id, payload)
-        if PROGRAMS[program].shares_on(command):  # C1 may have been revoked since the program started
+        if Lookup.PERSON in lookups:
+            payload = await self._with_earlier_payment(case_id, enrolment_id, command, payload)
+        if defn.shares_on(command):  # C1 may have been revoked since the program started
             record = await self.record(case_id)
             self._refuse(record, f"{program}.{command}", command_id, actor, sharing_unmet(record, actor))
         handle = self._client.get_workflow_handle(enrolment_id)
@@ -220,15 +223,19 @@ class CaseService:
         if errors:
             raise PayloadInvalid(command, errors)
 
-    async def _with_earlier_payment(self, case_id: str, enrolment_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    async def _with_earlier_payment(
+        self, case_id: str, enrolment_id: str, command: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
         """The 再支給制限 (施行規則§16) looks at the same person's earlier 住居確保給付金, found by their person key.
 
         The application's own declaration of an earlier payment still counts: the later of both ends is used.
         """
+        if not payload.get("application"):
+            return payload
         client = (await self.record(case_id)).intake.client
         if not client.name_kana or client.birth_date is None:
             raise PayloadInvalid(
-                "submit_application",
+                command,
                 [
                     {
                         "type": "client_not_identified",
@@ -249,18 +256,18 @@ class CaseService:
         application["previous_payment_ended_on"] = max(ends).isoformat() if ends else None
         return {**payload, "application": application}
 
-    def _with_directory_answer(self, payload: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    def _with_directory_answer(self, payload: dict[str, Any], actor: Actor, command: str) -> dict[str, Any]:
         """Whether the institution accepts referrals comes from the 関係機関 directory, never from the client."""
-        found = self._institution(payload.get("institution_id"), actor, "send", ["institution_id"])
+        found = self._institution(payload.get("institution_id"), actor, command, ["institution_id"])
         return {**payload, "accepts_referrals": found.accepts_referrals}
 
-    def _with_referral_target(self, payload: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    def _with_referral_target(self, payload: dict[str, Any], actor: Actor, command: str) -> dict[str, Any]:
         """T4 to an institution of the directory: its name and whether it accepts referrals come from the directory."""
         target = payload.get("referral")
         if not isinstance(target, dict) or target.get("institution_id") is None:
             return payload
         loc = ["referral", "institution_id"]
-        found = self._institution(target["institution_id"], actor, "refer_out", loc)
+        found = self._institution(target["institution_id"], actor, command, loc)
         filled = {**target, "institution": found.name_ja, "accepts_referrals": found.accepts_referrals}
         return {**payload, "referral": filled}
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 from statemachines.case import payloads as c
 from statemachines.case.record import NO_CONTACT_STATES, PRE_PLAN_STATES, STATES, CaseState
 from statemachines.kernel.roles import ANY_STAFF, ASSIGNERS, CHIEF, CONSULTANTS, MEETING, MUNICIPAL, SUPPORTERS, SYSTEM
-from statemachines.kernel.table import MAIN_REGION, FollowOn, Transition
+from statemachines.kernel.table import MAIN_REGION, FollowOn, Lookup, Transition
 
 S = CaseState
 
@@ -94,7 +94,7 @@ TRANSITIONS: tuple[TransitionDef, ...] = (
         guards=("G-INTAKE",), contact=True),
     Row("T3", T.END_WITH_INFORMATION, (S.SCREENING,), S.ENDED_INFO_ONLY, CONSULTANTS, c.NoteOnly, "情報提供のみで終了"),
     Row("T4", T.REFER_OUT, (S.SCREENING,), S.REFERRED_OUT, CONSULTANTS, c.ReferOut, "他制度・他機関へのつなぎ",
-        guards=("G-REFERRAL", "G-REFERRAL-ACCEPTS"), follow_ons=(STARTS_REFERRAL,)),
+        guards=("G-REFERRAL", "G-REFERRAL-ACCEPTS"), follow_ons=(STARTS_REFERRAL,), looks_up=(Lookup.REFERRAL_TARGET,)),
     Row("T5", T.APPLY_FOR_SUPPORT, (S.SCREENING,), S.APPLIED, CONSULTANTS, c.ApplyForSupport,
         "利用申込（継続支援ケース）", guards=("G1", "G2"), contact=True),
     Row("T6", T.START_EMERGENCY_SUPPORT, tuple(sorted(PRE_PLAN_STATES)), None, MEETING, c.StartEmergency,

@@ -34,7 +34,7 @@ from statemachines.kernel.outcomes import (
     unknown,
 )
 from statemachines.kernel.roles import SYSTEM, Actor
-from statemachines.kernel.table import MAIN_REGION, AnyEffect, Named, Transition
+from statemachines.kernel.table import MAIN_REGION, AnyEffect, Lookup, Named, Transition
 
 logging.getLogger("transitions").setLevel(logging.WARNING)  # its logger is not replay-aware
 
@@ -117,6 +117,10 @@ class Process(Generic[S, T, R]):
     def event_command(self, trigger: T) -> str:
         """The ``command`` its events record."""
         return trigger.value
+
+    def lookups(self, command: str) -> frozenset[Lookup]:
+        """What ``command``'s payload is completed with from the store before it is checked."""
+        return frozenset(lookup for t in self.transitions if t.trigger == command for lookup in t.looks_up)
 
     def payload_model(self, trigger: T) -> type[BaseModel]:
         return next(t.payload for t in self.transitions if t.trigger == trigger)

@@ -36,6 +36,15 @@ class Named(Protocol):
     def terminal(self) -> bool: ...
 
 
+class Lookup(StrEnum):
+    """What a command needs from the store before the engine checks it; the application service looks it up and
+    completes the payload (the engine never reads the store)."""
+
+    REFERRAL_TARGET = "referral_target"  # the つなぎ先 named by id: its name and whether it takes referrals (§6)
+    INSTITUTION = "institution"  # the institution named by id: whether the directory says it takes referrals (§6)
+    PERSON = "person"  # the same client's earlier enrolments, found by their person key (§5)
+
+
 @dataclass(frozen=True)
 class FollowOn:
     """What else a transition sets going once it is recorded (the 支援決定 starts the programs, a つなぎ its referral).
@@ -65,6 +74,7 @@ class Transition(Generic[S, T]):
     dest_previous: bool = False  # back to the state the record says it came from (the process's previous_state)
     follow_ons: tuple[FollowOn, ...] = ()
     shares_personal_data: bool = False  # passes the client's data to another organisation: consent C1 first
+    looks_up: tuple[Lookup, ...] = ()  # what the service completes the payload with from the store
 
     @property
     def dest_label(self) -> str:

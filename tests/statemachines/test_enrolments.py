@@ -8,6 +8,7 @@ from statemachines.case.engine import CASE
 from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.transitions import STARTS_PROGRAMS, STARTS_REFERRAL, Trigger
 from statemachines.enrolments import decided_enrolment_id, enrolments_started, sharing_unmet, start_unmet
+from statemachines.kernel.table import Lookup
 from statemachines.programs.registry import BY_ID, START_PATCHES
 from tests.factories import SW1, VALID_PAYLOADS
 from tests.statemachines.paths import START, reach, step
@@ -72,3 +73,13 @@ def test_a_program_that_shares_data_needs_consent_c1_in_force() -> None:
 def test_a_program_says_which_of_its_commands_pass_data_on() -> None:
     shared = {(p.id, t.trigger.value) for p in BY_ID.values() for t in p.transitions if p.shares_on(t.trigger)}
     assert shared == {("referral", "send"), ("hello_work", "send_request")}
+
+
+def test_the_tables_say_which_commands_need_the_directory_or_the_persons_history() -> None:
+    needs = {("case", t.trigger.value): t.looks_up for t in CASE.transitions if t.looks_up}
+    needs |= {(p.id, t.trigger.value): t.looks_up for p in BY_ID.values() for t in p.transitions if t.looks_up}
+    assert needs == {
+        ("case", "refer_out"): (Lookup.REFERRAL_TARGET,),
+        ("referral", "send"): (Lookup.INSTITUTION,),
+        ("housing_benefit", "submit_application"): (Lookup.PERSON,),
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from statemachines.kernel.events import NoticeKind, TaskKind
 from statemachines.kernel.roles import MUNICIPAL, SYSTEM, WORK_SUPPORT, Role
-from statemachines.kernel.table import Transition
+from statemachines.kernel.table import Lookup, Transition
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.housing_benefit import effects as e
 from statemachines.programs.housing_benefit.guards import ELIGIBILITY, GUARDS
@@ -31,7 +31,8 @@ MUN, STAFF, PAID = MUNICIPAL, WORK_SUPPORT, e.PAID
 
 # fmt: off
 TRANSITIONS: tuple[Row, ...] = (
-    Row("HB1", T.SUBMIT_APPLICATION, (S.APPLIED,), S.REVIEW, STAFF, Apply, "申請書の受理（審査へ）", ("G-H-LOCK",)),
+    Row("HB1", T.SUBMIT_APPLICATION, (S.APPLIED,), S.REVIEW, STAFF, Apply, "申請書の受理（審査へ）", ("G-H-LOCK",),
+        looks_up=(Lookup.PERSON,)),
     Row("HB2", T.CERTIFY, (S.REVIEW,), S.CERTIFIED, MUN, Note, "支給対象者証明書の交付（住居喪失者）",
         (*ELIGIBILITY, "G-H-LOST")),
     Row("HB3", T.REPORT_HOUSED, (S.CERTIFIED,), S.HOUSED, STAFF, Housed, "住居確保報告書", ("G-H-REPORT",)),

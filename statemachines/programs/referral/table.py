@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from statemachines.kernel.events import TaskKind
 from statemachines.kernel.roles import SYSTEM, WORK_SUPPORT, Role
-from statemachines.kernel.table import Transition
+from statemachines.kernel.table import Lookup, Transition
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.payloads import Empty, Reason
 from statemachines.programs.referral import effects as e
@@ -34,11 +34,11 @@ TK = TaskKind[ReferralTrigger]
 # fmt: off
 TRANSITIONS: tuple[Row, ...] = (
     Row("RF1", T.SEND, (S.DRAFT,), S.SENT, STAFF, Send, "関係機関への紹介（つなぎ）", ("G-RF1",),
-        shares_personal_data=True),
+        shares_personal_data=True, looks_up=(Lookup.INSTITUTION,)),
     Row("RF2", T.ACCEPT, (S.SENT,), S.ACCEPTED, STAFF, Answer, "紹介先の受入れ回答"),
     Row("RF3", T.DECLINE, (S.SENT,), S.DECLINED, STAFF, Answer, "紹介先の受入れ不可の回答"),
     Row("RF4", T.SEND, (S.DECLINED,), S.SENT, STAFF, Send, "別の関係機関への再紹介", ("G-RF1", "G-RF2"),
-        shares_personal_data=True),
+        shares_personal_data=True, looks_up=(Lookup.INSTITUTION,)),
     Row("RF5", T.RECORD_FOLLOW_UP, (S.SENT,), None, STAFF, FollowUp, "紹介先への確認・フォローの記録"),
     Row("RF6", T.CONFIRM_OUTCOME, (S.ACCEPTED,), S.OUTCOME_CONFIRMED, STAFF, ConfirmOutcome, "つなぎの結果の確認"),
     Row("RF7", T.CLOSE, (S.DRAFT, S.DECLINED), S.CLOSED, STAFF, Reason, "紹介の終了（取りやめ）"),

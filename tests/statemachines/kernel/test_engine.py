@@ -13,7 +13,7 @@ from statemachines.kernel.events import GENESIS_HASH, first_broken_link
 from statemachines.kernel.guards import Guard, GuardContext, Verdict, present
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet, UnmetKind
 from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, OrgKind, Role
-from statemachines.kernel.table import Transition, effect
+from statemachines.kernel.table import Lookup, Transition, effect
 
 NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
 
@@ -104,7 +104,9 @@ STAFF = frozenset({Role.SW})
 ROWS = (
     Transition("D1", Push.CLOSE, (Door.OPEN,), Door.SHUT, STAFF, Empty, "閉める"),
     Transition("D2", Push.OPEN, (Door.SHUT,), Door.OPEN, STAFF, Empty, "開ける"),
-    Transition("D3", Push.LOCK, (Door.SHUT,), Door.LOCKED, STAFF, Key, "施錠", ("G-KEY", "G-DAY")),
+    Transition(
+        "D3", Push.LOCK, (Door.SHUT,), Door.LOCKED, STAFF, Key, "施錠", ("G-KEY", "G-DAY"), looks_up=(Lookup.PERSON,)
+    ),
     Transition("D4", Push.JAM, (Door.OPEN, Door.SHUT), Door.JAMMED, frozenset({Role.SYSTEM}), Empty, "固着"),
     Transition("D5", Push.UNJAM, (Door.JAMMED,), None, STAFF, Empty, "固着の解消", dest_previous=True),
     Transition("D6", Push.LIGHT, tuple(Door), None, STAFF, Empty, "照明", region="light"),
@@ -246,3 +248,8 @@ def test_an_opening_is_the_first_link_of_the_chain() -> None:
     )
     assert (opened.event.seq, opened.event.prev_hash, opened.event.from_state) == (1, GENESIS_HASH, None)
     assert opened.record.last_hash == opened.event.hash
+
+
+def test_a_command_says_what_its_payload_is_completed_with_from_the_store() -> None:
+    assert DOOR.lookups("lock") == {Lookup.PERSON}
+    assert DOOR.lookups("open") == frozenset()
