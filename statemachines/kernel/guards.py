@@ -60,6 +60,11 @@ class Guard(Generic[R]):
         return Unmet(kind=UnmetKind.GUARD, **self.describe())
 
 
+def guard_table(*guards: Guard[R]) -> dict[str, Guard[R]]:
+    """A process's guards by id, in the order written."""
+    return {g.id: g for g in guards}
+
+
 def present(ctx: GuardContext[Any], name: str, test: Callable[[Any], bool]) -> Verdict:
     """Met by the value at hand; when explain() has no payload yet, an unmet field is only pending."""
     value = ctx.value(name)

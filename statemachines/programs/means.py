@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from statemachines.programs.payloads import Value
 
 
-class Means(BaseModel):
+class Means(Value):
     """Household income and financial assets in the application month (世帯単位, S13), or the discretionary
     branch with its reason (hard to establish, likely to fall in, judged necessary)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     household_income: int | None = Field(default=None, ge=0)
     base_amount: int | None = Field(default=None, ge=0)

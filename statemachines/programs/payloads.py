@@ -15,38 +15,38 @@ MonthText = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 """A calendar month, ``YYYY-MM``."""
 
 
-class Empty(BaseModel):
+class Value(BaseModel):
+    """A payload or a value of a program's record: frozen, and nothing beyond its fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Empty(Value):
     """A command that carries nothing."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class Reason(BaseModel):
+class Reason(Value):
     """A command that needs its reason written down (辞退, 不承認, ...)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class DecidedOn(BaseModel):
+class DecidedOn(Value):
     """A municipal decision dated ``decided_on``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     decided_on: date
 
 
-class Note(BaseModel):
+class Note(Value):
     """A command with an optional note."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     note: str | None = Field(default=None, max_length=2000)
 
 
-class PolicyConsent(BaseModel):
+class PolicyConsent(Value):
     """A consent signed on ``consented_on`` after the 個人情報取扱規程 ``policy_version`` was explained (process.md §5):
     the version must be registered and in force that day (checked before the command goes to the workflow)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     consented_on: date
     policy_version: str = Field(min_length=1, max_length=64)
 

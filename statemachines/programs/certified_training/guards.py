@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from statemachines.kernel.guards import Guard, GuardContext, Verdict
+from statemachines.kernel.guards import Guard, GuardContext, Verdict, guard_table
 from statemachines.programs.certified_training.records import (
     RANK,
     CertifiedTrainingRecord,
@@ -30,22 +30,19 @@ def _steps_up(ctx: Ctx) -> Verdict:
 
 
 G = Guard[CertifiedTrainingRecord]
-GUARDS: dict[str, G] = {
-    g.id: g
-    for g in [
-        G(
-            "G-CT1",
-            "あっせん先が認定就労訓練事業者（認定番号あり）ではありません。",
-            "The provider is not a certified 就労訓練事業 provider with a certification number.",
-            "生活困窮者自立支援法 第16条（就労訓練事業の認定）; 施行規則 第21条 の認定基準 (S25, S38)",
-            _certified,
-        ),
-        G(
-            "G-CT2",
-            "ステップアップは非雇用型から雇用型への移行に限られます（雇用型から非雇用型へは戻せません）。",
-            "A step-up goes from the non-employment type to the employment type only, never back.",
-            "一般就労に向けたステップアップ (S24 倉敷市, S25) [BK]",
-            _steps_up,
-        ),
-    ]
-}
+GUARDS = guard_table(
+    G(
+        "G-CT1",
+        "あっせん先が認定就労訓練事業者（認定番号あり）ではありません。",
+        "The provider is not a certified 就労訓練事業 provider with a certification number.",
+        "生活困窮者自立支援法 第16条（就労訓練事業の認定）; 施行規則 第21条 の認定基準 (S25, S38)",
+        _certified,
+    ),
+    G(
+        "G-CT2",
+        "ステップアップは非雇用型から雇用型への移行に限られます（雇用型から非雇用型へは戻せません）。",
+        "A step-up goes from the non-employment type to the employment type only, never back.",
+        "一般就労に向けたステップアップ (S24 倉敷市, S25) [BK]",
+        _steps_up,
+    ),
+)

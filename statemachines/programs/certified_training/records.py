@@ -6,10 +6,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from statemachines.kernel.rules import Duration
 from statemachines.programs.definition import ProgramRecord
+from statemachines.programs.payloads import Value
 
 TrainingType = Literal["non_employment", "employment"]  # 非雇用型 / 雇用型
 RANK: dict[str, int] = {"non_employment": 0, "employment": 1}
@@ -35,15 +36,11 @@ class CertifiedTrainingTrigger(StrEnum):
     MARK_REVIEW_DUE = "mark_review_due"
 
 
-class CertifiedTrainingRules(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class CertifiedTrainingRules(Value):
     review_interval: Duration = "P3M"
 
 
-class Provider(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class Provider(Value):
     name: str = Field(min_length=1, max_length=200)
     provider_certified: bool
     certification_number: str | None = Field(default=None, max_length=64)
@@ -62,28 +59,23 @@ class CertifiedTrainingRecord(ProgramRecord):
     outcome: str | None = None
 
 
-class MatchProvider(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class MatchProvider(Value):
     provider: Provider
 
 
-class Decide(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Decide(Value):
     decided_on: date
     training_type: TrainingType
 
 
-class Review(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Review(Value):
     note: str = Field(min_length=1, max_length=2000)
 
 
-class StepUp(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class StepUp(Value):
     to_type: TrainingType
     note: str | None = Field(default=None, max_length=2000)
 
 
-class End(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class End(Value):
     outcome: Literal["general_employment", "employed_by_provider", "other_program", "withdrawn", "other"]

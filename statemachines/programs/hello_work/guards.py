@@ -3,7 +3,7 @@ that await the step asked of them, and the 定着支援 follow-ups in order."""
 
 from __future__ import annotations
 
-from statemachines.kernel.guards import Guard, GuardContext, Verdict
+from statemachines.kernel.guards import Guard, GuardContext, Verdict, guard_table
 from statemachines.policy.scheduling import AppointmentKind, AppointmentStatus, status_change_allowed
 from statemachines.programs.hello_work.records import (
     AppointmentRef,
@@ -79,64 +79,61 @@ def _next_follow_up(ctx: Ctx) -> Verdict:
 
 
 G = Guard[HelloWorkRecord]
-GUARDS: dict[str, G] = {
-    g.id: g
-    for g in [
-        G(
-            "G-HW1",
-            "ハローワークへの支援要請（個人票Aの提供）には本人の署名による同意が必要です。",
-            "The request to the ハローワーク (sharing 個人票A) needs the consent signed by the person.",
-            "process.md §2.8・§5.2: HWへの支援要請は本人同意（個人票A, S4）; 個人情報保護法 第27条 [BK]",
-            _signed_by_client,
-        ),
-        G(
-            "G-HW2",
-            "就職支援ナビゲーターとの合同面接への出席が記録されていません。",
-            "Attendance at the joint interview with the 就職支援ナビゲーター is not recorded.",
-            "生活保護受給者等就労自立促進事業: 合同面接の後に支援プラン (S36 [3P]; process.md §3.3 [BK])",
-            _joint_interview_attended,
-        ),
-        G(
-            "G-HW3",
-            "定着支援のフォローアップ（所定の回数）がすべて記録されていません。",
-            "Not every retention follow-up is recorded yet.",
-            "定着支援 (process.md §3.3; S0 就職後のフォロー); 回数は規則値 retention_follow_ups [BK]",
-            _follow_ups_done,
-        ),
-        G(
-            "G-HW4",
-            "この予定は記録されていないか、この操作の対象ではありません（出欠の変更・前日通知・欠席後のフォロー）。",
-            "The appointment is not recorded, or not awaiting this step (attendance, reminder, no-show follow-up).",
-            "予定の状態遷移（予約→出席・欠席）(statemachines.policy.scheduling) [BK]",
-            _appointment_pending,
-        ),
-        G(
-            "G-HW5",
-            "予定の日時は現在より後でなければなりません。",
-            "An appointment must start in the future.",
-            "予定の登録 [BK]",
-            _in_future,
-        ),
-        G(
-            "G-HW6",
-            "出欠が記録された予定は変更できません（新しい予定として登録してください）。",
-            "An appointment whose attendance is recorded cannot be moved: book a new one.",
-            "予定の状態遷移 (statemachines.policy.scheduling) [BK]",
-            _still_booked,
-        ),
-        G(
-            "G-HW7",
-            "記録を待っている定着支援のフォローアップがありません（時期が来ていません）。",
-            "No retention follow-up is due for recording yet.",
-            "定着支援: 就職後の所定の時期のフォロー (process.md §3.3) [BK]",
-            _follow_up_awaited,
-        ),
-        G(
-            "G-HW8",
-            "定着支援のフォローアップは順に、所定の回数まで開かれます。",
-            "Retention follow-ups open in order and only up to the set number.",
-            "規則値 retention_follow_ups [BK]",
-            _next_follow_up,
-        ),
-    ]
-}
+GUARDS = guard_table(
+    G(
+        "G-HW1",
+        "ハローワークへの支援要請（個人票Aの提供）には本人の署名による同意が必要です。",
+        "The request to the ハローワーク (sharing 個人票A) needs the consent signed by the person.",
+        "process.md §2.8・§5.2: HWへの支援要請は本人同意（個人票A, S4）; 個人情報保護法 第27条 [BK]",
+        _signed_by_client,
+    ),
+    G(
+        "G-HW2",
+        "就職支援ナビゲーターとの合同面接への出席が記録されていません。",
+        "Attendance at the joint interview with the 就職支援ナビゲーター is not recorded.",
+        "生活保護受給者等就労自立促進事業: 合同面接の後に支援プラン (S36 [3P]; process.md §3.3 [BK])",
+        _joint_interview_attended,
+    ),
+    G(
+        "G-HW3",
+        "定着支援のフォローアップ（所定の回数）がすべて記録されていません。",
+        "Not every retention follow-up is recorded yet.",
+        "定着支援 (process.md §3.3; S0 就職後のフォロー); 回数は規則値 retention_follow_ups [BK]",
+        _follow_ups_done,
+    ),
+    G(
+        "G-HW4",
+        "この予定は記録されていないか、この操作の対象ではありません（出欠の変更・前日通知・欠席後のフォロー）。",
+        "The appointment is not recorded, or not awaiting this step (attendance, reminder, no-show follow-up).",
+        "予定の状態遷移（予約→出席・欠席）(statemachines.policy.scheduling) [BK]",
+        _appointment_pending,
+    ),
+    G(
+        "G-HW5",
+        "予定の日時は現在より後でなければなりません。",
+        "An appointment must start in the future.",
+        "予定の登録 [BK]",
+        _in_future,
+    ),
+    G(
+        "G-HW6",
+        "出欠が記録された予定は変更できません（新しい予定として登録してください）。",
+        "An appointment whose attendance is recorded cannot be moved: book a new one.",
+        "予定の状態遷移 (statemachines.policy.scheduling) [BK]",
+        _still_booked,
+    ),
+    G(
+        "G-HW7",
+        "記録を待っている定着支援のフォローアップがありません（時期が来ていません）。",
+        "No retention follow-up is due for recording yet.",
+        "定着支援: 就職後の所定の時期のフォロー (process.md §3.3) [BK]",
+        _follow_up_awaited,
+    ),
+    G(
+        "G-HW8",
+        "定着支援のフォローアップは順に、所定の回数まで開かれます。",
+        "Retention follow-ups open in order and only up to the set number.",
+        "規則値 retention_follow_ups [BK]",
+        _next_follow_up,
+    ),
+)

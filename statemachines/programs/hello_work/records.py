@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from statemachines.kernel.rules import Duration
 from statemachines.policy.scheduling import AppointmentKind, AppointmentStatus
 from statemachines.programs.definition import ProgramRecord
-from statemachines.programs.payloads import PolicyConsent
+from statemachines.programs.payloads import PolicyConsent, Value
 
 FOLLOW_UP_OFFSETS = ["P1M", "P3M", "P6M"]
 
@@ -47,16 +47,12 @@ class HelloWorkTrigger(StrEnum):
     FOLLOW_UP_DUE = "follow_up_due"
 
 
-class HelloWorkRules(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class HelloWorkRules(Value):
     retention_follow_ups: list[Duration] = Field(default_factory=lambda: list(FOLLOW_UP_OFFSETS), min_length=1)
 
 
-class HwConsent(BaseModel):
+class HwConsent(Value):
     """本人同意 to the 支援要請 (個人票A passed to the ハローワーク), linked to the 取扱規程 version explained."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     consented_on: date
     policy_version: str
@@ -85,16 +81,12 @@ class OutcomeCounts(BaseModel):
     employments: int = 0  # 就職
 
 
-class Employment(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class Employment(Value):
     employer_kind: Literal["private_company", "public_body", "non_profit", "social_welfare_corporation", "other"]
     started_on: date
 
 
-class FollowUp(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class FollowUp(Value):
     contacted_on: date
     still_employed: bool
     note: str | None = Field(default=None, max_length=2000)
@@ -126,21 +118,18 @@ class Consent(PolicyConsent):
     signed_by_client: bool  # signed by 本人 (not by a relative or the worker on their behalf)
 
 
-class SendRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class SendRequest(Value):
     office_id: str = Field(min_length=1, max_length=64)
     sent_on: date
 
 
-class JointInterview(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class JointInterview(Value):
     appointment_id: str = Field(min_length=1, max_length=64)
     starts_at: AwareDatetime
     navigator: str | None = Field(default=None, max_length=200)  # 就職支援ナビゲーター
 
 
-class HwPlan(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class HwPlan(Value):
     menu: list[
         Literal[
             "job_counselling",  # 職業相談・紹介
@@ -153,26 +142,22 @@ class HwPlan(BaseModel):
     ] = Field(min_length=1, max_length=6)
 
 
-class RecordAppointment(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class RecordAppointment(Value):
     appointment_id: str = Field(min_length=1, max_length=64)
     starts_at: AwareDatetime
     kind: AppointmentKind = AppointmentKind.ACCOMPANIMENT
 
 
-class Attendance(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Attendance(Value):
     appointment_id: str = Field(min_length=1, max_length=64)
     attendance: Literal["attended", "no_show"]
 
 
-class AppointmentRef(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class AppointmentRef(Value):
     appointment_id: str = Field(min_length=1, max_length=64)
 
 
-class Outcome(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Outcome(Value):
     applications: int = Field(default=0, ge=0, le=100)
     interviews: int = Field(default=0, ge=0, le=100)
     offers: int = Field(default=0, ge=0, le=100)
@@ -184,16 +169,13 @@ class Outcome(BaseModel):
         return self
 
 
-class ReportEmployment(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class ReportEmployment(Value):
     employment: Employment
 
 
-class FollowUpDue(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class FollowUpDue(Value):
     number: int = Field(ge=1, le=12)
 
 
-class RecordFollowUp(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class RecordFollowUp(Value):
     follow_up: FollowUp

@@ -6,11 +6,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from statemachines.kernel.rules import Duration
 from statemachines.programs.definition import ProgramRecord
-from statemachines.programs.payloads import MonthText
+from statemachines.programs.payloads import MonthText, Value
 
 
 class HouseholdBudgetState(StrEnum):
@@ -41,24 +41,18 @@ class HouseholdBudgetTrigger(StrEnum):
     MARK_CHECK_DUE = "mark_check_due"
 
 
-class HouseholdBudgetRules(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class HouseholdBudgetRules(Value):
     check_interval: Duration = "P1M"
 
 
-class CashFlowMonth(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class CashFlowMonth(Value):
     month: MonthText
     income: int = Field(ge=0)
     expenses: int = Field(ge=0)
 
 
-class BudgetSheet(BaseModel):
+class BudgetSheet(Value):
     """家計表 (monthly, yen) and キャッシュフロー表 (the coming months), counts of debts and arrears."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     monthly_income: int = Field(ge=0)
     monthly_expenses: int = Field(ge=0)
@@ -68,16 +62,12 @@ class BudgetSheet(BaseModel):
     cash_flow: list[CashFlowMonth] = Field(default_factory=list, max_length=24)
 
 
-class PlanItem(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class PlanItem(Value):
     kind: Literal["arrears", "debt", "loan", "benefits", "spending", "income"]
     description: str = Field(min_length=1, max_length=1000)
 
 
-class Action(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class Action(Value):
     kind: Literal["arrears_resolution", "debt_settlement_accompaniment", "loan_arrangement", "benefit_application"]
     on: date
     counterpart: (
@@ -86,9 +76,7 @@ class Action(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class Check(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class Check(Value):
     checked_on: date
     on_track: bool
     note: str | None = Field(default=None, max_length=2000)
@@ -109,27 +97,22 @@ class HouseholdBudgetRecord(ProgramRecord):
     end_reason: str | None = None
 
 
-class RecordBudget(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class RecordBudget(Value):
     budget: BudgetSheet
 
 
-class DraftPlan(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class DraftPlan(Value):
     items: list[PlanItem] = Field(min_length=1, max_length=30)
 
 
-class AgreePlan(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class AgreePlan(Value):
     agreed_on: date
     client_agreed: bool
 
 
-class RecordAction(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class RecordAction(Value):
     action: Action
 
 
-class RecordCheck(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class RecordCheck(Value):
     check: Check

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from statemachines.kernel.guards import Guard, GuardContext, Verdict
+from statemachines.kernel.guards import Guard, GuardContext, Verdict, guard_table
 from statemachines.policy.scheduling import JST
 from statemachines.programs.housing_benefit.records import (
     Apply,
@@ -88,79 +88,76 @@ def _lost(lost: bool) -> Predicate:
 
 
 G = Guard[HousingBenefitRecord]
-GUARDS: dict[str, G] = {
-    g.id: g
-    for g in [
-        G(
-            "G-H1",
-            "離職・廃業の日から2年（求職できなかった期間を加えて最長4年）を過ぎています。",
-            "More than 2 years (at most 4 with periods unable to seek work) have passed since the job loss.",
-            "生活困窮者自立支援法施行規則 第10条 (S6)",
-            _with_application(_within_window),
-        ),
-        G(
-            "G-H2",
-            "申請者が世帯の生計を主として維持していた（いる）ことが確認されていません。",
-            "The applicant is not confirmed as the household's main earner.",
-            "施行規則 第10条（主たる生計維持者）(S6)",
-            _with_application(lambda a, r: a.main_earner),
-        ),
-        G(
-            "G-H3",
-            "世帯収入が基準額と家賃（住宅扶助基準額が上限）の合計を超えています。",
-            "Household income exceeds the base amount plus rent (capped at the housing-assistance standard).",
-            "施行規則 第10条（収入要件）(S6)",
-            _with_application(_income_ok),
-        ),
-        G(
-            "G-H4",
-            "世帯の金融資産が基準額の上限倍率を超えています。",
-            "Household financial assets exceed the limit (a multiple of the base amount).",
-            "施行規則 第10条（資産要件）(S6) [倍率はBK]",
-            _with_application(_assets_ok),
-        ),
-        G(
-            "G-H-LOCK",
-            "前回の支給終了から1年を経過していないか、再支給の事由（解雇・廃業・減収）がありません。",
-            "Less than a year since the last payment ended, or no qualifying event for a new payment.",
-            "施行規則 第16条（再支給の制限）",
-            _with_application(_lock_ok),
-        ),
-        G(
-            "G-H-CAP",
-            "延長すると支給期間が通算9か月を超えます。",
-            "An extension would exceed 9 months in total.",
-            "施行規則 第12条（3か月ごとに通算9か月まで）(S6)",
-            _cap,
-        ),
-        G(
-            "G-H-DEADLINE",
-            "延長申請の期限（現在の支給期間の最終月の末日）を過ぎています。",
-            "The extension application is past its deadline (the last day of the current period).",
-            "延長申請は支給期間の最終月の末日まで (S16)",
-            _by_deadline,
-        ),
-        G(
-            "G-H-REPORT",
-            "住居確保報告書は入居後7日以内に提出が必要です。",
-            "The housing report is due within 7 days of moving in.",
-            "住居確保給付金事務細則 [LOCAL 山県市 S18]",
-            _report_in_time,
-        ),
-        G(
-            "G-H-LOST",
-            "住居を喪失していないため、支給対象者証明書ではなく支給決定となります。",
-            "Housing is not lost: the benefit is decided directly, without a certificate.",
-            "§3.1 H3 [LOCAL S18]",
-            _lost(True),
-        ),
-        G(
-            "G-H-HOUSED",
-            "住居喪失者は、入居（住居確保報告書）の後に支給決定となります。",
-            "For a person who lost their home, the decision follows the move-in report.",
-            "§3.1 H3–H5 [LOCAL S18]",
-            _lost(False),
-        ),
-    ]
-}
+GUARDS = guard_table(
+    G(
+        "G-H1",
+        "離職・廃業の日から2年（求職できなかった期間を加えて最長4年）を過ぎています。",
+        "More than 2 years (at most 4 with periods unable to seek work) have passed since the job loss.",
+        "生活困窮者自立支援法施行規則 第10条 (S6)",
+        _with_application(_within_window),
+    ),
+    G(
+        "G-H2",
+        "申請者が世帯の生計を主として維持していた（いる）ことが確認されていません。",
+        "The applicant is not confirmed as the household's main earner.",
+        "施行規則 第10条（主たる生計維持者）(S6)",
+        _with_application(lambda a, r: a.main_earner),
+    ),
+    G(
+        "G-H3",
+        "世帯収入が基準額と家賃（住宅扶助基準額が上限）の合計を超えています。",
+        "Household income exceeds the base amount plus rent (capped at the housing-assistance standard).",
+        "施行規則 第10条（収入要件）(S6)",
+        _with_application(_income_ok),
+    ),
+    G(
+        "G-H4",
+        "世帯の金融資産が基準額の上限倍率を超えています。",
+        "Household financial assets exceed the limit (a multiple of the base amount).",
+        "施行規則 第10条（資産要件）(S6) [倍率はBK]",
+        _with_application(_assets_ok),
+    ),
+    G(
+        "G-H-LOCK",
+        "前回の支給終了から1年を経過していないか、再支給の事由（解雇・廃業・減収）がありません。",
+        "Less than a year since the last payment ended, or no qualifying event for a new payment.",
+        "施行規則 第16条（再支給の制限）",
+        _with_application(_lock_ok),
+    ),
+    G(
+        "G-H-CAP",
+        "延長すると支給期間が通算9か月を超えます。",
+        "An extension would exceed 9 months in total.",
+        "施行規則 第12条（3か月ごとに通算9か月まで）(S6)",
+        _cap,
+    ),
+    G(
+        "G-H-DEADLINE",
+        "延長申請の期限（現在の支給期間の最終月の末日）を過ぎています。",
+        "The extension application is past its deadline (the last day of the current period).",
+        "延長申請は支給期間の最終月の末日まで (S16)",
+        _by_deadline,
+    ),
+    G(
+        "G-H-REPORT",
+        "住居確保報告書は入居後7日以内に提出が必要です。",
+        "The housing report is due within 7 days of moving in.",
+        "住居確保給付金事務細則 [LOCAL 山県市 S18]",
+        _report_in_time,
+    ),
+    G(
+        "G-H-LOST",
+        "住居を喪失していないため、支給対象者証明書ではなく支給決定となります。",
+        "Housing is not lost: the benefit is decided directly, without a certificate.",
+        "§3.1 H3 [LOCAL S18]",
+        _lost(True),
+    ),
+    G(
+        "G-H-HOUSED",
+        "住居喪失者は、入居（住居確保報告書）の後に支給決定となります。",
+        "For a person who lost their home, the decision follows the move-in report.",
+        "§3.1 H3–H5 [LOCAL S18]",
+        _lost(False),
+    ),
+)
 ELIGIBILITY = ("G-H1", "G-H2", "G-H3", "G-H4", "G-H-LOCK")

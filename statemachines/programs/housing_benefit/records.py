@@ -10,10 +10,10 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from statemachines.programs.definition import ProgramRecord
-from statemachines.programs.payloads import MonthText
+from statemachines.programs.payloads import MonthText, Value
 
 
 class HousingBenefitState(StrEnum):
@@ -47,9 +47,7 @@ class HousingBenefitTrigger(StrEnum):
     CHECK_OBLIGATIONS = "check_obligations"
 
 
-class HousingBenefitRules(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class HousingBenefitRules(Value):
     period_months: int = Field(default=3, ge=1, le=12)
     max_months: int = Field(default=9, ge=1, le=24)
     extension_warning_days: int = Field(default=14, ge=1, le=60)
@@ -80,10 +78,8 @@ RULE_SOURCES: dict[str, tuple[object, str]] = {
 }
 
 
-class HousingApplication(BaseModel):
+class HousingApplication(Value):
     """申請書 (施行規則§13 様式) and 申請時確認書: the household's situation in the application month."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     applied_on: date
     route: Literal["job_loss", "business_closure", "income_drop"]
@@ -101,10 +97,8 @@ class HousingApplication(BaseModel):
     repayment_exception: Literal["dismissal", "closure", "income_drop"] | None = None
 
 
-class MonthlyEvidence(BaseModel):
+class MonthlyEvidence(Value):
     """求職活動の状況 for one month of payment."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     month: MonthText
     agency_consultations: int = Field(ge=0, le=62)
@@ -129,41 +123,34 @@ class HousingBenefitRecord(ProgramRecord):
     checked_months: list[str] = Field(default_factory=list)  # months whose 求職活動 check has run
 
 
-class Apply(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Apply(Value):
     application: HousingApplication | None = None
 
 
-class Housed(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Housed(Value):
     moved_in_on: date
     reported_on: date
 
 
-class Decide(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Decide(Value):
     decided_on: date
     period_start: date
 
 
-class Evidence(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Evidence(Value):
     evidence: MonthlyEvidence
 
 
-class Employment(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Employment(Value):
     employed_on: date
     permanent: bool = True  # 常用就職: 期間の定めのない契約、または6か月以上の契約 [LOCAL S19]
 
 
-class Month(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Month(Value):
     month: MonthText
 
 
-class Stop(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Stop(Value):
     reason: Literal["obligations_not_met", "false_statement", "income_over_limit", "public_assistance", "other"]
     note: str | None = Field(default=None, max_length=2000)
 

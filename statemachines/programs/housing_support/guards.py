@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from statemachines.kernel.guards import Guard, GuardContext, Verdict
+from statemachines.kernel.guards import Guard, GuardContext, Verdict, guard_table
 from statemachines.kernel.rules import add_duration
 from statemachines.programs.housing_support.records import (
     Extend,
@@ -52,43 +52,40 @@ def _moved_in(ctx: Ctx) -> Verdict:
 
 
 G = Guard[HousingSupportRecord]
-GUARDS: dict[str, G] = {
-    g.id: g
-    for g in [
-        G(
-            "G-HS1",
-            "世帯の収入・資産が要件を満たさず、これに準ずる者としての理由も記録されていません。",
-            "Household income and assets fail the requirement, and no reason for the equivalent case is recorded.",
-            "世帯単位の収入・資産要件 (S13); 施行規則 第4条 と同じ形 [BK]; 被保護者は地域居住支援の対象 (S50)",
-            _eligible,
-        ),
-        G(
-            "G-HS2",
-            "申込時に選ばれた支援の種類が一時生活支援（シェルター）ではありません。",
-            "The kind chosen at the request is not the shelter.",
-            "居住支援事業: 一時生活支援 (S7, S40) [BK]",
-            _kind_is("shelter"),
-        ),
-        G(
-            "G-HS3",
-            "申込時に選ばれた支援の種類が地域居住支援（入居支援・見守り）ではありません。",
-            "The kind chosen at the request is not 地域居住支援 (move-in support and watching over).",
-            "居住支援事業: 地域居住支援 (S8, S10, S50) [BK]",
-            _kind_is("community"),
-        ),
-        G(
-            "G-HS4",
-            "延長後の入所期間が上限（通算6か月）を超えます。",
-            "The extended stay would go beyond the maximum (6 months in all).",
-            "原則3か月・最長6か月 [BK/UNVERIFIED]; 3か月間に限り [LOCAL 水戸市 S40]",
-            _within_extended_max,
-        ),
-        G(
-            "G-HS5",
-            "入居の記録がないため、見守りを終了できません。",
-            "Watching over cannot end before the move-in is recorded.",
-            "地域居住支援: 入居後の支援 (S50) [BK]",
-            _moved_in,
-        ),
-    ]
-}
+GUARDS = guard_table(
+    G(
+        "G-HS1",
+        "世帯の収入・資産が要件を満たさず、これに準ずる者としての理由も記録されていません。",
+        "Household income and assets fail the requirement, and no reason for the equivalent case is recorded.",
+        "世帯単位の収入・資産要件 (S13); 施行規則 第4条 と同じ形 [BK]; 被保護者は地域居住支援の対象 (S50)",
+        _eligible,
+    ),
+    G(
+        "G-HS2",
+        "申込時に選ばれた支援の種類が一時生活支援（シェルター）ではありません。",
+        "The kind chosen at the request is not the shelter.",
+        "居住支援事業: 一時生活支援 (S7, S40) [BK]",
+        _kind_is("shelter"),
+    ),
+    G(
+        "G-HS3",
+        "申込時に選ばれた支援の種類が地域居住支援（入居支援・見守り）ではありません。",
+        "The kind chosen at the request is not 地域居住支援 (move-in support and watching over).",
+        "居住支援事業: 地域居住支援 (S8, S10, S50) [BK]",
+        _kind_is("community"),
+    ),
+    G(
+        "G-HS4",
+        "延長後の入所期間が上限（通算6か月）を超えます。",
+        "The extended stay would go beyond the maximum (6 months in all).",
+        "原則3か月・最長6か月 [BK/UNVERIFIED]; 3か月間に限り [LOCAL 水戸市 S40]",
+        _within_extended_max,
+    ),
+    G(
+        "G-HS5",
+        "入居の記録がないため、見守りを終了できません。",
+        "Watching over cannot end before the move-in is recorded.",
+        "地域居住支援: 入居後の支援 (S50) [BK]",
+        _moved_in,
+    ),
+)

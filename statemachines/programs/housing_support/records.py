@@ -6,11 +6,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from statemachines.kernel.rules import Duration
 from statemachines.programs.definition import ProgramRecord
 from statemachines.programs.means import Means as SharedMeans
+from statemachines.programs.payloads import Value
 
 Kind = Literal["shelter", "community"]  # 一時生活支援（シェルター） / 地域居住支援（入居支援・見守り）
 
@@ -45,9 +46,7 @@ class HousingSupportTrigger(StrEnum):
     MARK_LIMIT_REACHED = "mark_limit_reached"
 
 
-class HousingSupportRules(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class HousingSupportRules(Value):
     shelter_max: Duration = "P3M"
     shelter_extended_max: Duration = "P6M"
     limit_warning_before: Duration = "P14D"
@@ -60,9 +59,7 @@ class Means(SharedMeans):
     public_assistance_recipient: bool = False  # 被保護者 (生活保護法55条の10)
 
 
-class Activity(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class Activity(Value):
     kind: Literal["property_search", "agent_accompaniment", "guarantor_arrangement", "after_move_in", "watching_over"]
     on: date
     note: str | None = Field(default=None, max_length=2000)
@@ -87,38 +84,31 @@ class HousingSupportRecord(ProgramRecord):
     limit_reached_for: datetime | None = None  # the limit whose task was opened
 
 
-class Request(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Request(Value):
     kind: Kind
     means: Means | None = None
 
 
-class EnterShelter(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class EnterShelter(Value):
     facility: str = Field(min_length=1, max_length=200)
 
 
-class StartCommunity(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class StartCommunity(Value):
     services: list[Literal["move_in_support", "watching_over"]] = Field(min_length=1, max_length=2)
 
 
-class RecordSupport(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class RecordSupport(Value):
     activity: Activity
 
 
-class Extend(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Extend(Value):
     months: int = Field(ge=1, le=6)
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class MoveIn(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class MoveIn(Value):
     moved_in_on: date
 
 
-class Transfer(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Transfer(Value):
     protection_started_on: date  # 保護開始日

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from statemachines.kernel.guards import Guard, GuardContext, Verdict
+from statemachines.kernel.guards import Guard, GuardContext, Verdict, guard_table
 from statemachines.programs.referral.records import ReferralRecord, Send
 
 Ctx = GuardContext[ReferralRecord]
@@ -27,29 +27,26 @@ def _unanswered(ctx: Ctx) -> Verdict:
 
 
 G = Guard[ReferralRecord]
-GUARDS: dict[str, G] = {
-    g.id: g
-    for g in [
-        G(
-            "G-RF1",
-            "紹介先の関係機関が選ばれていないか、その機関は紹介を受け付けていません。",
-            "No institution is chosen, or it does not accept referrals.",
-            "process.md §6: 関係機関名簿 (accepts_referrals_from); T4 他機関へつなぎ",
-            _institution_accepts,
-        ),
-        G(
-            "G-RF2",
-            "この関係機関からは既に断られています。別の機関を選んでください。",
-            "This institution has already declined the referral: choose another.",
-            "process.md §6 [BK]",
-            _not_declined_before,
-        ),
-        G(
-            "G-RF3",
-            "この送付については既に回答なしのフォローが開かれています。",
-            "The no-answer follow-up for this sending is already open.",
-            "仕様書「他機関への確認やフォロー」(S6) [BK]",
-            _unanswered,
-        ),
-    ]
-}
+GUARDS = guard_table(
+    G(
+        "G-RF1",
+        "紹介先の関係機関が選ばれていないか、その機関は紹介を受け付けていません。",
+        "No institution is chosen, or it does not accept referrals.",
+        "process.md §6: 関係機関名簿 (accepts_referrals_from); T4 他機関へつなぎ",
+        _institution_accepts,
+    ),
+    G(
+        "G-RF2",
+        "この関係機関からは既に断られています。別の機関を選んでください。",
+        "This institution has already declined the referral: choose another.",
+        "process.md §6 [BK]",
+        _not_declined_before,
+    ),
+    G(
+        "G-RF3",
+        "この送付については既に回答なしのフォローが開かれています。",
+        "The no-answer follow-up for this sending is already open.",
+        "仕様書「他機関への確認やフォロー」(S6) [BK]",
+        _unanswered,
+    ),
+)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.kernel.rules import Duration
 from statemachines.programs.definition import ProgramRecord
+from statemachines.programs.payloads import Value
 
 
 class ReferralState(StrEnum):
@@ -31,9 +32,7 @@ class ReferralTrigger(StrEnum):
     NO_ANSWER = "no_answer"
 
 
-class ReferralRules(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class ReferralRules(Value):
     answer_within: Duration = "P14D"
 
 
@@ -66,26 +65,22 @@ class ReferralRecord(ProgramRecord):
         return self.sendings[-1] if self.sendings else None
 
 
-class Send(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Send(Value):
     institution_id: str | None = Field(default=None, max_length=64)
     reason: str = Field(min_length=1, max_length=2000)
     accepts_referrals: bool  # looked up in the directory by the caller
 
 
-class Answer(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Answer(Value):
     answered_on: date
     note: str | None = Field(default=None, max_length=2000)
 
 
-class FollowUp(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class FollowUp(Value):
     note: str = Field(min_length=1, max_length=2000)
 
 
-class ConfirmOutcome(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class ConfirmOutcome(Value):
     confirmed_on: date
     connected: bool  # 本人がつなぎ先の支援を受け始めたか
     note: str | None = Field(default=None, max_length=2000)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from statemachines.kernel.guards import Guard, GuardContext, Verdict
+from statemachines.kernel.guards import Guard, GuardContext, Verdict, guard_table
 from statemachines.kernel.rules import add_duration
 from statemachines.programs.means import means_test_met
 from statemachines.programs.work_readiness.records import Apply, Review, WorkReadinessRecord, WorkReadinessTrigger
@@ -32,22 +32,19 @@ def _within_year(ctx: Ctx) -> Verdict:
 
 
 G = Guard[WorkReadinessRecord]
-GUARDS: dict[str, G] = {
-    g.id: g
-    for g in [
-        G(
-            "G-W1",
-            "世帯の収入・資産が施行規則第4条の要件を満たさず、これに準ずる者としての理由も記録されていません。",
-            "Household income and assets fail Ordinance art. 4, and no reason for the equivalent case is recorded.",
-            "生活困窮者自立支援法施行規則 第4条 (S5)",
-            _eligible,
-        ),
-        G(
-            "G-W2",
-            "利用開始から1年を超えて継続するには、心身の状況等による必要性の記録が必要です。",
-            "Continuing beyond one year needs a recorded reason (the person's condition etc.).",
-            "施行規則 第5条（1年を超えない期間、必要と認める場合は延長）(S5)",
-            _within_year,
-        ),
-    ]
-}
+GUARDS = guard_table(
+    G(
+        "G-W1",
+        "世帯の収入・資産が施行規則第4条の要件を満たさず、これに準ずる者としての理由も記録されていません。",
+        "Household income and assets fail Ordinance art. 4, and no reason for the equivalent case is recorded.",
+        "生活困窮者自立支援法施行規則 第4条 (S5)",
+        _eligible,
+    ),
+    G(
+        "G-W2",
+        "利用開始から1年を超えて継続するには、心身の状況等による必要性の記録が必要です。",
+        "Continuing beyond one year needs a recorded reason (the person's condition etc.).",
+        "施行規則 第5条（1年を超えない期間、必要と認める場合は延長）(S5)",
+        _within_year,
+    ),
+)

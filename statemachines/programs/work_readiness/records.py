@@ -6,10 +6,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from statemachines.programs.definition import ProgramRecord
 from statemachines.programs.means import Means
+from statemachines.programs.payloads import Value
 
 
 class WorkReadinessState(StrEnum):
@@ -33,9 +34,7 @@ class WorkReadinessTrigger(StrEnum):
     MARK_LIMIT_WARNING = "mark_limit_warning"
 
 
-class WorkReadinessRules(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class WorkReadinessRules(Value):
     max_duration: str = "P1Y"
     warning_after: str = "P10M"
     asset_multiple: int = Field(default=6, ge=1, le=100)
@@ -53,22 +52,18 @@ class WorkReadinessRecord(ProgramRecord):
     limit_warned: bool = False
 
 
-class Apply(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Apply(Value):
     means: Means | None = None
 
 
-class ProgramPlan(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class ProgramPlan(Value):
     stages: list[Literal["daily_life", "social_life", "employment"]] = Field(min_length=1, max_length=3)
 
 
-class Review(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Review(Value):
     note: str = Field(min_length=1, max_length=2000)
     extension_reason: str | None = Field(default=None, max_length=2000)  # 心身の状況等により1年を超えて必要
 
 
-class Complete(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Complete(Value):
     outcome: Literal["general_employment", "certified_training", "hello_work", "other"]
