@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 from pydantic import BaseModel
 from transitions import Machine, MachineError
 
-from statemachines.kernel.events import CaseEvent, record_event
+from statemachines.kernel.events import CaseEvent, chained
 from statemachines.kernel.guards import Guard, GuardContext, Verdict
 from statemachines.kernel.outcomes import (
     CommandOption,
@@ -332,20 +332,20 @@ class Process(Generic[S, T, R]):
         command_id: str,
         source: str | None,
     ) -> Applied[R]:
-        event = record_event(
-            case_id=updated.case_id,
-            seq=updated.seq + 1,
-            prev_hash=updated.last_hash,
-            at=now,
-            actor_id=actor.user_id,
-            actor_roles=[r.value for r in actor.roles],
-            command=command,
-            command_id=command_id,
-            transition_id=transition_id,
-            from_state=source,
-            to_state=self.state_of(updated).value,
-            payload=payload,
-        )
+        body: dict[str, Any] = {
+            "case_id": updated.case_id,
+            "seq": updated.seq + 1,
+            "at": now,
+            "actor_id": actor.user_id,
+            "actor_roles": sorted(r.value for r in actor.roles),
+            "command": command,
+            "command_id": command_id,
+            "transition_id": transition_id,
+            "from_state": source,
+            "to_state": self.state_of(updated).value,
+            "payload": payload,
+        }
+        event = chained(body, updated.last_hash)
         updated.seq, updated.last_hash = event.seq, event.hash
         return Applied(record=updated, event=event, transition_id=transition_id)
 

@@ -140,35 +140,9 @@ def chain_hash(prev_hash: str, canonical_content: str) -> str:
     return hashlib.sha256((prev_hash + "\n" + canonical_content).encode("utf-8")).hexdigest()
 
 
-def record_event(
-    *,
-    case_id: str,
-    seq: int,
-    prev_hash: str,
-    at: datetime,
-    actor_id: str,
-    actor_roles: list[str],
-    command: str,
-    command_id: str,
-    transition_id: str,
-    from_state: str | None,
-    to_state: str,
-    payload: dict[str, Any],
-) -> CaseEvent:
-    """The next link of a case's (or an enrolment's) chain: the event and its hash over the previous one."""
-    body: dict[str, Any] = {
-        "case_id": case_id,
-        "seq": seq,
-        "at": at,
-        "actor_id": actor_id,
-        "actor_roles": sorted(actor_roles),
-        "command": command,
-        "command_id": command_id,
-        "transition_id": transition_id,
-        "from_state": from_state,
-        "to_state": to_state,
-        "payload": payload,
-    }
+def chained(body: dict[str, Any], prev_hash: str) -> CaseEvent:
+    """The next link of a case's (or an enrolment's) chain: the event of ``body`` (every field of the content but
+    the payload's digest, the payload itself instead) and its hash over the previous one."""
     return CaseEvent(**body, prev_hash=prev_hash, hash=chain_hash(prev_hash, canonical_event_content(**body)))
 
 

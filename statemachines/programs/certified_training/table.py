@@ -10,16 +10,12 @@ from statemachines.kernel.events import TaskKind
 from statemachines.kernel.roles import MUNICIPAL, SYSTEM, WORK_SUPPORT, Role
 from statemachines.kernel.table import Transition
 from statemachines.programs.certified_training import effects as e
+from statemachines.programs.certified_training import records as p
 from statemachines.programs.certified_training.guards import GUARDS
 from statemachines.programs.certified_training.records import (
     CertifiedTrainingRecord,
     CertifiedTrainingState,
     CertifiedTrainingTrigger,
-    Decide,
-    End,
-    MatchProvider,
-    Review,
-    StepUp,
 )
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.payloads import Empty, Reason
@@ -31,13 +27,15 @@ MUN, STAFF, TRAINING = MUNICIPAL, WORK_SUPPORT, e.TRAINING
 
 # fmt: off
 TRANSITIONS: tuple[Row, ...] = (
-    Row("CT1", T.MATCH_PROVIDER, (S.MATCHING,), None, STAFF, MatchProvider, "認定事業者への利用あっせん", ("G-CT1",)),
-    Row("CT2", T.DECIDE, (S.MATCHING,), S.DECIDED, MUN, Decide, "支援決定（雇用型・非雇用型）", ("G-CT1",)),
+    Row("CT1", T.MATCH_PROVIDER, (S.MATCHING,), None, STAFF, p.MatchProvider, "認定事業者への利用あっせん", ("G-CT1",)),
+    Row("CT2", T.DECIDE, (S.MATCHING,), S.DECIDED, MUN, p.Decide, "支援決定（雇用型・非雇用型）", ("G-CT1",)),
     Row("CT3", T.REJECT, (S.MATCHING,), S.REJECTED, MUN, Reason, "不承認"),
     Row("CT4", T.START_TRAINING, (S.DECIDED,), S.IN_TRAINING, STAFF, Empty, "就労訓練の開始"),
-    Row("CT5", T.REVIEW, TRAINING, None, STAFF, Review, "定期的な振り返り（事業者の就労支援担当者と）"),
-    Row("CT6", T.STEP_UP, (S.IN_TRAINING,), S.STEP_UP, STAFF, StepUp, "ステップアップ（非雇用型→雇用型）", ("G-CT2",)),
-    Row("CT7", T.END, (S.MATCHING, S.DECIDED, *TRAINING), S.ENDED, STAFF, End, "終了（一般就労・他の支援へ・辞退等）"),
+    Row("CT5", T.REVIEW, TRAINING, None, STAFF, p.Review, "定期的な振り返り（事業者の就労支援担当者と）"),
+    Row("CT6", T.STEP_UP, (S.IN_TRAINING,), S.STEP_UP, STAFF, p.StepUp, "ステップアップ（非雇用型→雇用型）",
+        ("G-CT2",)),
+    Row("CT7", T.END, (S.MATCHING, S.DECIDED, *TRAINING), S.ENDED, STAFF, p.End,
+        "終了（一般就労・他の支援へ・辞退等）"),
     Row("CT8", T.MARK_REVIEW_DUE, TRAINING, None, SYSTEM, Empty, "定期的な振り返りの時期", timer="training_review"),
 )
 # fmt: on

@@ -13,23 +13,13 @@ from statemachines.kernel.roles import SYSTEM, WORK_SUPPORT, Role
 from statemachines.kernel.table import Transition
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.hello_work import effects as e
+from statemachines.programs.hello_work import records as p
 from statemachines.programs.hello_work.guards import GUARDS
 from statemachines.programs.hello_work.records import (
     FOLLOW_UP_OFFSETS,
-    AppointmentRef,
-    Attendance,
-    Consent,
-    FollowUpDue,
     HelloWorkRecord,
     HelloWorkState,
     HelloWorkTrigger,
-    HwPlan,
-    JointInterview,
-    Outcome,
-    RecordAppointment,
-    RecordFollowUp,
-    ReportEmployment,
-    SendRequest,
 )
 from statemachines.programs.payloads import Empty, Note, Reason
 
@@ -41,29 +31,29 @@ OPEN = (S.CANDIDATE, S.CONSENTED, S.REQUEST_SENT, S.JOINT_INTERVIEW, S.IN_SUPPOR
 
 # fmt: off
 TRANSITIONS: tuple[Row, ...] = (
-    Row("HW1", T.CONSENT, (S.CANDIDATE,), S.CONSENTED, STAFF, Consent, "支援要請への本人同意（個人票A）", ("G-HW1",)),
-    Row("HW2", T.SEND_REQUEST, (S.CONSENTED,), S.REQUEST_SENT, STAFF, SendRequest, "ハローワークへの支援要請",
+    Row("HW1", T.CONSENT, (S.CANDIDATE,), S.CONSENTED, STAFF, p.Consent, "支援要請への本人同意（個人票A）", ("G-HW1",)),
+    Row("HW2", T.SEND_REQUEST, (S.CONSENTED,), S.REQUEST_SENT, STAFF, p.SendRequest, "ハローワークへの支援要請",
         shares_personal_data=True),
-    Row("HW3", T.SCHEDULE_JOINT_INTERVIEW, (S.REQUEST_SENT,), S.JOINT_INTERVIEW, STAFF, JointInterview,
+    Row("HW3", T.SCHEDULE_JOINT_INTERVIEW, (S.REQUEST_SENT,), S.JOINT_INTERVIEW, STAFF, p.JointInterview,
         "合同面接（就職支援ナビゲーター＋就労支援員）の予定", ("G-HW5", "G-HW6")),
-    Row("HW4", T.START_SUPPORT, (S.JOINT_INTERVIEW,), S.IN_SUPPORT, STAFF, HwPlan, "HW側支援プランによる支援開始",
+    Row("HW4", T.START_SUPPORT, (S.JOINT_INTERVIEW,), S.IN_SUPPORT, STAFF, p.HwPlan, "HW側支援プランによる支援開始",
         ("G-HW2",)),
-    Row("HW5", T.RECORD_APPOINTMENT, ACTIVE, None, STAFF, RecordAppointment, "予定の登録・変更", ("G-HW5", "G-HW6")),
-    Row("HW6", T.RECORD_ATTENDANCE, ACTIVE, None, STAFF, Attendance, "出欠（出席・欠席）の記録", ("G-HW4",)),
-    Row("HW7", T.RECORD_OUTCOME, ACTIVE, None, STAFF, Outcome, "応募・面接・内定の記録"),
-    Row("HW16", T.CANCEL_APPOINTMENT, ACTIVE, None, STAFF, AppointmentRef, "予定の取消（前日通知もしない）",
+    Row("HW5", T.RECORD_APPOINTMENT, ACTIVE, None, STAFF, p.RecordAppointment, "予定の登録・変更", ("G-HW5", "G-HW6")),
+    Row("HW6", T.RECORD_ATTENDANCE, ACTIVE, None, STAFF, p.Attendance, "出欠（出席・欠席）の記録", ("G-HW4",)),
+    Row("HW7", T.RECORD_OUTCOME, ACTIVE, None, STAFF, p.Outcome, "応募・面接・内定の記録"),
+    Row("HW16", T.CANCEL_APPOINTMENT, ACTIVE, None, STAFF, p.AppointmentRef, "予定の取消（前日通知もしない）",
         ("G-HW4",)),
-    Row("HW8", T.REPORT_EMPLOYMENT, (S.IN_SUPPORT,), S.EMPLOYED, STAFF, ReportEmployment, "就職の報告"),
+    Row("HW8", T.REPORT_EMPLOYMENT, (S.IN_SUPPORT,), S.EMPLOYED, STAFF, p.ReportEmployment, "就職の報告"),
     Row("HW9", T.START_RETENTION, (S.EMPLOYED,), S.RETENTION_FOLLOWUP, STAFF, Empty, "定着支援の開始"),
-    Row("HW10", T.RECORD_FOLLOW_UP, (S.RETENTION_FOLLOWUP,), None, STAFF, RecordFollowUp,
+    Row("HW10", T.RECORD_FOLLOW_UP, (S.RETENTION_FOLLOWUP,), None, STAFF, p.RecordFollowUp,
         "定着支援フォローアップの記録", ("G-HW7",)),
     Row("HW11", T.END, (S.RETENTION_FOLLOWUP,), S.ENDED, STAFF, Note, "終了（定着）", ("G-HW3",)),
     Row("HW12", T.WITHDRAW, OPEN, S.WITHDRAWN, STAFF, Reason, "利用中止（辞退・同意撤回）"),
-    Row("HW13", T.REMIND_APPOINTMENT, ACTIVE, None, SYSTEM, AppointmentRef, "予定の前日通知", ("G-HW4",),
+    Row("HW13", T.REMIND_APPOINTMENT, ACTIVE, None, SYSTEM, p.AppointmentRef, "予定の前日通知", ("G-HW4",),
         timer="appointment_reminder"),
-    Row("HW14", T.MARK_NO_SHOW, ACTIVE, None, SYSTEM, AppointmentRef, "欠席後のフォロー", ("G-HW4",),
+    Row("HW14", T.MARK_NO_SHOW, ACTIVE, None, SYSTEM, p.AppointmentRef, "欠席後のフォロー", ("G-HW4",),
         timer="no_show_follow_up"),
-    Row("HW15", T.FOLLOW_UP_DUE, (S.RETENTION_FOLLOWUP,), None, SYSTEM, FollowUpDue, "定着支援フォローアップの時期",
+    Row("HW15", T.FOLLOW_UP_DUE, (S.RETENTION_FOLLOWUP,), None, SYSTEM, p.FollowUpDue, "定着支援フォローアップの時期",
         ("G-HW8",), timer="retention_follow_up"),
 )
 # fmt: on

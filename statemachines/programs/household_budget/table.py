@@ -11,16 +11,12 @@ from statemachines.kernel.roles import BUDGET_SUPPORT, MUNICIPAL, SYSTEM, Role
 from statemachines.kernel.table import Transition
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.household_budget import effects as e
+from statemachines.programs.household_budget import records as p
 from statemachines.programs.household_budget.guards import GUARDS
 from statemachines.programs.household_budget.records import (
-    AgreePlan,
-    DraftPlan,
     HouseholdBudgetRecord,
     HouseholdBudgetState,
     HouseholdBudgetTrigger,
-    RecordAction,
-    RecordBudget,
-    RecordCheck,
 )
 from statemachines.programs.payloads import DecidedOn, Empty, Reason, record_decision, record_end
 
@@ -35,16 +31,16 @@ TRANSITIONS: tuple[Row, ...] = (
     Row("HH1", T.DECIDE, (S.REFERRED_IN_PLAN,), S.DECIDED, MUN, DecidedOn, "支援決定"),
     Row("HH2", T.REJECT, (S.REFERRED_IN_PLAN,), S.REJECTED, MUN, Reason, "不承認"),
     Row("HH3", T.START_ASSESSMENT, (S.DECIDED,), S.ASSESS_BUDGET, STAFF, Empty, "家計の課題把握の開始"),
-    Row("HH4", T.RECORD_BUDGET, (S.ASSESS_BUDGET, S.BUDGET_PLAN), None, STAFF, RecordBudget,
+    Row("HH4", T.RECORD_BUDGET, (S.ASSESS_BUDGET, S.BUDGET_PLAN), None, STAFF, p.RecordBudget,
         "家計表・キャッシュフロー表の記録"),
-    Row("HH5", T.DRAFT_PLAN, (S.ASSESS_BUDGET,), S.BUDGET_PLAN, STAFF, DraftPlan, "家計再生プランの作成", ("G-HH1",)),
-    Row("HH6", T.DRAFT_PLAN, (S.BUDGET_PLAN,), None, STAFF, DraftPlan, "家計再生プランの見直し", ("G-HH1",)),
-    Row("HH7", T.AGREE_PLAN, (S.BUDGET_PLAN,), S.IN_SUPPORT, STAFF, AgreePlan, "プランへの本人同意", ("G-HH2",)),
-    Row("HH8", T.RECORD_ACTION, (S.IN_SUPPORT,), None, STAFF, RecordAction,
+    Row("HH5", T.DRAFT_PLAN, (S.ASSESS_BUDGET,), S.BUDGET_PLAN, STAFF, p.DraftPlan, "家計再生プランの作成", ("G-HH1",)),
+    Row("HH6", T.DRAFT_PLAN, (S.BUDGET_PLAN,), None, STAFF, p.DraftPlan, "家計再生プランの見直し", ("G-HH1",)),
+    Row("HH7", T.AGREE_PLAN, (S.BUDGET_PLAN,), S.IN_SUPPORT, STAFF, p.AgreePlan, "プランへの本人同意", ("G-HH2",)),
+    Row("HH8", T.RECORD_ACTION, (S.IN_SUPPORT,), None, STAFF, p.RecordAction,
         "滞納解消・債務整理の同行・貸付のあっせん等の記録"),
     Row("HH9", T.START_MAINTENANCE, (S.IN_SUPPORT,), S.MAINTENANCE_CHECKS, STAFF, Empty,
         "適正家計の継続（定期確認）へ", ("G-HH3",)),
-    Row("HH10", T.RECORD_CHECK, (S.MAINTENANCE_CHECKS,), None, STAFF, RecordCheck, "定期確認の記録"),
+    Row("HH10", T.RECORD_CHECK, (S.MAINTENANCE_CHECKS,), None, STAFF, p.RecordCheck, "定期確認の記録"),
     Row("HH11", T.RELAPSE, (S.MAINTENANCE_CHECKS,), S.IN_SUPPORT, STAFF, Reason, "家計再生の支援に戻る"),
     Row("HH12", T.CLOSE, (S.MAINTENANCE_CHECKS,), S.CLOSED, STAFF, Reason, "終結", ("G-HH4",)),
     Row("HH13", T.WITHDRAW, OPEN, S.WITHDRAWN, STAFF, Reason, "利用中止（辞退）"),

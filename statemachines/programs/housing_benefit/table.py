@@ -8,19 +8,13 @@ from statemachines.kernel.roles import MUNICIPAL, SYSTEM, WORK_SUPPORT, Role
 from statemachines.kernel.table import Lookup, Transition
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.housing_benefit import effects as e
+from statemachines.programs.housing_benefit import records as p
 from statemachines.programs.housing_benefit.guards import ELIGIBILITY, GUARDS
 from statemachines.programs.housing_benefit.records import (
     RULE_SOURCES,
-    Apply,
-    Decide,
-    Employment,
-    Evidence,
-    Housed,
     HousingBenefitRecord,
     HousingBenefitState,
     HousingBenefitTrigger,
-    Month,
-    Stop,
 )
 from statemachines.programs.payloads import Note
 
@@ -31,26 +25,26 @@ MUN, STAFF, PAID = MUNICIPAL, WORK_SUPPORT, e.PAID
 
 # fmt: off
 TRANSITIONS: tuple[Row, ...] = (
-    Row("HB1", T.SUBMIT_APPLICATION, (S.APPLIED,), S.REVIEW, STAFF, Apply, "申請書の受理（審査へ）", ("G-H-LOCK",),
+    Row("HB1", T.SUBMIT_APPLICATION, (S.APPLIED,), S.REVIEW, STAFF, p.Apply, "申請書の受理（審査へ）", ("G-H-LOCK",),
         looks_up=(Lookup.PERSON,)),
     Row("HB2", T.CERTIFY, (S.REVIEW,), S.CERTIFIED, MUN, Note, "支給対象者証明書の交付（住居喪失者）",
         (*ELIGIBILITY, "G-H-LOST")),
-    Row("HB3", T.REPORT_HOUSED, (S.CERTIFIED,), S.HOUSED, STAFF, Housed, "住居確保報告書", ("G-H-REPORT",)),
-    Row("HB4", T.DECIDE_PAYMENT, (S.REVIEW,), S.DECIDED, MUN, Decide, "支給決定", (*ELIGIBILITY, "G-H-HOUSED")),
-    Row("HB4b", T.DECIDE_PAYMENT, (S.HOUSED,), S.DECIDED, MUN, Decide, "支給決定（入居後）", ELIGIBILITY),
+    Row("HB3", T.REPORT_HOUSED, (S.CERTIFIED,), S.HOUSED, STAFF, p.Housed, "住居確保報告書", ("G-H-REPORT",)),
+    Row("HB4", T.DECIDE_PAYMENT, (S.REVIEW,), S.DECIDED, MUN, p.Decide, "支給決定", (*ELIGIBILITY, "G-H-HOUSED")),
+    Row("HB4b", T.DECIDE_PAYMENT, (S.HOUSED,), S.DECIDED, MUN, p.Decide, "支給決定（入居後）", ELIGIBILITY),
     Row("HB5", T.REJECT, (S.REVIEW,), S.REJECTED, MUN, Note, "不支給決定"),
     Row("HB6", T.START_PAYMENT, (S.DECIDED,), S.PAYING, MUN, Note, "支給開始（家主等へ代理納付）"),
-    Row("HB7", T.RECORD_EVIDENCE, PAID, None, STAFF, Evidence, "求職活動状況の記録"),
-    Row("HB8", T.REPORT_EMPLOYMENT, PAID, None, STAFF, Employment, "常用就職届"),
+    Row("HB7", T.RECORD_EVIDENCE, PAID, None, STAFF, p.Evidence, "求職活動状況の記録"),
+    Row("HB8", T.REPORT_EMPLOYMENT, PAID, None, STAFF, p.Employment, "常用就職届"),
     Row("HB9", T.REQUEST_EXTENSION, (S.PAYING,), S.EXTENSION_REQUESTED, STAFF, Note, "延長申請",
         ("G-H-CAP", "G-H-DEADLINE")),
     Row("HB10", T.GRANT_EXTENSION, (S.EXTENSION_REQUESTED,), S.PAYING, MUN, Note, "延長決定（3か月）", ("G-H-CAP",)),
     Row("HB11", T.REFUSE_EXTENSION, (S.EXTENSION_REQUESTED,), S.ENDED, MUN, Note, "延長不承認（支給終了）"),
-    Row("HB12", T.STOP, PAID, S.STOPPED, MUN, Stop, "支給中止"),
+    Row("HB12", T.STOP, PAID, S.STOPPED, MUN, p.Stop, "支給中止"),
     Row("HB13", T.END_PERIOD, (S.PAYING,), S.ENDED, SYSTEM | MUN, Note, "支給期間満了", timer="period_end"),
     Row("HB14", T.MARK_EXTENSION_DUE, (S.PAYING,), None, SYSTEM, Note, "延長申請期限の14日前",
         timer="extension_warning"),
-    Row("HB15", T.CHECK_OBLIGATIONS, PAID, None, SYSTEM, Month, "求職活動状況の確認（月次）",
+    Row("HB15", T.CHECK_OBLIGATIONS, PAID, None, SYSTEM, p.Month, "求職活動状況の確認（月次）",
         timer="monthly_obligations"),
 )
 # fmt: on

@@ -11,18 +11,12 @@ from statemachines.kernel.roles import CONSULTANTS, MUNICIPAL, SYSTEM, Role
 from statemachines.kernel.table import Transition
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.housing_support import effects as e
+from statemachines.programs.housing_support import records as p
 from statemachines.programs.housing_support.guards import GUARDS
 from statemachines.programs.housing_support.records import (
-    EnterShelter,
-    Extend,
     HousingSupportRecord,
     HousingSupportState,
     HousingSupportTrigger,
-    MoveIn,
-    RecordSupport,
-    Request,
-    StartCommunity,
-    Transfer,
 )
 from statemachines.programs.payloads import DecidedOn, Empty, Reason, record_decision, record_end
 
@@ -35,18 +29,18 @@ BEFORE = (S.REQUESTED, S.ELIGIBILITY_CHECK, S.DECIDED)
 
 # fmt: off
 TRANSITIONS: tuple[Row, ...] = (
-    Row("HS1", T.SUBMIT_REQUEST, (S.REQUESTED,), S.ELIGIBILITY_CHECK, STAFF, Request, "利用申込（支援の種類）"),
+    Row("HS1", T.SUBMIT_REQUEST, (S.REQUESTED,), S.ELIGIBILITY_CHECK, STAFF, p.Request, "利用申込（支援の種類）"),
     Row("HS2", T.DECIDE, (S.ELIGIBILITY_CHECK,), S.DECIDED, MUN, DecidedOn, "支援決定", ("G-HS1",)),
     Row("HS3", T.REJECT, (S.ELIGIBILITY_CHECK,), S.REJECTED, MUN, Reason, "不承認"),
-    Row("HS4", T.ENTER_SHELTER, (S.DECIDED,), S.IN_SHELTER, STAFF, EnterShelter, "シェルターへの入所", ("G-HS2",)),
-    Row("HS5", T.START_COMMUNITY_SUPPORT, (S.DECIDED,), S.IN_COMMUNITY_SUPPORT, STAFF, StartCommunity,
+    Row("HS4", T.ENTER_SHELTER, (S.DECIDED,), S.IN_SHELTER, STAFF, p.EnterShelter, "シェルターへの入所", ("G-HS2",)),
+    Row("HS5", T.START_COMMUNITY_SUPPORT, (S.DECIDED,), S.IN_COMMUNITY_SUPPORT, STAFF, p.StartCommunity,
         "地域居住支援の開始", ("G-HS3",)),
-    Row("HS6", T.RECORD_SUPPORT, IN_SUPPORT, None, STAFF, RecordSupport, "住まい探し・同行・見守り等の記録"),
-    Row("HS7", T.EXTEND_SHELTER, (S.IN_SHELTER,), None, MUN, Extend, "入所期間の延長の決定", ("G-HS4",)),
-    Row("HS8", T.MOVE_IN, (S.IN_SHELTER,), S.HOUSED, STAFF, MoveIn, "退所して住居へ入居"),
-    Row("HS9", T.MOVE_IN, (S.IN_COMMUNITY_SUPPORT,), None, STAFF, MoveIn, "住居へ入居（見守りは継続）"),
+    Row("HS6", T.RECORD_SUPPORT, IN_SUPPORT, None, STAFF, p.RecordSupport, "住まい探し・同行・見守り等の記録"),
+    Row("HS7", T.EXTEND_SHELTER, (S.IN_SHELTER,), None, MUN, p.Extend, "入所期間の延長の決定", ("G-HS4",)),
+    Row("HS8", T.MOVE_IN, (S.IN_SHELTER,), S.HOUSED, STAFF, p.MoveIn, "退所して住居へ入居"),
+    Row("HS9", T.MOVE_IN, (S.IN_COMMUNITY_SUPPORT,), None, STAFF, p.MoveIn, "住居へ入居（見守りは継続）"),
     Row("HS10", T.END_WATCH, (S.IN_COMMUNITY_SUPPORT,), S.HOUSED, STAFF, Reason, "見守りの終了", ("G-HS5",)),
-    Row("HS11", T.TRANSFER_PUBLIC_ASSISTANCE, IN_SUPPORT, S.TRANSFER_PUBLIC_ASSISTANCE, MUN, Transfer,
+    Row("HS11", T.TRANSFER_PUBLIC_ASSISTANCE, IN_SUPPORT, S.TRANSFER_PUBLIC_ASSISTANCE, MUN, p.Transfer,
         "生活保護へ移行"),
     Row("HS12", T.LEAVE, IN_SUPPORT, S.LEFT, STAFF, Reason, "退所・支援中断（自主退所・連絡途絶等）"),
     Row("HS13", T.WITHDRAW, BEFORE, S.WITHDRAWN, STAFF, Reason, "利用中止（辞退）"),

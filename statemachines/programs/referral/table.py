@@ -15,16 +15,9 @@ from statemachines.kernel.table import Lookup, Transition
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.payloads import Empty, Reason
 from statemachines.programs.referral import effects as e
+from statemachines.programs.referral import records as p
 from statemachines.programs.referral.guards import GUARDS
-from statemachines.programs.referral.records import (
-    Answer,
-    ConfirmOutcome,
-    FollowUp,
-    ReferralRecord,
-    ReferralState,
-    ReferralTrigger,
-    Send,
-)
+from statemachines.programs.referral.records import ReferralRecord, ReferralState, ReferralTrigger
 
 S, T = ReferralState, ReferralTrigger
 STAFF = WORK_SUPPORT
@@ -33,14 +26,14 @@ TK = TaskKind[ReferralTrigger]
 
 # fmt: off
 TRANSITIONS: tuple[Row, ...] = (
-    Row("RF1", T.SEND, (S.DRAFT,), S.SENT, STAFF, Send, "関係機関への紹介（つなぎ）", ("G-RF1",),
+    Row("RF1", T.SEND, (S.DRAFT,), S.SENT, STAFF, p.Send, "関係機関への紹介（つなぎ）", ("G-RF1",),
         shares_personal_data=True, looks_up=(Lookup.INSTITUTION,)),
-    Row("RF2", T.ACCEPT, (S.SENT,), S.ACCEPTED, STAFF, Answer, "紹介先の受入れ回答"),
-    Row("RF3", T.DECLINE, (S.SENT,), S.DECLINED, STAFF, Answer, "紹介先の受入れ不可の回答"),
-    Row("RF4", T.SEND, (S.DECLINED,), S.SENT, STAFF, Send, "別の関係機関への再紹介", ("G-RF1", "G-RF2"),
+    Row("RF2", T.ACCEPT, (S.SENT,), S.ACCEPTED, STAFF, p.Answer, "紹介先の受入れ回答"),
+    Row("RF3", T.DECLINE, (S.SENT,), S.DECLINED, STAFF, p.Answer, "紹介先の受入れ不可の回答"),
+    Row("RF4", T.SEND, (S.DECLINED,), S.SENT, STAFF, p.Send, "別の関係機関への再紹介", ("G-RF1", "G-RF2"),
         shares_personal_data=True, looks_up=(Lookup.INSTITUTION,)),
-    Row("RF5", T.RECORD_FOLLOW_UP, (S.SENT,), None, STAFF, FollowUp, "紹介先への確認・フォローの記録"),
-    Row("RF6", T.CONFIRM_OUTCOME, (S.ACCEPTED,), S.OUTCOME_CONFIRMED, STAFF, ConfirmOutcome, "つなぎの結果の確認"),
+    Row("RF5", T.RECORD_FOLLOW_UP, (S.SENT,), None, STAFF, p.FollowUp, "紹介先への確認・フォローの記録"),
+    Row("RF6", T.CONFIRM_OUTCOME, (S.ACCEPTED,), S.OUTCOME_CONFIRMED, STAFF, p.ConfirmOutcome, "つなぎの結果の確認"),
     Row("RF7", T.CLOSE, (S.DRAFT, S.DECLINED), S.CLOSED, STAFF, Reason, "紹介の終了（取りやめ）"),
     Row("RF8", T.NO_ANSWER, (S.SENT,), None, SYSTEM, Empty, "紹介先から回答なし", ("G-RF3",), timer="no_answer"),
 )

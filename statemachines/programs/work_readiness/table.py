@@ -8,16 +8,9 @@ from statemachines.kernel.table import Transition
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.payloads import DecidedOn, Reason, record_decision
 from statemachines.programs.work_readiness import effects as e
+from statemachines.programs.work_readiness import records as p
 from statemachines.programs.work_readiness.guards import GUARDS
-from statemachines.programs.work_readiness.records import (
-    Apply,
-    Complete,
-    ProgramPlan,
-    Review,
-    WorkReadinessRecord,
-    WorkReadinessState,
-    WorkReadinessTrigger,
-)
+from statemachines.programs.work_readiness.records import WorkReadinessRecord, WorkReadinessState, WorkReadinessTrigger
 
 S, T = WorkReadinessState, WorkReadinessTrigger
 Row = Transition[WorkReadinessState, WorkReadinessTrigger]
@@ -27,15 +20,15 @@ OPEN = (S.REFERRED_IN_PLAN, S.ELIGIBILITY_CHECK, S.DECIDED, S.IN_PROGRAM)
 
 # fmt: off
 TRANSITIONS: tuple[Row, ...] = (
-    Row("WR1", T.SUBMIT_APPLICATION, (S.REFERRED_IN_PLAN,), S.ELIGIBILITY_CHECK, STAFF, Apply,
+    Row("WR1", T.SUBMIT_APPLICATION, (S.REFERRED_IN_PLAN,), S.ELIGIBILITY_CHECK, STAFF, p.Apply,
         "利用申込（プラン兼事業等利用申込書）"),
     Row("WR2", T.DECIDE, (S.ELIGIBILITY_CHECK,), S.DECIDED, MUN, DecidedOn, "支援決定", ("G-W1",)),
     Row("WR3", T.REJECT, (S.ELIGIBILITY_CHECK,), S.REJECTED, MUN, Reason, "不承認"),
-    Row("WR4", T.PLAN_PROGRAM, (S.DECIDED,), S.IN_PROGRAM, STAFF, ProgramPlan, "個別プログラムの策定・開始"),
-    Row("WR5", T.REVIEW, (S.IN_PROGRAM,), None, STAFF, Review, "定期的な振り返り", ("G-W2",)),
-    Row("WR6", T.COMPLETE, (S.IN_PROGRAM,), S.COMPLETED, STAFF, Complete, "修了（一般就労・認定就労訓練・HWへ）"),
+    Row("WR4", T.PLAN_PROGRAM, (S.DECIDED,), S.IN_PROGRAM, STAFF, p.ProgramPlan, "個別プログラムの策定・開始"),
+    Row("WR5", T.REVIEW, (S.IN_PROGRAM,), None, STAFF, p.Review, "定期的な振り返り", ("G-W2",)),
+    Row("WR6", T.COMPLETE, (S.IN_PROGRAM,), S.COMPLETED, STAFF, p.Complete, "修了（一般就労・認定就労訓練・HWへ）"),
     Row("WR7", T.WITHDRAW, OPEN, S.WITHDRAWN, STAFF, Reason, "利用中止（辞退）"),
-    Row("WR8", T.MARK_LIMIT_WARNING, (S.IN_PROGRAM,), None, SYSTEM, Review, "利用期間上限（1年）の2か月前",
+    Row("WR8", T.MARK_LIMIT_WARNING, (S.IN_PROGRAM,), None, SYSTEM, p.Review, "利用期間上限（1年）の2か月前",
         timer="ten_month_warning"),
 )
 # fmt: on
