@@ -22,6 +22,7 @@ from statemachines.kernel.roles import ANY_STAFF, ASSIGNERS, WORK_SUPPORT
 from store.accounts import DEMO_PASSWORD
 from store.codec import ENCODING, KEY_METADATA
 from tests.web.apiharness import Api
+from tests.web.directory.test_api import HEADER, ROW
 from tests.web.matrix import (
     HOLD,
     OTHER,
@@ -48,8 +49,7 @@ from tests.web.matrix import (
     the_open_task,
     world,
 )
-from tests.web.test_api_appointments import booking
-from tests.web.test_api_institutions import HEADER, ROW
+from tests.web.programs.test_appointments import booking
 from tests.web.test_api_programs import CLIENT
 
 P = Permission

@@ -102,7 +102,7 @@ def test_every_route_has_a_row(tmp_path: Path) -> None:
         (method, r.path)
         for r in routes
         for method in r.methods or ()
-        # A CORS preflight (OPTIONS) carries no credentials by definition: tests/web/test_codec_endpoint.py checks it.
+        # A CORS preflight (OPTIONS) carries no credentials by definition: tests/web/audit/test_codec.py checks it.
         if method not in ("HEAD", "OPTIONS")
         and (r.path.startswith("/api/") or (method == "POST" and r.path not in OWN_ACCOUNT_PAGES))
     }

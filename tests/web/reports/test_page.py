@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from statemachines.policy.statistics import month_bounds
 from tests.web.apiharness import running_api, seed_other_town
 from tests.web.pageclient import browser_for
-from tests.web.test_report_exports import INFO_ONLY, Clock, ReportsApi, run_case, seed_month
+from tests.web.reports.test_export import INFO_ONLY, Clock, ReportsApi, run_case, seed_month
 from web.reports.page import last_complete_month
 
 
