@@ -29,8 +29,8 @@ from store.accounts import DEMO_PASSWORD
 from store.codec import KEY_METADATA
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api, seed_other_town
+from tests.web.programs.enrolments import CLIENT
 from tests.web.programs.test_appointments import book
-from tests.web.test_api_programs import CLIENT
 from web.core.deps import SESSION_COOKIE
 from web.core.security import CSRF_COOKIE, CSRF_FIELD
 

@@ -10,7 +10,7 @@ from tests.factories import VALID_PAYLOADS
 from tests.statemachines.paths import PATHS
 from tests.web.apiharness import Api
 from tests.web.pageclient import Browser, browser_for, form_fields
-from tests.web.test_api_programs import APPLICATION, _decided, _program_command
+from tests.web.programs.enrolments import APPLICATION, decided_case, program_command
 
 
 async def test_a_page_without_a_session_redirects_to_login_in_japanese(pages_api: Api) -> None:
@@ -168,13 +168,13 @@ def _alerts(html: str) -> list[str]:
 
 
 async def test_the_case_page_shows_benefit_months_used_and_left(pages_api: Api) -> None:
-    case_id, enrolment_id = await _decided(pages_api)
+    case_id, enrolment_id = await decided_case(pages_api)
     for user, command, payload in [
         ("sw1", "submit_application", {"application": APPLICATION}),
         ("mun1", "decide_payment", {"decided_on": "2026-12-01", "period_start": "2026-12-01"}),
         ("mun1", "start_payment", {}),
     ]:
-        response = await _program_command(pages_api, user, case_id, enrolment_id, command, payload)
+        response = await program_command(pages_api, user, case_id, enrolment_id, command, payload)
         assert response.status_code == 200, response.text
     async with browser_for(pages_api) as b:
         await b.login("sw1")
@@ -199,7 +199,7 @@ async def test_the_process_page_embeds_the_diagram_from_the_tables(pages_api: Ap
 
 
 async def test_a_program_is_driven_from_its_panel_with_the_same_checks(pages_api: Api) -> None:
-    case_id, enrolment_id = await _decided(pages_api)
+    case_id, enrolment_id = await decided_case(pages_api)
     url = f"/cases/{case_id}"
     action = f"{url}/programs/{enrolment_id}/commands"
     async with browser_for(pages_api) as sw, browser_for(pages_api) as mun:

@@ -49,8 +49,8 @@ from tests.web.matrix import (
     the_open_task,
     world,
 )
+from tests.web.programs.enrolments import CLIENT
 from tests.web.programs.test_appointments import booking
-from tests.web.test_api_programs import CLIENT
 
 P = Permission
 CODEC_BODY = {
