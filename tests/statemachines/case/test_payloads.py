@@ -1,11 +1,13 @@
-"""Hypothesis on the command payload models: whatever arrives, a payload is parsed or refused with field errors,
-and the guards answer for it; nothing raises anything else. ``make fuzz`` raises the number of examples."""
+"""The case's command payloads (statemachines/case/payloads.py): one that does not fit its model is refused with
+field errors; and, by Hypothesis, whatever arrives is parsed or refused with field errors, and the guards answer for it;
+nothing raises anything else. ``make fuzz`` raises the number of examples."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +16,12 @@ from statemachines.case.record import CaseState
 from statemachines.case.transitions import Trigger
 from statemachines.kernel.outcomes import PayloadInvalid
 from tests.factories import SW1, VALID_PAYLOADS
-from tests.statemachines.paths import reach
+from tests.statemachines.case.refusals import valid
+from tests.statemachines.paths import START, reach
+
+S = CaseState
+T = Trigger
+
 
 EXAMPLES = int(os.environ.get("YORISOI_FUZZ_EXAMPLES", "200"))
 SCALARS = st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.floats(allow_nan=True) | st.text(max_size=30)
@@ -23,7 +30,28 @@ JSON: st.SearchStrategy[Any] = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=20), inner, max_size=5),
     max_leaves=20,
 )
+
+
 CASES = {state: reach(state) for state in (CaseState.SCREENING, CaseState.PLAN_CHECK, CaseState.SUPPORT_ACTIVE)}
+
+
+def test_a_payload_that_does_not_fit_the_model_raises_payload_invalid_with_field_errors() -> None:
+    case = reach(S.SCREENING)
+    body = valid(T.APPLY_FOR_SUPPORT)
+    body["consent_c1"]["kind"] = "C9"
+    with pytest.raises(PayloadInvalid) as invalid:
+        CASE.apply(case, "apply_for_support", SW1, body, now=START, command_id="bad")
+    assert invalid.value.command == "apply_for_support"
+    assert [tuple(e["loc"]) for e in invalid.value.errors] == [("consent_c1", "kind")]
+
+
+def test_unknown_and_missing_payload_fields_are_field_errors() -> None:
+    with pytest.raises(PayloadInvalid) as extra:
+        CASE.check(reach(S.INTAKE), "complete_intake", SW1, {"intake": {}, "shoe_size": 27})
+    assert [(tuple(e["loc"]), e["type"]) for e in extra.value.errors] == [(("shoe_size",), "extra_forbidden")]
+    with pytest.raises(PayloadInvalid) as missing:
+        CASE.check(reach(S.SUPPORT_ACTIVE), "record_contact", SW1, {})
+    assert [(tuple(e["loc"]), e["type"]) for e in missing.value.errors] == [(("monitoring_note",), "missing")]
 
 
 def _field_errors(trigger: Trigger, payload: dict[str, Any]) -> list[dict[str, Any]] | None:

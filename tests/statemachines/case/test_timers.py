@@ -1,4 +1,5 @@
-"""The durable timers as pure functions of the record (timers.deadlines) and the tasks each event opens and closes."""
+"""The durable timers as pure functions of the record (statemachines/case/timers.py): the deadlines each state runs,
+when each comes due and what it fires, and the follow-ups after a closure."""
 
 from __future__ import annotations
 
@@ -8,20 +9,18 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from statemachines.case.engine import CASE, open_case
 from statemachines.case.record import NO_CONTACT_STATES, CaseRecord, CaseState
-from statemachines.case.tasks import ALL_KINDS, task_changes
 from statemachines.case.timers import deadlines, next_deadline, plan_period_end
 from statemachines.case.transitions import Trigger
-from statemachines.kernel.engine import Applied
-from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, Role
 from statemachines.kernel.rules import DEFAULT_RULESET, RuleSet, add_duration
-from tests.factories import CITY, CSW1, ESW1, MUN1, SW1, VALID_PAYLOADS, meeting, plan
-from tests.statemachines.paths import START, reach, step
+from tests.factories import meeting, plan
+from tests.statemachines.case.timed import fire, kinds
+from tests.statemachines.paths import reach, step
 
 S = CaseState
 T = Trigger
 JST = timezone(timedelta(hours=9))
+
 
 EXPECTED_TIMERS: dict[CaseState, set[str]] = {
     S.IDENTIFIED: set(),
@@ -46,22 +45,6 @@ EXPECTED_TIMERS: dict[CaseState, set[str]] = {
     S.INTERRUPTED: set(),
 }
 """Written out by hand from process.md §1.6–§1.7 and T26's sources."""
-
-
-def fire(
-    case: CaseRecord, trigger: Trigger, now: datetime, payload: dict[str, Any] | None = None
-) -> Applied[CaseRecord]:
-    actor: Actor = {T.DECIDE_SUPPORT: MUN1, T.CHECK_PLAN: CSW1, T.ASSIGN: CSW1}.get(trigger, SW1)
-    if trigger in (T.MARK_MONITORING_DUE, T.MARK_EVALUATION_DUE, T.START_FOLLOW_UP, T.LOSE_CONTACT):
-        actor = SYSTEM_ACTOR
-    body = VALID_PAYLOADS[trigger] if payload is None else payload
-    return CASE.apply(case, trigger.value, actor, body, now=now, command_id=f"t-{case.seq + 1}")
-
-
-def kinds(case: CaseRecord) -> dict[str, datetime]:
-    found = deadlines(case)
-    assert len({d.kind for d in found}) == len(found)
-    return {d.kind: d.at for d in found}
 
 
 def support_active_with(submitted_plan: dict[str, Any]) -> CaseRecord:
@@ -205,82 +188,3 @@ def test_no_follow_up_timer_when_the_closure_wants_none() -> None:
     case = step(reach(S.CLOSURE_REVIEW), T.CONFIRM_CLOSURE, no_follow_up)
     assert case.state is S.CLOSED
     assert deadlines(case) == []
-
-
-# --- tasks ---------------------------------------------------------------------------------------------------------
-
-
-def test_opening_a_case_gives_the_intake_task_to_the_opener() -> None:
-    opened = open_case(
-        case_id="c-task", municipality=CITY, ruleset=DEFAULT_RULESET, actor=SW1, payload={}, now=START, command_id="o"
-    )
-    close, opened_tasks = task_changes(None, opened.record, opened.event)
-    (task,) = opened_tasks
-    assert (task.kind, task.role, task.assignee, task.command) == ("intake", "SW", "sw1", "complete_intake")
-    assert task.due_at == add_duration(START, "P3D")
-    assert task.task_id == "c-task:1:intake"
-    assert close == sorted(ALL_KINDS)
-
-
-def test_check_plan_swaps_the_check_task_for_the_consent_task() -> None:
-    before = reach(S.PLAN_CHECK)
-    applied = fire(before, T.CHECK_PLAN, START + timedelta(days=1))
-    close, opened = task_changes(before, applied.record, applied.event)
-    assert "check_plan" in close
-    assert "obtain_plan_consent" not in close
-    (task,) = opened
-    assert (task.kind, task.role, task.assignee) == ("obtain_plan_consent", "SW", "sw1")
-
-
-def test_the_check_task_goes_to_the_chief_consultants_not_to_the_assignee() -> None:
-    before = reach(S.PLAN_DRAFTING)
-    applied = fire(before, T.SUBMIT_PLAN, START + timedelta(days=1))
-    _, opened = task_changes(before, applied.record, applied.event)
-    (task,) = opened
-    assert (task.kind, task.role, task.assignee) == ("check_plan", Role.CSW.value, None)
-
-
-def test_assign_reopens_the_state_task_with_the_new_assignee() -> None:
-    before = reach(S.ASSESSMENT)
-    applied = fire(before, T.ASSIGN, START + timedelta(days=1), {"assignee": "sw9"})
-    close, opened = task_changes(before, applied.record, applied.event)
-    assert close == ["assessment"]
-    (task,) = opened
-    assert (task.kind, task.assignee) == ("assessment", "sw9")
-
-
-def test_the_decision_task_is_for_the_municipality_and_has_no_assignee() -> None:
-    before = reach(S.MEETING_REVIEW)
-    applied = fire(before, T.APPROVE_PLAN, START + timedelta(days=1))
-    assert applied.record.state is S.DECISION_PENDING
-    _, opened = task_changes(before, applied.record, applied.event)
-    (task,) = opened
-    assert (task.kind, task.role, task.assignee, task.command) == ("decide_support", "MUN", None, "decide_support")
-    assert task.due_at == add_duration(applied.event.at, "P14D")
-
-
-def test_moving_to_another_state_closes_every_open_task_kind() -> None:
-    before = reach(S.INTAKE)
-    applied = fire(before, T.COMPLETE_INTAKE, START + timedelta(days=1))
-    close, opened = task_changes(before, applied.record, applied.event)
-    assert close == sorted(ALL_KINDS)
-    assert [t.kind for t in opened] == ["screening"]
-
-
-def test_the_monitoring_timer_opens_a_monitoring_task_and_a_contact_closes_it() -> None:
-    case = reach(S.SUPPORT_ACTIVE)
-    due = kinds(case)["monitoring"]
-    marked = fire(case, T.MARK_MONITORING_DUE, due)
-    close, opened = task_changes(case, marked.record, marked.event)
-    assert [(t.kind, t.assignee) for t in opened] == [("monitoring_due", "sw1")]
-    contacted = CASE.apply(
-        marked.record,
-        T.RECORD_CONTACT.value,
-        ESW1,
-        VALID_PAYLOADS[T.RECORD_CONTACT],
-        now=due + timedelta(days=1),
-        command_id="contact",
-    )
-    close, opened = task_changes(marked.record, contacted.record, contacted.event)
-    assert close == ["monitoring_due"]
-    assert opened == []
