@@ -61,7 +61,7 @@ histories: venv
 # refused request writes nothing.
 fuzz: venv
 	YORISOI_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} timeout 1200 $(BIN)/python -m pytest -q -p no:cacheprovider \
-		--timeout=1200 tests/web/test_api_fuzz.py tests/statemachines/test_payload_fuzz.py
+		--timeout=1200 tests/web/test_api_fuzz.py tests/statemachines/case/test_payloads.py
 
 # The scale figures, each beside its anchor measured in the same run (README: "Scale benchmark"): results in
 # bench/results/latest.json. About 50 minutes; BENCH_QUICK=1 shrinks every size (about 5 minutes, bench/results/quick.json).
