@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from web.admin import api as admin_api
 from web.admin import policies as admin_policies
+from web.audit import api as audit_api
 from web.audit import codec as audit_codec
 from web.audit import page as audit_page
 from web.audit import retention as audit_retention
@@ -42,6 +43,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
 API_ROUTERS: tuple[APIRouter, ...] = (
     admin_api.router,
     cases_api.router,
+    audit_api.cases_router,
     programs_api.router,
     tasks_api.router,
     reports_kpis.router,
@@ -52,5 +54,5 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     audit_retention.router,
     admin_policies.router,
     reports_api.router,
-    cases_api.audit_router,
+    audit_api.router,
 )

@@ -20,8 +20,9 @@ from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from store import queries
 from store.repository import CaseRepository
+from web.audit.api import settle_integrity_tasks
 from web.audit.timeline import verify
-from web.cases.api import settle_integrity_tasks, shown_records
+from web.cases.visibility import shown_records
 from web.core import i18n
 from web.core.deps import Services, ServicesDep
 from web.core.pages import COMMAND_NAMES, checked_form, not_found, render

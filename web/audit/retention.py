@@ -17,7 +17,7 @@ from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from statemachines.policy.scheduling import JST
 from store.retention import LegalHold, RetentionRepository, RetentionRow
-from web.cases.api import visible_row
+from web.cases.visibility import visible_row
 from web.core.deps import ServicesDep
 from web.core.permissions import Require
 

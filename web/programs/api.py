@@ -19,7 +19,8 @@ from statemachines.programs.registry import BY_ID
 from statemachines.programs.tasks import EnrolmentRow
 from store import queries
 from store.programs import ProgramRepository
-from web.cases.api import CommandBody, shown_records
+from web.cases.api import CommandBody
+from web.cases.visibility import shown_records
 from web.core.deps import ActorDep, Services, ServicesDep
 from web.core.errors import NotVisibleError
 from web.core.permissions import Require
