@@ -1,4 +1,5 @@
-"""``python -m statemachines describe`` and ``diagram``: the process as data, run the way people run it."""
+"""``python -m statemachines describe`` and ``diagram``: the process as data, run the way people run it: the case's
+stages, states, transitions, guards and timers, and each program's rules, guards and timers."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from statemachines.case.record import CaseState
+from tests.statemachines.programs.tables import STARTED_BY_DECISION, STARTED_BY_STAFF
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = [
@@ -143,3 +145,58 @@ def test_an_unknown_cli_command_fails() -> None:
         [sys.executable, "-m", "statemachines", "draw-me-a-sheep"], cwd=ROOT, capture_output=True, timeout=60
     )
     assert done.returncode != 0
+
+
+# --- the programs --------------------------------------------------------------------------------------------------
+
+
+def test_describe_lists_the_programs_with_their_rules_and_guards() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "statemachines", "describe"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    processes = json.loads(out)["processes"]
+    housing = processes["housing_benefit"]
+    assert housing["rules"]["max_months"]["default"] == "P9M"
+    guards = {g["id"]: g for g in housing["guards"]}
+    assert {"G-H1", "G-H2", "G-H3", "G-H4"} <= set(guards)
+    assert all("施行規則" in guards[g]["basis"] for g in ("G-H1", "G-H2", "G-H3", "G-H4"))
+    assert processes["work_readiness"]["rules"]["max_duration"]["default"] == "P1Y"
+
+
+def test_describe_lists_the_three_programs_with_their_rules() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "statemachines", "describe"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    processes = json.loads(out)["processes"]
+    rules = {p: {k: (v["default"], v["source"]) for k, v in processes[p]["rules"].items()} for p in STARTED_BY_DECISION}
+    assert rules["housing_support"]["shelter_max"] == (
+        "P3M",
+        "一時生活支援（シェルター）は3か月間に限り [LOCAL 水戸市 S40]",
+    )
+    assert rules["housing_support"]["shelter_extended_max"][0] == "P6M"
+    assert "[BK]" in rules["housing_support"]["shelter_extended_max"][1]
+    assert rules["household_budget"]["check_interval"][0] == "P1M"
+    assert rules["certified_training"]["review_interval"][0] == "P3M"
+    for program, spec in STARTED_BY_DECISION.items():
+        described = processes[program]
+        assert {s["id"] for s in described["states"]} == set(spec.defn.states)
+        assert {g["id"] for g in described["guards"]} == set(spec.defn.guards)
+        assert all(g["basis"] for g in described["guards"])
+        assert described["timers"]
+
+
+def test_describe_lists_hello_work_and_referral() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "statemachines", "describe"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    processes = json.loads(out)["processes"]
+    assert processes["hello_work"]["rules"]["retention_follow_ups"]["default"] == ["P1M", "P3M", "P6M"]
+    assert "[BK]" in processes["hello_work"]["rules"]["retention_follow_ups"]["source"]
+    assert processes["referral"]["rules"]["answer_within"]["default"] == "P14D"
+    for program, spec in STARTED_BY_STAFF.items():
+        described = processes[program]
+        assert described["initial"] == spec.defn.initial
+        assert {s["id"] for s in described["states"]} == set(spec.defn.states)
+        assert {g["id"] for g in described["guards"]} == set(spec.defn.guards)
+        assert all(g["basis"] for g in described["guards"])
+        assert {t["id"] for t in described["timers"]} == {t.timer for t in spec.defn.transitions if t.timer}

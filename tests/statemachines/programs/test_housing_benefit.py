@@ -1,4 +1,5 @@
-"""Program machines (住居確保給付金, 就労準備支援) over every (state, command) pair, and their guards."""
+"""住居確保給付金 (statemachines/programs/housing_benefit): every (state, command) pair, the eligibility guards of the
+施行規則, the extensions up to nine months, the monthly job-search obligations, and its timers, tasks and events."""
 
 from __future__ import annotations
 
@@ -7,17 +8,17 @@ from typing import Any
 
 import pytest
 
+from statemachines.kernel.events import CaseEvent, first_broken_link
 from statemachines.kernel.outcomes import CommandRejected
 from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
 from statemachines.policy.scheduling import JST
-from statemachines.programs.definition import AnyProgram
+from statemachines.programs.housing_benefit.effects import deadlines
 from statemachines.programs.housing_benefit.records import HousingBenefitRecord, MonthlyEvidence, missing_obligations
 from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
-from statemachines.programs.work_readiness.records import WorkReadinessRecord
-from statemachines.programs.work_readiness.table import WORK_READINESS
+from statemachines.programs.tasks import program_projection
 from tests.factories import ESW1, MUN1, MUN_AT_CONTRACTOR, SW1, SW2
+from tests.statemachines.programs.program_spec import NOW, step
 
-NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 10:00 JST
 APPLICATION: dict[str, Any] = {
     "applied_on": "2026-04-01",
     "route": "job_loss",
@@ -72,12 +73,15 @@ HB_PATHS: dict[str, list[str]] = {
 HB_PATHS["EXTENSION_REQUESTED"] = [*HB_PATHS["PAYING"], "request_extension"]
 HB_PATHS["STOPPED"] = [*HB_PATHS["PAYING"], "stop"]
 HB_PATHS["ENDED"] = [*HB_PATHS["PAYING"], "end_period"]
+
+
 # Housing lost: the certificate path.
 LOST = {"application": {**APPLICATION, "housing_lost": True}}
 HB_LOST_PATHS: dict[str, list[tuple[str, dict[str, Any] | None]]] = {
     "CERTIFIED": [("submit_application", LOST), ("certify", {})],
     "HOUSED": [("submit_application", LOST), ("certify", {}), ("report_housed", None)],
 }
+
 
 HB_EXPECTED: dict[str, dict[str, str | frozenset[str]]] = {
     "APPLIED": {"submit_application": "REVIEW"},
@@ -108,24 +112,11 @@ HB_EXPECTED: dict[str, dict[str, str | frozenset[str]]] = {
 }
 
 
-def _step(
-    defn: AnyProgram,
-    record: Any,
-    trigger: str,
-    payload: dict[str, Any] | None,
-    actors: dict[str, Actor],
-    payloads: dict[str, dict[str, Any]],
-    now: datetime = NOW,
-) -> Any:
-    body = payloads[trigger] if payload is None else payload
-    return defn.apply(record, trigger, actors.get(trigger, SW1), body, now=now, command_id=f"c{record.seq + 1}").record
-
-
 def hb_reach(state: str) -> HousingBenefitRecord:
     record = HOUSING_BENEFIT.start(enrolment_id="e1", case_id="c1", municipality="city-a", now=NOW)
     steps = HB_LOST_PATHS.get(state) or [(t, None) for t in HB_PATHS[state]]
     for trigger, payload in steps:
-        record = _step(HOUSING_BENEFIT, record, trigger, payload, HB_ACTORS, HB_PAYLOADS)
+        record = step(HOUSING_BENEFIT, record, trigger, payload, HB_ACTORS, HB_PAYLOADS)
     assert record.state == state
     return record
 
@@ -144,7 +135,7 @@ def test_housing_benefit_state_command_pair(state: str, trigger: str) -> None:
         assert {u.id for u in unmet} == expected
     else:
         assert unmet == []
-        moved = _step(HOUSING_BENEFIT, record, trigger, None, HB_ACTORS, HB_PAYLOADS)
+        moved = step(HOUSING_BENEFIT, record, trigger, None, HB_ACTORS, HB_PAYLOADS)
         assert moved.state == (state if expected == "same" else expected)
 
 
@@ -153,8 +144,8 @@ def test_the_third_extension_is_refused_at_nine_months() -> None:
     assert record.period_end == date(2026, 6, 30)
     for expected_end in (date(2026, 9, 30), date(2026, 12, 31)):
         moment = datetime.combine(record.period_end - timedelta(days=3), datetime.min.time(), UTC)
-        record = _step(HOUSING_BENEFIT, record, "request_extension", None, HB_ACTORS, HB_PAYLOADS, moment)
-        record = _step(HOUSING_BENEFIT, record, "grant_extension", None, HB_ACTORS, HB_PAYLOADS, moment)
+        record = step(HOUSING_BENEFIT, record, "request_extension", None, HB_ACTORS, HB_PAYLOADS, moment)
+        record = step(HOUSING_BENEFIT, record, "grant_extension", None, HB_ACTORS, HB_PAYLOADS, moment)
         assert record.period_end == expected_end
     assert record.months_granted == 9
     unmet = HOUSING_BENEFIT.check(record, "request_extension", SW1, {}, datetime(2026, 12, 20, tzinfo=UTC))
@@ -179,7 +170,7 @@ def test_an_extension_after_the_last_day_of_the_period_is_late() -> None:
     ],
 )
 def test_each_eligibility_guard_refuses_the_decision(change: dict[str, Any], guard: str) -> None:
-    record = _step(
+    record = step(
         HOUSING_BENEFIT,
         hb_reach("APPLIED"),
         "submit_application",
@@ -194,7 +185,7 @@ def test_each_eligibility_guard_refuses_the_decision(change: dict[str, Any], gua
 
 def test_days_unable_to_seek_work_extend_the_window_up_to_four_years() -> None:
     application = {**APPLICATION, "job_loss_on": "2024-03-01", "days_unable_to_seek": 60}
-    record = _step(
+    record = step(
         HOUSING_BENEFIT, hb_reach("APPLIED"), "submit_application", {"application": application}, HB_ACTORS, HB_PAYLOADS
     )
     assert HOUSING_BENEFIT.check(record, "decide_payment", MUN1, HB_PAYLOADS["decide_payment"], NOW) == []
@@ -241,8 +232,6 @@ def test_a_rejected_program_command_leaves_the_record_untouched() -> None:
 
 
 def test_events_of_a_program_chain_their_hashes() -> None:
-    from statemachines.kernel.events import CaseEvent, first_broken_link
-
     record = HOUSING_BENEFIT.start(enrolment_id="e1", case_id="c1", municipality="city-a", now=NOW)
     events: list[CaseEvent] = []
     for trigger in HB_PATHS["PAYING"]:
@@ -259,128 +248,24 @@ def test_events_of_a_program_chain_their_hashes() -> None:
     assert events[-1].command == "housing_benefit.start_payment"
 
 
-WR_PAYLOADS: dict[str, dict[str, Any]] = {
-    "submit_application": {
-        "means": {
-            "household_income": 100_000,
-            "base_amount": 78_000,
-            "housing_assistance_standard": 53_700,
-            "household_assets": 200_000,
-        }
-    },
-    "decide": {"decided_on": "2026-04-03"},
-    "reject": {"reason": "要件を満たさない"},
-    "plan_program": {"stages": ["daily_life", "social_life"]},
-    "review": {"note": "生活リズムが整ってきた"},
-    "complete": {"outcome": "general_employment"},
-    "withdraw": {"reason": "本人の辞退"},
-    "mark_limit_warning": {"note": "10か月経過"},
-}
-WR_ACTORS: dict[str, Actor] = {"decide": MUN1, "reject": MUN1, "mark_limit_warning": SYSTEM_ACTOR}
-WR_PATHS: dict[str, list[str]] = {
-    "REFERRED_IN_PLAN": [],
-    "ELIGIBILITY_CHECK": ["submit_application"],
-    "REJECTED": ["submit_application", "reject"],
-    "DECIDED": ["submit_application", "decide"],
-    "IN_PROGRAM": ["submit_application", "decide", "plan_program"],
-    "COMPLETED": ["submit_application", "decide", "plan_program", "complete"],
-    "WITHDRAWN": ["withdraw"],
-}
-WR_EXPECTED: dict[str, dict[str, str]] = {
-    "REFERRED_IN_PLAN": {"submit_application": "ELIGIBILITY_CHECK", "withdraw": "WITHDRAWN"},
-    "ELIGIBILITY_CHECK": {"decide": "DECIDED", "reject": "REJECTED", "withdraw": "WITHDRAWN"},
-    "DECIDED": {"plan_program": "IN_PROGRAM", "withdraw": "WITHDRAWN"},
-    "IN_PROGRAM": {"review": "same", "complete": "COMPLETED", "withdraw": "WITHDRAWN", "mark_limit_warning": "same"},
-    "REJECTED": {},
-    "COMPLETED": {},
-    "WITHDRAWN": {},
-}
-
-
-def wr_reach(state: str) -> WorkReadinessRecord:
-    record = WORK_READINESS.start(enrolment_id="w1", case_id="c1", municipality="city-a", now=NOW)
-    for trigger in WR_PATHS[state]:
-        record = _step(WORK_READINESS, record, trigger, None, WR_ACTORS, WR_PAYLOADS)
-    return record
-
-
-WR_PAIRS = [(s, t) for s in WORK_READINESS.states for t in WORK_READINESS.triggers]
-
-
-@pytest.mark.parametrize(("state", "trigger"), WR_PAIRS, ids=[f"{s}-{t}" for s, t in WR_PAIRS])
-def test_work_readiness_state_command_pair(state: str, trigger: str) -> None:
-    record = wr_reach(state)
-    expected = WR_EXPECTED[state].get(trigger)
-    unmet = WORK_READINESS.check(record, trigger, WR_ACTORS.get(trigger, SW1), WR_PAYLOADS[trigger], NOW)
-    if expected is None:
-        assert [u.id for u in unmet] == ["STATE"]
-    else:
-        assert unmet == []
-        moved = _step(WORK_READINESS, record, trigger, None, WR_ACTORS, WR_PAYLOADS)
-        assert moved.state == (state if expected == "same" else expected)
-
-
-def test_work_readiness_eligibility_or_a_recorded_discretion() -> None:
-    rich = {"means": {**WR_PAYLOADS["submit_application"]["means"], "household_assets": 468_001}}
-    record = _step(WORK_READINESS, wr_reach("REFERRED_IN_PLAN"), "submit_application", rich, WR_ACTORS, WR_PAYLOADS)
-    assert [u.id for u in WORK_READINESS.check(record, "decide", MUN1, WR_PAYLOADS["decide"], NOW)] == ["G-W1"]
-    discretion = {"means": {"discretion": "hard_to_establish", "discretion_reason": "収入の把握が困難"}}
-    record = _step(
-        WORK_READINESS, wr_reach("REFERRED_IN_PLAN"), "submit_application", discretion, WR_ACTORS, WR_PAYLOADS
-    )
-    assert WORK_READINESS.check(record, "decide", MUN1, WR_PAYLOADS["decide"], NOW) == []
-
-
-def test_work_readiness_beyond_one_year_needs_a_reason() -> None:
-    from statemachines.programs.work_readiness.effects import warning_at
-
-    record = wr_reach("IN_PROGRAM")
-    assert warning_at(record) == datetime(2027, 2, 1, 1, tzinfo=UTC)
-    year_later = NOW + timedelta(days=366)
-    assert [u.id for u in WORK_READINESS.check(record, "review", SW1, WR_PAYLOADS["review"], year_later)] == ["G-W2"]
-    with_reason = {**WR_PAYLOADS["review"], "extension_reason": "体調の波があり継続が必要"}
-    assert WORK_READINESS.check(record, "review", SW1, with_reason, year_later) == []
-
-
 def test_explain_lists_program_commands_for_the_actor() -> None:
     options = {o.command: o for o in HOUSING_BENEFIT.explain(hb_reach("REVIEW"), MUN1, NOW)}
     assert options["decide_payment"].allowed
     assert not options["start_payment"].allowed
 
 
-def test_describe_lists_the_programs_with_their_rules_and_guards() -> None:
-    import json
-    import subprocess
-    import sys
-
-    out = subprocess.run(
-        [sys.executable, "-m", "statemachines", "describe"], capture_output=True, text=True, check=True, timeout=60
-    ).stdout
-    processes = json.loads(out)["processes"]
-    housing = processes["housing_benefit"]
-    assert housing["rules"]["max_months"]["default"] == "P9M"
-    guards = {g["id"]: g for g in housing["guards"]}
-    assert {"G-H1", "G-H2", "G-H3", "G-H4"} <= set(guards)
-    assert all("施行規則" in guards[g]["basis"] for g in ("G-H1", "G-H2", "G-H3", "G-H4"))
-    assert processes["work_readiness"]["rules"]["max_duration"]["default"] == "P1Y"
-
-
 def test_housing_benefit_timers_follow_the_period() -> None:
-    from statemachines.programs.housing_benefit.effects import deadlines
-
     record = hb_reach("PAYING")
     found = {d.kind: d for d in deadlines(record)}
     assert found["extension_warning"].at == datetime(2026, 6, 16, tzinfo=JST)
     assert found["period_end"].at == datetime(2026, 7, 1, tzinfo=JST)
     assert found["monthly_obligations"].payload == {"month": "2026-04"}
     assert found["monthly_obligations"].at == datetime(2026, 5, 8, tzinfo=JST)
-    record = _step(HOUSING_BENEFIT, record, "record_evidence", None, HB_ACTORS, HB_PAYLOADS)
+    record = step(HOUSING_BENEFIT, record, "record_evidence", None, HB_ACTORS, HB_PAYLOADS)
     assert {d.kind: d for d in deadlines(record)}["monthly_obligations"].payload == {"month": "2026-05"}
 
 
 def test_the_program_projection_opens_and_closes_tasks() -> None:
-    from statemachines.programs.tasks import program_projection
-
     record = hb_reach("PAYING")
     applied = HOUSING_BENEFIT.apply(record, "mark_extension_due", SYSTEM_ACTOR, {}, now=NOW, command_id="t")
     projection = program_projection(HOUSING_BENEFIT, record, applied.record, applied.event, assignee="sw1", summary={})

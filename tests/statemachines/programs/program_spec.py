@@ -1,4 +1,5 @@
-"""The table of a program, shared by the program tests: payloads, who fires what, how to reach each state."""
+"""The table of a program, shared by the program tests: payloads, who fires what, how to reach each state; and one
+command applied from a table kept in dicts (住居確保給付金, 就労準備支援)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from statemachines.kernel.roles import Actor
 from statemachines.programs.definition import AnyProgram
 from statemachines.programs.tasks import program_projection
+from tests.factories import SW1
 
 NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 10:00 JST
 Step = str | tuple[str, dict[str, Any]]
@@ -55,3 +57,16 @@ class Spec:
         applied = self.applied(before, trigger, payload, now)
         projection = program_projection(self.defn, before, applied.record, applied.event, assignee="esw1", summary={})
         return applied.record, projection
+
+
+def step(
+    defn: AnyProgram,
+    record: Any,
+    trigger: str,
+    payload: dict[str, Any] | None,
+    actors: dict[str, Actor],
+    payloads: dict[str, dict[str, Any]],
+    now: datetime = NOW,
+) -> Any:
+    body = payloads[trigger] if payload is None else payload
+    return defn.apply(record, trigger, actors.get(trigger, SW1), body, now=now, command_id=f"c{record.seq + 1}").record
