@@ -61,8 +61,14 @@ class Guard(Generic[R]):
 
 
 def guard_table(*guards: Guard[R]) -> dict[str, Guard[R]]:
-    """A process's guards by id, in the order written."""
-    return {g.id: g for g in guards}
+    """A process's guards by id, in the order written; two guards with one id are a mistake in the table (a row
+    naming it would check only one of them), refused when the process is defined."""
+    table: dict[str, Guard[R]] = {}
+    for g in guards:
+        if g.id in table:
+            raise ValueError(f"two guards are named {g.id}")
+        table[g.id] = g
+    return table
 
 
 def present(ctx: GuardContext[Any], name: str, test: Callable[[Any], bool]) -> Verdict:
