@@ -105,6 +105,10 @@ class Process(Generic[S, T, R]):
             effect = self.effects.get(t.trigger)
             assert effect is None or issubclass(t.payload, effect.payload), f"{self.id} {t.id}: effect's payload"
             assert not t.dest_previous or self.previous_state is not None, f"{self.id} {t.id}: no previous state"
+        ids = [t.id for t in self.transitions]
+        assert len(set(ids)) == len(ids), (
+            f"{self.id}: two rows share an id ({sorted(i for i in ids if ids.count(i) > 1)})"
+        )
 
     # -- the table ------------------------------------------------------------------------------------------------
 

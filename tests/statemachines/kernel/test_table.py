@@ -144,3 +144,15 @@ def test_an_effect_for_a_payload_serves_a_row_whose_payload_is_a_subclass_of_it(
 def test_an_effect_for_a_subclass_is_refused_for_a_row_carrying_its_base() -> None:
     with pytest.raises(AssertionError, match="effect's payload"):
         lamp_process(Level, _set_brightness)
+
+
+def test_two_rows_with_one_id_are_refused_when_the_process_is_defined() -> None:
+    twice = (row(), Transition("L1", Switch.TURN_ON, (Lamp.ON,), None, STAFF, Level, "再点灯"))
+    with pytest.raises(AssertionError, match="two rows share an id"):
+        Process[Lamp, Switch, LampRecord](
+            id="lamp",
+            states={lamp: State(name_ja=lamp.value.lower()) for lamp in Lamp},
+            triggers=Switch,
+            transitions=twice,
+            guards={},
+        )
