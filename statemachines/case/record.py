@@ -1,9 +1,14 @@
-"""The case: its 20 states in seven stages, and the record the workflow carries (process.md §1.3, §2)."""
+"""The case: its 20 states in seven stages, and the record the workflow carries (process.md §1.3, §2).
+
+The record's own fields are bookkeeping (basic); the sheets it holds are containers whose fields carry their own
+sensitivity (``statemachines.case.records``); the rule set pinned on it is configuration.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +33,7 @@ from statemachines.case.records import (
 )
 from statemachines.kernel.events import GENESIS_HASH
 from statemachines.kernel.rules import RuleSet
+from statemachines.kernel.sensitivity import BASIC, CONFIGURATION
 
 
 class Stage(StrEnum):
@@ -143,9 +149,9 @@ class ClosureReport(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    reason: ClosureReason
-    meeting: MeetingRecord | None = None
-    follow_up: bool = True
+    reason: Annotated[ClosureReason, BASIC]
+    meeting: Annotated[MeetingRecord | None, BASIC] = None
+    follow_up: Annotated[bool, BASIC] = True
 
 
 class CaseRecord(BaseModel):
@@ -153,47 +159,49 @@ class CaseRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
-    case_id: str
-    municipality: str
-    ruleset: RuleSet
-    state: CaseState = CaseState.INTAKE
-    state_entered_at: datetime
-    state_before_contact_lost: CaseState | None = None
-    opened_at: datetime
-    opened_by: str
-    assignee: str | None = None
-    previous_case_id: str | None = None
-    intake: IntakeRecord = IntakeRecord()
-    consent_c1: Consent | None = None
-    consent_c2: Consent | None = None
-    consent_history: list[Consent] = Field(default_factory=list)  # every earlier version, revoked ones included
-    eligibility: Eligibility | None = None
-    referral: ReferralTarget | None = None
-    assessment: Assessment | None = None
-    plan: Plan | None = None
-    plan_version: int = 0
-    plan_drafted: Stamp | None = None
-    plan_checked: Stamp | None = None
-    plan_history: list[Plan] = Field(default_factory=list)
-    meetings: list[MeetingRecord] = Field(default_factory=list)
-    decision: Decision | None = None
-    support_started_at: datetime | None = None
-    monitoring: list[MonitoringNote] = Field(default_factory=list)
-    last_contact_at: datetime
-    monitoring_due_marked_at: datetime | None = None
-    program_monitoring: dict[str, str] = Field(default_factory=dict)  # enrolment -> interval it asks for
-    evaluation_due_marked: bool = False
-    evaluations: list[Evaluation] = Field(default_factory=list)
-    closure_proposal: ClosureProposal | None = None
-    closure: ClosureReport | None = None
-    closed_at: datetime | None = None
-    follow_ups_started: int = 0
-    follow_ups: list[FollowUpNote] = Field(default_factory=list)
-    contact_efforts: list[ContactEffort] = Field(default_factory=list)
-    emergency_active: bool = False
-    emergency: list[EmergencySupport] = Field(default_factory=list)
-    seq: int = 0
-    last_hash: str = GENESIS_HASH
+    case_id: Annotated[str, BASIC]
+    municipality: Annotated[str, BASIC]
+    ruleset: Annotated[RuleSet, CONFIGURATION]
+    state: Annotated[CaseState, BASIC] = CaseState.INTAKE
+    state_entered_at: Annotated[datetime, BASIC]
+    state_before_contact_lost: Annotated[CaseState | None, BASIC] = None
+    opened_at: Annotated[datetime, BASIC]
+    opened_by: Annotated[str, BASIC]
+    assignee: Annotated[str | None, BASIC] = None
+    previous_case_id: Annotated[str | None, BASIC] = None
+    intake: Annotated[IntakeRecord, BASIC] = IntakeRecord()
+    consent_c1: Annotated[Consent | None, BASIC] = None
+    consent_c2: Annotated[Consent | None, BASIC] = None
+    # every earlier version, revoked ones included
+    consent_history: Annotated[list[Consent], BASIC] = Field(default_factory=list)
+    eligibility: Annotated[Eligibility | None, BASIC] = None
+    referral: Annotated[ReferralTarget | None, BASIC] = None
+    assessment: Annotated[Assessment | None, BASIC] = None
+    plan: Annotated[Plan | None, BASIC] = None
+    plan_version: Annotated[int, BASIC] = 0
+    plan_drafted: Annotated[Stamp | None, BASIC] = None
+    plan_checked: Annotated[Stamp | None, BASIC] = None
+    plan_history: Annotated[list[Plan], BASIC] = Field(default_factory=list)
+    meetings: Annotated[list[MeetingRecord], BASIC] = Field(default_factory=list)
+    decision: Annotated[Decision | None, BASIC] = None
+    support_started_at: Annotated[datetime | None, BASIC] = None
+    monitoring: Annotated[list[MonitoringNote], BASIC] = Field(default_factory=list)
+    last_contact_at: Annotated[datetime, BASIC]
+    monitoring_due_marked_at: Annotated[datetime | None, BASIC] = None
+    # enrolment -> interval it asks for
+    program_monitoring: Annotated[dict[str, str], BASIC] = Field(default_factory=dict)
+    evaluation_due_marked: Annotated[bool, BASIC] = False
+    evaluations: Annotated[list[Evaluation], BASIC] = Field(default_factory=list)
+    closure_proposal: Annotated[ClosureProposal | None, BASIC] = None
+    closure: Annotated[ClosureReport | None, BASIC] = None
+    closed_at: Annotated[datetime | None, BASIC] = None
+    follow_ups_started: Annotated[int, BASIC] = 0
+    follow_ups: Annotated[list[FollowUpNote], BASIC] = Field(default_factory=list)
+    contact_efforts: Annotated[list[ContactEffort], BASIC] = Field(default_factory=list)
+    emergency_active: Annotated[bool, BASIC] = False
+    emergency: Annotated[list[EmergencySupport], BASIC] = Field(default_factory=list)
+    seq: Annotated[int, BASIC] = 0
+    last_hash: Annotated[str, BASIC] = GENESIS_HASH
 
     def consent_of(self, kind: ConsentKind) -> Consent | None:
         """The current C1 or C2 (revoked or not)."""

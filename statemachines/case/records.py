@@ -1,15 +1,20 @@
 """Stage records of a case (process.md §2): what each form of the MHLW 標準様式 holds.
 
 Fields that the statute or a guard demands may still be empty in a draft: the guards (not the models) say what is
-missing, so a person sees 「支援の目標及びその達成時期がありません」 rather than a type error.
+missing, so a person sees 「支援の目標及びその達成時期がありません」 rather than a type error. Each field carries its
+sensitivity (``statemachines.kernel.sensitivity``, process.md §5.1): the client's words, health, life and identity are
+special care, money is financial, the rest basic.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from statemachines.kernel.sensitivity import BASIC, FINANCIAL, SPECIAL_CARE
 
 Text = str
 
@@ -53,18 +58,18 @@ class Route(StrEnum):
 class ClientIdentity(_Record):
     """本人の基本情報 (personal data: never in search attributes, logs or URLs)."""
 
-    name: Text | None = Field(default=None, max_length=100)
-    name_kana: Text | None = Field(default=None, max_length=100)
-    birth_date: date | None = None
-    address: Text | None = Field(default=None, max_length=300)
-    phone: Text | None = Field(default=None, max_length=40)
+    name: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=100)
+    name_kana: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=100)
+    birth_date: Annotated[date | None, SPECIAL_CARE] = None
+    address: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=300)
+    phone: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=40)
 
 
 class Visitor(_Record):
     """来談者: 本人 or someone else, with the relationship."""
 
-    is_client: bool = True
-    relationship: Text | None = Field(default=None, max_length=50)
+    is_client: Annotated[bool, BASIC] = True
+    relationship: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=50)
 
 
 class ConsentKind(StrEnum):
@@ -78,12 +83,12 @@ class Consent(_Record):
     Revocable: a revoked consent keeps its dates (and stays in the case's consent history) but is no longer in force.
     """
 
-    kind: ConsentKind
-    signed_on: date
-    signed_by_client: bool
-    policy_version: Text = Field(min_length=1, max_length=40)
-    revoked_on: date | None = None
-    revocation_note: Text | None = Field(default=None, max_length=2000)
+    kind: Annotated[ConsentKind, BASIC]
+    signed_on: Annotated[date, BASIC]
+    signed_by_client: Annotated[bool, BASIC]
+    policy_version: Annotated[Text, BASIC] = Field(min_length=1, max_length=40)
+    revoked_on: Annotated[date | None, BASIC] = None
+    revocation_note: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=2000)
 
     def in_force(self) -> bool:
         return self.signed_by_client and self.revoked_on is None
@@ -100,39 +105,39 @@ class ConsentRevocation(_Record):
 class IntakeRecord(_Record):
     """相談受付・申込票: everything is optional at first contact (anonymous consultations are allowed)."""
 
-    received_on: date | None = None
-    route: Route | None = None
-    route_detail: Text | None = Field(default=None, max_length=200)
-    visitor: Visitor = Visitor()
-    topics: list[Topic] = Field(default_factory=list, max_length=len(Topic))
-    main_topic: Topic | None = None
-    wishes: Text | None = Field(default=None, max_length=4000)
-    urgent: bool = False
-    client: ClientIdentity = ClientIdentity()
+    received_on: Annotated[date | None, BASIC] = None
+    route: Annotated[Route | None, BASIC] = None
+    route_detail: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=200)
+    visitor: Annotated[Visitor, BASIC] = Visitor()
+    topics: Annotated[list[Topic], BASIC] = Field(default_factory=list, max_length=len(Topic))
+    main_topic: Annotated[Topic | None, BASIC] = None
+    wishes: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
+    urgent: Annotated[bool, BASIC] = False
+    client: Annotated[ClientIdentity, BASIC] = ClientIdentity()
 
 
 class Eligibility(_Record):
     """G2: 生活困窮者 (法3条1項) living in the municipality."""
 
-    is_needy: bool
-    resides_in_municipality: bool
-    note: Text | None = Field(default=None, max_length=2000)
+    is_needy: Annotated[bool, BASIC]
+    resides_in_municipality: Annotated[bool, BASIC]
+    note: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=2000)
 
 
 class Assessment(_Record):
     """インテーク・アセスメントシート 基本シート."""
 
-    household: Text | None = Field(default=None, max_length=4000)
-    life_history: Text | None = Field(default=None, max_length=4000)
-    health: Text | None = Field(default=None, max_length=4000)
-    housing: Text | None = Field(default=None, max_length=4000)
-    finances: Text | None = Field(default=None, max_length=4000)
-    employment: Text | None = Field(default=None, max_length=4000)
-    social: Text | None = Field(default=None, max_length=4000)
-    issues: Text | None = Field(default=None, max_length=4000)
-    strengths: Text | None = Field(default=None, max_length=4000)
-    continuous_support_needed: bool | None = None
-    employment_support_target: bool = False  # 就労支援対象者
+    household: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
+    life_history: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
+    health: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
+    housing: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
+    finances: Annotated[Text | None, FINANCIAL] = Field(default=None, max_length=4000)
+    employment: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
+    social: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
+    issues: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
+    strengths: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
+    continuous_support_needed: Annotated[bool | None, BASIC] = None
+    employment_support_target: Annotated[bool, BASIC] = False  # 就労支援対象者
 
 
 ASSESSMENT_BASIC_FIELDS: dict[str, str] = {
@@ -175,30 +180,35 @@ class SupportKind(StrEnum):
 
 
 class Goal(_Record):
-    description: Text = Field(min_length=1, max_length=1000)
-    target_date: date | None = None  # 達成時期 (施行規則§1 三)
+    description: Annotated[Text, SPECIAL_CARE] = Field(min_length=1, max_length=1000)
+    target_date: Annotated[date | None, BASIC] = None  # 達成時期 (施行規則§1 三)
 
 
 class SupportItem(_Record):
-    kind: SupportKind
-    program: Program | None = None
-    description: Text = Field(min_length=1, max_length=1000)
-    provider: Text | None = Field(default=None, max_length=200)
-    frequency: Text | None = Field(default=None, max_length=100)
-    responsible: Text | None = Field(default=None, max_length=64)
+    kind: Annotated[SupportKind, BASIC]
+    program: Annotated[Program | None, BASIC] = None
+    description: Annotated[Text, BASIC] = Field(min_length=1, max_length=1000)
+    provider: Annotated[Text | None, BASIC] = Field(default=None, max_length=200)
+    frequency: Annotated[Text | None, BASIC] = Field(default=None, max_length=100)
+    responsible: Annotated[Text | None, BASIC] = Field(default=None, max_length=64)
 
 
 class Plan(_Record):
     """プラン兼事業等利用申込書 (施行規則§1 の記載事項)."""
 
-    period_start: date | None = None
-    period_end: date | None = None
-    client_intentions: Text | None = Field(default=None, max_length=4000)  # 一 生活に対する意向
-    issues: Text | None = Field(default=None, max_length=4000)  # 二 解決すべき課題
-    goals: list[Goal] = Field(default_factory=list, max_length=50)  # 三 目標及びその達成時期
-    support_items: list[SupportItem] = Field(default_factory=list, max_length=50)  # 四 支援の種類及び内容
-    notes: Text | None = Field(default=None, max_length=4000)  # 五 留意事項
-    co_written_with_client: bool = False
+    period_start: Annotated[date | None, BASIC] = None
+    period_end: Annotated[date | None, BASIC] = None
+    # 一 生活に対する意向
+    client_intentions: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
+    # 二 解決すべき課題
+    issues: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
+    # 三 目標及びその達成時期
+    goals: Annotated[list[Goal], BASIC] = Field(default_factory=list, max_length=50)
+    # 四 支援の種類及び内容
+    support_items: Annotated[list[SupportItem], BASIC] = Field(default_factory=list, max_length=50)
+    # 五 留意事項
+    notes: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
+    co_written_with_client: Annotated[bool, BASIC] = False
 
     def programs(self) -> set[Program]:
         return {i.program for i in self.support_items if i.program is not None}
@@ -208,9 +218,9 @@ class Plan(_Record):
 
 
 class Attendee(_Record):
-    organisation: Text = Field(min_length=1, max_length=200)
-    role_label: Text | None = Field(default=None, max_length=100)
-    is_municipal_official: bool = False
+    organisation: Annotated[Text, BASIC] = Field(min_length=1, max_length=200)
+    role_label: Annotated[Text | None, BASIC] = Field(default=None, max_length=100)
+    is_municipal_official: Annotated[bool, BASIC] = False
 
 
 class MeetingResult(StrEnum):
@@ -223,24 +233,24 @@ class MeetingResult(StrEnum):
 class MeetingRecord(_Record):
     """支援調整会議 record, per meeting and per client (S23)."""
 
-    meeting_date: date
-    attendees: list[Attendee] = Field(default_factory=list, max_length=100)
-    result: MeetingResult | None = None
-    role_assignments: Text | None = Field(default=None, max_length=4000)
-    notes: Text | None = Field(default=None, max_length=4000)
+    meeting_date: Annotated[date, BASIC]
+    attendees: Annotated[list[Attendee], BASIC] = Field(default_factory=list, max_length=100)
+    result: Annotated[MeetingResult | None, BASIC] = None
+    role_assignments: Annotated[Text | None, BASIC] = Field(default=None, max_length=4000)
+    notes: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
 
 
 class ProgramDecision(_Record):
-    program: Program
-    approved: bool
-    reason: Text | None = Field(default=None, max_length=2000)
+    program: Annotated[Program, BASIC]
+    approved: Annotated[bool, BASIC]
+    reason: Annotated[Text | None, BASIC] = Field(default=None, max_length=2000)
 
 
 class Decision(_Record):
     """支援決定 per program, issued by the municipality."""
 
-    decided_on: date
-    programs: list[ProgramDecision] = Field(min_length=1, max_length=20)
+    decided_on: Annotated[date, BASIC]
+    programs: Annotated[list[ProgramDecision], BASIC] = Field(min_length=1, max_length=20)
 
 
 class ContactMethod(StrEnum):
@@ -261,11 +271,11 @@ class Counterpart(StrEnum):
 class MonitoringNote(_Record):
     """支援経過記録: one contact."""
 
-    contact_on: date
-    method: ContactMethod
-    counterpart: Counterpart = Counterpart.CLIENT
-    content: Text = Field(min_length=1, max_length=4000)
-    next_planned_on: date | None = None
+    contact_on: Annotated[date, BASIC]
+    method: Annotated[ContactMethod, BASIC]
+    counterpart: Annotated[Counterpart, BASIC] = Counterpart.CLIENT
+    content: Annotated[Text, SPECIAL_CARE] = Field(min_length=1, max_length=4000)
+    next_planned_on: Annotated[date | None, BASIC] = None
 
 
 class Dimension(StrEnum):
@@ -299,25 +309,25 @@ class EvaluationDirection(StrEnum):
 class Evaluation(_Record):
     """評価シート."""
 
-    evaluated_on: date
-    goals_achieved: list[bool] = Field(default_factory=list, max_length=50)
-    improvements: dict[Dimension, bool] = Field(default_factory=dict)
-    employed: bool = False
-    income_increased: bool = False
-    direction: EvaluationDirection | None = None
-    summary: Text | None = Field(default=None, max_length=4000)
+    evaluated_on: Annotated[date, BASIC]
+    goals_achieved: Annotated[list[bool], BASIC] = Field(default_factory=list, max_length=50)
+    improvements: Annotated[dict[Dimension, bool], BASIC] = Field(default_factory=dict)
+    employed: Annotated[bool, BASIC] = False
+    income_increased: Annotated[bool, BASIC] = False
+    direction: Annotated[EvaluationDirection | None, BASIC] = None
+    summary: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
 
 
 class ClientWish(_Record):
     """本人の意向, confirmed before 終結 (S11)."""
 
-    confirmed_on: date
-    wish: Text = Field(min_length=1, max_length=2000)
+    confirmed_on: Annotated[date, BASIC]
+    wish: Annotated[Text, SPECIAL_CARE] = Field(min_length=1, max_length=2000)
 
 
 class ClosureProposal(_Record):
-    reason: ClosureReason
-    client_wish: ClientWish | None = None
+    reason: Annotated[ClosureReason, BASIC]
+    client_wish: Annotated[ClientWish | None, BASIC] = None
 
 
 class EmergencyKind(StrEnum):
@@ -328,9 +338,9 @@ class EmergencyKind(StrEnum):
 
 
 class EmergencySupport(_Record):
-    kind: EmergencyKind
-    started_on: date
-    note: Text | None = Field(default=None, max_length=2000)
+    kind: Annotated[EmergencyKind, BASIC]
+    started_on: Annotated[date, BASIC]
+    note: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=2000)
 
 
 class EffortMethod(StrEnum):
@@ -344,31 +354,31 @@ class EffortMethod(StrEnum):
 
 
 class ContactEffort(_Record):
-    on: date
-    method: EffortMethod
-    note: Text | None = Field(default=None, max_length=2000)
+    on: Annotated[date, BASIC]
+    method: Annotated[EffortMethod, BASIC]
+    note: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=2000)
 
 
 class ReferralTarget(_Record):
     """つなぎ先: a name, or an institution of the 関係機関 directory (then its referral is followed up, RF)."""
 
-    institution: Text = Field(min_length=1, max_length=200)
-    institution_id: Text | None = Field(default=None, max_length=64)  # from the directory
-    accepts_referrals: bool | None = None  # the directory's answer, filled in by the service, never by the client
-    reason: Text | None = Field(default=None, max_length=2000)  # 紹介の理由 (the referral letter's)
-    to_public_assistance: bool = False  # 福祉事務所 生活保護窓口
-    shares_personal_data: bool = False
-    legal_basis: Text | None = Field(default=None, max_length=200)
+    institution: Annotated[Text, BASIC] = Field(min_length=1, max_length=200)
+    institution_id: Annotated[Text | None, BASIC] = Field(default=None, max_length=64)  # from the directory
+    accepts_referrals: Annotated[bool | None, BASIC] = None  # the directory's answer, set by the service
+    reason: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=2000)  # 紹介の理由
+    to_public_assistance: Annotated[bool, BASIC] = False  # 福祉事務所 生活保護窓口
+    shares_personal_data: Annotated[bool, BASIC] = False
+    legal_basis: Annotated[Text | None, BASIC] = Field(default=None, max_length=200)
 
 
 class FollowUpNote(_Record):
-    done_on: date
-    method: ContactMethod
-    content: Text = Field(min_length=1, max_length=4000)
+    done_on: Annotated[date, BASIC]
+    method: Annotated[ContactMethod, BASIC]
+    content: Annotated[Text, SPECIAL_CARE] = Field(min_length=1, max_length=4000)
 
 
 class Stamp(_Record):
     """Who did something and when (set by the engine, never by a payload)."""
 
-    user_id: str
-    at: datetime
+    user_id: Annotated[str, BASIC]
+    at: Annotated[datetime, BASIC]

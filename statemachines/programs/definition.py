@@ -4,6 +4,9 @@ A program (住居確保給付金, 就労準備支援, ...) is a ``ProgramDef``: 
 guards with their legal basis, the record it keeps, the typed effects of each trigger, the durable timers it runs
 and the tasks its states and timers open. The kernel's engine runs it like the case; its events are named
 ``<program>.<trigger>`` and live on the enrolment's own chain, which starts with ``<program>.start``.
+
+Every field of a program's record carries its sensitivity (``statemachines.kernel.sensitivity``): a program that
+narrows ``state`` or adds a field tags it there, and its rules are ``CONFIGURATION``.
 """
 
 from __future__ import annotations
@@ -12,13 +15,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from statemachines.kernel.engine import Applied, Process
 from statemachines.kernel.events import GENESIS_HASH, TaskKind
 from statemachines.kernel.roles import Actor
+from statemachines.kernel.sensitivity import BASIC
 
 
 class ProgramRecord(BaseModel):
@@ -26,14 +30,14 @@ class ProgramRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    enrolment_id: str
-    case_id: str
-    municipality: str
-    state: str
-    state_entered_at: datetime
-    started_at: datetime
-    seq: int = 0
-    last_hash: str = GENESIS_HASH
+    enrolment_id: Annotated[str, BASIC]
+    case_id: Annotated[str, BASIC]
+    municipality: Annotated[str, BASIC]
+    state: Annotated[str, BASIC]
+    state_entered_at: Annotated[datetime, BASIC]
+    started_at: Annotated[datetime, BASIC]
+    seq: Annotated[int, BASIC] = 0
+    last_hash: Annotated[str, BASIC] = GENESIS_HASH
 
 
 S = TypeVar("S", bound=StrEnum)

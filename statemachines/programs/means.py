@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from statemachines.kernel.sensitivity import BASIC, FINANCIAL, SPECIAL_CARE
 from statemachines.programs.payloads import Value
 
 
@@ -13,12 +14,13 @@ class Means(Value):
     """Household income and financial assets in the application month (世帯単位, S13), or the discretionary
     branch with its reason (hard to establish, likely to fall in, judged necessary)."""
 
-    household_income: int | None = Field(default=None, ge=0)
-    base_amount: int | None = Field(default=None, ge=0)
-    housing_assistance_standard: int | None = Field(default=None, ge=0)
-    household_assets: int | None = Field(default=None, ge=0)
-    discretion: Literal["hard_to_establish", "likely_to_fall_in", "judged_necessary"] | None = None
-    discretion_reason: str | None = Field(default=None, max_length=2000)
+    # Its figures are money; the reason is free text about the client.
+    household_income: Annotated[int | None, FINANCIAL] = Field(default=None, ge=0)
+    base_amount: Annotated[int | None, FINANCIAL] = Field(default=None, ge=0)
+    housing_assistance_standard: Annotated[int | None, FINANCIAL] = Field(default=None, ge=0)
+    household_assets: Annotated[int | None, FINANCIAL] = Field(default=None, ge=0)
+    discretion: Annotated[Literal["hard_to_establish", "likely_to_fall_in", "judged_necessary"] | None, BASIC] = None
+    discretion_reason: Annotated[str | None, SPECIAL_CARE] = Field(default=None, max_length=2000)
 
 
 def means_test_met(means: Means, asset_multiple: int) -> bool:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from statemachines.case.timers import JST
 from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
+from statemachines.kernel.sensitivity import Sensitivity
 from statemachines.policy.institutions import (
     CATEGORIES,
     ELDERLY_AGE,
@@ -24,7 +25,7 @@ from statemachines.policy.institutions import (
     age_on,
     suggest_for,
 )
-from statemachines.policy.sensitivity import Sensitivity, visible_to
+from statemachines.policy.sensitivity import visible_to
 from store import queries
 from store.errors import InstitutionNotFoundError
 from store.institutions import CSV_COLUMNS, InstitutionRepository, load_csv

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
 from statemachines.kernel.permissions import Permission, allowed
 from statemachines.kernel.roles import Actor
+from statemachines.kernel.sensitivity import Sensitivity
 from statemachines.policy.scheduling import (
     KIND_NAMES_JA,
     OCCUPYING_STATUSES,
@@ -30,7 +31,7 @@ from statemachines.policy.scheduling import (
     AppointmentStatus,
     reminder_at,
 )
-from statemachines.policy.sensitivity import Sensitivity, visible_to
+from statemachines.policy.sensitivity import visible_to
 from statemachines.programs.tasks import EnrolmentRow
 from store import queries
 from store.access_log import AccessLog

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from statemachines.kernel.rules import Duration
+from statemachines.kernel.sensitivity import BASIC, CONFIGURATION
 from statemachines.programs.definition import ProgramRecord
 from statemachines.programs.payloads import Value
 
@@ -41,22 +42,23 @@ class CertifiedTrainingRules(Value):
 
 
 class Provider(Value):
-    name: str = Field(min_length=1, max_length=200)
-    provider_certified: bool
-    certification_number: str | None = Field(default=None, max_length=64)
+    # The 認定就労訓練事業所: an organisation, like a referral's institution, not the client: basic.
+    name: Annotated[str, BASIC] = Field(min_length=1, max_length=200)
+    provider_certified: Annotated[bool, BASIC]
+    certification_number: Annotated[str | None, BASIC] = Field(default=None, max_length=64)
 
 
 class CertifiedTrainingRecord(ProgramRecord):
-    state: CertifiedTrainingState
-    rules: CertifiedTrainingRules = CertifiedTrainingRules()
-    provider: Provider | None = None
-    decided_on: date | None = None
-    training_type: TrainingType | None = None
-    training_started_at: datetime | None = None
-    steps: list[str] = Field(default_factory=list)  # the types in order: 非雇用型 → 雇用型
-    last_review_at: datetime | None = None
-    review_due_for: datetime | None = None  # the due time whose task was opened
-    outcome: str | None = None
+    state: Annotated[CertifiedTrainingState, BASIC]
+    rules: Annotated[CertifiedTrainingRules, CONFIGURATION] = CertifiedTrainingRules()
+    provider: Annotated[Provider | None, BASIC] = None
+    decided_on: Annotated[date | None, BASIC] = None
+    training_type: Annotated[TrainingType | None, BASIC] = None
+    training_started_at: Annotated[datetime | None, BASIC] = None
+    steps: Annotated[list[str], BASIC] = Field(default_factory=list)  # the types in order: 非雇用型 → 雇用型
+    last_review_at: Annotated[datetime | None, BASIC] = None
+    review_due_for: Annotated[datetime | None, BASIC] = None  # the due time whose task was opened
+    outcome: Annotated[str | None, BASIC] = None
 
 
 class MatchProvider(Value):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from statemachines.kernel.rules import Duration
+from statemachines.kernel.sensitivity import BASIC, CONFIGURATION, SPECIAL_CARE
 from statemachines.policy.scheduling import AppointmentKind, AppointmentStatus
 from statemachines.programs.definition import ProgramRecord
 from statemachines.programs.payloads import PolicyConsent, Value
@@ -54,8 +55,8 @@ class HelloWorkRules(Value):
 class HwConsent(Value):
     """本人同意 to the 支援要請 (個人票A passed to the ハローワーク), linked to the 取扱規程 version explained."""
 
-    consented_on: date
-    policy_version: str
+    consented_on: Annotated[date, BASIC]
+    policy_version: Annotated[str, BASIC]
 
 
 class Appointment(BaseModel):
@@ -63,49 +64,52 @@ class Appointment(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    appointment_id: str
-    kind: AppointmentKind
-    starts_at: AwareDatetime
-    status: AppointmentStatus = AppointmentStatus.BOOKED
-    reminded: bool = False
-    attendance_recorded_at: datetime | None = None
-    no_show_followed: bool = False  # the follow-up task of a no-show was opened
+    appointment_id: Annotated[str, BASIC]
+    kind: Annotated[AppointmentKind, BASIC]
+    starts_at: Annotated[AwareDatetime, BASIC]
+    status: Annotated[AppointmentStatus, BASIC] = AppointmentStatus.BOOKED
+    reminded: Annotated[bool, BASIC] = False
+    attendance_recorded_at: Annotated[datetime | None, BASIC] = None
+    no_show_followed: Annotated[bool, BASIC] = False  # the follow-up task of a no-show was opened
 
 
 class OutcomeCounts(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    applications: int = 0  # 応募
-    interviews: int = 0  # 面接
-    offers: int = 0  # 内定
-    employments: int = 0  # 就職
+    applications: Annotated[int, BASIC] = 0  # 応募
+    interviews: Annotated[int, BASIC] = 0  # 面接
+    offers: Annotated[int, BASIC] = 0  # 内定
+    employments: Annotated[int, BASIC] = 0  # 就職
+
+
+EmployerKind = Literal["private_company", "public_body", "non_profit", "social_welfare_corporation", "other"]
 
 
 class Employment(Value):
-    employer_kind: Literal["private_company", "public_body", "non_profit", "social_welfare_corporation", "other"]
-    started_on: date
+    employer_kind: Annotated[EmployerKind, BASIC]
+    started_on: Annotated[date, BASIC]
 
 
 class FollowUp(Value):
-    contacted_on: date
-    still_employed: bool
-    note: str | None = Field(default=None, max_length=2000)
+    contacted_on: Annotated[date, BASIC]
+    still_employed: Annotated[bool, BASIC]
+    note: Annotated[str | None, SPECIAL_CARE] = Field(default=None, max_length=2000)
 
 
 class HelloWorkRecord(ProgramRecord):
-    state: HelloWorkState
-    rules: HelloWorkRules = HelloWorkRules()
-    consent: HwConsent | None = None
-    office_id: str | None = None
-    request_sent_on: date | None = None
-    navigator: str | None = None
-    hw_plan: list[str] = Field(default_factory=list)
-    appointments: list[Appointment] = Field(default_factory=list)
-    outcomes: OutcomeCounts = OutcomeCounts()
-    employment: Employment | None = None
-    follow_ups_opened: int = 0
-    follow_ups: list[FollowUp] = Field(default_factory=list)
-    end_note: str | None = None
+    state: Annotated[HelloWorkState, BASIC]
+    rules: Annotated[HelloWorkRules, CONFIGURATION] = HelloWorkRules()
+    consent: Annotated[HwConsent | None, BASIC] = None
+    office_id: Annotated[str | None, BASIC] = None
+    request_sent_on: Annotated[date | None, BASIC] = None
+    navigator: Annotated[str | None, BASIC] = None
+    hw_plan: Annotated[list[str], BASIC] = Field(default_factory=list)
+    appointments: Annotated[list[Appointment], BASIC] = Field(default_factory=list)
+    outcomes: Annotated[OutcomeCounts, BASIC] = OutcomeCounts()
+    employment: Annotated[Employment | None, BASIC] = None
+    follow_ups_opened: Annotated[int, BASIC] = 0
+    follow_ups: Annotated[list[FollowUp], BASIC] = Field(default_factory=list)
+    end_note: Annotated[str | None, SPECIAL_CARE] = None
 
     def appointment(self, appointment_id: str) -> Appointment | None:
         return next((a for a in self.appointments if a.appointment_id == appointment_id), None)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from statemachines.kernel.rules import Duration
+from statemachines.kernel.sensitivity import BASIC, CONFIGURATION, FINANCIAL, SPECIAL_CARE
 from statemachines.programs.definition import ProgramRecord
 from statemachines.programs.payloads import MonthText, Value
 
@@ -46,55 +47,57 @@ class HouseholdBudgetRules(Value):
 
 
 class CashFlowMonth(Value):
-    month: MonthText
-    income: int = Field(ge=0)
-    expenses: int = Field(ge=0)
+    month: Annotated[MonthText, BASIC]
+    income: Annotated[int, FINANCIAL] = Field(ge=0)
+    expenses: Annotated[int, FINANCIAL] = Field(ge=0)
 
 
 class BudgetSheet(Value):
     """家計表 (monthly, yen) and キャッシュフロー表 (the coming months), counts of debts and arrears."""
 
-    monthly_income: int = Field(ge=0)
-    monthly_expenses: int = Field(ge=0)
-    debt_count: int = Field(default=0, ge=0)
-    debt_total: int = Field(default=0, ge=0)
-    arrears_count: int = Field(default=0, ge=0)  # 滞納 (家賃・税・公共料金等)
-    cash_flow: list[CashFlowMonth] = Field(default_factory=list, max_length=24)
+    monthly_income: Annotated[int, FINANCIAL] = Field(ge=0)
+    monthly_expenses: Annotated[int, FINANCIAL] = Field(ge=0)
+    debt_count: Annotated[int, FINANCIAL] = Field(default=0, ge=0)
+    debt_total: Annotated[int, FINANCIAL] = Field(default=0, ge=0)
+    arrears_count: Annotated[int, FINANCIAL] = Field(default=0, ge=0)  # 滞納 (家賃・税・公共料金等)
+    cash_flow: Annotated[list[CashFlowMonth], BASIC] = Field(default_factory=list, max_length=24)
 
 
 class PlanItem(Value):
-    kind: Literal["arrears", "debt", "loan", "benefits", "spending", "income"]
-    description: str = Field(min_length=1, max_length=1000)
+    kind: Annotated[Literal["arrears", "debt", "loan", "benefits", "spending", "income"], BASIC]
+    description: Annotated[str, SPECIAL_CARE] = Field(min_length=1, max_length=1000)
+
+
+ActionKind = Literal["arrears_resolution", "debt_settlement_accompaniment", "loan_arrangement", "benefit_application"]
+ActionCounterpart = Literal["houterasu", "lawyer", "judicial_scrivener", "social_welfare_council", "creditor", "other"]
 
 
 class Action(Value):
-    kind: Literal["arrears_resolution", "debt_settlement_accompaniment", "loan_arrangement", "benefit_application"]
-    on: date
-    counterpart: (
-        Literal["houterasu", "lawyer", "judicial_scrivener", "social_welfare_council", "creditor", "other"] | None
-    ) = None
-    note: str | None = Field(default=None, max_length=2000)
+    kind: Annotated[ActionKind, BASIC]
+    on: Annotated[date, BASIC]
+    counterpart: Annotated[ActionCounterpart | None, BASIC] = None
+    note: Annotated[str | None, SPECIAL_CARE] = Field(default=None, max_length=2000)
 
 
 class Check(Value):
-    checked_on: date
-    on_track: bool
-    note: str | None = Field(default=None, max_length=2000)
+    checked_on: Annotated[date, BASIC]
+    on_track: Annotated[bool, BASIC]
+    note: Annotated[str | None, SPECIAL_CARE] = Field(default=None, max_length=2000)
 
 
 class HouseholdBudgetRecord(ProgramRecord):
-    state: HouseholdBudgetState
-    rules: HouseholdBudgetRules = HouseholdBudgetRules()
-    decided_on: date | None = None
-    budget: BudgetSheet | None = None
-    plan_items: list[PlanItem] = Field(default_factory=list)
-    plan_agreed_on: date | None = None
-    actions: list[Action] = Field(default_factory=list)
-    maintenance_started_at: datetime | None = None
-    last_check_at: datetime | None = None
-    checks: list[Check] = Field(default_factory=list)
-    check_due_for: datetime | None = None  # the due time whose task was opened
-    end_reason: str | None = None
+    state: Annotated[HouseholdBudgetState, BASIC]
+    rules: Annotated[HouseholdBudgetRules, CONFIGURATION] = HouseholdBudgetRules()
+    decided_on: Annotated[date | None, BASIC] = None
+    budget: Annotated[BudgetSheet | None, BASIC] = None
+    plan_items: Annotated[list[PlanItem], BASIC] = Field(default_factory=list)
+    plan_agreed_on: Annotated[date | None, BASIC] = None
+    actions: Annotated[list[Action], BASIC] = Field(default_factory=list)
+    maintenance_started_at: Annotated[datetime | None, BASIC] = None
+    last_check_at: Annotated[datetime | None, BASIC] = None
+    checks: Annotated[list[Check], BASIC] = Field(default_factory=list)
+    check_due_for: Annotated[datetime | None, BASIC] = None  # the due time whose task was opened
+    end_reason: Annotated[str | None, SPECIAL_CARE] = None
 
 
 class RecordBudget(Value):

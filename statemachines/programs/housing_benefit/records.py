@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from statemachines.kernel.sensitivity import BASIC, CONFIGURATION, FINANCIAL, SPECIAL_CARE
 from statemachines.programs.definition import ProgramRecord
 from statemachines.programs.payloads import MonthText, Value
 
@@ -81,46 +82,48 @@ RULE_SOURCES: dict[str, tuple[object, str]] = {
 class HousingApplication(Value):
     """申請書 (施行規則§13 様式) and 申請時確認書: the household's situation in the application month."""
 
-    applied_on: date
-    route: Literal["job_loss", "business_closure", "income_drop"]
-    job_loss_on: date | None = None
-    days_unable_to_seek: int = Field(default=0, ge=0, le=4 * 365)  # 疾病・負傷・育児等で求職できなかった日数
-    main_earner: bool
-    household_income: int = Field(ge=0)
-    base_amount: int = Field(ge=0)  # 基準額: 市町村民税均等割非課税となる収入額の1/12
-    rent: int = Field(ge=0)
-    rent_cap: int = Field(ge=0)  # 住宅扶助基準に基づく額
-    household_assets: int = Field(ge=0)
-    housing_lost: bool = False
-    hw_job_application: bool = False  # ハローワークへの求職申込
-    previous_payment_ended_on: date | None = None  # filled from the store for the same person
-    repayment_exception: Literal["dismissal", "closure", "income_drop"] | None = None
+    # Its figures are money; the days too ill to seek work and a lost home point to health and life circumstances.
+    applied_on: Annotated[date, BASIC]
+    route: Annotated[Literal["job_loss", "business_closure", "income_drop"], BASIC]
+    job_loss_on: Annotated[date | None, BASIC] = None
+    # 疾病・負傷・育児等で求職できなかった日数
+    days_unable_to_seek: Annotated[int, SPECIAL_CARE] = Field(default=0, ge=0, le=4 * 365)
+    main_earner: Annotated[bool, FINANCIAL]
+    household_income: Annotated[int, FINANCIAL] = Field(ge=0)
+    base_amount: Annotated[int, FINANCIAL] = Field(ge=0)  # 基準額: 市町村民税均等割非課税となる収入額の1/12
+    rent: Annotated[int, FINANCIAL] = Field(ge=0)
+    rent_cap: Annotated[int, FINANCIAL] = Field(ge=0)  # 住宅扶助基準に基づく額
+    household_assets: Annotated[int, FINANCIAL] = Field(ge=0)
+    housing_lost: Annotated[bool, SPECIAL_CARE] = False
+    hw_job_application: Annotated[bool, BASIC] = False  # ハローワークへの求職申込
+    previous_payment_ended_on: Annotated[date | None, BASIC] = None  # filled from the store for the same person
+    repayment_exception: Annotated[Literal["dismissal", "closure", "income_drop"] | None, BASIC] = None
 
 
 class MonthlyEvidence(Value):
     """求職活動の状況 for one month of payment."""
 
-    month: MonthText
-    agency_consultations: int = Field(ge=0, le=62)
-    hw_consultations: int = Field(ge=0, le=62)
-    applications: int = Field(ge=0, le=200)
+    month: Annotated[MonthText, BASIC]
+    agency_consultations: Annotated[int, BASIC] = Field(ge=0, le=62)
+    hw_consultations: Annotated[int, BASIC] = Field(ge=0, le=62)
+    applications: Annotated[int, BASIC] = Field(ge=0, le=200)
 
 
 class HousingBenefitRecord(ProgramRecord):
-    state: HousingBenefitState
-    rules: HousingBenefitRules = HousingBenefitRules()
-    application: HousingApplication | None = None
-    moved_in_on: date | None = None
-    decided_on: date | None = None
-    months_granted: int = 0
-    period_start: date | None = None
-    period_end: date | None = None  # the last day of the current period
-    evidence: list[MonthlyEvidence] = Field(default_factory=list)
-    employed_on: date | None = None
-    stop_reason: str | None = None
-    ended_on: date | None = None
-    extension_warned_for: date | None = None  # the period end the 14-day warning was given for
-    checked_months: list[str] = Field(default_factory=list)  # months whose 求職活動 check has run
+    state: Annotated[HousingBenefitState, BASIC]
+    rules: Annotated[HousingBenefitRules, CONFIGURATION] = HousingBenefitRules()
+    application: Annotated[HousingApplication | None, BASIC] = None
+    moved_in_on: Annotated[date | None, BASIC] = None
+    decided_on: Annotated[date | None, BASIC] = None
+    months_granted: Annotated[int, BASIC] = 0
+    period_start: Annotated[date | None, BASIC] = None
+    period_end: Annotated[date | None, BASIC] = None  # the last day of the current period
+    evidence: Annotated[list[MonthlyEvidence], BASIC] = Field(default_factory=list)
+    employed_on: Annotated[date | None, BASIC] = None
+    stop_reason: Annotated[str | None, BASIC] = None  # a kind (income_over_limit, ...), not a note
+    ended_on: Annotated[date | None, BASIC] = None
+    extension_warned_for: Annotated[date | None, BASIC] = None  # the period end the 14-day warning was given for
+    checked_months: Annotated[list[str], BASIC] = Field(default_factory=list)  # months whose 求職活動 check has run
 
 
 class Apply(Value):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from statemachines.kernel.rules import Duration
+from statemachines.kernel.sensitivity import BASIC, CONFIGURATION, FINANCIAL, SPECIAL_CARE
 from statemachines.programs.definition import ProgramRecord
 from statemachines.programs.means import Means as SharedMeans
 from statemachines.programs.payloads import Value
@@ -56,32 +57,37 @@ class HousingSupportRules(Value):
 class Means(SharedMeans):
     """The means test of 施行規則§4; a 被保護者 is eligible for 地域居住支援 whatever the figures."""
 
-    public_assistance_recipient: bool = False  # 被保護者 (生活保護法55条の10)
+    public_assistance_recipient: Annotated[bool, FINANCIAL] = False  # 被保護者 (生活保護法55条の10)
+
+
+ActivityKind = Literal[
+    "property_search", "agent_accompaniment", "guarantor_arrangement", "after_move_in", "watching_over"
+]
 
 
 class Activity(Value):
-    kind: Literal["property_search", "agent_accompaniment", "guarantor_arrangement", "after_move_in", "watching_over"]
-    on: date
-    note: str | None = Field(default=None, max_length=2000)
+    kind: Annotated[ActivityKind, BASIC]
+    on: Annotated[date, BASIC]
+    note: Annotated[str | None, SPECIAL_CARE] = Field(default=None, max_length=2000)
 
 
 class HousingSupportRecord(ProgramRecord):
-    state: HousingSupportState
-    rules: HousingSupportRules = HousingSupportRules()
-    kind: Kind | None = None
-    means: Means | None = None
-    decided_on: date | None = None
-    facility: str | None = None
-    services: list[str] = Field(default_factory=list)
-    shelter_started_at: datetime | None = None
-    shelter_until: datetime | None = None
-    extension_reasons: list[str] = Field(default_factory=list)
-    activities: list[Activity] = Field(default_factory=list)
-    moved_in_on: date | None = None
-    public_assistance_from: date | None = None
-    end_reason: str | None = None
-    warned_for: datetime | None = None  # the limit the 14-day warning was given for
-    limit_reached_for: datetime | None = None  # the limit whose task was opened
+    state: Annotated[HousingSupportState, BASIC]
+    rules: Annotated[HousingSupportRules, CONFIGURATION] = HousingSupportRules()
+    kind: Annotated[Kind | None, BASIC] = None
+    means: Annotated[Means | None, BASIC] = None
+    decided_on: Annotated[date | None, BASIC] = None
+    facility: Annotated[str | None, SPECIAL_CARE] = None  # where the client stays: as telling as an address
+    services: Annotated[list[str], BASIC] = Field(default_factory=list)
+    shelter_started_at: Annotated[datetime | None, BASIC] = None
+    shelter_until: Annotated[datetime | None, BASIC] = None
+    extension_reasons: Annotated[list[str], SPECIAL_CARE] = Field(default_factory=list)
+    activities: Annotated[list[Activity], BASIC] = Field(default_factory=list)
+    moved_in_on: Annotated[date | None, BASIC] = None
+    public_assistance_from: Annotated[date | None, BASIC] = None
+    end_reason: Annotated[str | None, SPECIAL_CARE] = None
+    warned_for: Annotated[datetime | None, BASIC] = None  # the limit the 14-day warning was given for
+    limit_reached_for: Annotated[datetime | None, BASIC] = None  # the limit whose task was opened
 
 
 class Request(Value):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.kernel.rules import Duration
+from statemachines.kernel.sensitivity import BASIC, CONFIGURATION, SPECIAL_CARE
 from statemachines.programs.definition import ProgramRecord
 from statemachines.programs.payloads import Value
 
@@ -41,24 +42,25 @@ class Sending(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    institution_id: str
-    reason: str
-    sent_at: datetime
-    answer: Literal["accepted", "declined"] | None = None
-    answered_on: date | None = None
-    answer_note: str | None = None
-    no_answer_flagged: bool = False
+    institution_id: Annotated[str, BASIC]
+    reason: Annotated[str, SPECIAL_CARE]
+    sent_at: Annotated[datetime, BASIC]
+    answer: Annotated[Literal["accepted", "declined"] | None, BASIC] = None
+    answered_on: Annotated[date | None, BASIC] = None
+    answer_note: Annotated[str | None, SPECIAL_CARE] = None
+    no_answer_flagged: Annotated[bool, BASIC] = False
 
 
 class ReferralRecord(ProgramRecord):
-    state: ReferralState
-    rules: ReferralRules = ReferralRules()
-    sendings: list[Sending] = Field(default_factory=list)
-    follow_ups: list[str] = Field(default_factory=list)
-    outcome_connected: bool | None = None
-    outcome_confirmed_on: date | None = None
-    outcome_note: str | None = None
-    close_reason: str | None = None
+    # Why the client is referred, and what is said back, are about the client's situation: special care.
+    state: Annotated[ReferralState, BASIC]
+    rules: Annotated[ReferralRules, CONFIGURATION] = ReferralRules()
+    sendings: Annotated[list[Sending], BASIC] = Field(default_factory=list)
+    follow_ups: Annotated[list[str], SPECIAL_CARE] = Field(default_factory=list)
+    outcome_connected: Annotated[bool | None, BASIC] = None
+    outcome_confirmed_on: Annotated[date | None, BASIC] = None
+    outcome_note: Annotated[str | None, SPECIAL_CARE] = None
+    close_reason: Annotated[str | None, SPECIAL_CARE] = None
 
     @property
     def current(self) -> Sending | None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from statemachines.kernel.sensitivity import BASIC, CONFIGURATION, SPECIAL_CARE
 from statemachines.programs.definition import ProgramRecord
 from statemachines.programs.means import Means
 from statemachines.programs.payloads import Value
@@ -41,15 +42,15 @@ class WorkReadinessRules(Value):
 
 
 class WorkReadinessRecord(ProgramRecord):
-    state: WorkReadinessState
-    rules: WorkReadinessRules = WorkReadinessRules()
-    means: Means | None = None
-    decided_on: date | None = None
-    program_started_at: datetime | None = None
-    stages: list[str] = Field(default_factory=list)  # 日常生活自立 → 社会生活自立 → 就労自立
-    extension_reason: str | None = None
-    outcome: str | None = None
-    limit_warned: bool = False
+    state: Annotated[WorkReadinessState, BASIC]
+    rules: Annotated[WorkReadinessRules, CONFIGURATION] = WorkReadinessRules()
+    means: Annotated[Means | None, BASIC] = None
+    decided_on: Annotated[date | None, BASIC] = None
+    program_started_at: Annotated[datetime | None, BASIC] = None
+    stages: Annotated[list[str], BASIC] = Field(default_factory=list)  # 日常生活自立 → 社会生活自立 → 就労自立
+    extension_reason: Annotated[str | None, SPECIAL_CARE] = None  # 心身の状況 and the like
+    outcome: Annotated[str | None, BASIC] = None
+    limit_warned: Annotated[bool, BASIC] = False
 
 
 class Apply(Value):

@@ -1,103 +1,106 @@
-"""Every field of every record of a case and of its program enrolments is tagged, and each role sees what its tags
-allow."""
+"""Every field of every record of a case and of its program enrolments carries its tag, and each role sees what its
+tags allow."""
 
 from __future__ import annotations
 
-import typing
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
 from statemachines.case.record import CaseRecord, CaseState
+from statemachines.case.records import Assessment, ClientIdentity, IntakeRecord, MonitoringNote
 from statemachines.case.transitions import Trigger
 from statemachines.kernel.roles import Role
-from statemachines.policy.sensitivity import CONFIGURATION, TAGS, Sensitivity, redact, special_care_paths, visible_to
+from statemachines.kernel.sensitivity import Sensitivity
+from statemachines.policy.sensitivity import declared_tag, records_held, redact, special_care_paths, tag_of, visible_to
+from statemachines.programs.household_budget.records import BudgetSheet
 from statemachines.programs.housing_benefit.records import HousingApplication, HousingBenefitRecord
 from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
+from statemachines.programs.housing_support.records import HousingSupportRecord
+from statemachines.programs.means import Means
+from statemachines.programs.referral.records import Sending
 from statemachines.programs.registry import PROGRAMS
+from statemachines.programs.work_readiness.records import WorkReadinessRecord
 from tests.factories import VALID_PAYLOADS
 from tests.statemachines.paths import reach
 
 
 def _record_models(model: type[BaseModel], seen: set[type[BaseModel]] | None = None) -> set[type[BaseModel]]:
+    """``model`` and every record model its fields hold, as the policy walks them (configuration is a leaf)."""
     seen = seen if seen is not None else set()
-    if model in seen:
-        return seen
-    seen.add(model)
-    for info in model.model_fields.values():
-        stack = [info.annotation]
-        while stack:
-            annotation = stack.pop()
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                _record_models(annotation, seen)
-            stack += list(typing.get_args(annotation))
+    if model not in seen:
+        seen.add(model)
+        for info in model.model_fields.values():
+            nested = records_held(info)
+            if nested is not None:
+                _record_models(nested, seen)
     return seen
 
 
 def _all_record_models() -> set[type[BaseModel]]:
-    """The case record's models and every program's (the rule sets pinned on them are configuration: left out)."""
+    """The case record's models and every program's."""
     seen: set[type[BaseModel]] = set()
     roots: list[type[BaseModel]] = [CaseRecord, *(p.record_type for p in PROGRAMS)]
     for root in roots:
         _record_models(root, seen)
-    return {m for m in seen if m.__name__ not in CONFIGURATION}
+    return seen
+
+
+def _untagged(models: set[type[BaseModel]]) -> list[str]:
+    return sorted(
+        f"{m.__module__}.{m.__name__}.{name}"
+        for m in models
+        for name, info in m.model_fields.items()
+        if declared_tag(info) is None
+    )
 
 
 def test_every_field_of_every_record_is_tagged() -> None:
-    untagged = [
-        f"{m.__name__}.{name}"
-        for m in _all_record_models()
-        for name in m.model_fields
-        if (m.__name__, name) not in TAGS
-    ]
-    assert untagged == []
+    assert _untagged(_all_record_models()) == []
 
 
 def test_every_field_of_every_program_record_is_tagged() -> None:
-    names = {m.__name__ for p in PROGRAMS for m in _record_models(p.record_type)} - CONFIGURATION
-    assert {"HousingBenefitRecord", "HousingApplication", "BudgetSheet", "Sending", "Means"} <= names
-    untagged = [
-        f"{m.__name__}.{name}"
-        for m in _all_record_models()
-        if m.__name__ in names
-        for name in m.model_fields
-        if (m.__name__, name) not in TAGS
-    ]
-    assert untagged == []
+    models = {m for p in PROGRAMS for m in _record_models(p.record_type)}
+    assert {HousingBenefitRecord, HousingApplication, BudgetSheet, Sending, Means} <= models
+    assert _untagged(models) == []
 
 
-def test_records_sharing_a_name_are_one_model_and_its_extension() -> None:
-    """Tags are keyed by the model's name: two unrelated models of one name would share each other's tags."""
-    by_name: dict[str, list[type[BaseModel]]] = {}
-    for model in _all_record_models():
-        by_name.setdefault(model.__name__, []).append(model)
-    unrelated = [
-        name
-        for name, models in by_name.items()
-        if any(not (issubclass(a, b) or issubclass(b, a)) for a in models for b in models)
-    ]
-    assert unrelated == []
+def test_the_walk_finds_the_records_a_field_holds_but_not_the_rules_pinned_on_it() -> None:
+    names = {m.__name__ for m in _all_record_models()}
+    assert {"IntakeRecord", "ClientIdentity", "Goal", "HousingApplication", "MonthlyEvidence", "CashFlowMonth"} <= names
+    assert not {"RuleSet", "HousingBenefitRules"} & names
+    assert records_held(CaseRecord.model_fields["ruleset"]) is None
+    assert tag_of(CaseRecord, "ruleset") is Sensitivity.BASIC
+
+
+def test_an_untagged_field_is_treated_as_special_care() -> None:
+    class Untagged(BaseModel):
+        remark: str = ""
+
+    assert tag_of(Untagged, "remark") is Sensitivity.SPECIAL_CARE
+    assert tag_of(Untagged, "no_such_field") is Sensitivity.SPECIAL_CARE
+    assert special_care_paths(Untagged, {"remark": "…"}) == ["remark"]
 
 
 def test_a_program_s_money_is_financial_and_its_notes_and_health_special_care() -> None:
-    assert TAGS[("HousingApplication", "household_income")] is Sensitivity.FINANCIAL
-    assert TAGS[("HousingApplication", "rent")] is Sensitivity.FINANCIAL
-    assert TAGS[("BudgetSheet", "debt_total")] is Sensitivity.FINANCIAL
-    assert TAGS[("Means", "household_assets")] is Sensitivity.FINANCIAL
-    assert TAGS[("HousingApplication", "days_unable_to_seek")] is Sensitivity.SPECIAL_CARE
-    assert TAGS[("WorkReadinessRecord", "extension_reason")] is Sensitivity.SPECIAL_CARE
-    assert TAGS[("Sending", "reason")] is Sensitivity.SPECIAL_CARE
-    assert TAGS[("HousingSupportRecord", "facility")] is Sensitivity.SPECIAL_CARE
-    assert TAGS[("HousingBenefitRecord", "decided_on")] is Sensitivity.BASIC
-    assert TAGS[("HousingBenefitRecord", "state")] is Sensitivity.BASIC
+    assert tag_of(HousingApplication, "household_income") is Sensitivity.FINANCIAL
+    assert tag_of(HousingApplication, "rent") is Sensitivity.FINANCIAL
+    assert tag_of(BudgetSheet, "debt_total") is Sensitivity.FINANCIAL
+    assert tag_of(Means, "household_assets") is Sensitivity.FINANCIAL
+    assert tag_of(HousingApplication, "days_unable_to_seek") is Sensitivity.SPECIAL_CARE
+    assert tag_of(WorkReadinessRecord, "extension_reason") is Sensitivity.SPECIAL_CARE
+    assert tag_of(Sending, "reason") is Sensitivity.SPECIAL_CARE
+    assert tag_of(HousingSupportRecord, "facility") is Sensitivity.SPECIAL_CARE
+    assert tag_of(HousingBenefitRecord, "decided_on") is Sensitivity.BASIC
+    assert tag_of(HousingBenefitRecord, "state") is Sensitivity.BASIC
 
 
 def test_the_client_s_words_health_and_identity_are_special_care_and_money_is_financial() -> None:
-    assert TAGS[("ClientIdentity", "name")] is Sensitivity.SPECIAL_CARE
-    assert TAGS[("Assessment", "health")] is Sensitivity.SPECIAL_CARE
-    assert TAGS[("MonitoringNote", "content")] is Sensitivity.SPECIAL_CARE
-    assert TAGS[("Assessment", "finances")] is Sensitivity.FINANCIAL
-    assert TAGS[("IntakeRecord", "received_on")] is Sensitivity.BASIC
+    assert tag_of(ClientIdentity, "name") is Sensitivity.SPECIAL_CARE
+    assert tag_of(Assessment, "health") is Sensitivity.SPECIAL_CARE
+    assert tag_of(MonitoringNote, "content") is Sensitivity.SPECIAL_CARE
+    assert tag_of(Assessment, "finances") is Sensitivity.FINANCIAL
+    assert tag_of(IntakeRecord, "received_on") is Sensitivity.BASIC
 
 
 def test_roles_see_what_their_tags_allow() -> None:
@@ -154,7 +157,7 @@ def test_roles_see_of_a_program_record_what_their_tags_allow() -> None:
     assert admin["rules"] == data["rules"]  # configuration, whole
     assert admin["application"]["applied_on"] == "2026-04-01"
     assert set(admin["application"]) == {
-        f for f in HousingApplication.model_fields if TAGS[("HousingApplication", f)] is Sensitivity.BASIC
+        f for f in HousingApplication.model_fields if tag_of(HousingApplication, f) is Sensitivity.BASIC
     }
     assert "household_income" not in admin["application"]
     assert "days_unable_to_seek" not in admin["application"]
