@@ -26,7 +26,6 @@ from statemachines.kernel.roles import Actor
 from statemachines.kernel.table import FollowOn
 from statemachines.programs.definition import AnyProgram, ProgramRecord
 from statemachines.programs.registry import BY_ID as PROGRAMS
-from statemachines.programs.registry import START_PATCHES
 
 
 class StartCommand(BaseModel):
@@ -44,7 +43,7 @@ class EnrolmentStart:
 
     program: AnyProgram
     enrolment_id: str
-    patch: str | None = None  # a program whose process came later starts only behind its patch
+    patch: str | None = None  # a program whose process came later starts only behind its patch (its start_patch)
     then: tuple[StartCommand, ...] = ()
 
     def record(self, case: CaseRecord, now: datetime) -> dict[str, Any]:
@@ -68,7 +67,7 @@ def _decided_programs(case: CaseRecord) -> Iterator[EnrolmentStart]:
         defn = PROGRAMS.get(program)
         if defn is not None:
             enrolment_id = decided_enrolment_id(case.case_id, program, case.plan_version)
-            yield EnrolmentStart(defn, enrolment_id, patch=START_PATCHES.get(program))
+            yield EnrolmentStart(defn, enrolment_id, patch=defn.start_patch)
 
 
 def _referral(case: CaseRecord) -> Iterator[EnrolmentStart]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from statemachines.case.record import STATES, CaseState
 from statemachines.kernel.rules import DEFAULT_RULESET
 from statemachines.policy.retention import documents_of, erasure_due
+from statemachines.programs.registry import DOCUMENTS
 from store.appointment_records import AppointmentRecord
 from store.crypto import DataKeys
 from store.errors import StoreError
@@ -162,7 +163,7 @@ class RetentionRepository:
             return None
         ruleset = RulesetRepository(self._session).get(case.ruleset_id) or DEFAULT_RULESET
         ended_at = case.closed_at or case.state_entered_at or case.updated_at
-        documents = documents_of(self._commands(case_id))
+        documents = documents_of(self._commands(case_id), DOCUMENTS)
         erased = self.erasure(case_id)
         return RetentionRow(
             case_id=case_id,

@@ -1,14 +1,15 @@
 """When a case's records may be erased: the retention of each kind of record it holds, from the day it ended.
 
 A case holds the kinds of record its events show (``documents_of``): every case a consultation record; a plan once
-one was submitted; the records of each program it enrolled in. Its data key is erased (crypto-shredding,
-``store.retention``) when the longest of their retention periods has passed since the case ended (終結 or another
-end), and never while a legal hold (審査請求・訴訟) is in place.
+one was submitted; the records of each program it enrolled in, of the kind the program declares
+(``ProgramDef.document``, passed in by id: the policies do not know the programs). Its data key is erased
+(crypto-shredding, ``store.retention``) when the longest of their retention periods has passed since the case ended
+(終結 or another end), and never while a legal hold (審査請求・訴訟) is in place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,16 +34,16 @@ PLAN_COMMANDS = frozenset(
         Trigger.REPLAN,
     )
 )
-HOUSING_BENEFIT_PROGRAM = "housing_benefit"
 
 
-def documents_of(commands: Iterable[str]) -> set[DocumentType]:
-    """The kinds of record behind a case's commands (``"<program>.<command>"`` for its programs' events)."""
+def documents_of(commands: Iterable[str], programs: Mapping[str, DocumentType]) -> set[DocumentType]:
+    """The kinds of record behind a case's commands (``"<program>.<command>"`` for its programs' events), each
+    program's the kind ``programs`` names for it (a program record by default)."""
     documents = {DocumentType.CONSULTATION}
     for command in commands:
         program, dot, _ = command.partition(".")
         if dot:
-            documents.add(DocumentType.HOUSING_BENEFIT if program == HOUSING_BENEFIT_PROGRAM else DocumentType.PROGRAM)
+            documents.add(programs.get(program, DocumentType.PROGRAM))
         elif command in PLAN_COMMANDS:
             documents.add(DocumentType.PLAN)
     return documents

@@ -5,8 +5,12 @@ guards with their legal basis, the record it keeps, the typed effects of each tr
 and the tasks its states and timers open. The kernel's engine runs it like the case; its events are named
 ``<program>.<trigger>`` and live on the enrolment's own chain, which starts with ``<program>.start``.
 
-Every field of a program's record carries its sensitivity (``statemachines.kernel.sensitivity``): a program that
-narrows ``state`` or adds a field tags it there, and its rules are ``CONFIGURATION``.
+A program is one folder, ``statemachines/programs/<id>/``, whose ``table`` module holds its ``ProgramDef``: the
+registry finds it there. Everything the rest of the system needs to know about it is declared on the definition or
+beside it in the folder: its place in the list (``position``), the patch a case starts it behind (``start_patch``),
+the kind of record it keeps for retention (``document``), and the sensitivity of every field of its record
+(``statemachines.kernel.sensitivity``: a program that narrows ``state`` or adds a field tags it there; its rules are
+``CONFIGURATION``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from statemachines.kernel.engine import Applied, Process
 from statemachines.kernel.events import GENESIS_HASH, TaskKind
 from statemachines.kernel.roles import Actor
+from statemachines.kernel.rules import DocumentType
 from statemachines.kernel.sensitivity import BASIC
 
 
@@ -77,12 +82,18 @@ def _nothing_more(summary: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True, kw_only=True)
 class ProgramDef(Process[S, T, R]):
-    """A program process: the kernel's table and engine, and what a program has beyond it."""
+    """A program process: the kernel's table and engine, and what a program has beyond it.
+
+    ``start_patch``: a program whose process came after cases were already deciding on it (the plan could name it
+    before) is started by a 支援決定 only behind this patch, so a history recorded before (a 支援決定 that started no
+    such child) still replays: ``start-program-<id>`` for each program added since the first ones.
+    """
 
     explains_timer_commands: ClassVar[bool] = True  # an enrolment's commands list its timers' too
     names_requirements: ClassVar[bool] = False
 
     states: Mapping[S, ProgramState]
+    position: int  # its place among the programs (the registry, ``describe``): unique, a new program takes the next
     name_ja: str
     basis: str
     initial: S
@@ -98,6 +109,8 @@ class ProgramDef(Process[S, T, R]):
     shares_personal_data: bool = False  # starting it passes personal data on: consent C1 first (process.md §5.2)
     summary: tuple[str, ...] = ()  # the record's counts and dates the read model keeps (no amounts, no personal data)
     panel: Callable[[Mapping[str, Any]], dict[str, Any]] = _nothing_more  # what a case page adds from the summary
+    document: DocumentType = DocumentType.PROGRAM  # the kind of record it keeps, for retention (process.md §5.5)
+    start_patch: str | None = None  # the 支援決定 starts it only behind this ``workflow.patched`` id (see above)
 
     def event_command(self, trigger: T) -> str:
         return f"{self.id}.{trigger.value}"

@@ -1,32 +1,43 @@
-"""Every program process, by id (the ids of ``python -m statemachines describe``)."""
+"""Every program process, found in its folder: ``statemachines/programs/<id>/table.py`` holds its ``ProgramDef``.
+
+Adding a program is adding its folder (``docs/changing-the-process.md``): nothing here names one. The programs are
+listed in the order they declare (``ProgramDef.position``), which is the order of ``python -m statemachines describe``.
+"""
 
 from __future__ import annotations
 
-from statemachines.programs.certified_training.table import CERTIFIED_TRAINING
-from statemachines.programs.definition import AnyProgram
-from statemachines.programs.hello_work.table import HELLO_WORK
-from statemachines.programs.household_budget.table import HOUSEHOLD_BUDGET
-from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
-from statemachines.programs.housing_support.table import HOUSING_SUPPORT
-from statemachines.programs.referral.table import REFERRAL
-from statemachines.programs.work_readiness.table import WORK_READINESS
+import importlib
+import pkgutil
+from types import ModuleType
 
-PROGRAMS: tuple[AnyProgram, ...] = (
-    HOUSING_BENEFIT,
-    WORK_READINESS,
-    HOUSING_SUPPORT,
-    HOUSEHOLD_BUDGET,
-    CERTIFIED_TRAINING,
-    HELLO_WORK,
-    REFERRAL,
-)
+import statemachines.programs
+from statemachines.kernel.rules import DocumentType
+from statemachines.programs.definition import AnyProgram, ProgramDef
+
+
+def program_in(table: ModuleType, folder: str) -> AnyProgram:
+    """The one ``ProgramDef`` a folder's table module defines; its id is the folder's name."""
+    found = [value for value in vars(table).values() if isinstance(value, ProgramDef)]
+    if len(found) != 1 or found[0].id != folder:
+        raise LookupError(f"{table.__name__} must define exactly one ProgramDef, with id {folder!r}")
+    return found[0]
+
+
+def _programs() -> tuple[AnyProgram, ...]:
+    """Each folder of ``statemachines/programs`` that has a table module, by the position its program declares."""
+    package = statemachines.programs
+    programs = [
+        program_in(importlib.import_module(f"{package.__name__}.{folder.name}.table"), folder.name)
+        for folder in pkgutil.iter_modules(package.__path__)
+        if folder.ispkg
+    ]
+    positions = [p.position for p in programs]
+    if len(set(positions)) != len(positions):
+        raise LookupError(f"two programs declare the same position: {sorted(positions)}")
+    return tuple(sorted(programs, key=lambda p: p.position))
+
+
+PROGRAMS: tuple[AnyProgram, ...] = _programs()
 BY_ID: dict[str, AnyProgram] = {p.id: p for p in PROGRAMS}
-
-START_PATCHES: dict[str, str] = {
-    "housing_support": "start-program-housing_support",
-    "household_budget": "start-program-household_budget",
-    "certified_training": "start-program-certified_training",
-}
-"""Programs whose process came after cases were already deciding on them: a case starts their workflow only
-behind this patch, so a history recorded before (a 支援決定 that started no such child) still replays. A program
-added later gets its own entry here."""
+DOCUMENTS: dict[str, DocumentType] = {p.id: p.document for p in PROGRAMS}
+"""The kind of record each program keeps (``statemachines.policy.retention``), by id."""

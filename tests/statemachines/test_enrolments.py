@@ -9,7 +9,7 @@ from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.transitions import STARTS_PROGRAMS, STARTS_REFERRAL, Trigger
 from statemachines.enrolments import decided_enrolment_id, enrolments_started, sharing_unmet, start_unmet
 from statemachines.kernel.table import Lookup
-from statemachines.programs.registry import BY_ID, START_PATCHES
+from statemachines.programs.registry import BY_ID
 from tests.factories import SW1, VALID_PAYLOADS
 from tests.statemachines.paths import START, reach, step
 
@@ -32,7 +32,7 @@ def test_a_decision_starts_each_approved_program_that_has_a_process_in_its_order
     )
     starts = list(enrolments_started(STARTS_PROGRAMS, case))
     assert [(s.program.id, s.patch) for s in starts] == [
-        ("household_budget", START_PATCHES["household_budget"]),
+        ("household_budget", "start-program-household_budget"),
         ("work_readiness", None),
     ]
     assert starts[1].enrolment_id == decided_enrolment_id(case.case_id, "work_readiness", case.plan_version)

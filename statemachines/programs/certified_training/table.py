@@ -51,6 +51,8 @@ STATES = {
 
 CERTIFIED_TRAINING = ProgramDef[CertifiedTrainingState, CertifiedTrainingTrigger, CertifiedTrainingRecord](
     id="certified_training",
+    position=5,
+    start_patch="start-program-certified_training",
     name_ja="認定就労訓練事業",
     basis="生活困窮者自立支援法 第16条（就労訓練事業の認定）; 施行規則 第21条",
     states=STATES,

@@ -72,6 +72,7 @@ STATES = {
 
 HELLO_WORK = ProgramDef[HelloWorkState, HelloWorkTrigger, HelloWorkRecord](
     id="hello_work",
+    position=6,
     name_ja="ハローワーク同行（生活保護受給者等就労自立促進事業）",
     basis="生活保護受給者等就労自立促進事業（労働局・ハローワークと自治体の協定）(S36 [3P]); 個人票A (S4)",
     states=STATES,

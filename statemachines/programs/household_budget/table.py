@@ -63,6 +63,8 @@ STATES = {
 
 HOUSEHOLD_BUDGET = ProgramDef[HouseholdBudgetState, HouseholdBudgetTrigger, HouseholdBudgetRecord](
     id="household_budget",
+    position=4,
+    start_patch="start-program-household_budget",
     name_ja="家計改善支援事業",
     basis="生活困窮者自立支援法 第3条第5項（家計改善支援事業）; 福岡県家計相談支援事業実施要領 (S26)",
     states=STATES,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from statemachines.kernel.events import NoticeKind, TaskKind
 from statemachines.kernel.roles import MUNICIPAL, SYSTEM, WORK_SUPPORT, Role
+from statemachines.kernel.rules import DocumentType
 from statemachines.kernel.table import Lookup, Transition
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.housing_benefit import effects as e
@@ -64,6 +65,8 @@ STATES = {
 
 HOUSING_BENEFIT = ProgramDef[HousingBenefitState, HousingBenefitTrigger, HousingBenefitRecord](
     id="housing_benefit",
+    position=1,
+    document=DocumentType.HOUSING_BENEFIT,
     name_ja="住居確保給付金",
     basis="生活困窮者自立支援法 第3条第3項・第6条; 施行規則 第10条〜第16条",
     states=STATES,

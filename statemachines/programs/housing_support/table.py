@@ -65,6 +65,8 @@ STATES = {
 
 HOUSING_SUPPORT = ProgramDef[HousingSupportState, HousingSupportTrigger, HousingSupportRecord](
     id="housing_support",
+    position=3,
+    start_patch="start-program-housing_support",
     name_ja="居住支援事業／一時生活支援事業",
     basis="生活困窮者自立支援法 第3条（居住支援事業, 令和6年改正）; 一時生活支援・地域居住支援",
     states=STATES,

@@ -50,6 +50,7 @@ STATES = {
 
 REFERRAL = ProgramDef[ReferralState, ReferralTrigger, ReferralRecord](
     id="referral",
+    position=7,
     name_ja="関係機関へのつなぎ",
     basis="生活困窮者自立支援法 第2条（関係機関との緊密な連携）; 自立相談支援事業 仕様書 (S6); process.md §6",
     states=STATES,

@@ -45,6 +45,7 @@ STATES = {
 
 WORK_READINESS = ProgramDef[WorkReadinessState, WorkReadinessTrigger, WorkReadinessRecord](
     id="work_readiness",
+    position=2,
     name_ja="就労準備支援事業",
     basis="生活困窮者自立支援法 第3条第4項; 施行規則 第4条・第5条",
     states=STATES,

@@ -13,14 +13,25 @@ from statemachines.policy.retention import documents_of, erasure_due
 D = DocumentType
 
 
+PROGRAMS = {"housing_benefit": D.HOUSING_BENEFIT, "work_readiness": D.PROGRAM}
+
+
 def test_every_case_holds_a_consultation_record_and_more_as_its_commands_show() -> None:
-    assert documents_of([]) == {D.CONSULTATION}
-    assert documents_of(["complete_intake", "end_with_information"]) == {D.CONSULTATION}
-    assert documents_of(["submit_plan"]) == {D.CONSULTATION, D.PLAN}
-    assert documents_of(["housing_benefit.apply", "work_readiness.start"]) == {
+    assert documents_of([], PROGRAMS) == {D.CONSULTATION}
+    assert documents_of(["complete_intake", "end_with_information"], PROGRAMS) == {D.CONSULTATION}
+    assert documents_of(["submit_plan"], PROGRAMS) == {D.CONSULTATION, D.PLAN}
+    assert documents_of(["housing_benefit.apply", "work_readiness.start"], PROGRAMS) == {
         D.CONSULTATION,
         D.HOUSING_BENEFIT,
         D.PROGRAM,
+    }
+
+
+def test_a_program_s_events_hold_the_kind_of_record_it_declares_and_a_program_record_otherwise() -> None:
+    assert documents_of(["housing_benefit.apply"], {}) == {D.CONSULTATION, D.PROGRAM}
+    assert documents_of(["work_readiness.start"], {"work_readiness": D.HOUSING_BENEFIT}) == {
+        D.CONSULTATION,
+        D.HOUSING_BENEFIT,
     }
 
 
