@@ -8,9 +8,9 @@ and the tasks its states and timers open. The kernel's engine runs it like the c
 A program is one folder, ``statemachines/programs/<id>/``, whose ``table`` module holds its ``ProgramDef``: the
 registry finds it there. Everything the rest of the system needs to know about it is declared on the definition or
 beside it in the folder: its place in the list (``position``), the patch a case starts it behind (``start_patch``),
-the kind of record it keeps for retention (``document``), and the sensitivity of every field of its record
-(``statemachines.kernel.sensitivity``: a program that narrows ``state`` or adds a field tags it there; its rules are
-``CONFIGURATION``).
+the kind of record it keeps for retention (``document``), the Japanese words of its forms (``labels``), and the
+sensitivity of every field of its record (``statemachines.kernel.sensitivity``: a program that narrows ``state`` or
+adds a field tags it there; its rules are ``CONFIGURATION``).
 """
 
 from __future__ import annotations
@@ -68,6 +68,20 @@ class ProgramDeadline(BaseModel):
     payload: dict[str, Any] = {}
 
 
+@dataclass(frozen=True)
+class Labels:
+    """The Japanese words of a program's forms on the case page, by name: each field of its payloads, and each option
+    of its choices (an enum's or a ``Literal``'s values). They come before the generic ones of ``web/core/i18n.py``
+    (note, reason, decided_on, ...), so a program names what it means by its own ``route`` or ``name``."""
+
+    fields: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, str] = field(default_factory=dict)
+
+    def __or__(self, other: Labels) -> Labels:
+        """These labels and ``other``'s, ``other``'s first (a program's own over those of a shared model)."""
+        return Labels({**self.fields, **other.fields}, {**self.options, **other.options})
+
+
 def _no_deadlines(record: Any) -> list[ProgramDeadline]:
     return []
 
@@ -109,6 +123,7 @@ class ProgramDef(Process[S, T, R]):
     shares_personal_data: bool = False  # starting it passes personal data on: consent C1 first (process.md §5.2)
     summary: tuple[str, ...] = ()  # the record's counts and dates the read model keeps (no amounts, no personal data)
     panel: Callable[[Mapping[str, Any]], dict[str, Any]] = _nothing_more  # what a case page adds from the summary
+    labels: Labels = field(default_factory=Labels)
     document: DocumentType = DocumentType.PROGRAM  # the kind of record it keeps, for retention (process.md §5.5)
     start_patch: str | None = None  # the 支援決定 starts it only behind this ``workflow.patched`` id (see above)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from statemachines.kernel.sensitivity import BASIC, FINANCIAL, SPECIAL_CARE
+from statemachines.programs.definition import Labels
 from statemachines.programs.payloads import Value
 
 
@@ -21,6 +22,25 @@ class Means(Value):
     household_assets: Annotated[int | None, FINANCIAL] = Field(default=None, ge=0)
     discretion: Annotated[Literal["hard_to_establish", "likely_to_fall_in", "judged_necessary"] | None, BASIC] = None
     discretion_reason: Annotated[str | None, SPECIAL_CARE] = Field(default=None, max_length=2000)
+
+
+MEANS_LABELS = Labels(
+    fields={
+        "means": "資産・収入の状況（施行規則第4条）",
+        "household_income": "世帯の収入額（月額・円）",
+        "base_amount": "基準額（月額・円）",
+        "housing_assistance_standard": "住宅扶助基準額（円）",
+        "household_assets": "世帯の金融資産（円）",
+        "discretion": "資産・収入の要件によらない利用",
+        "discretion_reason": "その理由",
+    },
+    options={
+        "hard_to_establish": "収入・資産の把握が困難",
+        "likely_to_fall_in": "近く要件に該当するおそれ",
+        "judged_necessary": "自治体が必要と認める",
+    },
+)
+"""The means test's words on the forms of the programs that ask for it."""
 
 
 def means_test_met(means: Means, asset_multiple: int) -> bool:

@@ -147,7 +147,7 @@ def _program_forms(
             continue
         key = f"{row.enrolment_id}:{command}"
         prefilled = (values or {}).get(key)
-        fields = build_form(payloads[command], prefilled, (errors or {}).get(key, {}), lang)
+        fields = build_form(payloads[command], prefilled, (errors or {}).get(key, {}), lang, labels=defn.labels)
         forms.append({"command": command, "name_ja": names[command], "fields": fields, "key": key})
     return forms
 

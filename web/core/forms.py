@@ -4,6 +4,8 @@ The page and the API validate with the same pydantic models: the form only turns
 nested shape, and the model's errors come back by their ``loc`` to the field they belong to. Names are paths:
 ``intake.client.name_kana``, ``plan.goals.0.description``. A list of records gets ``LIST_ROWS`` rows (empty rows are
 dropped); a list of choices is a group of checkboxes; an empty field is left out (the model's default applies).
+Labels are the case's and the generic ones of ``web.core.i18n``; a program's form names its own first
+(``ProgramDef.labels``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, Literal
 from annotated_types import MaxLen
 from pydantic import BaseModel
 
+from statemachines.programs.definition import Labels
 from web.core.i18n import JST, field_label, option_label
 
 LIST_ROWS = 3
@@ -44,6 +47,22 @@ class FormField:
         return "f-" + self.path.replace(".", "-")
 
 
+@dataclass(frozen=True)
+class _Words:
+    """What a form's fields and options are called: a program's own labels first (in Japanese), then the generic."""
+
+    lang: str
+    labels: Labels
+
+    def field(self, name: str) -> str:
+        own = self.labels.fields.get(name) if self.lang == "ja" else None
+        return own or field_label(name, self.lang)
+
+    def option(self, value: str) -> str:
+        own = self.labels.options.get(value) if self.lang == "ja" else None
+        return own or option_label(value, self.lang)
+
+
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
     """The annotation without ``None`` / ``Optional``, and whether None was allowed."""
     origin = typing.get_origin(annotation)
@@ -56,12 +75,18 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
-def _choices(annotation: Any, lang: str = "ja") -> list[tuple[str, str]] | None:
+def _values(annotation: Any) -> list[str] | None:
+    """The values of a choice (an enum's or a ``Literal``'s), None if ``annotation`` is not one."""
     if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return [(str(m.value), option_label(str(m.value), lang)) for m in annotation]
+        return [str(m.value) for m in annotation]
     if typing.get_origin(annotation) is Literal:
-        return [(str(v), option_label(str(v), lang)) for v in typing.get_args(annotation)]
+        return [str(v) for v in typing.get_args(annotation)]
     return None
+
+
+def _choices(annotation: Any, words: _Words) -> list[tuple[str, str]] | None:
+    values = _values(annotation)
+    return None if values is None else [(value, words.option(value)) for value in values]
 
 
 def _value(values: Mapping[str, Any] | None, name: str) -> Any:
@@ -75,17 +100,29 @@ def build_form(
     lang: str,
     prefix: str = "",
     hints: Mapping[str, list[str]] | None = None,
+    labels: Labels | None = None,
 ) -> list[FormField]:
     """The fields of ``model`` with ``values`` (the payload as JSON) and ``errors`` (by path) filled in.
 
-    ``hints`` names the items of a list of yes/no answers by path (e.g. one per goal of the plan being evaluated).
+    ``hints`` names the items of a list of yes/no answers by path (e.g. one per goal of the plan being evaluated);
+    ``labels`` are a program's own words for its fields and options.
     """
-    hints = hints or {}
+    return _fields(model, values, errors, _Words(lang, labels or Labels()), prefix, hints or {})
+
+
+def _fields(
+    model: type[BaseModel],
+    values: Mapping[str, Any] | None,
+    errors: Mapping[str, str],
+    words: _Words,
+    prefix: str,
+    hints: Mapping[str, list[str]],
+) -> list[FormField]:
     out: list[FormField] = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
         annotation, _ = _unwrap(info.annotation)
-        label = field_label(name, lang)
+        label = words.field(name)
         current = _value(values, name)
         required = info.is_required()
         origin = typing.get_origin(annotation)
@@ -93,21 +130,21 @@ def build_form(
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             base.kind = "group"
             nested = current if isinstance(current, dict) else None
-            base.children = build_form(annotation, nested, errors, lang, f"{path}.", hints)
+            base.children = _fields(annotation, nested, errors, words, f"{path}.", hints)
         elif origin is dict:
-            _flags_field(base, annotation, current, lang)
+            _flags_field(base, annotation, current, words)
         elif origin is list and _unwrap(typing.get_args(annotation)[0])[0] is bool:
             _answers_field(base, current, hints.get(path) or [f"{label} {i + 1}" for i in range(LIST_ROWS)])
         elif origin is list:
-            _list_field(base, annotation, current, errors, lang, hints)
+            _list_field(base, annotation, current, errors, words, hints)
         else:
-            _scalar_field(base, annotation, info.metadata, current, lang)
+            _scalar_field(base, annotation, info.metadata, current, words)
         out.append(base)
     return out
 
 
-def _scalar_field(base: FormField, annotation: Any, metadata: list[Any], current: Any, lang: str) -> None:
-    if (choices := _choices(annotation, lang)) is not None:
+def _scalar_field(base: FormField, annotation: Any, metadata: list[Any], current: Any, words: _Words) -> None:
+    if (choices := _choices(annotation, words)) is not None:
         base.kind, base.options, base.value = "select", choices, None if current is None else str(current)
     elif annotation is bool:
         base.kind, base.value = "checkbox", bool(current)
@@ -124,9 +161,9 @@ def _scalar_field(base: FormField, annotation: Any, metadata: list[Any], current
         base.value = current
 
 
-def _flags_field(base: FormField, annotation: Any, current: Any, lang: str) -> None:
+def _flags_field(base: FormField, annotation: Any, current: Any, words: _Words) -> None:
     """``dict[SomeEnum, bool]``: one yes/no box per member (e.g. the 評価's improvements per dimension)."""
-    keys = _choices(typing.get_args(annotation)[0], lang) or []
+    keys = _choices(typing.get_args(annotation)[0], words) or []
     chosen = current if isinstance(current, dict) else {}
     base.kind = "group"
     base.children = [
@@ -150,18 +187,18 @@ def _list_field(
     annotation: Any,
     current: Any,
     errors: Mapping[str, str],
-    lang: str,
+    words: _Words,
     hints: Mapping[str, list[str]],
 ) -> None:
     (item,) = typing.get_args(annotation) or (str,)
     item, _ = _unwrap(item)
-    choices = _choices(item, lang)
+    choices = _choices(item, words)
     if isinstance(item, type) and issubclass(item, BaseModel):
         base.kind = "rows"
         existing = current if isinstance(current, list) else []
         count = max(LIST_ROWS, len(existing) + 1)
         base.rows = [
-            build_form(item, existing[i] if i < len(existing) else None, errors, lang, f"{base.path}.{i}.", hints)
+            _fields(item, existing[i] if i < len(existing) else None, errors, words, f"{base.path}.{i}.", hints)
             for i in range(count)
         ]
     elif choices is not None:
@@ -194,8 +231,8 @@ def read_form(model: type[BaseModel], form: Mapping[str, Sequence[str]], prefix:
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             value: Any = read_form(annotation, form, f"{path}.")
         elif typing.get_origin(annotation) is dict:
-            keys = _choices(typing.get_args(annotation)[0]) or []
-            value = {key: True for key, _ in keys if form.get(f"{path}.{key}")}
+            keys = _values(typing.get_args(annotation)[0]) or []
+            value = {key: True for key in keys if form.get(f"{path}.{key}")}
         elif typing.get_origin(annotation) is list and _unwrap(typing.get_args(annotation)[0])[0] is bool:
             value = _read_answers(form, path)
         elif typing.get_origin(annotation) is list:
@@ -219,7 +256,7 @@ def _read_list(annotation: Any, form: Mapping[str, Sequence[str]], path: str) ->
                 rows.append(row)
             index += 1
         return rows
-    if _choices(item) is not None:
+    if _values(item) is not None:
         return [v for v in form.get(path, []) if v]
     return [line.strip() for v in form.get(path, []) for line in v.splitlines() if line.strip()]
 

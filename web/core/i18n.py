@@ -1,6 +1,8 @@
 """The pages' words: Japanese first, English on request; dates in Japanese style with 和暦 beside 西暦.
 
-Field labels are keyed by the record field name, which is the same in every payload model (``statemachines``).
+Field labels are keyed by the record field name, which is the same in every payload model (``statemachines``): these
+are the case's and the generic ones. A program's own words are in its folder (``ProgramDef.labels``, its
+``labels.py``) and come first on its forms (``web.core.forms``).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from statemachines.kernel.table import Transition
 from statemachines.programs.certified_training import effects as e
 from statemachines.programs.certified_training import records as p
 from statemachines.programs.certified_training.guards import GUARDS
+from statemachines.programs.certified_training.labels import LABELS
 from statemachines.programs.certified_training.records import (
     CertifiedTrainingRecord,
     CertifiedTrainingState,
@@ -52,6 +53,7 @@ STATES = {
 CERTIFIED_TRAINING = ProgramDef[CertifiedTrainingState, CertifiedTrainingTrigger, CertifiedTrainingRecord](
     id="certified_training",
     position=5,
+    labels=LABELS,
     start_patch="start-program-certified_training",
     name_ja="認定就労訓練事業",
     basis="生活困窮者自立支援法 第16条（就労訓練事業の認定）; 施行規則 第21条",

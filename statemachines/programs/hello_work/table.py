@@ -15,6 +15,7 @@ from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.hello_work import effects as e
 from statemachines.programs.hello_work import records as p
 from statemachines.programs.hello_work.guards import GUARDS
+from statemachines.programs.hello_work.labels import LABELS
 from statemachines.programs.hello_work.records import (
     FOLLOW_UP_OFFSETS,
     HelloWorkRecord,
@@ -73,6 +74,7 @@ STATES = {
 HELLO_WORK = ProgramDef[HelloWorkState, HelloWorkTrigger, HelloWorkRecord](
     id="hello_work",
     position=6,
+    labels=LABELS,
     name_ja="ハローワーク同行（生活保護受給者等就労自立促進事業）",
     basis="生活保護受給者等就労自立促進事業（労働局・ハローワークと自治体の協定）(S36 [3P]); 個人票A (S4)",
     states=STATES,

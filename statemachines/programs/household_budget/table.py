@@ -13,6 +13,7 @@ from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.household_budget import effects as e
 from statemachines.programs.household_budget import records as p
 from statemachines.programs.household_budget.guards import GUARDS
+from statemachines.programs.household_budget.labels import LABELS
 from statemachines.programs.household_budget.records import (
     HouseholdBudgetRecord,
     HouseholdBudgetState,
@@ -64,6 +65,7 @@ STATES = {
 HOUSEHOLD_BUDGET = ProgramDef[HouseholdBudgetState, HouseholdBudgetTrigger, HouseholdBudgetRecord](
     id="household_budget",
     position=4,
+    labels=LABELS,
     start_patch="start-program-household_budget",
     name_ja="家計改善支援事業",
     basis="生活困窮者自立支援法 第3条第5項（家計改善支援事業）; 福岡県家計相談支援事業実施要領 (S26)",

@@ -11,6 +11,7 @@ from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.housing_benefit import effects as e
 from statemachines.programs.housing_benefit import records as p
 from statemachines.programs.housing_benefit.guards import ELIGIBILITY, GUARDS
+from statemachines.programs.housing_benefit.labels import LABELS
 from statemachines.programs.housing_benefit.records import (
     RULE_SOURCES,
     HousingBenefitRecord,
@@ -66,6 +67,7 @@ STATES = {
 HOUSING_BENEFIT = ProgramDef[HousingBenefitState, HousingBenefitTrigger, HousingBenefitRecord](
     id="housing_benefit",
     position=1,
+    labels=LABELS,
     document=DocumentType.HOUSING_BENEFIT,
     name_ja="住居確保給付金",
     basis="生活困窮者自立支援法 第3条第3項・第6条; 施行規則 第10条〜第16条",

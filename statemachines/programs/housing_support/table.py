@@ -13,6 +13,7 @@ from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.housing_support import effects as e
 from statemachines.programs.housing_support import records as p
 from statemachines.programs.housing_support.guards import GUARDS
+from statemachines.programs.housing_support.labels import LABELS
 from statemachines.programs.housing_support.records import (
     HousingSupportRecord,
     HousingSupportState,
@@ -66,6 +67,7 @@ STATES = {
 HOUSING_SUPPORT = ProgramDef[HousingSupportState, HousingSupportTrigger, HousingSupportRecord](
     id="housing_support",
     position=3,
+    labels=LABELS,
     start_patch="start-program-housing_support",
     name_ja="居住支援事業／一時生活支援事業",
     basis="生活困窮者自立支援法 第3条（居住支援事業, 令和6年改正）; 一時生活支援・地域居住支援",

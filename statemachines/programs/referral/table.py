@@ -17,6 +17,7 @@ from statemachines.programs.payloads import Empty, Reason
 from statemachines.programs.referral import effects as e
 from statemachines.programs.referral import records as p
 from statemachines.programs.referral.guards import GUARDS
+from statemachines.programs.referral.labels import LABELS
 from statemachines.programs.referral.records import ReferralRecord, ReferralState, ReferralTrigger
 
 S, T = ReferralState, ReferralTrigger
@@ -51,6 +52,7 @@ STATES = {
 REFERRAL = ProgramDef[ReferralState, ReferralTrigger, ReferralRecord](
     id="referral",
     position=7,
+    labels=LABELS,
     name_ja="関係機関へのつなぎ",
     basis="生活困窮者自立支援法 第2条（関係機関との緊密な連携）; 自立相談支援事業 仕様書 (S6); process.md §6",
     states=STATES,

@@ -10,6 +10,7 @@ from statemachines.programs.payloads import DecidedOn, Reason, record_decision
 from statemachines.programs.work_readiness import effects as e
 from statemachines.programs.work_readiness import records as p
 from statemachines.programs.work_readiness.guards import GUARDS
+from statemachines.programs.work_readiness.labels import LABELS
 from statemachines.programs.work_readiness.records import WorkReadinessRecord, WorkReadinessState, WorkReadinessTrigger
 
 S, T = WorkReadinessState, WorkReadinessTrigger
@@ -46,6 +47,7 @@ STATES = {
 WORK_READINESS = ProgramDef[WorkReadinessState, WorkReadinessTrigger, WorkReadinessRecord](
     id="work_readiness",
     position=2,
+    labels=LABELS,
     name_ja="就労準備支援事業",
     basis="生活困窮者自立支援法 第3条第4項; 施行規則 第4条・第5条",
     states=STATES,

@@ -9,6 +9,9 @@ from pydantic import BaseModel
 from statemachines.case.engine import CASE
 from statemachines.case.payloads import CompleteAssessment, IntakePayload, ProposeClosure, SubmitPlan
 from statemachines.case.transitions import Trigger
+from statemachines.programs.housing_benefit.records import Apply
+from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
+from statemachines.programs.payloads import Note
 from tests.factories import VALID_PAYLOADS
 from tests.web.pageclient import form_fields
 from web.core.forms import build_form, errors_by_path, read_form
@@ -60,3 +63,16 @@ def test_errors_find_their_field_by_loc() -> None:
     fields = build_form(IntakePayload, None, errors, "ja")
     [received] = [f for f in fields[0].children if f.path == "intake.received_on"]
     assert received.error == "日付が正しくありません"
+
+
+def test_a_program_s_form_says_its_own_words_first_and_the_generic_ones_else() -> None:
+    fields = build_form(Apply, None, {}, "ja", labels=HOUSING_BENEFIT.labels)
+    (application,) = fields
+    children = {f.path: f for f in application.children}
+    assert application.label == "申請書（申請時確認書）"
+    assert children["application.route"].label == "申請の事由"  # not the case's 相談経路
+    assert dict(children["application.route"].options)["job_loss"] == "離職"
+    assert children["application.applied_on"].label == "申請日"
+    assert {f.label for f in build_form(Note, None, {}, "ja", labels=HOUSING_BENEFIT.labels)} == {"メモ"}
+    english = {f.path: f for f in build_form(Apply, None, {}, "en", labels=HOUSING_BENEFIT.labels)[0].children}
+    assert english["application.route"].label == "route"

@@ -1,0 +1,23 @@
+"""就労準備支援事業's words on the case page (process.md §3.2)."""
+
+from __future__ import annotations
+
+from statemachines.programs.definition import Labels
+from statemachines.programs.means import MEANS_LABELS
+
+LABELS = MEANS_LABELS | Labels(
+    fields={
+        "decided_on": "支援決定日",
+        "stages": "支援の段階",
+        "extension_reason": "延長の理由（心身の状況等）",
+        "outcome": "終了時の状況",
+    },
+    options={
+        "daily_life": "日常生活自立",
+        "social_life": "社会生活自立",
+        "employment": "就労自立",
+        "general_employment": "一般就労",
+        "certified_training": "認定就労訓練へ",
+        "hello_work": "ハローワークの支援へ",
+    },
+)
