@@ -6,10 +6,11 @@ from typing import Any
 
 from statemachines.case.engine import CASE
 from statemachines.case.record import CaseRecord, CaseState
+from statemachines.case.records import Program
 from statemachines.case.transitions import STARTS_PROGRAMS, STARTS_REFERRAL, Trigger
 from statemachines.enrolments import decided_enrolment_id, enrolments_started, sharing_unmet, start_unmet
 from statemachines.kernel.table import Lookup
-from statemachines.programs.registry import BY_ID
+from statemachines.programs.registry import BY_ID, PROGRAMS
 from tests.factories import SW1, VALID_PAYLOADS
 from tests.statemachines.paths import START, reach, step
 
@@ -42,6 +43,13 @@ def test_a_decision_starts_each_approved_program_that_has_a_process_in_its_order
         case.case_id,
         "2026-01-05T09:00:00Z",
     )
+
+
+def test_every_program_a_decision_starts_is_a_choice_of_the_plan() -> None:
+    """A 支援決定 starts the approved programs by the plan's choice (records.Program): a program not started by staff
+    whose id is not a choice would never start. The plan may name programs that have no process (yet)."""
+    choices = {p.value for p in Program}
+    assert {p.id for p in PROGRAMS if not p.started_by_staff} <= choices
 
 
 def _referred(referral: dict[str, Any]) -> CaseRecord:
