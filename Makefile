@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+AXE    := node_modules/axe-core/axe.min.js
 
 .PHONY: bench bench-pages fuzz venv test lint typecheck browser pytest pytest-postgres run histories describe diagram clean
 
@@ -37,7 +38,7 @@ pytest-postgres: venv
 
 # Debian's chromium and Japanese fonts for the real-browser tests (tests/browser); apt-get runs only when one is missing.
 # Without root or sudo it says so and carries on: the browser tests then skip.
-browser:
+browser: $(AXE)
 	@if [ -x /usr/bin/chromium ] && { dpkg-query -W -f='$${Status}' fonts-noto-cjk 2>/dev/null | grep -q "ok installed" || fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; }; then \
 		exit 0; \
 	fi; \
@@ -49,6 +50,17 @@ browser:
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq \
 		&& $$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends chromium fonts-noto-cjk \
 		|| echo "make browser: apt-get failed; the browser tests will skip until chromium and fonts-noto-cjk are installed." >&2
+
+# axe-core, the accessibility engine of tests/browser/test_accessibility.py, exactly as package-lock.json pins it (npm
+# ci installs nothing else and never rewrites the lock). Without npm, or when npm ci fails, it says so and carries on:
+# the accessibility tests then skip, or fail under YORISOI_REQUIRE_BROWSER=1 (.ci/run).
+$(AXE): package.json package-lock.json
+	@if ! command -v npm >/dev/null; then \
+		echo "make $@: npm is not installed (apt-get install nodejs npm); the accessibility tests" \
+			"(tests/browser/test_accessibility.py) will skip until 'npm ci' has installed axe-core." >&2; exit 0; \
+	fi; \
+	npm ci --no-audit --no-fund --ignore-scripts && touch $@ \
+		|| echo "make $@: npm ci failed; the accessibility tests will skip until axe-core is installed." >&2
 
 run: venv
 	$(BIN)/python -m deploy.embedded $(ARGS)
@@ -79,4 +91,4 @@ diagram: venv
 	@$(BIN)/python -m statemachines diagram
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache .hypothesis
