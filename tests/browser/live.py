@@ -1,19 +1,23 @@
-"""The whole app served over real HTTP (uvicorn on a free port) for the browser, with a real worker behind it."""
+"""The whole app served over real HTTP (uvicorn on a free port) for the browser, with a real worker behind it, and a
+browser context signed in to it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from playwright.async_api import Browser, BrowserContext, Page, expect
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
 from deploy.demo import seed_demo_world
 from settings import Settings
+from store.accounts import DEMO_PASSWORD
 from tests.web.apiharness import seed_test_policies
 from tests.workflows.devserver import free_port
 from tests.workflows.harness import Harness, running_harness
@@ -55,3 +59,23 @@ async def live_app(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Li
         finally:
             server.should_exit = True
             await task
+
+
+async def new_context(browser: Browser, app: LiveApp) -> BrowserContext:
+    """A browser context on ``app``, as a Japanese user in Tokyo sees it."""
+    return await browser.new_context(
+        locale="ja-JP", timezone_id="Asia/Tokyo", viewport={"width": 1280, "height": 900}, base_url=app.url
+    )
+
+
+async def signed_in(browser: Browser, app: LiveApp, user: str) -> tuple[BrowserContext, Page]:
+    """A new context in which ``user`` has signed in on the login page, as a person would."""
+    context = await new_context(browser, app)
+    page = await context.new_page()
+    await page.goto("/inbox")
+    await expect(page).to_have_url(re.compile(r"/login\?next=/inbox$"))  # no session: the login page
+    await page.get_by_label("ユーザーID").fill(user)
+    await page.get_by_label("パスワード").fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="ログイン").click()
+    await expect(page.get_by_role("button", name="ログアウト")).to_be_visible()
+    return context, page

@@ -13,9 +13,8 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from temporalio.testing import WorkflowEnvironment
 
 from statemachines.case.record import CaseState
-from store.accounts import DEMO_PASSWORD
 from tests.browser.conftest import rendered_fonts, screenshot
-from tests.browser.live import LiveApp, live_app
+from tests.browser.live import LiveApp, live_app, signed_in
 from tests.factories import VALID_PAYLOADS
 from tests.statemachines.paths import PATHS
 from tests.web.pageclient import form_fields
@@ -27,20 +26,6 @@ STEP_USER = {"check_plan": "csw1", "decide_support": "mun1"}
 async def app(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LiveApp]:
     async with live_app(time_env, tmp_path) as running:
         yield running
-
-
-async def signed_in(browser: Browser, app: LiveApp, user: str) -> tuple[BrowserContext, Page]:
-    context = await browser.new_context(
-        locale="ja-JP", timezone_id="Asia/Tokyo", viewport={"width": 1280, "height": 900}, base_url=app.url
-    )
-    page = await context.new_page()
-    await page.goto("/inbox")
-    await expect(page).to_have_url(re.compile(r"/login\?next=/inbox$"))  # no session: the login page
-    await page.get_by_label("ユーザーID").fill(user)
-    await page.get_by_label("パスワード").fill(DEMO_PASSWORD)
-    await page.get_by_role("button", name="ログイン").click()
-    await expect(page.get_by_role("button", name="ログアウト")).to_be_visible()
-    return context, page
 
 
 async def send_form(page: Page, command: str, payload: dict[str, object]) -> None:
