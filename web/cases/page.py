@@ -120,7 +120,7 @@ async def _enrolment_panel(
         "record_json": None,
     }
     if defn is not None and state is not None and not state.terminal:
-        record, allowed = await svc.cases.program(row.enrolment_id, actor)
+        record, allowed = await svc.cases.programs.read(row.enrolment_id, actor)
         shown = shown_program_record(svc, actor, row, record, "case_page")
         panel["record_json"] = json.dumps(shown, ensure_ascii=False, indent=2) if shown else None
         panel["forms"] = _program_forms(defn, row, allowed, lang, errors, values)
@@ -235,7 +235,7 @@ async def program_command(
         raise not_found()
     payload = read_form(payloads[command], form_items(form))
     try:
-        await svc.cases.send_program(
+        await svc.cases.programs.send(
             case_id, enrolment_id, defn.id, command, actor, payload, str(form.get("command_id") or uuid.uuid4().hex)
         )
     except (PayloadInvalid, CommandRejected) as exc:

@@ -68,7 +68,7 @@ def shown_program_record(
 
 async def _detail(svc: Services, actor: Actor, case_id: str, enrolment_id: str, purpose: str) -> ProgramDetail:
     enrolment = _enrolment(svc, case_id, enrolment_id, set(actor.serves))
-    record, allowed = await svc.cases.program(enrolment_id, actor)
+    record, allowed = await svc.cases.programs.read(enrolment_id, actor)
     shown = shown_program_record(svc, actor, enrolment, record, purpose)
     return ProgramDetail(enrolment=enrolment, record=shown, allowed_commands=allowed)
 
@@ -77,7 +77,7 @@ async def _detail(svc: Services, actor: Actor, case_id: str, enrolment_id: str, 
 async def start_program(case_id: str, body: StartProgram, actor: ActorDep, svc: ServicesDep) -> ProgramDetail:
     """Start a program from the case (ハローワーク支援要請, 関係機関へのつなぎ); 409 with G1 without consent C1."""
     _enrolments(svc, case_id, set(actor.serves))
-    enrolment_id = await svc.cases.start_program(case_id, body.program, actor, body.command_id or uuid.uuid4().hex)
+    enrolment_id = await svc.cases.programs.start(case_id, body.program, actor, body.command_id or uuid.uuid4().hex)
     return await _detail(svc, actor, case_id, enrolment_id, "program_command")
 
 
@@ -102,7 +102,7 @@ async def send_program_command(
 ) -> ProgramDetail:
     """409 with the unmet guards (e.g. G-H-CAP past 9 months), 403 for a role, 422 for the form."""
     enrolment = _enrolment(svc, case_id, enrolment_id, set(actor.serves))
-    await svc.cases.send_program(
+    await svc.cases.programs.send(
         case_id, enrolment_id, enrolment.program, body.command, actor, body.payload, body.command_id or uuid.uuid4().hex
     )
     return await _detail(svc, actor, case_id, enrolment_id, "program_command")

@@ -357,7 +357,7 @@ async def _tell_enrolment(
     assert row.enrolment_id is not None
     command_id = f"{command}:{row.appointment_id}:{row.status.value}:{row.starts_at.isoformat()}"
     try:
-        await svc.cases.send_program(row.case_id, row.enrolment_id, "hello_work", command, actor, payload, command_id)
+        await svc.cases.programs.send(row.case_id, row.enrolment_id, "hello_work", command, actor, payload, command_id)
     except (CommandRejected, PayloadInvalid):
         with svc.sessions.begin() as session:
             repo = AppointmentRepository(session)

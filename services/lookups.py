@@ -1,0 +1,89 @@
+"""What a command needs from the store before the engine checks it (the tables' ``looks_up`` column): the engine
+never reads the store, so the application service completes the payload.
+
+- ``Lookup.REFERRAL_TARGET`` (T4): the つなぎ先's name and whether it takes referrals, from the 関係機関 directory;
+- ``Lookup.INSTITUTION`` (a referral's send): whether the institution takes referrals, never from the client;
+- ``Lookup.PERSON`` (住居確保給付金's application): the same person's earlier payment, found by their person key
+  (再支給制限, 施行規則§16).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from statemachines.case.records import ClientIdentity
+from statemachines.kernel.outcomes import PayloadInvalid
+from statemachines.kernel.roles import Actor
+from statemachines.policy.institutions import Institution
+from store.institutions import InstitutionRepository
+from store.people import PersonRepository, person_key
+
+
+class StoreLookups:
+    def __init__(self, sessions: sessionmaker[Session], *, person_secret: str) -> None:
+        """``person_secret`` keys the hash that recognises a client again (``store.people``)."""
+        self._sessions = sessions
+        self._person_secret = person_secret
+
+    def earlier_payment(
+        self, client: ClientIdentity, case_id: str, enrolment_id: str, command: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The 再支給制限 (施行規則§16) looks at the same person's earlier 住居確保給付金, found by their person key.
+
+        The application's own declaration of an earlier payment still counts: the later of both ends is used.
+        """
+        if not payload.get("application"):
+            return payload
+        if not client.name_kana or client.birth_date is None:
+            raise PayloadInvalid(
+                command,
+                [
+                    {
+                        "type": "client_not_identified",
+                        "loc": ["intake", "client"],
+                        "msg": "再支給の制限（施行規則§16）を確認するため、"
+                        "相談受付票に本人の氏名（カナ）と生年月日を記録してください。",
+                    }
+                ],
+            )
+        key = person_key(self._person_secret, client.name_kana, client.birth_date)
+        with self._sessions.begin() as session:
+            people = PersonRepository(session)
+            people.link(enrolment_id, case_id, key, now=datetime.now(UTC))
+            recorded = people.last_housing_payment_end(key, excluding=enrolment_id)
+        application = dict(payload["application"])
+        declared = application.get("previous_payment_ended_on")
+        ends = [d for d in (recorded, date.fromisoformat(declared) if declared else None) if d is not None]
+        application["previous_payment_ended_on"] = max(ends).isoformat() if ends else None
+        return {**payload, "application": application}
+
+    def directory_answer(self, payload: dict[str, Any], actor: Actor, command: str) -> dict[str, Any]:
+        """Whether the institution accepts referrals comes from the 関係機関 directory, never from the client."""
+        found = self._institution(payload.get("institution_id"), actor, command, ["institution_id"])
+        return {**payload, "accepts_referrals": found.accepts_referrals}
+
+    def referral_target(self, payload: dict[str, Any], actor: Actor, command: str) -> dict[str, Any]:
+        """T4 to an institution of the directory: its name and whether it accepts referrals come from the directory."""
+        target = payload.get("referral")
+        if not isinstance(target, dict) or target.get("institution_id") is None:
+            return payload
+        loc = ["referral", "institution_id"]
+        found = self._institution(target["institution_id"], actor, command, loc)
+        filled = {**target, "institution": found.name_ja, "accepts_referrals": found.accepts_referrals}
+        return {**payload, "referral": filled}
+
+    def _institution(self, institution_id: object, actor: Actor, command: str, loc: list[str]) -> Institution:
+        with self._sessions.begin() as session:
+            found = (
+                InstitutionRepository(session).get(institution_id, visible=set(actor.serves))
+                if isinstance(institution_id, str)
+                else None
+            )
+        if found is None:
+            raise PayloadInvalid(
+                command, [{"type": "unknown_institution", "loc": loc, "msg": "関係機関名簿にない機関です。"}]
+            )
+        return found

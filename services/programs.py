@@ -1,0 +1,138 @@
+"""Program enrolments as an application service: start one from the case (ハローワーク支援要請, a referral), send its
+commands to its own workflow, and read its record with the commands possible now.
+
+What a program needs besides its own table is declared there: the store lookups that complete a payload
+(``looks_up``), the consent C1 a start or a command that passes personal data on needs (``shares_personal_data``,
+checked by ``statemachines.enrolments``), the 個人情報取扱規程 a consent names. Refusals are recorded on the case.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
+
+from services.consent import SignedConsent, program_consents
+from services.lookups import StoreLookups
+from services.refusals import RefusalLog, role_unmet
+from statemachines.case.record import CaseRecord
+from statemachines.enrolments import sharing_unmet, start_unmet
+from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet, UnmetKind
+from statemachines.kernel.permissions import Permission, allowed
+from statemachines.kernel.roles import Actor
+from statemachines.kernel.table import Lookup
+from statemachines.programs.registry import BY_ID as PROGRAMS
+from workflows.messages import CommandOutcome, CommandRequest
+from workflows.program_workflow import ProgramInput, ProgramWorkflow
+
+ENDED = Unmet(
+    kind=UnmetKind.STATE,
+    id="STATE",
+    message_ja="この事業の利用は終了しています。新たに記録するには、改めて利用を開始してください。",
+    message_en="This enrolment has ended: start a new one to record more.",
+)
+"""An enrolment that reached its end has completed its workflow: nothing more can be recorded on it."""
+
+
+class ProgramService:
+    def __init__(
+        self,
+        client: Client,
+        task_queue: str,
+        *,
+        case_record: Callable[[str], Awaitable[CaseRecord]],
+        require_policies: Callable[[str, str, list[SignedConsent]], Awaitable[None]],
+        lookups: StoreLookups,
+        refusals: RefusalLog,
+    ) -> None:
+        self._client = client
+        self._task_queue = task_queue
+        self._case_record = case_record
+        self._require_policies = require_policies
+        self._lookups = lookups
+        self._refusals = refusals
+
+    async def send(
+        self,
+        case_id: str,
+        enrolment_id: str,
+        program: str,
+        command: str,
+        actor: Actor,
+        payload: dict[str, Any],
+        command_id: str,
+    ) -> CommandOutcome:
+        """Fire a command of a program enrolment (its child workflow); refusals are recorded on the case."""
+        defn = PROGRAMS[program]
+        lookups = defn.lookups(command)
+        if Lookup.INSTITUTION in lookups:
+            payload = self._lookups.directory_answer(payload, actor, command)
+        parsed = defn.parse(command, payload)
+        await self._require_policies(case_id, command, program_consents(parsed))
+        if Lookup.PERSON in lookups:
+            client = (await self._case_record(case_id)).intake.client
+            payload = self._lookups.earlier_payment(client, case_id, enrolment_id, command, payload)
+        if defn.shares_on(command):  # C1 may have been revoked since the program started
+            record = await self._case_record(case_id)
+            self._refusals.refuse(record, f"{program}.{command}", command_id, actor, sharing_unmet(record, actor))
+        request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
+        try:
+            outcome = await self._client.get_workflow_handle(enrolment_id).execute_update(
+                command, request, id=command_id, result_type=CommandOutcome
+            )
+        except WorkflowUpdateFailedError as exc:
+            raise await self._refusals.domain_error(
+                case_id, f"{program}.{command}", request, exc, lambda: self._state(case_id)
+            ) from exc
+        except RPCError as exc:
+            if exc.status is not RPCStatusCode.NOT_FOUND:
+                raise
+            state = await self._state(case_id)
+            self._refusals.record(case_id, f"{program}.{command}", command_id, actor, state, [ENDED], datetime.now(UTC))
+            raise CommandRejected(command, [ENDED]) from exc
+        assert isinstance(outcome, CommandOutcome)
+        return outcome
+
+    async def start(self, case_id: str, program: str, actor: Actor, command_id: str) -> str:
+        """Start a program a consultant begins from the case (ハローワーク支援要請, a referral): its enrolment id.
+
+        A program that passes personal data on needs the client's consent C1 first (G1), so without it the
+        refusal comes before anything is started or sent.
+        """
+        defn = PROGRAMS.get(program)
+        if defn is None or not defn.started_by_staff:
+            raise PayloadInvalid("start_program", [{"type": "not_startable", "loc": ["program"], "msg": program}])
+        if not allowed(actor, Permission.PROGRAM_START):
+            raise CommandRejected("start_program", [role_unmet(Permission.PROGRAM_START)])
+        record = await self._case_record(case_id)
+        self._refusals.refuse(record, f"{program}.start", command_id, actor, start_unmet(record, defn, actor))
+        suffix = uuid.uuid5(uuid.NAMESPACE_URL, f"{case_id}:{program}:{command_id}").hex[:8]
+        enrolment_id = f"program-{case_id}-{program}-{suffix}"
+        now = datetime.now(UTC)
+        start = defn.start(enrolment_id=enrolment_id, case_id=case_id, municipality=record.municipality, now=now)
+        handle: WorkflowHandle[Any, Any] = await self._client.start_workflow(
+            ProgramWorkflow.run,
+            ProgramInput(
+                program=program, record=start.model_dump(mode="json"), started_by=actor, assignee=record.assignee
+            ),
+            id=enrolment_id,
+            task_queue=self._task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        await handle.execute_update(ProgramWorkflow.projected)
+        return enrolment_id
+
+    async def read(self, enrolment_id: str, actor: Actor) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The enrolment's record and the commands possible now for ``actor``."""
+        handle = self._client.get_workflow_handle_for(ProgramWorkflow.run, enrolment_id)
+        record = await handle.query(ProgramWorkflow.record_json)
+        options = await handle.query(ProgramWorkflow.allowed, actor)
+        return record, options
+
+    async def _state(self, case_id: str) -> str:
+        return (await self._case_record(case_id)).state.value
