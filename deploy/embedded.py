@@ -207,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop is a Ctrl-C
+    # Started in the background by a shell without job control, SIGINT comes ignored: Ctrl-C (or kill -INT) still stops
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(settings, demo=not args.no_demo, demo_cases=0 if args.no_demo else args.demo_cases))
     log.info("stopped")
