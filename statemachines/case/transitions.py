@@ -1,7 +1,7 @@
 """The 自立相談支援 case process (process.md §1.4): transitions T1–T29 as data, run by the kernel's engine.
 
 What follows a transition is a column of the table too: the 支援決定 (T18) starts the decided programs, a つなぎ to an
-institution of the directory (T4) starts its referral (``FollowOn``; ``statemachines.follow_ons`` resolves them).
+institution of the directory (T4) starts its referral (``FollowOn``; ``statemachines.enrolments`` resolves them).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class Region(StrEnum):
 
 
 class Starts(StrEnum):
-    """The follow-ons of the case table (``statemachines.follow_ons`` knows what each starts)."""
+    """The follow-ons of the case table (``statemachines.enrolments`` knows what each starts)."""
 
     DECIDED_PROGRAMS = "decided_programs"  # every approved program that has a process, as a child workflow
     REFERRAL = "referral"  # the つなぎ to an institution of the directory, followed up as a program

@@ -34,7 +34,7 @@ ANY_SIGNED_IN: dict[str, set[tuple[str, str]]] = {
         ("GET", "/api/notifications"),
         ("POST", "/api/notifications/{notification_id}/read"),
     },
-    "the tasks of one's roles: each task's role decides (store.queries)": {
+    "the tasks of one's roles: each task's role decides (store.task_queue)": {
         ("GET", "/inbox"),
         ("POST", "/inbox/claim/{task_id}"),
         ("GET", "/api/tasks"),
