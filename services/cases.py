@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 
-from services.consent import SignedConsent, case_consents, policy_errors
+from services.consent import case_consents, require_policies_in_force
 from services.lookups import StoreLookups
 from services.programs import ProgramService
 from services.refusals import RefusalLog
@@ -25,11 +25,10 @@ from statemachines.case.engine import CASE
 from statemachines.case.record import CaseRecord
 from statemachines.case.timers import JST
 from statemachines.case.view import CaseView
-from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
+from statemachines.kernel.outcomes import CommandRejected
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.rules import RuleBook
 from statemachines.kernel.table import Lookup
-from store.policies import PrivacyPolicyRepository
 from workflows.case_workflow import CaseWorkflow, workflow_id
 from workflows.messages import (
     CaseWorkflowInput,
@@ -61,7 +60,7 @@ class CaseService:
             client,
             task_queue,
             case_record=self.record,
-            require_policies=self._require_policies_in_force,
+            sessions=sessions,
             lookups=self._lookups,
             refusals=self._refusals,
         )
@@ -121,7 +120,10 @@ class CaseService:
         if Lookup.REFERRAL_TARGET in CASE.lookups(command):
             payload = self._lookups.referral_target(payload, actor, command)
         parsed = CASE.parse(command, payload)  # field errors (and an unknown command) are a 422 before Temporal
-        await self._require_policies_in_force(case_id, command, case_consents(parsed))
+        consents = case_consents(parsed)
+        if consents:
+            municipality = (await self.record(case_id)).municipality
+            require_policies_in_force(self._sessions, municipality, command, consents)
         handle = self._client.get_workflow_handle(workflow_id(case_id))
         request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
         try:
@@ -132,16 +134,6 @@ class CaseService:
             ) from exc
         assert isinstance(outcome, CommandOutcome)
         return outcome
-
-    async def _require_policies_in_force(self, case_id: str, command: str, consents: list[SignedConsent]) -> None:
-        """Each consent names a 個人情報取扱規程 version of the case's municipality (or "*") in force when signed."""
-        if not consents:
-            return
-        municipality = (await self.record(case_id)).municipality
-        with self._sessions.begin() as session:
-            errors = policy_errors(PrivacyPolicyRepository(session), municipality, consents)
-        if errors:
-            raise PayloadInvalid(command, errors)
 
     async def view(self, case_id: str, actor: Actor) -> CaseView:
         view = await self._client.get_workflow_handle(workflow_id(case_id)).query(CaseWorkflow.view, actor)

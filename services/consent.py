@@ -10,8 +10,10 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy.orm import Session, sessionmaker
 
 from statemachines.case.records import Consent
+from statemachines.kernel.outcomes import PayloadInvalid
 from statemachines.programs.payloads import PolicyConsent
 from store.policies import PrivacyPolicyRepository, PrivacyPolicyRow
 
@@ -54,6 +56,18 @@ def policy_errors(
         if policies.in_force(municipality, consent.version, consent.signed_on) is None:
             errors.append(_error(consent, policies.list(municipality)))
     return errors
+
+
+def require_policies_in_force(
+    sessions: sessionmaker[Session], municipality: str, command: str, consents: list[SignedConsent]
+) -> None:
+    """Each consent names a 個人情報取扱規程 version of ``municipality`` (or "*") in force when signed, else 422."""
+    if not consents:
+        return
+    with sessions.begin() as session:
+        errors = policy_errors(PrivacyPolicyRepository(session), municipality, consents)
+    if errors:
+        raise PayloadInvalid(command, errors)
 
 
 def _error(consent: SignedConsent, known: list[PrivacyPolicyRow]) -> dict[str, Any]:

@@ -13,11 +13,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from services.consent import SignedConsent, program_consents
+from services.consent import program_consents, require_policies_in_force
 from services.lookups import StoreLookups
 from services.refusals import RefusalLog, role_unmet
 from statemachines.case.record import CaseRecord
@@ -46,14 +47,14 @@ class ProgramService:
         task_queue: str,
         *,
         case_record: Callable[[str], Awaitable[CaseRecord]],
-        require_policies: Callable[[str, str, list[SignedConsent]], Awaitable[None]],
+        sessions: sessionmaker[Session],
         lookups: StoreLookups,
         refusals: RefusalLog,
     ) -> None:
         self._client = client
         self._task_queue = task_queue
         self._case_record = case_record
-        self._require_policies = require_policies
+        self._sessions = sessions
         self._lookups = lookups
         self._refusals = refusals
 
@@ -73,13 +74,15 @@ class ProgramService:
         if Lookup.INSTITUTION in lookups:
             payload = self._lookups.directory_answer(payload, actor, command)
         parsed = defn.parse(command, payload)
-        await self._require_policies(case_id, command, program_consents(parsed))
-        if Lookup.PERSON in lookups:
-            client = (await self._case_record(case_id)).intake.client
-            payload = self._lookups.earlier_payment(client, case_id, enrolment_id, command, payload)
-        if defn.shares_on(command):  # C1 may have been revoked since the program started
-            record = await self._case_record(case_id)
-            self._refusals.refuse(record, f"{program}.{command}", command_id, actor, sharing_unmet(record, actor))
+        consents = program_consents(parsed)
+        shares = defn.shares_on(command)  # C1 may have been revoked since the program started
+        if consents or shares or Lookup.PERSON in lookups:
+            record = await self._case_record(case_id)  # one query for every check that needs the case
+            require_policies_in_force(self._sessions, record.municipality, command, consents)
+            if Lookup.PERSON in lookups:
+                payload = self._lookups.earlier_payment(record.intake.client, case_id, enrolment_id, command, payload)
+            if shares:
+                self._refusals.refuse(record, f"{program}.{command}", command_id, actor, sharing_unmet(record, actor))
         request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
         try:
             outcome = await self._client.get_workflow_handle(enrolment_id).execute_update(
