@@ -6,38 +6,15 @@ from typing import Any
 
 from statemachines.case.guards import GUARDS
 from statemachines.case.record import STAGE_NAMES, STATES, CaseState, Stage
-from statemachines.case.transitions import OPENING, OPENING_IDENTIFIED, TRANSITIONS, Region, TransitionDef
+from statemachines.case.transitions import OPENING, OPENING_IDENTIFIED, TIMERS, TRANSITIONS, Region, TransitionDef
 from statemachines.kernel.rules import DEFAULT_RULESET
-
-TIMER_EFFECTS: dict[str, tuple[str, str, str]] = {
-    "monitoring": ("monitoring_interval", "opens the monitoring_due task", "last contact"),
-    "plan_period_end": ("plan_period", "opens the evaluation_due task", "support start, or the plan's own end date"),
-    "no_contact": ("no_contact_threshold", "T26 → CONTACT_LOST", "last contact"),
-    "follow_up": ("follow_up_offsets", "T25 → FOLLOW_UP", "closure"),
-}
+from statemachines.kernel.timers import describe_timers
 
 
 def _timers() -> list[dict[str, Any]]:
     defaults = DEFAULT_RULESET.model_dump(mode="json")
-    timers: list[dict[str, Any]] = []
-    for t in TRANSITIONS:
-        if t.timer is None:
-            continue
-        rule, effect, start = TIMER_EFFECTS[t.timer]
-        timers.append(
-            {
-                "id": t.timer,
-                "states": [s.value for s in t.source],
-                "fires": t.trigger.value,
-                "transition": t.id,
-                "rule": rule,
-                "default": defaults[rule],
-                "from": start,
-                "effect": effect,
-                "source": DEFAULT_RULESET.sources.get(rule, ""),
-            }
-        )
-    return timers
+    rules = {name: (defaults[name], DEFAULT_RULESET.sources.get(name, "")) for name in defaults}
+    return describe_timers(TRANSITIONS, TIMERS, rules)
 
 
 def _transition(t: TransitionDef, source: list[str] | None = None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from statemachines.case import payloads as c
 from statemachines.case.record import NO_CONTACT_STATES, PRE_PLAN_STATES, STATES, CaseState
 from statemachines.kernel.roles import ANY_STAFF, ASSIGNERS, CHIEF, CONSULTANTS, MEETING, MUNICIPAL, SUPPORTERS, SYSTEM
 from statemachines.kernel.table import MAIN_REGION, FollowOn, Lookup, Transition
+from statemachines.kernel.timers import Timer
 
 S = CaseState
 
@@ -175,6 +176,19 @@ OPENING_IDENTIFIED = TransitionDef(
     "把握（アウトリーチ・つなぎ・利用勧奨）",
 )
 
+
+TIMERS = (
+    Timer("monitoring", "opens the monitoring_due task", rule="monitoring_interval", start="last contact"),
+    Timer(
+        "plan_period_end",
+        "opens the evaluation_due task",
+        rule="plan_period",
+        start="support start, or the plan's own end date",
+    ),
+    Timer("no_contact", "T26 → CONTACT_LOST", rule="no_contact_threshold", start="last contact"),
+    Timer("follow_up", "T25 → FOLLOW_UP", rule="follow_up_offsets", start="closure"),
+)
+"""What the case's timers do (the rows above name them; ``statemachines.case.timers`` computes when they fire)."""
 
 CONTACT: frozenset[str] = frozenset(t.id for t in (*TRANSITIONS, OPENING) if t.contact)
 """The transitions that count as contact with 本人."""

@@ -26,8 +26,9 @@ from pydantic import BaseModel, ConfigDict
 from statemachines.kernel.engine import Applied, Process
 from statemachines.kernel.events import GENESIS_HASH, TaskKind
 from statemachines.kernel.roles import Actor
-from statemachines.kernel.rules import DocumentType
+from statemachines.kernel.rules import DocumentType, add_duration
 from statemachines.kernel.sensitivity import BASIC
+from statemachines.kernel.timers import Timer, describe_timers
 
 
 class ProgramRecord(BaseModel):
@@ -66,6 +67,17 @@ class ProgramDeadline(BaseModel):
     at: datetime
     trigger: str
     payload: dict[str, Any] = {}
+
+    @classmethod
+    def once(cls, kind: str, at: datetime | None, trigger: str, *, fired_for: datetime | None) -> list[ProgramDeadline]:
+        """A timer that fires once for each time it falls due: none when there is no time yet, or when the record
+        says it already fired for ``at`` (a later ``at``, after a review or an extension, fires again)."""
+        return [] if at is None or fired_for == at else [cls(kind=kind, at=at, trigger=trigger)]
+
+
+def every(interval: str, since: datetime | None) -> datetime | None:
+    """The next time of a regular check: ``interval`` (ISO 8601) after ``since`` (the last one, or the start)."""
+    return add_duration(since, interval) if since else None
 
 
 @dataclass(frozen=True)
@@ -113,7 +125,7 @@ class ProgramDef(Process[S, T, R]):
     initial: S
     record_type: type[R]
     rules: Mapping[str, tuple[Any, str]] = field(default_factory=dict)  # rule -> (default, source)
-    timers: tuple[dict[str, Any], ...] = ()
+    timers: tuple[Timer, ...] = ()  # what each row's timer does, in words (``describe``)
     deadlines: Callable[[R], list[ProgramDeadline]] = _no_deadlines
     state_tasks: Mapping[S, TaskKind[T]] = field(default_factory=dict)  # the task a state puts in a queue
     event_tasks: Mapping[T, TaskKind[T]] = field(default_factory=dict)  # the task a (timer) trigger opens
@@ -183,7 +195,7 @@ class ProgramDef(Process[S, T, R]):
             ],
             "guards": [g.describe() for g in self.guards.values()],
             "rules": {name: {"default": value, "source": source} for name, (value, source) in self.rules.items()},
-            "timers": list(self.timers),
+            "timers": describe_timers(self.transitions, self.timers, self.rules),
         }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from statemachines.kernel.roles import Actor
-from statemachines.kernel.rules import add_duration
 from statemachines.kernel.table import effect
 from statemachines.programs.certified_training.records import (
     CertifiedTrainingRecord,
@@ -17,7 +16,7 @@ from statemachines.programs.certified_training.records import (
     Review,
     StepUp,
 )
-from statemachines.programs.definition import ProgramDeadline
+from statemachines.programs.definition import ProgramDeadline, every
 from statemachines.programs.payloads import Empty
 
 TRAINING = (CertifiedTrainingState.IN_TRAINING, CertifiedTrainingState.STEP_UP)
@@ -56,8 +55,7 @@ def end(r: CertifiedTrainingRecord, p: End, a: Actor, now: datetime) -> None:
 
 def review_due_at(record: CertifiedTrainingRecord) -> datetime | None:
     """``review_interval`` after the last review, or after the training started."""
-    since = record.last_review_at or record.training_started_at
-    return add_duration(since, record.rules.review_interval) if since else None
+    return every(record.rules.review_interval, record.last_review_at or record.training_started_at)
 
 
 @effect(Empty)
@@ -66,7 +64,7 @@ def due_marked(r: CertifiedTrainingRecord, p: Empty, a: Actor, now: datetime) ->
 
 
 def deadlines(r: CertifiedTrainingRecord) -> list[ProgramDeadline]:
-    at = review_due_at(r)
-    if r.state not in TRAINING or at is None or r.review_due_for == at:
+    if r.state not in TRAINING:
         return []
-    return [ProgramDeadline(kind="training_review", at=at, trigger=CertifiedTrainingTrigger.MARK_REVIEW_DUE)]
+    trigger = CertifiedTrainingTrigger.MARK_REVIEW_DUE
+    return ProgramDeadline.once("training_review", review_due_at(r), trigger, fired_for=r.review_due_for)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from statemachines.kernel.events import TaskKind
 from statemachines.kernel.roles import MUNICIPAL, SYSTEM, WORK_SUPPORT, Role
 from statemachines.kernel.table import Transition
+from statemachines.kernel.timers import Timer
 from statemachines.programs.certified_training import effects as e
 from statemachines.programs.certified_training import records as p
 from statemachines.programs.certified_training.guards import GUARDS
@@ -90,13 +91,5 @@ CERTIFIED_TRAINING = ProgramDef[CertifiedTrainingState, CertifiedTrainingTrigger
     },
     closes={T.REVIEW: ("ct_review_due",)},
     rules={"review_interval": ("P3M", "事業者の就労支援担当者との定期的な振り返り（3か月ごと）[BK]")},
-    timers=(
-        {
-            "id": "training_review",
-            "states": list(TRAINING),
-            "rule": "review_interval",
-            "default": "P3M",
-            "effect": "opens the review task, counted from the last review",
-        },
-    ),
+    timers=(Timer("training_review", "opens the review task, counted from the last review", rule="review_interval"),),
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from statemachines.kernel.events import NoticeKind, TaskKind
 from statemachines.kernel.roles import SYSTEM, WORK_SUPPORT, Role
 from statemachines.kernel.table import Transition
+from statemachines.kernel.timers import Timer
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.hello_work import effects as e
 from statemachines.programs.hello_work import records as p
@@ -155,26 +156,18 @@ HELLO_WORK = ProgramDef[HelloWorkState, HelloWorkTrigger, HelloWorkRecord](
         )
     },
     timers=(
-        {
-            "id": "appointment_reminder",
-            "states": list(ACTIVE),
-            "at": "09:00 JST the day before each booked appointment",
-            "effect": "opens a reminder task for the 就労支援員; the appointment is marked reminded",
-        },
-        {
-            "id": "no_show_follow_up",
-            "states": list(ACTIVE),
-            "at": "when a no-show is recorded",
-            "effect": "opens a follow-up task for the 就労支援員",
-        },
-        {
-            "id": "retention_follow_up",
-            "states": ["RETENTION_FOLLOWUP"],
-            "rule": "retention_follow_ups",
-            "default": list(FOLLOW_UP_OFFSETS),
-            "from": "09:00 JST on the first day of work",
-            "effect": "opens a follow-up task for the 就労支援員 at each offset",
-        },
+        Timer(
+            "appointment_reminder",
+            "opens a reminder task for the 就労支援員; the appointment is marked reminded",
+            at="09:00 JST the day before each booked appointment",
+        ),
+        Timer("no_show_follow_up", "opens a follow-up task for the 就労支援員", at="when a no-show is recorded"),
+        Timer(
+            "retention_follow_up",
+            "opens a follow-up task for the 就労支援員 at each offset",
+            rule="retention_follow_ups",
+            start="09:00 JST on the first day of work",
+        ),
     ),
     started_by_staff=True,
     shares_personal_data=True,

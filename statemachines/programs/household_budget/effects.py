@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from statemachines.kernel.roles import Actor
-from statemachines.kernel.rules import add_duration
 from statemachines.kernel.table import effect
-from statemachines.programs.definition import ProgramDeadline
+from statemachines.programs.definition import ProgramDeadline, every
 from statemachines.programs.household_budget.records import (
     AgreePlan,
     DraftPlan,
@@ -54,8 +53,7 @@ def check(r: HouseholdBudgetRecord, p: RecordCheck, a: Actor, now: datetime) -> 
 
 def check_due_at(record: HouseholdBudgetRecord) -> datetime | None:
     """``check_interval`` after the last check, or after the start of the regular checks."""
-    since = record.last_check_at or record.maintenance_started_at
-    return add_duration(since, record.rules.check_interval) if since else None
+    return every(record.rules.check_interval, record.last_check_at or record.maintenance_started_at)
 
 
 @effect(Empty)
@@ -64,7 +62,7 @@ def due_marked(r: HouseholdBudgetRecord, p: Empty, a: Actor, now: datetime) -> N
 
 
 def deadlines(r: HouseholdBudgetRecord) -> list[ProgramDeadline]:
-    at = check_due_at(r)
-    if r.state is not HouseholdBudgetState.MAINTENANCE_CHECKS or at is None or r.check_due_for == at:
+    if r.state is not HouseholdBudgetState.MAINTENANCE_CHECKS:
         return []
-    return [ProgramDeadline(kind="maintenance_check", at=at, trigger=HouseholdBudgetTrigger.MARK_CHECK_DUE)]
+    trigger = HouseholdBudgetTrigger.MARK_CHECK_DUE
+    return ProgramDeadline.once("maintenance_check", check_due_at(r), trigger, fired_for=r.check_due_for)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from statemachines.kernel.events import TaskKind
 from statemachines.kernel.roles import BUDGET_SUPPORT, MUNICIPAL, SYSTEM, Role
 from statemachines.kernel.table import Transition
+from statemachines.kernel.timers import Timer
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.household_budget import effects as e
 from statemachines.programs.household_budget import records as p
@@ -114,12 +115,6 @@ HOUSEHOLD_BUDGET = ProgramDef[HouseholdBudgetState, HouseholdBudgetTrigger, Hous
     closes={T.RECORD_CHECK: ("hh_check_due",)},
     rules={"check_interval": ("P1M", "適正家計の継続のための定期確認（月1回）[BK]")},
     timers=(
-        {
-            "id": "maintenance_check",
-            "states": ["MAINTENANCE_CHECKS"],
-            "rule": "check_interval",
-            "default": "P1M",
-            "effect": "opens the regular check task, counted from the last check",
-        },
+        Timer("maintenance_check", "opens the regular check task, counted from the last check", rule="check_interval"),
     ),
 )

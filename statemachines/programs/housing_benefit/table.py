@@ -7,6 +7,7 @@ from statemachines.kernel.events import NoticeKind, TaskKind
 from statemachines.kernel.roles import MUNICIPAL, SYSTEM, WORK_SUPPORT, Role
 from statemachines.kernel.rules import DocumentType
 from statemachines.kernel.table import Lookup, Transition
+from statemachines.kernel.timers import Timer
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.housing_benefit import effects as e
 from statemachines.programs.housing_benefit import records as p
@@ -135,19 +136,17 @@ HOUSING_BENEFIT = ProgramDef[HousingBenefitState, HousingBenefitTrigger, Housing
     },
     closes={T.RECORD_EVIDENCE: ("hb_evidence_missing",), T.REQUEST_EXTENSION: ("hb_extension_due",)},
     timers=(
-        {
-            "id": "extension_warning",
-            "states": ["PAYING"],
-            "rule": "extension_warning_days",
-            "default": "P14D",
-            "effect": "opens the extension task 14 days before the last day of the period",
-        },
-        {"id": "period_end", "states": ["PAYING"], "fires": "end_period", "effect": "HB13 → ENDED"},
-        {
-            "id": "monthly_obligations",
-            "states": ["PAYING", "EXTENSION_REQUESTED"],
-            "rule": "P1M",
-            "effect": "missing 求職活動 evidence opens a task",
-        },
+        Timer(
+            "extension_warning",
+            "opens the extension task before the last day of the period",
+            rule="extension_warning_days",
+            start="the last day of the period (days before it)",
+        ),
+        Timer("period_end", "HB13 → ENDED", at="00:00 JST the day after the period's last day"),
+        Timer(
+            "monthly_obligations",
+            "missing 求職活動 evidence opens a task",
+            at="00:00 JST a week after each paid month ends",
+        ),
     ),
 )

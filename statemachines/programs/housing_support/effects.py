@@ -84,10 +84,8 @@ def deadlines(r: HousingSupportRecord) -> list[ProgramDeadline]:
     until, warn = r.shelter_until, warning_at(r)
     if r.state is not HousingSupportState.IN_SHELTER or until is None or warn is None:
         return []
-    found: list[ProgramDeadline] = []
-    if r.warned_for != until:
-        trigger = HousingSupportTrigger.MARK_LIMIT_WARNING
-        found.append(ProgramDeadline(kind="shelter_limit_warning", at=warn, trigger=trigger))
-    if r.limit_reached_for != until:
-        found.append(ProgramDeadline(kind="shelter_limit", at=until, trigger=HousingSupportTrigger.MARK_LIMIT_REACHED))
+    warning, warned = HousingSupportTrigger.MARK_LIMIT_WARNING, warn if r.warned_for == until else None
+    found = ProgramDeadline.once("shelter_limit_warning", warn, warning, fired_for=warned)
+    reached = HousingSupportTrigger.MARK_LIMIT_REACHED
+    found += ProgramDeadline.once("shelter_limit", until, reached, fired_for=r.limit_reached_for)
     return sorted(found, key=lambda d: d.at)

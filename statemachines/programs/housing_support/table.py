@@ -9,6 +9,7 @@ from __future__ import annotations
 from statemachines.kernel.events import NoticeKind, TaskKind
 from statemachines.kernel.roles import CONSULTANTS, MUNICIPAL, SYSTEM, Role
 from statemachines.kernel.table import Transition
+from statemachines.kernel.timers import Timer
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.housing_support import effects as e
 from statemachines.programs.housing_support import records as p
@@ -128,19 +129,17 @@ HOUSING_SUPPORT = ProgramDef[HousingSupportState, HousingSupportTrigger, Housing
         "asset_multiple": (6, "金融資産は基準額×6 (施行規則 第4条 と同じ倍率) [BK]"),
     },
     timers=(
-        {
-            "id": "shelter_limit_warning",
-            "states": ["IN_SHELTER"],
-            "rule": "limit_warning_before",
-            "default": "P14D",
-            "effect": "opens the extension decision task 14 days before the shelter limit",
-        },
-        {
-            "id": "shelter_limit",
-            "states": ["IN_SHELTER"],
-            "rule": "shelter_max",
-            "default": "P3M",
-            "effect": "opens a task at the limit; the person is not moved out automatically",
-        },
+        Timer(
+            "shelter_limit_warning",
+            "opens the extension decision task before the shelter limit",
+            rule="limit_warning_before",
+            start="the shelter limit (before it)",
+        ),
+        Timer(
+            "shelter_limit",
+            "opens a task at the limit; the person is not moved out automatically",
+            rule="shelter_max",
+            start="entering the shelter, plus each extension",
+        ),
     ),
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from statemachines.kernel.events import TaskKind
 from statemachines.kernel.roles import SYSTEM, WORK_SUPPORT, Role
 from statemachines.kernel.table import Lookup, Transition
+from statemachines.kernel.timers import Timer
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.payloads import Empty, Reason
 from statemachines.programs.referral import effects as e
@@ -96,14 +97,12 @@ REFERRAL = ProgramDef[ReferralState, ReferralTrigger, ReferralRecord](
     closes={T.RECORD_FOLLOW_UP: ("rf_no_answer",)},
     rules={"answer_within": ("P14D", "回答待ちの期限; 仕様書「他機関への確認やフォロー」(S6) [BK]")},
     timers=(
-        {
-            "id": "no_answer",
-            "states": ["SENT"],
-            "rule": "answer_within",
-            "default": "P14D",
-            "from": "each sending",
-            "effect": "opens a follow-up task for the consultant, once per sending",
-        },
+        Timer(
+            "no_answer",
+            "opens a follow-up task for the consultant, once per sending",
+            rule="answer_within",
+            start="each sending",
+        ),
     ),
     started_by_staff=True,
     shares_personal_data=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from statemachines.kernel.events import NoticeKind, TaskKind
 from statemachines.kernel.roles import MUNICIPAL, SYSTEM, WORK_SUPPORT, Role
 from statemachines.kernel.table import Transition
+from statemachines.kernel.timers import Timer
 from statemachines.programs.definition import ProgramDef, ProgramState
 from statemachines.programs.payloads import DecidedOn, Reason, record_decision
 from statemachines.programs.work_readiness import effects as e
@@ -90,12 +91,11 @@ WORK_READINESS = ProgramDef[WorkReadinessState, WorkReadinessTrigger, WorkReadin
         "asset_multiple": (6, "施行規則 第4条: 金融資産は基準額×6 [ORD S5]"),
     },
     timers=(
-        {
-            "id": "ten_month_warning",
-            "states": ["IN_PROGRAM"],
-            "rule": "warning_after",
-            "default": "P10M",
-            "effect": "opens a review task before the one-year limit",
-        },
+        Timer(
+            "ten_month_warning",
+            "opens a review task before the one-year limit",
+            rule="warning_after",
+            start="the start of the program",
+        ),
     ),
 )
