@@ -26,6 +26,7 @@ from web import routers
 from web.core import errors, pages
 from web.core.auth import TokenService
 from web.core.deps import Services
+from web.core.hygiene import InputHygiene
 from web.core.security import SecurityHeaders
 
 log = logging.getLogger("yorisoi.api")
@@ -88,7 +89,8 @@ def create_app(
     )
     errors.install(app)
     pages.page_errors(app)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(InputHygiene)
+    app.add_middleware(SecurityHeaders)  # outermost: the refusals and the 500 carry the headers too
     app.mount("/static", StaticFiles(directory=str(pages.STATIC)), name="static")
     for router in (*routers.PAGE_ROUTERS, *routers.API_ROUTERS):
         app.include_router(router)

@@ -20,7 +20,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from services.consent import case_consents, require_policies_in_force
 from services.lookups import StoreLookups
 from services.programs import ProgramService
-from services.refusals import RefusalLog
+from services.refusals import RefusalLog, same_request
 from statemachines.case.engine import CASE
 from statemachines.case.record import CaseRecord
 from statemachines.case.timers import JST
@@ -37,6 +37,10 @@ from workflows.messages import (
     OpenCase,
     open_applied,
 )
+
+
+class MunicipalityNotServed(Exception):
+    """A case opened in a municipality the user does not serve."""
 
 
 class CaseService:
@@ -76,6 +80,8 @@ class CaseService:
         now: datetime | None = None,
     ) -> CommandOutcome:
         """T1: start the case's workflow under the rule set in force today, once its first event is projected."""
+        if municipality not in actor.serves:  # before anything: no case id is made up, no refusal row written for it
+            raise MunicipalityNotServed(municipality)
         moment = now or datetime.now(UTC)
         ruleset = self._rulebook().in_force(municipality, moment.astimezone(JST).date())
         case_id = uuid.uuid5(uuid.NAMESPACE_URL, f"yorisoi:{municipality}:{actor.user_id}:{command_id}").hex[:16]
@@ -133,7 +139,7 @@ class CaseService:
                 case_id, command, request, exc, lambda: self._state(case_id)
             ) from exc
         assert isinstance(outcome, CommandOutcome)
-        return outcome
+        return same_request(outcome, request, command)
 
     async def view(self, case_id: str, actor: Actor) -> CaseView:
         view = await self._client.get_workflow_handle(workflow_id(case_id)).query(CaseWorkflow.view, actor)

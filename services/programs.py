@@ -20,7 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from services.consent import program_consents, require_policies_in_force
 from services.lookups import StoreLookups
-from services.refusals import RefusalLog, role_unmet
+from services.refusals import RefusalLog, role_unmet, same_request
 from statemachines.case.record import CaseRecord
 from statemachines.enrolments import sharing_unmet, start_unmet
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet, UnmetKind
@@ -99,7 +99,7 @@ class ProgramService:
             self._refusals.record(case_id, f"{program}.{command}", command_id, actor, state, [ENDED], datetime.now(UTC))
             raise CommandRejected(command, [ENDED]) from exc
         assert isinstance(outcome, CommandOutcome)
-        return outcome
+        return same_request(outcome, request, command)
 
     async def start(self, case_id: str, program: str, actor: Actor, command_id: str) -> str:
         """Start a program a consultant begins from the case (ハローワーク支援要請, a referral): its enrolment id.

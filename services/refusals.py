@@ -17,7 +17,7 @@ from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet
 from statemachines.kernel.permissions import PERMISSIONS, Permission
 from statemachines.kernel.roles import Actor
 from store.repository import CaseRepository
-from workflows.messages import INVALID_PAYLOAD, REJECTED, CommandRequest
+from workflows.messages import INVALID_PAYLOAD, REJECTED, CommandOutcome, CommandRequest
 
 
 class RefusalLog:
@@ -90,3 +90,19 @@ def role_unmet(permission: Permission) -> Unmet:
         message_ja=f"この操作には役割 {'・'.join(roles)} が必要です。",
         message_en=f"This command needs one of the roles {', '.join(roles)}.",
     )
+
+
+class IdempotencyConflict(Exception):
+    """A ``command_id`` already used for another request (another command, payload or sender): its first outcome
+    stands, and this request did not run."""
+
+    def __init__(self, command_id: str) -> None:
+        super().__init__(command_id)
+        self.command_id = command_id
+
+
+def same_request(outcome: CommandOutcome, request: CommandRequest, command: str) -> CommandOutcome:
+    """The outcome for ``request``, or ``IdempotencyConflict`` when its id had answered another request."""
+    if outcome.conflicts_with(request.digest(command)):
+        raise IdempotencyConflict(request.command_id)
+    return outcome

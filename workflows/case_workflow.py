@@ -171,6 +171,13 @@ class CaseWorkflow:
         self._outcomes[outcome.command_id] = outcome
         return outcome
 
+    def _remember(self, outcome: CommandOutcome, digest: str) -> CommandOutcome:
+        """The outcome of a person's command, with what asked for it: the same id sent again with another request
+        gets this back, and the service answers 409 rather than pretend the second one ran."""
+        remembered = outcome.model_copy(update={"request_digest": digest})
+        self._outcomes[outcome.command_id] = remembered
+        return remembered
+
     async def _flush(self) -> None:
         """Project pending events in sequence order; their tasks' assignees then find them in their inbox."""
         await self._outbox.flush()
@@ -201,7 +208,7 @@ class CaseWorkflow:
             raise rejection(exc) from exc
         except PayloadInvalid as exc:
             raise ApplicationError("invalid payload", *exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
-        outcome = self._accept(self.case, applied)
+        outcome = self._remember(self._accept(self.case, applied), request.digest(name))
         self._upsert_search_attributes()
         await self._flush()
         for follow_on in CASE.by_id[applied.transition_id].follow_ons:

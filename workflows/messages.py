@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +56,11 @@ class CommandOutcome(BaseModel):
     seq: int
     state: str
     stage: str
+    request_digest: str | None = None  # of the request that made it (``CommandRequest.digest``); None before 2026-12
+
+    def conflicts_with(self, digest: str) -> bool:
+        """Whether this outcome, returned for a ``command_id``, was made by another request than ``digest``'s."""
+        return self.request_digest is not None and self.request_digest != digest
 
 
 class CaseWorkflowInput(BaseModel):
@@ -75,6 +82,13 @@ class CommandRequest(BaseModel):
     command_id: str = Field(min_length=1, max_length=100)
     actor: Actor
     payload: dict[str, Any] = Field(default_factory=dict)
+
+    def digest(self, command: str) -> str:
+        """What makes two requests under one ``command_id`` the same: the command, who sent it and its payload."""
+        canonical = json.dumps(
+            [command, self.actor.user_id, self.payload], sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
+        return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 REJECTED = "CommandRejected"

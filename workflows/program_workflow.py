@@ -195,7 +195,8 @@ class ProgramWorkflow:
             raise rejection(exc) from exc
         except PayloadInvalid as exc:
             raise ApplicationError("invalid payload", *exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
-        outcome = self._accept(self.record, applied)
+        outcome = self._accept(self.record, applied).model_copy(update={"request_digest": request.digest(name)})
+        self._outcomes[outcome.command_id] = outcome  # the same id with another request: the service answers 409
         await self._flush()
         return outcome
 

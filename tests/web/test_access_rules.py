@@ -69,7 +69,8 @@ async def test_a_case_of_another_municipality_is_404(api: Api) -> None:
     response = await api.command("sw2", case_id, "complete_intake", VALID_PAYLOADS[T.COMPLETE_INTAKE])
     assert response.status_code == 404
     assert case_id not in {c["case_id"] for c in (await api.get("sw2", "/api/cases")).json()["items"]}
-    assert (await api.post("sw2", "/api/cases", {"municipality": "city-a"})).status_code == 404
+    opened = await api.post("sw2", "/api/cases", {"municipality": "city-a"})  # a municipality one knows exists
+    assert (opened.status_code, opened.json()["code"]) == (403, "municipality_not_served")
 
 
 async def test_an_auditor_may_read_but_never_write(api: Api) -> None:

@@ -96,7 +96,7 @@ REVIEWERS_REFUSED = only(may(P.REPORT_REVIEW), yes=403, no=404)  # the reports p
 MATRIX = [
     # -- cases ----------------------------------------------------------------------------------------------------
     # T1 is any staff member's (MUN too); in a town one does not serve, 404 as for its cases, whatever the role.
-    Row("POST", "/api/cases", {"municipality": "city-a"}, only(OPENERS, yes=201), 404, role_first=False),
+    Row("POST", "/api/cases", {"municipality": "city-a"}, only(OPENERS, yes=201), 403),  # municipality_not_served
     Row("GET", "/api/cases?municipality=city-a", None, only(may(P.CASE_READ)), 200),
     Row("GET", "/api/cases/{case}", None, only(may(P.CASE_READ)), 404),  # OPS: states only, no ``records``
     Row("GET", "/api/cases/{case}/history", None, only(may(P.CASE_READ)), 404),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
@@ -20,6 +19,7 @@ from store.queries import Page
 from store.repository import CaseRepository, TaskRow
 from web.cases.visibility import shown_records, visible_row
 from web.core.deps import ActorDep, Services, ServicesDep
+from web.core.params import Moment
 from web.core.permissions import Require
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -114,8 +114,8 @@ def list_cases(
     assignee: str | None = None,
     municipality: str | None = None,
     overdue: bool | None = None,
-    opened_from: datetime | None = None,
-    opened_to: datetime | None = None,
+    opened_from: Moment | None = None,
+    opened_to: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Page[CaseSnapshotRow]:

@@ -8,6 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from temporalio.service import RPCError, RPCStatusCode
 
+from services.cases import MunicipalityNotServed
+from services.refusals import IdempotencyConflict
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, UnmetKind
 from store.crypto import KeyErasedError
 from store.errors import (
@@ -111,6 +113,17 @@ def _too_many(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+def _not_served(request: Request, exc: Exception) -> JSONResponse:
+    return _json(
+        403, "municipality_not_served", "担当していない自治体のケースは受け付けられません。自治体を確認してください。"
+    )
+
+
+def _conflict(request: Request, exc: Exception) -> JSONResponse:
+    message = "この command_id は別の内容の操作に使われています。新しい command_id で送り直してください。"
+    return _json(409, "idempotency_conflict", message)
+
+
 def erased(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, KeyErasedError)
     message = "このケースの記録は保存期間の経過により消去されました（件数と経過の骨格のみ残っています）。"
@@ -126,6 +139,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DirectoryCsvError, _invalid_csv)
     app.add_exception_handler(BookingRefusedError, _booking_refused)
     app.add_exception_handler(KeyErasedError, erased)
+    app.add_exception_handler(MunicipalityNotServed, _not_served)
+    app.add_exception_handler(IdempotencyConflict, _conflict)
     for exc_type, status, code in (
         (NotVisibleError, 404, "case_not_found"),
         (ForbiddenError, 403, "forbidden"),

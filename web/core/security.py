@@ -8,11 +8,15 @@ session cookie is itself SameSite=Strict, so the token is a second line, and it 
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
-from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.datastructures import MutableHeaders
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("yorisoi.api")
 
 CSRF_COOKIE = "yorisoi_csrf"
 CSRF_FIELD = "csrf_token"
@@ -26,20 +30,73 @@ PAGE_CSP = (
 API_CSP = "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        path = request.url.path
-        page = not path.startswith("/api/")
-        response.headers.setdefault("Content-Security-Policy", PAGE_CSP if page else API_CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if page and "Cache-Control" not in response.headers and not path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"  # pages hold personal data: never kept by the browser
-        return response
+def security_headers(path: str, existing: MutableHeaders) -> None:
+    """The headers every response carries (set unless the route set its own)."""
+    page = not path.startswith("/api/")
+    existing.setdefault("Content-Security-Policy", PAGE_CSP if page else API_CSP)
+    existing.setdefault("X-Content-Type-Options", "nosniff")
+    existing.setdefault("X-Frame-Options", "DENY")
+    existing.setdefault("Referrer-Policy", "same-origin")
+    existing.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    existing.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if page and "Cache-Control" not in existing and not path.startswith("/static/"):
+        existing["Cache-Control"] = "no-store"  # pages hold personal data: never kept by the browser
+
+
+class SecurityHeaders:
+    """Every response gets the security headers, the 500 of an unforeseen failure included: that failure is caught
+    here (inside Starlette's last-resort handler, which would answer bare and log the exception's text, where a
+    database error quotes the input), logged by its type and place only, and answered with a generic 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        started = False
+
+        async def with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                security_headers(path, MutableHeaders(scope=message))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception as exc:  # the last line: whatever it was, the answer and the log stay clean
+            route = scope.get("route")
+            where = getattr(route, "path", None) or "(no route)"
+            frame = _innermost(exc)
+            log.error(
+                "unhandled %s in %s %s at %s",
+                type(exc).__name__,
+                scope.get("method", "?"),
+                where,
+                frame,
+                extra={"exception_type": type(exc).__name__, "route": where},
+            )
+            if started:
+                return  # the answer had begun: nothing more can be said on this connection
+            content = {"code": "internal_error", "detail": INTERNAL_JA, "message_en": INTERNAL_EN}
+            await JSONResponse(content, status_code=500)(scope, receive, with_headers)
+
+
+INTERNAL_JA = (
+    "サーバーで予期しないエラーが起きました。入力は保存されていない可能性があります。時間をおいて再度お試しください。"
+)
+INTERNAL_EN = "An unexpected error occurred on the server; the input may not have been saved."
+
+
+def _innermost(exc: BaseException) -> str:
+    """Where it failed (file:line of the innermost frame): enough to find it, and no values."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else "?"
 
 
 def csrf_token(request: Request) -> str:

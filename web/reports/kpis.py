@@ -16,6 +16,7 @@ from statemachines.kernel.roles import Actor
 from store.kpis import DEFAULT_WINDOW_DAYS, KpiReport, operational_kpis
 from web.core.deps import ServicesDep
 from web.core.errors import ForbiddenError
+from web.core.params import Moment
 from web.core.permissions import Require
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -30,7 +31,7 @@ def kpis(
     actor: Annotated[Actor, Require(Permission.REPORT_READ)],
     svc: ServicesDep,
     as_of: Annotated[
-        datetime | None, Query(description="with a time zone, e.g. 2026-04-01T09:00:00+09:00; default: now")
+        Moment | None, Query(description="with a time zone, e.g. 2026-04-01T09:00:00+09:00; default: now")
     ] = None,
     window_days: Annotated[int, Query(ge=1, le=365, description="the days to a milestone: over this window")] = (
         DEFAULT_WINDOW_DAYS
@@ -42,8 +43,6 @@ def kpis(
     in their 9th month. Each indicator carries its Japanese label and definition."""
     if municipality not in actor.serves:
         raise ForbiddenError("担当していない自治体の指標は見られません。")
-    if as_of is not None and (as_of.tzinfo is None or as_of.utcoffset() is None):
-        raise HTTPException(422, "as_of にはタイムゾーンが必要です（例: 2026-04-01T09:00:00+09:00）。")
     if as_of is not None and not EARLIEST <= as_of <= LATEST:
         raise HTTPException(422, "as_of は 2000-01-01 から 2999-12-31 までの日時を指定してください。")
     with svc.sessions.begin() as session:

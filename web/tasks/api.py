@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -13,6 +12,7 @@ from store import queries, task_queue
 from store.queries import Page
 from store.task_queue import InboxTask
 from web.core.deps import ActorDep, ServicesDep
+from web.core.params import Moment
 from web.core.permissions import Require
 
 router = APIRouter(prefix="/api", tags=["tasks"])
@@ -24,7 +24,7 @@ def list_tasks(
     svc: ServicesDep,
     scope: Literal["mine", "role", "unassigned"] = "mine",
     overdue: bool | None = None,
-    due_before: datetime | None = None,
+    due_before: Moment | None = None,
     municipality: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
