@@ -30,7 +30,9 @@ class LiveApp:
 
 
 @contextlib.asynccontextmanager
-async def live_app(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LiveApp]:
+async def live_app(
+    env: WorkflowEnvironment, tmp_path: Path, *, codec_origins: list[str] | None = None
+) -> AsyncIterator[LiveApp]:
     db = tmp_path / "live.sqlite3"
     async with running_harness(env.client, db) as worker:
         seed_demo_world(worker.sessions)
@@ -42,6 +44,7 @@ async def live_app(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Li
             secret_key="browser-signing-key-0123456789abcdef",
             demo=True,
             secure_cookies=False,  # plain HTTP on 127.0.0.1, as `make run` serves it
+            codec_origins=codec_origins or [],
         )
         port = free_port()
         config = uvicorn.Config(

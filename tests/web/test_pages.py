@@ -132,7 +132,8 @@ async def test_audit_verifies_and_exports_csv_with_a_bom(pages_api: Api) -> None
     assert "検証結果：問題なし" in verified.text
     assert exported.content.startswith(b"\xef\xbb\xbf")
     assert "相談受付" in exported.content.decode("utf-8-sig")
-    assert as_json.json()[0]["transition_id"] == "T1"
+    assert (as_json.json()["format"], as_json.json()["case_id"]) == ("yorisoi.case-history", case_id)  # the CLI's
+    assert as_json.headers["content-disposition"] == f'attachment; filename="case-{case_id}.json"'
 
 
 async def test_other_roles_cannot_audit_and_unknown_cases_are_404(pages_api: Api) -> None:

@@ -7,14 +7,13 @@ they have always been); the access log is ``/api/audit``.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from temporalio.service import RPCError, RPCStatusCode
 
+from services.history_export import HistoryNotFound, case_history
 from statemachines.case.rebuild import rebuild
 from statemachines.case.record import STATES
 from statemachines.kernel.permissions import Permission
@@ -22,7 +21,6 @@ from statemachines.kernel.roles import Actor
 from statemachines.policy.integrity import INTEGRITY_TASK
 from store import queries
 from store.access_log import AccessLog, AccessLogRow
-from store.archive import HistoryArchive
 from store.queries import HistoryEntry, Page
 from store.repository import CaseRepository
 from web.audit.timeline import VerifyResult, verify
@@ -31,7 +29,7 @@ from web.core.deps import Services, ServicesDep
 from web.core.errors import NotVisibleError
 from web.core.params import Moment
 from web.core.permissions import Require
-from workflows.history import fetch_histories
+from workflows.export import CaseHistoryExport
 
 cases_router = APIRouter(prefix="/api/cases", tags=["cases"])
 
@@ -83,33 +81,26 @@ async def history(
     return History(case_id=case_id, entries=[e for e in entries if e.at <= as_of], as_of=snapshot)
 
 
-class TemporalHistory(BaseModel):
-    case_id: str
-    source: str  # "temporal" while Temporal keeps it, "archive" after its retention
-    runs: list[dict[str, Any]]
-
-
-@cases_router.get("/{case_id}/temporal-history", response_model=TemporalHistory)
+@cases_router.get("/{case_id}/temporal-history", response_model=CaseHistoryExport)
 async def temporal_history(
     case_id: str, actor: Annotated[Actor, Require(Permission.AUDIT_EXPORT)], svc: ServicesDep
-) -> TemporalHistory:
-    """The raw Temporal history of every run, for export and for ``python -m workflows replay``."""
+) -> CaseHistoryExport:
+    """The case's whole history (every run, or the archive, or the erased skeleton) in the one export format that
+    ``python -m workflows replay`` reads: see ``workflows/export.py``."""
     visible_row(svc, actor, case_id)
-    with svc.sessions.begin() as session:  # the raw history holds every payload: logged as a read of all of it
+    return await exported_history(svc, actor, case_id)
+
+
+async def exported_history(svc: Services, actor: Actor, case_id: str) -> CaseHistoryExport:
+    """The export, written to the access log first: the raw history holds every payload (a read of all of it)."""
+    with svc.sessions.begin() as session:
         AccessLog(session).record(
             user_id=actor.user_id, case_id=case_id, fields=["*"], purpose="export_history", now=svc.clock()
         )
     try:
-        histories = await fetch_histories(svc.client, case_id)
-    except RPCError as exc:
-        if exc.status != RPCStatusCode.NOT_FOUND:
-            raise
-        with svc.sessions.begin() as session:
-            archived = HistoryArchive(session).load(case_id)
-        if not archived:
-            raise NotVisibleError("履歴が見つかりません。") from exc
-        return TemporalHistory(case_id=case_id, source="archive", runs=[json.loads(h) for _, h in archived])
-    return TemporalHistory(case_id=case_id, source="temporal", runs=[h.to_json_dict() for h in histories])
+        return await case_history(svc.client, svc.sessions, case_id, now=svc.clock())
+    except HistoryNotFound as exc:
+        raise NotVisibleError("履歴が見つかりません。") from exc
 
 
 @cases_router.post("/{case_id}/verify", response_model=VerifyResult)

@@ -119,7 +119,7 @@ UI: dict[str, tuple[str, str]] = {
     "verify": ("検証", "Verify"),
     "as_of": ("この時点の状態", "State as of"),
     "show": ("表示", "Show"),
-    "export_json": ("JSONで出力", "Export JSON"),
+    "export_json": ("履歴ファイル（監査CLIで再生）", "History file (for the replay CLI)"),
     "export_csv": ("CSV（Excel）で出力", "Export CSV (Excel)"),
     "find_case": ("ケースを探す", "Find a case"),
     "records": ("記録", "Records"),

@@ -149,4 +149,6 @@ async def test_after_temporals_retention_the_export_comes_from_the_archive(api: 
         HistoryArchive(session).save("gone", [("run-1", '{"events": [{"eventId": "1"}]}')], at)
     exported = await api.get("aud1", "/api/cases/gone/temporal-history")
     assert exported.status_code == 200
-    assert exported.json() == {"case_id": "gone", "source": "archive", "runs": [{"events": [{"eventId": "1"}]}]}
+    body = exported.json()
+    assert (body["case_id"], body["source"], body["runs"]) == ("gone", "archive", [{"events": [{"eventId": "1"}]}])
+    assert (body["format"], body["version"], body["payloads_erased"]) == ("yorisoi.case-history", 1, False)

@@ -6,6 +6,7 @@ after its end; the clock is then moved two days on and the nightly erasure run.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api, running_api, seed_other_town
 from tests.web.pageclient import browser_for
 from tests.workflows.harness import TEST_MASTER_KEY
+from workflows.__main__ import replay_files
 from workflows.history import fetch_histories, projected_events, replay
 from workflows.ids import case_of_workflow_id
 from workflows.retention_workflow import RetentionInput, RetentionResult
@@ -163,3 +165,32 @@ async def test_a_legal_hold_keeps_the_case_until_it_is_released(
     assert status["retention"]["erased_at"] is not None
     assert [h["reason"] for h in status["holds"]] == ["訴訟提起"]
     assert (await api.post("mun1", path, {"reason": "遅すぎる"})).status_code == 409
+
+
+async def test_an_erased_case_exports_its_skeleton_and_the_cli_verifies_its_chain(
+    api_in_own_time: Api, own_time_env: WorkflowEnvironment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    api = api_in_own_time
+    await _short_retention(api)
+    name = f"消去{uuid.uuid4().hex[:8]}"
+    case_id = await _ended_case(api, name)
+    assert case_id in (await _erasure_night(api, own_time_env)).erased
+
+    response = await api.get("aud1", f"/api/cases/{case_id}/temporal-history")
+    assert response.status_code == 200, response.text
+    exported = response.json()
+    assert exported["payloads_erased"] is True
+    assert [e["seq"] for e in exported["skeleton"]] == [1, 2, 3]
+    assert all(e["payload"] == {} for e in exported["skeleton"])
+    assert name not in response.text
+    path = tmp_path / "erased.json"
+    path.write_text(response.text, encoding="utf-8")
+    assert await replay_files([path], None, api.worker.client.data_converter) == 0  # no key needed, none asked for
+    printed = capsys.readouterr().out
+    assert "payloads erased" in printed
+    assert "ハッシュ連鎖 chain: OK" in printed
+
+    exported["skeleton"][1]["to_state"] = "SCREENING_ALTERED"
+    path.write_text(json.dumps(exported), encoding="utf-8")
+    assert await replay_files([path], None, api.worker.client.data_converter) == 1
+    assert "ハッシュ連鎖 chain: NG at seq 2" in capsys.readouterr().out
