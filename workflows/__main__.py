@@ -160,7 +160,7 @@ def _entry(e: CaseEvent) -> dict[str, Any]:
 async def replay_file(path: Path, case_id: str | None, converter: DataConverter) -> Report:
     report = Report(file=str(path))
     try:
-        hint = case_id or (path.stem.removeprefix("case-") if path.stem.startswith("case-") else None)
+        hint = case_id or path.stem.removeprefix("case-")  # a bare history is named case-<id>.json
         found = read(await asyncio.to_thread(path.read_text, encoding="utf-8"), case_id_hint=hint)
         case = case_id or found.case_id
         histories = [WorkflowHistory.from_json(workflow_id(case), run) for run in found.runs]

@@ -108,6 +108,8 @@ def read(text: str, *, case_id_hint: str | None) -> ReadFile:
             raise WrongFile("an unversioned export whose runs are not Temporal histories")
         return ReadFile(case_id=str(value["case_id"]), version=None, runs=runs)
     if isinstance(value.get("events"), list):
+        if not value["events"]:
+            raise WrongFile("a Temporal history without a single event")
         if not case_id_hint:
             raise WrongFile("a bare Temporal history: give --case-id, or name the file case-<id>.json")
         return ReadFile(case_id=case_id_hint, version=None, runs=[value])

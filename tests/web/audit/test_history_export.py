@@ -99,7 +99,7 @@ WRONG = {
     "another format": '{"format": "something-else", "version": 1}',
     "a later version": '{"format": "yorisoi.case-history", "version": 2}',
     "a bad field": '{"format": "yorisoi.case-history", "version": 1, "case_id": "", "source": "x"}',
-    "a bare history without its case": '{"events": []}',
+    "a history without events": '{"events": []}',
     "runs that are not histories": '{"case_id": "c", "source": "temporal", "runs": [{"nope": 1}]}',
 }
 
