@@ -27,6 +27,7 @@ from web.core import errors, pages
 from web.core.auth import TokenService
 from web.core.deps import Services
 from web.core.hygiene import InputHygiene
+from web.core.problems import Problem
 from web.core.security import SecurityHeaders
 
 log = logging.getLogger("yorisoi.api")
@@ -61,7 +62,14 @@ def create_app(
                 window=timedelta(minutes=settings.login_lock_minutes),
                 lock=timedelta(minutes=settings.login_lock_minutes),
             ),
-            cases=CaseService(temporal, sessions, settings.task_queue, rulebook, person_secret=settings.signing_key()),
+            cases=CaseService(
+                temporal,
+                sessions,
+                settings.task_queue,
+                rulebook,
+                person_secret=settings.signing_key(),
+                answer_within=settings.command_timeout_seconds,
+            ),
             tokens=TokenService(settings.signing_key()),
             session_policy=SessionPolicy(
                 lifetime=timedelta(minutes=settings.token_ttl_minutes),
@@ -86,6 +94,10 @@ def create_app(
         docs_url="/api/docs",
         redoc_url=None,
         description="自立相談支援事業のケースワークフロー API",
+        responses={  # every error, of every route, in one shape (web/core/problems.py)
+            "4XX": {"model": Problem, "description": "RFC 9457 problem details (application/problem+json)"},
+            "5XX": {"model": Problem, "description": "RFC 9457 problem details (application/problem+json)"},
+        },
     )
     errors.install(app)
     pages.page_errors(app)

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     )
     login_max_failures: int = Field(default=5, ge=1, le=100, description="failed sign-ins per user before a lock")
     login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60, description="how long a lock lasts")
+    command_timeout_seconds: float = Field(
+        default=10.0, ge=1, le=120, description="how long a command or a read waits for a worker before a 503"
+    )
     master_key: SecretStr | None = Field(
         default=None, description="base64 of 32 bytes: wraps the per-case data keys; default: a key in data_dir"
     )

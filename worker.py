@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import signal
-from datetime import timedelta
+import socket
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import (
@@ -29,6 +33,7 @@ from deploy.connect import connect_temporal, data_keys
 from settings import Settings
 from store.codec import CaseKeyCodec
 from store.db import create_schema, make_engine, session_factory
+from store.heartbeats import HEARTBEAT_EVERY, Heartbeats
 from workflows import workflow_runner
 from workflows.case_workflow import CaseWorkflow
 from workflows.integrity_workflow import NIGHTLY_CRON as INTEGRITY_CRON
@@ -67,6 +72,8 @@ def build_worker(
         activities=[
             projection.project_transition,
             projection.record_rejection,
+            projection.record_dead_letter,
+            projection.resolve_dead_letter,
             archive.archive_history,
             programs.project_program_event,
             notifications.notify_task_opened,
@@ -76,6 +83,52 @@ def build_worker(
         ],
         workflow_runner=workflow_runner(),
     )
+
+
+@contextlib.asynccontextmanager
+async def heartbeating(
+    sessions: sessionmaker[Session], task_queue: str, every: timedelta = HEARTBEAT_EVERY
+) -> AsyncIterator[str]:
+    """While the worker runs, its heartbeat row (store/heartbeats.py) is written every ``every``: what
+    ``/api/health`` reads to tell a dead worker within seconds. A graceful stop removes the row; a killed worker's
+    row simply stops being renewed. Yields the worker's id."""
+    host, pid, started = socket.gethostname(), os.getpid(), datetime.now(UTC)
+    worker_id = f"{host}:{pid}:{started.strftime('%Y%m%dT%H%M%S')}"[:128]
+    log = logging.getLogger("yorisoi.worker")
+
+    def beat() -> None:
+        with sessions.begin() as session:
+            Heartbeats(session).beat(
+                worker_id=worker_id,
+                task_queue=task_queue,
+                host=host,
+                pid=pid,
+                started_at=started,
+                now=datetime.now(UTC),
+            )
+
+    async def beating() -> None:
+        while True:
+            try:
+                await asyncio.to_thread(beat)
+            except Exception as exc:  # the read model is down: health says so by itself; keep trying
+                log.warning("worker heartbeat not written (%s)", type(exc).__name__)
+            await asyncio.sleep(every.total_seconds())
+
+    task = asyncio.create_task(beating())
+    try:
+        yield worker_id
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(_forget, sessions, worker_id)
+
+
+def _forget(sessions: sessionmaker[Session], worker_id: str) -> None:
+    with sessions.begin() as session:
+        Heartbeats(session).stopped(worker_id)
 
 
 def nightly_schedules(task_queue: str) -> list[tuple[str, str, ScheduleActionStartWorkflow]]:
@@ -143,7 +196,8 @@ async def main() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
     log = logging.getLogger("yorisoi.worker")
-    async with worker:  # leaving it shuts down gracefully: running activities get GRACEFUL_SHUTDOWN to finish
+    # leaving it shuts down gracefully: running activities get GRACEFUL_SHUTDOWN to finish
+    async with worker, heartbeating(sessions, settings.task_queue):
         log.info("worker polling %s", settings.task_queue)
         await stopping.wait()
     engine.dispose()

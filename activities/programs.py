@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.exceptions import ApplicationError
 
+from activities.projection import database_refused
 from statemachines.programs.tasks import ProgramProjection
 from store.errors import ChainConflictError
 from store.programs import ProgramRepository
@@ -27,3 +29,5 @@ class ProgramActivities:
             return await asyncio.to_thread(self._apply, projection)
         except ChainConflictError as exc:
             raise ApplicationError(str(exc), type="ChainConflict", non_retryable=True) from exc
+        except SQLAlchemyError as exc:
+            raise database_refused(exc) from None

@@ -6,15 +6,19 @@ Logs carry identifiers only, never payloads or reasons: they may hold personal d
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from statemachines.kernel.events import Projection, Rejection
+from statemachines.kernel.events import Projection, Rejection, TaskSpec
+from statemachines.policy.dead_letters import PROJECTION_FAILED_TASK, DeadLetter, sanitized
+from store.dead_letters import DeadLetters
 from store.errors import ChainConflictError
 from store.repository import CaseRepository
-from workflows.activity_refs import PROJECT_TRANSITION, RECORD_REJECTION
+from workflows.activity_refs import PROJECT_TRANSITION, RECORD_DEAD_LETTER, RECORD_REJECTION, RESOLVE_DEAD_LETTER
 
 CHAIN_CONFLICT = "ChainConflict"
 
@@ -41,6 +45,8 @@ class ProjectionActivities:
         except ChainConflictError as err:
             activity.logger.error("chain conflict: case %s seq %d: %s", err.case_id, err.seq, err.reason)
             raise ApplicationError(str(err), err.case_id, err.seq, type=CHAIN_CONFLICT, non_retryable=True) from err
+        except SQLAlchemyError as err:
+            raise database_refused(err) from None
         if applied:
             activity.logger.info("projected case %s seq %d", event.case_id, event.seq)
         else:
@@ -53,6 +59,39 @@ class ProjectionActivities:
         await asyncio.to_thread(self._record_rejection, rejection)
         activity.logger.info("recorded rejection of %s on case %s", rejection.command, rejection.case_id)
 
+    @RECORD_DEAD_LETTER.defn
+    async def record_dead_letter(self, letter: DeadLetter) -> None:
+        """Keep the dead letter and open a task for operations (its municipality's OPS). Identifiers only are
+        logged: the error is already cut before any value it quoted."""
+        await asyncio.to_thread(self._record_dead_letter, letter)
+        activity.logger.error(
+            "dead letter: %s seq %d of %s could not be projected (%s)",
+            letter.kind,
+            letter.seq,
+            letter.workflow_id,
+            letter.error_type,
+        )
+
+    @RESOLVE_DEAD_LETTER.defn
+    async def resolve_dead_letter(self, letter: DeadLetter) -> None:
+        await asyncio.to_thread(self._resolve_dead_letter, letter)
+        activity.logger.info("dead letter resolved: %s seq %d of %s", letter.kind, letter.seq, letter.workflow_id)
+
+    def _record_dead_letter(self, letter: DeadLetter) -> None:
+        now = datetime.now(UTC)
+        with self._sessions.begin() as session:
+            DeadLetters(session).record(letter)
+            repo = CaseRepository(session)
+            if repo.get_case(letter.case_id) is not None:  # the very first event of a case has no row to hang it on
+                repo.open_task(letter.case_id, _operations_task(letter), seq=0, at=now)
+
+    def _resolve_dead_letter(self, letter: DeadLetter) -> None:
+        now = datetime.now(UTC)
+        with self._sessions.begin() as session:
+            DeadLetters(session).resolve(letter.workflow_id, letter.seq, now)
+            if not DeadLetters(session).waiting(letter.case_id):  # the case's last one: its task is done
+                CaseRepository(session).close_tasks_of_kind(letter.case_id, PROJECTION_FAILED_TASK, now=now)
+
     def _apply(self, projection: Projection) -> bool:
         with self._sessions.begin() as session:
             return CaseRepository(session).apply_projection(projection)
@@ -60,3 +99,23 @@ class ProjectionActivities:
     def _record_rejection(self, rejection: Rejection) -> None:
         with self._sessions.begin() as session:
             CaseRepository(session).record_rejection(rejection)
+
+
+def _operations_task(letter: DeadLetter) -> TaskSpec:
+    return TaskSpec(
+        task_id=f"dead-letter:{letter.workflow_id}:{letter.seq}",
+        kind=PROJECTION_FAILED_TASK,
+        title_ja=f"記録の保存に失敗し、ケースが止まっています（seq {letter.seq}）：原因を直して再試行してください",
+        title_en=f"A record could not be saved and the case is held (seq {letter.seq}): fix the cause and retry",
+        role="OPS",
+        assignee=None,
+        due_at=letter.failed_at,
+        command="retry_projection",
+    )
+
+
+def database_refused(err: SQLAlchemyError) -> ApplicationError:
+    """A database error as the retried failure Temporal records and the SDK logs: its type and the first line of
+    its text, cut before the statement and the parameters it quotes (a client's name, a note), chained to nothing,
+    so neither the worker's log nor the history holds a value of the case."""
+    return ApplicationError(sanitized(str(err)), type=type(err).__name__)

@@ -21,6 +21,7 @@ from services.consent import case_consents, require_policies_in_force
 from services.lookups import StoreLookups
 from services.programs import ProgramService
 from services.refusals import RefusalLog, same_request
+from services.waiting import ANSWER_WITHIN, ProjectionFailed, WorkerUnavailable, answered, held_by_dead_letter
 from statemachines.case.engine import CASE
 from statemachines.case.record import CaseRecord
 from statemachines.case.timers import JST
@@ -52,9 +53,12 @@ class CaseService:
         rulebook: Callable[[], RuleBook],
         *,
         person_secret: str,
+        answer_within: float = ANSWER_WITHIN,
     ) -> None:
-        """``person_secret`` keys the hash that recognises a client again (``store.people``)."""
+        """``person_secret`` keys the hash that recognises a client again (``store.people``); ``answer_within`` is
+        how long a command or a read waits for a worker (``services.waiting``)."""
         self._client = client
+        self._within = answer_within
         self._sessions = sessions
         self._task_queue = task_queue
         self._rulebook = rulebook
@@ -67,6 +71,7 @@ class CaseService:
             sessions=sessions,
             lookups=self._lookups,
             refusals=self._refusals,
+            answer_within=answer_within,
         )
 
     async def open(
@@ -107,8 +112,8 @@ class CaseService:
             task_queue=self._task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,  # a retried open finds the first one
         )
-        seq = await handle.execute_update(CaseWorkflow.projected)
-        record = await handle.query(CaseWorkflow.record)
+        seq = await answered(handle.execute_update(CaseWorkflow.projected), self._within)
+        record = await answered(handle.query(CaseWorkflow.record), self._within)
         return CommandOutcome(
             case_id=case_id,
             command_id=command_id,
@@ -133,7 +138,13 @@ class CaseService:
         handle = self._client.get_workflow_handle(workflow_id(case_id))
         request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
         try:
-            outcome = await handle.execute_update(command, request, id=command_id, result_type=CommandOutcome)
+            outcome = await answered(
+                handle.execute_update(command, request, id=command_id, result_type=CommandOutcome), self._within
+            )
+        except WorkerUnavailable as exc:  # held by an event the read model refused, or no worker at all
+            if held_by_dead_letter(self._sessions, case_id):
+                raise ProjectionFailed(case_id) from exc
+            raise
         except WorkflowUpdateFailedError as exc:
             raise await self._refusals.domain_error(
                 case_id, command, request, exc, lambda: self._state(case_id)
@@ -142,12 +153,14 @@ class CaseService:
         return same_request(outcome, request, command)
 
     async def view(self, case_id: str, actor: Actor) -> CaseView:
-        view = await self._client.get_workflow_handle(workflow_id(case_id)).query(CaseWorkflow.view, actor)
+        handle = self._client.get_workflow_handle(workflow_id(case_id))
+        view = await answered(handle.query(CaseWorkflow.view, actor), self._within)
         assert isinstance(view, CaseView)
         return view
 
     async def record(self, case_id: str) -> CaseRecord:
-        record = await self._client.get_workflow_handle(workflow_id(case_id)).query(CaseWorkflow.record)
+        handle = self._client.get_workflow_handle(workflow_id(case_id))
+        record = await answered(handle.query(CaseWorkflow.record), self._within)
         assert isinstance(record, CaseRecord)
         return record
 

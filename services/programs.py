@@ -21,6 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from services.consent import program_consents, require_policies_in_force
 from services.lookups import StoreLookups
 from services.refusals import RefusalLog, role_unmet, same_request
+from services.waiting import ANSWER_WITHIN, ProjectionFailed, WorkerUnavailable, answered, held_by_dead_letter
 from statemachines.case.record import CaseRecord
 from statemachines.enrolments import sharing_unmet, start_unmet
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet, UnmetKind
@@ -50,8 +51,10 @@ class ProgramService:
         sessions: sessionmaker[Session],
         lookups: StoreLookups,
         refusals: RefusalLog,
+        answer_within: float = ANSWER_WITHIN,
     ) -> None:
         self._client = client
+        self._within = answer_within
         self._task_queue = task_queue
         self._case_record = case_record
         self._sessions = sessions
@@ -85,9 +88,14 @@ class ProgramService:
                 self._refusals.refuse(record, f"{program}.{command}", command_id, actor, sharing_unmet(record, actor))
         request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
         try:
-            outcome = await self._client.get_workflow_handle(enrolment_id).execute_update(
-                command, request, id=command_id, result_type=CommandOutcome
+            handle = self._client.get_workflow_handle(enrolment_id)
+            outcome = await answered(
+                handle.execute_update(command, request, id=command_id, result_type=CommandOutcome), self._within
             )
+        except WorkerUnavailable as exc:  # held by an event the read model refused, or no worker at all
+            if held_by_dead_letter(self._sessions, case_id):
+                raise ProjectionFailed(case_id) from exc
+            raise
         except WorkflowUpdateFailedError as exc:
             raise await self._refusals.domain_error(
                 case_id, f"{program}.{command}", request, exc, lambda: self._state(case_id)
@@ -127,14 +135,14 @@ class ProgramService:
             task_queue=self._task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-        await handle.execute_update(ProgramWorkflow.projected)
+        await answered(handle.execute_update(ProgramWorkflow.projected), self._within)
         return enrolment_id
 
     async def read(self, enrolment_id: str, actor: Actor) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The enrolment's record and the commands possible now for ``actor``."""
         handle = self._client.get_workflow_handle_for(ProgramWorkflow.run, enrolment_id)
-        record = await handle.query(ProgramWorkflow.record_json)
-        options = await handle.query(ProgramWorkflow.allowed, actor)
+        record = await answered(handle.query(ProgramWorkflow.record_json), self._within)
+        options = await answered(handle.query(ProgramWorkflow.allowed, actor), self._within)
         return record, options
 
     async def _state(self, case_id: str) -> str:

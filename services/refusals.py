@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from services.waiting import ProjectionFailed
 from statemachines.case.record import CaseRecord
 from statemachines.kernel.events import Rejection
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet, UnmetKind
 from statemachines.kernel.permissions import PERMISSIONS, Permission
 from statemachines.kernel.roles import Actor
 from store.repository import CaseRepository
-from workflows.messages import INVALID_PAYLOAD, REJECTED, CommandOutcome, CommandRequest
+from workflows.messages import INVALID_PAYLOAD, PROJECTION_FAILED, REJECTED, CommandOutcome, CommandRequest
 
 
 class RefusalLog:
@@ -68,6 +69,8 @@ class RefusalLog:
         cause = exc.cause
         if not isinstance(cause, ApplicationError):
             return exc
+        if cause.type == PROJECTION_FAILED:
+            return ProjectionFailed(case_id)
         if cause.type == INVALID_PAYLOAD:
             errors = [e for e in cause.details if isinstance(e, dict)]
             return PayloadInvalid(command, errors or [{"msg": cause.message}])

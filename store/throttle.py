@@ -4,6 +4,10 @@ A key (``user:<id>`` or ``ip:<address>``) that fails ``max_failures`` times with
 while locked, every sign-in on that key is refused, the right password included, so a locked account does not tell
 a guesser when it got the password right. A successful sign-in clears the user's count (not the address's).
 Counted in the store, so every API process shares the counts.
+
+An address lock stops one source spraying guesses over many users. Behind one office address (a 福祉事務所's NAT)
+it must not lock out the staff: a user who signed in successfully from that address within ``known_for`` (their own
+office) passes it, held only by their own user lock; a user never seen there is refused while it lasts.
 """
 
 from __future__ import annotations
@@ -33,6 +37,17 @@ class ThrottlePolicy:
     max_failures_per_address: int = 50  # per client address (many users behind one office NAT)
     window: timedelta = timedelta(minutes=15)
     lock: timedelta = timedelta(minutes=15)
+    known_for: timedelta = timedelta(days=90)  # a user's own address passes its lock this long after a success
+
+
+class KnownAddressRecord(Base):
+    """A user's successful sign-in from an address: what lets them through that address's lock."""
+
+    __tablename__ = "login_known_addresses"
+
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    address: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_success_at: Mapped[datetime]
 
 
 class LoginThrottle:
@@ -74,3 +89,16 @@ class LoginThrottle:
         if record is not None and (record.locked_until is None):
             self._session.delete(record)
             self._session.flush()
+
+    def remember(self, user_id: str, address: str, now: datetime) -> None:
+        """``user_id`` signed in from ``address`` at ``now``."""
+        record = self._session.get(KnownAddressRecord, (user_id[:100], address[:100]))
+        if record is None:
+            self._session.add(KnownAddressRecord(user_id=user_id[:100], address=address[:100], last_success_at=now))
+        else:
+            record.last_success_at = now
+
+    def known(self, user_id: str, address: str, now: datetime) -> bool:
+        """Whether ``user_id`` signed in from ``address`` within ``known_for``."""
+        record = self._session.get(KnownAddressRecord, (user_id[:100], address[:100]))
+        return record is not None and record.last_success_at >= now - self._policy.known_for

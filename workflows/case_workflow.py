@@ -216,6 +216,12 @@ class CaseWorkflow:
                 await self._start_enrolments(follow_on, request.actor)
         return outcome
 
+    @workflow.update
+    async def retry_projection(self) -> bool:
+        """An operator's retry of the event the read model refused (``python -m deploy.dead_letters retry``), once
+        its cause is fixed: True when it went through and the case takes commands again."""
+        return await self._outbox.retried()
+
     async def _start_enrolments(self, follow_on: FollowOn, started_by: Actor) -> None:
         """What the table says the transition starts: each enrolment a child workflow of its own, which may outlive
         the case's run (a referral outlives the referred case)."""
@@ -241,6 +247,7 @@ class CaseWorkflow:
         request = decode_request(args)
         if request.command_id in self._outcomes:
             return
+        self._outbox.refuse_while_stuck()
         if Role.SYSTEM in request.actor.roles:
             raise ApplicationError("system commands come from timers only", type=REJECTED, non_retryable=True)
         try:

@@ -93,4 +93,5 @@ class CommandRequest(BaseModel):
 
 REJECTED = "CommandRejected"
 INVALID_PAYLOAD = "InvalidPayload"
+PROJECTION_FAILED = "ProjectionFailed"  # the workflow holds an event the read model refused: nothing new until retried
 DUPLICATE_OUTCOMES_KEPT = 500

@@ -1,8 +1,15 @@
 """The events a workflow has decided and the read model has not taken yet, projected in order.
 
 Both the case and the program workflows keep one: ``add`` each accepted event's projection, ``flush`` projects them
-one activity at a time (retried until the read model takes it) and tells the assignees of the tasks each one opened
-(``workflows.notify``). Under a lock, so an update and the run loop never project the same event twice.
+one activity at a time and tells the assignees of the tasks each one opened (``workflows.notify``). Under a lock, so
+an update and the run loop never project the same event twice.
+
+A projection is tried a bounded number of times (``BOUNDED_RETRY``, about half a minute), never forever in silence:
+one that fails every try (a poison event: a value the database refuses, a broken chain) becomes a dead letter
+(``statemachines.policy.dead_letters``: in the read model, with an OPS task), the outbox is ``stuck`` (the workflow
+refuses new commands, 503 ``projection_failed``) and waits, the event at its head, for ``retry`` (the update
+``retry_projection``: ``python -m deploy.dead_letters retry``). Histories recorded before this (no
+``bounded-projection`` marker) keep the unbounded retry they were recorded with.
 """
 
 from __future__ import annotations
@@ -13,13 +20,26 @@ from typing import Generic, Protocol, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from statemachines.kernel.events import CaseEvent, TaskSpec, task_notice
-    from workflows.activity_refs import ActivityRef, execute
+    from statemachines.policy.dead_letters import DeadLetter, sanitized
+    from workflows.activity_refs import (
+        PROJECT_TRANSITION,
+        RECORD_DEAD_LETTER,
+        RESOLVE_DEAD_LETTER,
+        ActivityRef,
+        execute,
+    )
+    from workflows.messages import PROJECTION_FAILED
     from workflows.notify import Notifier
 
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+BOUNDED_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10), maximum_attempts=6
+)
+BOUNDED_PATCH = "bounded-projection"
 
 
 class Projectable(Protocol):
@@ -39,6 +59,9 @@ class Outbox(Generic[P]):
         self._pending: list[P] = []
         self._lock = asyncio.Lock()
         self._notifier = Notifier()
+        self.stuck: DeadLetter | None = None  # the projection at the head failed every try
+        self._retry_asked = False
+        self.failures = 0  # how many times a projection failed every try (a retry waits for this to move)
 
     def add(self, projection: P) -> None:
         self._pending.append(projection)
@@ -51,15 +74,68 @@ class Outbox(Generic[P]):
         """Projected, and every e-mail started so far sent or given up: safe to end the run."""
         return not self._pending and self._notifier.idle()
 
+    async def retried(self) -> bool:
+        """The operator's word that the cause is fixed: the stuck projection is tried again (its bounded tries);
+        True once it went through, False when it failed every try again (a new dead letter)."""
+        if self.stuck is None:
+            return True
+        failures = self.failures
+        self._retry_asked = True
+        await workflow.wait_condition(lambda: self.stuck is None or self.failures != failures)
+        return self.stuck is None
+
+    def refuse_while_stuck(self) -> None:
+        """In a command's validator: nothing new is accepted while an event waits to be projected."""
+        if self.stuck is not None:
+            raise ApplicationError(
+                f"seq {self.stuck.seq} could not be saved; an operator must retry it",
+                type=PROJECTION_FAILED,
+                non_retryable=True,
+            )
+
     async def flush(self) -> None:
         async with self._lock:
             while self._pending:
                 projection = self._pending[0]
-                await execute(
-                    self._activity,
-                    projection,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=PROJECTION_RETRY,
-                )
+                bounded = workflow.patched(BOUNDED_PATCH)
+                try:
+                    await execute(
+                        self._activity,
+                        projection,
+                        start_to_close_timeout=timedelta(seconds=30),
+                        retry_policy=BOUNDED_RETRY if bounded else PROJECTION_RETRY,
+                    )
+                except ActivityError as exc:
+                    if not bounded:
+                        raise
+                    await self._dead_letter(projection.event, exc)
+                    await workflow.wait_condition(lambda: self._retry_asked)
+                    self._retry_asked = False
+                    continue  # the same projection again
+                if self.stuck is not None:
+                    await self._resolved(self.stuck)
                 await self._notifier.tell(task_notice(projection.event, projection.open_tasks))
                 self._pending.pop(0)
+
+    async def _dead_letter(self, event: CaseEvent, exc: ActivityError) -> None:
+        cause = exc.cause
+        error_type = cause.type if isinstance(cause, ApplicationError) and cause.type else type(cause).__name__
+        self.stuck = DeadLetter(
+            workflow_id=workflow.info().workflow_id,
+            case_id=event.case_id,
+            seq=event.seq,
+            kind="case" if self._activity.name == PROJECT_TRANSITION.name else "program",
+            error_type=error_type[:200],
+            error=sanitized(str(cause.message if isinstance(cause, ApplicationError) else cause)),
+            failed_at=workflow.now(),
+        )
+        self.failures += 1
+        await execute(
+            RECORD_DEAD_LETTER, self.stuck, start_to_close_timeout=timedelta(seconds=30), retry_policy=PROJECTION_RETRY
+        )
+
+    async def _resolved(self, letter: DeadLetter) -> None:
+        await execute(
+            RESOLVE_DEAD_LETTER, letter, start_to_close_timeout=timedelta(seconds=30), retry_policy=PROJECTION_RETRY
+        )
+        self.stuck = None

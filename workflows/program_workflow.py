@@ -205,6 +205,7 @@ class ProgramWorkflow:
         request = decode_request(args)
         if request.command_id in self._outcomes:
             return
+        self._outbox.refuse_while_stuck()
         if Role.SYSTEM in request.actor.roles:
             raise ApplicationError("system commands come from timers only", type=REJECTED, non_retryable=True)
         try:
@@ -214,6 +215,11 @@ class ProgramWorkflow:
         unmet = self.defn.check(self.record, name, request.actor, request.payload, workflow.now())
         if unmet:
             raise rejection(CommandRejected(name, unmet))
+
+    @workflow.update
+    async def retry_projection(self) -> bool:
+        """An operator's retry of the event the read model refused, once its cause is fixed (see CaseWorkflow's)."""
+        return await self._outbox.retried()
 
     @workflow.update
     async def projected(self) -> int:

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
@@ -150,5 +149,8 @@ async def test_database_errors_propagate_for_temporal_to_retry(acts: ProjectionA
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE tasks"))
 
-    with pytest.raises(DBAPIError):
+    with pytest.raises(ApplicationError) as raised:
         await ActivityEnvironment().run(acts.project_transition, make_projection(1, GENESIS_HASH, "intake"))
+    assert (raised.value.type, raised.value.non_retryable) == ("OperationalError", False)  # retried by Temporal
+    assert "no such table: tasks" in raised.value.message
+    assert raised.value.__cause__ is None  # the statement and its parameters go nowhere

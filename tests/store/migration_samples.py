@@ -238,6 +238,29 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "created_by": "admin",
         }
     ],
+    "login_known_addresses": [{"user_id": "sw1", "address": "10.0.0.8", "last_success_at": AT}],
+    "dead_letters": [
+        {
+            "workflow_id": "case-c1",
+            "case_id": "c1",
+            "seq": 2,
+            "kind": "case",
+            "error_type": "IntegrityError",
+            "error": "(sqlite3.IntegrityError) poison",
+            "failed_at": AT,
+            "resolved_at": None,
+        }
+    ],
+    "worker_heartbeats": [
+        {
+            "worker_id": "host-1:4242:2026-04-01T00:00:00",
+            "task_queue": "yorisoi-cases",
+            "host": "host-1",
+            "pid": 4242,
+            "started_at": AT,
+            "seen_at": AT,
+        }
+    ],
     "submitted_reports": [
         {
             "municipality": "131016",

@@ -51,3 +51,17 @@ def test_a_success_clears_the_count_but_not_a_lock(sessions: sessionmaker[Sessio
     with sessions.begin() as session:
         LoginThrottle(session, POLICY).succeeded("user:csw1")
     assert locked(sessions, "user:csw1", T0) == T0 + timedelta(minutes=15)
+
+
+def test_an_address_is_known_to_a_user_for_its_period_after_a_success(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        LoginThrottle(session, POLICY).remember("sw1", "10.0.0.8", T0)
+    with sessions.begin() as session:
+        throttle = LoginThrottle(session, POLICY)
+        assert throttle.known("sw1", "10.0.0.8", T0 + POLICY.known_for)
+        assert not throttle.known("sw1", "10.0.0.8", T0 + POLICY.known_for + timedelta(seconds=1))
+        assert not throttle.known("csw1", "10.0.0.8", T0)
+        assert not throttle.known("sw1", "10.0.0.9", T0)
+        throttle.remember("sw1", "10.0.0.8", T0 + timedelta(days=100))  # signed in again: known again
+    with sessions.begin() as session:
+        assert LoginThrottle(session, POLICY).known("sw1", "10.0.0.8", T0 + timedelta(days=101))

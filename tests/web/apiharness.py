@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest_asyncio
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
@@ -31,6 +32,7 @@ class Api:
     http: httpx.AsyncClient
     worker: Harness
     tokens: dict[str, str] = field(default_factory=dict)
+    app: FastAPI | None = None  # what a test reads of the app itself (its services)
 
     async def login(self, user: str, password: str = DEMO_PASSWORD) -> httpx.Response:
         return await self.http.post("/api/auth/token", data={"username": user, "password": password})
@@ -92,7 +94,7 @@ async def running_api(
             seed_test_policies(worker.sessions)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://yorisoi.test") as http:
-                yield Api(http=http, worker=worker)
+                yield Api(http=http, worker=worker, app=app)
 
 
 TEST_POLICY_VERSIONS = ("v3", "v4")  # what the consents of tests/factories.py name

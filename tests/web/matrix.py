@@ -32,7 +32,7 @@ from tests.web.apiharness import Api, seed_other_town
 from tests.web.programs.enrolments import CLIENT
 from tests.web.programs.test_appointments import book
 from web.core.deps import SESSION_COOKIE
-from web.core.security import CSRF_COOKIE, CSRF_FIELD
+from web.core.security import CSRF_FIELD
 
 ROLE_OF = {
     "sw": Role.SW,
@@ -47,7 +47,6 @@ ROLES = tuple(ROLE_OF)
 OWN = {"sw": "sw1", "csw": "csw1", "esw": "esw1", "mun": "mun1", "ops": "ops1", "aud": "aud1", "admin": "admin"}
 OTHER = {role: f"{role}-b" for role in ROLES}  # the same roles in B町
 USERS = [*OWN.values(), *OTHER.values()]
-CSRF = "matrix-csrf-token-0123456789abcdefghij"  # the double-submit pair of every page's form (cookie and field)
 ROLE_REFUSAL = "<strong>ROLE</strong>"  # how the case page names a refusal for the role
 
 Answer = int | str
@@ -116,7 +115,7 @@ def fill(value: Any, names: dict[str, str]) -> Any:
 
 
 async def _page_cookie(api: Api, user: str, cache: dict[str, str]) -> str:
-    """A page session of ``user`` (as /api/auth/session gives it), with the CSRF cookie of the forms."""
+    """A page session of ``user`` (as /api/auth/session gives it); its forms' CSRF token is bound to it."""
     if user not in cache:
         response = await api.http.post("/api/auth/session", data={"username": user, "password": DEMO_PASSWORD})
         assert response.status_code == 204, response.text
@@ -125,7 +124,9 @@ async def _page_cookie(api: Api, user: str, cache: dict[str, str]) -> str:
             for c in response.headers.get_list("set-cookie")
             if c.startswith(f"{SESSION_COOKIE}=")
         ]
-        cache[user] = f"{SESSION_COOKIE}={session}; {CSRF_COOKIE}={CSRF}"
+        cache[user] = f"{SESSION_COOKIE}={session}"
+        assert api.app is not None
+        cache[f"csrf:{user}"] = api.app.state.services.tokens.csrf_for(session)
     return cache[user]
 
 
@@ -141,7 +142,7 @@ async def send(api: Api, row: Row, user: str, names: dict[str, str], pages: dict
         headers = await api.headers(user)
     kwargs: dict[str, Any] = {"headers": headers}
     if isinstance(body, Form):
-        fields = body.fields if path.startswith("/api/") else {**body.fields, CSRF_FIELD: CSRF}
+        fields = body.fields if path.startswith("/api/") else {**body.fields, CSRF_FIELD: pages[f"csrf:{user}"]}
         kwargs["content"] = urlencode(fields).encode()
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     elif isinstance(body, Csv):

@@ -9,7 +9,7 @@ from statemachines.case.record import CaseState
 from tests.factories import VALID_PAYLOADS
 from tests.statemachines.paths import PATHS
 from tests.web.apiharness import Api
-from tests.web.pageclient import Browser, browser_for, form_fields
+from tests.web.pageclient import CSRF, Browser, browser_for, form_fields
 from tests.web.programs.enrolments import APPLICATION, decided_case, program_command
 
 
@@ -58,6 +58,27 @@ async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(page
     assert forged.status_code == 403
     assert "もう一度操作してください" in forged.text
     assert "自分のタスク（0）" in inbox.text
+
+
+async def test_the_csrf_token_is_bound_to_the_session(pages_api: Api) -> None:
+    """A token taken from another session's page, or planted with a cookie of one's choosing, does not pass
+    (issue 15, item 14): signed in, the token is derived from the session."""
+    async with browser_for(pages_api) as mine, browser_for(pages_api) as theirs:
+        await mine.login("sw1")
+        await theirs.login("sw1")
+        their_token = CSRF.search((await theirs.get("/inbox")).text)
+        assert their_token is not None
+        stolen = await mine.http.post("/cases/new", data={"municipality": "city-a", "csrf_token": their_token.group(1)})
+        planted = "p" * 43
+        mine.http.cookies.set("yorisoi_csrf", planted)
+        fixated = await mine.http.post("/cases/new", data={"municipality": "city-a", "csrf_token": planted})
+        own = await mine.submit("/inbox", "/cases/new", {"municipality": "city-a"})
+        inbox = await mine.get("/inbox")
+    assert (stolen.status_code, fixated.status_code) == (403, 403)
+    assert own.status_code == 303  # the session's own token opens the case
+    case_id = own.headers["location"].rsplit("/", 1)[1]
+    pages_api.worker.handles.append(pages_api.worker.client.get_workflow_handle(f"case-{case_id}"))
+    assert "自分のタスク（1）" in inbox.text
 
 
 async def test_a_case_is_opened_and_moved_on_by_its_forms_with_errors_inline(pages_api: Api) -> None:

@@ -31,7 +31,7 @@ from store.db import create_schema, make_engine, session_factory
 from store.repository import CaseRepository
 from tests.dbfixtures import read_model_url
 from tests.factories import CITY, SW1
-from worker import build_worker
+from worker import build_worker, heartbeating
 from workflows.case_workflow import CaseWorkflow, workflow_id
 from workflows.ids import case_of_workflow_id
 from workflows.messages import CaseWorkflowInput, CommandOutcome, CommandRequest, OpenCase
@@ -162,7 +162,7 @@ async def running_harness(
     queue = task_queue or f"tq-{uuid.uuid4()}"
     worker: Worker = build_worker(client, queue, sessions, smtp, graceful_shutdown=timedelta(seconds=5))
     try:
-        async with worker:
+        async with worker, heartbeating(sessions, queue):
             h = Harness(client=client, task_queue=queue, sessions=sessions, database_url=url)
             try:
                 yield h

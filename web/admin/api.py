@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -11,13 +11,12 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
-from temporalio.api.enums.v1 import TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.rules import RuleSet
+from store.dead_letters import DeadLetters
+from store.heartbeats import Heartbeats
 from store.rulesets import RulesetRepository
 from store.sessions import SessionKind
 from web.auth.passwords import password_problems
@@ -36,7 +35,6 @@ from web.core.errors import ForbiddenError
 from web.core.permissions import Require
 
 router = APIRouter(prefix="/api", tags=["admin"])
-WORKER_SEEN_WITHIN = timedelta(minutes=2)
 
 
 def _sign_in(form: OAuth2PasswordRequestForm, svc: Services, request: Request, kind: SessionKind) -> Token:
@@ -121,22 +119,17 @@ async def _temporal(svc: Services) -> dict[str, Any]:
     return {"ok": bool(healthy)}
 
 
-async def _worker(svc: Services, now: datetime) -> dict[str, Any]:
-    request = DescribeTaskQueueRequest(
-        namespace=svc.client.namespace,
-        task_queue=TaskQueue(name=svc.task_queue),
-        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    )
+def _worker(svc: Services) -> dict[str, Any]:
+    """A worker is there when one wrote its heartbeat on the task queue within the last 15 s (store/heartbeats.py)."""
+    now = datetime.now(UTC)  # the machine's time, whatever clock the API runs its cases by
     try:
-        described = await asyncio.wait_for(svc.client.workflow_service.describe_task_queue(request), timeout=3)
+        with svc.sessions.begin() as session:
+            beats = Heartbeats(session)
+            alive, last = beats.alive(svc.task_queue, now), beats.last_seen(svc.task_queue)
     except Exception as exc:
         return {"ok": False, "error": type(exc).__name__}
-    recent = [
-        p
-        for p in described.pollers
-        if now - p.last_access_time.ToDatetime().replace(tzinfo=now.tzinfo) <= WORKER_SEEN_WITHIN
-    ]
-    return {"ok": bool(recent), "pollers": len(recent), "task_queue": svc.task_queue}
+    seen = None if last is None else round((now - last).total_seconds(), 1)
+    return {"ok": bool(alive), "workers": len(alive), "last_seen_seconds_ago": seen, "task_queue": svc.task_queue}
 
 
 def _database(svc: Services) -> dict[str, Any]:
@@ -148,11 +141,23 @@ def _database(svc: Services) -> dict[str, Any]:
     return {"ok": True}
 
 
+def _projections(svc: Services) -> dict[str, Any]:
+    """The dead letters waiting for an operator (``python -m deploy.dead_letters``): reported, never a 503 (one held
+    case must not take the API out of its load balancer)."""
+    try:
+        with svc.sessions.begin() as session:
+            waiting = DeadLetters(session).waiting()
+    except Exception as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": not waiting, "dead_letters": len(waiting), "cases_held": len({w.case_id for w in waiting})}
+
+
 @router.get("/health")
 async def health(svc: ServicesDep) -> JSONResponse:
-    """Temporal, the database and the worker; 503 when any of them is down."""
-    now = svc.clock()
-    temporal, worker = await asyncio.gather(_temporal(svc), _worker(svc, now))
-    parts = {"temporal": temporal, "database": _database(svc), "worker": worker}
+    """Temporal, the database and the worker (503 when any of them is down), and the dead letters waiting
+    (``degraded``: some case is held until an operator retries its projection)."""
+    parts = {"temporal": await _temporal(svc), "database": _database(svc), "worker": _worker(svc)}
     ok = all(part["ok"] for part in parts.values())
-    return JSONResponse(status_code=200 if ok else 503, content={"ok": ok, **parts})
+    projections = _projections(svc)
+    body = {"ok": ok, "degraded": not projections["ok"], **parts, "projections": projections}
+    return JSONResponse(status_code=200 if ok else 503, content=body)

@@ -17,9 +17,10 @@ def sign_in(svc: Services, user_id: str, password: str, client: str | None) -> U
     now = svc.clock()
     policy = svc.throttle
     user_key = f"user:{user_id[:100]}"
-    keys = [user_key] + ([f"ip:{client}"] if client else [])
     with svc.sessions.begin() as session:  # the failure is committed before the refusal is raised
         throttle = LoginThrottle(session, policy)
+        own_office = client is not None and throttle.known(user_id, client, now)  # passes the address's lock
+        keys = [user_key] + ([f"ip:{client}"] if client and not own_office else [])
         locked = throttle.locked_until(keys, now)
         user = None if locked is not None else AccountRepository(session).authenticate(user_id, password)
         if locked is None and user is None:
@@ -28,6 +29,8 @@ def sign_in(svc: Services, user_id: str, password: str, client: str | None) -> U
                 throttle.failed(f"ip:{client}", policy.max_failures_per_address, now)
         elif user is not None:
             throttle.succeeded(user_key)
+            if client:
+                throttle.remember(user.user_id, client, now)
     if locked is not None:
         raise TooManyAttempts(locked - now)
     if user is None:

@@ -7,6 +7,9 @@ expiry is the session's absolute expiry. A valid signature is not enough: every 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -84,6 +87,12 @@ class TokenService:
         if not isinstance(expires, int | float) or now.timestamp() >= expires:
             raise AuthError(EXPIRED, AuthReason.SESSION_EXPIRED)
         return TokenClaims(user_id=user_id, session_id=session_id)
+
+    def csrf_for(self, session_token: str) -> str:
+        """The CSRF token of the forms of the session whose cookie holds ``session_token``: derived from it, so a
+        token planted in a browser (or read from another session's page) is worth nothing to this session."""
+        digest = hmac.new(self._key.encode(), b"csrf\x00" + session_token.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
 class TooManyAttempts(Exception):

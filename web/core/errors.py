@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError, RPCStatusCode
 
 from services.cases import MunicipalityNotServed
 from services.refusals import IdempotencyConflict
+from services.waiting import ProjectionFailed, WorkerUnavailable
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, UnmetKind
 from store.crypto import KeyErasedError
 from store.errors import (
@@ -34,6 +37,7 @@ from store.policies import DuplicatePolicyError
 from store.reports import DuplicateTargetError
 from store.retention import HoldConflictError
 from web.core.auth import AuthError, TooManyAttempts
+from web.core.problems import field_errors, http_problem, invalid_request, problem
 
 
 class NotVisibleError(Exception):
@@ -48,8 +52,8 @@ class CalendarNotVisibleError(Exception):
     """No such staff member, or one whose calendar the user may not read: the same 404 either way."""
 
 
-def _json(status: int, code: str, detail: object, **extra: object) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"code": code, "detail": detail, **extra})
+def _json(status: int, code: str, detail: str, message_en: str | None = None, **extra: object) -> JSONResponse:
+    return problem(status, code, detail, message_en, extra=extra)
 
 
 def _rejected(request: Request, exc: Exception) -> JSONResponse:
@@ -59,15 +63,18 @@ def _rejected(request: Request, exc: Exception) -> JSONResponse:
     if UnmetKind.SCOPE in kinds:
         return _json(404, "case_not_found", "ケースが見つかりません。")
     if UnmetKind.ROLE in kinds:
-        return _json(403, "role_not_allowed", exc.unmet[0].message_ja, unmet_guards=unmet)
+        return _json(403, "role_not_allowed", exc.unmet[0].message_ja, exc.unmet[0].message_en, unmet_guards=unmet)
     if kinds == {UnmetKind.STATE}:
-        return _json(409, "not_possible_from_state", exc.unmet[0].message_ja, unmet_guards=unmet)
+        first = exc.unmet[0]
+        return _json(409, "not_possible_from_state", first.message_ja, first.message_en, unmet_guards=unmet)
     return _json(409, "guards_unmet", "この操作に必要な条件が満たされていません。", unmet_guards=unmet)
 
 
 def _payload(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PayloadInvalid)
-    return _json(422, "invalid_payload", exc.errors)
+    errors = field_errors(exc.errors)
+    message = f"操作の内容に誤りがあります（{len(errors)}件）。errors の各項目（loc）を確認してください。"
+    return problem(422, "invalid_payload", message, errors=errors)
 
 
 def _rpc(request: Request, exc: Exception) -> JSONResponse:
@@ -97,7 +104,11 @@ def _not_signed_in(request: Request, exc: Exception) -> JSONResponse:
 
 def _invalid_csv(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DirectoryCsvError)
-    return _json(422, "invalid_csv", str(exc), errors=[asdict(e) for e in exc.errors])
+    errors = [
+        {"loc": ["body", e.line, *([e.column] if e.column else [])], "msg": e.message, "type": "csv_row", **asdict(e)}
+        for e in exc.errors
+    ]
+    return problem(422, "invalid_csv", str(exc), errors=errors)
 
 
 def _booking_refused(request: Request, exc: Exception) -> JSONResponse:
@@ -124,6 +135,25 @@ def _conflict(request: Request, exc: Exception) -> JSONResponse:
     return _json(409, "idempotency_conflict", message)
 
 
+def worker_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WorkerUnavailable)
+    message = (
+        f"処理を担当するサーバー（ワーカー）が{exc.seconds:g}秒以内に応答しませんでした。しばらくしてから同じ操作を"
+        "もう一度送ってください（同じ command_id で送れば、二重には実行されません）。"
+    )
+    response = _json(503, "worker_unavailable", message)
+    response.headers["Retry-After"] = "15"
+    return response
+
+
+def projection_failed(request: Request, exc: Exception) -> JSONResponse:
+    message = (
+        "このケースの記録の保存に失敗したため、ケースを止めています。運用担当者が原因を直して再試行するまで、"
+        "新しい操作は受け付けられません（入力済みの記録は失われていません）。"
+    )
+    return problem(503, "projection_failed", message, headers={"Retry-After": "60"})
+
+
 def erased(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, KeyErasedError)
     message = "このケースの記録は保存期間の経過により消去されました（件数と経過の骨格のみ残っています）。"
@@ -131,6 +161,8 @@ def erased(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(StarletteHTTPException, http_problem)
     app.add_exception_handler(TooManyAttempts, _too_many)
     app.add_exception_handler(AuthError, _not_signed_in)
     app.add_exception_handler(CommandRejected, _rejected)
@@ -141,6 +173,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(KeyErasedError, erased)
     app.add_exception_handler(MunicipalityNotServed, _not_served)
     app.add_exception_handler(IdempotencyConflict, _conflict)
+    app.add_exception_handler(WorkerUnavailable, worker_unavailable)
+    app.add_exception_handler(ProjectionFailed, projection_failed)
     for exc_type, status, code in (
         (NotVisibleError, 404, "case_not_found"),
         (ForbiddenError, 403, "forbidden"),

@@ -18,8 +18,10 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web.core.problems import problem
 
 MAX_BODY_BYTES = 20 * 1024 * 1024  # the largest JSON the API takes: a codec batch (16 MB) with room to spare
 ALLOWED_CONTROLS = frozenset("\t\n\r")
@@ -115,10 +117,9 @@ def _refusal(scope: Scope, refused: Refused) -> Response:
     ja, en = MESSAGES[refused.code]
     status = 413 if refused.code == "body_too_large" else 422
     if scope["path"].startswith("/api/"):
-        content: dict[str, Any] = {"code": refused.code, "detail": ja, "message_en": en}
-        if refused.loc is not None:
-            content["loc"] = refused.loc
-        return JSONResponse(content, status_code=status)
+        kind = "number" if refused.code == "invalid_number" else "character"
+        errors = [] if refused.loc is None else [{"loc": refused.loc, "msg": en, "type": f"invalid_{kind}"}]
+        return problem(status, refused.code, ja, en, errors=errors, extra={"loc": refused.loc})
     page = f'<!doctype html><html lang="ja"><title>{status}</title><h1>{status}</h1><p role="alert">{ja}</p></html>'
     return HTMLResponse(page, status_code=status)
 

@@ -9,22 +9,25 @@ Every form carries the CSRF token (``web.core.security``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.waiting import ProjectionFailed, WorkerUnavailable
 from statemachines.case.record import STATES, CaseState
 from statemachines.case.transitions import TRANSITIONS
 from statemachines.kernel.permissions import Permission, allowed
 from statemachines.kernel.roles import Actor
 from store.crypto import KeyErasedError
-from web.core import errors, i18n
+from web.core import errors, i18n, problems
 from web.core.auth import AuthError, AuthReason
 from web.core.deps import SESSION_COOKIE, Services, ServicesDep, SignedIn, authenticate
 from web.core.security import CSRF_FIELD, csrf_ok, csrf_token, ensure_csrf_cookie
@@ -179,32 +182,52 @@ def form_items(form: FormData) -> dict[str, list[str]]:
 # -- errors of pages -----------------------------------------------------------------------------------------------
 
 
-def page_errors(app: Any) -> None:
-    """Pages answer with pages: a login redirect, a 403 for a bad CSRF token, a 404 page."""
+Handler = Callable[[Request, Exception], Response | Awaitable[Response]]
 
-    async def login_required(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, LoginRequired)
-        notice = f"&reason={exc.notice.value}" if exc.notice else ""
-        response = RedirectResponse(f"/login?next={quote(exc.next_path)}{notice}", status_code=303)
-        if SESSION_COOKIE in request.cookies:  # a session that has ended: its cookie goes too
-            response.delete_cookie(SESSION_COOKIE, path="/")
-        return response
 
-    async def csrf_refused(request: Request, exc: Exception) -> Response:
-        svc = request.app.state.services
-        return render(request, svc, "error.html", {"code": 403, "reason": "csrf"}, status_code=403)
+def _error_page(request: Request, code: int, reason: str) -> HTMLResponse:
+    return render(request, request.app.state.services, "error.html", {"code": code, "reason": reason}, status_code=code)
 
-    async def not_visible(request: Request, exc: Exception) -> Response:
-        svc = request.app.state.services
-        return render(request, svc, "error.html", {"code": 404, "reason": "not_found"}, status_code=404)
 
-    async def erased(request: Request, exc: Exception) -> Response:
+def _page_or_api(api: Callable[[Request, Exception], Response], code: int, reason: str) -> Handler:
+    """The API's problem on ``/api/…``, the error page with ``reason`` everywhere else."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/api/"):
-            return errors.erased(request, exc)
-        svc = request.app.state.services
-        return render(request, svc, "error.html", {"code": 410, "reason": "erased"}, status_code=410)
+            return api(request, exc)
+        page = _error_page(request, code, reason)
+        if code == 503:
+            page.headers["Retry-After"] = "15"
+        return page
 
-    app.add_exception_handler(KeyErasedError, erased)
-    app.add_exception_handler(LoginRequired, login_required)
-    app.add_exception_handler(CsrfRefused, csrf_refused)
-    app.add_exception_handler(CaseNotVisible, not_visible)
+    return handle
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    notice = f"&reason={exc.notice.value}" if exc.notice else ""
+    response = RedirectResponse(f"/login?next={quote(exc.next_path)}{notice}", status_code=303)
+    if SESSION_COOKIE in request.cookies:  # a session that has ended: its cookie goes too
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith("/api/"):
+        return problems.http_problem(request, exc)
+    assert isinstance(exc, StarletteHTTPException)
+    response = _error_page(request, exc.status_code, "not_found" if exc.status_code == 404 else "http")
+    response.headers.update(exc.headers or {})
+    return response
+
+
+def page_errors(app: Any) -> None:
+    """Pages answer with pages (a login redirect, the error page with its reason), the API with its problems."""
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _page_or_api(problems.invalid_request, 422, "invalid"))
+    app.add_exception_handler(KeyErasedError, _page_or_api(errors.erased, 410, "erased"))
+    app.add_exception_handler(WorkerUnavailable, _page_or_api(errors.worker_unavailable, 503, "worker"))
+    app.add_exception_handler(ProjectionFailed, _page_or_api(errors.projection_failed, 503, "held"))
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(CsrfRefused, lambda request, exc: _error_page(request, 403, "csrf"))
+    app.add_exception_handler(CaseNotVisible, lambda request, exc: _error_page(request, 404, "not_found"))

@@ -1,8 +1,10 @@
 """Security basics of the pages: headers on every response, and CSRF protection of every form.
 
-CSRF uses a double-submit token: a random value in an HttpOnly, SameSite=Strict cookie, repeated in a hidden field of
-each form; a POST to a page whose field does not match the cookie is refused (403) before anything is done. The
-session cookie is itself SameSite=Strict, so the token is a second line, and it also covers the login form.
+CSRF: each form carries a token in a hidden field; a POST whose field is not the expected one is refused (403) before
+anything is done. Signed in, the token is derived from the session (an HMAC of its cookie under the signing key), so
+a token planted in the browser or taken from another session's page does not pass; before signing in (the login
+form) it is a double-submit token, a random value in an HttpOnly, SameSite=Strict cookie repeated in the field. The
+session cookie is itself SameSite=Strict, so the token is a second line.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import secrets
 
 from fastapi import Request, Response
 from starlette.datastructures import MutableHeaders
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web.core.deps import SESSION_COOKIE
+from web.core.problems import problem
 
 log = logging.getLogger("yorisoi.api")
 
@@ -81,8 +85,7 @@ class SecurityHeaders:
             )
             if started:
                 return  # the answer had begun: nothing more can be said on this connection
-            content = {"code": "internal_error", "detail": INTERNAL_JA, "message_en": INTERNAL_EN}
-            await JSONResponse(content, status_code=500)(scope, receive, with_headers)
+            await problem(500, "internal_error", INTERNAL_JA, INTERNAL_EN)(scope, receive, with_headers)
 
 
 INTERNAL_JA = (
@@ -99,8 +102,22 @@ def _innermost(exc: BaseException) -> str:
     return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else "?"
 
 
+def _bound(request: Request) -> str | None:
+    """The CSRF token bound to the request's session (``TokenService.csrf_for``), or None without a session."""
+    session = request.cookies.get(SESSION_COOKIE)
+    if not session:
+        return None
+    tokens = request.app.state.services.tokens
+    token: str = tokens.csrf_for(session)
+    return token
+
+
 def csrf_token(request: Request) -> str:
-    """The request's CSRF token: the cookie's, or a new one (``ensure_csrf_cookie`` sets it on the response)."""
+    """The token the request's forms carry: bound to the session when there is one; before signing in (the login
+    form) the double-submit cookie's, or a new one (``ensure_csrf_cookie`` sets it on the response)."""
+    bound = _bound(request)
+    if bound is not None:
+        return bound
     existing = request.cookies.get(CSRF_COOKIE)
     if existing and len(existing) >= 32:
         return existing
@@ -118,10 +135,9 @@ def ensure_csrf_cookie(request: Request, response: Response, *, secure: bool) ->
 
 
 def csrf_ok(request: Request, submitted: object) -> bool:
-    cookie = request.cookies.get(CSRF_COOKIE)
-    return (
-        isinstance(submitted, str)
-        and cookie is not None
-        and len(cookie) >= 32
-        and hmac.compare_digest(cookie.encode(), submitted.encode())
-    )
+    """With a session, the field must be that session's token; before signing in, the cookie's (double submit)."""
+    if not isinstance(submitted, str):
+        return False
+    bound = _bound(request)
+    expected = bound if bound is not None else request.cookies.get(CSRF_COOKIE)
+    return expected is not None and len(expected) >= 32 and hmac.compare_digest(expected.encode(), submitted.encode())

@@ -29,6 +29,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from statemachines.kernel.events import Projection, Rejection, TaskNotice
+    from statemachines.policy.dead_letters import DeadLetter
     from statemachines.policy.integrity import ChainBatch, ChainReport
     from statemachines.policy.retention import ErasureBatch, ErasureReport
     from statemachines.programs.tasks import ProgramProjection
@@ -85,3 +86,7 @@ VERIFY_CHAINS = ActivityRef("verify_chains", ChainBatch, ChainReport)
 """The hash chains of the next batch of cases (``activities.integrity``)."""
 ERASE_DUE_CASES = ActivityRef("erase_due_cases", ErasureBatch, ErasureReport)
 """The erasure of the next batch of ended cases past their retention (``activities.retention``)."""
+RECORD_DEAD_LETTER = ActivityRef("record_dead_letter", DeadLetter, type(None))
+"""A projection that failed every try: its dead letter and the OPS task to look at it (``activities.projection``)."""
+RESOLVE_DEAD_LETTER = ActivityRef("resolve_dead_letter", DeadLetter, type(None))
+"""The dead letter of a projection that went through on the operator's retry, and its task, closed."""

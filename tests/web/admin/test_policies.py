@@ -121,14 +121,14 @@ async def test_a_consent_naming_an_unregistered_version_is_422_on_its_field_and_
     after = await _events(api, case_id)
 
     assert unknown.status_code == 422, unknown.text
-    [error] = unknown.json()["detail"]
+    [error] = unknown.json()["errors"]
     assert error["loc"] == ["consent_c1", "policy_version"]
     assert error["type"] == "policy_version_unknown"
     assert error["msg"] == (
         "policy_version「v9」は登録された個人情報取扱規程の版ではありません（2026-11-30 に有効な版: 2025-04、v3、v4）"
     )
     assert other_town.status_code == 422  # B町's version is not A市's
-    assert other_town.json()["detail"][0]["loc"] == ["consent", "policy_version"]
+    assert other_town.json()["errors"][0]["loc"] == ["consent", "policy_version"]
     assert after == before
     assert (await api.get("sw1", f"/api/cases/{case_id}")).json()["state"] == "SCREENING"
 
@@ -142,7 +142,7 @@ async def test_a_consent_signed_before_its_version_took_effect_is_422(api: Api) 
     after = await _events(api, case_id)
 
     assert early.status_code == 422, early.text
-    [error] = early.json()["detail"]
+    [error] = early.json()["errors"]
     assert error["type"] == "policy_version_not_in_force"
     assert "「A-2027」" in error["msg"]
     assert "2027-04-01 施行" in error["msg"]
@@ -171,7 +171,7 @@ async def test_every_refused_consent_of_a_payload_is_named(api: Api) -> None:
     response = await api.command("sw1", case_id, "refer_out", {"referral": target, "consent_c1": c1("v9")})
 
     assert response.status_code == 422, response.text
-    assert [e["loc"] for e in response.json()["detail"]] == [["consent_c1", "policy_version"]]
+    assert [e["loc"] for e in response.json()["errors"]] == [["consent_c1", "policy_version"]]
 
 
 async def test_the_case_page_shows_the_refusal_next_to_the_field(pages_api: Api) -> None:
@@ -219,13 +219,13 @@ async def test_the_hello_work_consent_is_refused_unless_its_version_is_in_force(
     accepted = await consent(hw_consent("v4"))
 
     assert unknown.status_code == 422, unknown.text
-    [error] = unknown.json()["detail"]
+    [error] = unknown.json()["errors"]
     assert error["loc"] == ["policy_version"]
     assert error["msg"] == (
         "policy_version「v9」は登録された個人情報取扱規程の版ではありません（2030-11-01 に有効な版: 2025-04、v3、v4）"
     )
     assert early.status_code == 422, early.text
-    assert early.json()["detail"][0]["type"] == "policy_version_not_in_force"
+    assert early.json()["errors"][0]["type"] == "policy_version_not_in_force"
     assert unchanged == before
     assert (unchanged["state"], unchanged["consent"]) == ("CANDIDATE", None)
     assert accepted.status_code == 200, accepted.text

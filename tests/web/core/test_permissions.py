@@ -77,7 +77,10 @@ async def test_require_answers_403_with_the_table_s_reason_and_the_actor_to_who_
     done = await _post(_app(_actor(Role.ADMIN)))
 
     assert refused.status_code == 403
-    assert refused.json() == {"code": "forbidden", "detail": "ルールセットの登録は管理者のみが行えます。"}
+    assert (refused.json()["code"], refused.json()["detail"]) == (
+        "forbidden",
+        "ルールセットの登録は管理者のみが行えます。",
+    )
     assert (done.status_code, done.json()) == (200, {"by": "u1"})
 
 
