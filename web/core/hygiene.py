@@ -18,9 +18,10 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from web.core.pages import render
 from web.core.problems import problem
 
 MAX_BODY_BYTES = 20 * 1024 * 1024  # the largest JSON the API takes: a codec batch (16 MB) with room to spare
@@ -107,8 +108,8 @@ def check_query(query: bytes, where: str) -> None:
 
 def check_path(scope: Scope) -> None:
     raw = scope.get("raw_path")
-    if isinstance(raw, bytes):
-        _ = _decoded(raw.split(b"?", 1)[0])
+    if isinstance(raw, bytes):  # percent-encoded bytes that are not UTF-8 (a lone surrogate's among them)
+        _decoded(raw.split(b"?", 1)[0])
     if bad_character(scope["path"]):
         raise Refused("invalid_character", ["path"])
 
@@ -120,8 +121,10 @@ def _refusal(scope: Scope, refused: Refused) -> Response:
         kind = "number" if refused.code == "invalid_number" else "character"
         errors = [] if refused.loc is None else [{"loc": refused.loc, "msg": en, "type": f"invalid_{kind}"}]
         return problem(status, refused.code, ja, en, errors=errors, extra={"loc": refused.loc})
-    page = f'<!doctype html><html lang="ja"><title>{status}</title><h1>{status}</h1><p role="alert">{ja}</p></html>'
-    return HTMLResponse(page, status_code=status)
+    request = Request(scope)  # a page: the error page, as every other refusal of a page looks
+    return render(
+        request, scope["app"].state.services, "error.html", {"code": status, "reason": "input"}, status_code=status
+    )
 
 
 class InputHygiene:

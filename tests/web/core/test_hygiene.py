@@ -153,3 +153,11 @@ def _pct_path(url: str) -> str:
     from urllib.parse import quote
 
     return quote(url.encode("utf-8", "surrogatepass"), safe="/")
+
+
+async def test_a_page_form_with_a_nul_gets_the_error_page(api: Api) -> None:
+    response = await api.http.post("/login", data={"username": "sw1\u0000", "password": "x"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert "使用できない文字" in response.text
+    assert 'lang="ja"' in response.text
