@@ -21,7 +21,7 @@ from services.consent import case_consents, require_policies_in_force
 from services.lookups import StoreLookups
 from services.programs import ProgramService
 from services.refusals import RefusalLog, same_request
-from services.waiting import ANSWER_WITHIN, ProjectionFailed, WorkerUnavailable, answered, held_by_dead_letter
+from services.waiting import ANSWER_WITHIN, answered, command_answered
 from statemachines.case.engine import CASE
 from statemachines.case.record import CaseRecord
 from statemachines.case.timers import JST
@@ -138,13 +138,9 @@ class CaseService:
         handle = self._client.get_workflow_handle(workflow_id(case_id))
         request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
         try:
-            outcome = await answered(
-                handle.execute_update(command, request, id=command_id, result_type=CommandOutcome), self._within
+            outcome = await command_answered(
+                handle, command, request, within=self._within, sessions=self._sessions, case_id=case_id
             )
-        except WorkerUnavailable as exc:  # held by an event the read model refused, or no worker at all
-            if held_by_dead_letter(self._sessions, case_id):
-                raise ProjectionFailed(case_id) from exc
-            raise
         except WorkflowUpdateFailedError as exc:
             raise await self._refusals.domain_error(
                 case_id, command, request, exc, lambda: self._state(case_id)

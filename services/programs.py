@@ -21,7 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from services.consent import program_consents, require_policies_in_force
 from services.lookups import StoreLookups
 from services.refusals import RefusalLog, role_unmet, same_request
-from services.waiting import ANSWER_WITHIN, ProjectionFailed, WorkerUnavailable, answered, held_by_dead_letter
+from services.waiting import ANSWER_WITHIN, answered, command_answered
 from statemachines.case.record import CaseRecord
 from statemachines.enrolments import sharing_unmet, start_unmet
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet, UnmetKind
@@ -89,13 +89,9 @@ class ProgramService:
         request = CommandRequest(command_id=command_id, actor=actor, payload=payload)
         try:
             handle = self._client.get_workflow_handle(enrolment_id)
-            outcome = await answered(
-                handle.execute_update(command, request, id=command_id, result_type=CommandOutcome), self._within
+            outcome = await command_answered(
+                handle, command, request, within=self._within, sessions=self._sessions, case_id=case_id
             )
-        except WorkerUnavailable as exc:  # held by an event the read model refused, or no worker at all
-            if held_by_dead_letter(self._sessions, case_id):
-                raise ProjectionFailed(case_id) from exc
-            raise
         except WorkflowUpdateFailedError as exc:
             raise await self._refusals.domain_error(
                 case_id, f"{program}.{command}", request, exc, lambda: self._state(case_id)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
 from store.dead_letters import DeadLetters
+from workflows.messages import CommandOutcome, CommandRequest
 
 T = TypeVar("T")
 
@@ -56,3 +57,26 @@ def held_by_dead_letter(sessions: sessionmaker[Session], case_id: str) -> bool:
     """Whether a dead letter of the case waits (what a command that got no answer in time ran into)."""
     with sessions.begin() as session:
         return bool(DeadLetters(session).waiting(case_id))
+
+
+async def command_answered(
+    handle: WorkflowHandle[Any, Any],
+    command: str,
+    request: CommandRequest,
+    *,
+    within: float,
+    sessions: sessionmaker[Session],
+    case_id: str,
+) -> CommandOutcome:
+    """A command's update, answered within the bound; without an answer, ``ProjectionFailed`` when the case is held
+    by a dead letter (what the command ran into), else ``WorkerUnavailable``."""
+    try:
+        outcome = await answered(
+            handle.execute_update(command, request, id=request.command_id, result_type=CommandOutcome), within
+        )
+    except WorkerUnavailable as exc:
+        if held_by_dead_letter(sessions, case_id):
+            raise ProjectionFailed(case_id) from exc
+        raise
+    assert isinstance(outcome, CommandOutcome)
+    return outcome

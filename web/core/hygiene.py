@@ -19,8 +19,9 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from web.core.asgi import HttpMiddleware
 from web.core.pages import render
 from web.core.problems import problem
 
@@ -127,16 +128,10 @@ def _refusal(scope: Scope, refused: Refused) -> Response:
     )
 
 
-class InputHygiene:
+class InputHygiene(HttpMiddleware):
     """The middleware: checks the request, buffers and checks a JSON or form body, then hands it on unchanged."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             check_path(scope)
             check_query(scope.get("query_string", b""), "query")

@@ -15,8 +15,9 @@ import secrets
 
 from fastapi import Request, Response
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from web.core.asgi import HttpMiddleware
 from web.core.deps import SESSION_COOKIE
 from web.core.problems import problem
 
@@ -47,18 +48,12 @@ def security_headers(path: str, existing: MutableHeaders) -> None:
         existing["Cache-Control"] = "no-store"  # pages hold personal data: never kept by the browser
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Every response gets the security headers, the 500 of an unforeseen failure included: that failure is caught
     here (inside Starlette's last-resort handler, which would answer bare and log the exception's text, where a
     database error quotes the input), logged by its type and place only, and answered with a generic 500."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         started = False
 
