@@ -88,8 +88,9 @@ class ProjectionActivities:
     def _resolve_dead_letter(self, letter: DeadLetter) -> None:
         now = datetime.now(UTC)
         with self._sessions.begin() as session:
-            DeadLetters(session).resolve(letter.workflow_id, letter.seq, now)
-            if not DeadLetters(session).waiting(letter.case_id):  # the case's last one: its task is done
+            letters = DeadLetters(session)
+            letters.resolve(letter.workflow_id, letter.seq, now)
+            if not letters.waiting(letter.case_id):  # the case's last one: its task is done
                 CaseRepository(session).close_tasks_of_kind(letter.case_id, PROJECTION_FAILED_TASK, now=now)
 
     def _apply(self, projection: Projection) -> bool:

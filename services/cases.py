@@ -145,7 +145,6 @@ class CaseService:
             raise await self._refusals.domain_error(
                 case_id, command, request, exc, lambda: self._state(case_id)
             ) from exc
-        assert isinstance(outcome, CommandOutcome)
         return same_request(outcome, request, command)
 
     async def view(self, case_id: str, actor: Actor) -> CaseView:

@@ -31,8 +31,10 @@ async def retry(
 ) -> list[Retried]:
     """Ask the workflow of each waiting letter (of ``case_id``, or all) to try its projection again."""
     results: list[Retried] = []
-    for workflow_id in dict.fromkeys(letter.workflow_id for letter in waiting(sessions, case_id)):
-        letter = next(w for w in waiting(sessions, case_id) if w.workflow_id == workflow_id)
+    first_of: dict[str, DeadLetterRow] = {}  # each held workflow once, by its oldest letter
+    for letter in waiting(sessions, case_id):
+        first_of.setdefault(letter.workflow_id, letter)
+    for workflow_id, letter in first_of.items():
         handle = client.get_workflow_handle(workflow_id)
         try:
             projected = await answered(handle.execute_update("retry_projection", result_type=bool), within)

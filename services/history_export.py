@@ -25,8 +25,7 @@ async def case_history(
     client: Client, sessions: sessionmaker[Session], case_id: str, *, now: datetime
 ) -> CaseHistoryExport:
     with sessions.begin() as session:
-        rows = CaseRepository(session).list_events(case_id)
-        skeleton = rows if any(row.payload_erased for row in rows) else []
+        skeleton = CaseRepository(session).list_events(case_id)  # kept by the export only once erased
     try:
         histories = await fetch_histories(client, case_id)
     except RPCError as exc:

@@ -102,7 +102,6 @@ class ProgramService:
             state = await self._state(case_id)
             self._refusals.record(case_id, f"{program}.{command}", command_id, actor, state, [ENDED], datetime.now(UTC))
             raise CommandRejected(command, [ENDED]) from exc
-        assert isinstance(outcome, CommandOutcome)
         return same_request(outcome, request, command)
 
     async def start(self, case_id: str, program: str, actor: Actor, command_id: str) -> str:

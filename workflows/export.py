@@ -65,8 +65,8 @@ def export(
     exported_at: datetime,
     skeleton: list[CaseEvent] | None = None,
 ) -> CaseHistoryExport:
-    """The export of a case: ``skeleton`` given (the read model's events) when its payloads were erased."""
-    erased = bool(skeleton) and any(e.payload_erased for e in skeleton or [])
+    """The export of a case; ``skeleton`` (the read model's events) is kept only once its payloads were erased."""
+    erased = any(e.payload_erased for e in skeleton or [])
     return CaseHistoryExport(
         case_id=case_id,
         source=source,

@@ -193,11 +193,12 @@ def _page_or_api(api: Callable[[Request, Exception], Response], code: int, reaso
     """The API's problem on ``/api/…``, the error page with ``reason`` everywhere else."""
 
     async def handle(request: Request, exc: Exception) -> Response:
+        problem = api(request, exc)
         if request.url.path.startswith("/api/"):
-            return api(request, exc)
+            return problem
         page = _error_page(request, code, reason)
-        if code == 503:
-            page.headers["Retry-After"] = "15"
+        if "Retry-After" in problem.headers:  # the page says when to come back as the API does
+            page.headers["Retry-After"] = problem.headers["Retry-After"]
         return page
 
     return handle
