@@ -17,6 +17,7 @@ from statemachines.kernel.events import Projection, Rejection, TaskSpec
 from statemachines.policy.dead_letters import PROJECTION_FAILED_TASK, DeadLetter, sanitized
 from store.dead_letters import DeadLetters
 from store.errors import ChainConflictError
+from store.people import PeopleRepository
 from store.repository import CaseRepository
 from workflows.activity_refs import PROJECT_TRANSITION, RECORD_DEAD_LETTER, RECORD_REJECTION, RESOLVE_DEAD_LETTER
 
@@ -95,7 +96,17 @@ class ProjectionActivities:
 
     def _apply(self, projection: Projection) -> bool:
         with self._sessions.begin() as session:
-            return CaseRepository(session).apply_projection(projection)
+            applied = CaseRepository(session).apply_projection(projection)
+            person_id = projection.case.person_id
+            if applied and projection.person is not None and person_id is not None:
+                PeopleRepository(session).record(
+                    person_id,
+                    projection.person,
+                    case_id=projection.event.case_id,
+                    seq=projection.event.seq,
+                    now=projection.event.at,
+                )
+            return applied
 
     def _record_rejection(self, rejection: Rejection) -> None:
         with self._sessions.begin() as session:

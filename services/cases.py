@@ -19,6 +19,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from services.consent import case_consents, require_policies_in_force
 from services.lookups import StoreLookups
+from services.people import new_person_id
 from services.programs import ProgramService
 from services.refusals import RefusalLog, same_request
 from services.waiting import ANSWER_WITHIN, answered, command_answered
@@ -30,6 +31,7 @@ from statemachines.kernel.outcomes import CommandRejected
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.rules import RuleBook
 from statemachines.kernel.table import Lookup
+from store.case_numbers import allocate_in
 from workflows.case_workflow import CaseWorkflow, workflow_id
 from workflows.messages import (
     CaseWorkflowInput,
@@ -55,7 +57,7 @@ class CaseService:
         person_secret: str,
         answer_within: float = ANSWER_WITHIN,
     ) -> None:
-        """``person_secret`` keys the hash that recognises a client again (``store.people``); ``answer_within`` is
+        """``person_secret`` keys the hash that recognises a client again (``store.person_keys``); ``answer_within`` is
         how long a command or a read waits for a worker (``services.waiting``)."""
         self._client = client
         self._within = answer_within
@@ -82,9 +84,13 @@ class CaseService:
         payload: dict[str, Any],
         command_id: str,
         identified: bool = False,
+        person_id: str | None = None,
         now: datetime | None = None,
     ) -> CommandOutcome:
-        """T1: start the case's workflow under the rule set in force today, once its first event is projected."""
+        """T1: start the case's workflow under the rule set in force today, once its first event is projected.
+
+        The case is numbered (受付番号, ``store.case_numbers``) once its opening has passed the checks, and names
+        its person: ``person_id`` (a known 相談者, ``services.people``) or a new one derived from the case id."""
         if municipality not in actor.serves:  # before anything: no case id is made up, no refusal row written for it
             raise MunicipalityNotServed(municipality)
         moment = now or datetime.now(UTC)
@@ -98,13 +104,17 @@ class CaseService:
             command_id=command_id,
             payload=payload,
             identified=identified,
+            person_id=person_id or new_person_id(case_id),
         )
         try:  # the same rules run inside the workflow; checking here first means a refusal never starts one
             open_applied(request, moment)
         except CommandRejected as exc:
             self._refusals.record(case_id, "open_consultation", command_id, actor, None, exc.unmet, moment)
             raise
-        inp = CaseWorkflowInput(open=request)
+        number = allocate_in(
+            self._sessions, case_id=case_id, municipality=municipality, day=moment.astimezone(JST).date(), now=moment
+        )
+        inp = CaseWorkflowInput(open=request.model_copy(update={"case_number": number}))
         handle: WorkflowHandle[Any, Any] = await self._client.start_workflow(
             CaseWorkflow.run,
             inp,
@@ -122,6 +132,7 @@ class CaseService:
             seq=seq,
             state=record.state.value,
             stage=record.stage.value,
+            case_number=record.case_number,
         )
 
     async def send(

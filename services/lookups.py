@@ -19,12 +19,12 @@ from statemachines.kernel.outcomes import PayloadInvalid
 from statemachines.kernel.roles import Actor
 from statemachines.policy.institutions import Institution
 from store.institutions import InstitutionRepository
-from store.people import PersonRepository, person_key
+from store.person_keys import PersonRepository, person_key
 
 
 class StoreLookups:
     def __init__(self, sessions: sessionmaker[Session], *, person_secret: str) -> None:
-        """``person_secret`` keys the hash that recognises a client again (``store.people``)."""
+        """``person_secret`` keys the hash that recognises a client again (``store.person_keys``)."""
         self._sessions = sessions
         self._person_secret = person_secret
 

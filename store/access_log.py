@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, and_, func, or_, select
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from store.models import Base, CaseRecord
 from store.queries import Page
@@ -28,9 +28,10 @@ class AccessLogRecord(Base):
     )
     at: Mapped[datetime]
     user_id: Mapped[str] = mapped_column(String(64))
-    case_id: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[str] = mapped_column(String(64))  # "" for a read of a person (``person_id``) or a search
     fields: Mapped[list[str]] = mapped_column(JSON)
     purpose: Mapped[str] = mapped_column(String(32))
+    person_id: Mapped[str | None] = mapped_column(String(32), index=True)  # the 相談者 read (store.people)
 
 
 class AccessLogRow(BaseModel):
@@ -42,6 +43,7 @@ class AccessLogRow(BaseModel):
     case_id: str
     fields: list[str]
     purpose: str
+    person_id: str | None = None
 
 
 class AccessLog:
@@ -57,6 +59,20 @@ class AccessLog:
                 AccessLogRecord(at=now, user_id=user_id, case_id=case_id, fields=sorted(set(fields)), purpose=purpose)
             )
             self._session.flush()
+
+    def record_person(
+        self, *, user_id: str, person_ids: list[str], fields: list[str], purpose: str, now: datetime
+    ) -> None:
+        """A search or a person opened: one line per person shown, or one line without a person when a search
+        found nobody (the search itself is logged, never what was typed). Added in one statement."""
+        rows = [
+            AccessLogRecord(
+                at=now, user_id=user_id, case_id="", fields=sorted(set(fields)), purpose=purpose, person_id=person_id
+            )
+            for person_id in ([*person_ids] if person_ids else [None])
+        ]
+        self._session.add_all(rows)
+        self._session.flush()
 
     def query(
         self,
@@ -81,8 +97,17 @@ class AccessLog:
             conditions.append(AccessLogRecord.at < to)
         stmt = select(AccessLogRecord).where(*conditions)
         if visible is not None:
-            stmt = stmt.join(CaseRecord, CaseRecord.case_id == AccessLogRecord.case_id).where(
-                CaseRecord.municipality.in_(visible)
+            theirs = aliased(CaseRecord)
+            person_served = (
+                select(theirs.case_id)
+                .where(theirs.person_id == AccessLogRecord.person_id, theirs.municipality.in_(visible))
+                .exists()
+            )
+            stmt = stmt.outerjoin(CaseRecord, CaseRecord.case_id == AccessLogRecord.case_id).where(
+                or_(
+                    CaseRecord.municipality.in_(visible),
+                    and_(AccessLogRecord.case_id == "", or_(AccessLogRecord.person_id.is_(None), person_served)),
+                )
             )
         total = self._session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = self._session.scalars(

@@ -95,6 +95,10 @@ class CaseRecord(Base):
     ruleset_id: Mapped[str]
     plan_version: Mapped[int]
     last_seq: Mapped[int]
+    # 受付番号 (store.case_numbers); None for a case opened before numbering and not yet backfilled
+    case_number: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    # who the case is for (store.persons); the person's identity is in ``people``, never here
+    person_id: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class CaseEventRecord(Base):
@@ -192,6 +196,8 @@ class OrganisationRecord(Base):
     # The municipalities whose cases its staff work on; a municipality lists itself.
     serves: Mapped[list[str]] = mapped_column(JSON)
     population: Mapped[int | None]
+    # a municipality's 受付番号 prefix (A市); None: its name up to the first space (statemachines.case.numbers)
+    case_number_prefix: Mapped[str | None] = mapped_column(String(16))
 
 
 class UserRecord(Base):

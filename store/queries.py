@@ -68,6 +68,7 @@ def list_cases(
     state: str | None = None,
     assignee: str | None = None,
     municipality: str | None = None,
+    number: str | None = None,
     overdue: bool | None = None,
     opened_from: datetime | None = None,
     opened_to: datetime | None = None,
@@ -86,6 +87,7 @@ def list_cases(
         (CaseRecord.state, state),
         (CaseRecord.assignee, assignee),
         (CaseRecord.municipality, municipality),
+        (CaseRecord.case_number, number.strip() if number is not None else None),
     ):
         if value is not None:
             conditions.append(column == value)

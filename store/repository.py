@@ -86,6 +86,8 @@ class CaseRepository:
             self._session.add(CaseRecord(**case.model_dump()))
         elif case.last_seq >= record.last_seq:
             for name, value in case.model_dump(exclude={"case_id"}).items():
+                if value is None and name in _KEPT_WHEN_UNKNOWN:
+                    continue  # a case opened before numbering keeps the number its migration gave it
                 setattr(record, name, value)
         # The case row must exist before its events and tasks reference it.
         self._session.flush()
@@ -171,6 +173,9 @@ class CaseRepository:
         if last_seq is not None and count < last_seq:
             return count + 1
         return None
+
+
+_KEPT_WHEN_UNKNOWN = frozenset({"case_number", "person_id"})
 
 
 def _check_link(p: Projection, prev: CaseEventRecord | None) -> None:

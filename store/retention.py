@@ -25,7 +25,7 @@ from store.appointment_records import AppointmentRecord
 from store.crypto import DataKeys
 from store.errors import StoreError
 from store.models import Base, CaseEventRecord, CaseRecord
-from store.people import EnrolmentPersonRecord
+from store.person_keys import EnrolmentPersonRecord
 from store.programs import EnrolmentRecord, ProgramEventRecord
 from store.rulesets import RulesetRepository
 

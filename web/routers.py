@@ -19,6 +19,7 @@ from web.cases import list_pages as cases_list_pages
 from web.cases import page as cases_page
 from web.cases import pipeline as cases_pipeline
 from web.directory import api as directory_api
+from web.people import api as people_api
 from web.process import page as process_page
 from web.programs import api as programs_api
 from web.programs import appointments as programs_appointments
@@ -43,6 +44,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
 API_ROUTERS: tuple[APIRouter, ...] = (
     admin_api.router,
     cases_api.router,
+    people_api.router,
     audit_api.cases_router,
     programs_api.router,
     tasks_api.router,

@@ -29,6 +29,8 @@ class OpenCase(BaseModel):
     payload: dict[str, Any] = Field(default_factory=dict)
     identified: bool = False
     previous_case_id: str | None = None
+    case_number: str | None = None  # 受付番号, allocated by the service before the workflow starts
+    person_id: str | None = None  # the 相談者 (store.persons)
 
 
 def open_applied(o: OpenCase, now: datetime) -> Applied[CaseRecord]:
@@ -43,6 +45,8 @@ def open_applied(o: OpenCase, now: datetime) -> Applied[CaseRecord]:
         command_id=o.command_id,
         identified=o.identified,
         previous_case_id=o.previous_case_id,
+        case_number=o.case_number,
+        person_id=o.person_id,
     )
 
 
@@ -57,6 +61,7 @@ class CommandOutcome(BaseModel):
     state: str
     stage: str
     request_digest: str | None = None  # of the request that made it (``CommandRequest.digest``); None before 2026-12
+    case_number: str | None = None  # the 受付番号, on the opening's outcome
 
     def conflicts_with(self, digest: str) -> bool:
         """Whether this outcome, returned for a ``command_id``, was made by another request than ``digest``'s."""

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from statemachines.case.effects import EFFECTS, settle
 from statemachines.case.guards import GUARDS
-from statemachines.case.payloads import IntakePayload
+from statemachines.case.payloads import IntakePayload, Opened
 from statemachines.case.record import NO_CONTACT_STATES, PRE_PLAN_STATES, STATES, CaseRecord, CaseState
 from statemachines.case.records import IntakeRecord
 from statemachines.case.transitions import OPENING, OPENING_IDENTIFIED, TRANSITIONS, Trigger
@@ -64,8 +64,13 @@ def open_case(
     command_id: str,
     identified: bool = False,
     previous_case_id: str | None = None,
+    case_number: str | None = None,
+    person_id: str | None = None,
 ) -> Applied[CaseRecord]:
-    """T1 from nothing (or T0 into 把握): the first event of a case. The opener is its first assignee."""
+    """T1 from nothing (or T0 into 把握): the first event of a case. The opener is its first assignee.
+
+    The 受付番号 and the person, when given, are the system's: recorded on the case and in the first event's payload
+    beside what the opener sent (``Opened``), so that replay, rebuilding and exports carry them."""
     opening = OPENING_IDENTIFIED if identified else OPENING
     parsed = parse_as(IntakePayload, opening.trigger.value, payload)
     unmet = gate(municipality, opening.roles, actor)
@@ -83,8 +88,11 @@ def open_case(
         assignee=actor.user_id,
         previous_case_id=previous_case_id,
         intake=parsed.intake or IntakeRecord(),
+        case_number=case_number,
+        person_id=person_id,
     )
-    body = parsed.model_dump(mode="json", exclude_none=True)
+    given = Opened(**dict(parsed), case_number=case_number, person_id=person_id)
+    body = given.model_dump(mode="json", exclude_none=True)
     command = opening.trigger.value
     return CASE.open(
         case, actor, transition_id=opening.id, command=command, payload=body, now=now, command_id=command_id

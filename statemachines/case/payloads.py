@@ -39,6 +39,13 @@ class IntakePayload(Payload):
     intake: IntakeRecord | None = None
 
 
+class Opened(IntakePayload):
+    """The first event's payload: what the opener sent, and what the system gave the case when it opened."""
+
+    case_number: str | None = Field(default=None, max_length=64)  # 受付番号
+    person_id: str | None = Field(default=None, max_length=32)  # the 相談者 the case is for
+
+
 class ReferOut(Payload):
     referral: ReferralTarget | None = None
     consent_c1: Consent | None = None  # the 相談受付・申込票's consent to share, when signed at screening

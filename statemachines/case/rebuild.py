@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from statemachines.case.engine import CASE
-from statemachines.case.payloads import IntakePayload
+from statemachines.case.payloads import Opened
 from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.records import IntakeRecord
 from statemachines.case.transitions import OPENING, OPENING_IDENTIFIED, TransitionDef
@@ -31,7 +31,7 @@ def _actor(event: CaseEvent) -> Actor:
 
 
 def _open(event: CaseEvent, municipality: str, ruleset: RuleSet) -> CaseRecord:
-    payload = parse_as(IntakePayload, event.command, event.payload)
+    payload = parse_as(Opened, event.command, event.payload)
     case = CaseRecord(
         case_id=event.case_id,
         municipality=municipality,
@@ -43,6 +43,8 @@ def _open(event: CaseEvent, municipality: str, ruleset: RuleSet) -> CaseRecord:
         last_contact_at=event.at,
         assignee=event.actor_id,
         intake=payload.intake or IntakeRecord(),
+        case_number=payload.case_number,
+        person_id=payload.person_id,
     )
     case.seq, case.last_hash = event.seq, event.hash
     return case

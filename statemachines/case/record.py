@@ -160,6 +160,8 @@ class CaseRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
     case_id: Annotated[str, BASIC]
+    case_number: Annotated[str | None, BASIC] = None  # 受付番号 (statemachines.case.numbers); None before 2026-12
+    person_id: Annotated[str | None, BASIC] = None  # the 相談者 (store.persons); None before 2026-12
     municipality: Annotated[str, BASIC]
     ruleset: Annotated[RuleSet, CONFIGURATION]
     state: Annotated[CaseState, BASIC] = CaseState.INTAKE

@@ -63,6 +63,13 @@ class ClientIdentity(_Record):
     birth_date: Annotated[date | None, SPECIAL_CARE] = None
     address: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=300)
     phone: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=40)
+    # 性別 (optional, as 本人 states it) and 世帯 (who lives with 本人)
+    gender: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=40)
+    household: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=1000)
+
+    def is_empty(self) -> bool:
+        """Nothing of the person is recorded (an anonymous consultation, so far)."""
+        return all(value is None for value in self.model_dump().values())
 
 
 class Visitor(_Record):

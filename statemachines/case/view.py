@@ -48,16 +48,23 @@ def snapshot_row(case: CaseRecord, *, updated_at: datetime) -> CaseSnapshotRow:
         ruleset_id=case.ruleset.ruleset_id,
         plan_version=case.plan_version,
         last_seq=case.seq,
+        case_number=case.case_number,
+        person_id=case.person_id,
     )
 
 
 def projection_for(before: CaseRecord | None, applied: Applied[CaseRecord]) -> Projection:
     close, opened = task_changes(before, applied.record, applied.event)
+    client = applied.record.intake.client
+    changed = before is None or before.intake.client != client
     return Projection(
         case=snapshot_row(applied.record, updated_at=applied.event.at),
         event=applied.event,
         close_task_kinds=close,
         open_tasks=opened,
+        person=client.model_dump(mode="json")
+        if changed and applied.record.person_id is not None and not client.is_empty()
+        else None,
     )
 
 

@@ -260,6 +260,8 @@ class CaseSnapshotRow(BaseModel):
     ruleset_id: str
     plan_version: int
     last_seq: int
+    case_number: str | None = None  # 受付番号 (statemachines.case.numbers); None before 2026-12
+    person_id: str | None = None  # the 相談者 (store.persons); None before 2026-12
 
 
 class Projection(BaseModel):
@@ -271,6 +273,9 @@ class Projection(BaseModel):
     event: CaseEvent
     close_task_kinds: list[str] = Field(default_factory=list)
     open_tasks: list[TaskSpec] = Field(default_factory=list)
+    # The 相談者's identity as the case now records it (a dump of the case's ``ClientIdentity``), when this event
+    # changed it and the case names its person (``case.person_id``): written to ``people`` in the same transaction.
+    person: dict[str, Any] | None = None
 
 
 class Rejection(BaseModel):

@@ -30,6 +30,8 @@ class Permission(StrEnum):
     RULESET_READ = "ruleset_read"
     POLICY_READ = "policy_read"
     PROCESS_READ = "process_read"
+    # the 相談者 (a person's identity is special care: not operations', not the administrator's)
+    PERSON_SEARCH = "person_search"
     # the audit of a case
     AUDIT_READ = "audit_read"
     AUDIT_EXPORT = "audit_export"
@@ -81,6 +83,7 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = MappingProxyType(
         Permission.RULESET_READ: _EVERY_ROLE,  # durations in force, no personal data
         Permission.POLICY_READ: _EVERY_ROLE,  # the 個人情報取扱規程 version to explain for a consent (§5.2)
         Permission.PROCESS_READ: _EVERY_ROLE,  # the statutory process drawn from its tables
+        Permission.PERSON_SEARCH: SUPPORTERS | MUNICIPAL | {Role.AUD},  # find a person again (§2, §5.1)
         Permission.AUDIT_READ: _AUDITORS,  # the auditors' page: a timeline, the records as of any moment
         Permission.AUDIT_EXPORT: _AUDITORS,  # a history as files; the raw Temporal history, every payload
         Permission.CASE_VERIFY: _AUDITORS,  # 「検証」: replay and hash chain; closes the integrity tasks
@@ -118,6 +121,9 @@ REFUSALS_JA: Mapping[Permission, str] = MappingProxyType(
         Permission.DIRECTORY_READ: "関係機関の閲覧には役割が必要です。管理者に役割の設定を依頼してください。",
         Permission.RULESET_READ: "ルールセットの閲覧には役割が必要です。管理者に役割の設定を依頼してください。",
         Permission.POLICY_READ: "個人情報取扱規程の閲覧には役割が必要です。管理者に役割の設定を依頼してください。",
+        Permission.PERSON_SEARCH: (
+            "相談者の検索は相談支援員・主任相談支援員・就労支援員・家計改善支援員・自治体職員・監査担当が行えます。"
+        ),
         Permission.AUDIT_EXPORT: "履歴の出力は監査担当・自治体職員・主任相談支援員・管理者が行えます。",
         Permission.CASE_VERIFY: "検証は監査担当・自治体職員・主任相談支援員・管理者が行えます。",
         Permission.ACCESS_LOG_READ: "閲覧記録は監査担当のみが確認できます。",

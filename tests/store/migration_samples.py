@@ -239,6 +239,34 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         }
     ],
     "login_known_addresses": [{"user_id": "sw1", "address": "10.0.0.8", "last_success_at": AT}],
+    "case_number_counters": [{"municipality": "city-a", "fiscal_year": 2026, "last": 1}],
+    "case_numbers": [
+        {
+            "case_id": "c1",
+            "number": "A市-2026-000001",
+            "municipality": "city-a",
+            "fiscal_year": 2026,
+            "seq": 1,
+            "allocated_at": AT,
+        }
+    ],
+    "people": [
+        {
+            "person_id": "p1",
+            "name": "山田 太郎",
+            "name_kana": "やまだ たろう",
+            "gender": None,
+            "birth_date": date(1980, 4, 1),
+            "address": None,
+            "phone": None,
+            "household": None,
+            "name_key": "山田太郎",
+            "kana_key": "ヤマダタロウ",
+            "recorded_from_case": "c1",
+            "recorded_seq": 1,
+            "updated_at": AT,
+        }
+    ],
     "dead_letters": [
         {
             "workflow_id": "case-c1",

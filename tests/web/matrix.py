@@ -248,8 +248,10 @@ async def world(api: Api) -> dict[str, str]:
     attended = await book(api, case_id, starts_at="2030-12-03T14:00:00+09:00", ends_at="2030-12-03T15:00:00+09:00")
     notifications = (await api.get("sw1", "/api/notifications")).json()["items"]
     notification = next(n for n in notifications if n["case_id"] == case_id)
+    detail = (await api.get("sw1", f"/api/cases/{case_id}")).json()
     names = {
         "case": case_id,
+        "person": detail["person_id"],
         "enrolment": enrolment_id,
         "move": moved["appointment_id"],
         "attend": attended["appointment_id"],

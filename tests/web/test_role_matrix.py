@@ -110,6 +110,9 @@ MATRIX = [
         404,
         role_first=False,
     ),
+    # -- the 相談者: found by kana, read with their cases; another town's staff find nobody of A市 ------------------
+    Row("GET", "/api/people?q=やまだ&purpose=casework", None, only(may(P.PERSON_SEARCH)), 200),
+    Row("GET", "/api/people/{person}", None, only(may(P.PERSON_SEARCH)), 404),
     # filtered to one's own towns
     Row("GET", "/api/audit/access-log?case_id={case}", None, only(may(P.ACCESS_LOG_READ)), 200),
     # -- the codec endpoint, retention and legal holds ----------------------------------------------------------------
@@ -289,7 +292,7 @@ MATRIX = [
         REVIEWERS_REFUSED,
     ),
 ]
-ANY_NAMES = dict.fromkeys(["case", "enrolment", "task", "notification", "move", "attend", "user", "n"], "x")
+ANY_NAMES = dict.fromkeys(["case", "person", "enrolment", "task", "notification", "move", "attend", "user", "n"], "x")
 PUBLIC = {"/api/auth/token", "/api/auth/session", "/api/auth/logout", "/api/health"}  # no sign-in needed
 
 

@@ -31,10 +31,17 @@ class OpenCaseRequest(IntakeRecord):
     municipality: str = Field(min_length=1, max_length=64)
     identified: bool = False  # 把握 (T0): outreach found a person before any consultation
     command_id: str | None = Field(default=None, min_length=1, max_length=100)
+    person_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="A known 相談者 (GET /api/people): the case is theirs and starts from their recorded identity.",
+    )
 
 
 class OpenCaseResponse(BaseModel):
     case_id: str
+    case_number: str | None = Field(description="受付番号 (A市-2026-000123)")
     state: str
     stage: str
     seq: int
@@ -52,6 +59,8 @@ class CommandBody(BaseModel):
 
 class CaseDetail(BaseModel):
     case_id: str
+    case_number: str | None
+    person_id: str | None
     municipality: str
     state: str
     state_name_ja: str
@@ -74,6 +83,8 @@ async def _detail(svc: Services, actor: Actor, case_id: str, purpose: str = "rea
     record = view.record
     return CaseDetail(
         case_id=case_id,
+        case_number=row.case_number,
+        person_id=row.person_id,
         municipality=row.municipality,
         state=view.state,
         state_name_ja=view.state_name_ja,
@@ -93,16 +104,28 @@ async def _detail(svc: Services, actor: Actor, case_id: str, purpose: str = "rea
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OpenCaseResponse)
 async def open_case(body: OpenCaseRequest, actor: ActorDep, svc: ServicesDep) -> OpenCaseResponse:
-    intake = IntakeRecord.model_validate(body.model_dump(exclude={"municipality", "identified", "command_id"}))
+    intake = IntakeRecord.model_validate(
+        body.model_dump(exclude={"municipality", "identified", "command_id", "person_id"})
+    )
+    record = intake.model_dump(mode="json", exclude_defaults=True)
+    if body.person_id is not None:  # a known person: their recorded identity, under what was given now
+        record["client"] = svc.people.identity_for_new_case(actor, body.person_id, record.get("client", {}))
     outcome = await svc.cases.open(
         municipality=body.municipality,
         actor=actor,
-        payload={"intake": intake.model_dump(mode="json", exclude_defaults=True)},
+        payload={"intake": record},
         command_id=body.command_id or uuid.uuid4().hex,
         identified=body.identified,
+        person_id=body.person_id,
         now=svc.clock(),
     )
-    return OpenCaseResponse(case_id=outcome.case_id, state=outcome.state, stage=outcome.stage, seq=outcome.seq)
+    return OpenCaseResponse(
+        case_id=outcome.case_id,
+        case_number=outcome.case_number,
+        state=outcome.state,
+        stage=outcome.stage,
+        seq=outcome.seq,
+    )
 
 
 @router.get("", response_model=Page[CaseSnapshotRow])
@@ -113,6 +136,7 @@ def list_cases(
     state: str | None = None,
     assignee: str | None = None,
     municipality: str | None = None,
+    number: Annotated[str | None, Query(min_length=1, max_length=64, description="受付番号 (exact)")] = None,
     overdue: bool | None = None,
     opened_from: Moment | None = None,
     opened_to: Moment | None = None,
@@ -127,6 +151,7 @@ def list_cases(
             state=state,
             assignee=assignee,
             municipality=municipality,
+            number=number,
             overdue=overdue,
             opened_from=opened_from,
             opened_to=opened_to,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from services.cases import CaseService
+from services.people import PeopleService
 from statemachines.kernel.roles import Actor
 from store.accounts import AccountRepository
 from store.crypto import DataKeys
@@ -37,6 +38,11 @@ class Services:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     keys: DataKeys | None = None  # the case data keys of the payload codec (the codec endpoint decodes with them)
     codec_origins: frozenset[str] = frozenset()  # origins (the Temporal UI) that may call the codec endpoint
+
+    @property
+    def people(self) -> PeopleService:
+        """The 相談者: search, read, names for lists (``services.people``)."""
+        return PeopleService(self.sessions, self.clock)
 
 
 def services(request: Request) -> Services:

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError, RPCStatusCode
 
 from services.cases import MunicipalityNotServed
+from services.people import BadQuery, NotAllowedToSeePeople, PersonNotFound
 from services.refusals import IdempotencyConflict
 from services.waiting import ProjectionFailed, WorkerUnavailable
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, UnmetKind
@@ -196,5 +197,8 @@ def install(app: FastAPI) -> None:
         (DuplicateOfficeError, 409, "duplicate_office"),
         (HoldConflictError, 409, "legal_hold_conflict"),
         (DuplicateTargetError, 409, "duplicate_target"),
+        (PersonNotFound, 404, "person_not_found"),
+        (NotAllowedToSeePeople, 403, "forbidden"),
+        (BadQuery, 422, "invalid_query"),
     ):
         app.add_exception_handler(exc_type, _simple(status, code))  # type: ignore[arg-type]

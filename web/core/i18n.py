@@ -180,6 +180,7 @@ FIELD_LABELS: dict[str, str] = {
     "finances": "家計・収入の状況",
     "follow_up": "フォローアップ",
     "frequency": "頻度",
+    "gender": "性別",
     "goals": "目標",
     "goals_achieved": "目標を達成した",
     "health": "健康・障害・受診状況",

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.people import PersonRepository, normalised_kana, person_key
+from store.person_keys import PersonRepository, normalised_kana, person_key
 from store.programs import EnrolmentRecord
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
