@@ -28,6 +28,8 @@ class InboxTask(TaskRow):
     municipality: str
     case_state: str
     overdue: bool
+    case_number: str | None = None  # 受付番号
+    person_id: str | None = None  # the 相談者, whose name a page may show to roles that may see it
 
 
 def inbox(
@@ -67,7 +69,7 @@ def inbox(
         TaskRecord.task_id,
     )
     rows = session.execute(stmt.limit(limit).offset(offset)).all()
-    items = [_inbox_task(record, place, state, now) for record, place, state in rows]
+    items = [_inbox_task(record, place, state, number, person, now) for record, place, state, number, person in rows]
     return Page[InboxTask](items=items, total=total, limit=limit, offset=offset)
 
 
@@ -142,18 +144,32 @@ def _scope(scope: InboxScope, user_id: str, roles: set[str]) -> list[ColumnEleme
     raise ValueError(f"unknown inbox scope {scope!r}")
 
 
-def _inbox_select(visible: set[str]) -> Select[TaskRecord, str, str]:
+def _inbox_select(visible: set[str]) -> Select[TaskRecord, str, str, str | None, str | None]:
     return (
-        select(TaskRecord, CaseRecord.municipality, CaseRecord.state)
+        select(TaskRecord, CaseRecord.municipality, CaseRecord.state, CaseRecord.case_number, CaseRecord.person_id)
         .join(CaseRecord, TaskRecord.case_id == CaseRecord.case_id)
         .where(CaseRecord.municipality.in_(visible))
     )
 
 
-def _inbox_task(record: TaskRecord, municipality: str, state: str, now: datetime | None) -> InboxTask:
+def _inbox_task(
+    record: TaskRecord,
+    municipality: str,
+    state: str,
+    number: str | None,
+    person_id: str | None,
+    now: datetime | None,
+) -> InboxTask:
     overdue = now is not None and record.due_at is not None and record.due_at < now
     task = TaskRow.model_validate(record).model_dump()
-    return InboxTask(**task, municipality=municipality, case_state=state, overdue=overdue)
+    return InboxTask(
+        **task,
+        municipality=municipality,
+        case_state=state,
+        overdue=overdue,
+        case_number=number,
+        person_id=person_id,
+    )
 
 
 def _visible_case_ids(visible: set[str]) -> Select[str]:
@@ -165,13 +181,15 @@ def _updated(session: Session, stmt: Update) -> bool:
     return result.rowcount == 1
 
 
-def _visible_row(session: Session, task_id: str, visible: set[str]) -> tuple[TaskRecord, str, str]:
+def _visible_row(
+    session: Session, task_id: str, visible: set[str]
+) -> tuple[TaskRecord, str, str, str | None, str | None]:
     stmt = _inbox_select(visible).where(TaskRecord.task_id == task_id).execution_options(populate_existing=True)
     row = session.execute(stmt).one_or_none()
     if row is None:
         raise TaskNotFoundError(task_id)
-    record, municipality, state = row
-    return record, municipality, state
+    record, municipality, state, number, person_id = row
+    return record, municipality, state, number, person_id
 
 
 def _raise_if_closed(record: TaskRecord) -> None:

@@ -20,6 +20,7 @@ from web.cases import page as cases_page
 from web.cases import pipeline as cases_pipeline
 from web.directory import api as directory_api
 from web.people import api as people_api
+from web.people import pages as people_pages
 from web.process import page as process_page
 from web.programs import api as programs_api
 from web.programs import appointments as programs_appointments
@@ -37,6 +38,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     cases_pipeline.router,
     process_page.router,
     cases_page.router,
+    people_pages.router,
     audit_page.router,
     reports_page.router,
 )

@@ -93,6 +93,8 @@ REPORT_TARGET = {
 }
 REVIEWERS_REFUSED = only(may(P.REPORT_REVIEW), yes=403, no=404)  # the reports pages refuse with the API's 403
 
+PERSON_QUERY = Form({"q": "やまだ", "purpose": "casework"})
+
 MATRIX = [
     # -- cases ----------------------------------------------------------------------------------------------------
     # T1 is any staff member's (MUN too); in a town one does not serve, 404 as for its cases, whatever the role.
@@ -239,6 +241,8 @@ MATRIX = [
         role_first=False,
         prepare=the_open_task,
     ),
+    # The search box's page: B町's staff are shown nobody of A市 (no link to the person).
+    Row("POST", "/people/search", PERSON_QUERY, only(may(P.PERSON_SEARCH), no=404), only(may(P.PERSON_SEARCH), no=404)),
     # Another town is not offered: back to the inbox, nothing opened.
     Row(
         "POST",

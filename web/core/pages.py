@@ -155,6 +155,7 @@ def render(
         "state_name": lambda s: STATES[CaseState(s)].name_ja if s in CaseState.__members__ else s,
         "command_name": lambda c: COMMAND_NAMES.get(c, c),
         "option": lambda v: i18n.option_label(str(v), lang),
+        "field_label": lambda name: i18n.field_label(name, lang),
         "era": i18n.era_of_iso,
         "path": request.url.path,
         **context,

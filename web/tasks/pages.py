@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from services.people import PURPOSE_NAMES
 from statemachines.kernel.permissions import Permission, allowed
 from store import task_queue
 from web.core.deps import ServicesDep
+from web.core.names import names_for
 from web.core.pages import PageActor, checked_form, render
 
 router = APIRouter(include_in_schema=False)
@@ -35,6 +37,9 @@ def inbox(request: Request, actor: PageActor, svc: ServicesDep, message: str | N
         "municipalities": sorted(actor.serves),
         "can_open": allowed(actor, Permission.INTAKE_FORM),
         "message": message,
+        "names": names_for(svc, actor, {t.case_id: t.person_id for t in [*mine, *open_for_role]}),
+        "can_search": allowed(actor, Permission.PERSON_SEARCH),
+        "purposes": list(PURPOSE_NAMES.items()),
     }
     return render(request, svc, "inbox.html", context, actor=actor)
 

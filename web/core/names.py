@@ -1,0 +1,69 @@
+"""What a page calls things by: a case by its 受付番号 (and its client's name, for roles that may see it), a
+municipality by its name, a colleague by their display name; never an internal id.
+
+Showing a client's name is a read of a 要配慮 field: each case whose name a list shows is written to the access log
+(``intake.client.name``, the list's purpose) in one statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from services.people import may_see_people
+from statemachines.kernel.roles import Actor
+from store.access_log import AccessLogRecord
+from store.models import OrganisationRecord, UserRecord
+from store.people import PeopleRepository
+from web.core.deps import Services
+
+NO_NUMBER = "（受付番号なし）"
+NAME_FIELD = "intake.client.name"
+
+
+@dataclass(frozen=True)
+class Names:
+    towns: Mapping[str, str] = field(default_factory=dict)
+    users: Mapping[str, str] = field(default_factory=dict)
+    clients: Mapping[str, str] = field(default_factory=dict)  # person id -> name (only for who may see it)
+
+    def town(self, municipality: str | None) -> str:
+        return "—" if municipality is None else self.towns.get(municipality, municipality)
+
+    def user(self, user_id: str | None) -> str:
+        return "—" if user_id is None else self.users.get(user_id, user_id)
+
+    def case(self, number: str | None) -> str:
+        return number or NO_NUMBER
+
+    def client(self, person_id: str | None) -> str:
+        """The client's name, or "" when there is none or the reader may not see it."""
+        return "" if person_id is None else self.clients.get(person_id, "")
+
+
+def names_for(
+    svc: Services, actor: Actor, people_of_cases: Mapping[str, str | None] | None = None, *, purpose: str = "list"
+) -> Names:
+    """The names a page needs; ``people_of_cases`` (case id -> person id) are the cases whose client it may name."""
+    with svc.sessions.begin() as session:
+        orgs = session.execute(select(OrganisationRecord.org_id, OrganisationRecord.name_ja))
+        towns: dict[str, str] = {org: name for org, name in orgs}  # noqa: C416 - rows, not pairs, to mypy
+        colleagues = session.execute(select(UserRecord.user_id, UserRecord.display_name))
+        users: dict[str, str] = {user: name for user, name in colleagues}  # noqa: C416
+        clients: dict[str, str] = {}
+        cases = {c: p for c, p in (people_of_cases or {}).items() if p is not None}
+        if cases and may_see_people(actor):
+            clients = PeopleRepository(session).names(set(cases.values()))
+            now = svc.clock()
+            session.add_all(
+                [
+                    AccessLogRecord(
+                        at=now, user_id=actor.user_id, case_id=case_id, fields=[NAME_FIELD], purpose=purpose
+                    )
+                    for case_id, person_id in cases.items()
+                    if person_id in clients
+                ]
+            )
+    return Names(towns=towns, users=users, clients=clients)
