@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from services.people import may_see_people
 from statemachines.case.record import STAGE_NAMES, CaseRecord, Stage
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
 from statemachines.kernel.permissions import Permission
@@ -32,6 +33,7 @@ from store.programs import ProgramRepository
 from store.repository import CaseRepository
 from web.core.deps import Services, ServicesDep
 from web.core.forms import build_form, errors_by_path, read_form
+from web.core.names import names_for
 from web.core.pages import COMMAND_NAMES, PAYLOADS, PageActor, checked_form, form_items, lang_of, not_found, render
 from web.core.permissions import RequirePage
 from web.programs.api import shown_program_record
@@ -96,7 +98,26 @@ async def _case_context(
         "blocked": blocked,
         "record": record,
         "stage_name": STAGE_NAMES[Stage(view.stage)][0],
+        # the header names the client from the record (a read of intake.client.name, logged with the forms' reads
+        # when the reader may see it); the person's other cases are numbers and states only
+        "names": names_for(svc, actor),
+        "client_name": _client_name(svc, actor, case_id, view.record),
+        "person_cases": [c for c in svc.people.cases_of(actor, row.person_id) if c.case_id != case_id]
+        if row.person_id
+        else [],
     }
+
+
+def _client_name(svc: Services, actor: Actor, case_id: str, record: CaseRecord) -> str:
+    client = record.intake.client
+    name = client.name or client.name_kana or ""
+    if not name or not may_see_people(actor):
+        return ""
+    with svc.sessions.begin() as session:
+        AccessLog(session).record(
+            user_id=actor.user_id, case_id=case_id, fields=["intake.client.name"], purpose="case_page", now=svc.clock()
+        )
+    return name
 
 
 async def _enrolment_panel(
