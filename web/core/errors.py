@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError, RPCStatusCode
 
 from services.cases import MunicipalityNotServed
+from services.integrity_runs import IntegrityRunInProgress, IntegrityRunNotFound
 from services.refusals import IdempotencyConflict
 from services.waiting import ProjectionFailed, WorkerUnavailable
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, UnmetKind
@@ -196,5 +197,7 @@ def install(app: FastAPI) -> None:
         (DuplicateOfficeError, 409, "duplicate_office"),
         (HoldConflictError, 409, "legal_hold_conflict"),
         (DuplicateTargetError, 409, "duplicate_target"),
+        (IntegrityRunInProgress, 409, "integrity_run_in_progress"),
+        (IntegrityRunNotFound, 404, "integrity_run_not_found"),
     ):
         app.add_exception_handler(exc_type, _simple(status, code))  # type: ignore[arg-type]
