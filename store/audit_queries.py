@@ -81,7 +81,7 @@ def audit_cases(
     )
     total = count_rows(session, stmt)
     stmt = stmt.order_by(CaseRecord.opened_at.desc(), CaseRecord.case_id).limit(limit).offset(offset)
-    items = [_row(case, check) for case, check in session.execute(stmt).tuples()]
+    items = [_row(case, check) for case, check in session.execute(stmt)]
     return Page[AuditCaseRow](items=items, total=total, limit=limit, offset=offset)
 
 
@@ -122,7 +122,7 @@ def municipality_names(session: Session, municipalities: Iterable[str]) -> dict[
     if not wanted:
         return {}
     stmt = select(OrganisationRecord.org_id, OrganisationRecord.name_ja).where(OrganisationRecord.org_id.in_(wanted))
-    return dict(session.execute(stmt).tuples())
+    return {row[0]: row[1] for row in session.execute(stmt)}
 
 
 def user_names(session: Session, user_ids: Iterable[str]) -> dict[str, str]:
@@ -131,7 +131,7 @@ def user_names(session: Session, user_ids: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     stmt = select(UserRecord.user_id, UserRecord.display_name).where(UserRecord.user_id.in_(wanted))
-    return dict(session.execute(stmt).tuples())
+    return {row[0]: row[1] for row in session.execute(stmt)}
 
 
 def users_serving(session: Session, municipalities: set[str]) -> list[tuple[str, str]]:
@@ -139,5 +139,5 @@ def users_serving(session: Session, municipalities: set[str]) -> list[tuple[str,
     stmt = select(UserRecord.user_id, UserRecord.display_name, OrganisationRecord.serves).join(
         OrganisationRecord, OrganisationRecord.org_id == UserRecord.org_id
     )
-    rows = [(uid, name) for uid, name, serves in session.execute(stmt).tuples() if municipalities & set(serves)]
+    rows = [(uid, name) for uid, name, serves in session.execute(stmt) if municipalities & set(serves)]
     return sorted(rows, key=lambda r: (r[1], r[0]))
