@@ -31,7 +31,7 @@ class IntegrityActivities:
     async def verify_chains(self, batch: ChainBatch) -> ChainReport:
         """Verify the chains of the next ``limit`` cases; a broken one opens a task for the auditors."""
         info = activity.info()
-        run = (info.workflow_id, info.workflow_run_id)
+        run = (info.workflow_id or "", info.workflow_run_id or "")  # always IntegrityWorkflow's
         report = await asyncio.to_thread(self._verify, batch, run, info.current_attempt_scheduled_time)
         for broken in report.broken:
             activity.logger.error("case %s: hash chain broken at seq %d", broken.case_id, broken.seq)

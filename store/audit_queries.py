@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from store.integrity import CaseIntegrityRecord, IntegrityStatus
@@ -74,7 +74,7 @@ def audit_cases(
     if closed is not None and (closed.start is not None or closed.end is not None):
         conditions += [CaseRecord.closed_at.is_not(None), *closed.conditions(CaseRecord.closed_at)]
     conditions += _integrity_conditions(integrity)
-    stmt: Select[tuple[CaseRecord, CaseIntegrityRecord | None]] = (
+    stmt = (
         select(CaseRecord, CaseIntegrityRecord)
         .outerjoin(CaseIntegrityRecord, CaseIntegrityRecord.case_id == CaseRecord.case_id)
         .where(and_(*conditions))

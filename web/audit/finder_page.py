@@ -81,7 +81,7 @@ async def finder_context(
     request: Request, svc: Services, actor: Actor, raw: Mapping[str, str], offset: int
 ) -> dict[str, Any]:
     """The list of cases with its filters, and the integrity check's panel for who may start one."""
-    bad_dates = []
+    bad_dates: list[str] = []
     dates: dict[str, date | None] = {}
     for name in DATE_FILTERS:
         try:

@@ -46,11 +46,11 @@ async def audit(
     """Without a case: the finder (the list of cases, the integrity check). With one: its audit view."""
     if not case_id:
         try:
-            context = await finder_context(request, svc, actor, request.query_params, offset)
+            found = await finder_context(request, svc, actor, request.query_params, offset)
         except ForbiddenError as exc:  # a municipality one does not serve, sent by hand
             refused = {**words_of(request), "refused": str(exc)}
             return render(request, svc, "audit.html", refused, actor=actor, status_code=403)
-        return render(request, svc, "audit.html", {**words_of(request), **context}, actor=actor)
+        return render(request, svc, "audit.html", {**words_of(request), **found}, actor=actor)
     context: dict[str, Any] = {"case_id": case_id, "as_of": as_of or "", "snapshot": None, "entries": []}
     with svc.sessions.begin() as session:
         row = queries.case_row(session, case_id, set(actor.serves))
