@@ -40,6 +40,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "まだ実行されていません（毎晩3時に自動で実行されます）。",
         "No run yet (it runs every night at 03:00).",
     ),
+    "run_status": ("状況", "Status"),
     "run_running": ("実行中", "Running"),
     "run_finished": ("完了", "Finished"),
     "run_stopped": ("完了せずに終了しました", "Ended before finishing"),
