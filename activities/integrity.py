@@ -2,7 +2,8 @@
 
 A broken chain (an altered, deleted or reordered ``case_events`` row) opens one AUD task per case and seq, named by
 the day it was found: re-running the check the same night opens nothing new, the next night opens it again if the
-break is still there. Logs carry case ids and seqs only.
+break is still there. Each batch also records every case's result and the run's progress (``store.integrity``), which
+the auditors' list and the run's progress read. Logs carry case ids and seqs only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from temporalio import activity
 
 from statemachines.kernel.events import TaskSpec
 from statemachines.policy.integrity import INTEGRITY_TASK, BrokenChain, ChainBatch, ChainReport
+from store.integrity import CaseCheck, IntegrityRuns
 from store.models import CaseRecord
 from store.repository import CaseRepository
 from workflows.activity_refs import VERIFY_CHAINS
@@ -28,12 +30,14 @@ class IntegrityActivities:
     @VERIFY_CHAINS.defn
     async def verify_chains(self, batch: ChainBatch) -> ChainReport:
         """Verify the chains of the next ``limit`` cases; a broken one opens a task for the auditors."""
-        report = await asyncio.to_thread(self._verify, batch, activity.info().current_attempt_scheduled_time)
+        info = activity.info()
+        run = (info.workflow_id or "", info.workflow_run_id or "")  # always IntegrityWorkflow's
+        report = await asyncio.to_thread(self._verify, batch, run, info.current_attempt_scheduled_time)
         for broken in report.broken:
             activity.logger.error("case %s: hash chain broken at seq %d", broken.case_id, broken.seq)
         return report
 
-    def _verify(self, batch: ChainBatch, now: datetime) -> ChainReport:
+    def _verify(self, batch: ChainBatch, run: tuple[str, str], now: datetime) -> ChainReport:
         with self._sessions.begin() as session:
             stmt = (
                 select(CaseRecord.case_id)
@@ -43,12 +47,19 @@ class IntegrityActivities:
             )
             case_ids = list(session.scalars(stmt))
             repo = CaseRepository(session)
-            broken = []
-            for case_id in case_ids:
-                seq = repo.verify_chain(case_id)
-                if seq is not None:
-                    broken.append(BrokenChain(case_id=case_id, seq=seq))
-                    repo.open_task(case_id, _auditor_task(case_id, seq, batch.checked_on, now), seq=0, at=now)
+            checks = [CaseCheck(case_id=case_id, broken_seq=repo.verify_chain(case_id)) for case_id in case_ids]
+            broken = [BrokenChain(case_id=c.case_id, seq=c.broken_seq) for c in checks if c.broken_seq is not None]
+            for found in broken:
+                task = _auditor_task(found.case_id, found.seq, batch.checked_on, now)
+                repo.open_task(found.case_id, task, seq=0, at=now)
+            IntegrityRuns(session).record_batch(
+                run_id=run[1],
+                workflow_id=run[0],
+                after_case_id=batch.after_case_id,
+                checks=checks,
+                at=now,
+                finished=len(case_ids) < batch.limit,
+            )
         return ChainReport(checked=len(case_ids), broken=broken, last_case_id=case_ids[-1] if case_ids else None)
 
 

@@ -6,10 +6,11 @@ The log names field paths (``assessment.health``), never their contents.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, and_, func, or_, select
+from sqlalchemy import JSON, BigInteger, ColumnElement, Index, Integer, String, and_, cast, func, or_, select
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from store.models import Base, CaseRecord
@@ -44,6 +45,13 @@ class AccessLogRow(BaseModel):
     fields: list[str]
     purpose: str
     person_id: str | None = None
+
+
+def _names_field(field: str) -> ColumnElement[bool]:
+    """The stored list (JSON text on both databases) holds ``"field"`` or a path ``"field.…"``."""
+    quoted = json.dumps(field)[:-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    text = cast(AccessLogRecord.fields, String)
+    return or_(text.like(f'%{quoted}"%', escape="\\"), text.like(f"%{quoted}.%", escape="\\"))
 
 
 class AccessLog:
@@ -82,11 +90,18 @@ class AccessLog:
         from_: datetime | None = None,
         to: datetime | None = None,
         visible: set[str] | None = None,
+        purpose: str | None = None,
+        field: str | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> Page[AccessLogRow]:
-        """Newest first; ``from_`` inclusive, ``to`` exclusive; ``visible``: cases of these municipalities only."""
+        """Newest first; ``from_`` inclusive, ``to`` exclusive; ``visible``: cases of these municipalities only;
+        ``field``: reads that showed this field or one inside it (``assessment`` finds ``assessment.health``)."""
         conditions = []
+        if purpose is not None:
+            conditions.append(AccessLogRecord.purpose == purpose)
+        if field is not None:
+            conditions.append(_names_field(field))
         if case_id is not None:
             conditions.append(AccessLogRecord.case_id == case_id)
         if user_id is not None:

@@ -11,6 +11,7 @@ from web.admin import api as admin_api
 from web.admin import policies as admin_policies
 from web.audit import api as audit_api
 from web.audit import codec as audit_codec
+from web.audit import finder_page as audit_finder_page
 from web.audit import page as audit_page
 from web.audit import retention as audit_retention
 from web.auth import pages as auth_pages
@@ -40,6 +41,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     cases_page.router,
     people_pages.router,
     audit_page.router,
+    audit_finder_page.router,
     reports_page.router,
 )
 

@@ -38,6 +38,7 @@ class Permission(StrEnum):
     CASE_VERIFY = "case_verify"
     ACCESS_LOG_READ = "access_log_read"
     CODEC_DECODE = "codec_decode"
+    INTEGRITY_RUN = "integrity_run"
     # retention and legal holds
     RETENTION_READ = "retention_read"
     ERASURE_READ = "erasure_read"
@@ -89,6 +90,7 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = MappingProxyType(
         Permission.CASE_VERIFY: _AUDITORS,  # 「検証」: replay and hash chain; closes the integrity tasks
         Permission.ACCESS_LOG_READ: _AUDITOR,  # who read which 要配慮 fields (§5.1)
         Permission.CODEC_DECODE: _AUDITOR,  # Temporal's payloads in the clear, each decode logged
+        Permission.INTEGRITY_RUN: frozenset({Role.AUD, Role.ADMIN}),  # the nightly hash-chain check, started now
         Permission.RETENTION_READ: _RECORD_KEEPERS,  # ended cases against their 文書管理規程 retention (§5.5)
         Permission.ERASURE_READ: _RECORD_KEEPERS,  # which cases were erased, when (§5.5: deletion is logged)
         Permission.LEGAL_HOLD_PLACE: _MUNICIPAL_OR_ADMIN,  # an appeal or a suit keeps the records (§5.5)
@@ -124,10 +126,12 @@ REFUSALS_JA: Mapping[Permission, str] = MappingProxyType(
         Permission.PERSON_SEARCH: (
             "相談者の検索は相談支援員・主任相談支援員・就労支援員・家計改善支援員・自治体職員・監査担当が行えます。"
         ),
+        Permission.AUDIT_READ: "監査の一覧は監査担当・自治体職員・主任相談支援員・管理者が確認できます。",
         Permission.AUDIT_EXPORT: "履歴の出力は監査担当・自治体職員・主任相談支援員・管理者が行えます。",
         Permission.CASE_VERIFY: "検証は監査担当・自治体職員・主任相談支援員・管理者が行えます。",
         Permission.ACCESS_LOG_READ: "閲覧記録は監査担当のみが確認できます。",
         Permission.CODEC_DECODE: "ペイロードの復号は監査担当のみが行えます。",
+        Permission.INTEGRITY_RUN: "整合性検査の開始と進み具合の確認は監査担当・管理者が行えます。",
         Permission.RETENTION_READ: "保存期間は自治体職員・監査担当・管理者が確認できます。",
         Permission.ERASURE_READ: "消去の記録は自治体職員・監査担当・管理者が確認できます。",
         Permission.LEGAL_HOLD_PLACE: "リーガルホールドの設定は自治体職員・管理者が行えます。",

@@ -136,6 +136,22 @@ async def check_verdict(page: Page, findings: Findings, case_id: str) -> None:
     await findings.check(page, "audit verified")
 
 
+async def check_finder(page: Page, findings: Findings, user: str) -> None:
+    """The finder with a date that is none, the access log (the auditors'; 404 for the others), and, for who may
+    start it, the integrity check started (or refused while one runs) with its progress."""
+    await visit(page, "/audit?opened_from=2026-02-30&integrity=unchecked")
+    await expect(page.locator('[aria-invalid="true"]')).to_be_visible()
+    await findings.check(page, "audit finder with a date that is none")
+    await visit(page, "/audit/access-log", 200 if user == "aud1" else 404)
+    await findings.check(page, "access log")
+    if user in ("aud1", "admin"):
+        await visit(page, "/audit")
+        await page.locator('form[action="/audit/integrity-runs"] button').click()
+        await expect(page.locator("#run")).to_be_visible()
+        await findings.check(page, "integrity run started")
+    await visit(page, "/audit")  # back on a page of one's own (the 404 page has no header form)
+
+
 async def check_refused_intake(page: Page, findings: Findings, app: LiveApp) -> None:
     """A new case's page; its 相談受付 sent with a date that is none (the fields' errors), then without a topic (the
     refusal, with its guard and legal basis)."""
@@ -175,6 +191,7 @@ async def test_every_page_of_a_role_has_no_axe_violation(
             await findings.check(page, path)
         if "/audit" in nav:
             await check_verdict(page, findings, world.case_id)
+            await check_finder(page, findings, user)
         if (user, lang) == ("sw1", "ja"):
             await check_refused_intake(page, findings, world.app)
         await check_error_pages(page, findings)

@@ -267,6 +267,20 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "updated_at": AT,
         }
     ],
+    "integrity_runs": [
+        {
+            "run_id": "0195f3c2-run",
+            "workflow_id": "yorisoi-integrity-now",
+            "started_by": "aud1",
+            "started_at": AT,
+            "finished_at": AT,
+            "total": 1,
+            "checked": 1,
+            "broken": 0,
+            "cursor": "case-1",
+        }
+    ],
+    "case_integrity": [{"case_id": "case-1", "run_id": "0195f3c2-run", "checked_at": AT, "broken_seq": None}],
     "dead_letters": [
         {
             "workflow_id": "case-c1",

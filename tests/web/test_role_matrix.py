@@ -33,6 +33,7 @@ from tests.web.matrix import (
     Form,
     Row,
     an_encrypted_payload,
+    an_integrity_run,
     answer_of,
     everyone,
     fill,
@@ -42,6 +43,7 @@ from tests.web.matrix import (
     holders,
     matches,
     may,
+    no_integrity_run,
     not_held,
     objects_of_a_named,
     only,
@@ -117,6 +119,24 @@ MATRIX = [
     Row("GET", "/api/people/{person}", None, only(may(P.PERSON_SEARCH)), 404),
     # filtered to one's own towns
     Row("GET", "/api/audit/access-log?case_id={case}", None, only(may(P.ACCESS_LOG_READ)), 200),
+    Row("GET", "/api/audit/cases?integrity=unchecked", None, only(may(P.AUDIT_READ)), 200),
+    # The integrity check checks every town's chains: whoever may start it does, wherever they serve.
+    Row(
+        "POST",
+        "/api/audit/integrity-runs",
+        None,
+        only(may(P.INTEGRITY_RUN), yes=202),
+        only(may(P.INTEGRITY_RUN), yes=202),
+        prepare=no_integrity_run,
+    ),
+    Row(
+        "GET",
+        "/api/audit/integrity-runs/{run}",
+        None,
+        only(may(P.INTEGRITY_RUN)),
+        only(may(P.INTEGRITY_RUN)),
+        prepare=an_integrity_run,
+    ),
     # -- the codec endpoint, retention and legal holds ----------------------------------------------------------------
     # One of the case's encrypted Temporal payloads: an auditor of its town decodes it, nobody else learns of it.
     Row("POST", "/api/codec/decode", CODEC_BODY, only(may(P.CODEC_DECODE)), 404, prepare=an_encrypted_payload),
@@ -273,6 +293,15 @@ MATRIX = [
     Row("POST", "/audit/{case}/verify", Form({}), only(may(P.CASE_VERIFY), no=404), 404),
     Row("GET", "/audit/{case}/export.json", None, only(may(P.AUDIT_EXPORT), no=404), 404),
     Row("GET", "/audit/{case}/export.csv", None, only(may(P.AUDIT_EXPORT), no=404), 404),
+    Row("GET", "/audit/access-log", None, only(may(P.ACCESS_LOG_READ), no=404), only(may(P.ACCESS_LOG_READ), no=404)),
+    Row(
+        "POST",
+        "/audit/integrity-runs",
+        Form({}),
+        only(may(P.INTEGRITY_RUN), yes="303 /audit?run=started", no=404),
+        only(may(P.INTEGRITY_RUN), yes="303 /audit?run=started", no=404),
+        prepare=no_integrity_run,
+    ),
     # A month's report as files: whoever serves the town, as /api/reports/monthly; another town's: 403.
     Row("GET", f"/api/reports/monthly.csv?{REPORT_MONTH}", None, only(may(P.REPORT_READ)), 403),
     Row("GET", f"/api/reports/monthly.xlsx?{REPORT_MONTH}", None, only(may(P.REPORT_READ)), 403),
@@ -296,7 +325,9 @@ MATRIX = [
         REVIEWERS_REFUSED,
     ),
 ]
-ANY_NAMES = dict.fromkeys(["case", "person", "enrolment", "task", "notification", "move", "attend", "user", "n"], "x")
+ANY_NAMES = dict.fromkeys(
+    ["case", "person", "enrolment", "task", "notification", "move", "attend", "user", "n", "run"], "x"
+)
 PUBLIC = {"/api/auth/token", "/api/auth/session", "/api/auth/logout", "/api/health"}  # no sign-in needed
 
 

@@ -1,28 +1,33 @@
 """The auditors' API: a case's timeline and its state as of any moment, its raw Temporal history, verification
-(replay + hash chain), and the access log of 要配慮 reads.
+(replay + hash chain), the finder's list of cases with their integrity, the access log of 要配慮 reads, and the
+integrity check started now.
 
 The case's own audit routes stay under ``/api/cases/{case_id}/…`` (the ``cases`` tag of the OpenAPI document, where
-they have always been); the access log is ``/api/audit``.
+they have always been); the rest is ``/api/audit``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from services.history_export import HistoryNotFound, case_history
+from services.integrity_runs import IntegrityRunner, RunProgress, RunStatus
 from statemachines.case.rebuild import rebuild
-from statemachines.case.record import STATES
+from statemachines.case.record import STATES, CaseState
 from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from statemachines.policy.integrity import INTEGRITY_TASK
 from store import queries
 from store.access_log import AccessLog, AccessLogRow
+from store.audit_queries import user_names
+from store.integrity import IntegrityStatus
 from store.queries import HistoryEntry, Page
 from store.repository import CaseRepository
+from web.audit.finder import AuditCase, CaseFilters, find_cases
 from web.audit.timeline import VerifyResult, verify
 from web.cases.visibility import shown_records, visible_row
 from web.core.deps import Services, ServicesDep
@@ -123,6 +128,36 @@ def settle_integrity_tasks(svc: Services, case_id: str, result: VerifyResult) ->
 
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+@router.get("/cases", response_model=Page[AuditCase])
+def audit_case_list(
+    actor: Annotated[Actor, Require(Permission.AUDIT_READ)],
+    svc: ServicesDep,
+    municipality: str | None = None,
+    state: CaseState | None = None,
+    opened_from: Annotated[date | None, Query(description="開始日（この日から、日本時間）")] = None,
+    opened_to: Annotated[date | None, Query(description="開始日（この日まで、日本時間）")] = None,
+    closed_from: Annotated[date | None, Query(description="終結日（この日から、日本時間）")] = None,
+    closed_to: Annotated[date | None, Query(description="終結日（この日まで、日本時間）")] = None,
+    integrity: IntegrityStatus | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[AuditCase]:
+    """The cases of the municipalities one serves, newest first, each with its last integrity check (``ok``,
+    ``broken`` with the seq and when, ``unchecked``); another municipality is 403."""
+    filters = CaseFilters(
+        municipality=municipality,
+        state=state,
+        opened_from=opened_from,
+        opened_to=opened_to,
+        closed_from=closed_from,
+        closed_to=closed_to,
+        integrity=integrity,
+    )
+    return find_cases(svc, actor, filters, limit=limit, offset=offset)
 
 
 @router.get("/access-log", response_model=Page[AccessLogRow])
@@ -133,11 +168,67 @@ def access_log(
     user: str | None = None,
     from_: Annotated[Moment | None, Query(alias="from")] = None,
     to: Moment | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    purpose: Annotated[str | None, Query(max_length=32)] = None,
+    field: Annotated[str | None, Query(max_length=200, description="a field, or a record holding fields")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Page[AccessLogRow]:
     """Who read which 要配慮 fields of which case, when and why: for auditors, of the municipalities they serve."""
     with svc.sessions.begin() as session:
         return AccessLog(session).query(
-            case_id=case_id, user_id=user, from_=from_, to=to, visible=set(actor.serves), limit=limit, offset=offset
+            case_id=case_id,
+            user_id=user,
+            from_=from_,
+            to=to,
+            purpose=purpose,
+            field=field,
+            visible=set(actor.serves),
+            limit=limit,
+            offset=offset,
         )
+
+
+class IntegrityRunProgress(BaseModel):
+    """A run of the integrity check: who started it (None: the nightly schedule), how far it got."""
+
+    run_id: str
+    status: RunStatus
+    started_by: str | None
+    started_by_name: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    total: int
+    checked: int
+    broken: int
+
+
+def runner(svc: Services) -> IntegrityRunner:
+    return IntegrityRunner(svc.client, svc.sessions, svc.task_queue)
+
+
+def progress_of(svc: Services, progress: RunProgress) -> IntegrityRunProgress:
+    run = progress.run
+    with svc.sessions.begin() as session:
+        names = user_names(session, [run.started_by] if run.started_by else [])
+    return IntegrityRunProgress(
+        **run.model_dump(exclude={"workflow_id"}),
+        status=progress.status,
+        started_by_name=names.get(run.started_by or ""),
+    )
+
+
+@router.post("/integrity-runs", response_model=IntegrityRunProgress, status_code=202)
+async def start_integrity_run(
+    actor: Annotated[Actor, Require(Permission.INTEGRITY_RUN)], svc: ServicesDep
+) -> IntegrityRunProgress:
+    """Start the nightly integrity check now (every case's hash chain); 409 while a run is going on."""
+    run = await runner(svc).start(started_by=actor.user_id, now=svc.clock())
+    return progress_of(svc, RunProgress(run, RunStatus.RUNNING if run.finished_at is None else RunStatus.FINISHED))
+
+
+@router.get("/integrity-runs/{run_id}", response_model=IntegrityRunProgress)
+async def integrity_run(
+    run_id: str, actor: Annotated[Actor, Require(Permission.INTEGRITY_RUN)], svc: ServicesDep
+) -> IntegrityRunProgress:
+    """How far the run got: cases checked of the total, broken chains found, started and finished."""
+    return progress_of(svc, await runner(svc).progress(run_id))

@@ -1,4 +1,5 @@
-"""The auditors' page: a case's timeline, its state and records as of any moment, 「検証」, and exports.
+"""The auditors' page: without a case the finder (``web.audit.finder_page``); with one, its timeline, its state and
+records as of any moment, 「検証」, and exports.
 
 The CSV opens correctly in Excel: UTF-8 with a BOM and CRLF line ends.
 """
@@ -12,19 +13,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from statemachines.case.rebuild import rebuild
-from statemachines.kernel.permissions import Permission
+from statemachines.kernel.permissions import Permission, allowed
 from statemachines.kernel.roles import Actor
 from store import queries
 from store.repository import CaseRepository
 from web.audit.api import exported_history, settle_integrity_tasks
+from web.audit.finder_page import finder_context, words_of
 from web.audit.timeline import verify
 from web.cases.visibility import shown_records
 from web.core import i18n
 from web.core.deps import Services, ServicesDep
+from web.core.errors import ForbiddenError
 from web.core.pages import COMMAND_NAMES, checked_form, not_found, render
 from web.core.permissions import RequirePage
 
@@ -38,13 +41,21 @@ async def audit(
     svc: ServicesDep,
     case_id: str | None = None,
     as_of: str | None = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> HTMLResponse:
-    context: dict[str, Any] = {"case_id": case_id or "", "as_of": as_of or "", "snapshot": None, "entries": []}
+    """Without a case: the finder (the list of cases, the integrity check). With one: its audit view."""
+    if not case_id:
+        try:
+            found = await finder_context(request, svc, actor, request.query_params, offset)
+        except ForbiddenError as exc:  # a municipality one does not serve, sent by hand
+            refused = {**words_of(request), "refused": str(exc)}
+            return render(request, svc, "audit.html", refused, actor=actor, status_code=403)
+        return render(request, svc, "audit.html", {**words_of(request), **found}, actor=actor)
+    context: dict[str, Any] = {"case_id": case_id, "as_of": as_of or "", "snapshot": None, "entries": []}
     with svc.sessions.begin() as session:
-        context["recent"] = queries.list_cases(session, visible=set(actor.serves), now=svc.clock(), limit=20).items
-        row = queries.case_row(session, case_id, set(actor.serves)) if case_id else None
-        events = CaseRepository(session).list_events(case_id) if row is not None and case_id else []
-        entries = queries.history(session, case_id) if row is not None and case_id else []
+        row = queries.case_row(session, case_id, set(actor.serves))
+        events = CaseRepository(session).list_events(case_id) if row is not None else []
+        entries = queries.history(session, case_id) if row is not None else []
     context["row"] = row
     context["entries"] = entries
     if row is not None and as_of:
@@ -69,7 +80,11 @@ async def audit(
             context["snapshot_at"] = moment
             context["snapshot_json"] = json.dumps(context["snapshot"], ensure_ascii=False, indent=2)
             context["snapshot_missing"] = then is None
-    return render(request, svc, "audit.html", context, actor=actor)
+    return render(request, svc, "audit.html", {**words_of(request), **_case_view(actor), **context}, actor=actor)
+
+
+def _case_view(actor: Actor) -> dict[str, Any]:
+    return {"can_read_log": allowed(actor, Permission.ACCESS_LOG_READ)}
 
 
 def _as_of(raw: str) -> datetime | None:
@@ -91,16 +106,16 @@ async def audit_verify(
             raise not_found()
         rows = CaseRepository(session).list_events(case_id)
         entries = queries.history(session, case_id)
-        recent = queries.list_cases(session, visible=set(actor.serves), now=svc.clock(), limit=20).items
     result = await verify(svc.client, case_id, rows)
     settle_integrity_tasks(svc, case_id, result)
     context = {
+        **words_of(request),
+        **_case_view(actor),
         "case_id": case_id,
         "as_of": "",
         "snapshot": None,
         "entries": entries,
         "row": row,
-        "recent": recent,
         "verdict": result,
     }
     return render(request, svc, "audit.html", context, actor=actor)

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError, RPCStatusCode
 
 from services.cases import MunicipalityNotServed
+from services.integrity_runs import IntegrityRunInProgress, IntegrityRunNotFound
 from services.people import BadQuery, NotAllowedToSeePeople, PersonNotFound
 from services.refusals import IdempotencyConflict
 from services.waiting import ProjectionFailed, WorkerUnavailable
@@ -200,5 +201,7 @@ def install(app: FastAPI) -> None:
         (PersonNotFound, 404, "person_not_found"),
         (NotAllowedToSeePeople, 403, "forbidden"),
         (BadQuery, 422, "invalid_query"),
+        (IntegrityRunInProgress, 409, "integrity_run_in_progress"),
+        (IntegrityRunNotFound, 404, "integrity_run_not_found"),
     ):
         app.add_exception_handler(exc_type, _simple(status, code))  # type: ignore[arg-type]

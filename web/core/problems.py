@@ -64,6 +64,8 @@ ENGLISH: dict[str, str] = {
     "duplicate_office": "The office exists already.",
     "legal_hold_conflict": "The legal hold cannot be changed so.",
     "duplicate_target": "The target exists already.",
+    "integrity_run_in_progress": "An integrity check is running already: start one after it ends.",
+    "integrity_run_not_found": "There is no such integrity run: check the run_id its start returned.",
     "internal_error": "An unexpected error occurred on the server; the input may not have been saved.",
 }
 """The English of each code (``message_en``); a code not here gets its HTTP status's phrase."""
