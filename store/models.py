@@ -78,6 +78,7 @@ class CaseRecord(Base):
         Index("ix_cases_assignee", "assignee"),
         Index("ix_cases_next_due_at", "next_due_at"),
         Index("ix_cases_state_entered_at", "state_entered_at"),
+        Index("ix_cases_employment_supporter", "employment_supporter"),
     )
 
     case_id: Mapped[str] = mapped_column(String, primary_key=True)
@@ -95,6 +96,10 @@ class CaseRecord(Base):
     ruleset_id: Mapped[str]
     plan_version: Mapped[int]
     last_seq: Mapped[int]
+    # supervision (store.supervision): the case's 就労支援員, its last contact with 本人, the 支援困難事例 flag
+    employment_supporter: Mapped[str | None]
+    last_contact_at: Mapped[datetime | None]
+    difficult_case: Mapped[bool] = mapped_column(default=False)
 
 
 class CaseEventRecord(Base):

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from statemachines.case.engine import CASE
 from statemachines.case.record import STATES, CaseRecord
-from statemachines.case.tasks import state_task, task_changes
+from statemachines.case.tasks import role_reassignments, state_task, task_changes
 from statemachines.case.timers import Deadline, deadlines
 from statemachines.kernel.engine import Applied
 from statemachines.kernel.events import CaseSnapshotRow, Projection
@@ -48,6 +48,9 @@ def snapshot_row(case: CaseRecord, *, updated_at: datetime) -> CaseSnapshotRow:
         ruleset_id=case.ruleset.ruleset_id,
         plan_version=case.plan_version,
         last_seq=case.seq,
+        employment_supporter=case.employment_supporter,
+        last_contact_at=case.last_contact_at,
+        difficult_case=case.difficult_case is not None,
     )
 
 
@@ -58,6 +61,7 @@ def projection_for(before: CaseRecord | None, applied: Applied[CaseRecord]) -> P
         event=applied.event,
         close_task_kinds=close,
         open_tasks=opened,
+        reassign_roles=role_reassignments(applied.record, applied.event),
     )
 
 

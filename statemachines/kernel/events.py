@@ -260,6 +260,10 @@ class CaseSnapshotRow(BaseModel):
     ruleset_id: str
     plan_version: int
     last_seq: int
+    # supervision (the caseload views): the case's 就労支援員, its last contact with 本人, the 支援困難事例 flag
+    employment_supporter: str | None = None
+    last_contact_at: datetime | None = None
+    difficult_case: bool = False
 
 
 class Projection(BaseModel):
@@ -271,6 +275,8 @@ class Projection(BaseModel):
     event: CaseEvent
     close_task_kinds: list[str] = Field(default_factory=list)
     open_tasks: list[TaskSpec] = Field(default_factory=list)
+    # the case's open tasks of a role handed to another assignee (None: back to the role's queue)
+    reassign_roles: dict[str, str | None] = Field(default_factory=dict)
 
 
 class Rejection(BaseModel):
