@@ -41,7 +41,6 @@ from workflows.messages import (
     open_applied,
 )
 
-
 HANDS_OVER = frozenset({Trigger.ASSIGN.value, Trigger.ASSIGN_EMPLOYMENT_SUPPORTER.value})
 """The commands after which the case's running enrolments hear who carries it now."""
 

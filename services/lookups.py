@@ -38,7 +38,9 @@ class StoreLookups:
             actor = accounts.actor(user) if user is not None and user.active else None
         if actor is None or role not in actor.roles or municipality not in actor.serves:
             name = ROLE_NAMES_JA[role]
-            message = f"{user_id} は、このケースの自治体を担当する{name}として登録されていません。{name}を指定してください。"
+            message = (
+                f"{user_id} は、このケースの自治体を担当する{name}として登録されていません。{name}を指定してください。"
+            )
             raise PayloadInvalid(command, [{"type": "not_staff", "loc": [field], "msg": message}])
 
     def earlier_payment(

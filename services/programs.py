@@ -29,8 +29,8 @@ from statemachines.kernel.permissions import Permission, allowed
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.table import Lookup
 from statemachines.programs.registry import BY_ID as PROGRAMS
-from workflows.messages import CommandOutcome, CommandRequest
 from store.programs import ProgramRepository
+from workflows.messages import CommandOutcome, CommandRequest
 from workflows.program_workflow import CASE_ASSIGNEES_SIGNAL, CaseAssignees, ProgramInput, ProgramWorkflow
 
 ENDED = Unmet(

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -99,7 +100,7 @@ class CaseRecord(Base):
     # supervision (store.supervision): the case's 就労支援員, its last contact with 本人, the 支援困難事例 flag
     employment_supporter: Mapped[str | None]
     last_contact_at: Mapped[datetime | None]
-    difficult_case: Mapped[bool] = mapped_column(default=False)
+    difficult_case: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CaseEventRecord(Base):

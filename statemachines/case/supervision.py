@@ -1,10 +1,10 @@
-"""主任相談支援員's supervision of a case (process.md §0, CSW: 支援の内容及び進捗状況の確認・助言・指導, スーパービジョン,
-支援困難事例への対応): what the case keeps of it, and the guards of its commands.
+"""主任相談支援員's supervision of a case (process.md §0, CSW: 支援の内容及び進捗状況の確認・助言・指導,
+スーパービジョン, 支援困難事例への対応): what the case keeps of it, and the guards of its commands.
 
-A 助言・指導 is written to the case by a CSW and addressed to the case's assignee, who reads it and acknowledges it (with
-a response, if any); the text and the response are the CSW's and the consultant's words about the client's situation:
-special care. A case the CSW flags as 支援困難事例 keeps the flag (with its reason, special care too) until a CSW lifts
-it; while it is flagged the case has a task in the CSW queue (``statemachines.case.tasks``).
+A 助言・指導 is written to the case by a CSW and addressed to the case's assignee, who reads it and acknowledges it
+(with a response, if any); the text and the response are the CSW's and the consultant's words about the client's
+situation: special care. A case the CSW flags as 支援困難事例 keeps the flag (with its reason, special care too)
+until a CSW lifts it; while it is flagged the case has a task in the CSW queue (``statemachines.case.tasks``).
 """
 
 from __future__ import annotations
@@ -69,7 +69,9 @@ def g_difficult(ctx: GuardContext[Any]) -> Verdict:
     return ctx.record.difficult_case is not None
 
 
-_CSW_BASIS = "主任相談支援員の役割（支援の内容及び進捗状況の確認・助言・指導、スーパービジョン、支援困難事例への対応, S0）"
+_CSW_BASIS = (
+    "主任相談支援員の役割（支援の内容及び進捗状況の確認・助言・指導、スーパービジョン、支援困難事例への対応, S0）"
+)
 
 SUPERVISION_GUARDS: tuple[Guard[Any], ...] = (
     Guard(

@@ -25,7 +25,7 @@ from statemachines.policy.sensitivity import redact, special_care_paths, visible
 from statemachines.programs.definition import AnyProgram
 from statemachines.programs.registry import BY_ID as PROGRAM_DEFS
 from statemachines.programs.tasks import EnrolmentRow
-from store import queries
+from store import queries, supervision
 from store.access_log import AccessLog
 from store.appointments import AppointmentRepository
 from store.programs import ProgramRepository
@@ -79,6 +79,8 @@ async def _case_context(
             if any(u.kind.value == "state" for u in option.unmet_guards):
                 continue  # not a step of this state: nothing to explain
             blocked.append({"command": name, "name_ja": COMMAND_NAMES.get(name, name), "unmet": option.unmet_guards})
+    supervised = {k: record[k] for k in SUPERVISION_FIELDS if record.get(k)}
+    shown.update(supervised)  # the supervision panel shows them: a read too
     paths = special_care_paths(CaseRecord, shown)  # the forms show what the case holds: a read of those fields
     if paths:
         with svc.sessions.begin() as session:
@@ -96,7 +98,22 @@ async def _case_context(
         "blocked": blocked,
         "record": record,
         "stage_name": STAGE_NAMES[Stage(view.stage)][0],
+        "supervision": supervised,
+        "names": _names(svc, view.record, supervised),
     }
+
+
+SUPERVISION_FIELDS = ("difficult_case", "advices")
+"""What the supervision panel shows of the record (statemachines.case.supervision)."""
+
+
+def _names(svc: Services, case: CaseRecord, supervised: Mapping[str, Any]) -> dict[str, str]:
+    """The display names of the people the page names: the assignee, the 就労支援員, who advised and flagged."""
+    ids = {case.assignee, case.employment_supporter}
+    ids |= {str(a.get("given", {}).get("user_id")) for a in supervised.get("advices", [])}
+    ids |= {str((supervised.get("difficult_case") or {}).get("flagged", {}).get("user_id"))}
+    with svc.sessions.begin() as session:
+        return supervision.display_names(session, [i for i in ids if i and i != "None"])
 
 
 async def _enrolment_panel(

@@ -26,14 +26,13 @@ CONTACT_TRANSITIONS = ("T1", "T2", "T5", "T7", "T8", "T10", "T12", "T20", "T25b"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("cases") as batch:
-        batch.add_column(sa.Column("employment_supporter", sa.String(), nullable=True))
-        batch.add_column(sa.Column("last_contact_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("difficult_case", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Plain ALTER TABLE ... ADD COLUMN (no batch copy): SQLite cannot drop ``cases`` while events and tasks refer to
+    # it; so ``difficult_case`` keeps its server default (the models declare it too).
+    op.add_column("cases", sa.Column("employment_supporter", sa.String(), nullable=True))
+    op.add_column("cases", sa.Column("last_contact_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("cases", sa.Column("difficult_case", sa.Boolean(), nullable=False, server_default=sa.false()))
     _backfill_last_contact()
-    with op.batch_alter_table("cases") as batch:
-        batch.alter_column("difficult_case", existing_type=sa.Boolean(), existing_nullable=False, server_default=None)
-        batch.create_index("ix_cases_employment_supporter", ["employment_supporter"], unique=False)
+    op.create_index("ix_cases_employment_supporter", "cases", ["employment_supporter"], unique=False)
 
 
 def _backfill_last_contact() -> None:
@@ -58,8 +57,6 @@ def _backfill_last_contact() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_index("ix_cases_employment_supporter")
-        batch.drop_column("difficult_case")
-        batch.drop_column("last_contact_at")
-        batch.drop_column("employment_supporter")
+    op.drop_index("ix_cases_employment_supporter", table_name="cases")
+    for column in ("difficult_case", "last_contact_at", "employment_supporter"):
+        op.execute(f"ALTER TABLE cases DROP COLUMN {column}")  # SQLite 3.35+ and PostgreSQL, without a copy
