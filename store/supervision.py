@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Select, case, exists, func, select
+from sqlalchemy import ColumnElement, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from statemachines.case.record import STATES, CaseState, Stage
@@ -63,7 +64,7 @@ class SupervisedCase(BaseModel):
 
 
 def _open_cases(visible: set[str], municipality: str | None) -> list[ColumnElement[bool]]:
-    conditions = [CaseRecord.municipality.in_(visible), CaseRecord.state.in_(OPEN_STATES)]
+    conditions: list[ColumnElement[bool]] = [CaseRecord.municipality.in_(visible), CaseRecord.state.in_(OPEN_STATES)]
     if municipality is not None:
         conditions.append(CaseRecord.municipality == municipality)
     return conditions
@@ -182,7 +183,7 @@ def display_names(session: Session, user_ids: Iterable[str]) -> dict[str, str]:
     if not ids:
         return {}
     stmt = select(UserRecord.user_id, UserRecord.display_name).where(UserRecord.user_id.in_(ids))
-    found = dict(session.execute(stmt).tuples())
+    found: dict[str, str] = {str(k): str(v) for k, v in session.execute(stmt)}
     return {user_id: str(found.get(user_id, user_id)) for user_id in ids}
 
 
@@ -190,7 +191,7 @@ def municipality_names(session: Session, municipalities: Iterable[str]) -> dict[
     """Each municipality's name from its organisation record (one without a record keeps its id)."""
     ids = sorted(set(municipalities))
     stmt = select(OrganisationRecord.org_id, OrganisationRecord.name_ja).where(OrganisationRecord.org_id.in_(ids))
-    found = dict(session.execute(stmt).tuples())
+    found: dict[str, str] = {str(k): str(v) for k, v in session.execute(stmt)}
     return {org_id: str(found.get(org_id, org_id)) for org_id in ids}
 
 
@@ -214,7 +215,7 @@ def caseload_cases(
         )
         .scalar_subquery()
     )
-    stmt: Select[tuple[CaseRecord, int, int, int, int, int]] = (
+    stmt = (
         select(CaseRecord, overdue, *_flags(since))
         .where(*_open_cases(visible, None), CaseRecord.assignee == assignee)
         .order_by(CaseRecord.difficult_case.desc(), CaseRecord.last_contact_at, CaseRecord.case_id)
@@ -236,7 +237,9 @@ def caseload_cases(
             contact_lost=bool(lost),
             difficult=bool(difficult),
         )
-        for record, count, no_contact, past, lost, difficult in session.execute(stmt)
+        for record, count, no_contact, past, lost, difficult in cast(
+            "list[tuple[CaseRecord, int, int, int, int, int]]", session.execute(stmt).all()
+        )
     ]
 
 
