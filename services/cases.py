@@ -24,11 +24,13 @@ from services.programs import ProgramService
 from services.refusals import RefusalLog, same_request
 from services.waiting import ANSWER_WITHIN, answered, command_answered
 from statemachines.case.engine import CASE
+from statemachines.case.payloads import AssignEmploymentSupporter
 from statemachines.case.record import CaseRecord
 from statemachines.case.timers import JST
+from statemachines.case.transitions import Trigger
 from statemachines.case.view import CaseView
 from statemachines.kernel.outcomes import CommandRejected
-from statemachines.kernel.roles import Actor
+from statemachines.kernel.roles import Actor, Role
 from statemachines.kernel.rules import RuleBook
 from statemachines.kernel.table import Lookup
 from store.case_numbers import allocate_in
@@ -40,6 +42,9 @@ from workflows.messages import (
     OpenCase,
     open_applied,
 )
+
+HANDS_OVER = frozenset({Trigger.ASSIGN.value, Trigger.ASSIGN_EMPLOYMENT_SUPPORTER.value})
+"""The commands after which the case's running enrolments hear who carries it now."""
 
 
 class MunicipalityNotServed(Exception):
@@ -142,6 +147,11 @@ class CaseService:
         if Lookup.REFERRAL_TARGET in CASE.lookups(command):
             payload = self._lookups.referral_target(payload, actor, command)
         parsed = CASE.parse(command, payload)  # field errors (and an unknown command) are a 422 before Temporal
+        if isinstance(parsed, AssignEmploymentSupporter) and parsed.employment_supporter is not None:
+            municipality = (await self.record(case_id)).municipality
+            self._lookups.staff_member(
+                command, "employment_supporter", parsed.employment_supporter, Role.ESW, municipality
+            )
         consents = case_consents(parsed)
         if consents:
             municipality = (await self.record(case_id)).municipality
@@ -156,7 +166,10 @@ class CaseService:
             raise await self._refusals.domain_error(
                 case_id, command, request, exc, lambda: self._state(case_id)
             ) from exc
-        return same_request(outcome, request, command)
+        outcome = same_request(outcome, request, command)
+        if command in HANDS_OVER:
+            await self.programs.tell_assignees(await self.record(case_id))
+        return outcome
 
     async def view(self, case_id: str, actor: Actor) -> CaseView:
         handle = self._client.get_workflow_handle(workflow_id(case_id))

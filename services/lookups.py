@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statemachines.case.records import ClientIdentity
 from statemachines.kernel.outcomes import PayloadInvalid
-from statemachines.kernel.roles import Actor
+from statemachines.kernel.roles import ROLE_NAMES_JA, Actor, Role
 from statemachines.policy.institutions import Institution
+from store.accounts import AccountRepository
 from store.institutions import InstitutionRepository
 from store.person_keys import PersonRepository, person_key
 
@@ -27,6 +28,20 @@ class StoreLookups:
         """``person_secret`` keys the hash that recognises a client again (``store.person_keys``)."""
         self._sessions = sessions
         self._person_secret = person_secret
+
+    def staff_member(self, command: str, field: str, user_id: str, role: Role, municipality: str) -> None:
+        """A case handed to someone (its 就労支援員): an active user holding ``role`` who serves the case's
+        municipality, else a 422 on ``field`` that says so."""
+        with self._sessions.begin() as session:
+            accounts = AccountRepository(session)
+            user = accounts.get_user(user_id)
+            actor = accounts.actor(user) if user is not None and user.active else None
+        if actor is None or role not in actor.roles or municipality not in actor.serves:
+            name = ROLE_NAMES_JA[role]
+            message = (
+                f"{user_id} は、このケースの自治体を担当する{name}として登録されていません。{name}を指定してください。"
+            )
+            raise PayloadInvalid(command, [{"type": "not_staff", "loc": [field], "msg": message}])
 
     def earlier_payment(
         self, client: ClientIdentity, case_id: str, enrolment_id: str, command: str, payload: dict[str, Any]

@@ -29,8 +29,9 @@ from statemachines.kernel.permissions import Permission, allowed
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.table import Lookup
 from statemachines.programs.registry import BY_ID as PROGRAMS
+from store.programs import ProgramRepository
 from workflows.messages import CommandOutcome, CommandRequest
-from workflows.program_workflow import ProgramInput, ProgramWorkflow
+from workflows.program_workflow import CASE_ASSIGNEES_SIGNAL, CaseAssignees, ProgramInput, ProgramWorkflow
 
 ENDED = Unmet(
     kind=UnmetKind.STATE,
@@ -104,6 +105,27 @@ class ProgramService:
             raise CommandRejected(command, [ENDED]) from exc
         return same_request(outcome, request, command)
 
+    async def tell_assignees(self, record: CaseRecord) -> int:
+        """The case's running enrolments hear who carries it now (its assignee, its 就労支援員), so the tasks they open
+        from now on go to them; an enrolment that ended meanwhile has nothing to hear. How many were told."""
+        with self._sessions.begin() as session:
+            running = [
+                row.enrolment_id
+                for row in ProgramRepository(session).enrolments(record.case_id)
+                if row.program in PROGRAMS and not PROGRAMS[row.program].states[row.state].terminal
+            ]
+        assignees = CaseAssignees(assignee=record.assignee, employment_supporter=record.employment_supporter)
+        told = 0
+        for enrolment_id in running:
+            try:
+                await self._client.get_workflow_handle(enrolment_id).signal(CASE_ASSIGNEES_SIGNAL, assignees)
+            except RPCError as exc:
+                if exc.status is not RPCStatusCode.NOT_FOUND:
+                    raise
+                continue
+            told += 1
+        return told
+
     async def start(self, case_id: str, program: str, actor: Actor, command_id: str) -> str:
         """Start a program a consultant begins from the case (ハローワーク支援要請, a referral): its enrolment id.
 
@@ -124,7 +146,11 @@ class ProgramService:
         handle: WorkflowHandle[Any, Any] = await self._client.start_workflow(
             ProgramWorkflow.run,
             ProgramInput(
-                program=program, record=start.model_dump(mode="json"), started_by=actor, assignee=record.assignee
+                program=program,
+                record=start.model_dump(mode="json"),
+                started_by=actor,
+                assignee=record.assignee,
+                employment_supporter=record.employment_supporter,
             ),
             id=enrolment_id,
             task_queue=self._task_queue,

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -78,6 +79,7 @@ class CaseRecord(Base):
         Index("ix_cases_assignee", "assignee"),
         Index("ix_cases_next_due_at", "next_due_at"),
         Index("ix_cases_state_entered_at", "state_entered_at"),
+        Index("ix_cases_employment_supporter", "employment_supporter"),
     )
 
     case_id: Mapped[str] = mapped_column(String, primary_key=True)
@@ -99,6 +101,10 @@ class CaseRecord(Base):
     case_number: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     # who the case is for (store.persons); the person's identity is in ``people``, never here
     person_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    # supervision (store.supervision): the case's 就労支援員, its last contact with 本人, the 支援困難事例 flag
+    employment_supporter: Mapped[str | None]
+    last_contact_at: Mapped[datetime | None]
+    difficult_case: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CaseEventRecord(Base):

@@ -61,6 +61,7 @@ class CaseRepository:
         self._upsert_case(p.case)
         self._session.add(CaseEventRecord(**event.model_dump(), facts=facts_of(event.command, event.payload)))
         self._close_tasks(event, p.close_task_kinds)
+        self._reassign_tasks(event.case_id, p.reassign_roles)
         self._open_tasks(event, p.open_tasks)
         self._session.flush()
         return True
@@ -105,6 +106,20 @@ class CaseRepository:
             .values(status=TaskStatus.DONE.value, closed_seq=event.seq, closed_at=event.at)
             .execution_options(synchronize_session="fetch")
         )
+
+    def _reassign_tasks(self, case_id: str, by_role: dict[str, str | None]) -> None:
+        """The case's open tasks of each role go to the assignee given (None: back to the role's queue)."""
+        for role, assignee in by_role.items():
+            self._session.execute(
+                update(TaskRecord)
+                .where(
+                    TaskRecord.case_id == case_id,
+                    TaskRecord.status == TaskStatus.OPEN.value,
+                    TaskRecord.role == role,
+                )
+                .values(assignee=assignee)
+                .execution_options(synchronize_session="fetch")
+            )
 
     def _open_tasks(self, event: CaseEvent, tasks: list[TaskSpec]) -> None:
         for spec in tasks:

@@ -153,6 +153,11 @@ VALID_PAYLOADS: dict[Trigger, dict[str, Any]] = {
     Trigger.MARK_MONITORING_DUE: {},
     Trigger.MARK_EVALUATION_DUE: {},
     Trigger.SET_MONITORING_INTERVAL: {"enrolment_id": "program-c-housing_benefit-v1", "interval": "P7D"},
+    Trigger.ASSIGN_EMPLOYMENT_SUPPORTER: {"employment_supporter": "esw1"},
+    Trigger.GIVE_ADVICE: {"advice_text": "次回面談で家計の状況を本人と一緒に確認してください"},
+    Trigger.ACKNOWLEDGE_ADVICE: {"advice_no": 1, "response": "次回面談で確認します"},
+    Trigger.FLAG_DIFFICULT_CASE: {"reason": "多重債務と家族関係の課題が重なり、支援方針の検討が必要"},
+    Trigger.LIFT_DIFFICULT_CASE: {"note": "支援方針が定まった"},
 }
 
 REFUSAL = {

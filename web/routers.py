@@ -28,6 +28,8 @@ from web.programs import appointments as programs_appointments
 from web.reports import api as reports_api
 from web.reports import kpis as reports_kpis
 from web.reports import page as reports_page
+from web.supervision import api as supervision_api
+from web.supervision import pages as supervision_pages
 from web.tasks import api as tasks_api
 from web.tasks import notifications as tasks_notifications
 from web.tasks import pages as tasks_pages
@@ -43,6 +45,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     audit_page.router,
     audit_finder_page.router,
     reports_page.router,
+    supervision_pages.router,
 )
 
 API_ROUTERS: tuple[APIRouter, ...] = (
@@ -61,4 +64,5 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     admin_policies.router,
     reports_api.router,
     audit_api.router,
+    supervision_api.router,
 )

@@ -235,6 +235,7 @@ class CaseWorkflow:
                     record=start.record(self.case, workflow.now()),
                     started_by=started_by,
                     assignee=self.case.assignee,
+                    employment_supporter=self.case.employment_supporter,
                     then=list(start.then),
                 ),
                 id=start.enrolment_id,

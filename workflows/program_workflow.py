@@ -31,6 +31,17 @@ with workflow.unsafe.imports_passed_through():
     from workflows.updates import decode_request, rejection
 
 PROGRAM_MONITORING_SIGNAL = "program_monitoring"
+CASE_ASSIGNEES_SIGNAL = "case_assignees"
+ESW_ROUTING_PATCH = "esw-tasks-to-case-esw"  # after the histories of tests/histories/ were recorded
+
+
+class CaseAssignees(BaseModel):
+    """Who carries the case now: its assignee (the consultant's tasks) and its 就労支援員 (the ESW's tasks)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    assignee: str | None = None
+    employment_supporter: str | None = None
 
 
 class ProgramInput(BaseModel):
@@ -40,6 +51,7 @@ class ProgramInput(BaseModel):
     record: dict[str, Any]  # the program's own record model, as JSON
     started_by: Actor | None = None  # None when continuing as new
     assignee: str | None = None  # who gets the program's consultant tasks (the case's assignee)
+    employment_supporter: str | None = None  # who gets its ESW tasks (the case's 就労支援員; none: the ESW queue)
     outcomes: list[CommandOutcome] = Field(default_factory=list)
     continue_after_events: int = Field(default=2000, ge=50)
     monitoring_asked: str | None = None  # the interval this enrolment last asked of its case
@@ -56,6 +68,7 @@ class ProgramWorkflow:
         self._epoch = 0
         self._outcomes = {o.command_id: o for o in inp.outcomes}
         self._assignee = inp.assignee
+        self._employment_supporter = inp.employment_supporter
         self._monitoring_asked = inp.monitoring_asked
         if inp.started_by is not None and self.record.seq == 0:
             command_id = f"start-{self.record.enrolment_id}"
@@ -94,6 +107,8 @@ class ProgramWorkflow:
                             "started_by": None,
                             "outcomes": list(self._outcomes.values())[-500:],
                             "monitoring_asked": self._monitoring_asked,
+                            "assignee": self._assignee,
+                            "employment_supporter": self._employment_supporter,
                         }
                     )
                 )
@@ -158,6 +173,7 @@ class ProgramWorkflow:
                 applied.event,
                 assignee=self._assignee,
                 summary=self.defn.summarise(applied.record),
+                routes=self._routes(),
             )
         )
         self._epoch += 1
@@ -173,8 +189,22 @@ class ProgramWorkflow:
         self._outcomes[outcome.command_id] = outcome
         return outcome
 
+    def _routes(self) -> dict[str, str | None]:
+        """The ESW's tasks go to the case's 就労支援員 (the ESW queue when it has none); runs that started before
+        this went on giving them to the case's assignee."""
+        if not workflow.patched(ESW_ROUTING_PATCH):
+            return {}
+        return {Role.ESW.value: self._employment_supporter}
+
     async def _flush(self) -> None:
         await self._outbox.flush()
+
+    @workflow.signal(name=CASE_ASSIGNEES_SIGNAL)
+    def case_assignees(self, assignees: CaseAssignees) -> None:
+        """The case changed hands: the tasks this enrolment opens from now on go to its new people (the read model
+        hands over the open ones with the case's own event)."""
+        self._assignee = assignees.assignee
+        self._employment_supporter = assignees.employment_supporter
 
     @workflow.update(dynamic=True)
     async def command(self, name: str, args: Sequence[RawValue]) -> CommandOutcome:

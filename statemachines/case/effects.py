@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from statemachines.case import payloads as c
 from statemachines.case.record import CaseRecord, CaseState, ClosureReport
 from statemachines.case.records import IntakeRecord, MeetingResult, Stamp
+from statemachines.case.supervision import Advice, DifficultCaseFlag
 from statemachines.case.transitions import CONTACT, Trigger
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.table import AnyEffect, Effect, Transition, effect
@@ -201,6 +202,53 @@ def mark_evaluation_due(case: CaseRecord, payload: c.NoteOnly, actor: Actor, now
     case.evaluation_due_marked = True
 
 
+# -- supervision (主任相談支援員, statemachines.case.supervision) ----------------------------------------------------
+
+
+@effect(c.AssignEmploymentSupporter)
+def assign_employment_supporter(
+    case: CaseRecord, payload: c.AssignEmploymentSupporter, actor: Actor, now: datetime
+) -> None:
+    case.employment_supporter = payload.employment_supporter
+
+
+@effect(c.GiveAdvice)
+def give_advice(case: CaseRecord, payload: c.GiveAdvice, actor: Actor, now: datetime) -> None:
+    given = Stamp(user_id=actor.user_id, at=now)
+    number = len(case.advices) + 1
+    case.advices.append(Advice(advice_no=number, text=payload.advice_text, given=given, addressed_to=case.assignee))
+
+
+@effect(c.AcknowledgeAdvice)
+def acknowledge_advice(case: CaseRecord, payload: c.AcknowledgeAdvice, actor: Actor, now: datetime) -> None:
+    stamp = Stamp(user_id=actor.user_id, at=now)
+    case.advices = [
+        a.model_copy(update={"acknowledged": stamp, "response": payload.response})
+        if a.advice_no == payload.advice_no
+        else a
+        for a in case.advices
+    ]
+
+
+@effect(c.FlagDifficultCase)
+def flag_difficult_case(case: CaseRecord, payload: c.FlagDifficultCase, actor: Actor, now: datetime) -> None:
+    case.difficult_case = DifficultCaseFlag(reason=payload.reason, flagged=Stamp(user_id=actor.user_id, at=now))
+
+
+@effect(c.NoteOnly)
+def lift_difficult_case(case: CaseRecord, payload: c.NoteOnly, actor: Actor, now: datetime) -> None:
+    case.difficult_case = None
+
+
+_SUPERVISION_EFFECTS: dict[Trigger, AnyEffect] = {
+    Trigger.ASSIGN_EMPLOYMENT_SUPPORTER: assign_employment_supporter,
+    Trigger.GIVE_ADVICE: give_advice,
+    Trigger.ACKNOWLEDGE_ADVICE: acknowledge_advice,
+    Trigger.FLAG_DIFFICULT_CASE: flag_difficult_case,
+    Trigger.LIFT_DIFFICULT_CASE: lift_difficult_case,
+}
+
+
 _BY_TRIGGER: dict[Trigger, AnyEffect] = {
     Trigger.SUBMIT_PLAN: submit_plan,
     Trigger.CHECK_PLAN: check_plan,
@@ -225,6 +273,7 @@ _BY_TRIGGER: dict[Trigger, AnyEffect] = {
     Trigger.MARK_MONITORING_DUE: mark_monitoring_due,
     Trigger.MARK_EVALUATION_DUE: mark_evaluation_due,
     Trigger.SET_MONITORING_INTERVAL: program_monitoring,
+    **_SUPERVISION_EFFECTS,
 }
 EFFECTS: Mapping[Trigger, AnyEffect] = {t: _BY_TRIGGER.get(t, copy_fields) for t in Trigger}
 """Every trigger's effect; the others copy the fields their payload brings (the intake, a consent, ...)."""

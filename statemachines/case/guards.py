@@ -24,6 +24,7 @@ from statemachines.case.records import (
     Plan,
     ReferralTarget,
 )
+from statemachines.case.supervision import SUPERVISION_GUARDS
 from statemachines.kernel.guards import Guard, GuardContext, Verdict, from_payload, guard_table, present
 
 Ctx = GuardContext[CaseRecord]
@@ -370,4 +371,5 @@ GUARDS = guard_table(
         "一時的な連絡不通の場合は中断の前にあらゆる努力を行う (WAM NET Q&A, S11)",
         gf_efforts,
     ),
+    *SUPERVISION_GUARDS,  # the 主任相談支援員's commands (statemachines.case.supervision)
 )

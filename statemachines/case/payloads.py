@@ -128,3 +128,25 @@ class SignConsent(Payload):
 
 class Assign(Payload):
     assignee: str = Field(min_length=1, max_length=64)
+
+
+# -- supervision (主任相談支援員, statemachines.case.supervision) ----------------------------------------------------
+
+
+class AssignEmploymentSupporter(Payload):
+    """The case's 就労支援員: tasks of the ESW role go to them; none (empty) puts them in the ESW queue."""
+
+    employment_supporter: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class GiveAdvice(Payload):
+    advice_text: str = Field(min_length=1, max_length=4000)
+
+
+class AcknowledgeAdvice(Payload):
+    advice_no: int = Field(ge=1)
+    response: str | None = Field(default=None, max_length=2000)
+
+
+class FlagDifficultCase(Payload):
+    reason: str = Field(min_length=1, max_length=2000)

@@ -31,6 +31,7 @@ from statemachines.case.records import (
     ReferralTarget,
     Stamp,
 )
+from statemachines.case.supervision import Advice, DifficultCaseFlag
 from statemachines.kernel.events import GENESIS_HASH
 from statemachines.kernel.rules import RuleSet
 from statemachines.kernel.sensitivity import BASIC, CONFIGURATION
@@ -202,6 +203,10 @@ class CaseRecord(BaseModel):
     contact_efforts: Annotated[list[ContactEffort], BASIC] = Field(default_factory=list)
     emergency_active: Annotated[bool, BASIC] = False
     emergency: Annotated[list[EmergencySupport], BASIC] = Field(default_factory=list)
+    # supervision (statemachines.case.supervision): the case's 就労支援員, the CSW's advices, the 支援困難事例 flag
+    employment_supporter: Annotated[str | None, BASIC] = None
+    advices: Annotated[list[Advice], BASIC] = Field(default_factory=list)
+    difficult_case: Annotated[DifficultCaseFlag | None, BASIC] = None
     seq: Annotated[int, BASIC] = 0
     last_hash: Annotated[str, BASIC] = GENESIS_HASH
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from statemachines.case.record import CaseRecord, CaseState
+from statemachines.case.supervision import pending_advices
 from statemachines.case.transitions import Trigger
 from statemachines.kernel.events import CaseEvent, TaskSpec
 from statemachines.kernel.events import TaskKind as KernelTaskKind
@@ -129,9 +130,17 @@ def state_task(case: CaseRecord) -> TaskKind | None:
     return STATE_TASKS.get(case.state)
 
 
-def _spec(case: CaseRecord, kind: TaskKind, event: CaseEvent, start: datetime) -> TaskSpec:
-    assignee = case.assignee if kind.role in ASSIGNEES_OWN else None
-    return kind.spec(f"{case.case_id}:{event.seq}:{kind.kind}", event, assignee, case.ruleset.due(kind.kind, start))
+def assignee_for(case: CaseRecord, role: Role) -> str | None:
+    """Who a case task for ``role`` goes to: the ESW's to the case's 就労支援員, the other supporters' to the case's
+    assignee; None puts it in the role's queue."""
+    if role is Role.ESW:
+        return case.employment_supporter
+    return case.assignee if role in ASSIGNEES_OWN else None
+
+
+def _spec(case: CaseRecord, kind: TaskKind, event: CaseEvent, start: datetime, suffix: str = "") -> TaskSpec:
+    task_id = f"{case.case_id}:{event.seq}:{kind.kind}{suffix}"
+    return kind.spec(task_id, event, assignee_for(case, kind.role), case.ruleset.due(kind.kind, start))
 
 
 def task_changes(before: CaseRecord | None, after: CaseRecord, event: CaseEvent) -> tuple[list[str], list[TaskSpec]]:
@@ -153,4 +162,61 @@ def task_changes(before: CaseRecord | None, after: CaseRecord, event: CaseEvent)
     if timer_task is not None:
         close.append(timer_task.kind)
         opened.append(_spec(after, timer_task, event, event.at))
-    return sorted(set(close)), opened
+    supervision_close, supervision_opened = supervision_task_changes(before, after, event)
+    return sorted(set(close) | set(supervision_close)), opened + supervision_opened
+
+
+# -- supervision (主任相談支援員, statemachines.case.supervision) ----------------------------------------------------
+# Not state tasks: a state move leaves them open. An advice waits for its addressee's acknowledgement; a 支援困難事例
+# stays in the CSW queue until a CSW lifts the flag.
+
+REVIEW_ADVICE = _k(
+    "review_advice",
+    Role.SW,
+    Trigger.ACKNOWLEDGE_ADVICE,
+    "助言・指導の確認",
+    "Read and act on the chief consultant's advice",
+)
+DIFFICULT_CASE = _k(
+    "difficult_case",
+    Role.CSW,
+    Trigger.LIFT_DIFFICULT_CASE,
+    "支援困難事例への対応（スーパービジョン）",
+    "Supervise the difficult case",
+)
+SUPERVISION_KINDS: tuple[str, ...] = (REVIEW_ADVICE.kind, DIFFICULT_CASE.kind)
+
+
+def _advice_tasks(case: CaseRecord, event: CaseEvent) -> list[TaskSpec]:
+    """One task per advice not yet acknowledged, for the case's assignee (due as the rule set says, from when it was
+    given)."""
+    return [
+        _spec(case, REVIEW_ADVICE, event, advice.given.at, suffix=f":{advice.advice_no}")
+        for advice in pending_advices(case.advices)
+    ]
+
+
+def supervision_task_changes(
+    before: CaseRecord | None, after: CaseRecord, event: CaseEvent
+) -> tuple[list[str], list[TaskSpec]]:
+    """An advice opens its task; its acknowledgement, or a new assignee, closes the advice tasks and opens those
+    still waiting (for the assignee now); the 支援困難事例 flag opens the CSW's task, lifting it closes it."""
+    trigger = Trigger(event.command)
+    reassigned = trigger is Trigger.ASSIGN and before is not None and bool(pending_advices(before.advices))
+    if trigger is Trigger.GIVE_ADVICE:
+        return [], [_spec(after, REVIEW_ADVICE, event, event.at, suffix=f":{after.advices[-1].advice_no}")]
+    if trigger is Trigger.ACKNOWLEDGE_ADVICE or reassigned:
+        return [REVIEW_ADVICE.kind], _advice_tasks(after, event)
+    if trigger is Trigger.FLAG_DIFFICULT_CASE:
+        return [], [_spec(after, DIFFICULT_CASE, event, event.at)]
+    if trigger is Trigger.LIFT_DIFFICULT_CASE:
+        return [DIFFICULT_CASE.kind], []
+    return [], []
+
+
+def role_reassignments(after: CaseRecord, event: CaseEvent) -> dict[str, str | None]:
+    """The open tasks of the case a command hands to someone else, by role: a new 就労支援員 takes the ESW tasks
+    already open (a program's included); none gives them back to the ESW queue."""
+    if Trigger(event.command) is Trigger.ASSIGN_EMPLOYMENT_SUPPORTER:
+        return {Role.ESW.value: after.employment_supporter}
+    return {}

@@ -55,6 +55,12 @@ class Trigger(StrEnum):
     MARK_MONITORING_DUE = "mark_monitoring_due"
     MARK_EVALUATION_DUE = "mark_evaluation_due"
     SET_MONITORING_INTERVAL = "set_monitoring_interval"
+    # supervision (主任相談支援員): the rows of SUPERVISION below
+    ASSIGN_EMPLOYMENT_SUPPORTER = "assign_employment_supporter"
+    GIVE_ADVICE = "give_advice"
+    ACKNOWLEDGE_ADVICE = "acknowledge_advice"
+    FLAG_DIFFICULT_CASE = "flag_difficult_case"
+    LIFT_DIFFICULT_CASE = "lift_difficult_case"
 
 
 class Region(StrEnum):
@@ -162,6 +168,26 @@ TRANSITIONS: tuple[TransitionDef, ...] = (
         "事業によるモニタリング間隔の指定（住居確保給付金の支給中は週1回等）"),
 )
 # fmt: on
+
+# -- supervision (process.md §0 CSW; statemachines.case.supervision) -----------------------------------------------
+# Self-transitions: the 就労支援員 of the case, the 助言・指導記録 and its acknowledgement by the assignee, and the
+# 支援困難事例 flag. Advice and the flag are given while the case is worked on (not in an end state); what was given
+# can be acknowledged or lifted whatever the state.
+OPEN_STATES = tuple(s for s in CaseState if not STATES[s].terminal)
+# fmt: off
+SUPERVISION: tuple[TransitionDef, ...] = (
+    Row("A4", T.ASSIGN_EMPLOYMENT_SUPPORTER, ALL_STATES, None, ASSIGNERS, c.AssignEmploymentSupporter,
+        "就労支援員の担当設定"),
+    Row("SV1", T.GIVE_ADVICE, OPEN_STATES, None, CHIEF, c.GiveAdvice, "助言・指導記録（主任相談支援員）"),
+    Row("SV2", T.ACKNOWLEDGE_ADVICE, ALL_STATES, None, SUPPORTERS, c.AcknowledgeAdvice, "助言・指導の確認",
+        guards=("G-ADVICE-PENDING", "G-ADVICE-ASSIGNEE")),
+    Row("SV3", T.FLAG_DIFFICULT_CASE, OPEN_STATES, None, CHIEF, c.FlagDifficultCase, "支援困難事例として登録",
+        guards=("G-DIFFICULT-NOT-FLAGGED",)),
+    Row("SV4", T.LIFT_DIFFICULT_CASE, ALL_STATES, None, CHIEF, c.NoteOnly, "支援困難事例の登録解除",
+        guards=("G-DIFFICULT-FLAGGED",)),
+)
+# fmt: on
+TRANSITIONS += SUPERVISION
 
 OPENING = TransitionDef(
     "T1", T.OPEN_CONSULTATION, (), S.INTAKE, ANY_STAFF, c.IntakePayload, "相談受付（新規ケース）", contact=True

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from statemachines.case.engine import CASE
 from statemachines.case.record import STATES, CaseRecord
-from statemachines.case.tasks import state_task, task_changes
+from statemachines.case.tasks import role_reassignments, state_task, task_changes
 from statemachines.case.timers import Deadline, deadlines
 from statemachines.kernel.engine import Applied
 from statemachines.kernel.events import CaseSnapshotRow, Projection
@@ -50,6 +50,9 @@ def snapshot_row(case: CaseRecord, *, updated_at: datetime) -> CaseSnapshotRow:
         last_seq=case.seq,
         case_number=case.case_number,
         person_id=case.person_id,
+        employment_supporter=case.employment_supporter,
+        last_contact_at=case.last_contact_at,
+        difficult_case=case.difficult_case is not None,
     )
 
 
@@ -65,6 +68,7 @@ def projection_for(before: CaseRecord | None, applied: Applied[CaseRecord]) -> P
         person=client.model_dump(mode="json")
         if changed and applied.record.person_id is not None and not client.is_empty()
         else None,
+        reassign_roles=role_reassignments(applied.record, applied.event),
     )
 
 

@@ -262,6 +262,10 @@ class CaseSnapshotRow(BaseModel):
     last_seq: int
     case_number: str | None = None  # 受付番号 (statemachines.case.numbers); None before 2026-12
     person_id: str | None = None  # the 相談者 (store.persons); None before 2026-12
+    # supervision (the caseload views): the case's 就労支援員, its last contact with 本人, the 支援困難事例 flag
+    employment_supporter: str | None = None
+    last_contact_at: datetime | None = None
+    difficult_case: bool = False
 
 
 class Projection(BaseModel):
@@ -276,6 +280,8 @@ class Projection(BaseModel):
     # The 相談者's identity as the case now records it (a dump of the case's ``ClientIdentity``), when this event
     # changed it and the case names its person (``case.person_id``): written to ``people`` in the same transaction.
     person: dict[str, Any] | None = None
+    # the case's open tasks of a role handed to another assignee (None: back to the role's queue)
+    reassign_roles: dict[str, str | None] = Field(default_factory=dict)
 
 
 class Rejection(BaseModel):

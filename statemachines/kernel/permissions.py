@@ -58,6 +58,9 @@ class Permission(StrEnum):
     RULESET_ADD = "ruleset_add"
     POLICY_ADD = "policy_add"
     INSTITUTION_IMPORT = "institution_import"
+    # supervision (主任相談支援員): the caseloads, and one consultant's cases
+    SUPERVISION_READ = "supervision_read"
+    SUPERVISION_CASES = "supervision_cases"
     # where the pages take each person
     INTAKE_FORM = "intake_form"
     INBOX_WORK = "inbox_work"
@@ -106,6 +109,8 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = MappingProxyType(
         Permission.RULESET_ADD: _ADMIN,  # durations are configuration, versioned per municipality
         Permission.POLICY_ADD: _ADMIN,  # a 個人情報取扱規程 version once adopted (§5.2)
         Permission.INSTITUTION_IMPORT: _ADMIN,  # the directory's rows as one file (§6)
+        Permission.SUPERVISION_READ: frozenset({Role.CSW, Role.MUN, Role.OPS}),  # caseload counts (§0 CSW, §4.3)
+        Permission.SUPERVISION_CASES: frozenset({Role.CSW}),  # a consultant's cases, to advise and reassign (§0 CSW)
         Permission.INTAKE_FORM: CONSULTANTS,  # the inbox's 新規相談受付, for who takes it (§0 SW)
         Permission.INBOX_WORK: SUPPORTERS | MUNICIPAL | {Role.AUD},  # who gets tasks (AUD: integrity checks)
         Permission.PIPELINE_WORK: frozenset({Role.OPS, Role.CSW, Role.MUN, Role.ADMIN}),  # who oversees (§4.3)
@@ -144,6 +149,8 @@ REFUSALS_JA: Mapping[Permission, str] = MappingProxyType(
         Permission.RULESET_ADD: "ルールセットの登録は管理者のみが行えます。",
         Permission.POLICY_ADD: "個人情報取扱規程の登録は管理者のみが行えます。",
         Permission.INSTITUTION_IMPORT: "関係機関の一括登録は管理者のみが行えます。",
+        Permission.SUPERVISION_READ: "担当件数の一覧は主任相談支援員・自治体職員・運用担当が確認できます。",
+        Permission.SUPERVISION_CASES: "相談支援員ごとのケース一覧は主任相談支援員が確認できます。",
     }
 )
 """What the API answers (403) to someone without the permission: who may, so they know whom to ask. Every

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -39,12 +40,25 @@ class ProgramProjection(BaseModel):
     open_tasks: list[TaskSpec] = Field(default_factory=list)
 
 
-def _spec(record: ProgramRecord, kind: TaskKind[Any], event: CaseEvent, assignee: str | None) -> TaskSpec:
-    return kind.spec(f"{record.enrolment_id}:{event.seq}:{kind.kind}", event, assignee, None)
+def _spec(
+    record: ProgramRecord,
+    kind: TaskKind[Any],
+    event: CaseEvent,
+    assignee: str | None,
+    routes: Mapping[str, str | None],
+) -> TaskSpec:
+    """``routes``: who a task of a role goes to instead (the case's 就労支援員 for the ESW's tasks)."""
+    routed = routes.get(kind.role.value, assignee) if kind.role not in MUNICIPAL else assignee
+    return kind.spec(f"{record.enrolment_id}:{event.seq}:{kind.kind}", event, routed, None)
 
 
 def program_task_changes(
-    defn: AnyProgram, before: ProgramRecord | None, after: ProgramRecord, event: CaseEvent, assignee: str | None
+    defn: AnyProgram,
+    before: ProgramRecord | None,
+    after: ProgramRecord,
+    event: CaseEvent,
+    assignee: str | None,
+    routes: Mapping[str, str | None] | None = None,
 ) -> tuple[list[str], list[TaskSpec]]:
     all_kinds = {k.kind for k in [*defn.state_tasks.values(), *defn.event_tasks.values()]}
     trigger = event.command.removeprefix(f"{defn.id}.")
@@ -53,11 +67,11 @@ def program_task_changes(
     opened: list[TaskSpec] = []
     state_task = defn.state_tasks.get(after.state)
     if moved and state_task is not None:
-        opened.append(_spec(after, state_task, event, None if state_task.role in MUNICIPAL else assignee))
+        opened.append(_spec(after, state_task, event, None if state_task.role in MUNICIPAL else assignee, routes or {}))
     event_task = defn.event_tasks.get(trigger)
     if event_task is not None:
         close.add(event_task.kind)
-        opened.append(_spec(after, event_task, event, assignee))
+        opened.append(_spec(after, event_task, event, assignee, routes or {}))
     return sorted(close), opened
 
 
@@ -69,10 +83,11 @@ def program_projection(
     *,
     assignee: str | None,
     summary: dict[str, Any],
+    routes: Mapping[str, str | None] | None = None,
 ) -> ProgramProjection:
     deadlines = defn.deadlines(after)
     first = min(deadlines, key=lambda d: d.at) if deadlines else None
-    close, opened = program_task_changes(defn, before, after, event, assignee)
+    close, opened = program_task_changes(defn, before, after, event, assignee, routes)
     row = EnrolmentRow(
         enrolment_id=after.enrolment_id,
         case_id=after.case_id,

@@ -113,6 +113,8 @@ def paths_of(nav: list[str], case_id: str) -> list[tuple[str, int]]:
     paths = [(path, 200) for path in (*nav, f"/cases/{case_id}", "/password")]
     if "/audit" in nav:  # the case's timeline, and its state and records as of before it began and after
         paths += [(f"/audit?case_id={case_id}&as_of={at}", 200) for at in ("", "2020-01-01T00:00", "2099-01-01T00:00")]
+    if "/supervision" in nav:  # the caseloads over another number of days without contact
+        paths.append(("/supervision?no_contact_days=7", 200))
     if "/reports" in nav:  # 目安値 (an administrator's with its form), and a municipality not served (refused)
         paths += [("/reports/targets", 200), ("/reports?municipality=city-b", 403)]
     return paths
@@ -192,6 +194,9 @@ async def test_every_page_of_a_role_has_no_axe_violation(
         if "/audit" in nav:
             await check_verdict(page, findings, world.case_id)
             await check_finder(page, findings, user)
+        if "/supervision" in nav and user == "csw1":  # a consultant's cases, with the reassignment forms
+            await visit(page, "/supervision/consultants/sw1")
+            await findings.check(page, "supervision consultant")
         if (user, lang) == ("sw1", "ja"):
             await check_refused_intake(page, findings, world.app)
         await check_error_pages(page, findings)

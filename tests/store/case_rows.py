@@ -33,6 +33,9 @@ def add_case(session: Session, case_id: str, **values: Any) -> CaseRecord:
         ruleset_id="national-2025-04",
         plan_version=0,
         last_seq=1,
+        employment_supporter=values.pop("employment_supporter", None),
+        last_contact_at=values.pop("last_contact_at", NOW - DAY),
+        difficult_case=values.pop("difficult_case", False),
     )
     assert not values, values
     session.add(record)

@@ -177,6 +177,16 @@ MATRIX = [
     ),
     # -- tasks, notifications, rule sets -----------------------------------------------------------------------------
     Row("GET", "/api/pipeline?municipality=city-a", None, only(may(P.PIPELINE_READ)), 200),
+    # -- supervision: caseload counts for CSW, MUN and OPS (their own towns'); a consultant's cases for the CSW -------
+    Row("GET", "/api/supervision/caseloads", None, only(may(P.SUPERVISION_READ)), only(may(P.SUPERVISION_READ))),
+    Row("GET", "/api/supervision/caseloads?municipality=city-a", None, only(may(P.SUPERVISION_READ)), 403),
+    Row(
+        "GET",
+        "/api/supervision/consultants/sw1/cases",
+        None,
+        only(may(P.SUPERVISION_CASES)),
+        only(may(P.SUPERVISION_CASES), yes=404),  # B町's CSW: sw1 is not one of their consultants
+    ),
     # The §4.3 indicators: counts, no personal data, for every role serving the town (OPS too); another town's: 403.
     Row("GET", "/api/reports/kpis?municipality=city-a", None, only(may(P.REPORT_READ)), 403),
     Row("GET", "/api/tasks?scope=role&municipality=city-a", None, everyone(200), 200),
@@ -252,6 +262,14 @@ MATRIX = [
     Row("GET", "/api/health", None, everyone(200), 200),
     # -- pages ---------------------------------------------------------------------------------------------------------
     Row("GET", "/cases/{case}", None, only(may(P.CASE_READ), no=404), 404),
+    Row(
+        "GET",
+        "/supervision",
+        None,
+        only(may(P.SUPERVISION_READ), no=404),
+        only(may(P.SUPERVISION_READ), no=404),
+    ),
+    Row("GET", "/supervision/consultants/sw1", None, only(may(P.SUPERVISION_CASES), no=404), 404),
     Row(
         "POST",
         "/inbox/claim/{task}",

@@ -81,6 +81,8 @@ async def _case_context(
             if any(u.kind.value == "state" for u in option.unmet_guards):
                 continue  # not a step of this state: nothing to explain
             blocked.append({"command": name, "name_ja": COMMAND_NAMES.get(name, name), "unmet": option.unmet_guards})
+    supervised = {k: record[k] for k in SUPERVISION_FIELDS if record.get(k)}
+    shown.update(supervised)  # the supervision panel shows them: a read too
     paths = special_care_paths(CaseRecord, shown)  # the forms show what the case holds: a read of those fields
     if paths:
         with svc.sessions.begin() as session:
@@ -105,6 +107,7 @@ async def _case_context(
         "person_cases": [c for c in svc.people.cases_of(actor, row.person_id) if c.case_id != case_id]
         if row.person_id
         else [],
+        "supervision": supervised,
     }
 
 
@@ -118,6 +121,10 @@ def _client_name(svc: Services, actor: Actor, case_id: str, record: CaseRecord) 
             user_id=actor.user_id, case_id=case_id, fields=["intake.client.name"], purpose="case_page", now=svc.clock()
         )
     return name
+
+
+SUPERVISION_FIELDS = ("difficult_case", "advices")
+"""What the supervision panel shows of the record (statemachines.case.supervision)."""
 
 
 async def _enrolment_panel(

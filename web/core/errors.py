@@ -54,6 +54,10 @@ class CalendarNotVisibleError(Exception):
     """No such staff member, or one whose calendar the user may not read: the same 404 either way."""
 
 
+class ConsultantNotVisibleError(Exception):
+    """No such consultant among those serving the user's municipalities, and no case of theirs the user sees."""
+
+
 def _json(status: int, code: str, detail: str, message_en: str | None = None, **extra: object) -> JSONResponse:
     return problem(status, code, detail, message_en, extra=extra)
 
@@ -190,6 +194,7 @@ def install(app: FastAPI) -> None:
         (DuplicateInstitutionError, 409, "duplicate_institution"),
         (NotificationNotFoundError, 404, "notification_not_found"),
         (CalendarNotVisibleError, 404, "calendar_not_found"),
+        (ConsultantNotVisibleError, 404, "consultant_not_found"),
         (UnknownCaseError, 404, "case_not_found"),
         (UnknownOfficeError, 422, "unknown_office"),
         (AppointmentNotFoundError, 404, "appointment_not_found"),

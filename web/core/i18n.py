@@ -147,6 +147,24 @@ UI: dict[str, tuple[str, str]] = {
     "appointments": ("予定", "Appointments"),
     "months_used": ("支給済み月数", "Months granted"),
     "months_left": ("残り（上限9か月）", "Left (of 9 months)"),
+    "supervision": ("スーパービジョン", "Supervision"),
+    "caseloads": ("相談支援員ごとの担当状況", "Caseload per consultant"),
+    "consultant": ("相談支援員", "Consultant"),
+    "open_cases": ("担当中のケース", "Open cases"),
+    "overdue_tasks": ("期限超過のタスク", "Overdue tasks"),
+    "no_contact": ("連絡なし", "No contact"),
+    "no_contact_days": ("連絡なしとする日数", "Days without contact"),
+    "plans_past_period": ("プラン期間満了", "Plans past their period"),
+    "contact_lost_cases": ("連絡不通", "Contact lost"),
+    "difficult_cases": ("支援困難事例", "Difficult cases"),
+    "unassigned_cases": ("担当者未定", "No assignee"),
+    "total": ("合計", "Total"),
+    "last_contact": ("最終連絡日", "Last contact"),
+    "reassign": ("担当者を変更する", "Reassign"),
+    "supervision_advices": ("助言・指導記録", "Advice and guidance"),
+    "acknowledged": ("確認済み", "Acknowledged"),
+    "not_acknowledged": ("未確認", "Not yet acknowledged"),
+    "employment_supporter": ("就労支援員", "Employment supporter"),
 }
 
 
@@ -156,6 +174,10 @@ def t(key: str, lang: str) -> str:
 
 
 FIELD_LABELS: dict[str, str] = {
+    "advice_text": "助言・指導の内容",
+    "advice_no": "助言・指導の番号",
+    "response": "対応・返答",
+    "employment_supporter": "就労支援員（ログインID）",
     "accepts_referrals": "紹介を受け付ける",
     "address": "住所",
     "approved": "承認",

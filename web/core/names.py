@@ -32,6 +32,10 @@ class Names:
     def town(self, municipality: str | None) -> str:
         return "—" if municipality is None else self.towns.get(municipality, municipality)
 
+    def get(self, user_id: str, default: str | None = None) -> str | None:
+        """A colleague's display name (as ``dict.get`` on the users)."""
+        return self.users.get(user_id, default)
+
     def user(self, user_id: str | None) -> str:
         return "—" if user_id is None else self.users.get(user_id, user_id)
 

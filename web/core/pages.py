@@ -116,6 +116,7 @@ HOMES = ((Permission.PIPELINE_HOME, "/pipeline"), (Permission.AUDIT_HOME, "/audi
 NAV = (
     ("/inbox", "inbox", Permission.INBOX_WORK),
     ("/pipeline", "pipeline", Permission.PIPELINE_WORK),
+    ("/supervision", "supervision", Permission.SUPERVISION_READ),
     ("/cases", "cases", Permission.CASE_READ),
     ("/audit", "audit", Permission.AUDIT_READ),
     ("/reports", "reports", Permission.REPORT_REVIEW),
