@@ -78,6 +78,8 @@ async def _case_context(
         elif option.unmet_guards and any(u.kind.value != "role" for u in option.unmet_guards):
             if any(u.kind.value == "state" for u in option.unmet_guards):
                 continue  # not a step of this state: nothing to explain
+            if {u.id for u in option.unmet_guards if u.kind.value != "role"} <= NOTHING_PENDING:
+                continue  # no advice waits, no flag to lift: nothing holds the case
             blocked.append({"command": name, "name_ja": COMMAND_NAMES.get(name, name), "unmet": option.unmet_guards})
     supervised = {k: record[k] for k in SUPERVISION_FIELDS if record.get(k)}
     shown.update(supervised)  # the supervision panel shows them: a read too
@@ -102,6 +104,9 @@ async def _case_context(
         "names": _names(svc, view.record, supervised),
     }
 
+
+NOTHING_PENDING = frozenset({"G-ADVICE-PENDING", "G-DIFFICULT-FLAGGED"})
+"""Guards that only say there is nothing to act on (statemachines.case.supervision): not why a case cannot move."""
 
 SUPERVISION_FIELDS = ("difficult_case", "advices")
 """What the supervision panel shows of the record (statemachines.case.supervision)."""
