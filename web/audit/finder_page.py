@@ -94,6 +94,8 @@ async def finder_context(
         integrity=IntegrityStatus(raw["integrity"]) if raw.get("integrity") in set(IntegrityStatus) else None,
         **dates,
     )
+    can_run = allowed(actor, Permission.INTEGRITY_RUN)
+    latest = await runner(svc).latest() if can_run else None  # before the list: a finished run's results are in it
     page = find_cases(svc, actor, filters, limit=PAGE_SIZE, offset=offset)
     with svc.sessions.begin() as session:
         served = municipality_names(session, actor.serves)
@@ -105,13 +107,11 @@ async def finder_context(
         "municipalities": sorted((m, served.get(m, m)) for m in actor.serves),
         "states": [(s.value, STATES[s].name_ja) for s in CaseState],
         "integrities": [s.value for s in IntegrityStatus],
-        "can_run": allowed(actor, Permission.INTEGRITY_RUN),
+        "can_run": can_run,
+        "latest_run": None if latest is None else progress_of(svc, latest),
         "can_read_log": allowed(actor, Permission.ACCESS_LOG_READ),
         "run_message": raw.get("run", ""),
     }
-    if context["can_run"]:
-        latest = await runner(svc).latest()
-        context["latest_run"] = None if latest is None else progress_of(svc, latest)
     return context
 
 

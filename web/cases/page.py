@@ -80,6 +80,8 @@ async def _case_context(
         elif option.unmet_guards and any(u.kind.value != "role" for u in option.unmet_guards):
             if any(u.kind.value == "state" for u in option.unmet_guards):
                 continue  # not a step of this state: nothing to explain
+            if {u.id for u in option.unmet_guards if u.kind.value != "role"} <= NOTHING_PENDING:
+                continue  # no advice waits, no flag to lift: nothing holds the case
             blocked.append({"command": name, "name_ja": COMMAND_NAMES.get(name, name), "unmet": option.unmet_guards})
     supervised = {k: record[k] for k in SUPERVISION_FIELDS if record.get(k)}
     shown.update(supervised)  # the supervision panel shows them: a read too
@@ -122,6 +124,9 @@ def _client_name(svc: Services, actor: Actor, case_id: str, record: CaseRecord) 
         )
     return name
 
+
+NOTHING_PENDING = frozenset({"G-ADVICE-PENDING", "G-DIFFICULT-FLAGGED"})
+"""Guards that only say there is nothing to act on (statemachines.case.supervision): not why a case cannot move."""
 
 SUPERVISION_FIELDS = ("difficult_case", "advices")
 """What the supervision panel shows of the record (statemachines.case.supervision)."""

@@ -59,7 +59,8 @@ async def test_the_list_is_newest_first_and_names_municipality_and_state(api: Ap
     assert (first["municipality"], first["municipality_name"]) == ("city-a", "A市 福祉事務所")
     assert (first["state"], first["state_name"]) == ("INTAKE", "相談受付")
     assert body["items"][1]["state_name"] == "スクリーニング"
-    assert first["label"] == newer  # the case's label (its 受付番号 once there is one)
+    number = (await api.get("aud1", f"/api/cases/{newer}")).json()["case_number"]
+    assert first["label"] == number  # the case's label: its 受付番号
     assert (first["closed_at"], first["integrity"], first["integrity_checked_at"]) == (None, "unchecked", None)
     paged = await _cases(api, limit=1, offset=1)
     assert (_ids(paged), paged["total"], paged["limit"], paged["offset"]) == ([older], 2, 1, 1)

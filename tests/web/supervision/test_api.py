@@ -34,9 +34,8 @@ async def _ok(api: Api, user: str, case_id: str, trigger: T, payload: dict[str, 
 async def _row(api: Api, user: str, consultant: str | None, **params: Any) -> dict[str, Any]:
     response = await api.get(user, "/api/supervision/caseloads", **params)
     assert response.status_code == 200, response.text
-    rows = {row["user_id"]: row for row in response.json()["caseloads"]}
-    found: dict[str, Any] = rows[consultant]
-    return found
+    rows: dict[str | None, dict[str, Any]] = {row["user_id"]: row for row in response.json()["caseloads"]}
+    return rows[consultant]
 
 
 async def _kinds(api: Api, user: str, case_id: str, scope: str) -> set[str]:
