@@ -23,7 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from statemachines.policy.retention import ErasureBatch, ErasureReport
 from store.crypto import DataKeys
 from store.programs import EnrolmentRecord
-from store.retention import RetentionRepository, RetentionRow
+from store.retention import RetentionRepository, RetentionRow, forget_old_pages
 from workflows.activity_refs import ERASE_DUE_CASES
 
 
@@ -46,6 +46,8 @@ class RetentionActivities:
             elif await asyncio.to_thread(self._erase, row, now):
                 erased.append(row.case_id)
                 activity.logger.info("case %s: erased after its retention (due %s)", row.case_id, row.due_on)
+        if erased:
+            await asyncio.to_thread(forget_old_pages, self._sessions)
         return ErasureReport(examined=examined, erased=erased, held=held, running=running, last_case_id=last)
 
     def _due(self, batch: ErasureBatch) -> tuple[int, list[tuple[RetentionRow, list[str]]], str | None]:

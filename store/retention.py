@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 from sqlalchemy import JSON, Date, Integer, String, Text, delete, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from statemachines.case.record import STATES, CaseState
 from statemachines.kernel.rules import DEFAULT_RULESET
@@ -25,6 +25,7 @@ from store.appointment_records import AppointmentRecord
 from store.crypto import DataKeys
 from store.errors import StoreError
 from store.models import Base, CaseEventRecord, CaseRecord
+from store.people import PeopleRepository
 from store.person_keys import EnrolmentPersonRecord
 from store.programs import EnrolmentRecord, ProgramEventRecord
 from store.rulesets import RulesetRepository
@@ -182,6 +183,19 @@ class RetentionRepository:
         program_commands = select(ProgramEventRecord.command).where(ProgramEventRecord.case_id == case_id).distinct()
         return set(self._session.scalars(case_commands)) | set(self._session.scalars(program_commands))
 
+    def _erase_person_of(self, case_id: str) -> None:
+        """The 相談者's record goes with the last of their cases: kept while another case of theirs is not erased."""
+        person_id = self._session.scalar(select(CaseRecord.person_id).where(CaseRecord.case_id == case_id))
+        if person_id is None:
+            return
+        others = select(CaseRecord.case_id).where(
+            CaseRecord.person_id == person_id,
+            CaseRecord.case_id != case_id,
+            CaseRecord.case_id.not_in(select(CaseErasureRecord.case_id)),
+        )
+        if self._session.scalars(others.limit(1)).first() is None:
+            PeopleRepository(self._session).erase(person_id)
+
     def erase(self, row: RetentionRow, keys: DataKeys | None, *, now: datetime) -> Erased:
         """Crypto-shred the case: erase its data key and empty the read model's payloads, keeping the skeleton.
 
@@ -206,6 +220,7 @@ class RetentionRepository:
         s.execute(update(EnrolmentRecord).where(EnrolmentRecord.case_id == row.case_id).values(summary={}))
         s.execute(update(AppointmentRecord).where(AppointmentRecord.case_id == row.case_id).values(note=None))
         s.execute(delete(EnrolmentPersonRecord).where(EnrolmentPersonRecord.case_id == row.case_id))
+        self._erase_person_of(row.case_id)
         count = int(getattr(events, "rowcount", 0) or 0)
         s.add(
             CaseErasureRecord(
@@ -220,3 +235,17 @@ class RetentionRepository:
         )
         s.flush()
         return Erased(case_id=row.case_id, events=count)
+
+
+def forget_old_pages(sessions: sessionmaker[Session]) -> None:
+    """After an erasure, SQLite's write-ahead log may still hold the pages as they were before (a person's row, an
+    event's payload): checkpoint it and truncate it, so no readable copy stays in the files. PostgreSQL reuses its
+    dead rows' space itself (its vacuum); nothing to do there."""
+    engine = sessions.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()  # outside any transaction: a checkpoint cannot run inside one
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
