@@ -5,7 +5,6 @@ Like :mod:`store.queries`, every query takes ``visible`` (the municipalities the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -116,24 +115,6 @@ def _row(case: CaseRecord, check: CaseIntegrityRecord | None) -> AuditCaseRow:
 
 
 # -- the names the lists show instead of ids -------------------------------------------------------------------
-
-
-def municipality_names(session: Session, municipalities: Iterable[str]) -> dict[str, str]:
-    """Each municipality's name (A市 福祉事務所) from its organisation record; one without a record is absent."""
-    wanted = set(municipalities)
-    if not wanted:
-        return {}
-    stmt = select(OrganisationRecord.org_id, OrganisationRecord.name_ja).where(OrganisationRecord.org_id.in_(wanted))
-    return {row[0]: row[1] for row in session.execute(stmt)}
-
-
-def user_names(session: Session, user_ids: Iterable[str]) -> dict[str, str]:
-    """Each user's display name; an unknown user is absent."""
-    wanted = set(user_ids)
-    if not wanted:
-        return {}
-    stmt = select(UserRecord.user_id, UserRecord.display_name).where(UserRecord.user_id.in_(wanted))
-    return {row[0]: row[1] for row in session.execute(stmt)}
 
 
 def users_serving(session: Session, municipalities: set[str]) -> list[tuple[str, str]]:

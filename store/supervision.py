@@ -22,6 +22,8 @@ from statemachines.case.tasks import EVALUATION_DUE
 from statemachines.kernel.events import TaskStatus
 from statemachines.kernel.roles import CONSULTANTS
 from store.models import CaseRecord, OrganisationRecord, TaskRecord, UserRecord
+from store.names import municipality_names as store_municipality_names
+from store.names import user_names
 
 OPEN_STATES: tuple[str, ...] = tuple(s.value for s in CaseState if not STATES[s].terminal)
 DEFAULT_NO_CONTACT_DAYS = 30
@@ -179,20 +181,14 @@ def consultants(session: Session, municipalities: set[str]) -> dict[str, str]:
 
 def display_names(session: Session, user_ids: Iterable[str]) -> dict[str, str]:
     """Each user's display name (a user no longer known keeps their id)."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return {}
-    stmt = select(UserRecord.user_id, UserRecord.display_name).where(UserRecord.user_id.in_(ids))
-    found: dict[str, str] = {str(k): str(v) for k, v in session.execute(stmt)}
-    return {user_id: str(found.get(user_id, user_id)) for user_id in ids}
+    found = user_names(session, user_ids)
+    return {user_id: found.get(user_id, user_id) for user_id in sorted(set(user_ids))}
 
 
 def municipality_names(session: Session, municipalities: Iterable[str]) -> dict[str, str]:
     """Each municipality's name from its organisation record (one without a record keeps its id)."""
-    ids = sorted(set(municipalities))
-    stmt = select(OrganisationRecord.org_id, OrganisationRecord.name_ja).where(OrganisationRecord.org_id.in_(ids))
-    found: dict[str, str] = {str(k): str(v) for k, v in session.execute(stmt)}
-    return {org_id: str(found.get(org_id, org_id)) for org_id in ids}
+    found = store_municipality_names(session, municipalities)
+    return {org_id: found.get(org_id, org_id) for org_id in sorted(set(municipalities))}
 
 
 def caseload_cases(

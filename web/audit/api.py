@@ -23,8 +23,8 @@ from statemachines.kernel.roles import Actor
 from statemachines.policy.integrity import INTEGRITY_TASK
 from store import queries
 from store.access_log import AccessLog, AccessLogRow
-from store.audit_queries import user_names
 from store.integrity import IntegrityStatus
+from store.names import user_names
 from store.queries import HistoryEntry, Page
 from store.repository import CaseRepository
 from web.audit.finder import AuditCase, CaseFilters, find_cases

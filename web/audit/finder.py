@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict
 
 from statemachines.case.record import STATES, CaseState
 from statemachines.kernel.roles import Actor
-from store.audit_queries import AuditCaseRow, Period, audit_cases, municipality_names
+from store.audit_queries import AuditCaseRow, Period, audit_cases
 from store.integrity import IntegrityStatus
+from store.names import municipality_names
 from store.queries import Page
 from web.core import i18n
 from web.core.deps import Services
