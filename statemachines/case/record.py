@@ -19,6 +19,7 @@ from statemachines.case.records import (
     Consent,
     ConsentKind,
     ContactEffort,
+    Correction,
     Decision,
     Eligibility,
     EmergencySupport,
@@ -207,6 +208,8 @@ class CaseRecord(BaseModel):
     employment_supporter: Annotated[str | None, BASIC] = None
     advices: Annotated[list[Advice], BASIC] = Field(default_factory=list)
     difficult_case: Annotated[DifficultCaseFlag | None, BASIC] = None
+    # 訂正 (statemachines.case.corrections): which recorded fields were changed or cleared after they were recorded
+    corrections: Annotated[list[Correction], BASIC] = Field(default_factory=list)
     seq: Annotated[int, BASIC] = 0
     last_hash: Annotated[str, BASIC] = GENESIS_HASH
 

@@ -389,3 +389,15 @@ class Stamp(_Record):
 
     user_id: Annotated[str, BASIC]
     at: Annotated[datetime, BASIC]
+
+
+class Correction(_Record):
+    """訂正: recorded fields changed or cleared after they were recorded, and why (``statemachines.case.corrections``).
+
+    The values themselves are in the command's event (the history keeps what each field held before); the record
+    keeps which fields were corrected, so that a sheet can mark them as corrected."""
+
+    correction_no: Annotated[int, BASIC] = Field(ge=1)  # 1, 2, ... in the order made on the case
+    paths: Annotated[list[str], BASIC] = Field(min_length=1, max_length=20)  # e.g. intake.client.phone
+    reason: Annotated[Text, SPECIAL_CARE] = Field(max_length=2000)
+    corrected: Annotated[Stamp, BASIC]
