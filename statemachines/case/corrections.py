@@ -291,13 +291,13 @@ def _recorded(case: CaseRecord, path: str) -> Any:
 
 def g_correction_target(ctx: GuardContext[Any]) -> Verdict:
     if not isinstance(ctx.payload, CorrectRecord):
-        return None
+        return True  # before a correction is typed nothing holds it: the page lists no requirement
     return corrected(ctx.record, ctx.payload) is not None
 
 
 def g_correction_changes(ctx: GuardContext[Any]) -> Verdict:
     if not isinstance(ctx.payload, CorrectRecord):
-        return None
+        return True  # before a correction is typed nothing holds it: the page lists no requirement
     if corrected(ctx.record, ctx.payload) is None:
         return True  # G-CORRECTION-TARGET says why
     return all(_recorded(ctx.record, c.path) != checked_value(c.path, c.value) for c in ctx.payload.corrections)
@@ -305,7 +305,7 @@ def g_correction_changes(ctx: GuardContext[Any]) -> Verdict:
 
 def g_correction_not_consented_plan(ctx: GuardContext[Any]) -> Verdict:
     if not isinstance(ctx.payload, CorrectRecord):
-        return None
+        return True  # before a correction is typed nothing holds it: the page lists no requirement
     touches_plan = any(c.path.startswith("plan.") for c in ctx.payload.corrections)
     return not touches_plan or ctx.record.consent_c2 is None
 
