@@ -54,12 +54,7 @@ MERGED: tuple[str, ...] = (
 """The record's sheets a later command fills further (merged, never replaced)."""
 
 CORRECTABLE: tuple[str, ...] = (
-    "intake",
-    "eligibility",
-    "referral",
-    "assessment",
-    "plan",
-    "closure_proposal",
+    *(name for name in MERGED if name != "decision"),  # the 支援決定 is decided again, not corrected
     "meetings",
     "monitoring",
     "evaluations",
