@@ -321,15 +321,26 @@ def program_reader(reader: Reader, defn: AnyProgram) -> Reader:
 
 
 def program_sheet(
-    reader: Reader, defn: AnyProgram, enrolment_id: str, title: str, record: Mapping[str, Any] | None
+    reader: Reader,
+    defn: AnyProgram,
+    enrolment_id: str,
+    title: str,
+    record: Mapping[str, Any] | None,
+    months: Mapping[str, Any] | None = None,
 ) -> Sheet:
     """An enrolment's record as a sheet (``record`` as the reader may see it; None when it could not be read), read by
-    ``program_reader``."""
+    ``program_reader``; ``months`` (住居確保給付金's panel: used, left, cap) adds the months left after those
+    granted."""
     sheet = Sheet(f"sheet-program-{enrolment_id}", title)
     if not record:
         sheet.note = reader.word("not_recorded")
         return sheet
     sheet.rows = reader.rows(defn.record_type, record, f"programs.{defn.id}.")
+    if months:
+        left = Row(reader.word("months_left_label"), f"programs.{defn.id}.months_left")
+        left.value = reader.word("months_left_of").format(left=months.get("left"), cap=months.get("cap"))
+        after = next((i + 1 for i, r in enumerate(sheet.rows) if r.path.endswith(".months_granted")), len(sheet.rows))
+        sheet.rows.insert(after, left)
     return sheet
 
 

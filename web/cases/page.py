@@ -1,8 +1,9 @@
-"""The case page: where a case stands, what can be done now (a form per command, the programs' too), and why not.
+"""The case page: where a case stands, its case file, what can be done now (a form per command, the programs' too),
+and why not.
 
-Forms are generated from the same payload models the API validates with (``web.core.forms``); a read that shows 要配慮
-fields is written to ``access_log``. A running enrolment's panel shows its record as the reader's roles may see it
-(``web.api_programs.shown_program_record``).
+The case file is every record as its sheet (``web.cases.casefile``), the enrolments' records too (as the reader's roles
+may see them, ``web.programs.api.shown_program_record``). Forms are generated from the same payload models the API
+validates with (``web.core.forms``); a read that shows 要配慮 fields is written to ``access_log``.
 """
 
 from __future__ import annotations
@@ -177,7 +178,8 @@ async def _enrolment_panel(
     if reader.sees_records:
         shown = shown_program_record(svc, actor, row, record, "case_page") if record else None
         title = f"{panel['name_ja']}：{panel['state_ja']}"
-        panel["sheet"] = program_sheet(program_reader(reader, defn), defn, row.enrolment_id, title, shown)
+        sheet_reader = program_reader(reader, defn)
+        panel["sheet"] = program_sheet(sheet_reader, defn, row.enrolment_id, title, shown, panel.get("months"))
         panel["sheet_id"] = panel["sheet"].id
     return panel
 

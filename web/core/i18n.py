@@ -196,7 +196,6 @@ UI: dict[str, tuple[str, str]] = {
     "corrected": ("訂正済み（No.{no}、{on}、{by}）", "Corrected (No.{no}, {on}, {by})"),
     "earlier_case": ("以前のケースあり", "An earlier case"),
     "version": ("第{n}版", "Version {n}"),
-    "current_version": ("第{n}版（現在の版）", "Version {n} (current)"),
     "changes_from": ("第{n}版からの変更", "Changes from version {n}"),
     "no_changes": ("記載内容の変更はありません。", "Nothing written was changed."),
     "change_value": ("{label}：{old} → {new}", "{label}: {old} → {new}"),
@@ -208,7 +207,8 @@ UI: dict[str, tuple[str, str]] = {
     "entry_content": ("内容", "Content"),
     "kind_filter": ("記録の種類で絞り込む", "Filter by kind"),
     "newest_first": ("新しい順", "newest first"),
-    "in_force": ("有効", "In force"),
+    "months_left_label": ("残りの支給可能月数", "Months left"),
+    "months_left_of": ("{left}か月（上限{cap}か月）", "{left} months (of {cap})"),
 }
 
 

@@ -38,11 +38,13 @@ def _reads(rows: list[dict[str, Any]], user: str) -> list[set[str]]:
 async def test_a_case_walked_to_closure_reads_as_its_sheets_with_what_each_role_may_see(pages_api: Api) -> None:
     walked = await walked_to_closure(pages_api)
     url = f"/cases/{walked.case_id}"
-    async with browser_for(pages_api) as sw, browser_for(pages_api) as admin:
+    async with browser_for(pages_api) as sw, browser_for(pages_api) as admin, browser_for(pages_api) as ops:
         await sw.login("sw1")
         await admin.login("admin")
+        await ops.login("ops1")
         page = (await sw.get(url)).text
         withheld = (await admin.get(url)).text
+        counts_only = (await ops.get(url)).text
     rows = (await pages_api.get("aud1", "/api/audit/access-log", case_id=walked.case_id)).json()["items"]
 
     assert set(SHEETS) <= set(_headings(page)), _headings(page)
@@ -63,6 +65,9 @@ async def test_a_case_walked_to_closure_reads_as_its_sheets_with_what_each_role_
     assert "家計を立て直す" not in withheld
     assert "第1版からの変更" in withheld
     assert _reads(rows, "admin") == []
+    assert "この役割では、ケースの記録は表示されません" in counts_only
+    assert _headings(counts_only) == []
+    assert _reads(rows, "ops1") == []
 
 
 async def test_the_progress_list_filters_by_kind_and_logs_only_what_it_shows(pages_api: Api) -> None:

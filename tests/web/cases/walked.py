@@ -17,10 +17,13 @@ from tests.web.programs.enrolments import APPLICATION
 T = Trigger
 CLIENT = {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "birth_date": "1980-05-01", "phone": "090-0000-0000"}
 WISHES = "家賃が払えず退去を求められている"
-FIRST_PLAN = plan(programs=("housing_benefit",))
+BENEFIT = {"kind": "statutory_program", "program": "housing_benefit", "description": "家賃の支援", "provider": "A市"}
+FIRST_PLAN = {**plan(), "period_start": "2026-12-01", "period_end": "2027-05-31"}
+FIRST_PLAN["support_items"] = [BENEFIT, *FIRST_PLAN["support_items"][1:]]
 SECOND_PLAN = {
     **FIRST_PLAN,
-    "goals": [*FIRST_PLAN["goals"], {"description": "家計を立て直す", "target_date": "2026-09-30"}],
+    "period_end": "2027-08-31",
+    "goals": [*FIRST_PLAN["goals"], {"description": "家計を立て直す", "target_date": "2027-08-31"}],
     "notes": "通院日を避けて面談を入れる",
 }
 USERS = {T.CHECK_PLAN: "csw1", T.APPROVE_PLAN: "mun1", T.DECIDE_SUPPORT: "mun1", T.GIVE_ADVICE: "csw1"}
