@@ -36,6 +36,7 @@ from temporalio.exceptions import ApplicationError
 from activities import templates
 from statemachines.kernel.events import TaskNotice
 from store.accounts import is_email_address
+from store.case_numbers import number_of
 from store.errors import UnknownUserError
 from store.notifications import CLAIMABLE, EmailClaim, EmailStatus, NotificationKind, NotificationRepository
 from workflows.activity_refs import NOTIFY_TASK_OPENED, SEND_NOTIFICATION_EMAIL
@@ -223,10 +224,11 @@ class NotificationActivities:
         unknown: list[str] = []
         with self._sessions.begin() as session:
             repo = NotificationRepository(session)
+            case_label = number_of(session, notice.case_id) or notice.case_id
             for task in notice.tasks:
                 if task.assignee is None:
                     continue
-                text = templates.task_notice(task.notice, notice.case_id, task.title_ja, task.due_at)
+                text = templates.task_notice(task.notice, case_label, task.title_ja, task.due_at)
                 try:
                     row = repo.notify(
                         f"task:{task.task_id}",

@@ -124,11 +124,3 @@ def users_serving(session: Session, municipalities: set[str]) -> list[tuple[str,
     )
     rows = [(uid, name) for uid, name, serves in session.execute(stmt) if municipalities & set(serves)]
     return sorted(rows, key=lambda r: (r[1], r[0]))
-
-
-def case_numbers(session: Session, case_ids: set[str]) -> dict[str, str | None]:
-    """The 受付番号 of each of ``case_ids`` (for the access log's rows)."""
-    if not case_ids:
-        return {}
-    rows = session.execute(select(CaseRecord.case_id, CaseRecord.case_number).where(CaseRecord.case_id.in_(case_ids)))
-    return {case_id: number for case_id, number in rows}  # noqa: C416 - rows, not pairs, to mypy

@@ -171,6 +171,7 @@ class ReportRepository:
                 CaseEventRecord.at,
                 CaseEventRecord.command,
                 CaseEventRecord.facts,
+                CaseEventRecord.transition_id,
             )
             .join(CaseRecord, CaseRecord.case_id == CaseEventRecord.case_id)
             .where(
@@ -194,7 +195,7 @@ class ReportRepository:
             )
         )
         case_events = [
-            CountedEvent(case_id=r[0], seq=r[1], at=r[2], command=r[3], facts=r[4] or {})
+            CountedEvent(case_id=r[0], seq=r[1], at=r[2], command=r[3], facts=r[4] or {}, transition_id=r[5])
             for r in self._session.execute(case_stmt)
         ]
         program_events = [

@@ -175,14 +175,31 @@ class CaseRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    def first_wrong_facts(self, case_id: str) -> int | None:
+        """The seq of the first event whose coded ``facts`` (what the monthly report counts) are not what its
+        payload says, or None. ``facts`` sit beside the hash chain, so they are recomputed from the chained payload;
+        an erased payload's facts can no longer be checked (the months it counted were reported and kept long
+        before: ``monthly_reports``)."""
+        stmt = (
+            select(CaseEventRecord.seq, CaseEventRecord.command, CaseEventRecord.payload, CaseEventRecord.facts)
+            .where(CaseEventRecord.case_id == case_id, CaseEventRecord.payload_erased.is_(False))
+            .order_by(CaseEventRecord.seq)
+        )
+        for seq, command, payload, facts in self._session.execute(stmt):
+            if (facts or {}) != facts_of(command, payload or {}):
+                return int(seq)
+        return None
+
     def verify_chain(self, case_id: str) -> int | None:
-        """The seq of the first altered, missing or misnumbered event of the case, or None if intact.
+        """The seq of the first altered, missing or misnumbered event of the case (its payload, or the report facts
+        recorded beside it), or None if intact.
 
         Events cut off the end of the chain are found through ``cases.last_seq``.
         """
         broken = first_broken_link(self.list_events(case_id))
-        if broken is not None:
-            return broken
+        wrong = self.first_wrong_facts(case_id)
+        if broken is not None or wrong is not None:
+            return min(s for s in (broken, wrong) if s is not None)
         count = self._session.scalar(select(func.count()).where(CaseEventRecord.case_id == case_id)) or 0
         last_seq = self._session.scalar(select(CaseRecord.last_seq).where(CaseRecord.case_id == case_id))
         if last_seq is not None and count < last_seq:

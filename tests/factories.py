@@ -158,6 +158,10 @@ VALID_PAYLOADS: dict[Trigger, dict[str, Any]] = {
     Trigger.ACKNOWLEDGE_ADVICE: {"advice_no": 1, "response": "次回面談で確認します"},
     Trigger.FLAG_DIFFICULT_CASE: {"reason": "多重債務と家族関係の課題が重なり、支援方針の検討が必要"},
     Trigger.LIFT_DIFFICULT_CASE: {"note": "支援方針が定まった"},
+    Trigger.CORRECT_RECORD: {
+        "corrections": [{"path": "intake.client.phone", "value": "080-1111-2222"}],
+        "reason": "相談受付時に電話番号を聞き間違えたため（本人に確認済み）",
+    },
 }
 
 REFUSAL = {

@@ -91,6 +91,7 @@ class Report:
 
     file: str
     case_id: str | None = None
+    case_number: str | None = None  # 受付番号, from the first event (None when its payload is erased)
     format_version: int | None = None
     runs: int = 0
     events: int = 0
@@ -117,7 +118,8 @@ class Report:
     def lines(self) -> list[str]:
         if self.wrong_file is not None:
             return [f"error: {self.file}: {self.wrong_file}"]
-        head = f"== {self.file} (case {self.case_id}, {self.runs} run{'s' if self.runs != 1 else ''})"
+        number = f"受付番号 {self.case_number}, " if self.case_number else ""
+        head = f"== {self.file} ({number}case {self.case_id}, {self.runs} run{'s' if self.runs != 1 else ''})"
         body = [_timeline_line(e) for e in self.timeline]
         if self.unreadable is not None:
             return [head, *body, f"読めません unreadable: {self.unreadable}"]
@@ -135,6 +137,13 @@ class Report:
             f"ファイルのダイジェスト digest: {digest[self.digest_ok]}",
             f"イベント数 events: {self.events}",
         ]
+
+
+def case_number_of(events: Sequence[CaseEvent]) -> str | None:
+    """The 受付番号 the opening recorded (``Opened``), None before numbering or once the payloads are erased."""
+    opening = next((e for e in events if e.seq == 1), None)
+    number = opening.payload.get("case_number") if opening is not None else None
+    return number if isinstance(number, str) else None
 
 
 def _timeline_line(e: dict[str, Any]) -> str:
@@ -186,6 +195,7 @@ async def replay_file(path: Path, case_id: str | None, converter: DataConverter)
         report.replay_error = await replay(histories, converter)
         report.deterministic = report.replay_error is None
     report.events, report.timeline = len(events), [_entry(e) for e in events]
+    report.case_number = case_number_of(events)
     report.first_bad_seq = first_broken_link(events) if events else None
     report.chain_intact = bool(events) and report.first_bad_seq is None
     return report

@@ -17,10 +17,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from statemachines.case.corrections import MERGE_PATCH, merged_payload
     from statemachines.case.engine import CASE
     from statemachines.case.payloads import ProgramMonitoring
     from statemachines.case.record import STATES, CaseRecord
     from statemachines.case.timers import Deadline, next_deadline
+    from statemachines.case.transitions import Trigger
     from statemachines.case.view import CaseView, case_view, next_due, projection_for
     from statemachines.enrolments import enrolments_started
     from statemachines.kernel.engine import Applied
@@ -200,9 +202,10 @@ class CaseWorkflow:
         known = self._outcomes.get(request.command_id)
         if known is not None:
             return known
+        payload = self._merged(name, request.payload) if workflow.patched(MERGE_PATCH) else request.payload
         try:
             applied = CASE.apply(
-                self.case, name, request.actor, request.payload, now=workflow.now(), command_id=request.command_id
+                self.case, name, request.actor, payload, now=workflow.now(), command_id=request.command_id
             )
         except CommandRejected as exc:  # the state moved between validation and now
             raise rejection(exc) from exc
@@ -215,6 +218,11 @@ class CaseWorkflow:
             if workflow.patched(follow_on.patch):
                 await self._start_enrolments(follow_on, request.actor)
         return outcome
+
+    def _merged(self, name: str, payload: Any) -> Any:
+        """What the command brings laid over what the case holds: a later command never loses a recorded field
+        (statemachines.case.corrections); the event records the merged sheets."""
+        return merged_payload(self.case, payload, reopening=name == Trigger.REOPEN.value)
 
     @workflow.update
     async def retry_projection(self) -> bool:
@@ -255,7 +263,7 @@ class CaseWorkflow:
             CASE.parse(name, request.payload)
         except PayloadInvalid as exc:
             raise ApplicationError("invalid payload", *exc.errors, type=INVALID_PAYLOAD, non_retryable=True) from exc
-        unmet = CASE.check(self.case, name, request.actor, request.payload)
+        unmet = CASE.check(self.case, name, request.actor, self._merged(name, request.payload))
         if unmet:
             raise rejection(CommandRejected(name, unmet))
 

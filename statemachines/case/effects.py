@@ -12,8 +12,9 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from statemachines.case import payloads as c
+from statemachines.case.corrections import corrected
 from statemachines.case.record import CaseRecord, CaseState, ClosureReport
-from statemachines.case.records import IntakeRecord, MeetingResult, Stamp
+from statemachines.case.records import Correction, IntakeRecord, MeetingResult, Stamp
 from statemachines.case.supervision import Advice, DifficultCaseFlag
 from statemachines.case.transitions import CONTACT, Trigger
 from statemachines.kernel.roles import Actor
@@ -240,6 +241,19 @@ def lift_difficult_case(case: CaseRecord, payload: c.NoteOnly, actor: Actor, now
     case.difficult_case = None
 
 
+@effect(c.CorrectRecord)
+def correct_record(case: CaseRecord, payload: c.CorrectRecord, actor: Actor, now: datetime) -> None:
+    """訂正: the corrected sheets replace the recorded ones, and the record notes which fields were corrected."""
+    parts = corrected(case, payload)
+    assert parts is not None  # G-CORRECTION-TARGET
+    for name, value in parts.items():
+        setattr(case, name, value)
+    stamp = Stamp(user_id=actor.user_id, at=now)
+    paths = [c.path for c in payload.corrections]
+    number = len(case.corrections) + 1
+    case.corrections.append(Correction(correction_no=number, paths=paths, reason=payload.reason, corrected=stamp))
+
+
 _SUPERVISION_EFFECTS: dict[Trigger, AnyEffect] = {
     Trigger.ASSIGN_EMPLOYMENT_SUPPORTER: assign_employment_supporter,
     Trigger.GIVE_ADVICE: give_advice,
@@ -273,6 +287,7 @@ _BY_TRIGGER: dict[Trigger, AnyEffect] = {
     Trigger.MARK_MONITORING_DUE: mark_monitoring_due,
     Trigger.MARK_EVALUATION_DUE: mark_evaluation_due,
     Trigger.SET_MONITORING_INTERVAL: program_monitoring,
+    Trigger.CORRECT_RECORD: correct_record,
     **_SUPERVISION_EFFECTS,
 }
 EFFECTS: Mapping[Trigger, AnyEffect] = {t: _BY_TRIGGER.get(t, copy_fields) for t in Trigger}

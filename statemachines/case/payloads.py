@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from statemachines.case.corrections import CorrectRecord as CorrectRecord
 from statemachines.case.record import ClosureReport
 from statemachines.case.records import (
     Assessment,

@@ -61,6 +61,7 @@ class Trigger(StrEnum):
     ACKNOWLEDGE_ADVICE = "acknowledge_advice"
     FLAG_DIFFICULT_CASE = "flag_difficult_case"
     LIFT_DIFFICULT_CASE = "lift_difficult_case"
+    CORRECT_RECORD = "correct_record"  # 訂正 (statemachines.case.corrections)
 
 
 class Region(StrEnum):
@@ -160,6 +161,8 @@ TRANSITIONS: tuple[TransitionDef, ...] = (
         "同意の撤回（C1: 関係機関との情報共有／C2: プラン兼事業等利用申込）", guards=("G-CONSENT-HELD",)),
     Row("A3", T.SIGN_CONSENT, ALL_STATES, None, CONSULTANTS, c.SignConsent,
         "同意の取得（再取得・新しい取扱規程の説明）", guards=("G-CONSENT-SIGNED",)),
+    Row("A5", T.CORRECT_RECORD, ALL_STATES, None, CONSULTANTS, c.CorrectRecord, "記録の訂正（理由を付して）",
+        guards=("G-CORRECTION-TARGET", "G-CORRECTION-CHANGES", "G-CORRECTION-PLAN-OPEN")),
     Row("TM1", T.MARK_MONITORING_DUE, (S.SUPPORT_ACTIVE,), None, SYSTEM, c.NoteOnly, "モニタリング期日到来",
         timer="monitoring"),
     Row("TM2", T.MARK_EVALUATION_DUE, (S.SUPPORT_ACTIVE,), None, SYSTEM, c.NoteOnly, "プラン期間満了（評価期日）",

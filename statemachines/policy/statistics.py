@@ -9,8 +9,10 @@ Definitions (one per figure; the sources are in ``SOURCES``):
 
 - 新規相談受付件数: consultations opened (T1) in the month.
 - 情報提供のみで終了 / 他機関へのつなぎ (うち生活保護窓口): consultations that ended so (T3 / T4) in the month.
-- プラン作成件数: the first 支援決定 of a case (T16) in the month; a re-plan is not a new plan.
-- 就労支援対象者数: of those plans, the ones whose latest アセスメント before the decision flagged 就労支援対象.
+- プラン作成件数 (プラン作成により継続的に支援): a case's plan confirmed for support in the month, the first time: the
+  支援調整会議 approving a plan that needs no 支援決定 (T17) or the 支援決定 of one that does (T18). A refused decision
+  (T19) creates no plan, an approval that waits for the decision (T16) is not yet one, a re-plan is not a new plan.
+- 就労支援対象者数: of those plans, the ones whose latest アセスメント before the confirmation flagged 就労支援対象.
 - 就労者数 / 増収者数: evaluations in the month (評価: at 終結の提案 or 再プラン) that record employment / an income
   increase, of cases whose latest assessment flagged 就労支援対象 (就労支援対象プラン作成者分).
 - 就労・増収率: persons employed or with increased income (each evaluation once) ÷ 就労支援対象者数, as the FY2022
@@ -35,11 +37,13 @@ INFO_ONLY = "end_with_information"
 REFER_OUT = "refer_out"
 ASSESSMENT = "complete_assessment"
 DECISION = "decide_support"
+APPROVAL = "approve_plan"
+PLAN_CONFIRMED = frozenset({"T17", "T18"})  # support starts on the plan: approved without a decision, or decided
 EVALUATIONS = frozenset({"propose_closure", "replan"})
 HB_DECISIONS = frozenset({"housing_benefit.decide_payment"})
 HB_EXTENSIONS = frozenset({"housing_benefit.grant_extension"})
 HB_STOPS = frozenset({"housing_benefit.stop"})
-COUNTED = frozenset({OPEN, INFO_ONLY, REFER_OUT, ASSESSMENT, DECISION, *EVALUATIONS})
+COUNTED = frozenset({OPEN, INFO_ONLY, REFER_OUT, ASSESSMENT, DECISION, APPROVAL, *EVALUATIONS})
 COUNTED_PROGRAM = HB_DECISIONS | HB_EXTENSIONS | HB_STOPS
 
 SOURCES = {
@@ -80,6 +84,7 @@ class CountedEvent:
     at: datetime
     command: str
     facts: dict[str, bool]
+    transition_id: str = ""  # T17 and T18 confirm a plan; kept on the skeleton after crypto-shredding
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -179,7 +184,7 @@ def _count_case(events: list[CountedEvent], start: datetime, end: datetime, coun
         in_month = start <= e.at < end
         if e.command == ASSESSMENT:
             target = e.facts.get("employment_support_target", False)
-        elif e.command == DECISION:
+        elif e.transition_id in PLAN_CONFIRMED:
             if not decided and in_month:  # the case's first plan: a re-plan is not a new plan
                 counts["plans_created"] += 1
                 counts["employment_support_targets"] += int(target)

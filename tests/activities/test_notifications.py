@@ -22,6 +22,7 @@ from activities.notifications import (
 from statemachines.kernel.events import NoticeKind, TaskNotice, TaskSpec
 from statemachines.kernel.roles import OrgKind, Role
 from store.accounts import AccountRepository
+from store.case_numbers import allocate
 from store.notifications import EmailStatus, NotificationKind, NotificationRepository, NotificationRow
 from tests.smtp import Mailbox
 from tests.workflows.devserver import free_port
@@ -208,6 +209,18 @@ async def test_each_assigned_task_gets_one_notification_and_those_with_an_addres
     assert [(n.idempotency_key, n.case_id, n.created_at) for n in sw1] == [("task:t-1", "c-1", NOW)]
     assert [(n.idempotency_key, n.email_status) for n in esw1] == [("task:t-3", EmailStatus.NONE)]
     assert sw1[0].title_ja == "【寄り添い】タスクの割り当て：アセスメントの実施"
+
+
+async def test_a_notice_names_the_case_by_its_number(sessions: sessionmaker[Session]) -> None:
+    seed(sessions)
+    with sessions.begin() as session:
+        number = allocate(session, case_id="c-7", municipality="city-a", day=NOW.date(), now=NOW)
+    notice = TaskNotice(case_id="c-7", tasks=[task("t-7", "sw1")], at=NOW)
+    await ActivityEnvironment().run(NotificationActivities(sessions, None).notify_task_opened, notice)
+    with sessions.begin() as session:
+        [row] = NotificationRepository(session).list_for("sw1").items
+    assert f"ケース {number} のタスク" in row.body_ja
+    assert "c-7" not in row.body_ja
 
 
 async def test_with_e_mail_off_tasks_are_notified_in_the_inbox_only(sessions: sessionmaker[Session]) -> None:

@@ -237,6 +237,18 @@ def test_verify_chain_finds_an_altered_row(sessions: sessionmaker[Session]) -> N
     assert verify(sessions) == 2
 
 
+def test_verify_chain_finds_report_facts_that_are_not_what_the_payload_says(sessions: sessionmaker[Session]) -> None:
+    apply_all(sessions, three_projections())
+    with sessions.begin() as session:
+        assert CaseRepository(session).first_wrong_facts(CASE_ID) is None
+        session.execute(
+            text("UPDATE case_events SET facts = :facts WHERE case_id = :case_id AND seq = 2"),
+            {"facts": json.dumps({"employed": True}), "case_id": CASE_ID},
+        )
+
+    assert verify(sessions) == 2
+
+
 @pytest.mark.parametrize(("deleted", "broken"), [(2, 2), (3, 3), (1, 1)])
 def test_verify_chain_finds_a_deleted_row(sessions: sessionmaker[Session], deleted: int, broken: int) -> None:
     apply_all(sessions, three_projections())

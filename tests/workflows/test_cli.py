@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+
+from statemachines.case.engine import open_case
+from statemachines.kernel.rules import DEFAULT_RULESET
+from tests.factories import CITY, SW1
+from workflows.__main__ import Report, case_number_of
 
 HISTORIES = Path(__file__).parent.parent / "histories"
 
@@ -43,3 +49,20 @@ def test_a_missing_file_is_a_usage_error() -> None:
     result = run("replay", "/no/such/file.json")
     assert result.returncode == 2
     assert "no such file" in result.stderr
+
+
+def test_the_timeline_names_the_case_by_the_number_its_opening_recorded() -> None:
+    opened = open_case(
+        case_id="c1",
+        municipality=CITY,
+        ruleset=DEFAULT_RULESET,
+        actor=SW1,
+        payload={},
+        now=datetime(2026, 4, 1, tzinfo=UTC),
+        command_id="open",
+        case_number="A市-2026-000123",
+    )
+    assert case_number_of([opened.event]) == "A市-2026-000123"
+    assert case_number_of([opened.event.model_copy(update={"payload": {}})]) is None  # erased, or before numbering
+    report = Report(file="case-c1.json", case_id="c1", case_number="A市-2026-000123", runs=1)
+    assert report.lines()[0] == "== case-c1.json (受付番号 A市-2026-000123, case c1, 1 run)"

@@ -32,7 +32,8 @@ from workflows.case_workflow import CaseWorkflow, workflow_id
 
 pytestmark = pytest.mark.devserver
 HISTORIES = Path(__file__).parent.parent / "histories"
-HISTORY_VERSION = "v5"  # v2: archive-history-on-end; v3: start-program-workflows; v4: more programs; v5: notify
+HISTORY_VERSION = "v6"  # v2: archive-history-on-end; v3: start-program-workflows; v4: more programs; v5: notify;
+# v6: merge-recorded-sheets (statemachines.case.corrections)
 LIFECYCLE_COMMANDS = [
     "open_consultation",
     *[t.value for t, _, _ in FIRST_HALF],

@@ -34,6 +34,8 @@ def test_recorded_histories_are_present() -> None:
         "contact-lost-v3",
         "lifecycle-v5",
         "contact-lost-v5",
+        "lifecycle-v6",
+        "contact-lost-v6",
     }
 
 

@@ -115,7 +115,8 @@ async def verify_case(
     visible_row(svc, actor, case_id)
     with svc.sessions.begin() as session:
         rows = CaseRepository(session).list_events(case_id)
-    result = await verify(svc.client, case_id, rows)
+        wrong_facts = CaseRepository(session).first_wrong_facts(case_id)
+    result = await verify(svc.client, case_id, rows, wrong_facts)
     settle_integrity_tasks(svc, case_id, result)
     return result
 

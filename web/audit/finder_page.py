@@ -20,9 +20,9 @@ from statemachines.case.record import STATES, CaseState
 from statemachines.kernel.permissions import Permission, allowed
 from statemachines.kernel.roles import Actor
 from store.access_log import AccessLog
-from store.audit_queries import case_numbers, users_serving
+from store.audit_queries import users_serving
 from store.integrity import IntegrityStatus
-from store.names import municipality_names, user_names
+from store.names import case_numbers, municipality_names, user_names
 from store.queries import Page
 from web.audit.api import progress_of, runner
 from web.audit.finder import CaseFilters, case_label, days, find_cases

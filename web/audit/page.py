@@ -105,8 +105,9 @@ async def audit_verify(
         if row is None:
             raise not_found()
         rows = CaseRepository(session).list_events(case_id)
+        wrong_facts = CaseRepository(session).first_wrong_facts(case_id)
         entries = queries.history(session, case_id)
-    result = await verify(svc.client, case_id, rows)
+    result = await verify(svc.client, case_id, rows, wrong_facts)
     settle_integrity_tasks(svc, case_id, result)
     context = {
         **words_of(request),

@@ -2,7 +2,8 @@
 
 The projection activity's inputs in the history carry every event the workflow produced, with its hash. A row of
 ``case_events`` that was altered, deleted or reordered no longer matches them (nor its own chain), and its seq is
-reported.
+reported. So is an event whose coded report facts (``case_events.facts``, beside the chain) are not what its chained
+payload says: the monthly report counts them.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def first_mismatch(rows: list[CaseEvent], recorded: dict[int, CaseEvent]) -> int
     return min(candidates) if candidates else None
 
 
-async def verify(client: Client, case_id: str, rows: list[CaseEvent]) -> VerifyResult:
+async def verify(client: Client, case_id: str, rows: list[CaseEvent], wrong_facts: int | None = None) -> VerifyResult:
     """Replay and cross-check; once the case's payloads are erased, the chain of the rows' skeleton alone.
 
     After crypto-shredding the history cannot be decoded (so neither replayed nor compared), but every row's hash
@@ -47,7 +48,7 @@ async def verify(client: Client, case_id: str, rows: list[CaseEvent]) -> VerifyR
     """
     histories = await fetch_histories(client, case_id)
     if any(row.payload_erased for row in rows):
-        broken = first_broken_link(rows)
+        broken = _earliest(first_broken_link(rows), wrong_facts)
         return VerifyResult(
             deterministic=None,
             chain_intact=broken is None,
@@ -58,7 +59,7 @@ async def verify(client: Client, case_id: str, rows: list[CaseEvent]) -> VerifyR
         )
     error = await replay(histories, client.data_converter)
     recorded = await projected_events(histories, client.data_converter)
-    bad = first_mismatch(rows, recorded)
+    bad = _earliest(first_mismatch(rows, recorded), wrong_facts)
     return VerifyResult(
         deterministic=error is None,
         chain_intact=bad is None,
@@ -67,3 +68,8 @@ async def verify(client: Client, case_id: str, rows: list[CaseEvent]) -> VerifyR
         runs=len(histories),
         replay_error=error,
     )
+
+
+def _earliest(*seqs: int | None) -> int | None:
+    found = [s for s in seqs if s is not None]
+    return min(found) if found else None

@@ -31,6 +31,7 @@ from store.access_log import AccessLog
 from store.appointments import AppointmentRepository
 from store.programs import ProgramRepository
 from store.repository import CaseRepository
+from web.cases import correction
 from web.cases.casefile import add_program_sheets, case_file, case_reader, program_reader, program_sheet
 from web.cases.sheets import Reader
 from web.core.deps import Services, ServicesDep
@@ -71,7 +72,10 @@ async def _case_context(
             model = PAYLOADS[name]
             prefilled = (values or {}).get(name) or _prefill(model, record)
             shown.update({k: v for k, v in prefilled.items() if k in CaseRecord.model_fields})
-            fields = build_form(model, prefilled, (errors or {}).get(name, {}), lang, hints=_hints(record))
+            if name == correction.COMMAND:  # which field, its new value, why: not the payload's own shape
+                fields = correction.fields(record, (values or {}).get(name), (errors or {}).get(name, {}), lang)
+            else:
+                fields = build_form(model, prefilled, (errors or {}).get(name, {}), lang, hints=_hints(record))
             forms.append(
                 {
                     "command": name,
@@ -244,7 +248,8 @@ async def case_command(case_id: str, command: str, request: Request, actor: Page
     model = PAYLOADS.get(command)
     if model is None:
         return RedirectResponse(f"/cases/{quote(case_id)}", status_code=303)
-    payload = read_form(model, form_items(form))
+    items = form_items(form)
+    payload = correction.read(items) if command == correction.COMMAND else read_form(model, items)
     with svc.sessions.begin() as session:
         if queries.case_row(session, case_id, set(actor.serves)) is None:
             raise not_found()
@@ -268,7 +273,9 @@ async def _refused(
     """The case page again with the form as sent: field errors inline (422), or the unmet guards (409)."""
     lang = lang_of(request)
     if isinstance(exc, PayloadInvalid):
-        context = await _case_context(svc, actor, case_id, lang, {key: errors_by_path(exc.errors)}, {key: payload})
+        context = await _case_context(
+            svc, actor, case_id, lang, {key: errors_by_path(exc.errors, lang)}, {key: payload}
+        )
         context.update(message=None, failed=key, form_error="errors")
         return render(request, svc, "case.html", context, actor=actor, status_code=422)
     context = await _case_context(svc, actor, case_id, lang, None, {key: payload})

@@ -22,7 +22,7 @@ from annotated_types import MaxLen
 from pydantic import BaseModel
 
 from statemachines.programs.definition import Labels
-from web.core.i18n import JST, field_label, option_label
+from web.core.i18n import JST, error_message, field_label, option_label
 
 LIST_ROWS = 3
 LONG_TEXT = 200  # longer limits get a textarea
@@ -289,12 +289,12 @@ def _aware(raw: str) -> str:
     return (moment if moment.tzinfo else moment.replace(tzinfo=JST)).isoformat()
 
 
-def errors_by_path(errors: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-    """Pydantic-style errors (``loc``, ``msg``) keyed by the form path they belong to."""
+def errors_by_path(errors: Sequence[Mapping[str, Any]], lang: str = "ja") -> dict[str, str]:
+    """Pydantic-style errors (``loc``, ``msg``) keyed by the form path they belong to, in the page's language."""
     found: dict[str, str] = {}
     for error in errors:
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
         path = ".".join(loc)
-        message = str(error.get("msg", ""))
+        message = error_message(error, lang)
         found[path] = f"{found[path]} / {message}" if path in found else message
     return found

@@ -7,7 +7,9 @@ are the case's and the generic ones. A program's own words are in its folder (``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 JST = timezone(timedelta(hours=9), "Asia/Tokyo")
 LANGS = ("ja", "en")
@@ -325,6 +327,17 @@ FIELD_LABELS: dict[str, str] = {
     "visitor": "来談者",
     "wish": "希望",
     "wishes": "本人の希望",
+    # the accumulated records and the 訂正 (statemachines.case.corrections)
+    "meetings": "支援調整会議の記録",
+    "monitoring": "支援経過記録（モニタリング）",
+    "evaluations": "評価",
+    "follow_ups": "フォローアップ",
+    "contact_efforts": "連絡のための努力",
+    "emergency": "緊急支援",
+    "corrections": "訂正",
+    "correction_no": "訂正番号",
+    "paths": "訂正した項目",
+    "corrected": "訂正者・日時",
 }
 
 
@@ -505,3 +518,51 @@ def option_label(value: str, lang: str) -> str:
     if lang == "en":
         return value.replace("_", " ")
     return OPTION_LABELS.get(value, value)
+
+
+_ERRORS_JA: dict[str, str] = {
+    "missing": "入力してください。",
+    "string_too_short": "入力してください。",
+    "string_too_long": "{max_length}文字以内で入力してください。",
+    "string_type": "文字で入力してください。",
+    "string_pattern_mismatch": "形式が正しくありません。",
+    "too_short": "{min_length}件以上入力してください。",
+    "too_long": "{max_length}件以内にしてください。",
+    "date_parsing": "日付を 2026-04-01 の形で入力してください。",
+    "date_from_datetime_parsing": "日付を 2026-04-01 の形で、実在する日で入力してください。",
+    "date_type": "日付を 2026-04-01 の形で入力してください。",
+    "datetime_parsing": "日時を 2026-04-01 10:00 の形で入力してください。",
+    "datetime_from_date_parsing": "日時を 2026-04-01 10:00 の形で、実在する日時で入力してください。",
+    "datetime_type": "日時を 2026-04-01 10:00 の形で入力してください。",
+    "int_parsing": "整数で入力してください。",
+    "int_type": "整数で入力してください。",
+    "float_parsing": "数値で入力してください。",
+    "bool_parsing": "はい・いいえで選んでください。",
+    "bool_type": "はい・いいえで選んでください。",
+    "enum": "選択肢から選んでください。",
+    "literal_error": "選択肢から選んでください。",
+    "greater_than_equal": "{ge}以上にしてください。",
+    "greater_than": "{gt}より大きくしてください。",
+    "less_than_equal": "{le}以下にしてください。",
+    "less_than": "{lt}より小さくしてください。",
+    "extra_forbidden": "この項目は受け付けていません。",
+    "list_type": "一覧で入力してください。",
+}
+"""Pydantic's error types as a person reads them on a Japanese page (the English original stays on the API)."""
+
+
+def error_message(error: Mapping[str, Any], lang: str) -> str:
+    """One validation error for a person: our own messages (value errors, already Japanese) as written, pydantic's
+    by their type in Japanese, anything else as pydantic says it."""
+    message = str(error.get("msg", ""))
+    if error.get("type") == "value_error":
+        return message.removeprefix("Value error, ")
+    if lang == "en":
+        return message
+    template = _ERRORS_JA.get(str(error.get("type", "")))
+    if template is None:
+        return message
+    try:
+        return template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        return message

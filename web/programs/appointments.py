@@ -2,10 +2,10 @@
 appointments by the rules of :mod:`statemachines.policy.scheduling`, record attendance, and give each staff member an
 iCalendar (RFC 5545) feed.
 
-The feed carries no personal data of clients: the summary is the kind of appointment, the location the office, the
-description only the case id. An appointment's note is free text that may hold anything about the client: the API
-shows it only to roles that see 要配慮 fields (``statemachines.policy.sensitivity``), and writes each such read to
-``access_log``.
+The feed carries no personal data of clients: the summary is the kind of appointment, the location the office,
+the description only the case's 受付番号. An appointment's note is free text that may hold anything about the
+client: the API shows it only to roles that see 要配慮 fields (``statemachines.policy.sensitivity``), and writes
+each such read to ``access_log``.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from store.accounts import AccountRepository
 from store.appointment_records import AppointmentRow, OfficeRow
 from store.appointments import AppointmentRepository
 from store.booking import Booking
+from store.names import case_numbers, user_names
 from store.programs import ProgramRepository
 from web.core.deps import ActorDep, Services, ServicesDep
 from web.core.errors import CalendarNotVisibleError, NotVisibleError
@@ -230,8 +231,10 @@ def staff_calendar(user_id: str, actor: ActorDep, svc: ServicesDep) -> Response:
             statuses=OCCUPYING_STATUSES,
         )
         offices = {o.office_id: o for o in repo.list_offices()}
+        numbers = case_numbers(session, {r.case_id for r in rows})
+        name = user_names(session, [user_id]).get(user_id, user_id)
     return Response(
-        content=calendar_feed(user_id, rows, offices),
+        content=calendar_feed(name, user_id, rows, offices, numbers),
         media_type=ICALENDAR,
         headers={"Cache-Control": "private, no-store"},
     )
@@ -290,21 +293,28 @@ def _check_calendar_reader(session: Session, actor: Actor, user_id: str) -> None
 # -- the iCalendar feed -------------------------------------------------------------------------------------------
 
 
-def calendar_feed(user_id: str, appointments: Iterable[AppointmentRow], offices: Mapping[str, OfficeRow]) -> bytes:
-    """An RFC 5545 calendar with one VEVENT per appointment: UID ``<appointment_id>@yorisoi``, times in UTC."""
+def calendar_feed(
+    name: str,
+    user_id: str,
+    appointments: Iterable[AppointmentRow],
+    offices: Mapping[str, OfficeRow],
+    numbers: Mapping[str, str | None],
+) -> bytes:
+    """An RFC 5545 calendar with one VEVENT per appointment: UID ``<appointment_id>@yorisoi``, times in UTC, the
+    case named by its 受付番号 (its id before numbering), the calendar by the staff member's display name."""
     calendar = Calendar.new(
         prodid="-//Yorisoi//寄り添い 予定表//JA",
         uid=f"staff-{user_id}@yorisoi",
-        name=f"{user_id} の予定（寄り添い）",
+        name=f"{name} の予定（寄り添い）",
         refresh_interval=FEED_REFRESH,
     )
     for row in appointments:
-        calendar.add_component(_event(row, offices.get(row.office_id)))
+        calendar.add_component(_event(row, offices.get(row.office_id), numbers.get(row.case_id) or row.case_id))
     feed: bytes = calendar.to_ical()
     return feed
 
 
-def _event(row: AppointmentRow, office: OfficeRow | None) -> Event:
+def _event(row: AppointmentRow, office: OfficeRow | None, case_label: str) -> Event:
     summary = KIND_NAMES_JA[row.kind]
     reminder = Alarm.new_display(
         description=f"明日 {summary}",
@@ -317,7 +327,7 @@ def _event(row: AppointmentRow, office: OfficeRow | None) -> Event:
         end=row.ends_at,
         summary=summary,
         location=office.name_ja if office is not None else row.office_id,
-        description=f"ケース {row.case_id}",
+        description=f"受付番号 {case_label}",
         status=STATUS.CONFIRMED,
         subcomponents=[reminder],
     )

@@ -23,6 +23,7 @@ EVERYWHERE: dict[Trigger, str | frozenset[str]] = {
     T.ASSIGN_EMPLOYMENT_SUPPORTER: "same",
     T.ACKNOWLEDGE_ADVICE: frozenset({"G-ADVICE-PENDING"}),  # no advice given yet
     T.LIFT_DIFFICULT_CASE: frozenset({"G-DIFFICULT-FLAGGED"}),  # not flagged yet
+    T.CORRECT_RECORD: "same",
 }
 SUPERVISED = {T.GIVE_ADVICE: "same", T.FLAG_DIFFICULT_CASE: "same"}  # while the case is worked on
 NO_C1 = {T.REVOKE_CONSENT: frozenset({"G-CONSENT-HELD"})}  # before 申込 there is no consent to revoke

@@ -20,8 +20,12 @@ IN = START + timedelta(days=3)
 BEFORE = START - timedelta(days=20)
 
 
-def ev(case: str, seq: int, command: str, at: datetime = IN, **facts: bool) -> CountedEvent:
-    return CountedEvent(case_id=case, seq=seq, at=at, command=command, facts=facts)
+TRANSITIONS = {"decide_support": "T18", "approve_plan": "T16"}
+
+
+def ev(case: str, seq: int, command: str, at: datetime = IN, transition: str = "", **facts: bool) -> CountedEvent:
+    tid = transition or TRANSITIONS.get(command, "")
+    return CountedEvent(case_id=case, seq=seq, at=at, command=command, facts=facts, transition_id=tid)
 
 
 def test_month_bounds_are_japan_s_months() -> None:
@@ -87,6 +91,23 @@ def test_each_figure_counts_what_its_definition_says() -> None:
         "housing_benefit_stops": 0,
     }
     assert counts.employment_income_rate == 1.0
+
+
+def test_a_plan_counts_when_it_is_confirmed_for_support_not_when_a_decision_is_made() -> None:
+    """Ten consented plans, counted by hand: six go to a 支援決定 (one refused, then decided again the next month), four
+    are approved by the 支援調整会議 without needing one (T17)."""
+    events = []
+    for i in range(5):  # T16 then T18: one plan each
+        events += [ev(f"d{i}", 1, "approve_plan", transition="T16"), ev(f"d{i}", 2, "decide_support")]
+    events += [ev("r", 1, "approve_plan", transition="T16"), ev("r", 2, "decide_support", transition="T19")]
+    events += [ev("r", 3, "decide_support", at=END + timedelta(days=2))]  # confirmed next month
+    for i in range(4):  # T17: approved, no 支援決定 needed
+        events += [ev(f"a{i}", 1, "complete_assessment", employment_support_target=i < 2)]
+        events += [ev(f"a{i}", 2, "approve_plan", transition="T17")]
+    counts = count_month(events, [], START, END)
+    assert counts.plans_created == 9  # 5 decided + 4 approved; the refused one is not a plan this month
+    assert counts.employment_support_targets == 2
+    assert count_month(events, [], END, month_bounds("2026-06")[1]).plans_created == 1  # r, in June
 
 
 def test_per_100k_and_the_target_in_force() -> None:

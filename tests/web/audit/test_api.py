@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from statemachines.case.transitions import Trigger
+from store.repository import CaseRepository
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api
 
@@ -71,6 +72,21 @@ async def test_verify_names_the_seq_of_an_altered_row(api: Api) -> None:
     assert result["deterministic"] is True
     assert result["chain_intact"] is False
     assert result["first_bad_seq"] == 2
+
+
+async def test_verify_names_the_seq_whose_report_facts_were_altered(api: Api) -> None:
+    """``case_events.facts`` feed the 支援状況調査 from beside the chain: verify recomputes them from the payload."""
+    case_id = await _case_with_events(api)
+    with api.worker.sessions.begin() as session:
+        session.execute(
+            text("UPDATE case_events SET facts = :f WHERE case_id = :c AND seq = 3"),
+            {"f": '{"employed": true, "income_increased": true}', "c": case_id},
+        )
+        assert CaseRepository(session).verify_chain(case_id) == 3  # the nightly check's answer too
+    result = (await api.post("aud1", f"/api/cases/{case_id}/verify")).json()
+    assert result["deterministic"] is True
+    assert result["chain_intact"] is False
+    assert result["first_bad_seq"] == 3
 
 
 async def test_verify_names_the_seq_of_a_deleted_row(api: Api) -> None:

@@ -48,7 +48,11 @@ async def test_a_booking_comes_back_in_the_staff_members_calendar_feed(api: Api)
     case_id = await api.open_case("sw1", client={"name": CLIENT_NAME, "phone": "090-0000-0000"})
     booked = await book(api, case_id)
 
-    [event] = (await feed(api, "esw1")).walk("VEVENT")
+    calendar = await feed(api, "esw1")
+    [event] = calendar.walk("VEVENT")
+    number = (await api.get("sw1", f"/api/cases/{case_id}")).json()["case_number"]
+    assert str(event["DESCRIPTION"]) == f"受付番号 {number}"  # the number, not the hex id, and no client data
+    assert "esw1" not in str(calendar.get("X-WR-CALNAME") or calendar.get("NAME") or "")
     assert event["UID"] == f"{booked['appointment_id']}@yorisoi"
     assert event.decoded("DTSTART") == datetime(2030, 12, 3, 1, 0, tzinfo=UTC)
     assert event.decoded("DTEND") == datetime(2030, 12, 3, 2, 0, tzinfo=UTC)
@@ -140,7 +144,11 @@ async def test_attendance_is_recorded_and_a_cancelled_appointment_leaves_the_fee
     assert again.json()["code"] == "appointment_status"
     assert (await api.post("sw2", url.format(morning["appointment_id"]), {"status": "no_show"})).status_code == 404
     assert (await api.post("esw1", url.format(morning["appointment_id"]), {"status": "booked"})).status_code == 422
-    [event] = (await feed(api, "esw1")).walk("VEVENT")
+    calendar = await feed(api, "esw1")
+    [event] = calendar.walk("VEVENT")
+    number = (await api.get("sw1", f"/api/cases/{case_id}")).json()["case_number"]
+    assert str(event["DESCRIPTION"]) == f"受付番号 {number}"  # the number, not the hex id, and no client data
+    assert "esw1" not in str(calendar.get("X-WR-CALNAME") or calendar.get("NAME") or "")
     assert event["UID"] == f"{morning['appointment_id']}@yorisoi"
 
 
