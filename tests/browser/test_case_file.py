@@ -31,7 +31,7 @@ SHEETS = {  # id -> heading, in the order of the process
     "sheet-closure": "終結",
 }
 READ = {  # what each sheet shows of the case: a label and its value, in Japanese
-    "sheet-intake": ("氏名", "山田 太郎"),
+    "sheet-intake": ("電話番号", "080-1111-2222 訂正済み（No.1、"),
     "sheet-assessment": ("健康・障害・受診状況", "腰痛"),
     "sheet-plan": ("目標及びその達成時期", "家計を立て直す"),
     "sheet-meetings": ("結果", "終結の確認"),
@@ -97,7 +97,10 @@ async def test_a_consultant_reads_every_sheet_of_a_closed_case(browser: Browser,
         await _no_json(sw)
         await screenshot(sw, "casefile-progress-advices", progress)
         await progress.get_by_role("link", name="すべて").click()
-        await expect(progress.locator("tbody > tr")).to_have_count(3)
+        await expect(progress.locator("tbody > tr")).to_have_count(4)
+        await expect(progress.locator('tr[data-kind="corrections"]')).to_contain_text(
+            "相談受付・申込票 › 本人の基本情報 › 電話番号"
+        )
 
         await sw.get_by_role("link", name="操作へ").click()
         await expect(sw).to_have_url(re.compile(r"#actions$"))

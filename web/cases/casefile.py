@@ -34,6 +34,7 @@ from statemachines.case.supervision import Advice, DifficultCaseFlag
 from statemachines.kernel.roles import Actor
 from statemachines.policy.sensitivity import visible_to
 from statemachines.programs.definition import AnyProgram
+from web.cases.correction import path_label
 from web.cases.plan_changes import plan_changes
 from web.cases.sheets import Reader, Row
 from web.core.i18n import JST, datetime_ja
@@ -248,6 +249,8 @@ def _progress(reader: Reader, record: Mapping[str, Any], kind: str | None) -> Sh
         if kind is not None and name != kind:
             continue
         for i, item in items:
+            if name == "corrections":  # the fields a 訂正 named, as its form names them
+                item = {**item, "paths": [path_label(p, reader.lang) for p in item.get("paths") or []]}
             path = f"{name}.{i}." if i is not None else f"{name}."
             at, when, leave_out = _dated(reader, item.get(dated_by), dated_by)
             rows = reader.rows(model, item, path, leave_out=leave_out)

@@ -54,6 +54,8 @@ async def test_a_case_walked_to_closure_reads_as_its_sheets_with_what_each_role_
     for shown in ("山田 太郎", "家計を立て直す", "第1版からの変更", "第1版", "求職活動の状況", "2026年12月", "出席"):
         assert shown in page, shown
     assert "生活保護の相談を希望" in page  # the referral's record, although it has ended
+    assert '080-1111-2222 <span class="corrected">訂正済み（No.1、' in page
+    assert "相談受付・申込票 › 本人の基本情報 › 電話番号" in page  # the 訂正 in the 経過一覧
     assert "住居確保給付金：支給中" in page
     assert "就職" in page  # 終結理由
     reads = _reads(rows, "sw1")  # the header's client name, the case file, and each program's record
@@ -79,7 +81,8 @@ async def test_the_progress_list_filters_by_kind_and_logs_only_what_it_shows(pag
     rows = (await pages_api.get("aud1", "/api/audit/access-log", case_id=walked.case_id)).json()["items"]
 
     assert set(re.findall(r'<tr data-kind="([a-z_]+)"', advices)) == {"advices"}
-    assert set(re.findall(r'<tr data-kind="([a-z_]+)"', everything)) == {"monitoring", "emergency", "advices"}
+    kinds = {"monitoring", "emergency", "advices", "corrections"}
+    assert set(re.findall(r'<tr data-kind="([a-z_]+)"', everything)) == kinds
     assert 'href="/cases/' + walked.case_id + '?kind=advices#sheet-progress" aria-current="true"' in advices
     reads = [fields for fields in _reads(rows, "sw1") if "advices[].text" in fields]
     assert len(reads) == 2

@@ -391,6 +391,8 @@ def test_a_corrected_field_is_marked_with_its_number_day_and_who() -> None:
 
     assert _value(sheets, "intake.client.phone").corrected == ["訂正済み（No.1、2026年1月25日（日）、相談支援員 田中）"]
     assert _value(sheets, "intake.client.address").corrected == []
+    assert _value(sheets, "corrections.1.paths").value == "アセスメント"  # named as the 訂正 form names it
+    assert _value(sheets, "corrections.0.paths").value == "相談受付・申込票 › 本人の基本情報 › 電話番号"
     assert _value(sheets, "assessment.health").corrected == [
         "訂正済み（No.2、2026年1月26日（月）、主任相談支援員 鈴木）"
     ]

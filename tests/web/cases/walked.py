@@ -1,7 +1,7 @@
 """A case walked to 終結 through the API with something on every sheet: the client's identity, an emergency support,
 a plan revised at the 支援調整会議 (a second version), 住居確保給付金 paid with a month's 求職活動, ハローワーク with
-an appointment attended, a referral declined and closed (an ended enrolment), a contact note and a 助言; for the case
-file's page and browser tests."""
+an appointment attended, a referral declined and closed (an ended enrolment), a contact note, a 助言 and a 訂正 of the
+client's phone; for the case file's page and browser tests."""
 
 from __future__ import annotations
 
@@ -117,6 +117,6 @@ async def walked_to_closure(api: Api) -> Walked:
     await _program(
         api, "sw1", case_id, referral, [("send", send), ("decline", answer), ("close", {"reason": "本人が取りやめ"})]
     )
-    await _steps(api, case_id, [T.RECORD_CONTACT, T.GIVE_ADVICE, T.ACKNOWLEDGE_ADVICE])
+    await _steps(api, case_id, [T.RECORD_CONTACT, T.GIVE_ADVICE, T.ACKNOWLEDGE_ADVICE, T.CORRECT_RECORD])
     await _steps(api, case_id, [T.START_EVALUATION, T.PROPOSE_CLOSURE, T.CONFIRM_CLOSURE])
     return Walked(case_id=case_id, benefit=benefit, hello_work=hello_work, referral=referral)
