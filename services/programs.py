@@ -166,5 +166,16 @@ class ProgramService:
         options = await answered(handle.query(ProgramWorkflow.allowed, actor), self._within)
         return record, options
 
+    async def ended_record(self, enrolment_id: str) -> dict[str, Any] | None:
+        """The record an ended enrolment finished with (a finished workflow still answers its query, from its
+        history); None once that history is gone (retention)."""
+        handle = self._client.get_workflow_handle_for(ProgramWorkflow.run, enrolment_id)
+        try:
+            return await answered(handle.query(ProgramWorkflow.record_json), self._within)
+        except RPCError as exc:
+            if exc.status is RPCStatusCode.NOT_FOUND:
+                return None
+            raise
+
     async def _state(self, case_id: str) -> str:
         return (await self._case_record(case_id)).state.value

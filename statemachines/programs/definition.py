@@ -82,16 +82,21 @@ def every(interval: str, since: datetime | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class Labels:
-    """The Japanese words of a program's forms on the case page, by name: each field of its payloads, and each option
-    of its choices (an enum's or a ``Literal``'s values). They come before the generic ones of ``web/core/i18n.py``
-    (note, reason, decided_on, ...), so a program names what it means by its own ``route`` or ``name``."""
+    """The Japanese words of a program's forms and of its record's sheet on the case page, by name: each field of its
+    payloads and of its record, and each option of its choices (an enum's or a ``Literal``'s values). They come before
+    the generic ones of ``web/core/i18n.py`` (note, reason, decided_on, ...), so a program names what it means by its
+    own ``route`` or ``name``. ``bookkeeping`` names the fields of its record that its sheet leaves out: the engine's
+    own (which warning was given for which date), never what a person recorded."""
 
     fields: Mapping[str, str] = field(default_factory=dict)
     options: Mapping[str, str] = field(default_factory=dict)
+    bookkeeping: frozenset[str] = frozenset()
 
     def __or__(self, other: Labels) -> Labels:
         """These labels and ``other``'s, ``other``'s first (a program's own over those of a shared model)."""
-        return Labels({**self.fields, **other.fields}, {**self.options, **other.options})
+        return Labels(
+            {**self.fields, **other.fields}, {**self.options, **other.options}, self.bookkeeping | other.bookkeeping
+        )
 
 
 def _no_deadlines(record: Any) -> list[ProgramDeadline]:

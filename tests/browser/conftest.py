@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Locator, Page, async_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -56,13 +56,17 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
         await context.close()
 
 
-async def screenshot(page: Page, name: str) -> Path:
-    """Save a full-page PNG to test-artifacts/screenshots/<name>.png under the repo root and return its path."""
+async def screenshot(page: Page, name: str, part: Locator | None = None) -> Path:
+    """Save a full-page PNG (or of ``part`` of it only) to test-artifacts/screenshots/<name>.png under the repo root
+    and return its path."""
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise ValueError(f"screenshot name must be a plain file name, not {name!r}")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    await page.screenshot(path=path, full_page=True)
+    if part is not None:
+        await part.screenshot(path=path)
+    else:
+        await page.screenshot(path=path, full_page=True)
     return path
 
 

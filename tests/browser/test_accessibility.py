@@ -29,6 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 from tests.browser.conftest import REPO_ROOT
 from tests.browser.live import LiveApp, live_app, new_context, signed_in
 from tests.web.apiharness import Api
+from tests.web.cases.walked import walked_to_closure
 from tests.web.programs.enrolments import decided_case
 from web.core.security import CSRF_FIELD
 
@@ -54,6 +55,7 @@ def axe_source() -> str:
 class World:
     app: LiveApp
     case_id: str  # 支援決定 approved 住居確保給付金: its page has the program panel and its forms
+    closed_case_id: str  # walked to 終結: every sheet of its case file holds something
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -61,7 +63,8 @@ async def world(time_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPath
     async with live_app(time_env, tmp_path_factory.mktemp("accessibility")) as app:
         async with httpx.AsyncClient(base_url=app.url) as http:
             case_id, _ = await decided_case(Api(http=http, worker=app.worker))
-        yield World(app=app, case_id=case_id)
+            closed = await walked_to_closure(Api(http=http, worker=app.worker))
+        yield World(app=app, case_id=case_id, closed_case_id=closed.case_id)
 
 
 @dataclass
@@ -107,10 +110,11 @@ async def nav_of(page: Page) -> list[str]:
     return links
 
 
-def paths_of(nav: list[str], case_id: str) -> list[tuple[str, int]]:
-    """The pages a role has, each with its status: its navigation, the case's page, its password page, and what the
-    navigation leads to."""
-    paths = [(path, 200) for path in (*nav, f"/cases/{case_id}", "/password")]
+def paths_of(nav: list[str], case_id: str, closed_case_id: str) -> list[tuple[str, int]]:
+    """The pages a role has, each with its status: its navigation, the cases' pages (a closed case's file whole and
+    with its 経過一覧 filtered), its password page, and what the navigation leads to."""
+    closed = f"/cases/{closed_case_id}"
+    paths = [(path, 200) for path in (*nav, f"/cases/{case_id}", closed, f"{closed}?kind=advices", "/password")]
     if "/audit" in nav:  # the case's timeline, and its state and records as of before it began and after
         paths += [(f"/audit?case_id={case_id}&as_of={at}", 200) for at in ("", "2020-01-01T00:00", "2099-01-01T00:00")]
     if "/supervision" in nav:  # the caseloads over another number of days without contact
@@ -186,7 +190,7 @@ async def test_every_page_of_a_role_has_no_axe_violation(
             await page.get_by_role("link", name="English").click()
             await expect(page.locator("html")).to_have_attribute("lang", "en")
         nav = await nav_of(page)
-        for path, status in paths_of(nav, world.case_id):
+        for path, status in paths_of(nav, world.case_id, world.closed_case_id):
             await visit(page, path, status)
             if path.startswith("/cases/"):
                 await expect(page.locator('[data-program="housing_benefit"]')).to_be_attached()

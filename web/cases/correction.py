@@ -35,7 +35,7 @@ def _leaves(value: Any, path: str) -> list[str]:
     return [path] if target_of(path) is not None else []
 
 
-def _label(path: str, lang: str) -> str:
+def path_label(path: str, lang: str) -> str:
     """「相談受付・申込票 › 本人の基本情報 › 電話番号」, a row as 「目標 1」."""
     parts: list[str] = []
     for part in path.split("."):
@@ -49,7 +49,7 @@ def _label(path: str, lang: str) -> str:
 def choices(record: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
     """Each field of the recorded sheets the reader may see (a redacted one is not offered), labelled."""
     paths = [p for name in CORRECTABLE if record.get(name) for p in _leaves(record[name], name)]
-    return [(p, _label(p, lang)) for p in paths]
+    return [(p, path_label(p, lang)) for p in paths]
 
 
 def fields(

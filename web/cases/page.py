@@ -1,13 +1,13 @@
-"""The case page: where a case stands, what can be done now (a form per command, the programs' too), and why not.
+"""The case page: where a case stands, its case file, what can be done now (a form per command, the programs' too),
+and why not.
 
-Forms are generated from the same payload models the API validates with (``web.core.forms``); a read that shows 要配慮
-fields is written to ``access_log``. A running enrolment's panel shows its record as the reader's roles may see it
-(``web.api_programs.shown_program_record``).
+The case file is every record as its sheet (``web.cases.casefile``), the enrolments' records too (as the reader's roles
+may see them, ``web.programs.api.shown_program_record``). Forms are generated from the same payload models the API
+validates with (``web.core.forms``); a read that shows 要配慮 fields is written to ``access_log``.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -32,6 +32,8 @@ from store.appointments import AppointmentRepository
 from store.programs import ProgramRepository
 from store.repository import CaseRepository
 from web.cases import correction
+from web.cases.casefile import add_program_sheets, case_file, case_reader, program_reader, program_sheet
+from web.cases.sheets import Reader
 from web.core.deps import Services, ServicesDep
 from web.core.forms import build_form, errors_by_path, read_form
 from web.core.names import names_for
@@ -49,6 +51,7 @@ async def _case_context(
     lang: str,
     errors: Mapping[str, Mapping[str, str]] | None = None,
     values: Mapping[str, Mapping[str, Any]] | None = None,
+    kind: str | None = None,
 ) -> dict[str, Any]:
     with svc.sessions.begin() as session:
         row = queries.case_row(session, case_id, set(actor.serves))
@@ -89,7 +92,16 @@ async def _case_context(
             blocked.append({"command": name, "name_ja": COMMAND_NAMES.get(name, name), "unmet": option.unmet_guards})
     supervised = {k: record[k] for k in SUPERVISION_FIELDS if record.get(k)}
     shown.update(supervised)  # the supervision panel shows them: a read too
-    paths = special_care_paths(CaseRecord, shown)  # the forms show what the case holds: a read of those fields
+    person_cases = (
+        [c for c in svc.people.cases_of(actor, row.person_id) if c.case_id != case_id] if row.person_id else []
+    )
+    names = names_for(svc, actor)
+    reader = case_reader(actor, lang, names, record, {c.case_id: names.case(c.case_number) for c in person_cases})
+    sheets = case_file(reader, record, kind) if reader.sees_records else []
+    panels = [await _enrolment_panel(svc, actor, e, lang, errors, values, reader) for e in enrolments]
+    add_program_sheets(sheets, [p.pop("sheet") for p in panels])
+    # the forms show what the case holds, the sheets what it recorded: a read of those fields
+    paths = list(dict.fromkeys(special_care_paths(CaseRecord, shown) + reader.log_paths()))
     if paths:
         with svc.sessions.begin() as session:
             AccessLog(session).record(
@@ -100,7 +112,8 @@ async def _case_context(
         "view": view,
         "entries": entries,
         "tasks": tasks,
-        "enrolments": [await _enrolment_panel(svc, actor, e, lang, errors, values) for e in enrolments],
+        "enrolments": panels,
+        "case_file": sheets,
         "appointments": appointments,
         "forms": forms,
         "blocked": blocked,
@@ -108,11 +121,9 @@ async def _case_context(
         "stage_name": STAGE_NAMES[Stage(view.stage)][0],
         # the header names the client from the record (a read of intake.client.name, logged with the forms' reads
         # when the reader may see it); the person's other cases are numbers and states only
-        "names": names_for(svc, actor),
+        "names": names,
         "client_name": _client_name(svc, actor, case_id, view.record),
-        "person_cases": [c for c in svc.people.cases_of(actor, row.person_id) if c.case_id != case_id]
-        if row.person_id
-        else [],
+        "person_cases": person_cases,
         "supervision": supervised,
     }
 
@@ -143,10 +154,12 @@ async def _enrolment_panel(
     lang: str,
     errors: Mapping[str, Mapping[str, str]] | None,
     values: Mapping[str, Mapping[str, Any]] | None,
+    reader: Reader,
 ) -> dict[str, Any]:
     """An enrolment as its panel shows it: names in Japanese, what its program adds (住居確保給付金: the months used
-    and left), and while it runs its record (as the reader's roles may see it, a read of 要配慮 fields logged) and a
-    form for each of its commands possible now (an ended enrolment has neither: its workflow has finished)."""
+    and left), a form for each of its commands possible now, and its record as a sheet of the case file (as the
+    reader's roles may see it, a read of 要配慮 fields logged). An ended enrolment has no forms (its workflow has
+    finished) and its record is the one its workflow ended with."""
     defn = PROGRAM_DEFS.get(row.program)
     state = defn.states.get(row.state) if defn is not None else None
     panel: dict[str, Any] = {
@@ -154,15 +167,24 @@ async def _enrolment_panel(
         "name_ja": defn.name_ja if defn is not None else row.program,
         "state_ja": state.name_ja if state is not None else row.state,
         "forms": [],
-        "record_json": None,
+        "sheet": None,
+        "sheet_id": None,
     }
-    if defn is not None and state is not None and not state.terminal:
+    if defn is None or state is None:
+        return panel
+    panel.update(defn.panel(row.summary))
+    record: dict[str, Any] | None = None
+    if not state.terminal:
         record, allowed = await svc.cases.programs.read(row.enrolment_id, actor)
-        shown = shown_program_record(svc, actor, row, record, "case_page")
-        panel["record_json"] = json.dumps(shown, ensure_ascii=False, indent=2) if shown else None
         panel["forms"] = _program_forms(defn, row, allowed, lang, errors, values)
-    if defn is not None:
-        panel.update(defn.panel(row.summary))
+    elif reader.sees_records:
+        record = await svc.cases.programs.ended_record(row.enrolment_id)
+    if reader.sees_records:
+        shown = shown_program_record(svc, actor, row, record, "case_page") if record else None
+        title = f"{panel['name_ja']}：{panel['state_ja']}"
+        sheet_reader = program_reader(reader, defn)
+        panel["sheet"] = program_sheet(sheet_reader, defn, row.enrolment_id, title, shown, panel.get("months"))
+        panel["sheet_id"] = panel["sheet"].id
     return panel
 
 
@@ -212,8 +234,10 @@ async def case_page(
     actor: Annotated[Actor, RequirePage(Permission.CASE_READ)],
     svc: ServicesDep,
     message: str | None = None,
+    kind: str | None = None,
 ) -> HTMLResponse:
-    context = await _case_context(svc, actor, case_id, lang_of(request))
+    """The case: its header, its case file (``kind`` filters the 経過一覧), what can be done now and its timeline."""
+    context = await _case_context(svc, actor, case_id, lang_of(request), kind=kind)
     context["message"] = message
     return render(request, svc, "case.html", context, actor=actor)
 

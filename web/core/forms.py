@@ -48,7 +48,7 @@ class FormField:
 
 
 @dataclass(frozen=True)
-class _Words:
+class Words:
     """What a form's fields and options are called: a program's own labels first (in Japanese), then the generic."""
 
     lang: str
@@ -63,7 +63,7 @@ class _Words:
         return own or option_label(value, self.lang)
 
 
-def _unwrap(annotation: Any) -> tuple[Any, bool]:
+def unwrap(annotation: Any) -> tuple[Any, bool]:
     """The annotation without ``None`` / ``Optional``, and whether None was allowed."""
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
@@ -71,11 +71,11 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
         optional = len(args) < len(typing.get_args(annotation))
         return args[0], optional
     if origin is typing.Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
+        return unwrap(typing.get_args(annotation)[0])
     return annotation, False
 
 
-def _values(annotation: Any) -> list[str] | None:
+def choice_values(annotation: Any) -> list[str] | None:
     """The values of a choice (an enum's or a ``Literal``'s), None if ``annotation`` is not one."""
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return [str(m.value) for m in annotation]
@@ -84,8 +84,8 @@ def _values(annotation: Any) -> list[str] | None:
     return None
 
 
-def _choices(annotation: Any, words: _Words) -> list[tuple[str, str]] | None:
-    values = _values(annotation)
+def _choices(annotation: Any, words: Words) -> list[tuple[str, str]] | None:
+    values = choice_values(annotation)
     return None if values is None else [(value, words.option(value)) for value in values]
 
 
@@ -107,21 +107,21 @@ def build_form(
     ``hints`` names the items of a list of yes/no answers by path (e.g. one per goal of the plan being evaluated);
     ``labels`` are a program's own words for its fields and options.
     """
-    return _fields(model, values, errors, _Words(lang, labels or Labels()), prefix, hints or {})
+    return _fields(model, values, errors, Words(lang, labels or Labels()), prefix, hints or {})
 
 
 def _fields(
     model: type[BaseModel],
     values: Mapping[str, Any] | None,
     errors: Mapping[str, str],
-    words: _Words,
+    words: Words,
     prefix: str,
     hints: Mapping[str, list[str]],
 ) -> list[FormField]:
     out: list[FormField] = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
-        annotation, _ = _unwrap(info.annotation)
+        annotation, _ = unwrap(info.annotation)
         label = words.field(name)
         current = _value(values, name)
         required = info.is_required()
@@ -133,7 +133,7 @@ def _fields(
             base.children = _fields(annotation, nested, errors, words, f"{path}.", hints)
         elif origin is dict:
             _flags_field(base, annotation, current, words)
-        elif origin is list and _unwrap(typing.get_args(annotation)[0])[0] is bool:
+        elif origin is list and unwrap(typing.get_args(annotation)[0])[0] is bool:
             _answers_field(base, current, hints.get(path) or [f"{label} {i + 1}" for i in range(LIST_ROWS)])
         elif origin is list:
             _list_field(base, annotation, current, errors, words, hints)
@@ -143,7 +143,7 @@ def _fields(
     return out
 
 
-def _scalar_field(base: FormField, annotation: Any, metadata: list[Any], current: Any, words: _Words) -> None:
+def _scalar_field(base: FormField, annotation: Any, metadata: list[Any], current: Any, words: Words) -> None:
     if (choices := _choices(annotation, words)) is not None:
         base.kind, base.options, base.value = "select", choices, None if current is None else str(current)
     elif annotation is bool:
@@ -161,7 +161,7 @@ def _scalar_field(base: FormField, annotation: Any, metadata: list[Any], current
         base.value = current
 
 
-def _flags_field(base: FormField, annotation: Any, current: Any, words: _Words) -> None:
+def _flags_field(base: FormField, annotation: Any, current: Any, words: Words) -> None:
     """``dict[SomeEnum, bool]``: one yes/no box per member (e.g. the 評価's improvements per dimension)."""
     keys = _choices(typing.get_args(annotation)[0], words) or []
     chosen = current if isinstance(current, dict) else {}
@@ -187,11 +187,11 @@ def _list_field(
     annotation: Any,
     current: Any,
     errors: Mapping[str, str],
-    words: _Words,
+    words: Words,
     hints: Mapping[str, list[str]],
 ) -> None:
     (item,) = typing.get_args(annotation) or (str,)
-    item, _ = _unwrap(item)
+    item, _ = unwrap(item)
     choices = _choices(item, words)
     if isinstance(item, type) and issubclass(item, BaseModel):
         base.kind = "rows"
@@ -227,13 +227,13 @@ def read_form(model: type[BaseModel], form: Mapping[str, Sequence[str]], prefix:
     payload: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
-        annotation, _ = _unwrap(info.annotation)
+        annotation, _ = unwrap(info.annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             value: Any = read_form(annotation, form, f"{path}.")
         elif typing.get_origin(annotation) is dict:
-            keys = _values(typing.get_args(annotation)[0]) or []
+            keys = choice_values(typing.get_args(annotation)[0]) or []
             value = {key: True for key in keys if form.get(f"{path}.{key}")}
-        elif typing.get_origin(annotation) is list and _unwrap(typing.get_args(annotation)[0])[0] is bool:
+        elif typing.get_origin(annotation) is list and unwrap(typing.get_args(annotation)[0])[0] is bool:
             value = _read_answers(form, path)
         elif typing.get_origin(annotation) is list:
             value = _read_list(annotation, form, path)
@@ -246,7 +246,7 @@ def read_form(model: type[BaseModel], form: Mapping[str, Sequence[str]], prefix:
 
 def _read_list(annotation: Any, form: Mapping[str, Sequence[str]], path: str) -> list[Any]:
     (item,) = typing.get_args(annotation) or (str,)
-    item, _ = _unwrap(item)
+    item, _ = unwrap(item)
     if isinstance(item, type) and issubclass(item, BaseModel):
         rows = []
         index = 0
@@ -256,7 +256,7 @@ def _read_list(annotation: Any, form: Mapping[str, Sequence[str]], path: str) ->
                 rows.append(row)
             index += 1
         return rows
-    if _values(item) is not None:
+    if choice_values(item) is not None:
         return [v for v in form.get(path, []) if v]
     return [line.strip() for v in form.get(path, []) for line in v.splitlines() if line.strip()]
 

@@ -167,6 +167,50 @@ UI: dict[str, tuple[str, str]] = {
     "acknowledged": ("確認済み", "Acknowledged"),
     "not_acknowledged": ("未確認", "Not yet acknowledged"),
     "employment_supporter": ("就労支援員", "Employment supporter"),
+    # the case file (web/cases/casefile.py)
+    "case_file": ("ケースファイル", "Case file"),
+    "contents": ("目次", "Contents"),
+    "to_actions": ("操作へ", "To the actions"),
+    "to_case_file": ("記録を読む", "Read the records"),
+    "sheet_intake": ("相談受付・申込票", "Intake and application form"),
+    "sheet_client": ("相談者の基本情報", "The client"),
+    "sheet_consultation": ("相談の内容", "The consultation"),
+    "sheet_consents": ("同意", "Consents"),
+    "sheet_application": ("利用申込・対象要件", "Application and eligibility"),
+    "sheet_assessment": ("インテーク・アセスメントシート", "Intake and assessment sheet"),
+    "sheet_plan": ("プランシート", "Plan sheet"),
+    "sheet_plan_versions": ("以前の版", "Earlier versions"),
+    "sheet_meetings": ("支援調整会議", "Coordination meetings"),
+    "sheet_decision": ("支援決定", "Municipal decision"),
+    "sheet_programs": ("事業の記録", "Program records"),
+    "sheet_progress": ("支援経過記録（経過一覧）", "Support progress record"),
+    "sheet_evaluation": ("評価シート", "Evaluation sheet"),
+    "sheet_closure": ("終結", "Closure"),
+    "not_recorded": ("まだ記録されていません。", "Not recorded yet."),
+    "no_entries": ("記録はありません。", "Nothing recorded."),
+    "no_records_for_role": (
+        "この役割では、ケースの記録は表示されません（状態と件数のみ）。",
+        "Your role sees the state and counts of a case, not its records.",
+    ),
+    "withheld": ("（閲覧権限がありません）", "(not shown to your role)"),
+    "yes": ("はい", "Yes"),
+    "no": ("いいえ", "No"),
+    "corrected": ("訂正済み（No.{no}、{on}、{by}）", "Corrected (No.{no}, {on}, {by})"),
+    "earlier_case": ("以前のケースあり", "An earlier case"),
+    "version": ("第{n}版", "Version {n}"),
+    "changes_from": ("第{n}版からの変更", "Changes from version {n}"),
+    "no_changes": ("記載内容の変更はありません。", "Nothing written was changed."),
+    "change_value": ("{label}：{old} → {new}", "{label}: {old} → {new}"),
+    "change_text": ("{label}：内容を変更", "{label}: rewritten"),
+    "item_added": ("{label}に追加：{item}", "Added to {label}: {item}"),
+    "item_removed": ("{label}から削除：{item}", "Removed from {label}: {item}"),
+    "entry_date": ("日付", "Date"),
+    "entry_kind": ("種類", "Kind"),
+    "entry_content": ("内容", "Content"),
+    "kind_filter": ("記録の種類で絞り込む", "Filter by kind"),
+    "newest_first": ("新しい順", "newest first"),
+    "months_left_label": ("残りの支給可能月数", "Months left"),
+    "months_left_of": ("{left}か月（上限{cap}か月）", "{left} months (of {cap})"),
 }
 
 
@@ -295,6 +339,91 @@ FIELD_LABELS: dict[str, str] = {
     "paths": "訂正した項目",
     "corrected": "訂正者・日時",
 }
+
+
+SHEET_LABELS: dict[str, str] = {
+    # where a sheet names a field otherwise than its form (a form asks for a login ID, a sheet shows a name), or a
+    # record's own field has no form (``Model.field`` names the field of one record only)
+    "case_number": "受付番号",
+    "opened_at": "受付日時",
+    "opened_by": "受付者",
+    "municipality": "自治体",
+    "employment_supporter": "就労支援員",
+    "previous_case_id": "以前のケース",
+    "consent_history": "同意の履歴（以前のもの・撤回されたもの）",
+    "revoked_on": "撤回日",
+    "revocation_note": "撤回についてのメモ",
+    "plan_version": "プランの版",
+    "plan_drafted": "プラン（案）の作成",
+    "plan_checked": "主任相談支援員の確認",
+    "plan_history": "以前の版",
+    "Plan.client_intentions": "本人の思い（生活に対する意向）",
+    "Plan.issues": "解決すべき課題",
+    "Plan.goals": "目標及びその達成時期",
+    "Plan.support_items": "支援の種類及び内容",
+    "Plan.notes": "留意事項",
+    "Goal.description": "目標",
+    "SupportItem.description": "支援の内容",
+    "Assessment.household": "世帯構成・家族状況",
+    "Assessment.finances": "収入・資産・債務・滞納",
+    "Assessment.employment": "就労の状況と意向",
+    "Assessment.issues": "課題と背景要因",
+    "meetings": "支援調整会議の記録",
+    "MeetingRecord.notes": "協議の内容",
+    "ProgramDecision.reason": "理由",
+    "support_started_at": "支援開始日時",
+    "last_contact_at": "最終連絡日時",
+    "emergency_active": "緊急的な支援の実施中",
+    "monitoring": "モニタリング（支援経過）",
+    "contact_efforts": "連絡の試み（連絡不通時）",
+    "follow_ups": "フォローアップ",
+    "emergency": "緊急的な支援",
+    "advices": "助言・指導",
+    "difficult_case": "支援困難事例の指定",
+    "corrections": "訂正",
+    "evaluations": "評価",
+    "closure": "終結の確認",
+    "closed_at": "終結日時",
+    "follow_ups_started": "開始したフォローアップの回数",
+    "ClosureReport.reason": "終結理由",
+    "ClosureProposal.reason": "終結理由",
+    "ClosureReport.follow_up": "フォローアップを行う",
+    "correction_no": "訂正番号",
+    "paths": "訂正した項目",
+    "Correction.reason": "訂正の理由",
+    "corrected": "訂正した職員・日時",
+    "text": "助言・指導の内容",
+    "given": "助言・指導した職員・日時",
+    "addressed_to": "宛先",
+    "acknowledged": "確認した職員・日時",
+    "flagged": "指定した職員・日時",
+    "DifficultCaseFlag.reason": "指定の理由",
+    "goals_achieved": "目標ごとの達成状況",
+    "Stamp.user_id": "職員",
+    "Stamp.at": "日時",
+    "started_at": "利用開始日時",
+}
+
+
+def sheet_label(model: str, name: str, lang: str) -> str:
+    """What a sheet calls the field ``name`` of the record model ``model``: its own sheet word, else its form's."""
+    if lang == "ja":
+        for key in (f"{model}.{name}", name):
+            if key in SHEET_LABELS:
+                return SHEET_LABELS[key]
+    return field_label(name, lang)
+
+
+SHEET_ITEM_LABELS: dict[str, str] = {
+    # a list of yes/no answers, one per item of something else: what a sheet calls each
+    "goals_achieved": "目標{n}",
+}
+
+
+def sheet_item_label(name: str, label: str, n: int, lang: str) -> str:
+    """The ``n``th answer of the list of yes/no answers ``name`` (labelled ``label``): 目標1, or 「label n」."""
+    own = SHEET_ITEM_LABELS.get(name) if lang == "ja" else None
+    return own.format(n=n) if own else f"{label} {n}"
 
 
 def field_label(name: str, lang: str) -> str:

@@ -14,6 +14,9 @@ LABELS = Labels(
         "training_type": "訓練の形態",
         "to_type": "移行後の形態",
         "outcome": "終了時の状況",
+        "training_started_at": "訓練開始日時",
+        "steps": "訓練の形態の経過",
+        "last_review_at": "最後の見直し日時",
     },
     options={
         "non_employment": "非雇用型",
@@ -23,4 +26,5 @@ LABELS = Labels(
         "other_program": "他の事業へ",
         "withdrawn": "辞退",
     },
+    bookkeeping=frozenset({"review_due_for"}),
 )

@@ -25,6 +25,16 @@ LABELS = Labels(
         "follow_up": "定着支援の記録",
         "contacted_on": "連絡日",
         "still_employed": "就労を継続している",
+        "consent": "支援要請への本人同意",
+        "request_sent_on": "支援要請日",
+        "hw_plan": "支援メニュー",
+        "appointments": "予定と出欠",
+        "status": "出欠",
+        "attendance_recorded_at": "出欠の記録日時",
+        "outcomes": "求職活動の件数",
+        "employments": "就職（件）",
+        "follow_ups": "定着支援の記録",
+        "end_note": "終了時のメモ",
     },
     options={
         "job_counselling": "職業相談・紹介",
@@ -38,4 +48,5 @@ LABELS = Labels(
         "non_profit": "NPO法人等",
         "social_welfare_corporation": "社会福祉法人",
     },
+    bookkeeping=frozenset({"reminded", "no_show_followed", "follow_ups_opened"}),
 )

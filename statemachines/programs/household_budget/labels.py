@@ -25,6 +25,13 @@ LABELS = Labels(
         "check": "家計の確認",
         "checked_on": "確認日",
         "on_track": "プランどおり",
+        "plan_items": "家計再生プランの項目",
+        "plan_agreed_on": "家計再生プランの同意日",
+        "actions": "支援の記録",
+        "maintenance_started_at": "定期確認の開始日時",
+        "last_check_at": "最後の確認日時",
+        "checks": "家計の確認",
+        "end_reason": "終了の理由",
     },
     options={
         "arrears": "滞納",
@@ -43,4 +50,5 @@ LABELS = Labels(
         "social_welfare_council": "社会福祉協議会",
         "creditor": "債権者",
     },
+    bookkeeping=frozenset({"check_due_for"}),
 )

@@ -33,6 +33,10 @@ LABELS = Labels(
         "employed_on": "就職日",
         "permanent": "常用就職（期間の定めなし、または6か月以上）",
         "reason": "中止の理由",
+        "months_granted": "支給決定した月数（通算）",
+        "period_end": "現在の支給期間の末日",
+        "stop_reason": "中止の理由",
+        "ended_on": "支給終了日",
     },
     options={
         "job_loss": "離職",
@@ -45,4 +49,5 @@ LABELS = Labels(
         "income_over_limit": "収入が基準額を超えた",
         "public_assistance": "生活保護の開始",
     },
+    bookkeeping=frozenset({"extension_warned_for", "checked_months"}),
 )

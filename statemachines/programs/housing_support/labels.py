@@ -15,6 +15,12 @@ LABELS = MEANS_LABELS | Labels(
         "activity": "支援の記録",
         "moved_in_on": "入居日",
         "protection_started_on": "保護開始日",
+        "shelter_started_at": "入所日時",
+        "shelter_until": "入所の期限",
+        "extension_reasons": "延長の理由",
+        "activities": "支援の記録",
+        "public_assistance_from": "保護開始日",
+        "end_reason": "終了の理由",
     },
     options={
         "shelter": "一時生活支援（シェルター）",
@@ -26,4 +32,5 @@ LABELS = MEANS_LABELS | Labels(
         "guarantor_arrangement": "保証人・保証会社の調整",
         "after_move_in": "入居後の支援",
     },
+    bookkeeping=frozenset({"warned_for", "limit_reached_for"}),
 )

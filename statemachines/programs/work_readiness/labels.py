@@ -11,6 +11,7 @@ LABELS = MEANS_LABELS | Labels(
         "stages": "支援の段階",
         "extension_reason": "延長の理由（心身の状況等）",
         "outcome": "終了時の状況",
+        "program_started_at": "支援開始日時",
     },
     options={
         "daily_life": "日常生活自立",
@@ -20,4 +21,5 @@ LABELS = MEANS_LABELS | Labels(
         "certified_training": "認定就労訓練へ",
         "hello_work": "ハローワークの支援へ",
     },
+    bookkeeping=frozenset({"limit_warned"}),
 )
