@@ -1,14 +1,15 @@
 """``GET /api/cases/{id}/forms/{form}.pdf`` and, for a download from the case page with its session,
 ``GET /cases/{id}/forms/{form}.pdf``: a 帳票 as PDF (``web.forms.catalogue`` names them), from the recorded data.
 
-Refused with 403 to a role that may not see what the form prints (``web.forms.access``); each download is written
-to the access log with the 要配慮 fields it printed (purpose ``form_pdf``).
+Who may download is decided by what the form prints, from the sensitivity table (``web.forms.access``): 403 for a
+role that may not see it, after the case's municipality (404). Each download is written to the access log with the
+要配慮 fields it printed (purpose ``form_pdf``).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
 import anyio
@@ -16,7 +17,6 @@ from fastapi import APIRouter, HTTPException, Response
 
 from statemachines.case.numbers import fiscal_year
 from statemachines.case.record import CaseRecord
-from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from statemachines.programs.hello_work.records import HelloWorkRecord
 from store.access_log import AccessLog
@@ -24,10 +24,10 @@ from store.appointments import AppointmentRepository
 from store.names import municipality_names, user_names
 from store.programs import ProgramRepository
 from web.cases.visibility import visible_row
-from web.core.deps import Services, ServicesDep
+from web.core.deps import ActorDep, Services, ServicesDep
 from web.core.errors import ForbiddenError
 from web.core.i18n import JST, wareki
-from web.core.permissions import Require, RequirePage
+from web.core.pages import PageActor
 from web.core.problems import problem
 from web.forms.access import REFUSED, may_download, printed_paths, tags_under
 from web.forms.blocks import day
@@ -45,18 +45,14 @@ page_router = APIRouter(include_in_schema=False)
 
 
 @router.get("/{form}.pdf", response_class=Response, responses=PDF)
-async def form_pdf(
-    case_id: str, form: str, actor: Annotated[Actor, Require(Permission.CASE_READ)], svc: ServicesDep
-) -> Response:
+async def form_pdf(case_id: str, form: str, actor: ActorDep, svc: ServicesDep) -> Response:
     """【1】``intake``, 【2】``assessment``, 【3】``plan``, 【4】``progress``, 【5】``evaluation``, 個人票A
     ``hello_work`` and the 支援決定通知 ``decision-<program>`` (e.g. ``decision-work_readiness``)."""
     return await download(svc, actor, case_id, form)
 
 
 @page_router.get("/cases/{case_id}/forms/{form}.pdf", response_class=Response)
-async def form_pdf_page(
-    case_id: str, form: str, actor: Annotated[Actor, RequirePage(Permission.CASE_READ)], svc: ServicesDep
-) -> Response:
+async def form_pdf_page(case_id: str, form: str, actor: PageActor, svc: ServicesDep) -> Response:
     return await download(svc, actor, case_id, form)
 
 

@@ -15,6 +15,7 @@ from statemachines.case.records import (
     ClientIdentity,
     Dimension,
     Evaluation,
+    MeetingResult,
     Program,
     Topic,
 )
@@ -180,7 +181,7 @@ def plan_form(ctx: FormContext) -> list[Block]:
     """【3】プラン兼事業等利用申込書 (施行規則§1 の記載事項 一〜五) with the 本人署名・日付 lines (C2)."""
     r = ctx.record
     p = r.plan
-    period = f"{day(p.period_start)} 〜 {day(p.period_end)}" if p else BLANK
+    period = f"{day(p.period_start)} 〜 {day(p.period_end)}" if p and (p.period_start or p.period_end) else BLANK
     goals = [(str(n), g.description, day(g.target_date)) for n, g in enumerate(p.goals, 1)] if p else []
     items = [
         (
@@ -224,13 +225,16 @@ def plan_form(ctx: FormContext) -> list[Block]:
 
 def _meeting_and_decision(ctx: FormContext) -> list[Block]:
     r = ctx.record
-    meeting = r.meetings[-1] if r.meetings else None
+    on_plan = [
+        m for m in r.meetings if m.result not in (MeetingResult.CLOSURE_CONFIRMED, MeetingResult.INTERRUPTION_CONFIRMED)
+    ]
+    meeting = on_plan[-1] if on_plan else None  # the sitting that discussed the plan, not a later 終結 one
     decided = r.decision.programs if r.decision else []
     return [
         section("支援調整会議・支援決定"),
         fields(
             [
-                ("支援調整会議の開催日", day(meeting.meeting_date) if meeting else BLANK),
+                ("支援調整会議", day(meeting.meeting_date) if meeting else BLANK),
                 ("会議の結果", option(meeting.result.value) if meeting and meeting.result else BLANK),
                 ("支援決定日", day(r.decision.decided_on) if r.decision else BLANK),
                 (
