@@ -326,7 +326,7 @@ def evaluation_form(ctx: FormContext) -> list[Block]:
             [
                 ("本人の意向の確認日", day(wish.confirmed_on) if wish else BLANK),
                 ("終結理由", option(reason.reason.value) if (reason := closure or r.closure_proposal) else BLANK),
-                ("支援調整会議の確認日", day(closure.meeting.meeting_date) if closure and closure.meeting else BLANK),
+                ("会議での確認日", day(closure.meeting.meeting_date) if closure and closure.meeting else BLANK),
                 ("終結日", day(r.closed_at)),
             ],
             columns=4,
