@@ -275,7 +275,7 @@ def progress_form(ctx: FormContext) -> list[Block]:
         _header(ctx),
         rows(
             ["日付", "種別", "方法", "相手", "内容", "次回予定"],
-            [28, 28, 14, 18, 0, 28],
+            [26, 28, 18, 16, 0, 26],
             [(day(d), *rest) for d, *rest in lines],
         ),
     ]
