@@ -12,6 +12,7 @@ from datetime import date
 
 from statemachines.case.record import CaseRecord
 from statemachines.case.records import (
+    ASSESSMENT_BASIC_FIELDS,
     ClientIdentity,
     Dimension,
     Evaluation,
@@ -141,16 +142,19 @@ def _header(ctx: FormContext) -> Block:
     )
 
 
-ASSESSMENT_SHEET: tuple[tuple[str, str], ...] = (
-    ("household", "世帯構成・家族状況"),
-    ("life_history", "生活歴・職歴・資格"),
-    ("health", "健康・障害・受診状況"),
-    ("housing", "住まいの状況"),
-    ("finances", "収入・資産・債務・滞納"),
-    ("employment", "就労の状況と意向"),
-    ("social", "社会参加・関係性"),
-    ("issues", "課題と背景要因"),
-    ("strengths", "本人の強み"),
+ASSESSMENT_SHEET: tuple[tuple[str, str], ...] = tuple(
+    (key, ASSESSMENT_BASIC_FIELDS.get(key) or name)
+    for key, name in (
+        ("household", ""),
+        ("life_history", "生活歴・職歴・資格"),
+        ("health", ""),
+        ("housing", ""),
+        ("finances", ""),
+        ("employment", ""),
+        ("social", "社会参加・関係性"),
+        ("issues", ""),
+        ("strengths", "本人の強み"),
+    )
 )
 """The 基本シート's sections in the order of process.md §2.3."""
 
