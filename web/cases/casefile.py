@@ -12,7 +12,7 @@ rendered by ``web.cases.sheets.Reader`` from the record as the reader's roles ma
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -39,6 +39,7 @@ from web.cases.plan_changes import plan_changes
 from web.cases.sheets import Reader, Row
 from web.core.i18n import JST, datetime_ja
 from web.core.names import Names
+from web.forms.catalogue import DECISION_PREFIX, FormSpec, form_named
 
 PLACED: dict[str, tuple[str, ...]] = {
     "intake": (
@@ -134,6 +135,7 @@ class Sheet:
     entries: list[Entry] = field(default_factory=list)  # the 経過一覧
     kinds: list[tuple[str, str, int]] = field(default_factory=list)  # the 経過一覧's filter: kind, label, count
     kind: str | None = None  # the kind the 経過一覧 is filtered by
+    forms: list[tuple[str, str]] = field(default_factory=list)  # the 帳票 printed from it: (form id, title)
 
     def all_rows(self) -> list[Row]:
         """Every row of the sheet and its parts, nested ones included."""
@@ -352,3 +354,23 @@ def add_program_sheets(sheets: list[Sheet], programs: Sequence[Sheet | None]) ->
     for sheet in sheets:
         if sheet.id == "sheet-programs":
             sheet.parts = [p for p in programs if p is not None]
+
+
+SHEET_FORMS: dict[str, str] = {
+    "sheet-intake": "intake",
+    "sheet-assessment": "assessment",
+    "sheet-plan": "plan",
+    "sheet-progress": "progress",
+    "sheet-evaluation": "evaluation",
+}
+"""The 帳票 (web/forms) each sheet prints as: the sheet and its paper form hold the same record."""
+
+
+def attach_forms(sheets: Sequence[Sheet], record: Mapping[str, Any], may: Callable[[FormSpec], bool]) -> None:
+    """Each sheet's 帳票 the reader may print: its standard form, and the 支援決定通知 of each program decided."""
+    for sheet in sheets:
+        specs = [form_named(SHEET_FORMS[sheet.id])] if sheet.id in SHEET_FORMS else []
+        if sheet.id == "sheet-decision":
+            decided = (record.get("decision") or {}).get("programs") or []
+            specs = [form_named(f"{DECISION_PREFIX}{d.get('program')}") for d in decided if isinstance(d, dict)]
+        sheet.forms = [(s.form_id, s.title) for s in specs if s is not None and may(s)]

@@ -32,13 +32,22 @@ from store.appointments import AppointmentRepository
 from store.programs import ProgramRepository
 from store.repository import CaseRepository
 from web.cases import correction
-from web.cases.casefile import add_program_sheets, case_file, case_reader, program_reader, program_sheet
+from web.cases.casefile import (
+    add_program_sheets,
+    attach_forms,
+    case_file,
+    case_reader,
+    program_reader,
+    program_sheet,
+)
 from web.cases.sheets import Reader
 from web.core.deps import Services, ServicesDep
 from web.core.forms import build_form, errors_by_path, read_form
 from web.core.names import names_for
 from web.core.pages import COMMAND_NAMES, PAYLOADS, PageActor, checked_form, form_items, lang_of, not_found, render
 from web.core.permissions import RequirePage
+from web.forms.access import may_print
+from web.forms.catalogue import FORMS
 from web.programs.api import shown_program_record
 
 router = APIRouter(include_in_schema=False)
@@ -100,6 +109,7 @@ async def _case_context(
     sheets = case_file(reader, record, kind) if reader.sees_records else []
     panels = [await _enrolment_panel(svc, actor, e, lang, errors, values, reader) for e in enrolments]
     add_program_sheets(sheets, [p.pop("sheet") for p in panels])
+    attach_forms(sheets, record, lambda spec: may_print(actor, spec))
     # the forms show what the case holds, the sheets what it recorded: a read of those fields
     paths = list(dict.fromkeys(special_care_paths(CaseRecord, shown) + reader.log_paths()))
     if paths:
@@ -184,6 +194,8 @@ async def _enrolment_panel(
         title = f"{panel['name_ja']}：{panel['state_ja']}"
         sheet_reader = program_reader(reader, defn)
         panel["sheet"] = program_sheet(sheet_reader, defn, row.enrolment_id, title, shown, panel.get("months"))
+        if defn.id in FORMS and may_print(actor, FORMS[defn.id]):  # ハローワーク同行: 個人票A
+            panel["sheet"].forms = [(defn.id, FORMS[defn.id].title)]
         panel["sheet_id"] = panel["sheet"].id
     return panel
 

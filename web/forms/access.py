@@ -13,9 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from statemachines.case.record import CaseRecord
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.sensitivity import Sensitivity
 from statemachines.policy.sensitivity import records_held, special_care_paths, tag_of, visible_to
+from statemachines.programs.hello_work.records import HelloWorkRecord
+from web.forms.catalogue import FormSpec
 
 REFUSED = (
     "この帳票には、あなたの役割では閲覧できない項目（要配慮個人情報など）が含まれるため、出力できません。"
@@ -44,6 +47,16 @@ def _tags_at(model: type[BaseModel], steps: list[str]) -> set[Sensitivity]:
 
 def may_download(actor: Actor, tags: set[Sensitivity]) -> bool:
     return bool(tags) and tags <= visible_to(actor.roles)
+
+
+def form_tags(spec: FormSpec) -> set[Sensitivity]:
+    """Every kind of field the form may print, of the case's record and of the ハローワーク enrolment's."""
+    return tags_under(CaseRecord, spec.prints) | tags_under(HelloWorkRecord, spec.program_prints)
+
+
+def may_print(actor: Actor, spec: FormSpec) -> bool:
+    """Whether ``actor``'s roles see everything ``spec`` may print (the case page offers the download then)."""
+    return may_download(actor, form_tags(spec))
 
 
 def picked(data: dict[str, Any], paths: Iterable[str]) -> dict[str, Any]:

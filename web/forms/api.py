@@ -29,7 +29,7 @@ from web.core.errors import ForbiddenError
 from web.core.i18n import JST, wareki
 from web.core.pages import PageActor
 from web.core.problems import problem
-from web.forms.access import REFUSED, may_download, printed_paths, tags_under
+from web.forms.access import REFUSED, may_print, printed_paths
 from web.forms.blocks import day
 from web.forms.catalogue import FormSpec, form_named
 from web.forms.render import FormFontsMissing, render_pdf
@@ -61,7 +61,7 @@ async def download(svc: Services, actor: Actor, case_id: str, form_id: str) -> R
     if spec is None:
         raise HTTPException(404, "この帳票はありません。")
     visible_row(svc, actor, case_id)
-    if not may_download(actor, _tags(spec)):
+    if not may_print(actor, spec):
         raise ForbiddenError(REFUSED)
     record = await svc.cases.record(case_id)
     hello_work = await _hello_work(svc, actor, case_id) if spec.program_prints else None
@@ -78,10 +78,6 @@ async def download(svc: Services, actor: Actor, case_id: str, form_id: str) -> R
     name = quote(f"{record.case_number or '帳票'}_{spec.title}.pdf")
     disposition = f"attachment; filename=\"form.pdf\"; filename*=UTF-8''{name}"
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
-
-
-def _tags(spec: FormSpec) -> set[Any]:
-    return tags_under(CaseRecord, spec.prints) | tags_under(HelloWorkRecord, spec.program_prints)
 
 
 def _decided(record: CaseRecord, spec: FormSpec) -> bool:

@@ -58,6 +58,10 @@ async def test_a_case_walked_to_closure_reads_as_its_sheets_with_what_each_role_
     assert "相談受付・申込票 › 本人の基本情報 › 電話番号" in page  # the 訂正 in the 経過一覧
     assert "住居確保給付金：支給中" in page
     assert "就職" in page  # 終結理由
+    for form in ("intake", "assessment", "plan", "progress", "evaluation", "decision-housing_benefit"):
+        assert f'href="{url}/forms/{form}.pdf" download' in page, form  # each sheet's 帳票, one click away
+    assert "/forms/" not in withheld  # the administrator may not print what it cannot see
+    assert "/forms/" not in counts_only
     reads = _reads(rows, "sw1")  # the header's client name, the case file, and each program's record
     assert {"intake.client.name"} in reads
     sheets = max(reads, key=len)
