@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from temporalio.client import Client
 
 from deploy.connect import connect_temporal, data_keys
+from deploy.logs import configure_logging
 from services.cases import CaseService
 from settings import Settings
 from statemachines.kernel.rules import RuleBook
@@ -114,7 +115,9 @@ async def serve(settings: Settings) -> None:
         create_app(settings),
         host=settings.api_host,
         port=settings.api_port,
-        log_level="info",
+        log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's lines go through deploy.logs like every other
+        access_log=False,  # it writes the path and query string, where a search can hold a name
         # The client address (sign-in throttling) comes from X-Forwarded-For only behind the proxies named.
         proxy_headers=settings.forwarded_allow_ips is not None,
         forwarded_allow_ips=settings.forwarded_allow_ips,
@@ -123,5 +126,6 @@ async def serve(settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(serve(Settings()))
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    asyncio.run(serve(settings))

@@ -30,6 +30,7 @@ from activities.programs import ProgramActivities
 from activities.projection import ProjectionActivities
 from activities.retention import RetentionActivities
 from deploy.connect import connect_temporal, data_keys
+from deploy.logs import configure_logging
 from settings import Settings
 from store.codec import CaseKeyCodec
 from store.db import create_schema, make_engine, session_factory
@@ -181,8 +182,8 @@ def smtp_config(settings: Settings) -> SmtpConfig | None:
 
 
 async def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.effective_database_url)
     create_schema(engine)
