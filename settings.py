@@ -64,6 +64,10 @@ class Settings(BaseSettings):
         default="json", description="json: one JSON object per line (deploy/logs.py); text: for a developer's terminal"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="GET /metrics needs 'Authorization: Bearer <token>'; unset: /metrics answers loopback clients only",
+    )
 
     @property
     def effective_database_url(self) -> str:
