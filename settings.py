@@ -68,6 +68,11 @@ class Settings(BaseSettings):
         default=None,
         description="GET /metrics needs 'Authorization: Bearer <token>'; unset: /metrics answers loopback clients only",
     )
+    worker_metrics_address: str | None = Field(
+        default=None,
+        pattern=r"^((\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+):\d{1,5})?$",
+        description="host:port where the worker serves the Temporal SDK's Prometheus metrics; unset or empty: none",
+    )
 
     @property
     def effective_database_url(self) -> str:

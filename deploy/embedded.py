@@ -112,6 +112,8 @@ def stop(process: subprocess.Popen[bytes], signum: int = signal.SIGTERM) -> None
 
 
 ROOT = Path(__file__).resolve().parent.parent
+WORKER_METRICS_ADDRESS = "127.0.0.1:9464"
+"""Where ``make run``'s worker serves the Temporal SDK's metrics, unless YORISOI_WORKER_METRICS_ADDRESS says else."""
 
 
 def start_process(settings: Settings, name: str, script: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -159,6 +161,7 @@ async def serve(settings: Settings, *, demo: bool, demo_cases: int) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     env = {
         "YORISOI_SECURE_COOKIES": "0",  # plain HTTP on loopback; behind TLS, set it to 1
+        "YORISOI_WORKER_METRICS_ADDRESS": WORKER_METRICS_ADDRESS,
         **os.environ,
         "YORISOI_DEMO": "1" if demo else "0",
         "YORISOI_DATA_DIR": str(settings.data_dir),
