@@ -20,6 +20,7 @@ from store.integrity import CaseCheck, IntegrityRuns
 from store.models import CaseRecord, TaskRecord
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api, seed_other_town
+from tests.web.pageclient import browser_for, form_fields
 
 T = Trigger
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -150,3 +151,20 @@ async def test_with_a_token_metrics_answer_only_to_its_bearer(tmp_path: Path) ->
             for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Bearer {token}"})
         ]
     assert answers == [401, 401, 200]
+
+
+async def test_a_command_from_the_case_page_s_form_is_counted_too(pages_api: Api) -> None:
+    case_id = await pages_api.open_case("sw1")
+    async with browser_for(pages_api) as browser:
+        await browser.login("sw1")
+        url = f"/cases/{case_id}"
+        fields = form_fields(VALID_PAYLOADS[T.COMPLETE_INTAKE])
+        done = await browser.submit(url, f"{url}/commands/complete_intake", fields)
+        refused = await browser.submit(url, f"{url}/commands/complete_intake", fields)  # not from SCREENING
+    assert (done.status_code, refused.status_code) == (303, 409)
+
+    found = samples(await scrape(pages_api))
+    assert value(found, "yorisoi_commands_total", command="complete_intake", outcome="accepted") == 1
+    assert value(found, "yorisoi_commands_total", command="complete_intake", outcome="rejected") == 1
+    latency = "yorisoi_http_request_duration_seconds_count"
+    assert value(found, latency, route="/cases/{case_id}/commands/{command}", method="POST", status_class="3xx") == 1
