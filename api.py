@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from temporalio.client import Client
 
 from deploy.connect import connect_temporal, data_keys
+from deploy.logs import configure_logging
 from services.cases import CaseService
 from settings import Settings
 from statemachines.kernel.rules import RuleBook
@@ -27,7 +28,9 @@ from web.core import errors, pages
 from web.core.auth import TokenService
 from web.core.deps import Services
 from web.core.hygiene import InputHygiene
+from web.core.metrics import ApiMetrics
 from web.core.problems import Problem
+from web.core.request_log import RequestFields, RequestLog
 from web.core.security import SecurityHeaders
 
 log = logging.getLogger("yorisoi.api")
@@ -81,9 +84,11 @@ def create_app(
         if clock is not None:
             services.clock = clock
         app.state.services = services
+        metrics.watch(services.sessions, services.clock)
         try:
             yield
         finally:
+            metrics.forget()
             engine.dispose()
 
     app = FastAPI(
@@ -99,10 +104,14 @@ def create_app(
             "5XX": {"model": Problem, "description": "RFC 9457 problem details (application/problem+json)"},
         },
     )
+    metrics = ApiMetrics()
+    app.state.metrics = metrics
+    app.state.metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     errors.install(app)
     pages.page_errors(app)
     app.add_middleware(InputHygiene)
-    app.add_middleware(SecurityHeaders)  # outermost: the refusals and the 500 carry the headers too
+    app.add_middleware(SecurityHeaders)  # the refusals and the 500 carry the headers too
+    app.add_middleware(RequestLog, metrics=metrics)  # outermost: every answer, the 500 included, logged and counted
     app.mount("/static", StaticFiles(directory=str(pages.STATIC)), name="static")
     for router in (*routers.PAGE_ROUTERS, *routers.API_ROUTERS):
         app.include_router(router)
@@ -114,7 +123,9 @@ async def serve(settings: Settings) -> None:
         create_app(settings),
         host=settings.api_host,
         port=settings.api_port,
-        log_level="info",
+        log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's lines go through deploy.logs like every other
+        access_log=False,  # it writes the path and query string; web.core.request_log writes the route template
         # The client address (sign-in throttling) comes from X-Forwarded-For only behind the proxies named.
         proxy_headers=settings.forwarded_allow_ips is not None,
         forwarded_allow_ips=settings.forwarded_allow_ips,
@@ -123,5 +134,6 @@ async def serve(settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(serve(Settings()))
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level, filters=[RequestFields()])
+    asyncio.run(serve(settings))

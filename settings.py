@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +60,19 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     smtp_sender: str = Field(default="Yorisoi <noreply@yorisoi.invalid>", description="the From of notifications")
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object per line (deploy/logs.py); text: for a developer's terminal"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="GET /metrics needs 'Authorization: Bearer <token>'; unset: /metrics answers loopback clients only",
+    )
+    worker_metrics_address: str | None = Field(
+        default=None,
+        pattern=r"^((\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+):\d{1,5})?$",
+        description="host:port where the worker serves the Temporal SDK's Prometheus metrics; unset or empty: none",
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -29,7 +29,8 @@ from activities.notifications import NotificationActivities, SmtpConfig
 from activities.programs import ProgramActivities
 from activities.projection import ProjectionActivities
 from activities.retention import RetentionActivities
-from deploy.connect import connect_temporal, data_keys
+from deploy.connect import connect_temporal, data_keys, temporal_runtime
+from deploy.logs import configure_logging
 from settings import Settings
 from store.codec import CaseKeyCodec
 from store.db import create_schema, make_engine, session_factory
@@ -181,13 +182,15 @@ def smtp_config(settings: Settings) -> SmtpConfig | None:
 
 
 async def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.effective_database_url)
     create_schema(engine)
     sessions = session_factory(engine)
-    client = await connect_temporal(settings, data_keys(settings, sessions))
+    # the SDK's Prometheus metrics at YORISOI_WORKER_METRICS_ADDRESS (none when unset); the core's lines forwarded
+    runtime = temporal_runtime(settings.worker_metrics_address)
+    client = await connect_temporal(settings, data_keys(settings, sessions), runtime=runtime)
     worker = build_worker(client, settings.task_queue, sessions, smtp_config(settings))
     for schedule_id in await ensure_schedules(client, settings.task_queue):
         logging.getLogger("yorisoi.worker").info("created the nightly schedule %s", schedule_id)
@@ -196,6 +199,8 @@ async def main() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
     log = logging.getLogger("yorisoi.worker")
+    if settings.worker_metrics_address:
+        log.info("Temporal SDK metrics on http://%s/metrics", settings.worker_metrics_address)
     # leaving it shuts down gracefully: running activities get GRACEFUL_SHUTDOWN to finish
     async with worker, heartbeating(sessions, settings.task_queue):
         log.info("worker polling %s", settings.task_queue)

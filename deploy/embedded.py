@@ -23,6 +23,8 @@ from pathlib import Path
 
 from temporalio.client import Client
 
+from deploy.connect import forwarding_runtime
+from deploy.logs import configure_logging
 from settings import Settings
 from workflows.search_attributes import cli_flags
 
@@ -49,7 +51,7 @@ def dev_server_command(settings: Settings) -> list[str]:
         "--ip", host or "127.0.0.1", "--port", port,
         "--ui-port", str(settings.temporal_ui_port),
         "--namespace", settings.temporal_namespace,
-        "--log-level", "warn",
+        "--log-level", "warn", "--log-format", "json", "--color", "never",  # temporal.log: JSON lines too
         *pragmas, *cli_flags(),
     ]  # fmt: skip
 
@@ -69,7 +71,9 @@ async def wait_for_server(settings: Settings, server: subprocess.Popen[bytes], s
                 f"the Temporal dev server exited ({server.returncode}); see {settings.data_dir}/temporal.log"
             )
         try:
-            client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+            client = await Client.connect(
+                settings.temporal_address, namespace=settings.temporal_namespace, runtime=forwarding_runtime()
+            )
             await client.count_workflows()
             return client
         except Exception:
@@ -108,6 +112,8 @@ def stop(process: subprocess.Popen[bytes], signum: int = signal.SIGTERM) -> None
 
 
 ROOT = Path(__file__).resolve().parent.parent
+WORKER_METRICS_ADDRESS = "127.0.0.1:9464"
+"""Where ``make run``'s worker serves the Temporal SDK's metrics, unless YORISOI_WORKER_METRICS_ADDRESS says else."""
 
 
 def start_process(settings: Settings, name: str, script: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -154,8 +160,9 @@ def prepare_store(settings: Settings, demo: bool) -> None:
 async def serve(settings: Settings, *, demo: bool, demo_cases: int) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     env = {
-        "YORISOI_SECURE_COOKIES": "0",
-        **os.environ,  # plain HTTP on loopback; behind TLS, set it to 1
+        "YORISOI_SECURE_COOKIES": "0",  # plain HTTP on loopback; behind TLS, set it to 1
+        "YORISOI_WORKER_METRICS_ADDRESS": WORKER_METRICS_ADDRESS,
+        **os.environ,
         "YORISOI_DEMO": "1" if demo else "0",
         "YORISOI_DATA_DIR": str(settings.data_dir),
     }
@@ -204,8 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         help="add N synthetic cases spread over every stage (demo world only)",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop is a Ctrl-C
     # Started in the background by a shell without job control, SIGINT comes ignored: Ctrl-C (or kill -INT) still stops
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -40,6 +40,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from deploy.connect import connect_temporal
+from deploy.logs import configure_logging
 from settings import Settings
 from workflows.search_attributes import ALL_KEYS
 
@@ -209,8 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything is missing")
     parser.add_argument("--wait", type=float, default=60.0, metavar="SECONDS", help="how long to wait (60)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
     findings = asyncio.run(prepare(settings, check=args.check, wait=args.wait))
     problems = findings.problems(settings.temporal_namespace, retention_of(settings))
     for problem in problems:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from web.admin import api as admin_api
+from web.admin import metrics as admin_metrics
 from web.admin import policies as admin_policies
 from web.audit import api as audit_api
 from web.audit import codec as audit_codec
@@ -68,4 +69,5 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     reports_api.router,
     audit_api.router,
     supervision_api.router,
+    admin_metrics.router,  # GET /metrics, for Prometheus (not in the OpenAPI document)
 )

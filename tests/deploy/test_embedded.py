@@ -1,9 +1,12 @@
 """``python -m deploy.embedded`` (``make run``): up on a fresh data folder with the demo world, usable over HTTP,
-Ctrl-C stops everything, a restart resumes every case."""
+its metrics readable with ``curl`` on the machine (the API's and the worker's), Ctrl-C stops everything, a restart
+resumes every case, and every log it leaves is JSON lines without a terminal escape."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
 import socket
@@ -68,8 +71,33 @@ async def token(http: httpx.AsyncClient, user: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+async def worker_metrics(address: str) -> str:
+    """The worker's Temporal SDK metrics once its pollers have reported."""
+    async with httpx.AsyncClient(timeout=5) as http:
+        for _ in range(300):
+            with contextlib.suppress(httpx.TransportError):
+                response = await http.get(f"http://{address}/metrics")
+                if response.status_code == 200 and "temporal_" in response.text:
+                    return response.text
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"no Temporal metrics at {address}")
+
+
+def assert_json_lines(folder: Path) -> None:
+    """Every log of the run: no terminal escape anywhere (the dev server's banner included); the launcher's, the
+    API's and the worker's, one JSON object per line with its time, level, logger and message."""
+    for path in sorted(folder.rglob("*.log")):
+        text = path.read_text(encoding="utf-8")
+        assert "\x1b" not in text, path.name
+        if path.name == "temporal.log":
+            continue
+        for line in filter(None, text.splitlines()):
+            assert {"time", "level", "logger", "message"} <= set(json.loads(line)), f"{path.name}: {line}"
+
+
 async def test_make_run_brings_up_the_stack_and_a_restart_resumes_every_case(tmp_path: Path) -> None:
     temporal_port, api_port = free_port(), free_port()
+    metrics_address = f"127.0.0.1:{free_port()}"
     env = {
         **os.environ,
         "YORISOI_DATA_DIR": str(tmp_path / "data"),
@@ -77,6 +105,7 @@ async def test_make_run_brings_up_the_stack_and_a_restart_resumes_every_case(tmp
         "YORISOI_TEMPORAL_UI_PORT": str(free_port()),
         "YORISOI_API_PORT": str(api_port),
         "YORISOI_TASK_QUEUE": "tq-embedded",
+        "YORISOI_WORKER_METRICS_ADDRESS": metrics_address,
     }
     log = tmp_path / "launcher.log"
     process = launch(env, log, "--demo-cases", str(DEMO_CASES))
@@ -93,6 +122,11 @@ async def test_make_run_brings_up_the_stack_and_a_restart_resumes_every_case(tmp
             opened = await http.post("/api/cases", json={"municipality": "city-a"}, headers=sw1)
             assert opened.status_code == 201
             case_id = opened.json()["case_id"]
+            metrics = await http.get("/metrics")  # curl http://127.0.0.1:8000/metrics, as README shows
+            assert metrics.status_code == 200
+            assert 'yorisoi_commands_total{command="open_consultation",outcome="accepted"}' in metrics.text
+            assert "yorisoi_read_model_up 1.0" in metrics.text
+            assert "temporal_" in await worker_metrics(metrics_address)
         assert interrupt(process) == 0
         assert not port_open(temporal_port)
         assert not port_open(api_port)
@@ -111,3 +145,4 @@ async def test_make_run_brings_up_the_stack_and_a_restart_resumes_every_case(tmp
             interrupt(process)
     assert "stopped" in log.read_text(encoding="utf-8")
     assert "worker stopped" in (tmp_path / "data" / "worker.log").read_text(encoding="utf-8")
+    assert_json_lines(tmp_path)

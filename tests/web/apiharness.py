@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
+import json
+import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,11 +23,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
 from deploy.demo import seed_demo_world
+from deploy.logs import log_handler
 from settings import Settings
 from statemachines.kernel.roles import OrgKind, Role
 from store.accounts import DEMO_PASSWORD, AccountRepository
 from store.policies import EVERY_MUNICIPALITY, PrivacyPolicy, PrivacyPolicyRepository
 from tests.workflows.harness import Harness, running_harness
+from web.core.request_log import RequestFields
 
 
 @dataclass
@@ -95,6 +100,27 @@ async def running_api(
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://yorisoi.test") as http:
                 yield Api(http=http, worker=worker, app=app)
+
+
+@contextlib.contextmanager
+def json_log_lines(level: int = logging.INFO) -> Iterator[io.StringIO]:
+    """What the API process writes (api.py's handler: JSON lines with each request's fields), captured."""
+    stream = io.StringIO()
+    handler = log_handler("json", stream=stream, filters=[RequestFields()])
+    root = logging.getLogger()
+    before = root.level
+    root.addHandler(handler)
+    root.setLevel(level)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(before)
+
+
+def parsed_lines(stream: io.StringIO) -> list[dict[str, Any]]:
+    """Each line as the JSON object it must be."""
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
 TEST_POLICY_VERSIONS = ("v3", "v4")  # what the consents of tests/factories.py name

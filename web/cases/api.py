@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.case.records import IntakeRecord
@@ -19,6 +19,7 @@ from store.queries import Page
 from store.repository import CaseRepository, TaskRow
 from web.cases.visibility import shown_records, visible_row
 from web.core.deps import ActorDep, Services, ServicesDep
+from web.core.metrics import note_command
 from web.core.params import Moment
 from web.core.permissions import Require
 
@@ -103,7 +104,8 @@ async def _detail(svc: Services, actor: Actor, case_id: str, purpose: str = "rea
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OpenCaseResponse)
-async def open_case(body: OpenCaseRequest, actor: ActorDep, svc: ServicesDep) -> OpenCaseResponse:
+async def open_case(body: OpenCaseRequest, actor: ActorDep, svc: ServicesDep, request: Request) -> OpenCaseResponse:
+    note_command(request.scope, "open_consultation")
     intake = IntakeRecord.model_validate(
         body.model_dump(exclude={"municipality", "identified", "command_id", "person_id"})
     )
@@ -169,7 +171,10 @@ async def get_case(
 
 
 @router.post("/{case_id}/commands", response_model=CaseDetail)
-async def send_command(case_id: str, body: CommandBody, actor: ActorDep, svc: ServicesDep) -> CaseDetail:
+async def send_command(
+    case_id: str, body: CommandBody, actor: ActorDep, svc: ServicesDep, request: Request
+) -> CaseDetail:
+    note_command(request.scope, body.command)
     visible_row(svc, actor, case_id)
     await svc.cases.send(case_id, body.command, actor, body.payload, body.command_id or uuid.uuid4().hex)
     return await _detail(svc, actor, case_id, purpose="command")

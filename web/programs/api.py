@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field
 
 from statemachines.kernel.permissions import Permission
@@ -23,6 +23,7 @@ from web.cases.api import CommandBody
 from web.cases.visibility import shown_records
 from web.core.deps import ActorDep, Services, ServicesDep
 from web.core.errors import NotVisibleError
+from web.core.metrics import note_command
 from web.core.permissions import Require
 
 router = APIRouter(prefix="/api/cases/{case_id}/programs", tags=["programs"])
@@ -74,8 +75,11 @@ async def _detail(svc: Services, actor: Actor, case_id: str, enrolment_id: str, 
 
 
 @router.post("", response_model=ProgramDetail, status_code=status.HTTP_201_CREATED)
-async def start_program(case_id: str, body: StartProgram, actor: ActorDep, svc: ServicesDep) -> ProgramDetail:
+async def start_program(
+    case_id: str, body: StartProgram, actor: ActorDep, svc: ServicesDep, request: Request
+) -> ProgramDetail:
     """Start a program from the case (ハローワーク支援要請, 関係機関へのつなぎ); 409 with G1 without consent C1."""
+    note_command(request.scope, "start_program")
     _enrolments(svc, case_id, set(actor.serves))
     enrolment_id = await svc.cases.programs.start(case_id, body.program, actor, body.command_id or uuid.uuid4().hex)
     return await _detail(svc, actor, case_id, enrolment_id, "program_command")
@@ -98,9 +102,10 @@ async def get_program(
 
 @router.post("/{enrolment_id}/commands", response_model=ProgramDetail)
 async def send_program_command(
-    case_id: str, enrolment_id: str, body: CommandBody, actor: ActorDep, svc: ServicesDep
+    case_id: str, enrolment_id: str, body: CommandBody, actor: ActorDep, svc: ServicesDep, request: Request
 ) -> ProgramDetail:
     """409 with the unmet guards (e.g. G-H-CAP past 9 months), 403 for a role, 422 for the form."""
+    note_command(request.scope, body.command)
     enrolment = _enrolment(svc, case_id, enrolment_id, set(actor.serves))
     await svc.cases.programs.send(
         case_id, enrolment_id, enrolment.program, body.command, actor, body.payload, body.command_id or uuid.uuid4().hex
