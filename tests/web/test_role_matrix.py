@@ -105,6 +105,8 @@ MATRIX = [
     Row("GET", "/api/cases/{case}", None, only(may(P.CASE_READ)), 404),  # OPS: states only, no ``records``
     Row("GET", "/api/cases/{case}/history", None, only(may(P.CASE_READ)), 404),
     Row("GET", "/api/cases/{case}/temporal-history", None, only(may(P.AUDIT_EXPORT)), 404),
+    # a 帳票 prints the client's identity (要配慮): refused to OPS and ADMIN, after the case's municipality (web/forms)
+    Row("GET", "/api/cases/{case}/forms/intake.pdf", None, only(may(P.CASE_READ) - {"ops", "admin"}), 404, False),
     Row("POST", "/api/cases/{case}/verify", None, only(may(P.CASE_VERIFY)), 404),
     Row(
         "POST",

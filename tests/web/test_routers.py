@@ -52,6 +52,10 @@ ANY_SIGNED_IN: dict[str, set[tuple[str, str]]] = {
         ("POST", "/api/cases/{case_id}/programs/{enrolment_id}/commands"),
         ("POST", "/cases/{case_id}/programs/{enrolment_id}/commands/{command}"),
     },
+    "the fields a 帳票 prints, by the sensitivity table, after the case's municipality (web.forms.access)": {
+        ("GET", "/api/cases/{case_id}/forms/{form}.pdf"),
+        ("GET", "/cases/{case_id}/forms/{form}.pdf"),
+    },
     "PROGRAM_START, after the case's municipality (services.cases, allowed)": {
         ("POST", "/api/cases/{case_id}/programs"),
     },

@@ -69,6 +69,7 @@ PURPOSES: dict[str, tuple[str, str]] = {
     "program_command": ("事業の操作の結果の表示", "Shown after a program command"),
     "read_appointments": ("予定の閲覧", "Appointments read"),
     "appointment_command": ("予定の操作の結果の表示", "Shown after an appointment command"),
+    "form_pdf": ("帳票（PDF）の出力", "Form (PDF) downloaded"),
 }
 
 
