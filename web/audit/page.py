@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
@@ -24,11 +23,13 @@ from store.repository import CaseRepository
 from web.audit.api import exported_history, settle_integrity_tasks
 from web.audit.finder_page import finder_context, words_of
 from web.audit.timeline import verify
+from web.cases.casefile import Sheet, case_reader, sheets_as_of
 from web.cases.visibility import shown_records
 from web.core import i18n
 from web.core.deps import Services, ServicesDep
 from web.core.errors import ForbiddenError
-from web.core.pages import COMMAND_NAMES, checked_form, not_found, render
+from web.core.names import names_for
+from web.core.pages import COMMAND_NAMES, checked_form, lang_of, not_found, render
 from web.core.permissions import RequirePage
 
 router = APIRouter(include_in_schema=False)
@@ -78,9 +79,17 @@ async def audit(
                 )
             )
             context["snapshot_at"] = moment
-            context["snapshot_json"] = json.dumps(context["snapshot"], ensure_ascii=False, indent=2)
+            context["snapshot_sheets"] = _sheets(request, svc, actor, context["snapshot"])
             context["snapshot_missing"] = then is None
     return render(request, svc, "audit.html", {**words_of(request), **_case_view(actor), **context}, actor=actor)
+
+
+def _sheets(request: Request, svc: Services, actor: Actor, snapshot: dict[str, Any] | None) -> list[Sheet]:
+    """The records as of the moment as the case file's sheets (their 要配慮 fields were logged as they were read)."""
+    if not snapshot:
+        return []
+    reader = case_reader(actor, lang_of(request), names_for(svc, actor), snapshot, {})
+    return sheets_as_of(reader, snapshot) if reader.sees_records else []
 
 
 def _case_view(actor: Actor) -> dict[str, Any]:

@@ -168,6 +168,15 @@ def case_file(reader: Reader, record: Mapping[str, Any], kind: str | None = None
     ]
 
 
+def sheets_as_of(reader: Reader, record: Mapping[str, Any]) -> list[Sheet]:
+    """The case file of the record as it stood at a moment (the audit's 時点の状態): every sheet but the programs'
+    (their records are their enrolments'), the 経過一覧 whole."""
+    sheets = [s for s in case_file(reader, record) if s.id != "sheet-programs"]
+    for sheet in sheets:
+        sheet.kinds = []
+    return sheets
+
+
 def _intake(reader: Reader, record: Mapping[str, Any]) -> Sheet:
     intake = record.get("intake") or {}
     client = reader.rows(ClientIdentity, intake.get("client"), "intake.client.")

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from statemachines.case.records import ASSESSMENT_BASIC_FIELDS
+
 JST = timezone(timedelta(hours=9), "Asia/Tokyo")
 LANGS = ("ja", "en")
 WEEKDAYS_JA = "月火水木金土日"
@@ -364,10 +366,7 @@ SHEET_LABELS: dict[str, str] = {
     "Plan.notes": "留意事項",
     "Goal.description": "目標",
     "SupportItem.description": "支援の内容",
-    "Assessment.household": "世帯構成・家族状況",
-    "Assessment.finances": "収入・資産・債務・滞納",
-    "Assessment.employment": "就労の状況と意向",
-    "Assessment.issues": "課題と背景要因",
+    **{f"Assessment.{name}": words for name, words in ASSESSMENT_BASIC_FIELDS.items()},  # the 基本シート's own
     "meetings": "支援調整会議の記録",
     "MeetingRecord.notes": "協議の内容",
     "ProgramDecision.reason": "理由",

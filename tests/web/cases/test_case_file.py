@@ -76,6 +76,20 @@ async def test_a_case_walked_to_closure_reads_as_its_sheets_with_what_each_role_
     assert _reads(rows, "ops1") == []
 
 
+async def test_the_audit_reads_the_records_as_of_a_moment_as_the_same_sheets(pages_api: Api) -> None:
+    walked = await walked_to_closure(pages_api)
+    async with browser_for(pages_api) as aud:
+        await aud.login("aud1")
+        page = (await aud.get("/audit", case_id=walked.case_id, as_of="2099-01-01T00:00")).text
+
+    assert set(_headings(page)) >= set(SHEETS) - {"事業の記録"}
+    assert "事業の記録" not in _headings(page)  # the programs' records are their enrolments', not the case's
+    assert '{"' not in page
+    assert "<pre" not in page
+    assert "家計を立て直す" in page
+    assert 'class="kinds"' not in page  # the 経過一覧 whole: no filter on the audit page
+
+
 async def test_the_progress_list_filters_by_kind_and_logs_only_what_it_shows(pages_api: Api) -> None:
     walked = await walked_to_closure(pages_api)
     async with browser_for(pages_api) as sw:
