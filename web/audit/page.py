@@ -81,7 +81,7 @@ async def audit(
             context["snapshot_at"] = moment
             context["snapshot_sheets"] = _sheets(request, svc, actor, context["snapshot"])
             context["snapshot_missing"] = then is None
-    return render(request, svc, "audit.html", {**words_of(request), **_case_view(actor), **context}, actor=actor)
+    return render(request, svc, "audit.html", {**words_of(request), **_case_view(svc, actor), **context}, actor=actor)
 
 
 def _sheets(request: Request, svc: Services, actor: Actor, snapshot: dict[str, Any] | None) -> list[Sheet]:
@@ -92,8 +92,8 @@ def _sheets(request: Request, svc: Services, actor: Actor, snapshot: dict[str, A
     return sheets_as_of(reader, snapshot) if reader.sees_records else []
 
 
-def _case_view(actor: Actor) -> dict[str, Any]:
-    return {"can_read_log": allowed(actor, Permission.ACCESS_LOG_READ)}
+def _case_view(svc: Services, actor: Actor) -> dict[str, Any]:
+    return {"can_read_log": allowed(actor, Permission.ACCESS_LOG_READ), "names": names_for(svc, actor)}
 
 
 def _as_of(raw: str) -> datetime | None:
@@ -120,7 +120,7 @@ async def audit_verify(
     settle_integrity_tasks(svc, case_id, result)
     context = {
         **words_of(request),
-        **_case_view(actor),
+        **_case_view(svc, actor),
         "case_id": case_id,
         "as_of": "",
         "snapshot": None,

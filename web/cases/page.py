@@ -70,6 +70,7 @@ async def _case_context(
         tasks = CaseRepository(session).list_tasks(case_id, status="open")
         enrolments = ProgramRepository(session).enrolments(case_id)
         appointments = AppointmentRepository(session).list(case_id=case_id, visible=actor.serves, limit=50)
+        offices = {o.office_id: o.name_ja for o in AppointmentRepository(session).list_offices()}
     view = await svc.cases.view(case_id, actor)
     record = redact(CaseRecord, view.record.model_dump(mode="json"), visible_to(actor.roles))
     forms: list[dict[str, Any]] = []
@@ -125,6 +126,7 @@ async def _case_context(
         "enrolments": panels,
         "case_file": sheets,
         "appointments": appointments,
+        "offices": offices,
         "forms": forms,
         "blocked": blocked,
         "record": record,

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from services.people import may_see_people
-from statemachines.kernel.roles import Actor
+from statemachines.kernel.roles import ROLE_NAMES_JA, SYSTEM_ACTOR, Actor, Role
 from store.access_log import AccessLogRecord
 from store.models import OrganisationRecord, UserRecord
 from store.people import PeopleRepository
 from web.core.deps import Services
 
 NO_NUMBER = "（受付番号なし）"
+SYSTEM_NAME = "システム（期日・タイマー）"
 NAME_FIELD = "intake.client.name"
 
 
@@ -37,7 +38,16 @@ class Names:
         return self.users.get(user_id, default)
 
     def user(self, user_id: str | None) -> str:
+        if user_id == SYSTEM_ACTOR.user_id:
+            return SYSTEM_NAME
         return "—" if user_id is None else self.users.get(user_id, user_id)
+
+    def role(self, role: str) -> str:
+        """A role by its Japanese name (相談支援員), as a task's queue is shown."""
+        try:
+            return ROLE_NAMES_JA[Role(role)]
+        except (ValueError, KeyError):
+            return role
 
     def case(self, number: str | None) -> str:
         return number or NO_NUMBER

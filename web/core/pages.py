@@ -25,8 +25,9 @@ from services.waiting import ProjectionFailed, WorkerUnavailable
 from statemachines.case.record import STATES, CaseState
 from statemachines.case.transitions import TRANSITIONS
 from statemachines.kernel.permissions import Permission, allowed
-from statemachines.kernel.roles import Actor
+from statemachines.kernel.roles import ROLE_NAMES_JA, Actor
 from store.crypto import KeyErasedError
+from store.names import user_names
 from web.core import errors, i18n, problems
 from web.core.auth import AuthError, AuthReason
 from web.core.deps import SESSION_COOKIE, Services, ServicesDep, SignedIn, authenticate
@@ -150,6 +151,7 @@ def render(
         "date": i18n.date_ja if lang == "ja" else i18n.date_en,
         "datetime": i18n.datetime_ja,
         "actor": actor,
+        "me": _me(svc, actor, lang) if actor else "",
         "nav": nav_of(actor) if actor else [],
         "csrf_field": CSRF_FIELD,
         "csrf": csrf_token(request),
@@ -164,6 +166,17 @@ def render(
     response = TEMPLATES.TemplateResponse(request, template, full, status_code=status_code)
     ensure_csrf_cookie(request, response, secure=svc.secure_cookies)
     return response
+
+
+def _me(svc: Services, actor: Actor, lang: str) -> str:
+    """The signed-in user as the header names them: their display name, with the roles it does not already say
+    (「相談支援員 佐藤」, 「佐藤（相談支援員・主任相談支援員）」)."""
+    with svc.sessions.begin() as session:
+        name = user_names(session, [actor.user_id]).get(actor.user_id, actor.user_id)
+    roles = sorted(actor.roles, key=lambda r: r.value)
+    words = [ROLE_NAMES_JA.get(r, r.value) if lang == "ja" else r.value for r in roles]
+    unsaid = [w for w in words if w not in name]
+    return f"{name}（{'・'.join(words)}）" if unsaid else name
 
 
 async def checked_form(request: Request) -> FormData:
