@@ -24,7 +24,7 @@ from tests.browser.test_ui_flows import send_form
 NAME = "山田 花子"
 KANA = "やまだ はなこ"
 NUMBER = r"A市-\d{4}-00000"  # 受付番号: municipality, 年度, a serial per municipality and 年度
-INTAKE = {
+INTAKE: dict[str, object] = {
     "intake": {
         "received_on": "2026-11-30",
         "route": "visit_office",

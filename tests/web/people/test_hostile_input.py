@@ -10,7 +10,7 @@ refused before the database)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, quote_from_bytes
@@ -57,7 +57,7 @@ def _logged(api: Api) -> int:
         return session.scalar(select(func.count()).select_from(AccessLogRecord)) or 0
 
 
-def _raw_query(params: dict[str, str | bytes]) -> str:
+def _raw_query(params: Mapping[str, str | bytes]) -> str:
     """A query string or form body as sent, bytes that are no UTF-8 (a lone surrogate's) included."""
     return "&".join(
         f"{k}={quote_from_bytes(v) if isinstance(v, bytes) else quote(v, safe='')}" for k, v in params.items()
@@ -193,7 +193,7 @@ async def _csrf(browser: Browser) -> str:
     return match.group(1)
 
 
-async def _post_form(browser: Browser, token: str, params: dict[str, str | bytes]) -> httpx.Response:
+async def _post_form(browser: Browser, token: str, params: Mapping[str, str | bytes]) -> httpx.Response:
     body = _raw_query({"csrf_token": token, "purpose": "casework", **params})
     kind = {"Content-Type": "application/x-www-form-urlencoded"}
     return await browser.http.post("/people/search", content=body.encode("ascii"), headers=kind)
