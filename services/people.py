@@ -7,8 +7,10 @@ Results are limited to people with a case in a municipality the reader serves.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -21,8 +23,9 @@ from statemachines.policy.sensitivity import visible_to
 from store.access_log import AccessLog
 from store.people import IDENTITY_FIELDS, PeopleRepository, Person, PersonCase, search_key
 
-MIN_QUERY_KEY = 1
+MAX_QUERY_LENGTH = 100  # as typed: a 氏名 or ふりがな is at most 100 characters (``ClientIdentity``)
 MAX_RESULTS = 50
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class SearchPurpose(StrEnum):
@@ -40,6 +43,11 @@ PURPOSE_NAMES: dict[SearchPurpose, str] = {
 }
 
 
+PURPOSE_MISSING = (
+    f"検索・閲覧の目的を選んでください（{'、'.join(PURPOSE_NAMES.values())}のいずれか。閲覧記録に残ります）。"
+)
+
+
 class PersonNotFound(Exception):
     """No such person among the reader's municipalities."""
 
@@ -49,7 +57,58 @@ class NotAllowedToSeePeople(Exception):
 
 
 class BadQuery(ValueError):
-    """A query that cannot find anyone (empty once spaces are removed)."""
+    """A search that cannot be run as sent: each field at fault (``q``, ``purpose``, ``birth_date``) with what to do,
+    in Japanese."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class PeopleQuery:
+    """A search as the API and the search box send it, checked (``parse``): what to look for, why, and the birth
+    date that narrows it."""
+
+    text: str
+    purpose: SearchPurpose
+    birth_date: date | None = None
+
+    @classmethod
+    def parse(cls, text: str, purpose: str, birth_date: str | None = None) -> PeopleQuery:
+        """The search, or BadQuery naming every field at fault. Nothing here reaches the database: a query that is
+        too long, blank, an unknown purpose or a day that is none (2026-02-30, year 0000) is refused first."""
+        problems: dict[str, str] = {}
+        if len(text) > MAX_QUERY_LENGTH:
+            problems["q"] = f"氏名またはふりがなは{MAX_QUERY_LENGTH}文字以内で入力してください（一部でも探せます）。"
+        elif not search_key(text):
+            problems["q"] = "氏名またはふりがなを1文字以上入力してください（空白だけでは探せません）。"
+        try:
+            reason: SearchPurpose | None = search_purpose(purpose)
+        except BadQuery as refused:
+            reason, problems = None, {**problems, **refused.problems}
+        day = _day(birth_date or "")
+        if birth_date and day is None:
+            problems["birth_date"] = "生年月日は、実在する日付を 1980-05-01 の形（西暦年-月-日）で入力してください。"
+        if problems or reason is None:
+            raise BadQuery(problems)
+        return cls(text=text, purpose=reason, birth_date=day)
+
+
+def search_purpose(purpose: str) -> SearchPurpose:
+    """The purpose named (``casework``…), or BadQuery asking for one of them."""
+    if purpose not in PURPOSE_NAMES:
+        raise BadQuery({"purpose": PURPOSE_MISSING})
+    return SearchPurpose(purpose)
+
+
+def _day(raw: str) -> date | None:
+    if not _DAY.fullmatch(raw):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:  # 2026-02-30, 0000-01-01
+        return None
 
 
 def new_person_id(case_id: str) -> str:
@@ -68,16 +127,13 @@ class PeopleService:
         self._sessions = sessions
         self._clock = clock
 
-    def search(
-        self, actor: Actor, query: str, purpose: SearchPurpose, *, birth_date: date | None = None
-    ) -> tuple[list[Person], int]:
+    def search(self, actor: Actor, query: PeopleQuery) -> tuple[list[Person], int]:
         """People found by name or kana (partial; hiragana or katakana, either width, spaces ignored)."""
         self._require(actor)
-        if len(search_key(query)) < MIN_QUERY_KEY:
-            raise BadQuery("氏名またはふりがなを1文字以上入力してください。")
+        purpose = query.purpose
         with self._sessions.begin() as session:
             found, total = PeopleRepository(session).search(
-                query, set(actor.serves), birth_date=birth_date, limit=MAX_RESULTS
+                query.text, set(actor.serves), birth_date=query.birth_date, limit=MAX_RESULTS
             )
             fields = ["person.search", *([f"person.{f}" for f in ("name", "name_kana", "birth_date")] if found else [])]
             AccessLog(session).record_person(

@@ -62,9 +62,20 @@ class AccessLog:
 
     def record(self, *, user_id: str, case_id: str, fields: list[str], purpose: str, now: datetime) -> None:
         """One line per read that showed special care fields (nothing when ``fields`` is empty)."""
-        if fields:
-            self._session.add(
-                AccessLogRecord(at=now, user_id=user_id, case_id=case_id, fields=sorted(set(fields)), purpose=purpose)
+        self.record_cases(user_id=user_id, case_ids=[case_id], fields=fields, purpose=purpose, now=now)
+
+    def record_cases(
+        self, *, user_id: str, case_ids: list[str], fields: list[str], purpose: str, now: datetime
+    ) -> None:
+        """The same read of several cases (a list naming each case's client): one line per case, added in one
+        statement; nothing when ``fields`` or ``case_ids`` is empty."""
+        if fields and case_ids:
+            shown = sorted(set(fields))
+            self._session.add_all(
+                [
+                    AccessLogRecord(at=now, user_id=user_id, case_id=case_id, fields=shown, purpose=purpose)
+                    for case_id in case_ids
+                ]
             )
             self._session.flush()
 

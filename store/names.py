@@ -1,31 +1,38 @@
 """The names lists show instead of ids: a municipality's (A市 福祉事務所), a colleague's display name and a case's
-受付番号."""
+受付番号.
+
+Given ids, the names of those; given none (``None``), every one's, for a page that cannot know beforehand whom it
+will name (``web.core.names``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from store.models import CaseRecord, OrganisationRecord, UserRecord
 
 
-def municipality_names(session: Session, municipalities: Iterable[str]) -> dict[str, str]:
+def municipality_names(session: Session, municipalities: Iterable[str] | None = None) -> dict[str, str]:
     """Each municipality's name from its organisation record; one without a record is absent."""
-    wanted = set(municipalities)
-    if not wanted:
-        return {}
-    stmt = select(OrganisationRecord.org_id, OrganisationRecord.name_ja).where(OrganisationRecord.org_id.in_(wanted))
-    return {row[0]: row[1] for row in session.execute(stmt)}
+    return _names(session, OrganisationRecord.org_id, OrganisationRecord.name_ja, municipalities)
 
 
-def user_names(session: Session, user_ids: Iterable[str]) -> dict[str, str]:
+def user_names(session: Session, user_ids: Iterable[str] | None = None) -> dict[str, str]:
     """Each user's display name; an unknown user is absent."""
-    wanted = set(user_ids)
-    if not wanted:
-        return {}
-    stmt = select(UserRecord.user_id, UserRecord.display_name).where(UserRecord.user_id.in_(wanted))
+    return _names(session, UserRecord.user_id, UserRecord.display_name, user_ids)
+
+
+def _names(
+    session: Session, key: InstrumentedAttribute[str], name: InstrumentedAttribute[str], ids: Iterable[str] | None
+) -> dict[str, str]:
+    stmt = select(key, name)
+    if ids is not None:
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        stmt = stmt.where(key.in_(wanted))
     return {row[0]: row[1] for row in session.execute(stmt)}
 
 

@@ -239,6 +239,30 @@ def caseload_cases(
     ]
 
 
+class ConsultantCaseload(BaseModel):
+    """One consultant's open cases, by their display name, with the consultants the cases could be given to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    display_name: str
+    cases: list[SupervisedCase]
+    consultants: dict[str, str]  # id -> display name: who serves the caller's municipalities
+
+
+def consultant_caseload(
+    session: Session, *, user_id: str, visible: set[str], now: datetime, no_contact_days: int = DEFAULT_NO_CONTACT_DAYS
+) -> ConsultantCaseload | None:
+    """``user_id``'s open cases in ``visible`` municipalities; None when they neither serve one of them as a
+    consultant nor carry a case there (the API's 404, the page's)."""
+    cases = caseload_cases(session, assignee=user_id, visible=visible, now=now, no_contact_days=no_contact_days)
+    known = consultants(session, visible)
+    if not cases and user_id not in known:
+        return None
+    name = known.get(user_id) or display_names(session, [user_id])[user_id]  # a former consultant's cases
+    return ConsultantCaseload(user_id=user_id, display_name=name, cases=cases, consultants=known)
+
+
 def totals(loads: list[Caseload]) -> Caseload:
     """The sum over every row (every consultant and the unassigned cases)."""
     by_stage = {stage.value: sum(load.by_stage.get(stage.value, 0) for load in loads) for stage in Stage}

@@ -26,6 +26,8 @@ import pytest_asyncio
 from playwright.async_api import Browser, Error, Page, expect
 from temporalio.testing import WorkflowEnvironment
 
+from deploy.demo import USERS
+from statemachines.kernel.permissions import PERMISSIONS, Permission
 from tests.browser.conftest import REPO_ROOT
 from tests.browser.live import LiveApp, live_app, new_context, signed_in
 from tests.web.apiharness import Api
@@ -38,6 +40,8 @@ LOCK = REPO_ROOT / "package-lock.json"
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 ROLES = ("sw1", "csw1", "esw1", "hhsw1", "mun1", "ops1", "aud1", "admin")  # every role of the demo world
 NODES_SHOWN = 3
+SEARCHERS = {user for user, _, roles, _ in USERS if roles & PERMISSIONS[Permission.PERSON_SEARCH]}  # find people
+CLIENT = {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "birth_date": "1980-05-01", "phone": "090-0000-0000"}
 
 
 @pytest.fixture(scope="module")
@@ -56,15 +60,19 @@ class World:
     app: LiveApp
     case_id: str  # 支援決定 approved 住居確保給付金: its page has the program panel and its forms
     closed_case_id: str  # walked to 終結: every sheet of its case file holds something
+    person_id: str  # its client, who has come again since (a second case)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def world(time_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
     async with live_app(time_env, tmp_path_factory.mktemp("accessibility")) as app:
         async with httpx.AsyncClient(base_url=app.url) as http:
-            case_id, _ = await decided_case(Api(http=http, worker=app.worker))
-            closed = await walked_to_closure(Api(http=http, worker=app.worker))
-        yield World(app=app, case_id=case_id, closed_case_id=closed.case_id)
+            api = Api(http=http, worker=app.worker)
+            case_id, _ = await decided_case(api, CLIENT)
+            person_id = (await api.get("sw1", f"/api/cases/{case_id}")).json()["person_id"]
+            await api.open_case("sw1", person_id=person_id)
+            closed = await walked_to_closure(api)
+        yield World(app=app, case_id=case_id, closed_case_id=closed.case_id, person_id=person_id)
 
 
 @dataclass
@@ -158,6 +166,31 @@ async def check_finder(page: Page, findings: Findings, user: str) -> None:
     await visit(page, "/audit")  # back on a page of one's own (the 404 page has no header form)
 
 
+async def check_people(page: Page, findings: Findings, world: World, user: str) -> None:
+    """A person's page (a real person with two cases) and the search box's answers (found, no one found, refused with
+    the field marked) for who may find people; the 404 page for the others."""
+    if user not in SEARCHERS:
+        await visit(page, f"/people/{world.person_id}", 404)
+        await findings.check(page, "person (not for this role)")
+        await visit(page, "/cases")  # back on a page of one's own (the 404 page has no header form)
+        return
+    await visit(page, f"/people/{world.person_id}")
+    await expect(page.locator("#their-cases + table tbody tr")).to_have_count(2)
+    await findings.check(page, "person")
+    await visit(page, "/cases")
+    answers = (
+        ("やまだ　たろう", "people found", page.get_by_role("link", name=CLIENT["name"])),
+        ("だれもいない", "no one found", page.get_by_text("該当する相談者はいません。")),
+        ("　", "search refused", page.locator('#p-q[aria-invalid="true"]')),
+    )
+    for typed, state, answer in answers:
+        box = page.get_by_role("region", name="相談者を探す")
+        await box.get_by_label("氏名・ふりがな（一部でも可）").fill(typed)
+        await box.get_by_role("button", name="検索").click()
+        await expect(answer).to_be_visible()
+        await findings.check(page, state)
+
+
 async def check_refused_intake(page: Page, findings: Findings, app: LiveApp) -> None:
     """A new case's page; its 相談受付 sent with a date that is none (the fields' errors), then without a topic (the
     refusal, with its guard and legal basis)."""
@@ -201,6 +234,7 @@ async def test_every_page_of_a_role_has_no_axe_violation(
         if "/supervision" in nav and user == "csw1":  # a consultant's cases, with the reassignment forms
             await visit(page, "/supervision/consultants/sw1")
             await findings.check(page, "supervision consultant")
+        await check_people(page, findings, world, user)
         if (user, lang) == ("sw1", "ja"):
             await check_refused_intake(page, findings, world.app)
         await check_error_pages(page, findings)

@@ -116,6 +116,26 @@ def test_a_consultant_s_cases_difficult_first_then_longest_without_contact(loads
     assert (a3.contact_lost, a3.no_contact) == (True, True)
 
 
+def test_one_consultant_s_caseload_or_none_for_who_is_no_one_s_to_see(loads: sessionmaker[Session]) -> None:
+    with loads.begin() as s:
+        add_case(s, "g1", assignee="sw-gone", state=CaseState.ASSESSMENT)  # a former consultant's case
+    with loads() as s:
+        sw1 = supervision.consultant_caseload(s, user_id="sw1", visible=VISIBLE, now=NOW)
+        idle = supervision.consultant_caseload(s, user_id="sw-idle", visible=VISIBLE, now=NOW)
+        gone = supervision.consultant_caseload(s, user_id="sw-gone", visible=VISIBLE, now=NOW)
+        other_town = supervision.consultant_caseload(s, user_id="sw-b", visible=VISIBLE, now=NOW)
+        esw = supervision.consultant_caseload(s, user_id="esw1", visible=VISIBLE, now=NOW)
+    assert sw1 is not None
+    assert (sw1.display_name, [c.case_id for c in sw1.cases]) == ("寄添 一郎", ["a2", "a1", "a3"])
+    assert set(sw1.consultants) == {"sw1", "csw1", "sw-idle"}
+    assert idle is not None
+    assert (idle.display_name, idle.cases) == ("相談 次郎", [])
+    assert gone is not None
+    assert (gone.display_name, [c.case_id for c in gone.cases]) == ("退職 三郎", ["g1"])
+    assert other_town is None
+    assert esw is None
+
+
 def test_names_of_users_and_municipalities(loads: sessionmaker[Session]) -> None:
     with loads() as s:
         assert supervision.display_names(s, ["sw1", "nobody"]) == {"sw1": "寄添 一郎", "nobody": "nobody"}

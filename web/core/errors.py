@@ -117,6 +117,20 @@ def _invalid_csv(request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "invalid_csv", str(exc), errors=errors)
 
 
+def person_not_found(request: Request, exc: Exception) -> JSONResponse:
+    return _json(404, "person_not_found", str(exc))
+
+
+def not_allowed_to_see_people(request: Request, exc: Exception) -> JSONResponse:
+    return _json(403, "forbidden", str(exc))
+
+
+def _bad_query(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BadQuery)
+    errors = [{"loc": ["query", name], "msg": text, "type": "invalid_query"} for name, text in exc.problems.items()]
+    return problem(422, "invalid_query", str(exc), errors=errors)
+
+
 def _booking_refused(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, BookingRefusedError)
     problems = [p.model_dump(mode="json") for p in exc.problems]
@@ -176,6 +190,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RPCError, _rpc)
     app.add_exception_handler(DirectoryCsvError, _invalid_csv)
     app.add_exception_handler(BookingRefusedError, _booking_refused)
+    app.add_exception_handler(BadQuery, _bad_query)
+    app.add_exception_handler(PersonNotFound, person_not_found)
+    app.add_exception_handler(NotAllowedToSeePeople, not_allowed_to_see_people)
     app.add_exception_handler(KeyErasedError, erased)
     app.add_exception_handler(MunicipalityNotServed, _not_served)
     app.add_exception_handler(IdempotencyConflict, _conflict)
@@ -203,9 +220,6 @@ def install(app: FastAPI) -> None:
         (DuplicateOfficeError, 409, "duplicate_office"),
         (HoldConflictError, 409, "legal_hold_conflict"),
         (DuplicateTargetError, 409, "duplicate_target"),
-        (PersonNotFound, 404, "person_not_found"),
-        (NotAllowedToSeePeople, 403, "forbidden"),
-        (BadQuery, 422, "invalid_query"),
         (IntegrityRunInProgress, 409, "integrity_run_in_progress"),
         (IntegrityRunNotFound, 404, "integrity_run_not_found"),
     ):

@@ -6,7 +6,9 @@ place in a name or a note and break the printed forms. Each is refused with a 42
 as FastAPI names a field) and never the value; a body over the limit is refused with a 413 before it is read.
 
 This is one middleware so that every route, present and future, is covered the same way: the path, the query string,
-a JSON body and a form body. Multipart uploads (the directory's CSV) are checked by their own parser.
+a JSON body and a form body. Multipart uploads (the directory's CSV) are the API's and are checked by their own parser;
+a page's form is always sent url-encoded (no template asks for another encoding), so a page refuses a multipart body
+with a 415 rather than let a form reach a route unchecked.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ MESSAGES = {
     "invalid_number": (
         "数値に NaN や Infinity は使えません。数値を入力し直してください。",
         "NaN and Infinity are not numbers this API accepts.",
+    ),
+    "form_encoding": (
+        "フォームの送信形式が正しくありません。画面のフォームから送信し直してください。",
+        "A page's form is sent url-encoded; send it from the page's own form.",
     ),
     "body_too_large": (
         f"送信された内容が大きすぎます（上限 {MAX_BODY_BYTES // (1024 * 1024)} MB）。",
@@ -117,14 +123,15 @@ def check_path(scope: Scope) -> None:
 
 def _refusal(scope: Scope, refused: Refused) -> Response:
     ja, en = MESSAGES[refused.code]
-    status = 413 if refused.code == "body_too_large" else 422
+    status = {"body_too_large": 413, "form_encoding": 415}.get(refused.code, 422)
     if scope["path"].startswith("/api/"):
         kind = "number" if refused.code == "invalid_number" else "character"
         errors = [] if refused.loc is None else [{"loc": refused.loc, "msg": en, "type": f"invalid_{kind}"}]
         return problem(status, refused.code, ja, en, errors=errors, extra={"loc": refused.loc})
     request = Request(scope)  # a page: the error page, as every other refusal of a page looks
+    reason = "http" if refused.code == "form_encoding" else "input"
     return render(
-        request, scope["app"].state.services, "error.html", {"code": status, "reason": "input"}, status_code=status
+        request, scope["app"].state.services, "error.html", {"code": status, "reason": reason}, status_code=status
     )
 
 
@@ -137,6 +144,8 @@ class InputHygiene(HttpMiddleware):
             check_query(scope.get("query_string", b""), "query")
             kind = Request(scope).headers.get("content-type", "").split(";")[0].strip().lower()
             form = kind == "application/x-www-form-urlencoded"
+            if kind == "multipart/form-data" and not scope["path"].startswith("/api/"):
+                raise Refused("form_encoding")
             body = await _read(scope, receive) if form or kind == "application/json" or kind.endswith("+json") else None
             if body is not None and form:
                 check_query(body, "body")

@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from services.people import may_see_people
 from statemachines.kernel.roles import ROLE_NAMES_JA, SYSTEM_ACTOR, Actor, Role
-from store.access_log import AccessLogRecord
-from store.models import OrganisationRecord, UserRecord
+from store.access_log import AccessLog
+from store.names import municipality_names, user_names
 from store.people import PeopleRepository
 from web.core.deps import Services
 
@@ -62,22 +60,13 @@ def names_for(
 ) -> Names:
     """The names a page needs; ``people_of_cases`` (case id -> person id) are the cases whose client it may name."""
     with svc.sessions.begin() as session:
-        orgs = session.execute(select(OrganisationRecord.org_id, OrganisationRecord.name_ja))
-        towns: dict[str, str] = {org: name for org, name in orgs}  # noqa: C416 - rows, not pairs, to mypy
-        colleagues = session.execute(select(UserRecord.user_id, UserRecord.display_name))
-        users: dict[str, str] = {user: name for user, name in colleagues}  # noqa: C416
+        towns, users = municipality_names(session), user_names(session)
         clients: dict[str, str] = {}
         cases = {c: p for c, p in (people_of_cases or {}).items() if p is not None}
         if cases and may_see_people(actor):
             clients = PeopleRepository(session).names(set(cases.values()))
-            now = svc.clock()
-            session.add_all(
-                [
-                    AccessLogRecord(
-                        at=now, user_id=actor.user_id, case_id=case_id, fields=[NAME_FIELD], purpose=purpose
-                    )
-                    for case_id, person_id in cases.items()
-                    if person_id in clients
-                ]
+            named = [case_id for case_id, person_id in cases.items() if person_id in clients]
+            AccessLog(session).record_cases(
+                user_id=actor.user_id, case_ids=named, fields=[NAME_FIELD], purpose=purpose, now=svc.clock()
             )
     return Names(towns=towns, users=users, clients=clients)

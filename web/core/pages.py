@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.people import NotAllowedToSeePeople, PersonNotFound
 from services.waiting import ProjectionFailed, WorkerUnavailable
 from statemachines.case.record import STATES, CaseState
 from statemachines.case.transitions import TRANSITIONS
@@ -244,6 +245,8 @@ def page_errors(app: Any) -> None:
     app.add_exception_handler(KeyErasedError, _page_or_api(errors.erased, 410, "erased"))
     app.add_exception_handler(WorkerUnavailable, _page_or_api(errors.worker_unavailable, 503, "worker"))
     app.add_exception_handler(ProjectionFailed, _page_or_api(errors.projection_failed, 503, "held"))
+    app.add_exception_handler(PersonNotFound, _page_or_api(errors.person_not_found, 404, "person_not_found"))
+    app.add_exception_handler(NotAllowedToSeePeople, _page_or_api(errors.not_allowed_to_see_people, 403, "http"))
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRefused, lambda request, exc: _error_page(request, 403, "csrf"))
     app.add_exception_handler(CaseNotVisible, lambda request, exc: _error_page(request, 404, "not_found"))

@@ -66,6 +66,8 @@ ENGLISH: dict[str, str] = {
     "duplicate_target": "The target exists already.",
     "integrity_run_in_progress": "An integrity check is running already: start one after it ends.",
     "integrity_run_not_found": "There is no such integrity run: check the run_id its start returned.",
+    "invalid_query": "The search has errors: see errors[] for each field.",
+    "person_not_found": "No such person among the clients of the municipalities you serve.",
     "internal_error": "An unexpected error occurred on the server; the input may not have been saved.",
 }
 """The English of each code (``message_en``); a code not here gets its HTTP status's phrase."""

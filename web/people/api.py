@@ -7,13 +7,12 @@ that it stays out of the browser's history and any proxy's log.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from services.people import MAX_RESULTS, SearchPurpose
+from services.people import MAX_QUERY_LENGTH, MAX_RESULTS, PeopleQuery, SearchPurpose, search_purpose
 from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from store.people import Person, PersonCase
@@ -36,15 +35,29 @@ class PersonFile(BaseModel):
     cases: list[PersonCase]
 
 
+PURPOSES = [p.value for p in SearchPurpose]
+Purpose = Query(description="検索・閲覧の目的（閲覧記録に残ります）", json_schema_extra={"enum": PURPOSES})
+
+
 @router.get("", response_model=PeopleFound)
 def search_people(
     actor: Searcher,
     svc: ServicesDep,
-    q: Annotated[str, Query(min_length=1, max_length=100, description="氏名またはふりがな（部分一致）")],
-    purpose: Annotated[SearchPurpose, Query(description="検索の目的（閲覧記録に残ります）")],
-    birth_date: date | None = None,
+    q: Annotated[
+        str,
+        Query(
+            description=f"氏名またはふりがな（部分一致、{MAX_QUERY_LENGTH}文字まで）",
+            json_schema_extra={"maxLength": MAX_QUERY_LENGTH},
+        ),
+    ],
+    purpose: Annotated[str, Purpose],
+    birth_date: Annotated[
+        str, Query(description="生年月日（1980-05-01）で絞り込む", json_schema_extra={"format": "date"})
+    ] = "",
 ) -> PeopleFound:
-    found, total = svc.people.search(actor, q, purpose, birth_date=birth_date)
+    """Checked as the search box's are (``PeopleQuery.parse``): a 422 ``invalid_query`` names each field at fault
+    and says, in Japanese, what to enter instead."""
+    found, total = svc.people.search(actor, PeopleQuery.parse(q, purpose, birth_date))
     return PeopleFound(items=found, total=total)
 
 
@@ -53,7 +66,7 @@ def read_person(
     person_id: Annotated[str, Path(min_length=1, max_length=32)],
     actor: Searcher,
     svc: ServicesDep,
-    purpose: Annotated[SearchPurpose, Query()] = SearchPurpose.CASEWORK,
+    purpose: Annotated[str, Purpose] = SearchPurpose.CASEWORK.value,
 ) -> PersonFile:
-    person, cases = svc.people.open(actor, person_id, purpose.value)
+    person, cases = svc.people.open(actor, person_id, search_purpose(purpose).value)
     return PersonFile(person=person, cases=cases)

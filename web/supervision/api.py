@@ -83,13 +83,11 @@ def consultant_cases(
     no_contact_days: NoContactDays = supervision.DEFAULT_NO_CONTACT_DAYS,
 ) -> CaseloadCasesAnswer:
     with svc.sessions.begin() as session:
-        cases = supervision.caseload_cases(
-            session, assignee=user_id, visible=set(actor.serves), now=svc.clock(), no_contact_days=no_contact_days
+        caseload = supervision.consultant_caseload(
+            session, user_id=user_id, visible=set(actor.serves), now=svc.clock(), no_contact_days=no_contact_days
         )
-        known = supervision.consultants(session, set(actor.serves))
-        if not cases and user_id not in known:
-            raise ConsultantNotVisibleError(
-                "担当している自治体の相談支援員・主任相談支援員に、このユーザーはいません。"
-            )
-        name = known.get(user_id) or supervision.display_names(session, [user_id])[user_id]
-    return CaseloadCasesAnswer(user_id=user_id, display_name=name, no_contact_days=no_contact_days, cases=cases)
+    if caseload is None:
+        raise ConsultantNotVisibleError("担当している自治体の相談支援員・主任相談支援員に、このユーザーはいません。")
+    return CaseloadCasesAnswer(
+        user_id=user_id, display_name=caseload.display_name, no_contact_days=no_contact_days, cases=caseload.cases
+    )

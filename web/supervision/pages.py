@@ -58,21 +58,19 @@ def consultant_page(
     no_contact_days: Days = supervision.DEFAULT_NO_CONTACT_DAYS,
 ) -> HTMLResponse:
     with svc.sessions.begin() as session:
-        cases = supervision.caseload_cases(
-            session, assignee=user_id, visible=set(actor.serves), now=svc.clock(), no_contact_days=no_contact_days
+        caseload = supervision.consultant_caseload(
+            session, user_id=user_id, visible=set(actor.serves), now=svc.clock(), no_contact_days=no_contact_days
         )
-        known = supervision.consultants(session, set(actor.serves))
-        if not cases and user_id not in known:
+        if caseload is None:
             raise not_found()
-        name = known.get(user_id) or supervision.display_names(session, [user_id])[user_id]
-        places = supervision.municipality_names(session, {c.municipality for c in cases})
+        places = supervision.municipality_names(session, {c.municipality for c in caseload.cases})
     context: dict[str, Any] = {
         "user_id": user_id,
-        "display_name": name,
-        "cases": cases,
+        "display_name": caseload.display_name,
+        "cases": caseload.cases,
         "places": places,
         "no_contact_days": no_contact_days,
-        "consultants": sorted(known.items(), key=lambda item: (item[1], item[0])),
+        "consultants": sorted(caseload.consultants.items(), key=lambda item: (item[1], item[0])),
         "can_assign": actor.has_any(ASSIGNERS),
         "stage_names": {stage.value: STAGE_NAMES[stage] for stage in Stage},
     }

@@ -161,3 +161,14 @@ async def test_a_page_form_with_a_nul_gets_the_error_page(api: Api) -> None:
     assert response.headers["content-type"].startswith("text/html")
     assert "使用できない文字" in response.text
     assert 'lang="ja"' in response.text
+
+
+async def test_a_page_form_sent_as_multipart_is_refused_before_any_route(api: Api) -> None:
+    """Only url-encoded bodies are checked at the door, and every page form is sent so; a multipart one would carry a
+    NUL past the check (to PostgreSQL's text), so a page refuses it, with the error page."""
+    before = _counts(api)
+    response = await api.http.post("/cases/new", files={"municipality": (None, "city-a\u0000")})
+    assert response.status_code == 415
+    assert response.headers["content-type"].startswith("text/html")
+    assert "画面のリンクやボタンから操作し直してください" in response.text
+    assert _counts(api) == before
