@@ -153,6 +153,9 @@ async def test_audit_verifies_and_exports_csv_with_a_bom(pages_api: Api) -> None
     assert "検証結果：問題なし" in verified.text
     assert exported.content.startswith(b"\xef\xbb\xbf")
     assert "相談受付" in exported.content.decode("utf-8-sig")
+    first_row = exported.content.decode("utf-8-sig").splitlines()[1]
+    assert re.match(r"A市-\d{4}-000001,event,", first_row), first_row  # every row names the case by its 受付番号
+    assert "filename*=UTF-8''" in exported.headers["content-disposition"]
     assert (as_json.json()["format"], as_json.json()["case_id"]) == ("yorisoi.case-history", case_id)  # the CLI's
     assert as_json.headers["content-disposition"] == f'attachment; filename="case-{case_id}.json"'
 

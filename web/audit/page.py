@@ -11,6 +11,7 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,6 +20,7 @@ from statemachines.case.rebuild import rebuild
 from statemachines.kernel.permissions import Permission, allowed
 from statemachines.kernel.roles import Actor
 from store import queries
+from store.names import case_numbers
 from store.repository import CaseRepository
 from web.audit.api import exported_history, settle_integrity_tasks
 from web.audit.finder_page import finder_context, words_of
@@ -148,7 +150,18 @@ async def export_json(
     )
 
 
-CSV_COLUMNS = ("kind", "at", "actor_id", "actor_roles", "command", "seq", "transition_id", "from_state", "to_state")
+CSV_COLUMNS = (
+    "case_number",
+    "kind",
+    "at",
+    "actor_id",
+    "actor_roles",
+    "command",
+    "seq",
+    "transition_id",
+    "from_state",
+    "to_state",
+)
 
 
 @router.get("/audit/{case_id}/export.csv")
@@ -157,11 +170,15 @@ def export_csv(
 ) -> Response:
     """UTF-8 with a BOM and CRLF line ends, so that Excel opens the Japanese text correctly."""
     entries = _history_of(svc, actor, case_id)
+    with svc.sessions.begin() as session:
+        number = case_numbers(session, {case_id}).get(case_id) or ""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["種別", "日時（日本時間）", "操作者", "役割", "操作", "番号", "遷移", "遷移前", "遷移後"])
+    writer.writerow(
+        ["受付番号", "種別", "日時（日本時間）", "操作者", "役割", "操作", "番号", "遷移", "遷移前", "遷移後"]
+    )
     for entry in entries:
-        data = entry.model_dump(mode="json")
+        data = {**entry.model_dump(mode="json"), "case_number": number}
         data["at"] = i18n.datetime_ja(entry.at)
         data["actor_roles"] = " ".join(entry.actor_roles)
         data["command"] = f"{COMMAND_NAMES.get(entry.command, entry.command)}（{entry.command}）"
@@ -169,8 +186,13 @@ def export_csv(
     return Response(
         "\ufeff" + buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="case-{case_id}-history.csv"'},
+        headers={"Content-Disposition": _attachment(f"case-{case_id}-history.csv", f"{number or case_id}_経過.csv")},
     )
+
+
+def _attachment(ascii_name: str, name: str) -> str:
+    """A download's name: plain ASCII for old clients, the 受付番号's (UTF-8, RFC 6266) for the rest."""
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _history_of(svc: Services, actor: Actor, case_id: str) -> Sequence[queries.HistoryEntry]:
