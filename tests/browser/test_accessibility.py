@@ -41,7 +41,7 @@ RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "
 ROLES = ("sw1", "csw1", "esw1", "hhsw1", "mun1", "ops1", "aud1", "admin")  # every role of the demo world
 NODES_SHOWN = 3
 SEARCHERS = {user for user, _, roles, _ in USERS if roles & PERMISSIONS[Permission.PERSON_SEARCH]}  # find people
-CLIENT = {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "birth_date": "1980-05-01", "phone": "090-0000-0000"}
+CLIENT = {"name": "鈴木 一郎", "name_kana": "スズキ イチロウ", "birth_date": "1980-05-01", "phone": "090-0000-0000"}
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +179,7 @@ async def check_people(page: Page, findings: Findings, world: World, user: str) 
     await findings.check(page, "person")
     await visit(page, "/cases")
     answers = (
-        ("やまだ　たろう", "people found", page.get_by_role("link", name=CLIENT["name"])),
+        ("すずき　いちろう", "people found", page.get_by_role("link", name=CLIENT["name"])),
         ("だれもいない", "no one found", page.get_by_text("該当する相談者はいません。")),
         ("　", "search refused", page.locator('#p-q[aria-invalid="true"]')),
     )

@@ -45,7 +45,7 @@ async def test_an_auditor_finds_a_case_opens_it_and_reads_its_access_log(browser
     case_id = await _assessed_and_read(app)
     context, aud = await signed_in(browser, app, "aud1")
     try:
-        await aud.get_by_role("link", name="監査").click()
+        await aud.get_by_role("link", name="監査", exact=True).click()
         cases = aud.locator("#audit-cases tbody tr")
         await expect(cases).to_have_count(2)
         await expect(aud.locator("#audit-cases")).to_contain_text("A市 福祉事務所")

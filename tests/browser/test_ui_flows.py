@@ -102,7 +102,7 @@ async def test_a_case_goes_from_intake_to_closure_through_the_ui(browser: Browse
 
     aud_context, aud = await signed_in(browser, app, "aud1")
     try:
-        await aud.get_by_role("link", name="監査").click()
+        await aud.get_by_role("link", name="監査", exact=True).click()
         await aud.locator(f'tr[data-case="{case_id}"] a').click()  # found in the list, no id typed
         await aud.get_by_label("この時点の状態").fill("2020-01-01T00:00")
         await aud.get_by_role("button", name="表示").click()
