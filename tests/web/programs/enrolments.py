@@ -72,3 +72,13 @@ async def program_command(api: Api, user: str, case_id: str, enrolment_id: str, 
     url = f"/api/cases/{case_id}/programs/{enrolment_id}/commands"
     return await api.post(user, url, {"command": command, "payload": payload})
 
+
+async def case_hears_the_ends(api: Api, case_id: str) -> None:
+    """Waits until the case has heard that each enrolment its 支援決定 started has ended: an enrolment tells its case a
+    moment after its own command (the 終結 waits for them, G-PROGRAMS-ENDED)."""
+    for _ in range(200):
+        enrolments = (await api.get("sw1", f"/api/cases/{case_id}")).json()["records"]["enrolments"]
+        if enrolments and all(e["ended"] for e in enrolments.values()):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the case did not hear that its programs ended")
