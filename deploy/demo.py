@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
 
 from deploy.connect import connect_temporal, data_keys
 from services.cases import CaseService
@@ -23,6 +24,7 @@ from store.db import make_engine, session_factory
 from store.institutions import InstitutionRepository, UpsertCounts, load_csv
 from store.policies import EVERY_MUNICIPALITY, PrivacyPolicy, PrivacyPolicyRepository
 from store.rulesets import RulesetRepository
+from workflows.messages import CommandOutcome, CommandRequest
 
 ORGANISATIONS: list[tuple[str, OrgKind, str, list[str], int | None]] = [
     ("city-a", OrgKind.MUNICIPALITY, "A市 福祉事務所", ["city-a"], 120_000),
@@ -72,10 +74,11 @@ def seed_demo_world(sessions: sessionmaker[Session]) -> int:
 
 
 ON = "2026-04-01"
+TARGET = (datetime.now(UTC) + timedelta(days=183)).date().isoformat()  # a 達成時期 still ahead (G-PLAN-DATES)
 DEMO_PLAN: dict[str, Any] = {
     "client_intentions": "家賃を払い続けられるよう、安定した仕事に就きたい",
     "issues": "離職後の収入減少と家賃滞納",
-    "goals": [{"description": "3か月以内に就職する", "target_date": "2026-09-30"}],
+    "goals": [{"description": "半年以内に就職する", "target_date": TARGET}],
     "support_items": [
         {"kind": "statutory_program", "program": "work_readiness", "description": "就労準備支援事業の利用"},
         {"kind": "non_statutory", "description": "民生委員による見守り", "frequency": "月1回"},
@@ -150,10 +153,28 @@ DEMO_SCRIPT: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
-async def _walk(service: CaseService, actors: dict[str, Actor], index: int) -> None:
+async def _end_programs(client: Client, service: CaseService, case_id: str, actor: Actor, index: int) -> None:
+    """The 終結 waits for the programs the 支援決定 started (G-PROGRAMS-ENDED): the consultant ends each one (利用中止),
+    and the case hears of it before the 支援調整会議 confirms the 終結."""
+    for enrolment_id, enrolment in (await service.record(case_id)).enrolments.items():
+        if enrolment.ended:
+            continue
+        payload = {"reason": "就職により利用を終える"}
+        request = CommandRequest(command_id=f"demo-{index}-end-{enrolment.program}", actor=actor, payload=payload)
+        handle = client.get_workflow_handle(enrolment_id)
+        await handle.execute_update("withdraw", request, result_type=CommandOutcome, id=request.command_id)
+    for _ in range(100):
+        if all(e.ended for e in (await service.record(case_id)).enrolments.values()):
+            return
+        await asyncio.sleep(0.1)
+
+
+async def _walk(client: Client, service: CaseService, actors: dict[str, Actor], index: int) -> None:
     opened = await service.open(municipality="city-a", actor=actors["sw1"], payload={}, command_id=f"demo-case-{index}")
     depth = index % (len(DEMO_SCRIPT) + 1)
     for step, (user, command, payload) in enumerate(DEMO_SCRIPT[:depth]):
+        if command == "confirm_closure":
+            await _end_programs(client, service, opened.case_id, actors["sw1"], index)
         await service.send(opened.case_id, command, actors[user], payload, command_id=f"demo-{index}-{step}")
 
 
@@ -175,7 +196,7 @@ async def add_demo_cases(settings: Settings, count: int, concurrency: int = 8) -
 
     async def one(index: int) -> None:
         async with gate:
-            await _walk(service, actors, index)
+            await _walk(client, service, actors, index)
 
     try:
         await asyncio.gather(*(one(i) for i in range(count)))

@@ -27,6 +27,10 @@ from statemachines.kernel.table import FollowOn
 from statemachines.programs.definition import AnyProgram, ProgramRecord
 from statemachines.programs.registry import BY_ID as PROGRAMS
 
+PROGRAM_NAMES: dict[str, str] = {program.id: program.name_ja for program in PROGRAMS.values()}
+"""Each program's name as the registry gives it: the case's refusals that name a program use these (the case's
+guards do not know the programs; whoever runs the case passes them)."""
+
 
 class StartCommand(BaseModel):
     """A command the starter sends right after the opening (T4's referral: ``send`` to the institution chosen)."""

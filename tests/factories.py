@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from statemachines.case.transitions import Trigger
@@ -36,6 +36,9 @@ SW_CSW = actor("swcsw", Role.SW, Role.CSW)  # one person holding both roles
 ALL_ACTORS = (SW1, SW2, CSW1, ESW1, HHSW1, MUN1, MUN_AT_CONTRACTOR, OPS1, AUD1, ADMIN, SW_CSW)
 
 ON = date(2026, 1, 5)
+TARGET = (datetime.now(UTC) + timedelta(days=5 * 366)).date()
+"""A 達成時期 ahead of every test's clock (the pure engine's 2026, the servers' today and what a time-skipping test
+skips): G-PLAN-DATES refuses a plan whose 達成時期 has passed."""
 
 
 def meeting(result: str | None = None, *, quorum: bool = True) -> dict[str, Any]:
@@ -58,7 +61,7 @@ def plan(*, programs: tuple[str, ...] = ("work_readiness",), period_end: date | 
     body: dict[str, Any] = {
         "client_intentions": "仕事を見つけて家賃を払い続けたい",
         "issues": "失業による家賃滞納",
-        "goals": [{"description": "就職する", "target_date": "2026-06-30"}],
+        "goals": [{"description": "就職する", "target_date": TARGET.isoformat()}],
         "support_items": items,
         "notes": "体調に配慮",
         "co_written_with_client": True,
@@ -153,6 +156,11 @@ VALID_PAYLOADS: dict[Trigger, dict[str, Any]] = {
     Trigger.MARK_MONITORING_DUE: {},
     Trigger.MARK_EVALUATION_DUE: {},
     Trigger.SET_MONITORING_INTERVAL: {"enrolment_id": "program-c-housing_benefit-v1", "interval": "P7D"},
+    Trigger.RECORD_PROGRAM_STATE: {
+        "enrolment_id": "program-c-work_readiness-v1",
+        "program": "work_readiness",
+        "name_ja": "就労準備支援事業",
+    },
     Trigger.ASSIGN_EMPLOYMENT_SUPPORTER: {"employment_supporter": "esw1"},
     Trigger.GIVE_ADVICE: {"advice_text": "次回面談で家計の状況を本人と一緒に確認してください"},
     Trigger.ACKNOWLEDGE_ADVICE: {"advice_no": 1, "response": "次回面談で確認します"},

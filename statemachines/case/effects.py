@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from statemachines.case import payloads as c
 from statemachines.case.corrections import corrected
 from statemachines.case.record import CaseRecord, CaseState, ClosureReport
-from statemachines.case.records import Correction, IntakeRecord, MeetingResult, Stamp
+from statemachines.case.records import Correction, EnrolmentStatus, IntakeRecord, MeetingResult, Stamp
 from statemachines.case.supervision import Advice, DifficultCaseFlag
 from statemachines.case.transitions import CONTACT, Trigger
 from statemachines.kernel.roles import Actor
@@ -193,6 +193,16 @@ def program_monitoring(case: CaseRecord, payload: c.ProgramMonitoring, actor: Ac
         case.program_monitoring[payload.enrolment_id] = payload.interval
 
 
+@effect(c.ProgramState)
+def program_state(case: CaseRecord, payload: c.ProgramState, actor: Actor, now: datetime) -> None:
+    """An enrolment started by the 支援決定, or its end; an end once recorded stays (a late start changes nothing)."""
+    known = case.enrolments.get(payload.enrolment_id)
+    ended = payload.ended or (known is not None and known.ended)
+    case.enrolments[payload.enrolment_id] = EnrolmentStatus(
+        program=payload.program, name_ja=payload.name_ja, ended=ended
+    )
+
+
 @effect(c.NoteOnly)
 def mark_monitoring_due(case: CaseRecord, payload: c.NoteOnly, actor: Actor, now: datetime) -> None:
     case.monitoring_due_marked_at = now
@@ -287,6 +297,7 @@ _BY_TRIGGER: dict[Trigger, AnyEffect] = {
     Trigger.MARK_MONITORING_DUE: mark_monitoring_due,
     Trigger.MARK_EVALUATION_DUE: mark_evaluation_due,
     Trigger.SET_MONITORING_INTERVAL: program_monitoring,
+    Trigger.RECORD_PROGRAM_STATE: program_state,
     Trigger.CORRECT_RECORD: correct_record,
     **_SUPERVISION_EFFECTS,
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from statemachines.case.consistency import CONSISTENCY_GUARDS
 from statemachines.case.corrections import CORRECTION_GUARDS
 from statemachines.case.payloads import RevokeConsent, SignConsent
 from statemachines.case.record import CaseRecord
@@ -374,4 +375,5 @@ GUARDS = guard_table(
     ),
     *SUPERVISION_GUARDS,  # the 主任相談支援員's commands (statemachines.case.supervision)
     *CORRECTION_GUARDS,  # 訂正 (statemachines.case.corrections)
+    *CONSISTENCY_GUARDS,  # what a command must agree with (statemachines.case.consistency)
 )

@@ -117,6 +117,15 @@ class ProgramMonitoring(Payload):
     interval: Duration | None = None
 
 
+class ProgramState(Payload):
+    """A program enrolment the case started (by its 支援決定), or its end as the enrolment reports it."""
+
+    enrolment_id: str = Field(min_length=1, max_length=200)
+    program: str = Field(min_length=1, max_length=64)  # the program registry's id
+    name_ja: str = Field(min_length=1, max_length=200)  # its name there
+    ended: bool = False
+
+
 class RevokeConsent(Payload):
     revocation: ConsentRevocation
 

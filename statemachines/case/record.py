@@ -23,6 +23,7 @@ from statemachines.case.records import (
     Decision,
     Eligibility,
     EmergencySupport,
+    EnrolmentStatus,
     Evaluation,
     FollowUpNote,
     IntakeRecord,
@@ -194,6 +195,8 @@ class CaseRecord(BaseModel):
     monitoring_due_marked_at: Annotated[datetime | None, BASIC] = None
     # enrolment -> interval it asks for
     program_monitoring: Annotated[dict[str, str], BASIC] = Field(default_factory=dict)
+    # enrolment -> the program and whether it has ended (the 終結 waits for them: G-PROGRAMS-ENDED)
+    enrolments: Annotated[dict[str, EnrolmentStatus], BASIC] = Field(default_factory=dict)
     evaluation_due_marked: Annotated[bool, BASIC] = False
     evaluations: Annotated[list[Evaluation], BASIC] = Field(default_factory=list)
     closure_proposal: Annotated[ClosureProposal | None, BASIC] = None

@@ -224,6 +224,15 @@ class Plan(_Record):
         return self.programs() & PROGRAMS_NEEDING_DECISION
 
 
+class EnrolmentStatus(_Record):
+    """A program enrolment the case's 支援決定 started, as the case knows it: recorded when the case starts it, ended
+    when the enrolment reports its end (process.md §1.1: a program enrolment is a child state machine of the case)."""
+
+    program: Annotated[Text, BASIC] = Field(min_length=1, max_length=64)  # the program registry's id
+    name_ja: Annotated[Text, BASIC] = Field(min_length=1, max_length=200)  # its name in the registry
+    ended: Annotated[bool, BASIC] = False
+
+
 class Attendee(_Record):
     organisation: Annotated[Text, BASIC] = Field(min_length=1, max_length=200)
     role_label: Annotated[Text | None, BASIC] = Field(default=None, max_length=100)

@@ -55,6 +55,7 @@ class Trigger(StrEnum):
     MARK_MONITORING_DUE = "mark_monitoring_due"
     MARK_EVALUATION_DUE = "mark_evaluation_due"
     SET_MONITORING_INTERVAL = "set_monitoring_interval"
+    RECORD_PROGRAM_STATE = "record_program_state"
     # supervision (主任相談支援員): the rows of SUPERVISION below
     ASSIGN_EMPLOYMENT_SUPPORTER = "assign_employment_supporter"
     GIVE_ADVICE = "give_advice"
@@ -116,7 +117,7 @@ TRANSITIONS: tuple[TransitionDef, ...] = (
     Row("T9", T.PROPOSE_CLOSURE, (S.ASSESSMENT,), S.CLOSURE_REVIEW, CONSULTANTS, c.ProposeClosure,
         "終結の提案（継続支援不要・辞退）", guards=("G-WISH",)),
     Row("T10", T.SUBMIT_PLAN, (S.PLAN_DRAFTING,), S.PLAN_CHECK, CONSULTANTS, c.SubmitPlan, "プラン（案）提出",
-        guards=("G3",), contact=True),
+        guards=("G3", "G-PLAN-DATES"), contact=True),
     Row("T11", T.RETURN_PLAN, (S.PLAN_CHECK,), S.PLAN_DRAFTING, CHIEF, c.NoteOnly, "プラン差し戻し"),
     Row("T12a", T.CHECK_PLAN, (S.PLAN_CHECK,), None, CHIEF, c.NoteOnly, "主任相談支援員によるプラン確認",
         guards=("G6",)),
@@ -133,9 +134,9 @@ TRANSITIONS: tuple[TransitionDef, ...] = (
     Row("T17", T.APPROVE_PLAN, (S.MEETING_REVIEW,), S.SUPPORT_ACTIVE, MEETING, c.NoteOnly, "プラン承認（支援開始）",
         guards=("G-NO-DECISION",)),
     Row("T18", T.DECIDE_SUPPORT, (S.DECISION_PENDING,), S.SUPPORT_ACTIVE, MUNICIPAL, c.DecisionPayload, "支援決定",
-        guards=("G7", "G-DECISION-ALL"), follow_ons=(STARTS_PROGRAMS,)),
+        guards=("G7", "G-DECISION-ALL", "G-DECISION-APPLIED"), follow_ons=(STARTS_PROGRAMS,)),
     Row("T19", T.DECIDE_SUPPORT, (S.DECISION_PENDING,), S.PLAN_DRAFTING, MUNICIPAL, c.DecisionPayload,
-        "支援決定（不承認・一部不承認）", guards=("G7", "G-DECISION-REFUSED")),
+        "支援決定（不承認・一部不承認）", guards=("G7", "G-DECISION-REFUSED", "G-DECISION-APPLIED")),
     Row("T20", T.RECORD_CONTACT, (S.SUPPORT_ACTIVE,), None, SUPPORTERS, c.RecordContact, "支援経過記録（モニタリング）",
         contact=True),
     Row("T21", T.START_EVALUATION, (S.SUPPORT_ACTIVE,), S.EVALUATION, CONSULTANTS, c.NoteOnly, "評価の開始"),
@@ -143,7 +144,7 @@ TRANSITIONS: tuple[TransitionDef, ...] = (
     Row("T23", T.PROPOSE_CLOSURE, (S.EVALUATION,), S.CLOSURE_REVIEW, CONSULTANTS, c.ProposeClosure, "終結の提案",
         guards=("G-EVALUATION", "G-WISH")),
     Row("T24", T.CONFIRM_CLOSURE, (S.CLOSURE_REVIEW,), S.CLOSED, MEETING, c.ConfirmClosure,
-        "終結（支援調整会議で確認）", guards=("G8",)),
+        "終結（支援調整会議で確認）", guards=("G8", "G-PROGRAMS-ENDED")),
     Row("T25", T.START_FOLLOW_UP, (S.CLOSED,), S.FOLLOW_UP, SUPPORTERS | SYSTEM, c.NoteOnly, "フォローアップ開始",
         timer="follow_up"),
     Row("T25b", T.COMPLETE_FOLLOW_UP, (S.FOLLOW_UP,), S.CLOSED, SUPPORTERS, c.CompleteFollowUp, "フォローアップ実施",
@@ -169,6 +170,8 @@ TRANSITIONS: tuple[TransitionDef, ...] = (
         timer="plan_period_end"),
     Row("TM3", T.SET_MONITORING_INTERVAL, ALL_STATES, None, SYSTEM, c.ProgramMonitoring,
         "事業によるモニタリング間隔の指定（住居確保給付金の支給中は週1回等）"),
+    Row("TM4", T.RECORD_PROGRAM_STATE, ALL_STATES, None, SYSTEM, c.ProgramState,
+        "事業の利用の開始・終了（支援決定による事業）"),
 )
 # fmt: on
 

@@ -67,6 +67,15 @@ class Applied(Generic[R]):
     transition_id: str
 
 
+@dataclass(frozen=True)
+class Asking:
+    """How guards are asked beyond the record and the command: the names a refusal may use that the process does
+    not define (a case names its programs by the program registry's names), and the guards not asked (``waived``)."""
+
+    names: Mapping[str, str] = field(default_factory=dict)
+    waived: frozenset[str] = frozenset()
+
+
 class _Model:
     """The object ``transitions`` moves: kept apart from the record so the library adds nothing to it."""
 
@@ -176,11 +185,29 @@ class Process(Generic[S, T, R]):
     def guard_results(
         self, record: R, t: Transition[S, T], actor: Actor, payload: BaseModel | None, now: datetime | None
     ) -> dict[str, Verdict]:
-        ctx = GuardContext(record, actor, t.trigger.value, payload, frozenset(t.payload.model_fields), now)
+        ctx = self._context(record, t, actor, payload, now, Asking())
         return {gid: self.guards[gid].predicate(ctx) for gid in t.guards}
 
+    def _context(
+        self, record: R, t: Transition[S, T], actor: Actor, payload: BaseModel | None, now: datetime | None, ask: Asking
+    ) -> GuardContext[R]:
+        fields = frozenset(t.payload.model_fields)
+        return GuardContext(record, actor, t.trigger.value, payload, fields, now, names=ask.names)
+
+    def guard_patches(self, command: str) -> dict[str, str]:
+        """The guards of ``command``'s rows that came with a workflow patch, and the patch of each."""
+        rows = [t for t in self.transitions if t.trigger.value == command]
+        found = {gid: self.guards[gid].patch for t in rows for gid in t.guards}
+        return {gid: patch for gid, patch in found.items() if patch is not None}
+
     def select(
-        self, record: R, command: str, actor: Actor, payload: BaseModel | None, now: datetime | None = None
+        self,
+        record: R,
+        command: str,
+        actor: Actor,
+        payload: BaseModel | None,
+        now: datetime | None = None,
+        ask: Asking | None = None,
     ) -> tuple[Transition[S, T] | None, list[Unmet]]:
         """The transition this command would take, or every reason it cannot (never a silent False)."""
         trigger = self.trigger(command)
@@ -191,7 +218,8 @@ class Process(Generic[S, T, R]):
             return None, [self.state_unmet(record, command)]
         best: list[Unmet] | None = None
         for t in rows:
-            unmet = gate(record.municipality, t.roles, actor) + self._guard_unmet(record, t, actor, payload, now)
+            guards = self._guard_unmet(record, t, actor, payload, now, ask or Asking())
+            unmet = gate(record.municipality, t.roles, actor) + guards
             if not unmet:
                 return t, []
             if best is None or len(unmet) < len(best):
@@ -202,12 +230,20 @@ class Process(Generic[S, T, R]):
         return self.available is None or self.available(record, t)
 
     def _guard_unmet(
-        self, record: R, t: Transition[S, T], actor: Actor, payload: BaseModel | None, now: datetime | None
+        self, record: R, t: Transition[S, T], actor: Actor, payload: BaseModel | None, now: datetime | None, ask: Asking
     ) -> list[Unmet]:
-        """Unmet guards; without a payload (explain) a guard that cannot tell yet is pending, not unmet."""
-        results = self.guard_results(record, t, actor, payload, now)
-        failed = [gid for gid, ok in results.items() if ok is False or (ok is None and payload is not None)]
-        return [self.guards[gid].unmet() for gid in failed]
+        """Unmet guards; without a payload (explain) a guard that cannot tell yet is pending, not unmet. A waived
+        guard (one a replayed run was recorded without) is not asked."""
+        ctx = self._context(record, t, actor, payload, now, ask)
+        unmet: list[Unmet] = []
+        for gid in t.guards:
+            if gid in ask.waived:
+                continue
+            guard = self.guards[gid]
+            ok = guard.predicate(ctx)
+            if ok is False or (ok is None and payload is not None):
+                unmet.append(guard.unmet(ctx))
+        return unmet
 
     def check(
         self,
@@ -216,10 +252,13 @@ class Process(Generic[S, T, R]):
         actor: Actor,
         payload: Mapping[str, Any] | BaseModel | None = None,
         now: datetime | None = None,
+        *,
+        names: Mapping[str, str] | None = None,
     ) -> list[Unmet]:
-        """Every unmet condition for ``command`` by ``actor`` with ``payload``; empty means it would be accepted."""
+        """Every unmet condition for ``command`` by ``actor`` with ``payload``; empty means it would be accepted.
+        ``names``: what a refusal may name that the process does not define (the programs' names)."""
         parsed = self.parse(command, payload) if self.trigger(command) is not None else None
-        return self.select(record, command, actor, parsed, now)[1]
+        return self.select(record, command, actor, parsed, now, Asking(names=names or {}))[1]
 
     def explain(self, record: R, actor: Actor, now: datetime | None = None) -> list[CommandOption]:
         """For every command: is it possible now for this actor, and what is missing?"""
@@ -259,13 +298,16 @@ class Process(Generic[S, T, R]):
         *,
         now: datetime,
         command_id: str,
+        names: Mapping[str, str] | None = None,
+        waived: frozenset[str] = frozenset(),
     ) -> Applied[R]:
         """Fire ``command``: a new record (the old one untouched) and its event. Raises ``CommandRejected`` with
-        every unmet condition, ``PayloadInvalid`` with the payload's field errors."""
+        every unmet condition, ``PayloadInvalid`` with the payload's field errors. ``waived``: guards a replayed run
+        was recorded without (``guard_patches``), not asked."""
         if self.trigger(command) is None:
             raise CommandRejected(command, self.select(record, command, actor, None, now)[1])
         parsed = self.parse(command, payload)
-        chosen, unmet = self.select(record, command, actor, parsed, now)
+        chosen, unmet = self.select(record, command, actor, parsed, now, Asking(names=names or {}, waived=waived))
         if chosen is None or unmet:
             raise CommandRejected(command, unmet)
         return self.fire(record, chosen, actor, parsed, now=now, command_id=command_id)

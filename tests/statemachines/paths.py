@@ -25,6 +25,7 @@ ACTOR_FOR: dict[Trigger, Actor] = {
     T.MARK_MONITORING_DUE: SYSTEM_ACTOR,
     T.MARK_EVALUATION_DUE: SYSTEM_ACTOR,
     T.SET_MONITORING_INTERVAL: SYSTEM_ACTOR,
+    T.RECORD_PROGRAM_STATE: SYSTEM_ACTOR,
     T.ASSIGN_EMPLOYMENT_SUPPORTER: CSW1,
     T.GIVE_ADVICE: CSW1,
     T.FLAG_DIFFICULT_CASE: CSW1,
@@ -88,4 +89,20 @@ def reach(state: CaseState, *, ruleset: RuleSet = DEFAULT_RULESET) -> CaseRecord
     for trigger in PATHS[state]:
         case = step(case, trigger)
     assert case.state is state
+    return case
+
+
+def meeting_review(submitted_plan: dict[str, Any]) -> CaseRecord:
+    """A case at the 支援調整会議 with ``submitted_plan`` (its プラン兼事業等利用申込書) consented."""
+    case = step(reach(S.PLAN_DRAFTING), T.SUBMIT_PLAN, {"plan": submitted_plan})
+    for trigger in (T.CHECK_PLAN, T.RECORD_PLAN_CONSENT, T.PUT_ON_AGENDA, T.OPEN_MEETING_ITEM):
+        case = step(case, trigger)
+    assert case.state is S.MEETING_REVIEW
+    return case
+
+
+def decision_pending(submitted_plan: dict[str, Any]) -> CaseRecord:
+    """A case awaiting its 支援決定 on ``submitted_plan``, which applied for the programs it lists."""
+    case = step(meeting_review(submitted_plan), T.APPROVE_PLAN)
+    assert case.state is S.DECISION_PENDING
     return case

@@ -11,8 +11,8 @@ from statemachines.case.transitions import STARTS_PROGRAMS, STARTS_REFERRAL, Tri
 from statemachines.enrolments import decided_enrolment_id, enrolments_started, sharing_unmet, start_unmet
 from statemachines.kernel.table import Lookup
 from statemachines.programs.registry import BY_ID, PROGRAMS
-from tests.factories import SW1, VALID_PAYLOADS
-from tests.statemachines.paths import START, reach, step
+from tests.factories import SW1, VALID_PAYLOADS, plan
+from tests.statemachines.paths import START, decision_pending, reach, step
 
 T = Trigger
 
@@ -24,7 +24,8 @@ def test_the_table_declares_what_a_transition_starts() -> None:
 
 def _decided(programs: list[dict[str, Any]]) -> CaseRecord:
     decision = {"decision": {**VALID_PAYLOADS[T.DECIDE_SUPPORT]["decision"], "programs": programs}}
-    return step(reach(CaseState.DECISION_PENDING), T.DECIDE_SUPPORT, decision)
+    applied = tuple(p["program"] for p in programs)
+    return step(decision_pending(plan(programs=applied)), T.DECIDE_SUPPORT, decision)
 
 
 def test_a_decision_starts_each_approved_program_that_has_a_process_in_its_order() -> None:

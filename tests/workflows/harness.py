@@ -182,14 +182,32 @@ async def harness(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterato
 async def drive(h: Harness, handle: WorkflowHandle[Any, Any], state: str) -> CaseRecord:
     """Send the commands of the table tests' path into ``state``, as the people who would send them."""
     from statemachines.case.record import CaseState
+    from statemachines.case.transitions import Trigger
     from tests.factories import VALID_PAYLOADS
     from tests.statemachines.paths import ACTOR_FOR, PATHS
 
     for trigger in PATHS[CaseState(state)]:
+        if trigger is Trigger.CONFIRM_CLOSURE:
+            await end_programs(h, handle)  # the 終結 waits for the programs the 支援決定 started
         await h.send(handle, trigger.value, ACTOR_FOR.get(trigger, SW1), VALID_PAYLOADS[trigger])
     record = await h.record(handle)
     assert record.state.value == state
     return record
+
+
+async def end_programs(h: Harness, handle: WorkflowHandle[Any, Any], seconds: float = 30) -> list[str]:
+    """The consultant ends (利用中止) each program the case's 支援決定 started that still runs, and waits until the
+    case has heard each end: the 支援調整会議 confirms a 終結 only then (G-PROGRAMS-ENDED). The enrolments ended."""
+    running = [eid for eid, e in (await h.record(handle)).enrolments.items() if not e.ended]
+    for enrolment_id in running:
+        program = h.client.get_workflow_handle(enrolment_id)
+        reason = {"reason": "本人が就職したため利用を終える"}
+        await h.send(program, "withdraw", SW1, reason, command_id=f"end-{enrolment_id}")
+    for _ in range(int(seconds * 10)):
+        if all(e.ended for e in (await h.record(handle)).enrolments.values()):
+            return running
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the case did not hear its programs end: {(await h.record(handle)).enrolments}")
 
 
 async def eventually(check: Any, seconds: float = 10) -> None:

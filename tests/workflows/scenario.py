@@ -66,8 +66,9 @@ SECOND_HALF: list[tuple[Trigger, Any, dict[str, Any] | None]] = [
     (T.RECORD_CONTACT, SW1, None),
     (T.START_EVALUATION, SW1, None),
     (T.PROPOSE_CLOSURE, SW1, None),
-    (T.CONFIRM_CLOSURE, SW1, None),
 ]
+CLOSURE: list[tuple[Trigger, Any, dict[str, Any] | None]] = [(T.CONFIRM_CLOSURE, SW1, None)]
+"""Once the programs of the first plan have ended (``end_programs``): the 終結 waits for them."""
 INTERRUPTION: list[tuple[Trigger, Any, dict[str, Any] | None]] = [
     (T.RECORD_CONTACT_EFFORT, SW1, None),
     (T.RECORD_CONTACT_EFFORT, SW1, {"contact_effort": {"on": "2026-02-01", "method": "note_left"}}),

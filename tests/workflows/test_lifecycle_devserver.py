@@ -10,14 +10,14 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.worker import Replayer
 
-from statemachines.case.tasks import ALL_KINDS as CASE_TASK_KINDS
 from statemachines.case.transitions import Trigger
 from store.archive import HistoryArchive
 from tests.conftest import DEV_SERVER
 from tests.factories import SW1, VALID_PAYLOADS
 from tests.workflows.devserver import DevServer, free_port
-from tests.workflows.harness import Harness, running_harness
+from tests.workflows.harness import Harness, end_programs, running_harness
 from tests.workflows.scenario import (
+    CLOSURE,
     FIRST_HALF,
     INTERRUPTION,
     LIFECYCLE_RULES,
@@ -32,12 +32,19 @@ from workflows.case_workflow import CaseWorkflow, workflow_id
 
 pytestmark = pytest.mark.devserver
 HISTORIES = Path(__file__).parent.parent / "histories"
-HISTORY_VERSION = "v6"  # v2: archive-history-on-end; v3: start-program-workflows; v4: more programs; v5: notify;
-# v6: merge-recorded-sheets (statemachines.case.corrections)
+HISTORY_VERSION = "v7"  # v2: archive-history-on-end; v3: start-program-workflows; v4: more programs; v5: notify;
+# v6: merge-recorded-sheets (statemachines.case.corrections); v7: plan-dates-checked, decision-within-application,
+# case-records-its-enrolments (statemachines.case.consistency)
+PROGRAM_STATE = "record_program_state"  # TM4: the 支援決定 records the two enrolments it starts, then each end
 LIFECYCLE_COMMANDS = [
     "open_consultation",
     *[t.value for t, _, _ in FIRST_HALF],
+    PROGRAM_STATE,
+    PROGRAM_STATE,
     *[t.value for t, _, _ in SECOND_HALF],
+    PROGRAM_STATE,
+    PROGRAM_STATE,
+    *[t.value for t, _, _ in CLOSURE],
     "start_follow_up",
     "complete_follow_up",
 ]
@@ -95,6 +102,8 @@ async def test_a_case_runs_from_intake_to_follow_up_across_a_crash_of_worker_and
             main = h.client.get_workflow_handle(workflow_id("lifecycle"))
             lost = h.client.get_workflow_handle(workflow_id("contact-lost"))
             await run_steps(h, main, SECOND_HALF)
+            assert len(await end_programs(h, main)) == 2  # 就労準備支援 and 家計改善支援 of the first plan
+            await run_steps(h, main, CLOSURE)
             await wait_for_state(h, main, "FOLLOW_UP")
             await h.send(main, Trigger.COMPLETE_FOLLOW_UP, SW1, VALID_PAYLOADS[Trigger.COMPLETE_FOLLOW_UP])
             await wait_for_state(h, lost, "CONTACT_LOST")
@@ -113,8 +122,7 @@ async def test_a_case_runs_from_intake_to_follow_up_across_a_crash_of_worker_and
                 "confirm_interruption",
             ]
             still_open = {t.kind for t in h.repo_do(lambda r: r.list_tasks("lifecycle", status="open"))}
-            assert not still_open & set(CASE_TASK_KINDS)  # every task of the case itself is done
-            assert "wr_application" in still_open  # the 就労準備 enrolment the 支援決定 started outlives the case
+            assert not still_open  # every task of the case and of the programs it started is done
             await _assert_archived(h, "lifecycle")
             await _assert_archived(h, "contact-lost")
             await _replay_and_maybe_record(h, {"lifecycle": main, "contact-lost": lost})

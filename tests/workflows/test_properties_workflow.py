@@ -11,7 +11,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from statemachines.case.engine import CASE, open_case
 from statemachines.case.rebuild import rebuild
 from statemachines.case.record import CaseRecord, CaseState
-from statemachines.kernel.roles import Role
+from statemachines.kernel.roles import SYSTEM_ACTOR, Role
 from statemachines.kernel.rules import DEFAULT_RULESET
 from tests.factories import CITY, SW1
 from tests.statemachines.strategies import Command, command_sequences
@@ -19,8 +19,9 @@ from tests.workflows.harness import Harness
 
 
 def _replay(record: CaseRecord, accepted: list[tuple[Command, str]], events: list[Any]) -> CaseRecord:
-    """The pure machine fed the accepted commands at the times the workflow recorded them."""
-    by_id = {e.command_id: e for e in events}
+    """The pure machine fed the accepted commands at the times the workflow recorded them, and what the workflow
+    recorded of its own accord (TM4: the enrolments its 支援決定 started) where it recorded it."""
+    sent = {command_id: command for command, command_id in accepted}
     opening = events[0]
     case = open_case(
         case_id=record.case_id,
@@ -31,8 +32,13 @@ def _replay(record: CaseRecord, accepted: list[tuple[Command, str]], events: lis
         now=opening.at,
         command_id=opening.command_id,
     ).record
-    for (trigger, actor, payload), command_id in accepted:
-        case = CASE.apply(case, trigger.value, actor, payload, now=by_id[command_id].at, command_id=command_id).record
+    for event in events[1:]:
+        if event.command_id in sent:
+            trigger, actor, payload = sent[event.command_id]
+            command, who, body = trigger.value, actor, payload
+        else:
+            command, who, body = event.command, SYSTEM_ACTOR, event.payload
+        case = CASE.apply(case, command, who, body, now=event.at, command_id=event.command_id).record
     return case
 
 

@@ -63,3 +63,17 @@ async def test_changed_timer_logic_is_caught_by_replay(
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is not None
+
+
+async def test_the_guards_added_since_replay_only_behind_their_patches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recorded lifecycle submitted a plan whose 達成時期 (2026-06-30) was past when it ran (2026-12-07): asked on
+    replay, G-PLAN-DATES would refuse it. The update handler leaves a guard out of a run recorded before its patch."""
+    import workflows.updates
+
+    monkeypatch.setattr(workflows.updates, "waived_guards", lambda process, command: frozenset())
+    path = next(p for p in HISTORIES if p.stem == "lifecycle-v6")
+    replayer = Replayer(
+        workflows=[CaseWorkflow], data_converter=pydantic_data_converter, workflow_runner=workflow_runner()
+    )
+    result = await replayer.replay_workflow(load(path), raise_on_replay_failure=False)
+    assert result.replay_failure is not None

@@ -1,11 +1,18 @@
-"""The guards of 住居確保給付金: eligibility (施行規則§10), the 再支給 lock (§16), periods and deadlines (§12)."""
+"""The guards of 住居確保給付金: eligibility (施行規則§10), the 再支給 lock (§16), periods and deadlines (§12).
+
+The 申請日 decides two legal limits: the 2-year window after the job loss (G-H1) and the 1-year 再支給 lock (G-H-LOCK).
+It is declared on the 申請書, so it is checked against the system's own day (G-H-DATE, issue 15): not after the day the
+application is received (the event's day in Japan), nor before what the record already holds, the start of this
+enrolment (the 支援決定 that opened it; the application is taken in its 申請受付 state) and, for a job loss or a
+closure, the loss itself. A declared date beyond those bounds would move a limit by a date no one can verify.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
-from statemachines.kernel.guards import Guard, GuardContext, Verdict, guard_table
+from statemachines.kernel.guards import Detail, Guard, GuardContext, Verdict, guard_table
 from statemachines.policy.scheduling import JST
 from statemachines.programs.housing_benefit.records import (
     Apply,
@@ -59,6 +66,53 @@ def _lock_ok(a: HousingApplication, rules: HousingBenefitRules) -> bool:
         return True
     lock_end = a.previous_payment_ended_on + timedelta(days=rules.repayment_lock_days)
     return a.repayment_exception is not None and a.applied_on >= lock_end
+
+
+APPLICATION_DATE_PATCH = "application-date-checked"  # runs recorded before it replay without G-H-DATE
+
+
+def application_date_problems(a: HousingApplication, received_on: date | None, started_on: date) -> list[Detail]:
+    """What is wrong with a declared 申請日: after the day it is received, before the enrolment or the job loss."""
+    day = a.applied_on.isoformat()
+    found: list[Detail] = []
+    if received_on is not None and a.applied_on > received_on:
+        found.append(
+            (
+                f"申請日（{day}）が受付の日（{received_on.isoformat()}）より後です",
+                f"The application date ({day}) is after the day it is received ({received_on.isoformat()})",
+            )
+        )
+    if a.applied_on < started_on:
+        found.append(
+            (
+                f"申請日（{day}）がこの事業の利用開始（{started_on.isoformat()}）より前です",
+                f"The application date ({day}) is before this enrolment started ({started_on.isoformat()})",
+            )
+        )
+    if a.route != "income_drop" and a.job_loss_on is not None and a.applied_on < a.job_loss_on:
+        found.append(
+            (
+                f"申請日（{day}）が離職・廃業の日（{a.job_loss_on.isoformat()}）より前です",
+                f"The application date ({day}) is before the job loss ({a.job_loss_on.isoformat()})",
+            )
+        )
+    return found
+
+
+def _date_problems(ctx: Ctx) -> list[Detail]:
+    payload = ctx.payload
+    if not isinstance(payload, Apply) or payload.application is None:
+        return []
+    received_on = ctx.now.astimezone(JST).date() if ctx.now is not None else None
+    started_on = ctx.record.started_at.astimezone(JST).date()
+    return application_date_problems(payload.application, received_on, started_on)
+
+
+def _application_date(ctx: Ctx) -> Verdict:
+    """Only the application this command brings is checked: one recorded earlier was checked when it came."""
+    if not isinstance(ctx.payload, Apply):
+        return None
+    return not _date_problems(ctx)
 
 
 def _cap(ctx: Ctx) -> Verdict:
@@ -123,6 +177,15 @@ GUARDS = guard_table(
         "Less than a year since the last payment ended, or no qualifying event for a new payment.",
         "施行規則 第16条（再支給の制限）",
         _with_application(_lock_ok),
+    ),
+    G(
+        "G-H-DATE",
+        "申請日が、申請を受け付けた日より後か、この事業の利用開始や離職・廃業の日より前になっています。",
+        "The application date is after the day it is received, or before the enrolment started or the job loss.",
+        "施行規則 第10条（離職等から2年以内）・第16条（再支給の制限）の起算となる申請日; 申請書（第13条様式）",
+        _application_date,
+        details=_date_problems,
+        patch=APPLICATION_DATE_PATCH,
     ),
     G(
         "G-H-CAP",

@@ -28,8 +28,8 @@ MUN, STAFF, PAID = MUNICIPAL, WORK_SUPPORT, e.PAID
 
 # fmt: off
 TRANSITIONS: tuple[Row, ...] = (
-    Row("HB1", T.SUBMIT_APPLICATION, (S.APPLIED,), S.REVIEW, STAFF, p.Apply, "申請書の受理（審査へ）", ("G-H-LOCK",),
-        looks_up=(Lookup.PERSON,)),
+    Row("HB1", T.SUBMIT_APPLICATION, (S.APPLIED,), S.REVIEW, STAFF, p.Apply, "申請書の受理（審査へ）",
+        ("G-H-DATE", "G-H-LOCK"), looks_up=(Lookup.PERSON,)),
     Row("HB2", T.CERTIFY, (S.REVIEW,), S.CERTIFIED, MUN, Note, "支給対象者証明書の交付（住居喪失者）",
         (*ELIGIBILITY, "G-H-LOST")),
     Row("HB3", T.REPORT_HOUSED, (S.CERTIFIED,), S.HOUSED, STAFF, p.Housed, "住居確保報告書", ("G-H-REPORT",)),
@@ -87,7 +87,7 @@ HOUSING_BENEFIT = ProgramDef[HousingBenefitState, HousingBenefitTrigger, Housing
         T.RECORD_EVIDENCE: e.evidence,
         T.REPORT_EMPLOYMENT: e.employed,
         T.STOP: e.stop,
-        T.END_PERIOD: e.end,
+        T.END_PERIOD: e.end_period,
         T.REFUSE_EXTENSION: e.end,
         T.MARK_EXTENSION_DUE: e.warned,
         T.CHECK_OBLIGATIONS: e.checked,

@@ -1,15 +1,18 @@
 """The guards of the 評価, the 終結 and the 中断 (statemachines/case/guards.py): G-EVALUATION (T22, T23), G-WISH
-(T9, T23), G8 a 終結 confirmed by the 支援調整会議 (T24), G9 an 中断 confirmed by it (T28) and G-EFFORT, the documented
-attempts to reach the person before an 中断."""
+(T9, T23), G8 a 終結 confirmed by the 支援調整会議 (T24), G-PROGRAMS-ENDED the programs ended first (T24), G9 an 中断
+confirmed by it (T28) and G-EFFORT, the documented attempts to reach the person before an 中断."""
 
 from __future__ import annotations
+
+import pytest
 
 from statemachines.case.engine import CASE
 from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.transitions import Trigger
+from statemachines.kernel.outcomes import CommandRejected
 from tests.factories import SW1, evaluation, meeting, wish
 from tests.statemachines.case.refusals import assert_only, valid
-from tests.statemachines.paths import reach, step
+from tests.statemachines.paths import START, reach, step
 
 S = CaseState
 T = Trigger
@@ -108,3 +111,76 @@ def test_g_effort_counts_only_the_efforts_of_the_current_contact_loss() -> None:
     lost_again = step(case, T.LOSE_CONTACT)
     assert lost_again.contact_efforts == []
     assert_only(CASE.check(lost_again, "confirm_interruption", SW1, valid(T.CONFIRM_INTERRUPTION)), "G-EFFORT")
+
+
+# --- G-PROGRAMS-ENDED: the 終結 waits for the programs the 支援決定 started (T24; statemachines/case/consistency.py) --
+
+WORK_READINESS = {"enrolment_id": "program-c-test-work_readiness-v1", "program": "work_readiness"}
+HOUSING_BENEFIT = {"enrolment_id": "program-c-test-housing_benefit-v1", "program": "housing_benefit"}
+NAMES = {"work_readiness": "就労準備支援事業", "housing_benefit": "住居確保給付金"}
+
+
+def _program(case: CaseRecord, enrolment: dict[str, str], *, ended: bool = False) -> CaseRecord:
+    """TM4, as the case workflow records it: an enrolment its 支援決定 started, or the end the enrolment reported."""
+    state = {**enrolment, "name_ja": NAMES[enrolment["program"]], "ended": ended}
+    return step(case, T.RECORD_PROGRAM_STATE, state)
+
+
+def _closing_with(*running: dict[str, str], reason: str = "EMPLOYED") -> CaseRecord:
+    case = reach(S.SUPPORT_ACTIVE)
+    for enrolment in running:
+        case = _program(case, enrolment)
+    proposal = valid(T.PROPOSE_CLOSURE)
+    proposal["closure_proposal"]["reason"] = reason
+    case = step(step(case, T.START_EVALUATION), T.PROPOSE_CLOSURE, proposal)
+    assert case.state is S.CLOSURE_REVIEW
+    return case
+
+
+def test_g_programs_ended_a_closure_while_programs_run_is_refused_naming_them() -> None:
+    case = _closing_with(HOUSING_BENEFIT, WORK_READINESS)
+    [unmet] = CASE.check(case, "confirm_closure", SW1, valid(T.CONFIRM_CLOSURE))
+    assert unmet.id == "G-PROGRAMS-ENDED"
+    assert unmet.message_ja == (
+        "利用が終わっていない事業があります（住居確保給付金、就労準備支援事業）。各事業を終了してから終結を確認してください。"
+    )
+    assert "process.md §1.3" in unmet.basis
+    with pytest.raises(CommandRejected):
+        CASE.apply(case, "confirm_closure", SW1, valid(T.CONFIRM_CLOSURE), now=START, command_id="c")
+
+
+def test_g_programs_ended_is_a_reason_the_case_cannot_move_before_anyone_fills_the_form() -> None:
+    """「進めない理由」: explain names the programs still running for the 終結, with its legal basis."""
+    case = _program(_closing_with(HOUSING_BENEFIT, WORK_READINESS), WORK_READINESS, ended=True)
+    closure = next(o for o in CASE.explain(case, SW1) if o.command == "confirm_closure")
+    assert not closure.allowed
+    [unmet] = closure.unmet_guards
+    assert (unmet.id, unmet.message_ja) == (
+        "G-PROGRAMS-ENDED",
+        "利用が終わっていない事業があります（住居確保給付金）。各事業を終了してから終結を確認してください。",
+    )
+    assert unmet.basis
+
+
+def test_g_programs_ended_a_closure_passes_once_every_program_has_ended() -> None:
+    case = _closing_with(HOUSING_BENEFIT, WORK_READINESS)
+    for enrolment in (HOUSING_BENEFIT, WORK_READINESS):
+        case = _program(case, enrolment, ended=True)
+    assert CASE.check(case, "confirm_closure", SW1, valid(T.CONFIRM_CLOSURE)) == []
+    assert step(case, T.CONFIRM_CLOSURE).state is S.CLOSED
+
+
+def test_g_programs_ended_an_end_once_reported_stays_whatever_comes_after() -> None:
+    case = _program(_program(reach(S.SUPPORT_ACTIVE), WORK_READINESS, ended=True), WORK_READINESS)
+    assert case.enrolments[WORK_READINESS["enrolment_id"]].ended
+
+
+def test_g_programs_ended_on_a_move_to_public_assistance_work_readiness_may_go_on_housing_benefit_not() -> None:
+    """法3条4項・5項 (as amended): a 特定被保護者 may go on with 就労準備支援 and 家計改善支援 (process.md §1.3)."""
+    transfer = {"closure": {"reason": "TRANSFER_PUBLIC_ASSISTANCE", "meeting": meeting("closure_confirmed")}}
+    case = _closing_with(WORK_READINESS, reason="TRANSFER_PUBLIC_ASSISTANCE")
+    assert CASE.check(case, "confirm_closure", SW1, transfer) == []
+    assert [u.id for u in CASE.check(case, "confirm_closure", SW1, valid(T.CONFIRM_CLOSURE))] == ["G-PROGRAMS-ENDED"]
+    with_benefit = _closing_with(WORK_READINESS, HOUSING_BENEFIT, reason="TRANSFER_PUBLIC_ASSISTANCE")
+    [unmet] = CASE.check(with_benefit, "confirm_closure", SW1, transfer)
+    assert "（住居確保給付金）" in unmet.message_ja

@@ -1,17 +1,25 @@
 """The guards from the アセスメント to the 支援調整会議 (statemachines/case/guards.py): G-ASSESSMENT (T8), G3 the
-プラン（案）の記載事項 (T10), G4 the 本人同意 (T12), G5 the 支援調整会議 (T14) and G6 the maker-checker (T12a, T12)."""
+プラン（案）の記載事項 (T10) and G-PLAN-DATES its dates (statemachines/case/consistency.py), G4 the 本人同意 (T12), G5
+the 支援調整会議 (T14) and G6 the maker-checker (T12a, T12)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from statemachines.case.corrections import merged_payload
 from statemachines.case.engine import CASE
 from statemachines.case.guards import missing_assessment_items, missing_plan_items
 from statemachines.case.record import CaseState
 from statemachines.case.records import Assessment, Plan
 from statemachines.case.transitions import Trigger
+from statemachines.kernel.outcomes import CommandRejected
 from statemachines.kernel.rules import DEFAULT_RULESET
-from tests.factories import CSW1, SW1, SW_CSW, meeting, plan
+from tests.factories import CSW1, SW1, SW_CSW, evaluation, meeting, plan
 from tests.statemachines.case.refusals import assert_only, refusal, valid
-from tests.statemachines.paths import reach, step
+from tests.statemachines.paths import PATHS, reach, step
 
 S = CaseState
 T = Trigger
@@ -73,6 +81,66 @@ def test_a_plan_resubmitted_without_a_plan_is_refused_or_accepted_never_a_crash(
     unmet = CASE.check(case, "submit_plan", SW1, {})
     refused = refusal(case, T.SUBMIT_PLAN, SW1, {})  # today: AssertionError from effects._submit_plan
     assert unmet == (refused or [])
+
+
+# --- G-PLAN-DATES: プランの日付 (T10) -----------------------------------------------------------------------------
+
+FIRST_MINUTES_OF_FEB_10 = datetime(2026, 2, 9, 15, 30, tzinfo=UTC)  # 2026-02-10 00:30 in Japan
+
+
+def _two_goals(second_target: str) -> dict[str, Any]:
+    body = plan()
+    body["goals"] = [
+        {"description": "就職する", "target_date": "2026-06-30"},
+        {"description": "家計を立て直す", "target_date": second_target},
+    ]
+    return {"plan": body}
+
+
+def test_g_plan_dates_a_goal_whose_target_date_has_passed_is_refused_naming_the_goal() -> None:
+    case = reach(S.PLAN_DRAFTING)
+    [unmet] = CASE.check(case, "submit_plan", SW1, _two_goals("2026-02-09"), FIRST_MINUTES_OF_FEB_10)
+    assert (unmet.id, unmet.message_ja) == ("G-PLAN-DATES", "目標2の達成時期（2026-02-09）が過ぎています。")
+    assert unmet.message_en == "Goal 2's target date (2026-02-09) has passed."
+    assert "施行規則 第1条" in unmet.basis
+    with pytest.raises(CommandRejected):  # the event's own moment decides, not the day the client wrote down
+        CASE.apply(case, "submit_plan", SW1, _two_goals("2026-02-09"), now=FIRST_MINUTES_OF_FEB_10, command_id="c")
+    today = _two_goals("2026-02-10")  # the day itself, in Japan, has not passed
+    assert CASE.check(case, "submit_plan", SW1, today, FIRST_MINUTES_OF_FEB_10) == []
+
+
+def test_g_plan_dates_a_period_that_ends_before_it_starts_is_refused_with_both_dates() -> None:
+    body = {**plan(), "period_start": "2026-04-01", "period_end": "2026-03-31"}
+    [unmet] = CASE.check(reach(S.PLAN_DRAFTING), "submit_plan", SW1, {"plan": body})
+    assert (unmet.id, unmet.message_ja) == (
+        "G-PLAN-DATES",
+        "プラン期間の終了日（2026-03-31）が開始日（2026-04-01）より前です。",
+    )
+    body["period_end"] = "2026-04-01"
+    assert CASE.check(reach(S.PLAN_DRAFTING), "submit_plan", SW1, {"plan": body}) == []
+
+
+def test_g_plan_dates_names_every_contradiction_at_once() -> None:
+    both = _two_goals("2026-01-31")
+    both["plan"] |= {"period_start": "2026-04-01", "period_end": "2026-03-31"}
+    both["plan"]["goals"][0]["target_date"] = "2026-02-01"
+    [unmet] = CASE.check(reach(S.PLAN_DRAFTING), "submit_plan", SW1, both, FIRST_MINUTES_OF_FEB_10)
+    assert unmet.message_ja == (
+        "プラン期間の終了日（2026-03-31）が開始日（2026-04-01）より前です。"
+        "目標1の達成時期（2026-02-01）が過ぎています。目標2の達成時期（2026-01-31）が過ぎています。"
+    )
+
+
+def test_g_plan_dates_a_new_plan_version_keeping_the_old_goals_meets_them_again() -> None:
+    """A re-plan starts from the plan before (merged in the workflow): goals whose 達成時期 passed must be set anew."""
+    case = step(reach(S.PLAN_DRAFTING), T.SUBMIT_PLAN, _two_goals("2026-01-31"))  # on 2026-01-05: still ahead
+    for trigger in PATHS[S.EVALUATION][len(PATHS[S.PLAN_CHECK]) :]:
+        case = step(case, trigger)
+    case = step(case, T.REPLAN, {"evaluation": {**evaluation("replan"), "goals_achieved": [False, False]}})
+    revised = merged_payload(case, {"plan": {"notes": "通院日を避ける"}})
+    assert [g["target_date"] for g in revised["plan"]["goals"]] == ["2026-06-30", "2026-01-31"]
+    [unmet] = CASE.check(case, "submit_plan", SW1, revised, FIRST_MINUTES_OF_FEB_10)
+    assert unmet.message_ja == "目標2の達成時期（2026-01-31）が過ぎています。"
 
 
 # --- G4: 本人同意 (T12) --------------------------------------------------------------------------------------------

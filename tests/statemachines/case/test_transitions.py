@@ -18,6 +18,7 @@ T = Trigger
 EVERYWHERE: dict[Trigger, str | frozenset[str]] = {
     T.ASSIGN: "same",
     T.SET_MONITORING_INTERVAL: "same",
+    T.RECORD_PROGRAM_STATE: "same",
     T.SIGN_CONSENT: "same",
     T.REVOKE_CONSENT: "same",  # from 申込 (T5, where C1 is signed) on
     T.ASSIGN_EMPLOYMENT_SUPPORTER: "same",

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from statemachines.kernel.engine import Process
 from statemachines.kernel.events import GENESIS_HASH, first_broken_link
-from statemachines.kernel.guards import Guard, GuardContext, Verdict, present
+from statemachines.kernel.guards import Detail, Guard, GuardContext, Verdict, present
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet, UnmetKind
 from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, OrgKind, Role
 from statemachines.kernel.table import Lookup, Transition, effect
@@ -253,3 +253,44 @@ def test_an_opening_is_the_first_link_of_the_chain() -> None:
 def test_a_command_says_what_its_payload_is_completed_with_from_the_store() -> None:
     assert DOOR.lookups("lock") == {Lookup.PERSON}
     assert DOOR.lookups("open") == frozenset()
+
+
+def _named_key(ctx: GuardContext[DoorRecord]) -> list[Detail]:
+    key = getattr(ctx.payload, "key", None)
+    if key is None or key == "brass":
+        return []
+    return [(f"鍵「{ctx.name_of(key)}」ではこの扉は開きません", f"The key {key} does not fit this door")]
+
+
+NAMING_DOOR = DoorProcess(
+    id="door",
+    states=DOOR.states,
+    triggers=Push,
+    transitions=ROWS,
+    guards={
+        **GUARDS,
+        "G-KEY": Guard("G-KEY", "鍵が違います。", "Wrong key.", "door rules §1", _right_key, _named_key, "keys-named"),
+    },
+    previous_state=DOOR.previous_state,
+    previous_states=DOOR.previous_states,
+)
+
+
+def test_a_refusal_names_what_is_wrong_by_the_names_its_runner_gives() -> None:
+    [unmet] = NAMING_DOOR.check(door(Door.SHUT), "lock", SW, {"key": "iron"}, NOW, names={"iron": "鉄の鍵"})
+    assert (unmet.id, unmet.basis) == ("G-KEY", "door rules §1")
+    assert unmet.message_ja == "鍵「鉄の鍵」ではこの扉は開きません。"
+    assert unmet.message_en == "The key iron does not fit this door."
+    [unnamed] = NAMING_DOOR.check(door(Door.SHUT), "lock", SW, {}, NOW)
+    assert unnamed.message_ja == "鍵が違います。"  # nothing to name: the guard's own message
+
+
+def test_a_guard_that_came_with_a_patch_is_named_and_not_asked_when_waived() -> None:
+    assert NAMING_DOOR.guard_patches("lock") == {"G-KEY": "keys-named"}
+    assert NAMING_DOOR.guard_patches("close") == {}
+    with pytest.raises(CommandRejected):
+        NAMING_DOOR.apply(door(Door.SHUT), "lock", SW, {"key": "iron"}, now=NOW, command_id="c1")
+    waived = NAMING_DOOR.apply(
+        door(Door.SHUT), "lock", SW, {"key": "iron"}, now=NOW, command_id="c1", waived=frozenset({"G-KEY"})
+    )
+    assert waived.record.state is Door.LOCKED  # as a run recorded before the guard came replays

@@ -202,6 +202,68 @@ def test_a_new_application_within_a_year_of_the_last_payment_is_locked() -> None
     assert [u.id for u in unmet] == ["G-H-LOCK"]
 
 
+# --- G-H-DATE: the 申請日 that decides the legal limits is checked against the system's day (issue 15) ------------
+
+
+def test_a_future_application_date_cannot_move_the_repayment_lock() -> None:
+    """The same person, paid until 2026-03-31, dated the application 2028-08-31 with a dismissal: today (2026-04-01)
+    it would pass the 1-year lock (G-H-LOCK counts from the 申請日) and go to review."""
+    future = {
+        **APPLICATION,
+        "applied_on": "2028-08-31",
+        "previous_payment_ended_on": "2026-03-31",
+        "repayment_exception": "dismissal",
+    }
+    record = hb_reach("APPLIED")
+    [unmet] = HOUSING_BENEFIT.check(record, "submit_application", SW1, {"application": future}, NOW)
+    assert unmet.id == "G-H-DATE"
+    assert unmet.message_ja == "申請日（2028-08-31）が受付の日（2026-04-01）より後です。"
+    with pytest.raises(CommandRejected):
+        HOUSING_BENEFIT.apply(record, "submit_application", SW1, {"application": future}, now=NOW, command_id="x")
+    today = {**future, "applied_on": "2026-04-01"}
+    assert [u.id for u in HOUSING_BENEFIT.check(record, "submit_application", SW1, {"application": today}, NOW)] == [
+        "G-H-LOCK"
+    ]
+
+
+def test_a_backdated_application_cannot_bring_a_job_loss_back_within_two_years() -> None:
+    """Lost the job on 2024-03-01, more than 2 years before today; an application dated 2025-12-31 (before this
+    enrolment began) would put it back inside the window of G-H1."""
+    backdated = {**APPLICATION, "job_loss_on": "2024-03-01", "applied_on": "2025-12-31"}
+    record = hb_reach("APPLIED")
+    [unmet] = HOUSING_BENEFIT.check(record, "submit_application", SW1, {"application": backdated}, NOW)
+    assert unmet.message_ja == "申請日（2025-12-31）がこの事業の利用開始（2026-04-01）より前です。"
+    honest = step(
+        HOUSING_BENEFIT,
+        record,
+        "submit_application",
+        {"application": {**backdated, "applied_on": "2026-04-01"}},
+        HB_ACTORS,
+        HB_PAYLOADS,
+    )
+    decide = HB_PAYLOADS["decide_payment"]
+    assert [u.id for u in HOUSING_BENEFIT.check(honest, "decide_payment", MUN1, decide, NOW)] == ["G-H1"]
+
+
+def test_an_application_dated_before_the_job_loss_it_declares_is_refused() -> None:
+    early = {**APPLICATION, "job_loss_on": "2026-04-02"}
+    [unmet] = HOUSING_BENEFIT.check(hb_reach("APPLIED"), "submit_application", SW1, {"application": early}, NOW)
+    assert unmet.message_ja == "申請日（2026-04-01）が離職・廃業の日（2026-04-02）より前です。"
+    income_drop = {"application": {**early, "route": "income_drop"}}  # no job loss to follow
+    assert HOUSING_BENEFIT.check(hb_reach("APPLIED"), "submit_application", SW1, income_drop, NOW) == []
+
+
+def test_a_period_the_municipality_ends_early_ends_today_not_on_its_last_day() -> None:
+    """end_period on 2026-04-01 for a period running to 2026-06-30: the 再支給 lock counts from the day paid last."""
+    record = hb_reach("PAYING")
+    assert record.period_end == date(2026, 6, 30)
+    ended = HOUSING_BENEFIT.apply(record, "end_period", MUN1, {}, now=NOW, command_id="x").record
+    assert ended.ended_on == date(2026, 4, 1)
+    at_the_end = datetime(2026, 7, 1, tzinfo=JST)  # the timer, at midnight after the last day
+    by_timer = HOUSING_BENEFIT.apply(record, "end_period", SYSTEM_ACTOR, {}, now=at_the_end, command_id="t").record
+    assert by_timer.ended_on == date(2026, 6, 30)
+
+
 def test_the_housing_report_is_due_within_seven_days() -> None:
     record = hb_reach("CERTIFIED")
     late = {"moved_in_on": "2026-04-10", "reported_on": "2026-04-18"}

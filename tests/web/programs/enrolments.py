@@ -4,15 +4,19 @@ matrix's."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
+from statemachines.case.timers import JST
 from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS, plan
 from tests.web.apiharness import Api
 
 T = Trigger
+TODAY = datetime.now(JST).date().isoformat()
+"""The 申請日 of the tests' applications: received today, on or after the day the enrolment began (G-H-DATE)."""
 APPLICATION: dict[str, Any] = {
-    "applied_on": "2026-11-30",
+    "applied_on": TODAY,
     "route": "job_loss",
     "job_loss_on": "2026-10-31",
     "main_earner": True,
@@ -67,3 +71,14 @@ async def decided_case(api: Api, client: dict[str, Any] | None = None) -> tuple[
 async def program_command(api: Api, user: str, case_id: str, enrolment_id: str, command: str, payload: Any) -> Any:
     url = f"/api/cases/{case_id}/programs/{enrolment_id}/commands"
     return await api.post(user, url, {"command": command, "payload": payload})
+
+
+async def case_hears_the_ends(api: Api, case_id: str) -> None:
+    """Waits until the case has heard that each enrolment its 支援決定 started has ended: an enrolment tells its case a
+    moment after its own command (the 終結 waits for them, G-PROGRAMS-ENDED)."""
+    for _ in range(200):
+        enrolments = (await api.get("sw1", f"/api/cases/{case_id}")).json()["records"]["enrolments"]
+        if enrolments and all(e["ended"] for e in enrolments.values()):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the case did not hear that its programs ended")
