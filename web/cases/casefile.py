@@ -86,6 +86,7 @@ BOOKKEEPING: dict[str, str] = {
     "state_before_contact_lost": "where 連絡不通 returns to: the engine's",
     "monitoring_due_marked_at": "when the monitoring timer last fired: the engine's",
     "program_monitoring": "the monitoring interval each enrolment asks for: the engine's",
+    "enrolments": "the enrolments the 支援決定 started and whether each has ended: the 事業の記録 sheets show them",
     "evaluation_due_marked": "whether the evaluation timer fired: the engine's",
     "seq": "the event count of the hash chain: the audit page's",
     "last_hash": "the head of the hash chain: the audit page's",

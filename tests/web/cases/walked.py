@@ -12,7 +12,7 @@ from typing import Any
 from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS, evaluation, plan
 from tests.web.apiharness import Api
-from tests.web.programs.enrolments import APPLICATION
+from tests.web.programs.enrolments import APPLICATION, case_hears_the_ends
 
 T = Trigger
 CLIENT = {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "birth_date": "1980-05-01", "phone": "090-0000-0000"}
@@ -117,6 +117,10 @@ async def walked_to_closure(api: Api) -> Walked:
     await _program(
         api, "sw1", case_id, referral, [("send", send), ("decline", answer), ("close", {"reason": "本人が取りやめ"})]
     )
+    stop = {"reason": "income_over_limit", "note": "就職により収入が基準額を超えた"}
+    await _program(api, "mun1", case_id, benefit, [("stop", stop)])  # the 終結 waits for it (G-PROGRAMS-ENDED)
     await _steps(api, case_id, [T.RECORD_CONTACT, T.GIVE_ADVICE, T.ACKNOWLEDGE_ADVICE, T.CORRECT_RECORD])
-    await _steps(api, case_id, [T.START_EVALUATION, T.PROPOSE_CLOSURE, T.CONFIRM_CLOSURE])
+    await _steps(api, case_id, [T.START_EVALUATION, T.PROPOSE_CLOSURE])
+    await case_hears_the_ends(api, case_id)
+    await _steps(api, case_id, [T.CONFIRM_CLOSURE])
     return Walked(case_id=case_id, benefit=benefit, hello_work=hello_work, referral=referral)

@@ -15,9 +15,10 @@ import pypdf
 import pytest
 
 from statemachines.case.transitions import Trigger
-from tests.factories import ON, VALID_PAYLOADS, meeting, plan
+from tests.factories import ON, TARGET, VALID_PAYLOADS, meeting, plan
 from tests.web.apiharness import Api
 from tests.web.pageclient import browser_for
+from tests.web.programs.enrolments import case_hears_the_ends
 from web.core.i18n import era_of_iso, wareki
 
 T = Trigger
@@ -56,7 +57,7 @@ EXPECTED: dict[str, list[str]] = {
         "仕事を見つけて家賃を払い続けたい",
         "三　支援の目標及びその達成時期",
         "就職する",
-        "令和8年6月30日",
+        era_of_iso(TARGET.isoformat()),  # 達成時期 in 和暦
         "就労準備支援事業",
         "民生委員による見守り",
         "本人署名",
@@ -72,6 +73,12 @@ EXPECTED: dict[str, list[str]] = {
 async def walked_case(api: Api) -> str:
     case_id = await api.open_case("sw1", topics=["housing"], client=CLIENT)
     for user, trigger, payload in WALK:
+        if trigger is T.CONFIRM_CLOSURE:  # the 終結 waits for the 就労準備支援 it decided (G-PROGRAMS-ENDED)
+            [enrolment] = (await api.get("esw1", f"/api/cases/{case_id}/programs")).json()
+            url = f"/api/cases/{case_id}/programs/{enrolment['enrolment_id']}/commands"
+            withdraw = {"command": "withdraw", "payload": {"reason": "就職したため利用を終える"}}
+            assert (await api.post("esw1", url, withdraw)).status_code == 200
+            await case_hears_the_ends(api, case_id)
         response = await api.command(
             user, case_id, trigger.value, VALID_PAYLOADS[trigger] if payload is None else payload
         )
