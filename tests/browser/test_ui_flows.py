@@ -1,6 +1,6 @@
-"""The UI alone, in Debian's chromium: a case from intake to 終結 by sw1, csw1 and mun1; a refused step shows its
-guard; ops1's pipeline changes by itself; aud1 looks at the case as of a moment and verifies it. Each page is saved
-as a screenshot (test-artifacts/screenshots)."""
+"""The UI alone, in Debian's chromium: a case from intake to 終結 by sw1, csw1 and mun1 (the 終結 once the program its
+支援決定 started has ended); a refused step shows its guard; ops1's pipeline changes by itself; aud1 looks at the case
+as of a moment and verifies it. Each page is saved as a screenshot (test-artifacts/screenshots)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from temporalio.testing import WorkflowEnvironment
 
 from statemachines.case.record import CaseState
+from statemachines.case.transitions import Trigger
 from tests.browser.conftest import rendered_fonts, screenshot
 from tests.browser.live import LiveApp, live_app, signed_in
 from tests.factories import VALID_PAYLOADS
@@ -28,9 +29,9 @@ async def app(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Li
         yield running
 
 
-async def send_form(page: Page, command: str, payload: dict[str, object]) -> None:
+async def send_form(page: Page, command: str, payload: dict[str, object], form_id: str | None = None) -> None:
     """Open the command's form on the case page, fill it as a person would, and send it."""
-    details = page.locator(f"#cmd-{command}")
+    details = page.locator(f"#{form_id or f'cmd-{command}'}")
     if await details.get_attribute("open") is None:
         await details.locator("summary").click()
     form = details.locator("form")
@@ -48,6 +49,24 @@ async def send_form(page: Page, command: str, payload: dict[str, object]) -> Non
         else:
             await field.fill(value)
     await form.locator('button[type="submit"]').click()
+
+
+async def end_the_program(page: Page, case_url: str) -> None:
+    """The 終結 waits for the 就労準備支援 the 支援決定 started: 「進めない理由」 says so, the consultant ends it
+    (利用中止) from its panel, and the 終結's form comes once the case has heard of it."""
+    await page.goto(case_url)
+    running = "利用が終わっていない事業があります（就労準備支援事業）"
+    await expect(page.locator("section.blocked")).to_contain_text(running)
+    await screenshot(page, "case-programs-running")
+    reason: dict[str, object] = {"reason": "就職したため利用を終える"}
+    await send_form(page, "withdraw", reason, form_id="prog-work_readiness-withdraw")
+    await expect(page.locator('[role="status"]')).to_contain_text("記録しました。")
+    for _ in range(50):  # the enrolment tells the case a moment after its own command
+        await page.goto(case_url)
+        if await page.locator("#cmd-confirm_closure").count():
+            return
+        await page.wait_for_timeout(100)
+    raise AssertionError("the 終結 stayed blocked after the program ended")
 
 
 async def test_a_case_goes_from_intake_to_closure_through_the_ui(browser: Browser, app: LiveApp) -> None:
@@ -85,6 +104,8 @@ async def test_a_case_goes_from_intake_to_closure_through_the_ui(browser: Browse
                 if user not in others:
                     others[user] = await signed_in(browser, app, user)
                 page = others[user][1]
+            if trigger is Trigger.CONFIRM_CLOSURE:
+                await end_the_program(sw, case_url)
             await page.goto(case_url)
             await send_form(page, trigger.value, VALID_PAYLOADS[trigger])
             await expect(page.locator('[role="status"]')).to_contain_text("記録しました。")

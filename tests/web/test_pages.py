@@ -6,11 +6,12 @@ import contextlib
 import re
 
 from statemachines.case.record import CaseState
+from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS
 from tests.statemachines.paths import PATHS
 from tests.web.apiharness import Api
 from tests.web.pageclient import CSRF, Browser, browser_for, form_fields
-from tests.web.programs.enrolments import APPLICATION, decided_case, program_command
+from tests.web.programs.enrolments import application, case_hears_the_ends, decided_case, program_command
 
 
 async def test_a_page_without_a_session_redirects_to_login_in_japanese(pages_api: Api) -> None:
@@ -182,6 +183,12 @@ async def test_every_step_from_intake_to_closure_can_be_sent_by_its_form(pages_a
             await sessions[user].login(user)
         for trigger in PATHS[CaseState.CLOSED]:
             b = sessions[users.get(trigger.value, "sw1")]
+            if trigger is Trigger.CONFIRM_CLOSURE:  # the 終結 waits for the program the 支援決定 started
+                [enrolment] = (await pages_api.get("sw1", f"/api/cases/{case_id}/programs")).json()
+                action = f"{url}/programs/{enrolment['enrolment_id']}/commands/withdraw"
+                ended = await b.submit(url, action, {"reason": "就職したため利用を終える"})
+                assert ended.status_code == 303, _alerts(ended.text)
+                await case_hears_the_ends(pages_api, case_id)
             response = await b.submit(url, f"{url}/commands/{trigger.value}", form_fields(VALID_PAYLOADS[trigger]))
             assert response.status_code == 303, (trigger, response.status_code, _alerts(response.text))
         closed = await sessions["sw1"].get(url)
@@ -195,7 +202,7 @@ def _alerts(html: str) -> list[str]:
 async def test_the_case_page_shows_benefit_months_used_and_left(pages_api: Api) -> None:
     case_id, enrolment_id = await decided_case(pages_api)
     for user, command, payload in [
-        ("sw1", "submit_application", {"application": APPLICATION}),
+        ("sw1", "submit_application", {"application": await application(pages_api, case_id, enrolment_id)}),
         ("mun1", "decide_payment", {"decided_on": "2026-12-01", "period_start": "2026-12-01"}),
         ("mun1", "start_payment", {}),
     ]:
@@ -232,7 +239,8 @@ async def test_a_program_is_driven_from_its_panel_with_the_same_checks(pages_api
         await mun.login("mun1")
         page = await sw.get(url)
         assert f'action="{action}/submit_application"' in page.text
-        applied = await sw.submit(url, f"{action}/submit_application", form_fields({"application": APPLICATION}))
+        received = {"application": await application(pages_api, case_id, enrolment_id)}
+        applied = await sw.submit(url, f"{action}/submit_application", form_fields(received))
         bad = await mun.submit(url, f"{action}/decide_payment", {"decided_on": "2026-02-30"})
         decision = {"decided_on": "2026-12-01", "period_start": "2026-12-01"}
         refused = await sw.submit(url, f"{action}/decide_payment", decision)

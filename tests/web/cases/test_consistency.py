@@ -12,7 +12,7 @@ from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS, plan
 from tests.web.apiharness import Api
 from tests.web.pageclient import browser_for
-from tests.web.programs.enrolments import APPLICATION, case_hears_the_ends, decided_case, program_command
+from tests.web.programs.enrolments import application, case_hears_the_ends, decided_case, program_command
 
 T = Trigger
 
@@ -105,8 +105,8 @@ async def test_a_case_is_closed_only_once_the_programs_its_decision_started_have
     assert running in reasons[: reasons.index("</section>")]  # 「進めない理由」, with its legal basis
     assert "process.md §1.3" in reasons[: reasons.index("</section>")]
 
-    application = {"application": APPLICATION}
-    assert (await program_command(api, "sw1", case_id, enrolment_id, "submit_application", application)).is_success
+    applied = {"application": await application(api, case_id, enrolment_id)}
+    assert (await program_command(api, "sw1", case_id, enrolment_id, "submit_application", applied)).is_success
     assert (await program_command(api, "mun1", case_id, enrolment_id, "reject", {"note": "辞退"})).is_success
     await case_hears_the_ends(api, case_id)
     closed = await api.command("sw1", case_id, "confirm_closure", VALID_PAYLOADS[T.CONFIRM_CLOSURE])

@@ -13,7 +13,7 @@ from store.models import CaseEventRecord
 from store.programs import ProgramEventRecord
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api
-from tests.web.programs.enrolments import APPLICATION, decided_case
+from tests.web.programs.enrolments import application, decided_case
 
 T = Trigger
 
@@ -59,11 +59,12 @@ async def test_a_program_command_id_reused_for_another_request_is_a_409(api: Api
     case_id, enrolment_id = await decided_case(api)
     url = f"/api/cases/{case_id}/programs/{enrolment_id}/commands"
     command_id = uuid.uuid4().hex
-    body = {"command": "submit_application", "payload": {"application": APPLICATION}, "command_id": command_id}
+    applied = await application(api, case_id, enrolment_id)
+    body = {"command": "submit_application", "payload": {"application": applied}, "command_id": command_id}
     assert (await api.post("sw1", url, body)).status_code == 200
     before = _events(api, ProgramEventRecord)
     assert (await api.post("sw1", url, body)).status_code == 200
-    changed = {**body, "payload": {"application": {**APPLICATION, "rent": 49_000}}}
+    changed = {**body, "payload": {"application": {**applied, "rent": 49_000}}}
     response = await api.post("sw1", url, changed)
     assert response.status_code == 409, response.text
     assert response.json()["code"] == "idempotency_conflict"

@@ -13,10 +13,7 @@ from tests.factories import VALID_PAYLOADS, plan
 from tests.web.apiharness import Api
 
 T = Trigger
-TODAY = datetime.now(JST).date().isoformat()
-"""The 申請日 of the tests' applications: received today, on or after the day the enrolment began (G-H-DATE)."""
 APPLICATION: dict[str, Any] = {
-    "applied_on": TODAY,
     "route": "job_loss",
     "job_loss_on": "2026-10-31",
     "main_earner": True,
@@ -28,6 +25,7 @@ APPLICATION: dict[str, Any] = {
     "housing_lost": False,
     "hw_job_application": True,
 }
+"""An application without its 申請日: ``application`` dates it by the workflows' clock."""
 
 
 CLIENT = {"name_kana": "ヤマダ タロウ", "birth_date": "1980-05-01"}
@@ -66,6 +64,19 @@ async def decided_case(api: Api, client: dict[str, Any] | None = None) -> tuple[
     [enrolment] = enrolments
     api.worker.handles.append(api.worker.client.get_workflow_handle(enrolment["enrolment_id"]))
     return case_id, enrolment["enrolment_id"]
+
+
+async def started_on(api: Api, case_id: str, enrolment_id: str) -> str:
+    """The day (in Japan) the enrolment began, by the workflows' clock: the shared time-skipping server's clock may be
+    years ahead of the wall clock once it has skipped to a closed case's timers."""
+    rows = (await api.get("sw1", f"/api/cases/{case_id}/programs")).json()
+    started = next(r["started_at"] for r in rows if r["enrolment_id"] == enrolment_id)
+    return datetime.fromisoformat(started).astimezone(JST).date().isoformat()
+
+
+async def application(api: Api, case_id: str, enrolment_id: str, **changes: Any) -> dict[str, Any]:
+    """APPLICATION received on the day the enrolment began (G-H-DATE: not before it, nor after the day received)."""
+    return {**APPLICATION, "applied_on": await started_on(api, case_id, enrolment_id), **changes}
 
 
 async def program_command(api: Api, user: str, case_id: str, enrolment_id: str, command: str, payload: Any) -> Any:

@@ -4,7 +4,7 @@ record shown as the reader's roles may see it."""
 from __future__ import annotations
 
 from tests.web.apiharness import Api
-from tests.web.programs.enrolments import APPLICATION, decided_case, program_command
+from tests.web.programs.enrolments import application, decided_case, program_command
 
 
 async def test_a_decided_program_is_driven_over_http(api: Api) -> None:
@@ -17,7 +17,9 @@ async def test_a_decided_program_is_driven_over_http(api: Api) -> None:
     assert submit["allowed"] is True
 
     response = await api.post(
-        "sw1", f"{url}/commands", {"command": "submit_application", "payload": {"application": APPLICATION}}
+        "sw1",
+        f"{url}/commands",
+        {"command": "submit_application", "payload": {"application": await application(api, case_id, enrolment_id)}},
     )
     assert response.status_code == 200, response.text
     assert response.json()["record"]["state"] == "REVIEW"
@@ -44,7 +46,7 @@ async def test_a_decided_program_is_driven_over_http(api: Api) -> None:
 async def test_an_ineligible_application_is_409_with_the_guard(api: Api) -> None:
     case_id, enrolment_id = await decided_case(api)
     url = f"/api/cases/{case_id}/programs/{enrolment_id}"
-    rich = {**APPLICATION, "household_income": 500_000}
+    rich = await application(api, case_id, enrolment_id, household_income=500_000)
     assert (
         await api.post("sw1", f"{url}/commands", {"command": "submit_application", "payload": {"application": rich}})
     ).status_code == 200
@@ -85,9 +87,8 @@ async def _program_reads(api: Api, case_id: str) -> dict[tuple[str, str], list[l
 async def test_a_program_record_is_shown_as_each_role_may_see_it(api: Api) -> None:
     case_id, enrolment_id = await decided_case(api)
     url = f"/api/cases/{case_id}/programs/{enrolment_id}"
-    submitted = await program_command(
-        api, "sw1", case_id, enrolment_id, "submit_application", {"application": {**APPLICATION, "rent": 51_000}}
-    )
+    applied = await application(api, case_id, enrolment_id, rent=51_000)
+    submitted = await program_command(api, "sw1", case_id, enrolment_id, "submit_application", {"application": applied})
     assert submitted.status_code == 200, submitted.text
 
     shown = {user: (await api.get(user, url)).json() for user in ("sw1", "mun1", "admin", "ops1")}
@@ -97,7 +98,7 @@ async def test_a_program_record_is_shown_as_each_role_may_see_it(api: Api) -> No
     assert consultant["application"]["housing_lost"] is False
     assert municipality == consultant
     admin = shown["admin"]["record"]
-    assert (admin["state"], admin["application"]["applied_on"]) == ("REVIEW", APPLICATION["applied_on"])
+    assert (admin["state"], admin["application"]["applied_on"]) == ("REVIEW", applied["applied_on"])
     assert not {"rent", "household_income", "household_assets", "days_unable_to_seek"} & set(admin["application"])
     assert shown["ops1"]["record"] == {}  # states and counts, not records
     assert shown["ops1"]["enrolment"]["state"] == "REVIEW"
@@ -108,9 +109,8 @@ async def test_each_program_read_that_shows_special_care_fields_is_logged(api: A
     url = f"/api/cases/{case_id}/programs/{enrolment_id}"
     assert (await api.get("sw1", url)).status_code == 200  # APPLIED: nothing 要配慮 in the record yet
     before = await _program_reads(api, case_id)
-    submitted = await program_command(
-        api, "sw1", case_id, enrolment_id, "submit_application", {"application": APPLICATION}
-    )
+    applied = {"application": await application(api, case_id, enrolment_id)}
+    submitted = await program_command(api, "sw1", case_id, enrolment_id, "submit_application", applied)
     assert submitted.status_code == 200, submitted.text
     for user in ("sw1", "admin", "ops1"):
         assert (await api.get(user, url)).status_code == 200

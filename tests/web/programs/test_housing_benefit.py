@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from tests.web.apiharness import Api
-from tests.web.programs.enrolments import APPLICATION, TODAY, decided_case, program_command
+from tests.web.programs.enrolments import application, decided_case, program_command, started_on
+
+
+def _days_after(day: str, days: int) -> str:
+    return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
 
 
 async def test_the_same_person_applying_again_within_a_year_meets_the_repayment_lock(api: Api) -> None:
     first_case, first = await decided_case(api)
     decide = {"decided_on": "2026-12-01", "period_start": "2026-12-01"}
     for user, command, payload in [
-        ("sw1", "submit_application", {"application": APPLICATION}),
+        ("sw1", "submit_application", {"application": await application(api, first_case, first)}),
         ("mun1", "decide_payment", decide),
         ("mun1", "start_payment", {}),
         ("mun1", "stop", {"reason": "income_over_limit"}),
@@ -20,9 +26,11 @@ async def test_the_same_person_applying_again_within_a_year_meets_the_repayment_
 
     # The same person, written in hiragana with a full-width space, comes back as a new case.
     again_case, again = await decided_case(api, {"name_kana": "やまだ\u3000たろう", "birth_date": "1980-05-01"})
-    refused = await program_command(api, "sw1", again_case, again, "submit_application", {"application": APPLICATION})
+    applied_again = {"application": await application(api, again_case, again)}
+    refused = await program_command(api, "sw1", again_case, again, "submit_application", applied_again)
     other_case, other = await decided_case(api, {"name_kana": "ヤマダ タロウ", "birth_date": "1981-05-01"})
-    accepted = await program_command(api, "sw1", other_case, other, "submit_application", {"application": APPLICATION})
+    applied_other = {"application": await application(api, other_case, other)}
+    accepted = await program_command(api, "sw1", other_case, other, "submit_application", applied_other)
 
     assert refused.status_code == 409, refused.text
     assert [g["id"] for g in refused.json()["unmet_guards"]] == ["G-H-LOCK"]
@@ -32,7 +40,8 @@ async def test_the_same_person_applying_again_within_a_year_meets_the_repayment_
 
 async def test_an_application_declares_an_earlier_payment_the_store_does_not_know(api: Api) -> None:
     case_id, enrolment_id = await decided_case(api)
-    declared = {**APPLICATION, "previous_payment_ended_on": "2026-06-30"}
+    half_a_year_ago = _days_after(await started_on(api, case_id, enrolment_id), -183)
+    declared = await application(api, case_id, enrolment_id, previous_payment_ended_on=half_a_year_ago)
 
     response = await program_command(api, "sw1", case_id, enrolment_id, "submit_application", {"application": declared})
 
@@ -43,49 +52,48 @@ async def test_an_application_declares_an_earlier_payment_the_store_does_not_kno
 async def test_an_application_needs_the_client_s_kana_name_and_birth_date(api: Api) -> None:
     case_id, enrolment_id = await decided_case(api, {"name_kana": "ヤマダ タロウ"})
 
-    response = await program_command(
-        api, "sw1", case_id, enrolment_id, "submit_application", {"application": APPLICATION}
-    )
+    applied = {"application": await application(api, case_id, enrolment_id)}
+    response = await program_command(api, "sw1", case_id, enrolment_id, "submit_application", applied)
 
     assert response.status_code == 422, response.text
     assert "氏名（カナ）と生年月日" in response.text
 
 
 async def test_an_application_dated_in_the_future_cannot_move_the_repayment_lock(api: Api) -> None:
-    """The same person, paid until today, dates the application 2028-08-31 with a dismissal: the lock counted from
-    that date would let it through to review today (issue 15 item 4)."""
+    """The same person, paid until today, dates the application almost two years ahead with a dismissal: the lock
+    counted from that date would let it through to review today (issue 15 item 4: 2028-08-31 on 2026-12-06)."""
     case_id, enrolment_id = await decided_case(api)
-    future = {
-        **APPLICATION,
-        "applied_on": "2028-08-31",
-        "previous_payment_ended_on": TODAY,
-        "repayment_exception": "dismissal",
-    }
+    today = await started_on(api, case_id, enrolment_id)
+    ahead = _days_after(today, 634)
+    future = await application(
+        api, case_id, enrolment_id, applied_on=ahead, previous_payment_ended_on=today, repayment_exception="dismissal"
+    )
 
     response = await program_command(api, "sw1", case_id, enrolment_id, "submit_application", {"application": future})
 
     assert response.status_code == 409, response.text
     [unmet] = response.json()["unmet_guards"]
-    assert (unmet["id"], unmet["message_ja"]) == ("G-H-DATE", f"申請日（2028-08-31）が受付の日（{TODAY}）より後です。")
+    assert (unmet["id"], unmet["message_ja"]) == ("G-H-DATE", f"申請日（{ahead}）が受付の日（{today}）より後です。")
     record = (await api.get("sw1", f"/api/cases/{case_id}/programs/{enrolment_id}")).json()["record"]
     assert (record["state"], record["application"]) == ("APPLIED", None)
 
 
 async def test_a_period_the_municipality_ends_early_ends_today_and_the_lock_counts_from_today(api: Api) -> None:
     first_case, first = await decided_case(api)
+    today = await started_on(api, first_case, first)
     for user, command, payload in [
-        ("sw1", "submit_application", {"application": APPLICATION}),
-        ("mun1", "decide_payment", {"decided_on": TODAY, "period_start": TODAY}),
+        ("sw1", "submit_application", {"application": await application(api, first_case, first)}),
+        ("mun1", "decide_payment", {"decided_on": today, "period_start": today}),
         ("mun1", "start_payment", {}),
         ("mun1", "end_period", {}),
     ]:
         response = await program_command(api, user, first_case, first, command, payload)
         assert response.status_code == 200, (command, response.text)
     ended = response.json()["record"]
-    assert ended["period_end"] > TODAY  # the period ran on beyond today
-    assert ended["ended_on"] == TODAY  # but the benefit was paid last today
+    assert ended["period_end"] > today  # the period ran on beyond today
+    assert ended["ended_on"] == today  # but the benefit was paid last today
 
-    again_case, again = await decided_case(api)  # the same person comes back
-    looked_up = {**APPLICATION, "repayment_exception": "dismissal"}
+    again_case, again = await decided_case(api)  # the same person comes back, after a dismissal
+    looked_up = await application(api, again_case, again, repayment_exception="dismissal")
     refused = await program_command(api, "sw1", again_case, again, "submit_application", {"application": looked_up})
     assert [g["id"] for g in refused.json()["unmet_guards"]] == ["G-H-LOCK"]
