@@ -12,7 +12,7 @@ from typing import Any
 from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS, evaluation, plan
 from tests.web.apiharness import Api
-from tests.web.programs.enrolments import APPLICATION, case_hears_the_ends
+from tests.web.programs.enrolments import application, case_hears_the_ends
 
 T = Trigger
 CLIENT = {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "birth_date": "1980-05-01", "phone": "090-0000-0000"}
@@ -93,7 +93,8 @@ async def walked_to_closure(api: Api) -> Walked:
     await _steps(api, case_id, [*meeting, T.REQUEST_PLAN_REVISION])
     await _steps(api, case_id, [T.SUBMIT_PLAN, T.CHECK_PLAN, *meeting, T.APPROVE_PLAN, T.DECIDE_SUPPORT], version=2)
     benefit = await _enrolment(api, case_id, "housing_benefit")
-    await _program(api, "sw1", case_id, benefit, [("submit_application", {"application": APPLICATION})])
+    submitted = {"application": await application(api, case_id, benefit)}
+    await _program(api, "sw1", case_id, benefit, [("submit_application", submitted)])
     decide = {"decided_on": "2026-12-01", "period_start": "2026-12-01"}
     await _program(api, "mun1", case_id, benefit, [("decide_payment", decide), ("start_payment", {})])
     month = {"month": "2026-12", "agency_consultations": 4, "hw_consultations": 2, "applications": 4}
