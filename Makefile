@@ -28,12 +28,15 @@ pytest: venv
 test: lint typecheck browser forms pytest pytest-postgres
 
 # The same suite again with every read model in PostgreSQL (YORISOI_TEST_POSTGRES_URL: a server whose user may create
-# databases; .ci/run sets it to the local one). Without it the pass is skipped, with a message.
+# databases; .ci/run sets it to the local one). Without it the pass is skipped, with a message. Two parts run once, in
+# the SQLite pass: tests/statemachines (the pure engine: no database at all) and tests/browser (chromium on the pages,
+# whose every route the PostgreSQL pass still drives over HTTP in tests/web); this keeps .ci/run within its 45 minutes.
+PG_ONCE := --ignore=tests/statemachines --ignore=tests/browser
 pytest-postgres: venv
 	@if [ -z "$$YORISOI_TEST_POSTGRES_URL" ]; then \
 		echo "make pytest-postgres: YORISOI_TEST_POSTGRES_URL is not set: the PostgreSQL pass is skipped (.ci/run sets it)"; \
 	else \
-		YORISOI_TEST_DATABASE=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS); \
+		YORISOI_TEST_DATABASE=postgresql $(BIN)/python -m pytest $(PG_ONCE) $(PYTEST_ARGS); \
 	fi
 
 # Debian's chromium and Japanese fonts for the real-browser tests (tests/browser); apt-get runs only when one is missing.
