@@ -9,15 +9,14 @@ field error from the payload model (``statemachines.case.corrections``), the for
 from __future__ import annotations
 
 import re
-import types
 import typing
 from collections.abc import Mapping, Sequence
 from datetime import date
 from enum import Enum
 from typing import Any
 
-from statemachines.case.corrections import CORRECTABLE, Target, target_of
-from web.core.forms import FormField
+from statemachines.case.corrections import CORRECTABLE, target_of
+from web.core.forms import FormField, unwrap
 from web.core.i18n import field_label, option_label
 
 COMMAND = "correct_record"
@@ -115,18 +114,11 @@ def typed(path: str, text: str) -> Any:
     target = target_of(path)
     if target is None:
         return text
-    annotation = _bare(target)
+    annotation, _ = unwrap(target.info.annotation)
     item = typing.get_args(annotation)[0] if typing.get_origin(annotation) is list else None
     if item is not None:
         return [_one(item, part) for part in re.split(r"[、，,\s]+", text) if part]
     return _one(annotation, text)
-
-
-def _bare(target: Target) -> Any:
-    annotation = target.info.annotation
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    optional = typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1
-    return args[0] if optional else annotation
 
 
 def _one(annotation: Any, text: str) -> Any:
