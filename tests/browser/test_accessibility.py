@@ -14,7 +14,6 @@ by ``script-src 'self'``. Every ``<details>`` is opened first, so the forms fold
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -28,31 +27,19 @@ from temporalio.testing import WorkflowEnvironment
 
 from deploy.demo import USERS
 from statemachines.kernel.permissions import PERMISSIONS, Permission
-from tests.browser.conftest import REPO_ROOT
+from tests.browser.conftest import AXE, REPO_ROOT
 from tests.browser.live import LiveApp, live_app, new_context, signed_in
 from tests.web.apiharness import Api
 from tests.web.cases.walked import walked_to_closure
 from tests.web.programs.enrolments import decided_case
 from web.core.security import CSRF_FIELD
 
-AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 LOCK = REPO_ROOT / "package-lock.json"
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 ROLES = ("sw1", "csw1", "esw1", "hhsw1", "mun1", "ops1", "aud1", "admin")  # every role of the demo world
 NODES_SHOWN = 3
 SEARCHERS = {user for user, _, roles, _ in USERS if roles & PERMISSIONS[Permission.PERSON_SEARCH]}  # find people
 CLIENT = {"name": "鈴木 一郎", "name_kana": "スズキ イチロウ", "birth_date": "1980-05-01", "phone": "090-0000-0000"}
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    """axe.min.js as ``npm ci`` installed it; its absence skips, or fails where the browser tests must run (CI)."""
-    if not AXE.is_file():
-        missing = "axe-core is not installed: run `make browser` (npm ci installs it as package-lock.json pins it)"
-        if os.environ.get("YORISOI_REQUIRE_BROWSER"):  # CI: an install that failed must not pass quietly
-            pytest.fail(missing)
-        pytest.skip(missing)
-    return AXE.read_text(encoding="utf-8")
 
 
 @dataclass
