@@ -30,8 +30,8 @@ def at(day: str) -> datetime:
     return datetime.combine(datetime.fromisoformat(day).date(), time(10), tzinfo=JST).astimezone(UTC)
 
 
-def seed(session: Session, case_id: str, steps: list[Step], person: str | None = None) -> None:
-    """The case's events as the workflow projects them (hash-chained; facts from the payload)."""
+def seed(session: Session, case_id: str, steps: list[Step], person: str | None = None, state: str = "INTAKE") -> None:
+    """The case's events as the workflow projects them (hash-chained; facts from the payload); its row in ``state``."""
     repo, prev = CaseRepository(session), GENESIS_HASH
     for seq, (day, command, transition, payload) in enumerate(steps, start=1):
         content: dict[str, Any] = {
@@ -44,7 +44,7 @@ def seed(session: Session, case_id: str, steps: list[Step], person: str | None =
             "command_id": f"{case_id}-{seq}",
             "transition_id": transition,
             "from_state": None,
-            "to_state": "INTAKE",
+            "to_state": state,
             "payload": payload,
         }
         event = CaseEvent(**content, prev_hash=prev, hash=link(prev, canonical_event_content(**content)))
@@ -52,7 +52,7 @@ def seed(session: Session, case_id: str, steps: list[Step], person: str | None =
             case_id=case_id,
             municipality="city-a",
             stage="intake",
-            state="INTAKE",
+            state=state,
             emergency_active=False,
             assignee="sw1",
             opened_at=at(steps[0][0]),
