@@ -10,9 +10,10 @@ closure, the loss itself. A declared date beyond those bounds would move a limit
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from statemachines.kernel.guards import Detail, Guard, GuardContext, Verdict, guard_table
+from statemachines.kernel.rules import add_duration
 from statemachines.policy.scheduling import JST
 from statemachines.programs.housing_benefit.records import (
     Apply,
@@ -44,13 +45,26 @@ def _with_application(test: Callable[[HousingApplication, HousingBenefitRules], 
     return predicate
 
 
+def _on(day: date, duration: str) -> date:
+    """``day`` plus an ISO 8601 duration by the calendar (2024-02-29 + P2Y = 2026-02-28)."""
+    return add_duration(datetime.combine(day, time.min), duration).date()
+
+
+def job_loss_window_end(a: HousingApplication, rules: HousingBenefitRules) -> date | None:
+    """The last 申請日 G-H1 accepts: two years after the loss by the calendar (the same day two years on is still
+    inside), plus the days illness, injury or childcare kept the person from seeking work, never past four years
+    (施行規則§10)."""
+    if a.job_loss_on is None:
+        return None
+    widened = _on(a.job_loss_on, rules.job_loss_window) + timedelta(days=a.days_unable_to_seek)
+    return min(widened, _on(a.job_loss_on, rules.job_loss_window_max))
+
+
 def _within_window(a: HousingApplication, rules: HousingBenefitRules) -> bool:
     if a.route == "income_drop":
         return True
-    if a.job_loss_on is None:
-        return False
-    window = min(rules.job_loss_window_days + a.days_unable_to_seek, rules.job_loss_window_max_days)
-    return a.applied_on <= a.job_loss_on + timedelta(days=window)
+    end = job_loss_window_end(a, rules)
+    return end is not None and a.applied_on <= end
 
 
 def _income_ok(a: HousingApplication, rules: HousingBenefitRules) -> bool:
@@ -61,14 +75,23 @@ def _assets_ok(a: HousingApplication, rules: HousingBenefitRules) -> bool:
     return a.household_assets <= a.base_amount * rules.asset_multiple
 
 
+def repayment_allowed_from(last_paid_on: date, rules: HousingBenefitRules) -> date:
+    """The first day a new payment may be applied for: one year after the first day of the month following the last
+    month paid (施行規則§16: 支給が終了した月の翌月から起算して1年を経過). Paid to 2025-03-15 → 2026-04-01."""
+    first_after = date(last_paid_on.year + last_paid_on.month // 12, last_paid_on.month % 12 + 1, 1)
+    return _on(first_after, rules.repayment_lock)
+
+
 def _lock_ok(a: HousingApplication, rules: HousingBenefitRules) -> bool:
     if a.previous_payment_ended_on is None:
         return True
-    lock_end = a.previous_payment_ended_on + timedelta(days=rules.repayment_lock_days)
-    return a.repayment_exception is not None and a.applied_on >= lock_end
+    allowed_from = repayment_allowed_from(a.previous_payment_ended_on, rules)
+    return a.repayment_exception is not None and a.applied_on >= allowed_from
 
 
 APPLICATION_DATE_PATCH = "application-date-checked"  # runs recorded before it replay without G-H-DATE
+REPAYMENT_LOCK_PATCH = "repayment-lock-from-month-after"  # runs recorded before it locked 365 days from the last day
+JOB_LOSS_WINDOW_PATCH = "job-loss-window-by-calendar"  # runs recorded before it counted 730 days (a leap year short)
 
 
 def application_date_problems(a: HousingApplication, received_on: date | None, started_on: date) -> list[Detail]:
@@ -115,6 +138,22 @@ def _application_date(ctx: Ctx) -> Verdict:
     return not _date_problems(ctx)
 
 
+def _lock_details(ctx: Ctx) -> list[Detail]:
+    """The day a new payment may be applied for, when the lock is what refuses."""
+    a = _application(ctx)
+    if a is None or a.previous_payment_ended_on is None or _lock_ok(a, ctx.record.rules):
+        return []
+    if a.repayment_exception is None:
+        return [("再支給の事由（解雇・廃業・減収）が記録されていません", "No qualifying event for a new payment")]
+    day = repayment_allowed_from(a.previous_payment_ended_on, ctx.record.rules).isoformat()
+    return [
+        (
+            f"前回の支給（{a.previous_payment_ended_on.isoformat()}まで）の翌月から1年を経過する{day}から申請できます",
+            f"A new application is possible from {day}, a year after the month following the last payment",
+        )
+    ]
+
+
 def _cap(ctx: Ctx) -> Verdict:
     rules = ctx.record.rules
     return ctx.record.months_granted + rules.period_months <= rules.max_months
@@ -147,8 +186,9 @@ GUARDS = guard_table(
         "G-H1",
         "離職・廃業の日から2年（求職できなかった期間を加えて最長4年）を過ぎています。",
         "More than 2 years (at most 4 with periods unable to seek work) have passed since the job loss.",
-        "生活困窮者自立支援法施行規則 第10条 (S6)",
+        "生活困窮者自立支援法施行規則 第10条（離職等の日から2年以内、暦による）(S6)",
         _with_application(_within_window),
+        patch=JOB_LOSS_WINDOW_PATCH,
     ),
     G(
         "G-H2",
@@ -173,10 +213,12 @@ GUARDS = guard_table(
     ),
     G(
         "G-H-LOCK",
-        "前回の支給終了から1年を経過していないか、再支給の事由（解雇・廃業・減収）がありません。",
-        "Less than a year since the last payment ended, or no qualifying event for a new payment.",
-        "施行規則 第16条（再支給の制限）",
+        "最後に支給した月の翌月から1年を経過していないか、再支給の事由（解雇・廃業・減収）がありません。",
+        "Less than a year since the month after the last month paid, or no qualifying event for a new payment.",
+        "施行規則 第16条（再支給の制限: 支給終了月の翌月から起算して1年）(S6)",
         _with_application(_lock_ok),
+        details=_lock_details,
+        patch=REPAYMENT_LOCK_PATCH,
     ),
     G(
         "G-H-DATE",

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from statemachines.kernel.rules import Duration
 from statemachines.kernel.sensitivity import BASIC, CONFIGURATION, FINANCIAL, SPECIAL_CARE
 from statemachines.programs.definition import ProgramRecord
 from statemachines.programs.payloads import MonthText, Value
@@ -48,6 +49,9 @@ class HousingBenefitTrigger(StrEnum):
     CHECK_OBLIGATIONS = "check_obligations"
 
 
+_DAY_COUNTED = frozenset({"job_loss_window_days", "job_loss_window_max_days", "repayment_lock_days"})
+
+
 class HousingBenefitRules(Value):
     period_months: int = Field(default=3, ge=1, le=12)
     max_months: int = Field(default=9, ge=1, le=24)
@@ -57,10 +61,19 @@ class HousingBenefitRules(Value):
     hw_consultations_per_month: int = Field(default=2, ge=0, le=31)
     applications_per_week: int = Field(default=1, ge=0, le=20)
     asset_multiple: int = Field(default=6, ge=1, le=100)
-    job_loss_window_days: int = Field(default=2 * 365, ge=1)
-    job_loss_window_max_days: int = Field(default=4 * 365, ge=1)
-    repayment_lock_days: int = Field(default=365, ge=0)
+    job_loss_window: Duration = "P2Y"  # by the calendar: exactly two years after the loss is still inside
+    job_loss_window_max: Duration = "P4Y"
+    repayment_lock: Duration = "P1Y"  # counted from the first day of the month after the last month paid
     monitoring_interval_while_paid: str = "P7D"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _days_counted_before(cls, data: Any) -> Any:
+        """Records started before the windows were counted by the calendar held them in days (730, 1460, 365): the
+        calendar rules replace them (施行規則§10・§16 count years, not 365-day blocks)."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in _DAY_COUNTED}
+        return data
 
 
 RULE_SOURCES: dict[str, tuple[object, str]] = {
@@ -72,9 +85,12 @@ RULE_SOURCES: dict[str, tuple[object, str]] = {
     "hw_consultations_per_month": (2, "ハローワークでの職業相談 月2回以上 [NAT via S16, S17]"),
     "applications_per_week": (1, "企業等への応募 原則週1回以上 [NAT via S16, S17]"),
     "asset_multiple": (6, "金融資産は基準額×6 (施行規則§4 の就労準備と同じ倍率) [BK: §10 の上限は未確認]"),
-    "job_loss_window_days": ("P2Y", "離職・廃業から2年以内 (施行規則§10) [ORD S6]"),
-    "job_loss_window_max_days": ("P4Y", "疾病等で求職できなかった期間を加えて最長4年 (施行規則§10) [ORD S6]"),
-    "repayment_lock_days": ("P1Y", "支給終了月の翌月から1年を経過するまで再支給しない (施行規則§16) [ORD]"),
+    "job_loss_window": ("P2Y", "離職・廃業の日から2年以内（暦による。2年後の同日まで）(施行規則§10) [ORD S6]"),
+    "job_loss_window_max": ("P4Y", "疾病等で求職できなかった期間を加えて最長4年 (施行規則§10) [ORD S6]"),
+    "repayment_lock": (
+        "P1Y",
+        "最後に支給した月の翌月の初日から1年を経過するまで再支給しない (施行規則§16) [ORD S6]",
+    ),
     "monitoring_interval_while_paid": ("P7D", "支給中は自立相談支援機関で月4回以上の面談 (S16) → 週1回のモニタリング"),
 }
 

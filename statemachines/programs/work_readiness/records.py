@@ -33,6 +33,7 @@ class WorkReadinessTrigger(StrEnum):
     COMPLETE = "complete"
     WITHDRAW = "withdraw"
     MARK_LIMIT_WARNING = "mark_limit_warning"
+    DECIDE_EXTENSION = "decide_extension"
 
 
 class WorkReadinessRules(Value):
@@ -49,6 +50,8 @@ class WorkReadinessRecord(ProgramRecord):
     program_started_at: Annotated[datetime | None, BASIC] = None
     stages: Annotated[list[str], BASIC] = Field(default_factory=list)  # 日常生活自立 → 社会生活自立 → 就労自立
     extension_reason: Annotated[str | None, SPECIAL_CARE] = None  # 心身の状況 and the like
+    extension_decided_on: Annotated[date | None, BASIC] = None  # the municipality's 延長決定 (施行規則§5)
+    extended_until: Annotated[date | None, BASIC] = None  # the last day the decision allows
     outcome: Annotated[str | None, BASIC] = None
     limit_warned: Annotated[bool, BASIC] = False
 
@@ -63,7 +66,17 @@ class ProgramPlan(Value):
 
 class Review(Value):
     note: str = Field(min_length=1, max_length=2000)
-    extension_reason: str | None = Field(default=None, max_length=2000)  # 心身の状況等により1年を超えて必要
+    # Kept so the reviews recorded before the 延長決定 (WR9) still read; going on past the year now needs that decision.
+    extension_reason: str | None = Field(default=None, max_length=2000)
+
+
+class ExtensionDecision(Value):
+    """The municipality's decision that the person needs the program beyond one year (施行規則§5: 心身の状況等), with
+    its reason and the last day it allows."""
+
+    decided_on: date
+    until: date
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class Complete(Value):

@@ -13,6 +13,7 @@ from statemachines.kernel.outcomes import CommandRejected
 from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
 from statemachines.policy.scheduling import JST
 from statemachines.programs.housing_benefit.effects import deadlines
+from statemachines.programs.housing_benefit.guards import repayment_allowed_from
 from statemachines.programs.housing_benefit.records import HousingBenefitRecord, MonthlyEvidence, missing_obligations
 from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
 from statemachines.programs.tasks import program_projection
@@ -335,3 +336,66 @@ def test_the_program_projection_opens_and_closes_tasks() -> None:
         ("hb_extension_due", "sw1", "request_extension")
     ]
     assert projection.enrolment.next_due_kind == "monthly_obligations"
+
+
+# --- issue 18 item 5: the §16 lock and the §10 window count by the calendar ------------------------------------------
+
+
+def _applied_between(first: datetime, application: dict[str, Any]) -> HousingBenefitRecord:
+    """An enrolment begun at ``first`` whose application, received the day it is dated, is under review."""
+    record = HOUSING_BENEFIT.start(enrolment_id="e1", case_id="c1", municipality="city-a", now=first)
+    received = datetime.combine(date.fromisoformat(application["applied_on"]), datetime.min.time(), JST)
+    body = {"application": application}
+    return HOUSING_BENEFIT.apply(record, "submit_application", SW1, body, now=received, command_id="a").record
+
+
+def test_H16_lock_counts_from_month_after_last_paid() -> None:
+    """施行規則§16 (process.md §3.1 "Re-payment restriction", S6): no new payment until one year has passed from the
+    month after the last month paid. Paid until 2025-03-15: the month after begins 2025-04-01, so a new application
+    is possible from 2026-04-01 (not 2026-03-16, a year after the last day)."""
+    first = datetime(2026, 3, 16, 1, tzinfo=UTC)
+    record = HOUSING_BENEFIT.start(enrolment_id="e1", case_id="c1", municipality="city-a", now=first)
+    earlier = {**APPLICATION, "previous_payment_ended_on": "2025-03-15", "repayment_exception": "dismissal"}
+    for day in ("2026-03-16", "2026-03-31"):
+        body = {"application": {**earlier, "applied_on": day}}
+        [unmet] = HOUSING_BENEFIT.check(record, "submit_application", SW1, body, datetime(2026, 4, 2, tzinfo=UTC))
+        assert unmet.id == "G-H-LOCK"
+        assert "2026-04-01から申請できます" in unmet.message_ja
+        assert "第16条" in unmet.basis
+    on_time = {"application": {**earlier, "applied_on": "2026-04-01"}}
+    assert HOUSING_BENEFIT.check(record, "submit_application", SW1, on_time, datetime(2026, 4, 2, tzinfo=UTC)) == []
+    rules = record.rules
+    assert repayment_allowed_from(date(2024, 12, 31), rules) == date(2026, 1, 1)  # across the year's end
+    assert repayment_allowed_from(date(2024, 2, 1), rules) == date(2025, 3, 1)
+
+
+def test_H1_two_years_count_by_calendar_date() -> None:
+    """施行規則§10 (process.md §3.1 G-H1, S6): the application is made within two years of the job loss. Two years
+    are counted by the calendar, so the same day two years on is inside, leap day or not (730 days fell a day short
+    across 2024-02-29); with days unable to seek work the window never passes four calendar years."""
+    first = datetime(2025, 2, 1, tzinfo=UTC)
+    decide = HB_PAYLOADS["decide_payment"]
+    inside = _applied_between(first, {**APPLICATION, "job_loss_on": "2023-03-01", "applied_on": "2025-03-01"})
+    assert HOUSING_BENEFIT.check(inside, "decide_payment", MUN1, decide, datetime(2025, 3, 2, tzinfo=UTC)) == []
+    late = _applied_between(first, {**APPLICATION, "job_loss_on": "2023-03-01", "applied_on": "2025-03-02"})
+    late_check = HOUSING_BENEFIT.check(late, "decide_payment", MUN1, decide, datetime(2025, 3, 3, tzinfo=UTC))
+    assert [u.id for u in late_check] == ["G-H1"]
+    widest = {**APPLICATION, "job_loss_on": "2021-03-01", "days_unable_to_seek": 1460, "applied_on": "2025-03-01"}
+    capped = _applied_between(first, widest)
+    assert HOUSING_BENEFIT.check(capped, "decide_payment", MUN1, decide, datetime(2025, 3, 2, tzinfo=UTC)) == []
+    past = _applied_between(first, {**widest, "applied_on": "2025-03-02"})
+    assert [u.id for u in HOUSING_BENEFIT.check(past, "decide_payment", MUN1, decide, first)] == ["G-H1"]
+
+
+def test_H16_H1_records_counted_in_days_still_load() -> None:
+    """An enrolment started before the calendar rules carried its windows in days: its record still loads (and
+    replays) with the calendar rules in their place."""
+    old = hb_reach("APPLIED").model_dump(mode="json")
+    old["rules"] = {
+        **{k: v for k, v in old["rules"].items() if k not in {"job_loss_window", "job_loss_window_max"}},
+        "job_loss_window_days": 730,
+        "job_loss_window_max_days": 1460,
+        "repayment_lock_days": 365,
+    }
+    del old["rules"]["repayment_lock"]
+    assert HousingBenefitRecord.model_validate(old).rules.repayment_lock == "P1Y"
