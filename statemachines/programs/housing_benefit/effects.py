@@ -16,6 +16,7 @@ from statemachines.programs.housing_benefit.records import (
     Decide,
     Employment,
     Evidence,
+    ExtensionRequest,
     Housed,
     HousingBenefitRecord,
     HousingBenefitRules,
@@ -36,6 +37,12 @@ PAID = (S.PAYING, S.EXTENSION_REQUESTED)
 def apply_for(r: HousingBenefitRecord, p: Apply, a: Actor, now: datetime) -> None:
     if p.application is not None:
         r.application = p.application
+
+
+@effect(ExtensionRequest)
+def request_extension(r: HousingBenefitRecord, p: ExtensionRequest, a: Actor, now: datetime) -> None:
+    if p.application is not None:
+        r.renewals = [*r.renewals, p.application]
 
 
 @effect(Housed)
@@ -120,11 +127,12 @@ def _obligation_deadline(r: HousingBenefitRecord) -> ProgramDeadline | None:
     if r.period_start is None or r.period_end is None:
         return None
     recorded = {e.month: e for e in r.evidence}
-    for month in _months(r.period_start, r.period_end):
+    route = r.application.activity_route if r.application is not None else "job_search"
+    for number, month in enumerate(_months(r.period_start, r.period_end), start=1):
         if month in r.checked_months:
             continue
         found = recorded.get(month)
-        if found is not None and not missing_obligations(found, r.rules):
+        if found is not None and not missing_obligations(found, r.rules, route=route, month=number):
             continue
         year, mon = (int(x) for x in month.split("-"))
         at = _midnight(last_day_after(date(year, mon, 1), 1) + timedelta(days=8))

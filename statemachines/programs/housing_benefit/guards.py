@@ -89,6 +89,7 @@ def _lock_ok(a: HousingApplication, rules: HousingBenefitRules) -> bool:
     return a.repayment_exception is not None and a.applied_on >= allowed_from
 
 
+OBLIGATIONS_PATCH = "housing-benefit-registration-checked"  # runs recorded before it never asked for the 求職申込
 APPLICATION_DATE_PATCH = "application-date-checked"  # runs recorded before it replay without G-H-DATE
 REPAYMENT_LOCK_PATCH = "repayment-lock-from-month-after"  # runs recorded before it locked 365 days from the last day
 JOB_LOSS_WINDOW_PATCH = "job-loss-window-by-calendar"  # runs recorded before it counted 730 days (a leap year short)
@@ -152,6 +153,45 @@ def _lock_details(ctx: Ctx) -> list[Detail]:
             f"A new application is possible from {day}, a year after the month following the last payment",
         )
     ]
+
+
+def _registered(a: HousingApplication, rules: HousingBenefitRules) -> bool:
+    """離職・廃業: a 求職申込 at ハローワーク; 休業等: an application to a 経営相談先."""
+    return a.management_advice_registered if a.activity_route == "business" else a.hw_job_application
+
+
+def _renewal_problems(a: HousingApplication, rules: HousingBenefitRules) -> list[Detail]:
+    checks: tuple[tuple[bool, Detail], ...] = (
+        (a.main_earner, ("主たる生計維持者であることが確認されていません", "Not confirmed as the main earner")),
+        (_income_ok(a, rules), ("世帯収入が基準額と家賃の合計を超えています", "Income exceeds base amount plus rent")),
+        (_assets_ok(a, rules), ("世帯の金融資産が上限を超えています", "Financial assets exceed the limit")),
+        (_registered(a, rules), REGISTRATION),
+    )
+    return [detail for met, detail in checks if not met]
+
+
+def _renewal(ctx: Ctx) -> Verdict:
+    """The extension's 申請書 comes with the request, and the requirements still hold (施行規則§12)."""
+    payload = ctx.payload
+    if payload is None:
+        return None
+    application = getattr(payload, "application", None)
+    if not isinstance(application, HousingApplication):
+        return False
+    return not _renewal_problems(application, ctx.record.rules)
+
+
+def _renewal_details(ctx: Ctx) -> list[Detail]:
+    application = getattr(ctx.payload, "application", None)
+    if not isinstance(application, HousingApplication):
+        return [("延長申請の申請書（現在の収入・資産・求職申込の状況）がありません", "The extension's form is missing")]
+    return _renewal_problems(application, ctx.record.rules)
+
+
+REGISTRATION: Detail = (
+    "離職・廃業の場合はハローワークへの求職申込、休業等の場合は経営相談先への申込が確認されていません",
+    "No job application at Hello Work (job loss) or registration with a business adviser (休業等)",
+)
 
 
 def _cap(ctx: Ctx) -> Verdict:
@@ -228,6 +268,24 @@ GUARDS = guard_table(
         _application_date,
         details=_date_problems,
         patch=APPLICATION_DATE_PATCH,
+    ),
+    G(
+        "G-H-HW",
+        f"{REGISTRATION[0]}。",
+        f"{REGISTRATION[1]}.",
+        "求職活動要件: 申請時（延長時も）のハローワーク求職申込、休業等は経営相談先への申込 "
+        "(process.md §3.1 H1; S16, S17)",
+        _with_application(_registered),
+        patch=OBLIGATIONS_PATCH,
+    ),
+    G(
+        "G-H-RENEW",
+        "延長には、延長申請の申請書で要件（収入・資産・求職申込等）を引き続き満たすことの確認が必要です。",
+        "An extension needs its form showing the requirements (income, assets, job application) still hold.",
+        "施行規則 第12条（就職に必要と認められ、要件を満たす場合に延長）(S6); 延長時の求職申込 (S16)",
+        _renewal,
+        details=_renewal_details,
+        patch=OBLIGATIONS_PATCH,
     ),
     G(
         "G-H-CAP",

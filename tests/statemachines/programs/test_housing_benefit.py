@@ -14,6 +14,7 @@ from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
 from statemachines.policy.scheduling import JST
 from statemachines.programs.housing_benefit.effects import deadlines
 from statemachines.programs.housing_benefit.guards import repayment_allowed_from
+from statemachines.programs.housing_benefit.obligations import ObligationSet
 from statemachines.programs.housing_benefit.records import HousingBenefitRecord, MonthlyEvidence, missing_obligations
 from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
 from statemachines.programs.tasks import program_projection
@@ -44,7 +45,7 @@ HB_PAYLOADS: dict[str, dict[str, Any]] = {
         "evidence": {"month": "2026-04", "agency_consultations": 4, "hw_consultations": 2, "applications": 5}
     },
     "report_employment": {"employed_on": "2026-05-01"},
-    "request_extension": {},
+    "request_extension": {"application": APPLICATION},
     "grant_extension": {},
     "refuse_extension": {},
     "stop": {"reason": "obligations_not_met"},
@@ -146,19 +147,22 @@ def test_the_third_extension_is_refused_at_nine_months() -> None:
     for expected_end in (date(2026, 9, 30), date(2026, 12, 31)):
         moment = datetime.combine(record.period_end - timedelta(days=3), datetime.min.time(), UTC)
         record = step(HOUSING_BENEFIT, record, "request_extension", None, HB_ACTORS, HB_PAYLOADS, moment)
+        assert record.renewals[-1] == record.application
         record = step(HOUSING_BENEFIT, record, "grant_extension", None, HB_ACTORS, HB_PAYLOADS, moment)
         assert record.period_end == expected_end
     assert record.months_granted == 9
-    unmet = HOUSING_BENEFIT.check(record, "request_extension", SW1, {}, datetime(2026, 12, 20, tzinfo=UTC))
+    renewal = HB_PAYLOADS["request_extension"]
+    unmet = HOUSING_BENEFIT.check(record, "request_extension", SW1, renewal, datetime(2026, 12, 20, tzinfo=UTC))
     assert [u.id for u in unmet] == ["G-H-CAP"]
 
 
 def test_an_extension_after_the_last_day_of_the_period_is_late() -> None:
     record = hb_reach("PAYING")
     late = datetime(2026, 7, 1, 1, tzinfo=UTC)
-    assert [u.id for u in HOUSING_BENEFIT.check(record, "request_extension", SW1, {}, late)] == ["G-H-DEADLINE"]
+    renewal = HB_PAYLOADS["request_extension"]
+    assert [u.id for u in HOUSING_BENEFIT.check(record, "request_extension", SW1, renewal, late)] == ["G-H-DEADLINE"]
     on_time = datetime(2026, 6, 30, 14, tzinfo=UTC)  # 23:00 JST on the last day
-    assert HOUSING_BENEFIT.check(record, "request_extension", SW1, {}, on_time) == []
+    assert HOUSING_BENEFIT.check(record, "request_extension", SW1, renewal, on_time) == []
 
 
 @pytest.mark.parametrize(
@@ -399,3 +403,72 @@ def test_H16_H1_records_counted_in_days_still_load() -> None:
     }
     del old["rules"]["repayment_lock"]
     assert HousingBenefitRecord.model_validate(old).rules.repayment_lock == "P1Y"
+
+
+# --- issue 18 item 7: the ハローワーク 求職申込, the extension's requirements, obligations by route and period --------
+
+
+def _reviewed(application: dict[str, Any]) -> HousingBenefitRecord:
+    return step(
+        HOUSING_BENEFIT, hb_reach("APPLIED"), "submit_application", {"application": application}, HB_ACTORS, HB_PAYLOADS
+    )
+
+
+def test_H1_hw_job_application_is_checked_before_the_decision() -> None:
+    """process.md §3.1 H1 (申請書 … ; HW 求職申込) and the recipient obligations (S16, S17): a person who lost work
+    applies for a job at ハローワーク at application; a self-employed person rebuilding a business (休業等) registers
+    with a 経営相談先 instead. Without it the 支給決定 is refused (it was recorded and never checked)."""
+    decide = HB_PAYLOADS["decide_payment"]
+    unregistered = _reviewed({**APPLICATION, "hw_job_application": False})
+    [unmet] = HOUSING_BENEFIT.check(unregistered, "decide_payment", MUN1, decide, NOW)
+    assert (unmet.id, "S16" in unmet.basis) == ("G-H-HW", True)
+    assert "ハローワークへの求職申込" in unmet.message_ja
+    business = {**APPLICATION, "hw_job_application": False, "activity_route": "business"}
+    assert [u.id for u in HOUSING_BENEFIT.check(_reviewed(business), "decide_payment", MUN1, decide, NOW)] == ["G-H-HW"]
+    advised = _reviewed({**business, "management_advice_registered": True})
+    assert HOUSING_BENEFIT.check(advised, "decide_payment", MUN1, decide, NOW) == []
+
+
+def test_H7_extension_rechecks_the_requirements() -> None:
+    """施行規則§12 (process.md §3.1 "Durations", S6): an extension is possible when it is needed for finding work
+    and the requirements still hold; the HW 求職申込 is asked again at each extension (S16). The 延長申請 brings
+    its 申請書 and is refused when income, assets or the registration no longer meet them."""
+    record = hb_reach("PAYING")
+    before_end = datetime(2026, 6, 20, tzinfo=UTC)
+    [missing] = HOUSING_BENEFIT.check(record, "request_extension", SW1, {}, before_end)
+    assert (missing.id, missing.message_ja) == (
+        "G-H-RENEW",
+        "延長申請の申請書（現在の収入・資産・求職申込の状況）がありません。",
+    )
+    richer = {"application": {**APPLICATION, "household_income": 200_000, "hw_job_application": False}}
+    [unmet] = HOUSING_BENEFIT.check(record, "request_extension", SW1, richer, before_end)
+    assert unmet.id == "G-H-RENEW"
+    assert "世帯収入が基準額と家賃の合計を超えています" in unmet.message_ja
+    assert "ハローワークへの求職申込" in unmet.message_ja
+    assert HOUSING_BENEFIT.check(record, "request_extension", SW1, HB_PAYLOADS["request_extension"], before_end) == []
+
+
+def test_H6_obligations_are_set_per_route_and_period() -> None:
+    """process.md §3.1 "Recipient obligations" (S16, S17): 離職・廃業 → 面談 月4回, HW職業相談 月2回, 応募 週1回;
+    休業等 → 面談 月4回, 経営相談 月1回, 収入を得る活動 月1回; the figures may differ between 初回 (1–3), 延長 (4–6)
+    and 再延長 (7–9), so each set applies from its first paid month and a rule set can replace them."""
+    rules = hb_reach("PAYING").rules
+    business_month = MonthlyEvidence(month="2026-05", agency_consultations=4, hw_consultations=0, applications=0)
+    assert missing_obligations(business_month, rules, route="business") == [
+        "経営相談（月1回以上）",
+        "収入を得るための活動（月1回以上）",
+    ]
+    met = business_month.model_copy(update={"business_consultations": 1, "income_activities": 1})
+    assert missing_obligations(met, rules, route="business") == []
+    assert missing_obligations(met, rules, route="job_search") == [
+        "ハローワークでの職業相談（月2回以上）",
+        "企業等への応募（週1回以上）",
+    ]
+    stricter = ObligationSet(route="job_search", from_month=4, hw_consultations_per_month=4, applications_per_week=2)
+    versioned = rules.model_copy(update={"obligations": (*rules.obligations, stricter)})
+    month = MonthlyEvidence(month="2026-08", agency_consultations=4, hw_consultations=2, applications=4)
+    assert missing_obligations(month, versioned, month=3) == []
+    assert missing_obligations(month, versioned, month=4) == [
+        "ハローワークでの職業相談（月4回以上）",
+        "企業等への応募（週2回以上）",
+    ]
