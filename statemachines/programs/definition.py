@@ -137,6 +137,10 @@ class ProgramDef(Process[S, T, R]):
     closes: Mapping[T, tuple[str, ...]] = field(default_factory=dict)  # trigger -> task kinds it completes
     monitoring: Callable[[R], str | None] = _no_monitoring  # the case's monitoring interval while this runs
     started_by_staff: bool = False  # started from the case by a consultant (a referral), not by the 支援決定
+    # Its application is taken at the 自立相談支援機関 with the 利用申込 (住居確保給付金, process.md §3.1 H0/H1): staff
+    # start it from the case once the 利用申込 is made, before any plan; its own decision stays the municipality's,
+    # and the 支援決定 starts it only when the case has none yet. The case records it like a decided one (終結 waits).
+    taken_with_application: bool = False
     shares_personal_data: bool = False  # starting it passes personal data on: consent C1 first (process.md §5.2)
     summary: tuple[str, ...] = ()  # the record's counts and dates the read model keeps (no amounts, no personal data)
     panel: Callable[[Mapping[str, Any]], dict[str, Any]] = _nothing_more  # what a case page adds from the summary

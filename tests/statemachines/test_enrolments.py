@@ -6,9 +6,17 @@ from typing import Any
 
 from statemachines.case.engine import CASE
 from statemachines.case.record import CaseRecord, CaseState
-from statemachines.case.records import Program
+from statemachines.case.records import EnrolmentStatus, Program
 from statemachines.case.transitions import STARTS_PROGRAMS, STARTS_REFERRAL, Trigger
-from statemachines.enrolments import decided_enrolment_id, enrolments_started, sharing_unmet, start_unmet
+from statemachines.enrolments import (
+    TAKEN_WITH_APPLICATION_PATCH,
+    decided_enrolment_id,
+    enrolments_started,
+    sharing_unmet,
+    staff_start_fields,
+    start_unmet,
+)
+from statemachines.kernel.roles import SYSTEM_ACTOR
 from statemachines.kernel.table import Lookup
 from statemachines.programs.registry import BY_ID, PROGRAMS
 from tests.factories import SW1, VALID_PAYLOADS, plan
@@ -72,7 +80,7 @@ def test_a_counter_named_in_free_text_starts_nothing() -> None:
 def test_a_program_that_shares_data_needs_consent_c1_in_force() -> None:
     without = reach(CaseState.SCREENING)
     assert [u.id for u in start_unmet(without, BY_ID["hello_work"], SW1)] == ["G1"]
-    assert start_unmet(without, BY_ID["housing_benefit"], SW1) == []
+    assert start_unmet(without, BY_ID["work_readiness"], SW1) == []
     applied = reach(CaseState.APPLIED)
     assert sharing_unmet(applied, SW1) == []
     revoked = step(applied, T.REVOKE_CONSENT)
@@ -92,3 +100,36 @@ def test_the_tables_say_which_commands_need_the_directory_or_the_persons_history
         ("referral", "send"): (Lookup.INSTITUTION,),
         ("housing_benefit", "submit_application"): (Lookup.PERSON,),
     }
+
+
+def test_H0_housing_benefit_is_taken_with_the_application_not_after_the_decision() -> None:
+    """process.md §3.1 H0/H1 (S49 [3P]; [BK]): the 住居確保給付金 application is made at the 自立相談支援機関
+    together with the 利用申込; its 支給決定 stays the municipality's inside the program. So staff start it once the
+    case is APPLIED (no plan, meeting or 支援決定 first), never before the 利用申込, once at a time; the 支援決定 of a
+    plan that also names it does not start a second one while it runs (behind a patch), and the application may be
+    dated on the day of the 利用申込 (G-H-DATE's earliest day)."""
+    housing = BY_ID["housing_benefit"]
+    assert [u.id for u in start_unmet(reach(CaseState.SCREENING), housing, SW1)] == ["G-H0"]
+    applied = reach(CaseState.APPLIED)
+    assert start_unmet(applied, housing, SW1) == []
+    assert applied.consent_c1 is not None
+    fields = staff_start_fields(applied, housing)
+    assert fields == {"application_taken_on": applied.consent_c1.signed_on}
+    assert staff_start_fields(applied, BY_ID["hello_work"]) == {}
+
+    taking = step(
+        applied,
+        T.RECORD_PROGRAM_STATE,
+        {"enrolment_id": "hb-1", "program": "housing_benefit", "name_ja": housing.name_ja},
+        actor=SYSTEM_ACTOR,
+    )
+    assert [u.id for u in start_unmet(taking, housing, SW1)] == ["G-H0-ONE"]
+
+    decided = _decided([{"program": "housing_benefit", "approved": True}])
+    [fresh] = enrolments_started(STARTS_PROGRAMS, decided)
+    assert fresh.skipped_behind is None  # no application taken yet: the 支援決定 starts it as before
+    running = decided.model_copy(
+        update={"enrolments": {"hb-1": EnrolmentStatus(program="housing_benefit", name_ja="住居確保給付金")}}
+    )
+    [skipped] = enrolments_started(STARTS_PROGRAMS, running)
+    assert skipped.skipped_behind == TAKEN_WITH_APPLICATION_PATCH

@@ -3,8 +3,9 @@
 The 申請日 decides two legal limits: the 2-year window after the job loss (G-H1) and the 1-year 再支給 lock (G-H-LOCK).
 It is declared on the 申請書, so it is checked against the system's own day (G-H-DATE, issue 15): not after the day the
 application is received (the event's day in Japan), nor before what the record already holds, the start of this
-enrolment (the 支援決定 that opened it; the application is taken in its 申請受付 state) and, for a job loss or a
-closure, the loss itself. A declared date beyond those bounds would move a limit by a date no one can verify.
+enrolment (the 支援決定 or the consultant that opened it; the application is taken in its 申請受付 state), or the
+case's 利用申込 when the application was taken with it (H0/H1), and, for a job loss or a closure, the loss itself. A
+declared date beyond those bounds would move a limit by a date no one can verify.
 """
 
 from __future__ import annotations
@@ -129,7 +130,9 @@ def _date_problems(ctx: Ctx) -> list[Detail]:
         return []
     received_on = ctx.now.astimezone(JST).date() if ctx.now is not None else None
     started_on = ctx.record.started_at.astimezone(JST).date()
-    return application_date_problems(payload.application, received_on, started_on)
+    taken_on = ctx.record.application_taken_on  # taken with the 利用申込 (H0/H1): that day is the earliest
+    earliest = min(started_on, taken_on) if taken_on is not None else started_on
+    return application_date_problems(payload.application, received_on, earliest)
 
 
 def _application_date(ctx: Ctx) -> Verdict:

@@ -146,6 +146,9 @@ class HousingBenefitRecord(ProgramRecord):
     state: Annotated[HousingBenefitState, BASIC]
     rules: Annotated[HousingBenefitRules, CONFIGURATION] = HousingBenefitRules()
     application: Annotated[HousingApplication | None, BASIC] = None
+    # The day of the case's 利用申込 when staff started this at the 自立相談支援機関 (H0/H1): the 申請 taken with it
+    # may carry that date (G-H-DATE).
+    application_taken_on: Annotated[date | None, BASIC] = None
     moved_in_on: Annotated[date | None, BASIC] = None
     decided_on: Annotated[date | None, BASIC] = None
     months_granted: Annotated[int, BASIC] = 0

@@ -70,6 +70,7 @@ STATES = {
 HOUSING_BENEFIT = ProgramDef[HousingBenefitState, HousingBenefitTrigger, HousingBenefitRecord](
     id="housing_benefit",
     position=1,
+    taken_with_application=True,
     labels=LABELS,
     document=DocumentType.HOUSING_BENEFIT,
     name_ja="住居確保給付金",

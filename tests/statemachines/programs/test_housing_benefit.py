@@ -472,3 +472,16 @@ def test_H6_obligations_are_set_per_route_and_period() -> None:
         "ハローワークでの職業相談（月4回以上）",
         "企業等への応募（週2回以上）",
     ]
+
+
+def test_H1_an_application_taken_with_the_riyou_moushikomi_may_carry_its_date() -> None:
+    """process.md §3.1 H0/H1 and G-H-DATE (issue 15): the application taken with the 利用申込 may be dated that day,
+    though the consultant starts its enrolment later; a day before the 利用申込 is still refused."""
+    record = HOUSING_BENEFIT.start(
+        enrolment_id="e1", case_id="c1", municipality="city-a", now=NOW, application_taken_on=date(2026, 3, 25)
+    )
+    taken = {"application": {**APPLICATION, "applied_on": "2026-03-25", "job_loss_on": "2026-01-31"}}
+    assert HOUSING_BENEFIT.check(record, "submit_application", SW1, taken, NOW) == []
+    earlier = {"application": {**APPLICATION, "applied_on": "2026-03-24"}}
+    [unmet] = HOUSING_BENEFIT.check(record, "submit_application", SW1, earlier, NOW)
+    assert unmet.message_ja == "申請日（2026-03-24）がこの事業の利用開始（2026-03-25）より前です。"
