@@ -159,6 +159,7 @@ class ProgramService:
             case_id=case_id,
             municipality=record.municipality,
             now=now,
+            rules=record.ruleset.programs.get(defn.id),
             **staff_start_fields(record, defn),
         )
         handle: WorkflowHandle[Any, Any] = await self._client.start_workflow(

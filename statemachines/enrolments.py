@@ -54,7 +54,11 @@ class EnrolmentStart:
     def record(self, case: CaseRecord, now: datetime) -> dict[str, Any]:
         """The enrolment's first record, as JSON, made at the moment it is started."""
         opened: ProgramRecord = self.program.start(
-            enrolment_id=self.enrolment_id, case_id=case.case_id, municipality=case.municipality, now=now
+            enrolment_id=self.enrolment_id,
+            case_id=case.case_id,
+            municipality=case.municipality,
+            now=now,
+            rules=case.ruleset.programs.get(self.program.id),
         )
         return opened.model_dump(mode="json")
 

@@ -151,9 +151,19 @@ class ProgramDef(Process[S, T, R]):
     def event_command(self, trigger: T) -> str:
         return f"{self.id}.{trigger.value}"
 
-    def start(self, *, enrolment_id: str, case_id: str, municipality: str, now: datetime, **fields: Any) -> R:
-        """A new enrolment in the program's initial state (started by the 支援決定 or from the case)."""
-        return self.record_type(
+    def start(
+        self,
+        *,
+        enrolment_id: str,
+        case_id: str,
+        municipality: str,
+        now: datetime,
+        rules: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> R:
+        """A new enrolment in the program's initial state (started by the 支援決定 or from the case). ``rules``: the
+        values of its rules the case's rule set sets for this program (``RuleSet.programs``), over its defaults."""
+        record = self.record_type(
             enrolment_id=enrolment_id,
             case_id=case_id,
             municipality=municipality,
@@ -162,6 +172,16 @@ class ProgramDef(Process[S, T, R]):
             started_at=now,
             **fields,
         )
+        if rules:
+            record.rules = self.rules_with(rules)  # type: ignore[attr-defined]
+        return record
+
+    def rules_with(self, values: Mapping[str, Any]) -> Any:
+        """The program's rules with ``values`` over their defaults; a ``ValidationError`` names what does not fit."""
+        model = self.record_type.model_fields["rules"].annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise TypeError(f"{self.id} keeps no rules")
+        return model.model_validate({**model().model_dump(), **values})
 
     def open_enrolment(self, record: R, actor: Actor, *, now: datetime, command_id: str) -> Applied[R]:
         """The first event of an enrolment: (none) → the initial state, by whoever started it."""

@@ -17,8 +17,9 @@ from statemachines.enrolments import (
     start_unmet,
 )
 from statemachines.kernel.roles import SYSTEM_ACTOR
+from statemachines.kernel.rules import DEFAULT_RULESET
 from statemachines.kernel.table import Lookup
-from statemachines.programs.registry import BY_ID, PROGRAMS
+from statemachines.programs.registry import BY_ID, PROGRAMS, program_rule_errors
 from tests.factories import SW1, VALID_PAYLOADS, plan
 from tests.statemachines.paths import START, decision_pending, reach, step
 
@@ -133,3 +134,27 @@ def test_H0_housing_benefit_is_taken_with_the_application_not_after_the_decision
     )
     [skipped] = enrolments_started(STARTS_PROGRAMS, running)
     assert skipped.skipped_behind == TAKEN_WITH_APPLICATION_PATCH
+
+
+def test_S9_program_figures_are_the_municipality_s_rule_set_values() -> None:
+    """process.md §0 ("Where a figure is tagged LOCAL, BK or UNVERIFIED, make it tenant configuration with the
+    suggested default") and §1.7/§3.4: the shelter's length (3か月 [LOCAL 水戸市 S40]), the obligations of
+    住居確保給付金 (S16) and the other program figures are values of the municipality's versioned rule set, with their
+    source, like the case's durations; an enrolment takes those of the rule set its case pinned."""
+    ruleset = DEFAULT_RULESET.model_copy(
+        update={
+            "ruleset_id": "city-a-2026",
+            "programs": {"housing_support": {"shelter_max": "P2M"}, "work_readiness": {"warning_after": "P9M"}},
+            "sources": {**DEFAULT_RULESET.sources, "programs.housing_support.shelter_max": "市要綱 第5条 [LOCAL]"},
+        }
+    )
+    default = _decided([{"program": "housing_support", "approved": True}])
+    assert next(enrolments_started(STARTS_PROGRAMS, default)).record(default, START)["rules"]["shelter_max"] == "P3M"
+    case = default.model_copy(update={"ruleset": ruleset})  # a case that pinned the municipality's rule set
+    [start] = enrolments_started(STARTS_PROGRAMS, case)
+    record = start.record(case, START)
+    assert record["rules"]["shelter_max"] == "P2M"
+    assert record["rules"]["shelter_extended_max"] == "P6M"  # what the rule set leaves keeps the program's default
+    assert program_rule_errors(ruleset.programs) == []
+    bad = program_rule_errors({"housing_support": {"shelter_max": "3 months"}, "nursery": {}})
+    assert [e["loc"] for e in bad] == [["programs", "housing_support", "shelter_max"], ["programs", "nursery"]]
