@@ -158,11 +158,13 @@ class ProgramDef(Process[S, T, R]):
         case_id: str,
         municipality: str,
         now: datetime,
-        rules: Mapping[str, Any] | None = None,
+        rules: Mapping[str, Any] | BaseModel | None = None,
         **fields: Any,
     ) -> R:
         """A new enrolment in the program's initial state (started by the 支援決定 or from the case). ``rules``: the
-        values of its rules the case's rule set sets for this program (``RuleSet.programs``), over its defaults."""
+        program's rules, or the values of them the case's rule set sets (``RuleSet.programs``) over its defaults."""
+        if isinstance(rules, BaseModel):
+            fields["rules"], rules = rules, None
         record = self.record_type(
             enrolment_id=enrolment_id,
             case_id=case_id,
