@@ -23,6 +23,7 @@ from statemachines.programs.housing_benefit.records import (
     HousingBenefitRecord,
     HousingBenefitRules,
     HousingBenefitTrigger,
+    Resume,
 )
 
 Ctx = GuardContext[HousingBenefitRecord]
@@ -191,6 +192,31 @@ def _renewal_details(ctx: Ctx) -> list[Detail]:
     return _renewal_problems(application, ctx.record.rules)
 
 
+def _resume_problems(ctx: Ctx) -> list[Detail]:
+    payload, r = ctx.payload, ctx.record
+    if not isinstance(payload, Resume) or r.suspended_on is None:
+        return []
+    found = list(_renewal_problems(payload.application, r.rules))
+    if payload.resumed_on < r.suspended_on:
+        found.append(("再開日が停止日より前です", "The resumption is before the suspension"))
+    if payload.resumed_on > _on(r.suspended_on, r.rules.resume_within):
+        found.append(
+            (
+                "停止から2年を過ぎており、再開できません（新たな申請となります）",
+                "More than 2 years since the suspension",
+            )
+        )
+    if not r.months_left_at_suspension and r.months_granted + r.rules.period_months > r.rules.max_months:
+        found.append(("再開すると支給期間が通算9か月を超えます", "Resuming would exceed 9 months in total"))
+    return found
+
+
+def _resume(ctx: Ctx) -> Verdict:
+    if ctx.payload is None:
+        return None
+    return isinstance(ctx.payload, Resume) and not _resume_problems(ctx)
+
+
 REGISTRATION: Detail = (
     "離職・廃業の場合はハローワークへの求職申込、休業等の場合は経営相談先への申込が確認されていません",
     "No job application at Hello Work (job loss) or registration with a business adviser (休業等)",
@@ -289,6 +315,15 @@ GUARDS = guard_table(
         _renewal,
         details=_renewal_details,
         patch=OBLIGATIONS_PATCH,
+    ),
+    G(
+        "G-H-RESUME",
+        "支給の再開には、停止から2年以内に要件（求職活動・収入・資産等）を再び満たすことの確認が必要です"
+        "（通算9か月まで）。",
+        "Resuming needs the requirements met again within 2 years of the suspension (9 months in total at most).",
+        "施行規則 第12条第2項（疾病・負傷により要件を欠いた後、2年以内に再び満たした場合の再開、通算9か月）(S6)",
+        _resume,
+        details=_resume_problems,
     ),
     G(
         "G-H-CAP",

@@ -34,6 +34,7 @@ class HousingBenefitState(StrEnum):
     DECIDED = "DECIDED"
     PAYING = "PAYING"
     EXTENSION_REQUESTED = "EXTENSION_REQUESTED"
+    SUSPENDED = "SUSPENDED"
     STOPPED = "STOPPED"
     ENDED = "ENDED"
 
@@ -54,6 +55,8 @@ class HousingBenefitTrigger(StrEnum):
     END_PERIOD = "end_period"
     MARK_EXTENSION_DUE = "mark_extension_due"
     CHECK_OBLIGATIONS = "check_obligations"
+    SUSPEND = "suspend"
+    RESUME = "resume"
 
 
 _DAY_COUNTED = frozenset(
@@ -79,6 +82,7 @@ class HousingBenefitRules(Value):
     job_loss_window: Duration = "P2Y"  # by the calendar: exactly two years after the loss is still inside
     job_loss_window_max: Duration = "P4Y"
     repayment_lock: Duration = "P1Y"  # counted from the first day of the month after the last month paid
+    resume_within: Duration = "P2Y"  # §12②: the requirements met again within 2 years of the suspension
     monitoring_interval_while_paid: str = "P7D"
 
     @model_validator(mode="before")
@@ -103,6 +107,10 @@ RULE_SOURCES: dict[str, tuple[object, str]] = {
     "repayment_lock": (
         "P1Y",
         "最後に支給した月の翌月の初日から1年を経過するまで再支給しない (施行規則§16) [ORD S6]",
+    ),
+    "resume_within": (
+        "P2Y",
+        "疾病・負傷で要件を欠いた後、2年以内に再び満たせば支給を再開（通算9か月まで）(施行規則§12②) [ORD S6]",
     ),
     "monitoring_interval_while_paid": ("P7D", "支給中は自立相談支援機関で月4回以上の面談 (S16) → 週1回のモニタリング"),
 }
@@ -161,6 +169,12 @@ class HousingBenefitRecord(ProgramRecord):
     extension_warned_for: Annotated[date | None, BASIC] = None  # the period end the 14-day warning was given for
     checked_months: Annotated[list[str], BASIC] = Field(default_factory=list)  # months whose 求職活動 check has run
     renewals: Annotated[list[HousingApplication], BASIC] = Field(default_factory=list)  # 延長申請の申請書, in order
+    # 施行規則§12②: paid months stopped by illness or injury, resumed within 2 years; the months between are not paid
+    # and not counted (the period's months left are paid after the resumption).
+    suspended_on: Annotated[date | None, BASIC] = None
+    suspension_reason: Annotated[str | None, SPECIAL_CARE] = None  # illness / injury: health (要配慮)
+    months_left_at_suspension: Annotated[int | None, BASIC] = None
+    suspended_months: Annotated[list[str], BASIC] = Field(default_factory=list)  # YYYY-MM not paid nor counted
 
 
 class Apply(Value):
@@ -173,6 +187,21 @@ class ExtensionRequest(Value):
 
     note: str | None = Field(default=None, max_length=2000)
     application: HousingApplication | None = None
+
+
+class Suspend(Value):
+    """支給の停止 (施行規則§12②): the person cannot seek work for illness or injury from ``suspended_on``."""
+
+    suspended_on: date
+    cause: Literal["illness", "injury"]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class Resume(Value):
+    """支給の再開 (施行規則§12②): the requirements are met again (the 申請書 shows it) from ``resumed_on``."""
+
+    resumed_on: date
+    application: HousingApplication
 
 
 class Housed(Value):

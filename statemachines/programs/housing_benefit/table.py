@@ -45,12 +45,15 @@ TRANSITIONS: tuple[Row, ...] = (
         ("G-H-CAP", "G-H-DEADLINE", "G-H-RENEW")),
     Row("HB10", T.GRANT_EXTENSION, (S.EXTENSION_REQUESTED,), S.PAYING, MUN, Note, "延長決定（3か月）", ("G-H-CAP",)),
     Row("HB11", T.REFUSE_EXTENSION, (S.EXTENSION_REQUESTED,), S.ENDED, MUN, Note, "延長不承認（支給終了）"),
-    Row("HB12", T.STOP, PAID, S.STOPPED, MUN, p.Stop, "支給中止"),
+    Row("HB12", T.STOP, (*PAID, S.SUSPENDED), S.STOPPED, MUN, p.Stop, "支給中止"),
     Row("HB13", T.END_PERIOD, (S.PAYING,), S.ENDED, SYSTEM | MUN, Note, "支給期間満了", timer="period_end"),
     Row("HB14", T.MARK_EXTENSION_DUE, (S.PAYING,), None, SYSTEM, Note, "延長申請期限の14日前",
         timer="extension_warning"),
     Row("HB15", T.CHECK_OBLIGATIONS, PAID, None, SYSTEM, p.Month, "求職活動状況の確認（月次）",
         timer="monthly_obligations"),
+    Row("HB16", T.SUSPEND, PAID, S.SUSPENDED, MUN, p.Suspend, "支給の停止（疾病・負傷、施行規則§12②）"),
+    Row("HB17", T.RESUME, (S.SUSPENDED,), S.PAYING, MUN, p.Resume, "支給の再開（要件を再び満たした）",
+        ("G-H-RESUME",)),
 )
 # fmt: on
 
@@ -63,6 +66,7 @@ STATES = {
     S.DECIDED: ProgramState("支給決定", "Decided"),
     S.PAYING: ProgramState("支給中", "Paying"),
     S.EXTENSION_REQUESTED: ProgramState("延長申請中", "Extension requested"),
+    S.SUSPENDED: ProgramState("支給停止（疾病・負傷）", "Suspended (illness or injury)"),
     S.STOPPED: ProgramState("支給中止", "Stopped", terminal=True),
     S.ENDED: ProgramState("支給終了", "Ended", terminal=True),
 }
@@ -95,6 +99,8 @@ HOUSING_BENEFIT = ProgramDef[HousingBenefitState, HousingBenefitTrigger, Housing
         T.REFUSE_EXTENSION: e.end,
         T.MARK_EXTENSION_DUE: e.warned,
         T.CHECK_OBLIGATIONS: e.checked,
+        T.SUSPEND: e.suspend,
+        T.RESUME: e.resume,
     },
     rules=RULE_SOURCES,
     deadlines=e.deadlines,

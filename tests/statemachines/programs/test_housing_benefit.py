@@ -52,6 +52,8 @@ HB_PAYLOADS: dict[str, dict[str, Any]] = {
     "end_period": {},
     "mark_extension_due": {},
     "check_obligations": {"month": "2026-04"},
+    "suspend": {"suspended_on": "2026-05-10", "cause": "illness"},
+    "resume": {"resumed_on": "2026-08-03", "application": APPLICATION},
 }
 HB_ACTORS: dict[str, Actor] = {
     "certify": MUN1,
@@ -64,6 +66,8 @@ HB_ACTORS: dict[str, Actor] = {
     "end_period": SYSTEM_ACTOR,
     "mark_extension_due": SYSTEM_ACTOR,
     "check_obligations": SYSTEM_ACTOR,
+    "suspend": MUN1,
+    "resume": MUN1,
 }
 HB_PATHS: dict[str, list[str]] = {
     "APPLIED": [],
@@ -75,6 +79,7 @@ HB_PATHS: dict[str, list[str]] = {
 HB_PATHS["EXTENSION_REQUESTED"] = [*HB_PATHS["PAYING"], "request_extension"]
 HB_PATHS["STOPPED"] = [*HB_PATHS["PAYING"], "stop"]
 HB_PATHS["ENDED"] = [*HB_PATHS["PAYING"], "end_period"]
+HB_PATHS["SUSPENDED"] = [*HB_PATHS["PAYING"], "suspend"]
 
 
 # Housing lost: the certificate path.
@@ -100,6 +105,7 @@ HB_EXPECTED: dict[str, dict[str, str | frozenset[str]]] = {
         "end_period": "ENDED",
         "mark_extension_due": "same",
         "check_obligations": "same",
+        "suspend": "SUSPENDED",
     },
     "EXTENSION_REQUESTED": {
         "record_evidence": "same",
@@ -108,7 +114,9 @@ HB_EXPECTED: dict[str, dict[str, str | frozenset[str]]] = {
         "refuse_extension": "ENDED",
         "stop": "STOPPED",
         "check_obligations": "same",
+        "suspend": "SUSPENDED",
     },
+    "SUSPENDED": {"resume": "PAYING", "stop": "STOPPED"},
     "STOPPED": {},
     "ENDED": {},
 }
@@ -485,3 +493,34 @@ def test_H1_an_application_taken_with_the_riyou_moushikomi_may_carry_its_date() 
     earlier = {"application": {**APPLICATION, "applied_on": "2026-03-24"}}
     [unmet] = HOUSING_BENEFIT.check(record, "submit_application", SW1, earlier, NOW)
     assert unmet.message_ja == "申請日（2026-03-24）がこの事業の利用開始（2026-03-25）より前です。"
+
+
+def test_H12_2_suspension_and_resumption_do_not_count_the_months_between() -> None:
+    """施行規則§12② (process.md §3.1 "Durations", S6): a person who stops meeting the job-seeking requirement through
+    illness or injury, and meets the requirements again within two years, may be paid again, nine months in total at
+    most. The months between are neither paid nor counted: the period's months left are paid from the resumption,
+    and the monthly 求職活動 check skips them. A resumption after two years, or without the requirements, is
+    refused (G-H-RESUME)."""
+    paying = hb_reach("PAYING")  # 2026-04 to 2026-06, 3 months granted
+    suspended = step(HOUSING_BENEFIT, paying, "suspend", None, HB_ACTORS, HB_PAYLOADS)
+    assert (suspended.state, suspended.months_left_at_suspension) == ("SUSPENDED", 1)  # 2026-04, 05 paid; 06 left
+    assert deadlines(suspended) == []
+    assert HOUSING_BENEFIT.monitoring(suspended) is None
+    late = {**HB_PAYLOADS["resume"], "resumed_on": "2028-05-11"}
+    [unmet] = HOUSING_BENEFIT.check(suspended, "resume", MUN1, late, NOW)
+    assert (unmet.id, "第12条第2項" in unmet.basis) == ("G-H-RESUME", True)
+    unfit = {**HB_PAYLOADS["resume"], "application": {**APPLICATION, "hw_job_application": False}}
+    assert [u.id for u in HOUSING_BENEFIT.check(suspended, "resume", MUN1, unfit, NOW)] == ["G-H-RESUME"]
+    resumed = step(HOUSING_BENEFIT, suspended, "resume", None, HB_ACTORS, HB_PAYLOADS)
+    assert resumed.state == "PAYING"
+    assert resumed.months_granted == 3  # not counted again
+    assert resumed.period_end == date(2026, 8, 31)  # the one month left, paid in 2026-08
+    assert resumed.suspended_months == ["2026-06", "2026-07"]
+    evidence = [
+        {"month": m, "agency_consultations": 4, "hw_consultations": 2, "applications": 5}
+        for m in ("2026-04", "2026-05")
+    ]
+    for item in evidence:
+        resumed = step(HOUSING_BENEFIT, resumed, "record_evidence", {"evidence": item}, HB_ACTORS, HB_PAYLOADS)
+    check = next(d for d in deadlines(resumed) if d.kind == "monthly_obligations")
+    assert check.payload == {"month": "2026-08"}  # the suspended months are skipped
