@@ -12,6 +12,7 @@ from statemachines.programs.means import means_test_met
 from statemachines.programs.work_readiness.records import (
     Apply,
     ExtensionDecision,
+    Means,
     WorkReadinessRecord,
     WorkReadinessTrigger,
 )
@@ -24,6 +25,8 @@ def _eligible(ctx: Ctx) -> Verdict:
     means = payload.means if isinstance(payload, Apply) and payload.means else ctx.record.means
     if means is None:
         return None if ctx.payload is None and ctx.trigger == WorkReadinessTrigger.SUBMIT_APPLICATION else False
+    if isinstance(means, Means) and means.specified_public_assistance_recipient:
+        return True  # 特定被保護者: 法3条4項 as amended (2025-04-01)
     return means_test_met(means, ctx.record.rules.asset_multiple)
 
 
@@ -67,7 +70,7 @@ GUARDS = guard_table(
         "G-W1",
         "世帯の収入・資産が施行規則第4条の要件を満たさず、これに準ずる者としての理由も記録されていません。",
         "Household income and assets fail Ordinance art. 4, and no reason for the equivalent case is recorded.",
-        "生活困窮者自立支援法施行規則 第4条 (S5)",
+        "生活困窮者自立支援法施行規則 第4条 (S5); 特定被保護者は法3条4項（令和6年改正、2025-04-01施行）(S7)",
         _eligible,
     ),
     G(

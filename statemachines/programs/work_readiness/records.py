@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from statemachines.kernel.sensitivity import BASIC, CONFIGURATION, SPECIAL_CARE
+from statemachines.kernel.sensitivity import BASIC, CONFIGURATION, FINANCIAL, SPECIAL_CARE
 from statemachines.programs.definition import ProgramRecord
-from statemachines.programs.means import Means
+from statemachines.programs.means import Means as SharedMeans
 from statemachines.programs.payloads import Value
 
 
@@ -34,6 +34,13 @@ class WorkReadinessTrigger(StrEnum):
     WITHDRAW = "withdraw"
     MARK_LIMIT_WARNING = "mark_limit_warning"
     DECIDE_EXTENSION = "decide_extension"
+
+
+class Means(SharedMeans):
+    """The means test of 施行規則§4; a 特定被保護者 (生活保護法55条の11) may use the program under this Act since
+    2025-04-01 (法3条4項 as amended, S7) whatever the figures: their 生活保護 is the means test."""
+
+    specified_public_assistance_recipient: Annotated[bool, FINANCIAL] = False  # 特定被保護者
 
 
 class WorkReadinessRules(Value):

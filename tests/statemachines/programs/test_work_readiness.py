@@ -127,3 +127,20 @@ def test_W5_beyond_one_year_only_on_a_municipal_extension_decision() -> None:
     short = {**decision, "until": "2027-03-31"}  # not past the year: no extension at all
     unmet_short = WORK_READINESS.check(record, "decide_extension", MUN1, short, NOW + timedelta(days=353))
     assert [u.id for u in unmet_short] == ["G-W3"]
+
+
+def test_W3_a_specified_public_assistance_recipient_may_use_the_program() -> None:
+    """法3条4項 as amended by 令和6年法律第21号 (process.md §1.3 "Cross-cutting outcomes", §3.2, S7): from 2025-04-01 a
+    特定被保護者 (生活保護法55条の11) may use 就労準備支援 under this Act; their 生活保護 stands in for the means test
+    of 施行規則§4, so the decision is not refused on the household's figures."""
+    recipient = {"means": {"specified_public_assistance_recipient": True}}
+    record = step(WORK_READINESS, wr_reach("REFERRED_IN_PLAN"), "submit_application", recipient, WR_ACTORS, WR_PAYLOADS)
+    assert WORK_READINESS.check(record, "decide", MUN1, WR_PAYLOADS["decide"], NOW) == []
+    [unmet] = WORK_READINESS.check(
+        step(WORK_READINESS, wr_reach("REFERRED_IN_PLAN"), "submit_application", {"means": {}}, WR_ACTORS, WR_PAYLOADS),
+        "decide",
+        MUN1,
+        WR_PAYLOADS["decide"],
+        NOW,
+    )
+    assert (unmet.id, "法3条4項" in unmet.basis) == ("G-W1", True)
