@@ -83,8 +83,8 @@ WORK_READINESS = ProgramDef[WorkReadinessState, WorkReadinessTrigger, WorkReadin
             "wr_limit_review",
             Role.SW,
             T.REVIEW,
-            "利用期間の上限（1年）が近づいています：継続の要否の検討",
-            "The one-year limit is near: review whether to continue",
+            "利用期間の上限（1年）が近づいています：継続が必要なら自治体の延長決定を",
+            "The one-year limit is near: continuing needs the municipality's extension decision",
             notice=NoticeKind.REMINDER,
         )
     },
