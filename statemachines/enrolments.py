@@ -72,6 +72,17 @@ TAKEN_WITH_APPLICATION_PATCH = "application-taken-with-riyou-moushikomi"
 """Runs before it started a program the 支援決定 approved even when one of it already ran."""
 
 
+REFERRED_PROGRAMS: dict[str, str] = {"children_learning": "start-children-learning-referral"}
+"""Programs the 支援決定 approves that run elsewhere, modelled as a referral plus registration (process.md §3.6: the
+子どもの学習・生活支援事業's intake and decision flow is [UNVERIFIED]): a 関係機関へのつなぎ opens for the consultant to
+send to the provider chosen from the directory (its 紹介の準備 task), behind its patch (runs before it started none)."""
+
+
+def _program_referral(case: CaseRecord, program: str) -> EnrolmentStart:
+    enrolment_id = f"program-{case.case_id}-referral-{program}-v{case.plan_version}"
+    return EnrolmentStart(PROGRAMS["referral"], enrolment_id, patch=REFERRED_PROGRAMS[program])
+
+
 def _taken_already(case: CaseRecord, program: str) -> bool:
     """A program whose application staff took with the 利用申込 (住居確保給付金, H0/H1) and that still runs."""
     return any(e.program == program and not e.ended for e in case.enrolments.values())
@@ -84,6 +95,8 @@ def _decided_programs(case: CaseRecord) -> Iterator[EnrolmentStart]:
     approved = [d.program.value for d in decision.programs if d.approved] if decision else []
     for program in approved:
         defn = PROGRAMS.get(program)
+        if program in REFERRED_PROGRAMS:
+            yield _program_referral(case, program)
         if defn is not None:
             taken = defn.taken_with_application and _taken_already(case, program)
             enrolment_id = decided_enrolment_id(case.case_id, program, case.plan_version)

@@ -158,3 +158,20 @@ def test_S9_program_figures_are_the_municipality_s_rule_set_values() -> None:
     assert program_rule_errors(ruleset.programs) == []
     bad = program_rule_errors({"housing_support": {"shelter_max": "3 months"}, "nursery": {}})
     assert [e["loc"] for e in bad] == [["programs", "housing_support", "shelter_max"], ["programs", "nursery"]]
+
+
+def test_S9_children_learning_support_is_a_referral_the_decision_opens() -> None:
+    """process.md §3.6 (S41 [3P]; intake and decision flow [UNVERIFIED]): "Model it as a referral plus registration".
+    A 支援決定 approving 子どもの学習・生活支援事業 opens a 関係機関へのつなぎ in its 紹介の準備 state, whose task asks
+    the consultant to send it to the provider chosen from the directory; behind its patch, and not one the 終結
+    waits for."""
+    both = [{"program": "work_readiness", "approved": True}, {"program": "children_learning", "approved": True}]
+    case = _decided(both)
+    work, referral = enrolments_started(STARTS_PROGRAMS, case)  # in the decision's order
+    assert work.program.id == "work_readiness"
+    assert (referral.program.id, referral.patch) == ("referral", "start-children-learning-referral")
+    assert referral.enrolment_id == f"program-{case.case_id}-referral-children_learning-v{case.plan_version}"
+    assert referral.record(case, START)["state"] == "DRAFT"
+    assert BY_ID["referral"].state_tasks[BY_ID["referral"].initial].kind == "rf_send"
+    refused = _decided([both[0], {"program": "children_learning", "approved": False}])
+    assert [s.program.id for s in enrolments_started(STARTS_PROGRAMS, refused)] == ["work_readiness"]
