@@ -22,16 +22,24 @@ from services.consent import program_consents, require_policies_in_force
 from services.lookups import StoreLookups
 from services.refusals import RefusalLog, role_unmet, same_request
 from services.waiting import ANSWER_WITHIN, answered, command_answered
+from statemachines.case.payloads import ProgramState
 from statemachines.case.record import CaseRecord
-from statemachines.enrolments import sharing_unmet, start_unmet
+from statemachines.enrolments import sharing_unmet, staff_start_fields, start_unmet
 from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid, Unmet, UnmetKind
 from statemachines.kernel.permissions import Permission, allowed
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.table import Lookup
 from statemachines.programs.registry import BY_ID as PROGRAMS
 from store.programs import ProgramRepository
+from workflows.case_workflow import workflow_id
 from workflows.messages import CommandOutcome, CommandRequest
-from workflows.program_workflow import CASE_ASSIGNEES_SIGNAL, CaseAssignees, ProgramInput, ProgramWorkflow
+from workflows.program_workflow import (
+    CASE_ASSIGNEES_SIGNAL,
+    PROGRAM_STATE_SIGNAL,
+    CaseAssignees,
+    ProgramInput,
+    ProgramWorkflow,
+)
 
 ENDED = Unmet(
     kind=UnmetKind.STATE,
@@ -127,22 +135,33 @@ class ProgramService:
         return told
 
     async def start(self, case_id: str, program: str, actor: Actor, command_id: str) -> str:
-        """Start a program a consultant begins from the case (ハローワーク支援要請, a referral): its enrolment id.
+        """Start a program a consultant begins from the case (ハローワーク支援要請, a referral, the 住居確保給付金
+        application taken with the 利用申込): its enrolment id.
 
         A program that passes personal data on needs the client's consent C1 first (G1), so without it the
-        refusal comes before anything is started or sent.
+        refusal comes before anything is started or sent. One taken with the 利用申込 needs that made (G-H0) and is
+        recorded on the case like one its 支援決定 starts: the 終結 waits for it.
         """
         defn = PROGRAMS.get(program)
-        if defn is None or not defn.started_by_staff:
+        if defn is None or not (defn.started_by_staff or defn.taken_with_application):
             raise PayloadInvalid("start_program", [{"type": "not_startable", "loc": ["program"], "msg": program}])
         if not allowed(actor, Permission.PROGRAM_START):
             raise CommandRejected("start_program", [role_unmet(Permission.PROGRAM_START)])
         record = await self._case_record(case_id)
-        self._refusals.refuse(record, f"{program}.start", command_id, actor, start_unmet(record, defn, actor))
         suffix = uuid.uuid5(uuid.NAMESPACE_URL, f"{case_id}:{program}:{command_id}").hex[:8]
         enrolment_id = f"program-{case_id}-{program}-{suffix}"
+        if enrolment_id in record.enrolments:  # the same request again: the enrolment it started
+            return enrolment_id
+        self._refusals.refuse(record, f"{program}.start", command_id, actor, start_unmet(record, defn, actor))
         now = datetime.now(UTC)
-        start = defn.start(enrolment_id=enrolment_id, case_id=case_id, municipality=record.municipality, now=now)
+        start = defn.start(
+            enrolment_id=enrolment_id,
+            case_id=case_id,
+            municipality=record.municipality,
+            now=now,
+            rules=record.ruleset.programs.get(defn.id),
+            **staff_start_fields(record, defn),
+        )
         handle: WorkflowHandle[Any, Any] = await self._client.start_workflow(
             ProgramWorkflow.run,
             ProgramInput(
@@ -157,6 +176,9 @@ class ProgramService:
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
         await answered(handle.execute_update(ProgramWorkflow.projected), self._within)
+        if defn.taken_with_application:
+            started = ProgramState(enrolment_id=enrolment_id, program=defn.id, name_ja=defn.name_ja)
+            await self._client.get_workflow_handle(workflow_id(case_id)).signal(PROGRAM_STATE_SIGNAL, started)
         return enrolment_id
 
     async def read(self, enrolment_id: str, actor: Actor) -> tuple[dict[str, Any], list[dict[str, Any]]]:

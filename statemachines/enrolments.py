@@ -18,10 +18,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.case.guards import GUARDS
-from statemachines.case.record import CaseRecord
+from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.transitions import Starts
 from statemachines.kernel.guards import GuardContext
-from statemachines.kernel.outcomes import Unmet
+from statemachines.kernel.outcomes import Unmet, UnmetKind
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.table import FollowOn
 from statemachines.programs.definition import AnyProgram, ProgramRecord
@@ -49,11 +49,16 @@ class EnrolmentStart:
     enrolment_id: str
     patch: str | None = None  # a program whose process came later starts only behind its patch (its start_patch)
     then: tuple[StartCommand, ...] = ()
+    skipped_behind: str | None = None  # not started in a run new enough for this patch (a run before it did start it)
 
     def record(self, case: CaseRecord, now: datetime) -> dict[str, Any]:
         """The enrolment's first record, as JSON, made at the moment it is started."""
         opened: ProgramRecord = self.program.start(
-            enrolment_id=self.enrolment_id, case_id=case.case_id, municipality=case.municipality, now=now
+            enrolment_id=self.enrolment_id,
+            case_id=case.case_id,
+            municipality=case.municipality,
+            now=now,
+            rules=case.ruleset.programs.get(self.program.id),
         )
         return opened.model_dump(mode="json")
 
@@ -63,15 +68,40 @@ def decided_enrolment_id(case_id: str, program: str, plan_version: int) -> str:
     return f"program-{case_id}-{program}-v{plan_version}"
 
 
+TAKEN_WITH_APPLICATION_PATCH = "application-taken-with-riyou-moushikomi"
+"""Runs before it started a program the 支援決定 approved even when one of it already ran."""
+
+
+REFERRED_PROGRAMS: dict[str, str] = {"children_learning": "start-children-learning-referral"}
+"""Programs the 支援決定 approves that run elsewhere, modelled as a referral plus registration (process.md §3.6: the
+子どもの学習・生活支援事業's intake and decision flow is [UNVERIFIED]): a 関係機関へのつなぎ opens for the consultant to
+send to the provider chosen from the directory (its 紹介の準備 task), behind its patch (runs before it started none)."""
+
+
+def _program_referral(case: CaseRecord, program: str) -> EnrolmentStart:
+    enrolment_id = f"program-{case.case_id}-referral-{program}-v{case.plan_version}"
+    return EnrolmentStart(PROGRAMS["referral"], enrolment_id, patch=REFERRED_PROGRAMS[program])
+
+
+def _taken_already(case: CaseRecord, program: str) -> bool:
+    """A program whose application staff took with the 利用申込 (住居確保給付金, H0/H1) and that still runs."""
+    return any(e.program == program and not e.ended for e in case.enrolments.values())
+
+
 def _decided_programs(case: CaseRecord) -> Iterator[EnrolmentStart]:
-    """支援決定: every approved program that has a process, in the decision's order."""
+    """支援決定: every approved program that has a process, in the decision's order; one whose application was
+    already taken with the 利用申込 and still runs is not started twice."""
     decision = case.decision
     approved = [d.program.value for d in decision.programs if d.approved] if decision else []
     for program in approved:
         defn = PROGRAMS.get(program)
+        if program in REFERRED_PROGRAMS:
+            yield _program_referral(case, program)
         if defn is not None:
+            taken = defn.taken_with_application and _taken_already(case, program)
             enrolment_id = decided_enrolment_id(case.case_id, program, case.plan_version)
-            yield EnrolmentStart(defn, enrolment_id, patch=defn.start_patch)
+            skip = TAKEN_WITH_APPLICATION_PATCH if taken else None
+            yield EnrolmentStart(defn, enrolment_id, patch=defn.start_patch, skipped_behind=skip)
 
 
 def _referral(case: CaseRecord) -> Iterator[EnrolmentStart]:
@@ -104,7 +134,52 @@ def sharing_unmet(case: CaseRecord, actor: Actor) -> list[Unmet]:
     return [] if g1.predicate(ctx) is True else [g1.unmet()]
 
 
+NOT_APPLIED = frozenset(
+    {
+        CaseState.IDENTIFIED,
+        CaseState.INTAKE,
+        CaseState.SCREENING,
+        CaseState.ENDED_INFO_ONLY,
+        CaseState.REFERRED_OUT,
+        CaseState.CLOSED,
+        CaseState.FOLLOW_UP,
+        CaseState.INTERRUPTED,
+    }
+)
+"""Where a case holds no 利用申込 in force: before T5, or after it ended (a new consultation reopens it, T29)."""
+
+BEFORE_APPLICATION = Unmet(
+    kind=UnmetKind.STATE,
+    id="G-H0",
+    message_ja="この事業の申請は、自立相談支援事業の利用申込（相談受付・申込票への署名）の後、支援中のケースで受け付けます。",
+    message_en="The application is taken once the client has applied for the 自立相談支援事業, on a case in support.",
+    basis="process.md §3.1 H0/H1: 申請は自立相談支援機関で利用申込と併せて行う (S49; [BK])",
+)
+ALREADY_TAKEN = Unmet(
+    kind=UnmetKind.STATE,
+    id="G-H0-ONE",
+    message_ja="このケースでは、この事業の申請をすでに受け付けています（利用中）。",
+    message_en="This case already has a running enrolment of this program.",
+    basis="process.md §3.1 H0/H1",
+)
+
+
 def start_unmet(case: CaseRecord, program: AnyProgram, actor: Actor) -> list[Unmet]:
     """What keeps ``actor`` from starting ``program`` from the case now: a program that passes personal data on
-    needs C1 first, so without it the refusal comes before anything is started or sent."""
-    return sharing_unmet(case, actor) if program.shares_personal_data else []
+    needs C1 first, so without it the refusal comes before anything is started or sent. One whose application is
+    taken with the 利用申込 (住居確保給付金) starts only once that is made, and once at a time."""
+    unmet = sharing_unmet(case, actor) if program.shares_personal_data else []
+    if program.taken_with_application:
+        if case.state in NOT_APPLIED:
+            unmet.append(BEFORE_APPLICATION)
+        elif _taken_already(case, program.id):
+            unmet.append(ALREADY_TAKEN)
+    return unmet
+
+
+def staff_start_fields(case: CaseRecord, program: AnyProgram) -> dict[str, Any]:
+    """What a program started by staff learns from the case: the day of its 利用申込 (C1's signature, T5), when the
+    program's application is taken with it (G-H-DATE's earliest 申請日)."""
+    if not program.taken_with_application or case.consent_c1 is None:
+        return {}
+    return {"application_taken_on": case.consent_c1.signed_on}

@@ -251,6 +251,8 @@ class CaseWorkflow:
         for start in enrolments_started(follow_on, self.case):
             if start.patch is not None and not workflow.patched(start.patch):
                 continue
+            if start.skipped_behind is not None and workflow.patched(start.skipped_behind):
+                continue  # its application was taken with the 利用申込 and it still runs (H0/H1)
             await workflow.start_child_workflow(
                 ProgramWorkflow.run,
                 ProgramInput(

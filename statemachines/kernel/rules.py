@@ -12,7 +12,7 @@ import itertools
 import re
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -125,6 +125,14 @@ class RuleSet(BaseModel):
                 "既定: 終結（終了）日から5年（一般的な運用 [BK]、process.md §5.5; 参考 S37 生活保護法関係文書）"
             ),
         }
+    )
+    programs: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description=(
+            "per program (its id), the values of its rules this municipality sets (shelter length, caps, obligations: "
+            "the figures process.md marks LOCAL/BK), with their source under sources['programs.<id>.<rule>']; the rest "
+            "keep the program's defaults (python -m statemachines describe)"
+        ),
     )
     population: dict[int, int] = Field(
         default_factory=dict,

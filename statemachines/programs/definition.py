@@ -137,6 +137,10 @@ class ProgramDef(Process[S, T, R]):
     closes: Mapping[T, tuple[str, ...]] = field(default_factory=dict)  # trigger -> task kinds it completes
     monitoring: Callable[[R], str | None] = _no_monitoring  # the case's monitoring interval while this runs
     started_by_staff: bool = False  # started from the case by a consultant (a referral), not by the 支援決定
+    # Its application is taken at the 自立相談支援機関 with the 利用申込 (住居確保給付金, process.md §3.1 H0/H1): staff
+    # start it from the case once the 利用申込 is made, before any plan; its own decision stays the municipality's,
+    # and the 支援決定 starts it only when the case has none yet. The case records it like a decided one (終結 waits).
+    taken_with_application: bool = False
     shares_personal_data: bool = False  # starting it passes personal data on: consent C1 first (process.md §5.2)
     summary: tuple[str, ...] = ()  # the record's counts and dates the read model keeps (no amounts, no personal data)
     panel: Callable[[Mapping[str, Any]], dict[str, Any]] = _nothing_more  # what a case page adds from the summary
@@ -147,9 +151,21 @@ class ProgramDef(Process[S, T, R]):
     def event_command(self, trigger: T) -> str:
         return f"{self.id}.{trigger.value}"
 
-    def start(self, *, enrolment_id: str, case_id: str, municipality: str, now: datetime, **fields: Any) -> R:
-        """A new enrolment in the program's initial state (started by the 支援決定 or from the case)."""
-        return self.record_type(
+    def start(
+        self,
+        *,
+        enrolment_id: str,
+        case_id: str,
+        municipality: str,
+        now: datetime,
+        rules: Mapping[str, Any] | BaseModel | None = None,
+        **fields: Any,
+    ) -> R:
+        """A new enrolment in the program's initial state (started by the 支援決定 or from the case). ``rules``: the
+        program's rules, or the values of them the case's rule set sets (``RuleSet.programs``) over its defaults."""
+        if isinstance(rules, BaseModel):
+            fields["rules"], rules = rules, None
+        record = self.record_type(
             enrolment_id=enrolment_id,
             case_id=case_id,
             municipality=municipality,
@@ -158,6 +174,16 @@ class ProgramDef(Process[S, T, R]):
             started_at=now,
             **fields,
         )
+        if rules:
+            record.rules = self.rules_with(rules)  # type: ignore[attr-defined]
+        return record
+
+    def rules_with(self, values: Mapping[str, Any]) -> Any:
+        """The program's rules with ``values`` over their defaults; a ``ValidationError`` names what does not fit."""
+        model = self.record_type.model_fields["rules"].annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise TypeError(f"{self.id} keeps no rules")
+        return model.model_validate({**model().model_dump(), **values})
 
     def open_enrolment(self, record: R, actor: Actor, *, now: datetime, command_id: str) -> Applied[R]:
         """The first event of an enrolment: (none) → the initial state, by whoever started it."""

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Mapping
 from types import ModuleType
+from typing import Any
+
+from pydantic import ValidationError
 
 import statemachines.programs
 from statemachines.kernel.rules import DocumentType
@@ -41,3 +45,21 @@ PROGRAMS: tuple[AnyProgram, ...] = _programs()
 BY_ID: dict[str, AnyProgram] = {p.id: p for p in PROGRAMS}
 DOCUMENTS: dict[str, DocumentType] = {p.id: p.document for p in PROGRAMS}
 """The kind of record each program keeps (``statemachines.policy.retention``), by id."""
+
+
+def program_rule_errors(programs: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """What is wrong with a rule set's program values (``RuleSet.programs``), as field errors: an unknown program,
+    or a value its rules do not take. Checked before the rule set is stored, so no enrolment starts on bad values."""
+    errors: list[dict[str, Any]] = []
+    for program, values in programs.items():
+        defn = BY_ID.get(program)
+        if defn is None:
+            errors.append(
+                {"type": "unknown_program", "loc": ["programs", program], "msg": "登録されていない事業です。"}
+            )
+            continue
+        try:
+            defn.rules_with(values)
+        except ValidationError as exc:
+            errors += [{**e, "loc": ["programs", program, *e["loc"]]} for e in exc.errors(include_url=False)]
+    return errors

@@ -6,11 +6,20 @@ from typing import Any
 
 from statemachines.case.engine import CASE
 from statemachines.case.record import CaseRecord, CaseState
-from statemachines.case.records import Program
+from statemachines.case.records import EnrolmentStatus, Program
 from statemachines.case.transitions import STARTS_PROGRAMS, STARTS_REFERRAL, Trigger
-from statemachines.enrolments import decided_enrolment_id, enrolments_started, sharing_unmet, start_unmet
+from statemachines.enrolments import (
+    TAKEN_WITH_APPLICATION_PATCH,
+    decided_enrolment_id,
+    enrolments_started,
+    sharing_unmet,
+    staff_start_fields,
+    start_unmet,
+)
+from statemachines.kernel.roles import SYSTEM_ACTOR
+from statemachines.kernel.rules import DEFAULT_RULESET
 from statemachines.kernel.table import Lookup
-from statemachines.programs.registry import BY_ID, PROGRAMS
+from statemachines.programs.registry import BY_ID, PROGRAMS, program_rule_errors
 from tests.factories import SW1, VALID_PAYLOADS, plan
 from tests.statemachines.paths import START, decision_pending, reach, step
 
@@ -72,7 +81,7 @@ def test_a_counter_named_in_free_text_starts_nothing() -> None:
 def test_a_program_that_shares_data_needs_consent_c1_in_force() -> None:
     without = reach(CaseState.SCREENING)
     assert [u.id for u in start_unmet(without, BY_ID["hello_work"], SW1)] == ["G1"]
-    assert start_unmet(without, BY_ID["housing_benefit"], SW1) == []
+    assert start_unmet(without, BY_ID["work_readiness"], SW1) == []
     applied = reach(CaseState.APPLIED)
     assert sharing_unmet(applied, SW1) == []
     revoked = step(applied, T.REVOKE_CONSENT)
@@ -92,3 +101,77 @@ def test_the_tables_say_which_commands_need_the_directory_or_the_persons_history
         ("referral", "send"): (Lookup.INSTITUTION,),
         ("housing_benefit", "submit_application"): (Lookup.PERSON,),
     }
+
+
+def test_H0_housing_benefit_is_taken_with_the_application_not_after_the_decision() -> None:
+    """process.md §3.1 H0/H1 (S49 [3P]; [BK]): the 住居確保給付金 application is made at the 自立相談支援機関
+    together with the 利用申込; its 支給決定 stays the municipality's inside the program. So staff start it once the
+    case is APPLIED (no plan, meeting or 支援決定 first), never before the 利用申込, once at a time; the 支援決定 of a
+    plan that also names it does not start a second one while it runs (behind a patch), and the application may be
+    dated on the day of the 利用申込 (G-H-DATE's earliest day)."""
+    housing = BY_ID["housing_benefit"]
+    assert [u.id for u in start_unmet(reach(CaseState.SCREENING), housing, SW1)] == ["G-H0"]
+    applied = reach(CaseState.APPLIED)
+    assert start_unmet(applied, housing, SW1) == []
+    assert applied.consent_c1 is not None
+    fields = staff_start_fields(applied, housing)
+    assert fields == {"application_taken_on": applied.consent_c1.signed_on}
+    assert staff_start_fields(applied, BY_ID["hello_work"]) == {}
+
+    taking = step(
+        applied,
+        T.RECORD_PROGRAM_STATE,
+        {"enrolment_id": "hb-1", "program": "housing_benefit", "name_ja": housing.name_ja},
+        actor=SYSTEM_ACTOR,
+    )
+    assert [u.id for u in start_unmet(taking, housing, SW1)] == ["G-H0-ONE"]
+
+    decided = _decided([{"program": "housing_benefit", "approved": True}])
+    [fresh] = enrolments_started(STARTS_PROGRAMS, decided)
+    assert fresh.skipped_behind is None  # no application taken yet: the 支援決定 starts it as before
+    running = decided.model_copy(
+        update={"enrolments": {"hb-1": EnrolmentStatus(program="housing_benefit", name_ja="住居確保給付金")}}
+    )
+    [skipped] = enrolments_started(STARTS_PROGRAMS, running)
+    assert skipped.skipped_behind == TAKEN_WITH_APPLICATION_PATCH
+
+
+def test_S9_program_figures_are_the_municipality_s_rule_set_values() -> None:
+    """process.md §0 ("Where a figure is tagged LOCAL, BK or UNVERIFIED, make it tenant configuration with the
+    suggested default") and §1.7/§3.4: the shelter's length (3か月 [LOCAL 水戸市 S40]), the obligations of
+    住居確保給付金 (S16) and the other program figures are values of the municipality's versioned rule set, with their
+    source, like the case's durations; an enrolment takes those of the rule set its case pinned."""
+    ruleset = DEFAULT_RULESET.model_copy(
+        update={
+            "ruleset_id": "city-a-2026",
+            "programs": {"housing_support": {"shelter_max": "P2M"}, "work_readiness": {"warning_after": "P9M"}},
+            "sources": {**DEFAULT_RULESET.sources, "programs.housing_support.shelter_max": "市要綱 第5条 [LOCAL]"},
+        }
+    )
+    default = _decided([{"program": "housing_support", "approved": True}])
+    assert next(enrolments_started(STARTS_PROGRAMS, default)).record(default, START)["rules"]["shelter_max"] == "P3M"
+    case = default.model_copy(update={"ruleset": ruleset})  # a case that pinned the municipality's rule set
+    [start] = enrolments_started(STARTS_PROGRAMS, case)
+    record = start.record(case, START)
+    assert record["rules"]["shelter_max"] == "P2M"
+    assert record["rules"]["shelter_extended_max"] == "P6M"  # what the rule set leaves keeps the program's default
+    assert program_rule_errors(ruleset.programs) == []
+    bad = program_rule_errors({"housing_support": {"shelter_max": "3 months"}, "nursery": {}})
+    assert [e["loc"] for e in bad] == [["programs", "housing_support", "shelter_max"], ["programs", "nursery"]]
+
+
+def test_S9_children_learning_support_is_a_referral_the_decision_opens() -> None:
+    """process.md §3.6 (S41 [3P]; intake and decision flow [UNVERIFIED]): "Model it as a referral plus registration".
+    A 支援決定 approving 子どもの学習・生活支援事業 opens a 関係機関へのつなぎ in its 紹介の準備 state, whose task asks
+    the consultant to send it to the provider chosen from the directory; behind its patch, and not one the 終結
+    waits for."""
+    both = [{"program": "work_readiness", "approved": True}, {"program": "children_learning", "approved": True}]
+    case = _decided(both)
+    work, referral = enrolments_started(STARTS_PROGRAMS, case)  # in the decision's order
+    assert work.program.id == "work_readiness"
+    assert (referral.program.id, referral.patch) == ("referral", "start-children-learning-referral")
+    assert referral.enrolment_id == f"program-{case.case_id}-referral-children_learning-v{case.plan_version}"
+    assert referral.record(case, START)["state"] == "DRAFT"
+    assert BY_ID["referral"].state_tasks[BY_ID["referral"].initial].kind == "rf_send"
+    refused = _decided([both[0], {"program": "children_learning", "approved": False}])
+    assert [s.program.id for s in enrolments_started(STARTS_PROGRAMS, refused)] == ["work_readiness"]

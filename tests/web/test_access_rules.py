@@ -169,6 +169,10 @@ async def test_only_an_admin_adds_rule_sets_and_bad_ones_are_422(api: Api) -> No
     }
     assert (await api.post("sw1", "/api/rulesets", ruleset)).status_code == 403
     assert (await api.post("admin", "/api/rulesets", {**ruleset, "plan_period": "6 months"})).status_code == 422
+    bad_program = {**ruleset, "programs": {"housing_support": {"shelter_max": "3か月"}}}
+    refused = await api.post("admin", "/api/rulesets", bad_program)
+    assert refused.status_code == 422  # a program's value its rules do not take: nothing stored
+    assert ["programs", "housing_support", "shelter_max"] in [e["loc"] for e in refused.json()["errors"]]
     assert (await api.post("admin", "/api/rulesets", ruleset)).status_code == 201
     assert (await api.post("admin", "/api/rulesets", ruleset)).status_code == 409
     listed = (await api.get("sw1", "/api/rulesets", municipality="city-a")).json()

@@ -61,6 +61,11 @@ async def _decided(h: Harness, program: str) -> tuple[str, WorkflowHandle[Any, A
     return case_id, child
 
 
+def _renewal(period_end: str) -> dict[str, Any]:
+    """延長申請 with its 申請書: the requirements still hold (施行規則§12)."""
+    return {"application": {**APPLICATION, "applied_on": period_end, "job_loss_on": period_end}}
+
+
 async def _send(child: WorkflowHandle[Any, Any], trigger: str, actor: Any, payload: dict[str, Any]) -> CommandOutcome:
     request = CommandRequest(command_id=uuid.uuid4().hex, actor=actor, payload=payload)
     result = await child.execute_update(trigger, request, result_type=CommandOutcome)
@@ -108,12 +113,12 @@ async def test_the_extension_warning_and_the_nine_month_cap(h: Harness, own_time
         wait = datetime.fromisoformat(f"{end}T00:00:00+09:00") - timedelta(days=13) - now
         await own_time_env.sleep(wait)
         await eventually(lambda: "hb_extension_due" in _open_kinds(h, case_id))
-        await _send(child, "request_extension", SW1, {})
+        await _send(child, "request_extension", SW1, _renewal(end))
         await _send(child, "grant_extension", MUN1, {})
     record = await child.query("record_json")
     assert record["months_granted"] == 9
     with pytest.raises(WorkflowUpdateFailedError) as info:
-        await _send(child, "request_extension", SW1, {})
+        await _send(child, "request_extension", SW1, _renewal(record["period_end"]))
     assert isinstance(info.value.cause, ApplicationError)
     assert [d["id"] for d in info.value.cause.details] == ["G-H-CAP"]
 
@@ -175,7 +180,13 @@ async def test_work_readiness_warns_at_ten_months_and_holds_the_one_year_limit(
         await _send(child, "review", SW1, {"note": "継続を検討"})
     assert isinstance(info.value.cause, ApplicationError)
     assert [d["id"] for d in info.value.cause.details] == ["G-W2"]
-    await _send(child, "review", SW1, {"note": "継続", "extension_reason": "体調の波があり継続が必要"})
+    with pytest.raises(WorkflowUpdateFailedError):  # a consultant's reason is not the municipality's decision
+        await _send(child, "review", SW1, {"note": "継続", "extension_reason": "体調の波があり継続が必要"})
+    today = (await own_time_env.get_current_time()).astimezone(JST).date()
+    until = (today + 90 * DAY).isoformat()
+    extension = {"decided_on": today.isoformat(), "until": until, "reason": "体調の波があり継続が必要"}
+    await _send(child, "decide_extension", MUN1, extension)
+    await _send(child, "review", SW1, {"note": "継続"})
 
 
 async def test_while_the_benefit_is_paid_the_case_is_monitored_weekly(

@@ -12,9 +12,11 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
+from statemachines.kernel.outcomes import PayloadInvalid
 from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.rules import RuleSet
+from statemachines.programs.registry import program_rule_errors
 from store.dead_letters import DeadLetters
 from store.heartbeats import Heartbeats
 from store.rulesets import RulesetRepository
@@ -106,6 +108,9 @@ def add_ruleset(
     """A new version of the durations for a municipality ("*" for all), in force from its effective date."""
     if ruleset.municipality != "*" and ruleset.municipality not in actor.serves:
         raise ForbiddenError("担当していない自治体のルールセットは登録できません。")
+    errors = program_rule_errors(ruleset.programs)
+    if errors:
+        raise PayloadInvalid("add_ruleset", errors)
     with svc.sessions.begin() as session:
         RulesetRepository(session).add(ruleset, created_by=actor.user_id, now=svc.clock())
     return ruleset

@@ -16,13 +16,16 @@ from statemachines.programs.housing_benefit.records import (
     Decide,
     Employment,
     Evidence,
+    ExtensionRequest,
     Housed,
     HousingBenefitRecord,
     HousingBenefitRules,
     HousingBenefitState,
     HousingBenefitTrigger,
     Month,
+    Resume,
     Stop,
+    Suspend,
     last_day_after,
     missing_obligations,
 )
@@ -36,6 +39,12 @@ PAID = (S.PAYING, S.EXTENSION_REQUESTED)
 def apply_for(r: HousingBenefitRecord, p: Apply, a: Actor, now: datetime) -> None:
     if p.application is not None:
         r.application = p.application
+
+
+@effect(ExtensionRequest)
+def request_extension(r: HousingBenefitRecord, p: ExtensionRequest, a: Actor, now: datetime) -> None:
+    if p.application is not None:
+        r.renewals = [*r.renewals, p.application]
 
 
 @effect(Housed)
@@ -103,6 +112,33 @@ def checked(r: HousingBenefitRecord, p: Month, a: Actor, now: datetime) -> None:
     r.checked_months = sorted({*r.checked_months, p.month})
 
 
+@effect(Suspend)
+def suspend(r: HousingBenefitRecord, p: Suspend, a: Actor, now: datetime) -> None:
+    """The months of the current period after the month of the suspension are left to pay after a resumption."""
+    r.suspended_on, r.suspension_reason = p.suspended_on, p.cause
+    paid_through = last_day_after(date(p.suspended_on.year, p.suspended_on.month, 1), 1)
+    end = r.period_end or paid_through
+    r.months_left_at_suspension = len(_months(paid_through + timedelta(days=1), end)) if end > paid_through else 0
+
+
+@effect(Resume)
+def resume(r: HousingBenefitRecord, p: Resume, a: Actor, now: datetime) -> None:
+    """Paid again from the month of the resumption for the months left; the months between are neither paid nor
+    counted (施行規則§12②), and the 求職活動 check skips them."""
+    assert r.suspended_on is not None
+    first_unpaid = last_day_after(date(r.suspended_on.year, r.suspended_on.month, 1), 1) + timedelta(days=1)
+    restart = date(p.resumed_on.year, p.resumed_on.month, 1)
+    gap = _months(first_unpaid, restart - timedelta(days=1)) if restart > first_unpaid else []
+    r.suspended_months = sorted({*r.suspended_months, *gap})
+    r.renewals = [*r.renewals, p.application]
+    left = r.months_left_at_suspension or 0
+    if left == 0:  # stopped in the period's last month: a new period, within the 9 months (G-H-RESUME)
+        left = r.rules.period_months
+        r.months_granted += left
+    r.period_end = last_day_after(restart, left)
+    r.suspended_on, r.months_left_at_suspension = None, None
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), JST)
 
@@ -120,11 +156,13 @@ def _obligation_deadline(r: HousingBenefitRecord) -> ProgramDeadline | None:
     if r.period_start is None or r.period_end is None:
         return None
     recorded = {e.month: e for e in r.evidence}
-    for month in _months(r.period_start, r.period_end):
+    route = r.application.activity_route if r.application is not None else "job_search"
+    paid = [m for m in _months(r.period_start, r.period_end) if m not in r.suspended_months]
+    for number, month in enumerate(paid, start=1):
         if month in r.checked_months:
             continue
         found = recorded.get(month)
-        if found is not None and not missing_obligations(found, r.rules):
+        if found is not None and not missing_obligations(found, r.rules, route=route, month=number):
             continue
         year, mon = (int(x) for x in month.split("-"))
         at = _midnight(last_day_after(date(year, mon, 1), 1) + timedelta(days=8))

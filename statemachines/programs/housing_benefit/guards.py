@@ -3,16 +3,18 @@
 The 申請日 decides two legal limits: the 2-year window after the job loss (G-H1) and the 1-year 再支給 lock (G-H-LOCK).
 It is declared on the 申請書, so it is checked against the system's own day (G-H-DATE, issue 15): not after the day the
 application is received (the event's day in Japan), nor before what the record already holds, the start of this
-enrolment (the 支援決定 that opened it; the application is taken in its 申請受付 state) and, for a job loss or a
-closure, the loss itself. A declared date beyond those bounds would move a limit by a date no one can verify.
+enrolment (the 支援決定 or the consultant that opened it; the application is taken in its 申請受付 state), or the
+case's 利用申込 when the application was taken with it (H0/H1), and, for a job loss or a closure, the loss itself. A
+declared date beyond those bounds would move a limit by a date no one can verify.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from statemachines.kernel.guards import Detail, Guard, GuardContext, Verdict, guard_table
+from statemachines.kernel.rules import add_duration
 from statemachines.policy.scheduling import JST
 from statemachines.programs.housing_benefit.records import (
     Apply,
@@ -21,6 +23,7 @@ from statemachines.programs.housing_benefit.records import (
     HousingBenefitRecord,
     HousingBenefitRules,
     HousingBenefitTrigger,
+    Resume,
 )
 
 Ctx = GuardContext[HousingBenefitRecord]
@@ -44,13 +47,26 @@ def _with_application(test: Callable[[HousingApplication, HousingBenefitRules], 
     return predicate
 
 
+def _on(day: date, duration: str) -> date:
+    """``day`` plus an ISO 8601 duration by the calendar (2024-02-29 + P2Y = 2026-02-28)."""
+    return add_duration(datetime.combine(day, time.min), duration).date()
+
+
+def job_loss_window_end(a: HousingApplication, rules: HousingBenefitRules) -> date | None:
+    """The last 申請日 G-H1 accepts: two years after the loss by the calendar (the same day two years on is still
+    inside), plus the days illness, injury or childcare kept the person from seeking work, never past four years
+    (施行規則§10)."""
+    if a.job_loss_on is None:
+        return None
+    widened = _on(a.job_loss_on, rules.job_loss_window) + timedelta(days=a.days_unable_to_seek)
+    return min(widened, _on(a.job_loss_on, rules.job_loss_window_max))
+
+
 def _within_window(a: HousingApplication, rules: HousingBenefitRules) -> bool:
     if a.route == "income_drop":
         return True
-    if a.job_loss_on is None:
-        return False
-    window = min(rules.job_loss_window_days + a.days_unable_to_seek, rules.job_loss_window_max_days)
-    return a.applied_on <= a.job_loss_on + timedelta(days=window)
+    end = job_loss_window_end(a, rules)
+    return end is not None and a.applied_on <= end
 
 
 def _income_ok(a: HousingApplication, rules: HousingBenefitRules) -> bool:
@@ -61,14 +77,24 @@ def _assets_ok(a: HousingApplication, rules: HousingBenefitRules) -> bool:
     return a.household_assets <= a.base_amount * rules.asset_multiple
 
 
+def repayment_allowed_from(last_paid_on: date, rules: HousingBenefitRules) -> date:
+    """The first day a new payment may be applied for: one year after the first day of the month following the last
+    month paid (施行規則§16: 支給が終了した月の翌月から起算して1年を経過). Paid to 2025-03-15 → 2026-04-01."""
+    first_after = date(last_paid_on.year + last_paid_on.month // 12, last_paid_on.month % 12 + 1, 1)
+    return _on(first_after, rules.repayment_lock)
+
+
 def _lock_ok(a: HousingApplication, rules: HousingBenefitRules) -> bool:
     if a.previous_payment_ended_on is None:
         return True
-    lock_end = a.previous_payment_ended_on + timedelta(days=rules.repayment_lock_days)
-    return a.repayment_exception is not None and a.applied_on >= lock_end
+    allowed_from = repayment_allowed_from(a.previous_payment_ended_on, rules)
+    return a.repayment_exception is not None and a.applied_on >= allowed_from
 
 
+OBLIGATIONS_PATCH = "housing-benefit-registration-checked"  # runs recorded before it never asked for the 求職申込
 APPLICATION_DATE_PATCH = "application-date-checked"  # runs recorded before it replay without G-H-DATE
+REPAYMENT_LOCK_PATCH = "repayment-lock-from-month-after"  # runs recorded before it locked 365 days from the last day
+JOB_LOSS_WINDOW_PATCH = "job-loss-window-by-calendar"  # runs recorded before it counted 730 days (a leap year short)
 
 
 def application_date_problems(a: HousingApplication, received_on: date | None, started_on: date) -> list[Detail]:
@@ -105,7 +131,9 @@ def _date_problems(ctx: Ctx) -> list[Detail]:
         return []
     received_on = ctx.now.astimezone(JST).date() if ctx.now is not None else None
     started_on = ctx.record.started_at.astimezone(JST).date()
-    return application_date_problems(payload.application, received_on, started_on)
+    taken_on = ctx.record.application_taken_on  # taken with the 利用申込 (H0/H1): that day is the earliest
+    earliest = min(started_on, taken_on) if taken_on is not None else started_on
+    return application_date_problems(payload.application, received_on, earliest)
 
 
 def _application_date(ctx: Ctx) -> Verdict:
@@ -113,6 +141,86 @@ def _application_date(ctx: Ctx) -> Verdict:
     if not isinstance(ctx.payload, Apply):
         return None
     return not _date_problems(ctx)
+
+
+def _lock_details(ctx: Ctx) -> list[Detail]:
+    """The day a new payment may be applied for, when the lock is what refuses."""
+    a = _application(ctx)
+    if a is None or a.previous_payment_ended_on is None or _lock_ok(a, ctx.record.rules):
+        return []
+    if a.repayment_exception is None:
+        return [("再支給の事由（解雇・廃業・減収）が記録されていません", "No qualifying event for a new payment")]
+    day = repayment_allowed_from(a.previous_payment_ended_on, ctx.record.rules).isoformat()
+    return [
+        (
+            f"前回の支給（{a.previous_payment_ended_on.isoformat()}まで）の翌月から1年を経過する{day}から申請できます",
+            f"A new application is possible from {day}, a year after the month following the last payment",
+        )
+    ]
+
+
+def _registered(a: HousingApplication, rules: HousingBenefitRules) -> bool:
+    """離職・廃業: a 求職申込 at ハローワーク; 休業等: an application to a 経営相談先."""
+    return a.management_advice_registered if a.activity_route == "business" else a.hw_job_application
+
+
+def _renewal_problems(a: HousingApplication, rules: HousingBenefitRules) -> list[Detail]:
+    checks: tuple[tuple[bool, Detail], ...] = (
+        (a.main_earner, ("主たる生計維持者であることが確認されていません", "Not confirmed as the main earner")),
+        (_income_ok(a, rules), ("世帯収入が基準額と家賃の合計を超えています", "Income exceeds base amount plus rent")),
+        (_assets_ok(a, rules), ("世帯の金融資産が上限を超えています", "Financial assets exceed the limit")),
+        (_registered(a, rules), REGISTRATION),
+    )
+    return [detail for met, detail in checks if not met]
+
+
+def _renewal(ctx: Ctx) -> Verdict:
+    """The extension's 申請書 comes with the request, and the requirements still hold (施行規則§12)."""
+    payload = ctx.payload
+    if payload is None:
+        return None
+    application = getattr(payload, "application", None)
+    if not isinstance(application, HousingApplication):
+        return False
+    return not _renewal_problems(application, ctx.record.rules)
+
+
+def _renewal_details(ctx: Ctx) -> list[Detail]:
+    application = getattr(ctx.payload, "application", None)
+    if not isinstance(application, HousingApplication):
+        return [("延長申請の申請書（現在の収入・資産・求職申込の状況）がありません", "The extension's form is missing")]
+    return _renewal_problems(application, ctx.record.rules)
+
+
+def _resume_problems(ctx: Ctx) -> list[Detail]:
+    payload, r = ctx.payload, ctx.record
+    if not isinstance(payload, Resume) or r.suspended_on is None:
+        return []
+    found = list(_renewal_problems(payload.application, r.rules))
+    if payload.resumed_on < r.suspended_on:
+        found.append(("再開日が停止日より前です", "The resumption is before the suspension"))
+    if payload.resumed_on > _on(r.suspended_on, r.rules.resume_within):
+        found.append(
+            (
+                "停止から2年を過ぎており、再開できません（新たな申請となります）",
+                "More than 2 years since the suspension",
+            )
+        )
+    if not r.months_left_at_suspension and r.months_granted + r.rules.period_months > r.rules.max_months:
+        found.append(("再開すると支給期間が通算9か月を超えます", "Resuming would exceed 9 months in total"))
+    return found
+
+
+def _resume(ctx: Ctx) -> Verdict:
+    if ctx.payload is None:
+        return None
+    return isinstance(ctx.payload, Resume) and not _resume_problems(ctx)
+
+
+REGISTRATION: Detail = (
+    "離職・廃業の場合はハローワークへの求職申込、休業等の場合は経営相談先への申込が確認されていません",
+    "No job application at Hello Work (job loss) or registration with a business adviser (休業等)",
+)
 
 
 def _cap(ctx: Ctx) -> Verdict:
@@ -147,8 +255,9 @@ GUARDS = guard_table(
         "G-H1",
         "離職・廃業の日から2年（求職できなかった期間を加えて最長4年）を過ぎています。",
         "More than 2 years (at most 4 with periods unable to seek work) have passed since the job loss.",
-        "生活困窮者自立支援法施行規則 第10条 (S6)",
+        "生活困窮者自立支援法施行規則 第10条（離職等の日から2年以内、暦による）(S6)",
         _with_application(_within_window),
+        patch=JOB_LOSS_WINDOW_PATCH,
     ),
     G(
         "G-H2",
@@ -173,10 +282,12 @@ GUARDS = guard_table(
     ),
     G(
         "G-H-LOCK",
-        "前回の支給終了から1年を経過していないか、再支給の事由（解雇・廃業・減収）がありません。",
-        "Less than a year since the last payment ended, or no qualifying event for a new payment.",
-        "施行規則 第16条（再支給の制限）",
+        "最後に支給した月の翌月から1年を経過していないか、再支給の事由（解雇・廃業・減収）がありません。",
+        "Less than a year since the month after the last month paid, or no qualifying event for a new payment.",
+        "施行規則 第16条（再支給の制限: 支給終了月の翌月から起算して1年）(S6)",
         _with_application(_lock_ok),
+        details=_lock_details,
+        patch=REPAYMENT_LOCK_PATCH,
     ),
     G(
         "G-H-DATE",
@@ -186,6 +297,33 @@ GUARDS = guard_table(
         _application_date,
         details=_date_problems,
         patch=APPLICATION_DATE_PATCH,
+    ),
+    G(
+        "G-H-HW",
+        f"{REGISTRATION[0]}。",
+        f"{REGISTRATION[1]}.",
+        "求職活動要件: 申請時（延長時も）のハローワーク求職申込、休業等は経営相談先への申込 "
+        "(process.md §3.1 H1; S16, S17)",
+        _with_application(_registered),
+        patch=OBLIGATIONS_PATCH,
+    ),
+    G(
+        "G-H-RENEW",
+        "延長には、延長申請の申請書で要件（収入・資産・求職申込等）を引き続き満たすことの確認が必要です。",
+        "An extension needs its form showing the requirements (income, assets, job application) still hold.",
+        "施行規則 第12条（就職に必要と認められ、要件を満たす場合に延長）(S6); 延長時の求職申込 (S16)",
+        _renewal,
+        details=_renewal_details,
+        patch=OBLIGATIONS_PATCH,
+    ),
+    G(
+        "G-H-RESUME",
+        "支給の再開には、停止から2年以内に要件（求職活動・収入・資産等）を再び満たすことの確認が必要です"
+        "（通算9か月まで）。",
+        "Resuming needs the requirements met again within 2 years of the suspension (9 months in total at most).",
+        "施行規則 第12条第2項（疾病・負傷により要件を欠いた後、2年以内に再び満たした場合の再開、通算9か月）(S6)",
+        _resume,
+        details=_resume_problems,
     ),
     G(
         "G-H-CAP",

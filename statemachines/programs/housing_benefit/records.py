@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from statemachines.kernel.rules import Duration
 from statemachines.kernel.sensitivity import BASIC, CONFIGURATION, FINANCIAL, SPECIAL_CARE
 from statemachines.programs.definition import ProgramRecord
+from statemachines.programs.housing_benefit.obligations import (
+    DEFAULT_OBLIGATIONS,
+    OBLIGATION_SOURCE,
+    ActivityRoute,
+    ObligationSet,
+    obligations_for,
+)
 from statemachines.programs.payloads import MonthText, Value
 
 
@@ -26,6 +34,7 @@ class HousingBenefitState(StrEnum):
     DECIDED = "DECIDED"
     PAYING = "PAYING"
     EXTENSION_REQUESTED = "EXTENSION_REQUESTED"
+    SUSPENDED = "SUSPENDED"
     STOPPED = "STOPPED"
     ENDED = "ENDED"
 
@@ -46,6 +55,21 @@ class HousingBenefitTrigger(StrEnum):
     END_PERIOD = "end_period"
     MARK_EXTENSION_DUE = "mark_extension_due"
     CHECK_OBLIGATIONS = "check_obligations"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+
+
+_DAY_COUNTED = frozenset(
+    {
+        "job_loss_window_days",
+        "job_loss_window_max_days",
+        "repayment_lock_days",
+        # One set of obligations for every route and period, now the defaults of ``obligations`` (the same figures).
+        "agency_consultations_per_month",
+        "hw_consultations_per_month",
+        "applications_per_week",
+    }
+)
 
 
 class HousingBenefitRules(Value):
@@ -53,14 +77,22 @@ class HousingBenefitRules(Value):
     max_months: int = Field(default=9, ge=1, le=24)
     extension_warning_days: int = Field(default=14, ge=1, le=60)
     housed_report_days: int = Field(default=7, ge=1, le=60)
-    agency_consultations_per_month: int = Field(default=4, ge=0, le=31)
-    hw_consultations_per_month: int = Field(default=2, ge=0, le=31)
-    applications_per_week: int = Field(default=1, ge=0, le=20)
+    obligations: tuple[ObligationSet, ...] = DEFAULT_OBLIGATIONS  # by route and period (obligations.py)
     asset_multiple: int = Field(default=6, ge=1, le=100)
-    job_loss_window_days: int = Field(default=2 * 365, ge=1)
-    job_loss_window_max_days: int = Field(default=4 * 365, ge=1)
-    repayment_lock_days: int = Field(default=365, ge=0)
+    job_loss_window: Duration = "P2Y"  # by the calendar: exactly two years after the loss is still inside
+    job_loss_window_max: Duration = "P4Y"
+    repayment_lock: Duration = "P1Y"  # counted from the first day of the month after the last month paid
+    resume_within: Duration = "P2Y"  # §12②: the requirements met again within 2 years of the suspension
     monitoring_interval_while_paid: str = "P7D"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _days_counted_before(cls, data: Any) -> Any:
+        """Records started before the windows were counted by the calendar held them in days (730, 1460, 365): the
+        calendar rules replace them (施行規則§10・§16 count years, not 365-day blocks)."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in _DAY_COUNTED}
+        return data
 
 
 RULE_SOURCES: dict[str, tuple[object, str]] = {
@@ -68,13 +100,18 @@ RULE_SOURCES: dict[str, tuple[object, str]] = {
     "max_months": ("P9M", "施行規則§12: 3か月ごとの延長で通算9か月まで [ORD S6]"),
     "extension_warning_days": (14, "延長申請は支給期間の最終月の末日まで (S16); 14日前に通知 [BK]"),
     "housed_report_days": (7, "住居確保報告書は入居後7日以内 [LOCAL 山県市 S18]"),
-    "agency_consultations_per_month": (4, "自立相談支援機関での面談 月4回以上 [NAT via S16, S17]"),
-    "hw_consultations_per_month": (2, "ハローワークでの職業相談 月2回以上 [NAT via S16, S17]"),
-    "applications_per_week": (1, "企業等への応募 原則週1回以上 [NAT via S16, S17]"),
+    "obligations": ("離職・廃業 / 休業等 × 初回・延長・再延長", OBLIGATION_SOURCE),
     "asset_multiple": (6, "金融資産は基準額×6 (施行規則§4 の就労準備と同じ倍率) [BK: §10 の上限は未確認]"),
-    "job_loss_window_days": ("P2Y", "離職・廃業から2年以内 (施行規則§10) [ORD S6]"),
-    "job_loss_window_max_days": ("P4Y", "疾病等で求職できなかった期間を加えて最長4年 (施行規則§10) [ORD S6]"),
-    "repayment_lock_days": ("P1Y", "支給終了月の翌月から1年を経過するまで再支給しない (施行規則§16) [ORD]"),
+    "job_loss_window": ("P2Y", "離職・廃業の日から2年以内（暦による。2年後の同日まで）(施行規則§10) [ORD S6]"),
+    "job_loss_window_max": ("P4Y", "疾病等で求職できなかった期間を加えて最長4年 (施行規則§10) [ORD S6]"),
+    "repayment_lock": (
+        "P1Y",
+        "最後に支給した月の翌月の初日から1年を経過するまで再支給しない (施行規則§16) [ORD S6]",
+    ),
+    "resume_within": (
+        "P2Y",
+        "疾病・負傷で要件を欠いた後、2年以内に再び満たせば支給を再開（通算9か月まで）(施行規則§12②) [ORD S6]",
+    ),
     "monitoring_interval_while_paid": ("P7D", "支給中は自立相談支援機関で月4回以上の面談 (S16) → 週1回のモニタリング"),
 }
 
@@ -96,6 +133,8 @@ class HousingApplication(Value):
     household_assets: Annotated[int, FINANCIAL] = Field(ge=0)
     housing_lost: Annotated[bool, SPECIAL_CARE] = False
     hw_job_application: Annotated[bool, BASIC] = False  # ハローワークへの求職申込
+    activity_route: Annotated[ActivityRoute, BASIC] = "job_search"  # 求職活動 or 休業等の経営相談 (obligations.py)
+    management_advice_registered: Annotated[bool, BASIC] = False  # 休業等: 経営相談先への申込
     previous_payment_ended_on: Annotated[date | None, BASIC] = None  # filled from the store for the same person
     repayment_exception: Annotated[Literal["dismissal", "closure", "income_drop"] | None, BASIC] = None
 
@@ -107,12 +146,17 @@ class MonthlyEvidence(Value):
     agency_consultations: Annotated[int, BASIC] = Field(ge=0, le=62)
     hw_consultations: Annotated[int, BASIC] = Field(ge=0, le=62)
     applications: Annotated[int, BASIC] = Field(ge=0, le=200)
+    business_consultations: Annotated[int, BASIC] = Field(default=0, ge=0, le=62)  # 休業等: 経営相談
+    income_activities: Annotated[int, BASIC] = Field(default=0, ge=0, le=62)  # 休業等: 収入を得るための活動
 
 
 class HousingBenefitRecord(ProgramRecord):
     state: Annotated[HousingBenefitState, BASIC]
     rules: Annotated[HousingBenefitRules, CONFIGURATION] = HousingBenefitRules()
     application: Annotated[HousingApplication | None, BASIC] = None
+    # The day of the case's 利用申込 when staff started this at the 自立相談支援機関 (H0/H1): the 申請 taken with it
+    # may carry that date (G-H-DATE).
+    application_taken_on: Annotated[date | None, BASIC] = None
     moved_in_on: Annotated[date | None, BASIC] = None
     decided_on: Annotated[date | None, BASIC] = None
     months_granted: Annotated[int, BASIC] = 0
@@ -124,10 +168,40 @@ class HousingBenefitRecord(ProgramRecord):
     ended_on: Annotated[date | None, BASIC] = None
     extension_warned_for: Annotated[date | None, BASIC] = None  # the period end the 14-day warning was given for
     checked_months: Annotated[list[str], BASIC] = Field(default_factory=list)  # months whose 求職活動 check has run
+    renewals: Annotated[list[HousingApplication], BASIC] = Field(default_factory=list)  # 延長申請の申請書, in order
+    # 施行規則§12②: paid months stopped by illness or injury, resumed within 2 years; the months between are not paid
+    # and not counted (the period's months left are paid after the resumption).
+    suspended_on: Annotated[date | None, BASIC] = None
+    suspension_reason: Annotated[str | None, SPECIAL_CARE] = None  # illness / injury: health (要配慮)
+    months_left_at_suspension: Annotated[int | None, BASIC] = None
+    suspended_months: Annotated[list[str], BASIC] = Field(default_factory=list)  # YYYY-MM not paid nor counted
 
 
 class Apply(Value):
     application: HousingApplication | None = None
+
+
+class ExtensionRequest(Value):
+    """延長申請: the 申請書 of the extension, the household's situation now (施行規則§12: the requirements still hold).
+    Requests recorded before it was asked brought a note only."""
+
+    note: str | None = Field(default=None, max_length=2000)
+    application: HousingApplication | None = None
+
+
+class Suspend(Value):
+    """支給の停止 (施行規則§12②): the person cannot seek work for illness or injury from ``suspended_on``."""
+
+    suspended_on: date
+    cause: Literal["illness", "injury"]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class Resume(Value):
+    """支給の再開 (施行規則§12②): the requirements are met again (the 申請書 shows it) from ``resumed_on``."""
+
+    resumed_on: date
+    application: HousingApplication
 
 
 class Housed(Value):
@@ -165,13 +239,25 @@ def last_day_after(start: date, months: int) -> date:
     return first_after - timedelta(days=1)
 
 
-def missing_obligations(evidence: MonthlyEvidence, rules: HousingBenefitRules, weeks: int = 4) -> list[str]:
-    """What a month's 求職活動 lacks against the rules, in Japanese, for the follow-up task."""
-    missing = []
-    if evidence.agency_consultations < rules.agency_consultations_per_month:
-        missing.append(f"自立相談支援機関での面談（月{rules.agency_consultations_per_month}回以上）")
-    if evidence.hw_consultations < rules.hw_consultations_per_month:
-        missing.append(f"ハローワークでの職業相談（月{rules.hw_consultations_per_month}回以上）")
-    if evidence.applications < rules.applications_per_week * weeks:
-        missing.append(f"企業等への応募（週{rules.applications_per_week}回以上）")
-    return missing
+def missing_obligations(
+    evidence: MonthlyEvidence,
+    rules: HousingBenefitRules,
+    weeks: int = 4,
+    *,
+    route: ActivityRoute = "job_search",
+    month: int = 1,
+) -> list[str]:
+    """What the ``month``-th paid month's activities lack against the set in force for ``route``, in Japanese, for
+    the follow-up task."""
+    wanted = obligations_for(rules.obligations, route, month)
+    if wanted is None:
+        return []
+    w, e = wanted, evidence
+    counts = (  # done, needed, the figure the rule names, what it is
+        (e.agency_consultations, w.agency_consultations_per_month, None, "自立相談支援機関での面談（月{}回以上）"),
+        (e.hw_consultations, w.hw_consultations_per_month, None, "ハローワークでの職業相談（月{}回以上）"),
+        (e.applications, w.applications_per_week * weeks, w.applications_per_week, "企業等への応募（週{}回以上）"),
+        (e.business_consultations, w.business_consultations_per_month, None, "経営相談（月{}回以上）"),
+        (e.income_activities, w.income_activities_per_month, None, "収入を得るための活動（月{}回以上）"),
+    )
+    return [text.format(need if rule is None else rule) for done, need, rule, text in counts if done < need]

@@ -11,6 +11,7 @@ from statemachines.programs.definition import ProgramDeadline
 from statemachines.programs.work_readiness.records import (
     Apply,
     Complete,
+    ExtensionDecision,
     ProgramPlan,
     Review,
     WorkReadinessRecord,
@@ -34,6 +35,11 @@ def plan(r: WorkReadinessRecord, p: ProgramPlan, a: Actor, now: datetime) -> Non
 def review(r: WorkReadinessRecord, p: Review, a: Actor, now: datetime) -> None:
     if p.extension_reason:
         r.extension_reason = p.extension_reason
+
+
+@effect(ExtensionDecision)
+def extension_decided(r: WorkReadinessRecord, p: ExtensionDecision, a: Actor, now: datetime) -> None:
+    r.extension_decided_on, r.extended_until, r.extension_reason = p.decided_on, p.until, p.reason
 
 
 @effect(Complete)

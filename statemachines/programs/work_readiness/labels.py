@@ -8,8 +8,12 @@ from statemachines.programs.means import MEANS_LABELS
 LABELS = MEANS_LABELS | Labels(
     fields={
         "decided_on": "支援決定日",
+        "specified_public_assistance_recipient": "特定被保護者（生活保護受給中、法第3条第4項）",
         "stages": "支援の段階",
         "extension_reason": "延長の理由（心身の状況等）",
+        "extension_decided_on": "延長決定日",
+        "extended_until": "延長後の利用期限",
+        "until": "延長後の利用期限",
         "outcome": "終了時の状況",
         "program_started_at": "支援開始日時",
     },

@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from statemachines.kernel.sensitivity import BASIC, CONFIGURATION, SPECIAL_CARE
+from statemachines.kernel.sensitivity import BASIC, CONFIGURATION, FINANCIAL, SPECIAL_CARE
 from statemachines.programs.definition import ProgramRecord
-from statemachines.programs.means import Means
+from statemachines.programs.means import Means as SharedMeans
 from statemachines.programs.payloads import Value
 
 
@@ -33,6 +33,14 @@ class WorkReadinessTrigger(StrEnum):
     COMPLETE = "complete"
     WITHDRAW = "withdraw"
     MARK_LIMIT_WARNING = "mark_limit_warning"
+    DECIDE_EXTENSION = "decide_extension"
+
+
+class Means(SharedMeans):
+    """The means test of 施行規則§4; a 特定被保護者 (生活保護法55条の11) may use the program under this Act since
+    2025-04-01 (法3条4項 as amended, S7) whatever the figures: their 生活保護 is the means test."""
+
+    specified_public_assistance_recipient: Annotated[bool, FINANCIAL] = False  # 特定被保護者
 
 
 class WorkReadinessRules(Value):
@@ -49,6 +57,8 @@ class WorkReadinessRecord(ProgramRecord):
     program_started_at: Annotated[datetime | None, BASIC] = None
     stages: Annotated[list[str], BASIC] = Field(default_factory=list)  # 日常生活自立 → 社会生活自立 → 就労自立
     extension_reason: Annotated[str | None, SPECIAL_CARE] = None  # 心身の状況 and the like
+    extension_decided_on: Annotated[date | None, BASIC] = None  # the municipality's 延長決定 (施行規則§5)
+    extended_until: Annotated[date | None, BASIC] = None  # the last day the decision allows
     outcome: Annotated[str | None, BASIC] = None
     limit_warned: Annotated[bool, BASIC] = False
 
@@ -63,7 +73,17 @@ class ProgramPlan(Value):
 
 class Review(Value):
     note: str = Field(min_length=1, max_length=2000)
-    extension_reason: str | None = Field(default=None, max_length=2000)  # 心身の状況等により1年を超えて必要
+    # Kept so the reviews recorded before the 延長決定 (WR9) still read; going on past the year now needs that decision.
+    extension_reason: str | None = Field(default=None, max_length=2000)
+
+
+class ExtensionDecision(Value):
+    """The municipality's decision that the person needs the program beyond one year (施行規則§5: 心身の状況等), with
+    its reason and the last day it allows."""
+
+    decided_on: date
+    until: date
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class Complete(Value):

@@ -1,4 +1,5 @@
-"""就労準備支援事業 (process.md §3.2): eligibility of 施行規則§4, at most one year (§5), a warning at ten months."""
+"""就労準備支援事業 (process.md §3.2): eligibility of 施行規則§4, at most one year (§5) unless the municipality decides
+an extension (WR9), a warning at ten months."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ TRANSITIONS: tuple[Row, ...] = (
     Row("WR7", T.WITHDRAW, OPEN, S.WITHDRAWN, STAFF, Reason, "利用中止（辞退）"),
     Row("WR8", T.MARK_LIMIT_WARNING, (S.IN_PROGRAM,), None, SYSTEM, p.Review, "利用期間上限（1年）の2か月前",
         timer="ten_month_warning"),
+    Row("WR9", T.DECIDE_EXTENSION, (S.IN_PROGRAM,), None, MUN, p.ExtensionDecision, "1年を超える利用の延長決定",
+        ("G-W3",)),
 )
 # fmt: on
 
@@ -64,9 +67,10 @@ WORK_READINESS = ProgramDef[WorkReadinessState, WorkReadinessTrigger, WorkReadin
         T.REVIEW: e.review,
         T.COMPLETE: e.complete,
         T.MARK_LIMIT_WARNING: e.warned,
+        T.DECIDE_EXTENSION: e.extension_decided,
     },
     deadlines=e.deadlines,
-    summary=("program_started_at", "limit_warned"),
+    summary=("program_started_at", "limit_warned", "extended_until"),
     state_tasks={
         S.REFERRED_IN_PLAN: TK(
             "wr_application", Role.SW, T.SUBMIT_APPLICATION, "就労準備支援事業の利用申込", "Take the application"
@@ -79,14 +83,17 @@ WORK_READINESS = ProgramDef[WorkReadinessState, WorkReadinessTrigger, WorkReadin
             "wr_limit_review",
             Role.SW,
             T.REVIEW,
-            "利用期間の上限（1年）が近づいています：継続の要否の検討",
-            "The one-year limit is near: review whether to continue",
+            "利用期間の上限（1年）が近づいています：継続が必要なら自治体の延長決定を",
+            "The one-year limit is near: continuing needs the municipality's extension decision",
             notice=NoticeKind.REMINDER,
         )
     },
     closes={T.REVIEW: ("wr_limit_review",)},
     rules={
-        "max_duration": ("P1Y", "施行規則 第5条: 1年を超えない期間 [ORD S5]"),
+        "max_duration": (
+            "P1Y",
+            "施行規則 第5条: 1年を超えない期間。超えるのは自治体の延長決定（理由・期間）による [ORD S5]",
+        ),
         "warning_after": ("P10M", "上限の2か月前に通知 [BK]"),
         "asset_multiple": (6, "施行規則 第4条: 金融資産は基準額×6 [ORD S5]"),
     },

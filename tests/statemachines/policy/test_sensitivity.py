@@ -17,10 +17,9 @@ from statemachines.programs.household_budget.records import BudgetSheet
 from statemachines.programs.housing_benefit.records import HousingApplication, HousingBenefitRecord
 from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
 from statemachines.programs.housing_support.records import HousingSupportRecord
-from statemachines.programs.means import Means
 from statemachines.programs.referral.records import Sending
 from statemachines.programs.registry import PROGRAMS
-from statemachines.programs.work_readiness.records import WorkReadinessRecord
+from statemachines.programs.work_readiness.records import Means, WorkReadinessRecord
 from tests.factories import VALID_PAYLOADS
 from tests.statemachines.paths import reach
 

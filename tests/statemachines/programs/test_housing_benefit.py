@@ -13,6 +13,8 @@ from statemachines.kernel.outcomes import CommandRejected
 from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
 from statemachines.policy.scheduling import JST
 from statemachines.programs.housing_benefit.effects import deadlines
+from statemachines.programs.housing_benefit.guards import repayment_allowed_from
+from statemachines.programs.housing_benefit.obligations import ObligationSet
 from statemachines.programs.housing_benefit.records import HousingBenefitRecord, MonthlyEvidence, missing_obligations
 from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
 from statemachines.programs.tasks import program_projection
@@ -43,13 +45,15 @@ HB_PAYLOADS: dict[str, dict[str, Any]] = {
         "evidence": {"month": "2026-04", "agency_consultations": 4, "hw_consultations": 2, "applications": 5}
     },
     "report_employment": {"employed_on": "2026-05-01"},
-    "request_extension": {},
+    "request_extension": {"application": APPLICATION},
     "grant_extension": {},
     "refuse_extension": {},
     "stop": {"reason": "obligations_not_met"},
     "end_period": {},
     "mark_extension_due": {},
     "check_obligations": {"month": "2026-04"},
+    "suspend": {"suspended_on": "2026-05-10", "cause": "illness"},
+    "resume": {"resumed_on": "2026-08-03", "application": APPLICATION},
 }
 HB_ACTORS: dict[str, Actor] = {
     "certify": MUN1,
@@ -62,6 +66,8 @@ HB_ACTORS: dict[str, Actor] = {
     "end_period": SYSTEM_ACTOR,
     "mark_extension_due": SYSTEM_ACTOR,
     "check_obligations": SYSTEM_ACTOR,
+    "suspend": MUN1,
+    "resume": MUN1,
 }
 HB_PATHS: dict[str, list[str]] = {
     "APPLIED": [],
@@ -73,6 +79,7 @@ HB_PATHS: dict[str, list[str]] = {
 HB_PATHS["EXTENSION_REQUESTED"] = [*HB_PATHS["PAYING"], "request_extension"]
 HB_PATHS["STOPPED"] = [*HB_PATHS["PAYING"], "stop"]
 HB_PATHS["ENDED"] = [*HB_PATHS["PAYING"], "end_period"]
+HB_PATHS["SUSPENDED"] = [*HB_PATHS["PAYING"], "suspend"]
 
 
 # Housing lost: the certificate path.
@@ -98,6 +105,7 @@ HB_EXPECTED: dict[str, dict[str, str | frozenset[str]]] = {
         "end_period": "ENDED",
         "mark_extension_due": "same",
         "check_obligations": "same",
+        "suspend": "SUSPENDED",
     },
     "EXTENSION_REQUESTED": {
         "record_evidence": "same",
@@ -106,7 +114,9 @@ HB_EXPECTED: dict[str, dict[str, str | frozenset[str]]] = {
         "refuse_extension": "ENDED",
         "stop": "STOPPED",
         "check_obligations": "same",
+        "suspend": "SUSPENDED",
     },
+    "SUSPENDED": {"resume": "PAYING", "stop": "STOPPED"},
     "STOPPED": {},
     "ENDED": {},
 }
@@ -145,19 +155,22 @@ def test_the_third_extension_is_refused_at_nine_months() -> None:
     for expected_end in (date(2026, 9, 30), date(2026, 12, 31)):
         moment = datetime.combine(record.period_end - timedelta(days=3), datetime.min.time(), UTC)
         record = step(HOUSING_BENEFIT, record, "request_extension", None, HB_ACTORS, HB_PAYLOADS, moment)
+        assert record.renewals[-1] == record.application
         record = step(HOUSING_BENEFIT, record, "grant_extension", None, HB_ACTORS, HB_PAYLOADS, moment)
         assert record.period_end == expected_end
     assert record.months_granted == 9
-    unmet = HOUSING_BENEFIT.check(record, "request_extension", SW1, {}, datetime(2026, 12, 20, tzinfo=UTC))
+    renewal = HB_PAYLOADS["request_extension"]
+    unmet = HOUSING_BENEFIT.check(record, "request_extension", SW1, renewal, datetime(2026, 12, 20, tzinfo=UTC))
     assert [u.id for u in unmet] == ["G-H-CAP"]
 
 
 def test_an_extension_after_the_last_day_of_the_period_is_late() -> None:
     record = hb_reach("PAYING")
     late = datetime(2026, 7, 1, 1, tzinfo=UTC)
-    assert [u.id for u in HOUSING_BENEFIT.check(record, "request_extension", SW1, {}, late)] == ["G-H-DEADLINE"]
+    renewal = HB_PAYLOADS["request_extension"]
+    assert [u.id for u in HOUSING_BENEFIT.check(record, "request_extension", SW1, renewal, late)] == ["G-H-DEADLINE"]
     on_time = datetime(2026, 6, 30, 14, tzinfo=UTC)  # 23:00 JST on the last day
-    assert HOUSING_BENEFIT.check(record, "request_extension", SW1, {}, on_time) == []
+    assert HOUSING_BENEFIT.check(record, "request_extension", SW1, renewal, on_time) == []
 
 
 @pytest.mark.parametrize(
@@ -335,3 +348,179 @@ def test_the_program_projection_opens_and_closes_tasks() -> None:
         ("hb_extension_due", "sw1", "request_extension")
     ]
     assert projection.enrolment.next_due_kind == "monthly_obligations"
+
+
+# --- issue 18 item 5: the §16 lock and the §10 window count by the calendar ------------------------------------------
+
+
+def _applied_between(first: datetime, application: dict[str, Any]) -> HousingBenefitRecord:
+    """An enrolment begun at ``first`` whose application, received the day it is dated, is under review."""
+    record = HOUSING_BENEFIT.start(enrolment_id="e1", case_id="c1", municipality="city-a", now=first)
+    received = datetime.combine(date.fromisoformat(application["applied_on"]), datetime.min.time(), JST)
+    body = {"application": application}
+    return HOUSING_BENEFIT.apply(record, "submit_application", SW1, body, now=received, command_id="a").record
+
+
+def test_H16_lock_counts_from_month_after_last_paid() -> None:
+    """施行規則§16 (process.md §3.1 "Re-payment restriction", S6): no new payment until one year has passed from the
+    month after the last month paid. Paid until 2025-03-15: the month after begins 2025-04-01, so a new application
+    is possible from 2026-04-01 (not 2026-03-16, a year after the last day)."""
+    first = datetime(2026, 3, 16, 1, tzinfo=UTC)
+    record = HOUSING_BENEFIT.start(enrolment_id="e1", case_id="c1", municipality="city-a", now=first)
+    earlier = {**APPLICATION, "previous_payment_ended_on": "2025-03-15", "repayment_exception": "dismissal"}
+    for day in ("2026-03-16", "2026-03-31"):
+        body = {"application": {**earlier, "applied_on": day}}
+        [unmet] = HOUSING_BENEFIT.check(record, "submit_application", SW1, body, datetime(2026, 4, 2, tzinfo=UTC))
+        assert unmet.id == "G-H-LOCK"
+        assert "2026-04-01から申請できます" in unmet.message_ja
+        assert "第16条" in unmet.basis
+    on_time = {"application": {**earlier, "applied_on": "2026-04-01"}}
+    assert HOUSING_BENEFIT.check(record, "submit_application", SW1, on_time, datetime(2026, 4, 2, tzinfo=UTC)) == []
+    rules = record.rules
+    assert repayment_allowed_from(date(2024, 12, 31), rules) == date(2026, 1, 1)  # across the year's end
+    assert repayment_allowed_from(date(2024, 2, 1), rules) == date(2025, 3, 1)
+
+
+def test_H1_two_years_count_by_calendar_date() -> None:
+    """施行規則§10 (process.md §3.1 G-H1, S6): the application is made within two years of the job loss. Two years
+    are counted by the calendar, so the same day two years on is inside, leap day or not (730 days fell a day short
+    across 2024-02-29); with days unable to seek work the window never passes four calendar years."""
+    first = datetime(2025, 2, 1, tzinfo=UTC)
+    decide = HB_PAYLOADS["decide_payment"]
+    inside = _applied_between(first, {**APPLICATION, "job_loss_on": "2023-03-01", "applied_on": "2025-03-01"})
+    assert HOUSING_BENEFIT.check(inside, "decide_payment", MUN1, decide, datetime(2025, 3, 2, tzinfo=UTC)) == []
+    late = _applied_between(first, {**APPLICATION, "job_loss_on": "2023-03-01", "applied_on": "2025-03-02"})
+    late_check = HOUSING_BENEFIT.check(late, "decide_payment", MUN1, decide, datetime(2025, 3, 3, tzinfo=UTC))
+    assert [u.id for u in late_check] == ["G-H1"]
+    widest = {**APPLICATION, "job_loss_on": "2021-03-01", "days_unable_to_seek": 1460, "applied_on": "2025-03-01"}
+    capped = _applied_between(first, widest)
+    assert HOUSING_BENEFIT.check(capped, "decide_payment", MUN1, decide, datetime(2025, 3, 2, tzinfo=UTC)) == []
+    past = _applied_between(first, {**widest, "applied_on": "2025-03-02"})
+    assert [u.id for u in HOUSING_BENEFIT.check(past, "decide_payment", MUN1, decide, first)] == ["G-H1"]
+
+
+def test_H16_H1_records_counted_in_days_still_load() -> None:
+    """An enrolment started before the calendar rules carried its windows in days: its record still loads (and
+    replays) with the calendar rules in their place."""
+    old = hb_reach("APPLIED").model_dump(mode="json")
+    old["rules"] = {
+        **{k: v for k, v in old["rules"].items() if k not in {"job_loss_window", "job_loss_window_max"}},
+        "job_loss_window_days": 730,
+        "job_loss_window_max_days": 1460,
+        "repayment_lock_days": 365,
+    }
+    del old["rules"]["repayment_lock"]
+    assert HousingBenefitRecord.model_validate(old).rules.repayment_lock == "P1Y"
+
+
+# --- issue 18 item 7: the ハローワーク 求職申込, the extension's requirements, obligations by route and period --------
+
+
+def _reviewed(application: dict[str, Any]) -> HousingBenefitRecord:
+    return step(
+        HOUSING_BENEFIT, hb_reach("APPLIED"), "submit_application", {"application": application}, HB_ACTORS, HB_PAYLOADS
+    )
+
+
+def test_H1_hw_job_application_is_checked_before_the_decision() -> None:
+    """process.md §3.1 H1 (申請書 … ; HW 求職申込) and the recipient obligations (S16, S17): a person who lost work
+    applies for a job at ハローワーク at application; a self-employed person rebuilding a business (休業等) registers
+    with a 経営相談先 instead. Without it the 支給決定 is refused (it was recorded and never checked)."""
+    decide = HB_PAYLOADS["decide_payment"]
+    unregistered = _reviewed({**APPLICATION, "hw_job_application": False})
+    [unmet] = HOUSING_BENEFIT.check(unregistered, "decide_payment", MUN1, decide, NOW)
+    assert (unmet.id, "S16" in unmet.basis) == ("G-H-HW", True)
+    assert "ハローワークへの求職申込" in unmet.message_ja
+    business = {**APPLICATION, "hw_job_application": False, "activity_route": "business"}
+    assert [u.id for u in HOUSING_BENEFIT.check(_reviewed(business), "decide_payment", MUN1, decide, NOW)] == ["G-H-HW"]
+    advised = _reviewed({**business, "management_advice_registered": True})
+    assert HOUSING_BENEFIT.check(advised, "decide_payment", MUN1, decide, NOW) == []
+
+
+def test_H7_extension_rechecks_the_requirements() -> None:
+    """施行規則§12 (process.md §3.1 "Durations", S6): an extension is possible when it is needed for finding work
+    and the requirements still hold; the HW 求職申込 is asked again at each extension (S16). The 延長申請 brings
+    its 申請書 and is refused when income, assets or the registration no longer meet them."""
+    record = hb_reach("PAYING")
+    before_end = datetime(2026, 6, 20, tzinfo=UTC)
+    [missing] = HOUSING_BENEFIT.check(record, "request_extension", SW1, {}, before_end)
+    assert (missing.id, missing.message_ja) == (
+        "G-H-RENEW",
+        "延長申請の申請書（現在の収入・資産・求職申込の状況）がありません。",
+    )
+    richer = {"application": {**APPLICATION, "household_income": 200_000, "hw_job_application": False}}
+    [unmet] = HOUSING_BENEFIT.check(record, "request_extension", SW1, richer, before_end)
+    assert unmet.id == "G-H-RENEW"
+    assert "世帯収入が基準額と家賃の合計を超えています" in unmet.message_ja
+    assert "ハローワークへの求職申込" in unmet.message_ja
+    assert HOUSING_BENEFIT.check(record, "request_extension", SW1, HB_PAYLOADS["request_extension"], before_end) == []
+
+
+def test_H6_obligations_are_set_per_route_and_period() -> None:
+    """process.md §3.1 "Recipient obligations" (S16, S17): 離職・廃業 → 面談 月4回, HW職業相談 月2回, 応募 週1回;
+    休業等 → 面談 月4回, 経営相談 月1回, 収入を得る活動 月1回; the figures may differ between 初回 (1–3), 延長 (4–6)
+    and 再延長 (7–9), so each set applies from its first paid month and a rule set can replace them."""
+    rules = hb_reach("PAYING").rules
+    business_month = MonthlyEvidence(month="2026-05", agency_consultations=4, hw_consultations=0, applications=0)
+    assert missing_obligations(business_month, rules, route="business") == [
+        "経営相談（月1回以上）",
+        "収入を得るための活動（月1回以上）",
+    ]
+    met = business_month.model_copy(update={"business_consultations": 1, "income_activities": 1})
+    assert missing_obligations(met, rules, route="business") == []
+    assert missing_obligations(met, rules, route="job_search") == [
+        "ハローワークでの職業相談（月2回以上）",
+        "企業等への応募（週1回以上）",
+    ]
+    stricter = ObligationSet(route="job_search", from_month=4, hw_consultations_per_month=4, applications_per_week=2)
+    versioned = rules.model_copy(update={"obligations": (*rules.obligations, stricter)})
+    month = MonthlyEvidence(month="2026-08", agency_consultations=4, hw_consultations=2, applications=4)
+    assert missing_obligations(month, versioned, month=3) == []
+    assert missing_obligations(month, versioned, month=4) == [
+        "ハローワークでの職業相談（月4回以上）",
+        "企業等への応募（週2回以上）",
+    ]
+
+
+def test_H1_an_application_taken_with_the_riyou_moushikomi_may_carry_its_date() -> None:
+    """process.md §3.1 H0/H1 and G-H-DATE (issue 15): the application taken with the 利用申込 may be dated that day,
+    though the consultant starts its enrolment later; a day before the 利用申込 is still refused."""
+    record = HOUSING_BENEFIT.start(
+        enrolment_id="e1", case_id="c1", municipality="city-a", now=NOW, application_taken_on=date(2026, 3, 25)
+    )
+    taken = {"application": {**APPLICATION, "applied_on": "2026-03-25", "job_loss_on": "2026-01-31"}}
+    assert HOUSING_BENEFIT.check(record, "submit_application", SW1, taken, NOW) == []
+    earlier = {"application": {**APPLICATION, "applied_on": "2026-03-24"}}
+    [unmet] = HOUSING_BENEFIT.check(record, "submit_application", SW1, earlier, NOW)
+    assert unmet.message_ja == "申請日（2026-03-24）がこの事業の利用開始（2026-03-25）より前です。"
+
+
+def test_H12_2_suspension_and_resumption_do_not_count_the_months_between() -> None:
+    """施行規則§12② (process.md §3.1 "Durations", S6): a person who stops meeting the job-seeking requirement through
+    illness or injury, and meets the requirements again within two years, may be paid again, nine months in total at
+    most. The months between are neither paid nor counted: the period's months left are paid from the resumption,
+    and the monthly 求職活動 check skips them. A resumption after two years, or without the requirements, is
+    refused (G-H-RESUME)."""
+    paying = hb_reach("PAYING")  # 2026-04 to 2026-06, 3 months granted
+    suspended = step(HOUSING_BENEFIT, paying, "suspend", None, HB_ACTORS, HB_PAYLOADS)
+    assert (suspended.state, suspended.months_left_at_suspension) == ("SUSPENDED", 1)  # 2026-04, 05 paid; 06 left
+    assert deadlines(suspended) == []
+    assert HOUSING_BENEFIT.monitoring(suspended) is None
+    late = {**HB_PAYLOADS["resume"], "resumed_on": "2028-05-11"}
+    [unmet] = HOUSING_BENEFIT.check(suspended, "resume", MUN1, late, NOW)
+    assert (unmet.id, "第12条第2項" in unmet.basis) == ("G-H-RESUME", True)
+    unfit = {**HB_PAYLOADS["resume"], "application": {**APPLICATION, "hw_job_application": False}}
+    assert [u.id for u in HOUSING_BENEFIT.check(suspended, "resume", MUN1, unfit, NOW)] == ["G-H-RESUME"]
+    resumed = step(HOUSING_BENEFIT, suspended, "resume", None, HB_ACTORS, HB_PAYLOADS)
+    assert resumed.state == "PAYING"
+    assert resumed.months_granted == 3  # not counted again
+    assert resumed.period_end == date(2026, 8, 31)  # the one month left, paid in 2026-08
+    assert resumed.suspended_months == ["2026-06", "2026-07"]
+    evidence = [
+        {"month": m, "agency_consultations": 4, "hw_consultations": 2, "applications": 5}
+        for m in ("2026-04", "2026-05")
+    ]
+    for item in evidence:
+        resumed = step(HOUSING_BENEFIT, resumed, "record_evidence", {"evidence": item}, HB_ACTORS, HB_PAYLOADS)
+    check = next(d for d in deadlines(resumed) if d.kind == "monthly_obligations")
+    assert check.payload == {"month": "2026-08"}  # the suspended months are skipped

@@ -69,8 +69,10 @@ async def test_programs_of_another_municipality_are_404(api: Api) -> None:
 async def test_only_staff_start_programs_and_only_those_started_from_the_case(api: Api) -> None:
     case_id = await api.open_case("sw1")
     assert (await api.post("aud1", f"/api/cases/{case_id}/programs", {"program": "referral"})).status_code == 403
-    response = await api.post("sw1", f"/api/cases/{case_id}/programs", {"program": "housing_benefit"})
-    assert response.status_code == 422
+    response = await api.post("sw1", f"/api/cases/{case_id}/programs", {"program": "work_readiness"})
+    assert response.status_code == 422  # started by the 支援決定 only
+    before_application = await api.post("sw1", f"/api/cases/{case_id}/programs", {"program": "housing_benefit"})
+    assert before_application.status_code == 409  # taken with the 利用申込 (H0), not before it
     assert (await api.post("sw2", f"/api/cases/{case_id}/programs", {"program": "referral"})).status_code == 404
 
 

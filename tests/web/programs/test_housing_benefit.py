@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
+from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api
-from tests.web.programs.enrolments import application, decided_case, program_command, started_on
+from tests.web.programs.enrolments import CLIENT, T, application, decided_case, program_command, started_on
 
 
 def _days_after(day: str, days: int) -> str:
@@ -97,3 +99,48 @@ async def test_a_period_the_municipality_ends_early_ends_today_and_the_lock_coun
     looked_up = await application(api, again_case, again, repayment_exception="dismissal")
     refused = await program_command(api, "sw1", again_case, again, "submit_application", {"application": looked_up})
     assert [g["id"] for g in refused.json()["unmet_guards"]] == ["G-H-LOCK"]
+
+
+async def test_H0_staff_take_the_application_with_the_riyou_moushikomi(api: Api) -> None:
+    """process.md §3.1 H0/H1 (S49; [BK]): the application is taken at the 自立相談支援機関 together with the 利用申込,
+    so a consultant starts 住居確保給付金 on an APPLIED case, before any plan, meeting or 支援決定; the 支給決定 stays
+    the municipality's inside the program. Before the 利用申込 it is refused (409 G-H0), nothing started; the case
+    records the enrolment (its 終結 waits for it) and a second start while it runs is refused (G-H0-ONE)."""
+    case_id = await api.open_case("sw1")
+    intake = {"intake": {**VALID_PAYLOADS[T.COMPLETE_INTAKE]["intake"], "client": CLIENT}}
+    assert (await api.command("sw1", case_id, T.COMPLETE_INTAKE.value, intake)).status_code == 200
+    early = await api.post("sw1", f"/api/cases/{case_id}/programs", {"program": "housing_benefit"})
+    assert early.status_code == 409, early.text
+    assert [g["id"] for g in early.json()["unmet_guards"]] == ["G-H0"]
+    assert (await api.get("sw1", f"/api/cases/{case_id}/programs")).json() == []
+
+    payload = VALID_PAYLOADS[T.APPLY_FOR_SUPPORT]
+    assert (await api.command("sw1", case_id, T.APPLY_FOR_SUPPORT.value, payload)).status_code == 200
+    started = await api.post("sw1", f"/api/cases/{case_id}/programs", {"program": "housing_benefit"})
+    assert started.status_code == 201, started.text
+    enrolment_id = started.json()["enrolment"]["enrolment_id"]
+    api.worker.handles.append(api.worker.client.get_workflow_handle(enrolment_id))
+    assert started.json()["record"]["state"] == "APPLIED"
+    submitted = await program_command(
+        api,
+        "sw1",
+        case_id,
+        enrolment_id,
+        "submit_application",
+        {"application": await application(api, case_id, enrolment_id)},
+    )
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["record"]["state"] == "REVIEW"
+    refused = await program_command(
+        api, "sw1", case_id, enrolment_id, "decide_payment", {"decided_on": "2026-12-01", "period_start": "2026-12-01"}
+    )
+    assert refused.status_code in (403, 409)  # the 支給決定 is the municipality's
+
+    for _ in range(100):  # the case hears of the enrolment a moment after it starts
+        enrolments = (await api.get("sw1", f"/api/cases/{case_id}")).json()["records"]["enrolments"]
+        if enrolments:
+            break
+        await asyncio.sleep(0.05)
+    assert list(enrolments) == [enrolment_id]
+    again = await api.post("sw1", f"/api/cases/{case_id}/programs", {"program": "housing_benefit"})
+    assert [g["id"] for g in again.json()["unmet_guards"]] == ["G-H0-ONE"]
