@@ -1,7 +1,9 @@
 """Telling people about the tasks a case or program opened: the inbox notification, then its e-mail.
 
 The inbox notification is stored right after the event's projection, inside the flush, so an update (or the
-``projected`` update) returns once the assignee can see the task in the inbox too. The e-mail follows in the
+``projected`` update) returns once the assignee can see the task in the inbox too; behind the patch
+``project-in-update-task`` (``workflows.outbox``) it starts right after the projection instead, in the background,
+so that a command is answered in its own workflow task. The e-mail follows in the
 background, off the command's path; the workflow waits for it only before it continues as new or completes.
 Histories recorded before this existed have none of these activities, so everything here runs behind the patch
 ``notify-opened-tasks``.
@@ -52,6 +54,11 @@ class Notifier:
         )
         self._running = [task for task in self._running if not task.done()]
         self._running += [asyncio.create_task(self._send(notification_id)) for notification_id in to_mail]
+
+    def start(self, notice: TaskNotice | None) -> None:
+        """``tell`` in the background: the caller (a command's update) is answered without waiting for it."""
+        if notice is not None:
+            self._running.append(asyncio.create_task(self.tell(notice)))
 
     def idle(self) -> bool:
         """True once every e-mail started so far is sent or given up (a wait condition)."""
