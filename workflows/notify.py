@@ -41,6 +41,7 @@ class Notifier:
 
     def __init__(self) -> None:
         self._running: list[asyncio.Task[None]] = []
+        self._telling: list[asyncio.Task[None]] = []  # ``start``ed, inbox notification not stored yet
 
     async def tell(self, notice: TaskNotice | None) -> None:
         """Store the inbox notifications of ``notice``'s assignees, then start their e-mail in the background."""
@@ -58,11 +59,16 @@ class Notifier:
     def start(self, notice: TaskNotice | None) -> None:
         """``tell`` in the background: the caller (a command's update) is answered without waiting for it."""
         if notice is not None:
-            self._running.append(asyncio.create_task(self.tell(notice)))
+            self._telling = [task for task in self._telling if not task.done()]
+            self._telling.append(asyncio.create_task(self.tell(notice)))
+
+    def told(self) -> bool:
+        """True once every inbox notification ``start``ed so far is stored (its e-mail may still be on its way)."""
+        return all(task.done() for task in self._telling)
 
     def idle(self) -> bool:
         """True once every e-mail started so far is sent or given up (a wait condition)."""
-        return all(task.done() for task in self._running)
+        return self.told() and all(task.done() for task in self._running)
 
     async def _send(self, notification_id: str) -> None:
         try:

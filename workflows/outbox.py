@@ -79,7 +79,7 @@ class Outbox(Generic[P]):
 
     def projected(self) -> bool:
         """Every event so far is in the read model (and its tasks' assignees have it in their inbox)."""
-        return not self._pending
+        return not self._pending and self._notifier.told()
 
     def settled(self) -> bool:
         """Projected, and every e-mail started so far sent or given up: safe to end the run."""

@@ -16,6 +16,7 @@ from statemachines.kernel.outcomes import CommandOption
 from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from store import queries
+from store.db import reading
 from store.queries import Page
 from store.repository import CaseRepository
 from web.cases.visibility import shown_records, visible_row
@@ -80,7 +81,7 @@ class CaseDetail(BaseModel):
 async def _detail(svc: Services, actor: Actor, case_id: str, purpose: str = "read") -> CaseDetail:
     row = visible_row(svc, actor, case_id)
     view = await svc.cases.view(case_id, actor)
-    with svc.sessions.begin() as session:
+    with reading(svc.sessions) as session:
         tasks = CaseRepository(session).list_tasks(case_id, status="open")
     return _detail_of(svc, actor, row, view, tasks, purpose)
 
@@ -153,7 +154,7 @@ def list_cases(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Page[CaseSnapshotRow]:
-    with svc.sessions.begin() as session:
+    with reading(svc.sessions) as session:
         return queries.list_cases(
             session,
             visible=set(actor.serves),
