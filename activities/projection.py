@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from statemachines.kernel.events import Projection, Rejection, TaskRow, TaskSpec
+from statemachines.kernel.events import Projection, ProjectionAnswer, Rejection, TaskRow, TaskSpec
 from statemachines.policy.dead_letters import PROJECTION_FAILED_TASK, DeadLetter, sanitized
 from store.dead_letters import DeadLetters
 from store.errors import ChainConflictError
@@ -61,7 +61,7 @@ class ProjectionActivities:
         return applied
 
     @PROJECT_ANSWERED.defn
-    async def project_transition_answered(self, projection: Projection) -> list[TaskRow]:
+    async def project_transition_answered(self, projection: Projection) -> ProjectionAnswer:
         """``project_transition`` run as a local activity, in the workflow task that decided the event: an event an
         uncommitted task wrote at this seq is superseded (``CaseRepository.apply_projection``); answered with the
         case's open tasks, read in the same transaction, which the command's answer shows."""
@@ -74,7 +74,7 @@ class ProjectionActivities:
         except SQLAlchemyError as err:
             raise database_refused(err) from None
         activity.logger.info("case %s seq %d %s", event.case_id, event.seq, "projected" if applied else "was there")
-        return tasks
+        return ProjectionAnswer(event=event, open_tasks=tasks)
 
     @RECORD_REJECTION.defn
     async def record_rejection(self, rejection: Rejection) -> None:

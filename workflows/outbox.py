@@ -30,7 +30,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from statemachines.kernel.events import CaseEvent, TaskRow, TaskSpec, task_notice
+    from statemachines.kernel.events import CaseEvent, ProjectionAnswer, TaskRow, TaskSpec, task_notice
     from statemachines.policy.dead_letters import DeadLetter, sanitized
     from workflows.activity_refs import (
         PROJECT_TRANSITION,
@@ -63,7 +63,7 @@ P = TypeVar("P", bound=Projectable)
 
 
 class Outbox(Generic[P]):
-    def __init__(self, activity: ActivityRef[P, bool], local: ActivityRef[P, list[TaskRow]] | None = None) -> None:
+    def __init__(self, activity: ActivityRef[P, bool], local: ActivityRef[P, ProjectionAnswer] | None = None) -> None:
         self._activity = activity
         self._local = local
         self.open_tasks: list[TaskRow] | None = None  # the case's open tasks after the last local projection
@@ -114,9 +114,10 @@ class Outbox(Generic[P]):
                 timeout = timedelta(seconds=30)
                 try:
                     if self._local is not None and local:
-                        self.open_tasks = await execute_local(
+                        answer = await execute_local(
                             self._local, projection, start_to_close_timeout=timeout, retry_policy=retry
                         )
+                        self.open_tasks = answer.open_tasks
                     else:
                         await execute(self._activity, projection, start_to_close_timeout=timeout, retry_policy=retry)
                 except ActivityError as exc:
