@@ -54,10 +54,7 @@ class ProjectionActivities:
             raise ApplicationError(str(err), err.case_id, err.seq, type=CHAIN_CONFLICT, non_retryable=True) from err
         except SQLAlchemyError as err:
             raise database_refused(err) from None
-        if applied:
-            activity.logger.info("projected case %s seq %d", event.case_id, event.seq)
-        else:
-            activity.logger.info("case %s seq %d already projected", event.case_id, event.seq)
+        _log_projected(event.case_id, event.seq, applied)
         return applied
 
     @PROJECT_ANSWERED.defn
@@ -73,7 +70,7 @@ class ProjectionActivities:
             raise ApplicationError(str(err), err.case_id, err.seq, type=CHAIN_CONFLICT, non_retryable=True) from err
         except SQLAlchemyError as err:
             raise database_refused(err) from None
-        activity.logger.info("case %s seq %d %s", event.case_id, event.seq, "projected" if applied else "was there")
+        _log_projected(event.case_id, event.seq, applied)
         return ProjectionAnswer(event=event, open_tasks=tasks)
 
     @RECORD_REJECTION.defn
@@ -142,6 +139,13 @@ class ProjectionActivities:
     def _record_rejection(self, rejection: Rejection) -> None:
         with self._sessions.begin() as session:
             CaseRepository(session).record_rejection(rejection)
+
+
+def _log_projected(case_id: str, seq: int, applied: bool) -> None:
+    if applied:
+        activity.logger.info("projected case %s seq %d", case_id, seq)
+    else:
+        activity.logger.info("case %s seq %d already projected", case_id, seq)
 
 
 def _operations_task(letter: DeadLetter) -> TaskSpec:
