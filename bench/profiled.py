@@ -17,24 +17,59 @@ import pstats
 import runpy
 import sys
 import threading
+import time
 from types import FrameType
 from typing import Any
 
 _profiles: list[cProfile.Profile] = []
 _lock = threading.Lock()
+DUMP_EVERY = 10.0  # seconds: the API may be stopped before its ``finally`` runs
+
+
+def _profiler() -> cProfile.Profile:
+    """CPU time of the thread (``time.thread_time``), not wall time: a thread waiting on a queue costs nothing."""
+    profile = cProfile.Profile(time.thread_time)
+    with _lock:
+        _profiles.append(profile)
+    return profile
 
 
 def _start_in_thread(frame: FrameType, event: str, arg: Any) -> None:
-    profile = cProfile.Profile()
+    _profiler().enable()  # replaces this hook in this thread with the profiler
+
+
+class _Snapshot:
+    """What ``pstats.Stats`` takes, from a profiler still running in its thread (``create_stats`` would stop the
+    profiler of the thread that calls it and unwind the other thread's stack)."""
+
+    def __init__(self, profile: cProfile.Profile) -> None:
+        profile.snapshot_stats()
+        self.stats = profile.stats
+
+    def create_stats(self) -> None:
+        pass
+
+
+def _dump(out: str) -> None:
     with _lock:
-        _profiles.append(profile)
-    profile.enable()  # replaces this hook in this thread with the profiler
+        snapshots = [_Snapshot(profile) for profile in _profiles]
+    stats = pstats.Stats(snapshots[0])  # type: ignore[arg-type]
+    for snapshot in snapshots[1:]:
+        if snapshot.stats:
+            stats.add(snapshot)  # type: ignore[arg-type]
+    stats.dump_stats(out)
+
+
+def _dump_every(out: str) -> None:
+    while True:
+        time.sleep(DUMP_EVERY)
+        _dump(out)
 
 
 def run(out: str, script: str) -> None:
-    main = cProfile.Profile()
-    _profiles.append(main)
+    main = _profiler()
     threading.setprofile(_start_in_thread)
+    threading.Thread(target=_dump_every, args=(out,), daemon=True, name="profile-dump").start()
     sys.argv = [script]
     main.enable()
     try:
@@ -42,15 +77,7 @@ def run(out: str, script: str) -> None:
     finally:
         main.disable()
         threading.setprofile(None)
-        with _lock:
-            profiles = list(_profiles)
-        stats = pstats.Stats(profiles[0])
-        for profile in profiles[1:]:
-            try:
-                stats.add(profile)
-            except TypeError:  # a thread that never ran a profiled call
-                continue
-        stats.dump_stats(out)
+        _dump(out)
 
 
 def top(path: str, count: int = 25) -> str:
@@ -60,7 +87,7 @@ def top(path: str, count: int = 25) -> str:
     rows: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
     by_own = sorted(rows.items(), key=lambda kv: kv[1][2], reverse=True)[:count]
     text = io.StringIO()
-    text.write(f"{path}: {total:.1f} s of CPU in profiled threads\n")
+    text.write(f"{path}: {total:.1f} s of CPU (thread time) in the profiled threads\n")
     for (file, line, name), (_cc, _nc, tt, ct, _callers) in by_own:
         text.write(f"{100 * tt / total:5.1f}% own {100 * ct / total:5.1f}% cum  {name}  {file}:{line}\n")
     return text.getvalue()

@@ -49,6 +49,8 @@ BOUNDED_RETRY = RetryPolicy(
 )
 BOUNDED_PATCH = "bounded-projection"
 LOCAL_PROJECTION_PATCH = "project-in-update-task"
+LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=2)
+"""The tries of the projection inside the workflow task, which holds the task (and the update's acceptance) open."""
 
 
 class Projectable(Protocol):
@@ -114,10 +116,7 @@ class Outbox(Generic[P]):
                 timeout = timedelta(seconds=30)
                 try:
                     if self._local is not None and local:
-                        answer = await execute_local(
-                            self._local, projection, start_to_close_timeout=timeout, retry_policy=retry
-                        )
-                        self.open_tasks = answer.open_tasks
+                        self.open_tasks = (await self._project_answered(self._local, projection, retry)).open_tasks
                     else:
                         await execute(self._activity, projection, start_to_close_timeout=timeout, retry_policy=retry)
                 except ActivityError as exc:
@@ -135,6 +134,18 @@ class Outbox(Generic[P]):
                 else:
                     await self._notifier.tell(notice)
                 self._pending.pop(0)
+
+    async def _project_answered(
+        self, local: ActivityRef[P, ProjectionAnswer], projection: P, retry: RetryPolicy
+    ) -> ProjectionAnswer:
+        """The projection inside this workflow task; when it fails its few quick tries (the read model is down, a
+        poison event), the same activity as a normal one with the bounded retry, whose waits are the server's timers
+        (as before the patch): the update is accepted meanwhile, and a failure of every try is a dead letter."""
+        timeout = timedelta(seconds=30)
+        try:
+            return await execute_local(local, projection, start_to_close_timeout=timeout, retry_policy=LOCAL_RETRY)
+        except (ActivityError, ApplicationError):  # a local activity's failure may come as its cause alone
+            return await execute(local, projection, start_to_close_timeout=timeout, retry_policy=retry)
 
     async def _dead_letter(self, event: CaseEvent, exc: ActivityError) -> None:
         cause = exc.cause
