@@ -29,6 +29,7 @@ from statemachines.kernel.permissions import Permission, allowed
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.table import Lookup
 from statemachines.programs.registry import BY_ID as PROGRAMS
+from store.db import reading
 from store.programs import ProgramRepository
 from workflows.messages import CommandOutcome, CommandRequest
 from workflows.program_workflow import CASE_ASSIGNEES_SIGNAL, CaseAssignees, ProgramInput, ProgramWorkflow
@@ -108,7 +109,7 @@ class ProgramService:
     async def tell_assignees(self, record: CaseRecord) -> int:
         """The case's running enrolments hear who carries it now (its assignee, its 就労支援員), so the tasks they open
         from now on go to them; an enrolment that ended meanwhile has nothing to hear. How many were told."""
-        with self._sessions.begin() as session:
+        with reading(self._sessions) as session:
             running = [
                 row.enrolment_id
                 for row in ProgramRepository(session).enrolments(record.case_id)
