@@ -67,9 +67,9 @@ def _dump_every(out: str) -> None:
 
 
 def run(out: str, script: str) -> None:
+    threading.Thread(target=_dump_every, args=(out,), daemon=True, name="profile-dump").start()  # not profiled
     main = _profiler()
     threading.setprofile(_start_in_thread)
-    threading.Thread(target=_dump_every, args=(out,), daemon=True, name="profile-dump").start()
     sys.argv = [script]
     main.enable()
     try:
