@@ -72,6 +72,7 @@ def build_worker(
         workflows=[CaseWorkflow, ProgramWorkflow, IntegrityWorkflow, RetentionWorkflow],
         activities=[
             projection.project_transition,
+            projection.project_transition_answered,
             projection.record_rejection,
             projection.record_dead_letter,
             projection.resolve_dead_letter,

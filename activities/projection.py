@@ -13,13 +13,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from statemachines.kernel.events import Projection, Rejection, TaskSpec
+from statemachines.kernel.events import Projection, ProjectionAnswer, Rejection, TaskRow, TaskSpec
 from statemachines.policy.dead_letters import PROJECTION_FAILED_TASK, DeadLetter, sanitized
 from store.dead_letters import DeadLetters
 from store.errors import ChainConflictError
 from store.people import PeopleRepository
 from store.repository import CaseRepository
-from workflows.activity_refs import PROJECT_TRANSITION, RECORD_DEAD_LETTER, RECORD_REJECTION, RESOLVE_DEAD_LETTER
+from workflows.activity_refs import (
+    PROJECT_ANSWERED,
+    PROJECT_TRANSITION,
+    RECORD_DEAD_LETTER,
+    RECORD_REJECTION,
+    RESOLVE_DEAD_LETTER,
+)
 
 CHAIN_CONFLICT = "ChainConflict"
 
@@ -48,11 +54,24 @@ class ProjectionActivities:
             raise ApplicationError(str(err), err.case_id, err.seq, type=CHAIN_CONFLICT, non_retryable=True) from err
         except SQLAlchemyError as err:
             raise database_refused(err) from None
-        if applied:
-            activity.logger.info("projected case %s seq %d", event.case_id, event.seq)
-        else:
-            activity.logger.info("case %s seq %d already projected", event.case_id, event.seq)
+        _log_projected(event.case_id, event.seq, applied)
         return applied
+
+    @PROJECT_ANSWERED.defn
+    async def project_transition_answered(self, projection: Projection) -> ProjectionAnswer:
+        """``project_transition`` run as a local activity, in the workflow task that decided the event: an event an
+        uncommitted task wrote at this seq is superseded (``CaseRepository.apply_projection``); answered with the
+        case's open tasks, read in the same transaction, which the command's answer shows."""
+        event = projection.event
+        try:
+            applied, tasks = await asyncio.to_thread(self._apply_answered, projection)
+        except ChainConflictError as err:
+            activity.logger.error("chain conflict: case %s seq %d: %s", err.case_id, err.seq, err.reason)
+            raise ApplicationError(str(err), err.case_id, err.seq, type=CHAIN_CONFLICT, non_retryable=True) from err
+        except SQLAlchemyError as err:
+            raise database_refused(err) from None
+        _log_projected(event.case_id, event.seq, applied)
+        return ProjectionAnswer(event=event, open_tasks=tasks)
 
     @RECORD_REJECTION.defn
     async def record_rejection(self, rejection: Rejection) -> None:
@@ -94,23 +113,39 @@ class ProjectionActivities:
             if not letters.waiting(letter.case_id):  # the case's last one: its task is done
                 CaseRepository(session).close_tasks_of_kind(letter.case_id, PROJECTION_FAILED_TASK, now=now)
 
+    def _apply_answered(self, projection: Projection) -> tuple[bool, list[TaskRow]]:
+        with self._sessions.begin() as session:
+            applied = self._write(session, projection, supersede=True)
+            return applied, CaseRepository(session).list_tasks(projection.event.case_id, status="open")
+
     def _apply(self, projection: Projection) -> bool:
         with self._sessions.begin() as session:
-            applied = CaseRepository(session).apply_projection(projection)
-            person_id = projection.case.person_id
-            if applied and projection.person is not None and person_id is not None:
-                PeopleRepository(session).record(
-                    person_id,
-                    projection.person,
-                    case_id=projection.event.case_id,
-                    seq=projection.event.seq,
-                    now=projection.event.at,
-                )
-            return applied
+            return self._write(session, projection, supersede=False)
+
+    @staticmethod
+    def _write(session: Session, projection: Projection, *, supersede: bool) -> bool:
+        applied = CaseRepository(session).apply_projection(projection, supersede=supersede)
+        person_id = projection.case.person_id
+        if applied and projection.person is not None and person_id is not None:
+            PeopleRepository(session).record(
+                person_id,
+                projection.person,
+                case_id=projection.event.case_id,
+                seq=projection.event.seq,
+                now=projection.event.at,
+            )
+        return applied
 
     def _record_rejection(self, rejection: Rejection) -> None:
         with self._sessions.begin() as session:
             CaseRepository(session).record_rejection(rejection)
+
+
+def _log_projected(case_id: str, seq: int, applied: bool) -> None:
+    if applied:
+        activity.logger.info("projected case %s seq %d", case_id, seq)
+    else:
+        activity.logger.info("case %s seq %d already projected", case_id, seq)
 
 
 def _operations_task(letter: DeadLetter) -> TaskSpec:

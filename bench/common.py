@@ -148,7 +148,7 @@ class Stack:
             self.client = await wait_for_server(self.settings, self.server)
             prepare_store(self.settings, demo=True)
             self.start_worker()
-            self.api = start_process(self.settings, "api", "api.py", self.env)
+            self.api = start_process(self.settings, "api", "api.py", self.env, runner=self.runner("api"))
             await asyncio.to_thread(wait_for_api, self.settings, self.api)
             await self.wait_until_ready()
         except BaseException:
@@ -162,8 +162,15 @@ class Stack:
         self.close()
 
     def start_worker(self) -> subprocess.Popen[bytes]:
-        self.worker = start_process(self.settings, "worker", "worker.py", self.env)
+        self.worker = start_process(self.settings, "worker", "worker.py", self.env, runner=self.runner("worker"))
         return self.worker
+
+    def runner(self, name: str) -> tuple[str, ...]:
+        """Under ``BENCH_PROFILE_DIR``, the process runs under cProfile in every thread (``bench.profiled``)."""
+        folder = os.environ.get("BENCH_PROFILE_DIR")
+        if not folder:
+            return ()
+        return ("-m", "bench.profiled", str(Path(folder) / f"{name}.prof"))
 
     def restart_worker(self) -> subprocess.Popen[bytes]:
         """A fresh ``python worker.py``: nothing in its workflow cache."""

@@ -116,10 +116,13 @@ WORKER_METRICS_ADDRESS = "127.0.0.1:9464"
 """Where ``make run``'s worker serves the Temporal SDK's metrics, unless YORISOI_WORKER_METRICS_ADDRESS says else."""
 
 
-def start_process(settings: Settings, name: str, script: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_process(
+    settings: Settings, name: str, script: str, env: dict[str, str], *, runner: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
+    """``python script`` (``runner``: the module arguments that run it, e.g. the bench's profiler)."""
     with (settings.data_dir / f"{name}.log").open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, str(ROOT / script)],
+            [sys.executable, *runner, str(ROOT / script)],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -168,7 +168,7 @@ class CaseService:
             ) from exc
         outcome = same_request(outcome, request, command)
         if command in HANDS_OVER:
-            await self.programs.tell_assignees(await self.record(case_id))
+            await self.programs.tell_assignees(outcome.view.record if outcome.view else await self.record(case_id))
         return outcome
 
     async def view(self, case_id: str, actor: Actor) -> CaseView:

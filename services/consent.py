@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from statemachines.case.records import Consent
 from statemachines.kernel.outcomes import PayloadInvalid
 from statemachines.programs.payloads import PolicyConsent
+from store.db import reading
 from store.policies import PrivacyPolicyRepository, PrivacyPolicyRow
 
 CASE_CONSENT_FIELDS = ("consent", "consent_c1", "consent_c2")
@@ -64,7 +65,7 @@ def require_policies_in_force(
     """Each consent names a 個人情報取扱規程 version of ``municipality`` (or "*") in force when signed, else 422."""
     if not consents:
         return
-    with sessions.begin() as session:
+    with reading(sessions) as session:
         errors = policy_errors(PrivacyPolicyRepository(session), municipality, consents)
     if errors:
         raise PayloadInvalid(command, errors)

@@ -19,6 +19,7 @@ from statemachines.kernel.outcomes import PayloadInvalid
 from statemachines.kernel.roles import ROLE_NAMES_JA, Actor, Role
 from statemachines.policy.institutions import Institution
 from store.accounts import AccountRepository
+from store.db import reading
 from store.institutions import InstitutionRepository
 from store.person_keys import PersonRepository, person_key
 
@@ -32,7 +33,7 @@ class StoreLookups:
     def staff_member(self, command: str, field: str, user_id: str, role: Role, municipality: str) -> None:
         """A case handed to someone (its 就労支援員): an active user holding ``role`` who serves the case's
         municipality, else a 422 on ``field`` that says so."""
-        with self._sessions.begin() as session:
+        with reading(self._sessions) as session:
             accounts = AccountRepository(session)
             user = accounts.get_user(user_id)
             actor = accounts.actor(user) if user is not None and user.active else None
@@ -91,7 +92,7 @@ class StoreLookups:
         return {**payload, "referral": filled}
 
     def _institution(self, institution_id: object, actor: Actor, command: str, loc: list[str]) -> Institution:
-        with self._sessions.begin() as session:
+        with reading(self._sessions) as session:
             found = (
                 InstitutionRepository(session).get(institution_id, visible=set(actor.serves))
                 if isinstance(institution_id, str)

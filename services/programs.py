@@ -30,6 +30,7 @@ from statemachines.kernel.permissions import Permission, allowed
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.table import Lookup
 from statemachines.programs.registry import BY_ID as PROGRAMS
+from store.db import reading
 from store.programs import ProgramRepository
 from workflows.case_workflow import workflow_id
 from workflows.messages import CommandOutcome, CommandRequest
@@ -116,7 +117,7 @@ class ProgramService:
     async def tell_assignees(self, record: CaseRecord) -> int:
         """The case's running enrolments hear who carries it now (its assignee, its 就労支援員), so the tasks they open
         from now on go to them; an enrolment that ended meanwhile has nothing to hear. How many were told."""
-        with self._sessions.begin() as session:
+        with reading(self._sessions) as session:
             running = [
                 row.enrolment_id
                 for row in ProgramRepository(session).enrolments(record.case_id)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
+from store.db import reading
 from store.dead_letters import DeadLetters
 from workflows.messages import CommandOutcome, CommandRequest
 
@@ -55,7 +56,7 @@ class ProjectionFailed(Exception):
 
 def held_by_dead_letter(sessions: sessionmaker[Session], case_id: str) -> bool:
     """Whether a dead letter of the case waits (what a command that got no answer in time ran into)."""
-    with sessions.begin() as session:
+    with reading(sessions) as session:
         return bool(DeadLetters(session).waiting(case_id))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -10,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+READ_ONLY = "yorisoi_read_only"  # the execution option ``reading`` sets: a deferred BEGIN on SQLite
 
 
 def make_engine(url: str) -> Engine:
@@ -45,7 +48,21 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
 
 
 def _on_sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def reading(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A transaction that only reads (``with reading(sessions) as session``): on SQLite a deferred ``BEGIN``, a
+    snapshot of the WAL that takes no write lock, so a read neither waits for a writer (a projection, an e-mail
+    claim) nor makes one wait, as ``BEGIN IMMEDIATE`` (every other transaction, see ``make_engine``) would; on
+    PostgreSQL an ordinary transaction. Nothing may be written in it: a write would have to upgrade a stale
+    snapshot, which SQLite refuses when another transaction committed since ("database is locked")."""
+    with sessions() as session:
+        session.connection(execution_options={READ_ONLY: True})
+        yield session
+        session.commit()
 
 
 def create_schema(engine: Engine) -> None:

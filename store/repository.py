@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import ConfigDict
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from statemachines.kernel.events import (
@@ -14,6 +13,7 @@ from statemachines.kernel.events import (
     CaseSnapshotRow,
     Projection,
     Rejection,
+    TaskRow,
     TaskSpec,
     TaskStatus,
     first_broken_link,
@@ -21,19 +21,6 @@ from statemachines.kernel.events import (
 from statemachines.policy.statistics import facts_of
 from store.errors import ChainConflictError
 from store.models import CaseEventRecord, CaseRecord, RejectionRecord, TaskRecord
-
-
-class TaskRow(TaskSpec):
-    """A ``tasks`` row: the :class:`TaskSpec` that opened it, plus its case and lifecycle."""
-
-    model_config = ConfigDict(frozen=True, from_attributes=True)
-
-    case_id: str
-    status: TaskStatus
-    opened_seq: int
-    closed_seq: int | None
-    opened_at: datetime
-    closed_at: datetime | None
 
 
 class CaseRepository:
@@ -44,21 +31,31 @@ class CaseRepository:
 
     # -- writes ---------------------------------------------------------------------------------------------
 
-    def apply_projection(self, p: Projection) -> bool:
+    def apply_projection(self, p: Projection, *, supersede: bool = False) -> bool:
         """Record one event and what it changes. False if this very event is already recorded.
 
         Raises :class:`ChainConflictError` if another event holds the seq or the event does not link to the
         chain. Locks the predecessor row (PostgreSQL), so concurrent appends to a case serialise.
+
+        ``supersede`` (the projection run as a local activity, inside the workflow task that decides the event):
+        another event at this seq that links to the same predecessor was written by a workflow task that never
+        completed (the worker died after the write, before Temporal recorded the task), so Temporal never holds it;
+        it and whatever followed it are undone (``_undo_from``) and this event, the one history keeps, takes its seq.
         """
         event = p.event
         prev = self._event_record(event.case_id, event.seq - 1, lock=True) if event.seq > 1 else None
         existing = self._event_record(event.case_id, event.seq)
+        forced = False
         if existing is not None:
             if existing.hash == event.hash:
                 return False
-            raise ChainConflictError(event.case_id, event.seq, "another event is already recorded at this seq")
+            if not (supersede and existing.prev_hash == event.prev_hash):
+                raise ChainConflictError(event.case_id, event.seq, "another event is already recorded at this seq")
+            _check_link(p, prev)
+            self._undo_from(event.case_id, event.seq)
+            forced = True
         _check_link(p, prev)
-        self._upsert_case(p.case)
+        self._upsert_case(p.case, force=forced)
         self._session.add(CaseEventRecord(**event.model_dump(), facts=facts_of(event.command, event.payload)))
         self._close_tasks(event, p.close_task_kinds)
         self._reassign_tasks(event.case_id, p.reassign_roles)
@@ -81,11 +78,32 @@ class CaseRepository:
             stmt = stmt.with_for_update()
         return self._session.scalars(stmt).one_or_none()
 
-    def _upsert_case(self, case: CaseSnapshotRow) -> None:
+    def _undo_from(self, case_id: str, seq: int) -> None:
+        """Take back the events of ``case_id`` from ``seq`` on, written by a workflow task Temporal never recorded:
+        the tasks they opened go, the ones they closed are open again, the events are deleted. No notification
+        was sent for them: notifications are activities scheduled by the completed workflow task only."""
+        self._session.execute(
+            delete(TaskRecord)
+            .where(TaskRecord.case_id == case_id, TaskRecord.opened_seq >= seq)
+            .execution_options(synchronize_session="fetch")
+        )
+        self._session.execute(
+            update(TaskRecord)
+            .where(TaskRecord.case_id == case_id, TaskRecord.closed_seq >= seq)
+            .values(status=TaskStatus.OPEN.value, closed_seq=None, closed_at=None)
+            .execution_options(synchronize_session="fetch")
+        )
+        self._session.execute(
+            delete(CaseEventRecord)
+            .where(CaseEventRecord.case_id == case_id, CaseEventRecord.seq >= seq)
+            .execution_options(synchronize_session="fetch")
+        )
+
+    def _upsert_case(self, case: CaseSnapshotRow, *, force: bool = False) -> None:
         record = self._session.get(CaseRecord, case.case_id)
         if record is None:
             self._session.add(CaseRecord(**case.model_dump()))
-        elif case.last_seq >= record.last_seq:
+        elif force or case.last_seq >= record.last_seq:
             for name, value in case.model_dump(exclude={"case_id"}).items():
                 if value is None and name in _KEPT_WHEN_UNKNOWN:
                     continue  # a case opened before numbering keeps the number its migration gave it

@@ -130,8 +130,9 @@ class UserSessionRepository:
         self._session.flush()
         return session_id, UserSession.model_validate(record)
 
-    def use(self, session_id: str, user_id: str, now: datetime) -> UserSession:
-        """The session of ``user_id`` with this id, its use recorded; SessionEndedError if it cannot be used."""
+    def use(self, session_id: str, user_id: str, now: datetime, *, touch: bool = True) -> UserSession:
+        """The session of ``user_id`` with this id, its use recorded; SessionEndedError if it cannot be used.
+        ``touch=False`` only checks it (a read-only transaction): ``touch`` records the use, when ``touch_due``."""
         record = self._session.get(UserSessionRecord, session_hash(session_id))
         if record is None or record.user_id != user_id:
             raise SessionEndedError(SessionEnd.UNKNOWN)
@@ -141,10 +142,24 @@ class UserSessionRepository:
             raise SessionEndedError(SessionEnd.EXPIRED)
         if now - record.last_seen_at > self._policy.idle:
             raise SessionEndedError(SessionEnd.IDLE)
-        if now - record.last_seen_at >= self._policy.touch_every:
+        if touch and self.touch_due(record.last_seen_at, now):
             record.last_seen_at = now
             self._session.flush()
         return UserSession.model_validate(record)
+
+    def touch_due(self, last_seen_at: datetime, now: datetime) -> bool:
+        """Whether a use at ``now`` is to be written: at most once per ``touch_every``."""
+        return now - last_seen_at >= self._policy.touch_every
+
+    def touch(self, hashed: str, now: datetime) -> None:
+        """Record a use at ``now`` (the check came first, in a read-only transaction: ``use(touch=False)``); a
+        later use written meanwhile by another request stays."""
+        self._session.execute(
+            update(UserSessionRecord)
+            .where(UserSessionRecord.session_hash == hashed, UserSessionRecord.last_seen_at < now)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
     def revoke(self, session_id: str, reason: RevokeReason, now: datetime) -> bool:
         """End one session (False: no such session, or it was already revoked)."""

@@ -13,11 +13,10 @@ from sqlalchemy import ColumnElement, Select, Update, case, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from statemachines.kernel.events import TaskStatus
+from statemachines.kernel.events import TaskRow, TaskStatus
 from store.errors import TaskConflictError, TaskNotFoundError, TaskRoleError
 from store.models import CaseRecord, TaskRecord
 from store.queries import Page, check_page, count_rows, overdue_conditions
-from store.repository import TaskRow
 
 InboxScope = Literal["mine", "role", "unassigned"]
 

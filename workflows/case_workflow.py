@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from statemachines.kernel.rules import add_duration
     from statemachines.kernel.table import FollowOn
     from workflows import search_attributes as sa
-    from workflows.activity_refs import ARCHIVE_HISTORY, PROJECT_TRANSITION, execute
+    from workflows.activity_refs import ARCHIVE_HISTORY, PROJECT_ANSWERED, PROJECT_TRANSITION, execute
     from workflows.messages import (
         DUPLICATE_OUTCOMES_KEPT,
         INVALID_PAYLOAD,
@@ -62,7 +62,7 @@ def workflow_id(case_id: str) -> str:
 class CaseWorkflow:
     @workflow.init
     def __init__(self, inp: CaseWorkflowInput) -> None:
-        self._outbox: Outbox[Projection] = Outbox(PROJECT_TRANSITION)
+        self._outbox: Outbox[Projection] = Outbox(PROJECT_TRANSITION, PROJECT_ANSWERED)
         self._epoch = 0
         self._outcomes: dict[str, CommandOutcome] = {o.command_id: o for o in inp.outcomes}
         self._refused: ApplicationError | None = None
@@ -230,7 +230,15 @@ class CaseWorkflow:
         for follow_on in CASE.by_id[applied.transition_id].follow_ons:
             if workflow.patched(follow_on.patch):
                 await self._start_enrolments(follow_on, request.actor)
-        return outcome
+        return self._answer(outcome, request.actor)
+
+    def _answer(self, outcome: CommandOutcome, actor: Actor) -> CommandOutcome:
+        """The outcome with what the API shows after it (the view, the open tasks the projection read back), when
+        the projection ran in this task (``workflows.outbox``): the caller then needs no query and no read."""
+        tasks = self._outbox.open_tasks
+        if tasks is None:
+            return outcome
+        return outcome.model_copy(update={"view": case_view(self.case, actor), "open_tasks": tasks})
 
     def _merged(self, name: str, payload: Any) -> Any:
         """What the command brings laid over what the case holds: a later command never loses a recorded field

@@ -5,7 +5,11 @@ Used by the API's verify, the auditor CLI (``python -m workflows replay``) and t
 
 from __future__ import annotations
 
+import json
+
+from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import MarkerRecordedEventAttributes
 from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
@@ -13,7 +17,7 @@ from temporalio.worker import Replayer
 
 from statemachines.kernel.events import CaseEvent
 from workflows import workflow_runner
-from workflows.activity_refs import PROJECT_TRANSITION
+from workflows.activity_refs import PROJECT_ANSWERED, PROJECT_TRANSITION
 from workflows.case_workflow import CaseWorkflow, workflow_id
 
 
@@ -33,13 +37,20 @@ async def fetch_histories(client: Client, case_id: str) -> list[WorkflowHistory]
 async def projected_events(
     histories: list[WorkflowHistory], converter: DataConverter = pydantic_data_converter
 ) -> dict[int, CaseEvent]:
-    """The events the workflow handed to the projection, by seq, decoded from the activity inputs.
+    """The events the workflow handed to the projection, by seq, decoded from the activity inputs (or, for the
+    projection run in the update's workflow task, from the results of its local activity).
 
     ``converter`` is the one the workflows ran with: with the payload codec, it needs the case's data key.
     """
     found: dict[int, CaseEvent] = {}
     for history in histories:
         for event in history.events:
+            if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+                answered = _answered_projection(event.marker_recorded_event_attributes)
+                if answered is not None:
+                    [answer] = await converter.decode([answered], [PROJECT_ANSWERED.output])
+                    found[answer.event.seq] = answer.event
+                continue
             if event.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 continue
             attributes = event.activity_task_scheduled_event_attributes
@@ -48,6 +59,22 @@ async def projected_events(
             [projection] = await converter.decode([attributes.input.payloads[0]], [PROJECT_TRANSITION.input])
             found[projection.event.seq] = projection.event
     return found
+
+
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
+
+
+def _answered_projection(marker: MarkerRecordedEventAttributes) -> Payload | None:
+    """The result of a ``PROJECT_ANSWERED`` local activity (behind the patch ``project-in-update-task``), which
+    carries the event it projected: a local activity's marker records its type (``data``, JSON written by the SDK's
+    core) and its result, not its input."""
+    if marker.marker_name != LOCAL_ACTIVITY_MARKER or "result" not in marker.details or "data" not in marker.details:
+        return None
+    data = json.loads(marker.details["data"].payloads[0].data)
+    kind = data.get("activity_type", data.get("activityType"))
+    if kind != PROJECT_ANSWERED.name or not marker.details["result"].payloads:
+        return None
+    return marker.details["result"].payloads[0]
 
 
 async def replay(histories: list[WorkflowHistory], converter: DataConverter = pydantic_data_converter) -> str | None:

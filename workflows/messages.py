@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.case.engine import open_case
 from statemachines.case.record import CaseRecord
+from statemachines.case.view import CaseView
 from statemachines.kernel.engine import Applied
+from statemachines.kernel.events import TaskRow
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.rules import RuleSet
 
@@ -62,6 +64,10 @@ class CommandOutcome(BaseModel):
     stage: str
     request_digest: str | None = None  # of the request that made it (``CommandRequest.digest``); None before 2026-12
     case_number: str | None = None  # the 受付番号, on the opening's outcome
+    # What the API answers the command with (issue 16), on the update's result only, never kept for a repeated id:
+    # the case's view for the sender after the command, and its open tasks in the read model after the projection.
+    view: CaseView | None = None
+    open_tasks: list[TaskRow] | None = None
 
     def conflicts_with(self, digest: str) -> bool:
         """Whether this outcome, returned for a ``command_id``, was made by another request than ``digest``'s."""

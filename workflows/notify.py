@@ -1,7 +1,9 @@
 """Telling people about the tasks a case or program opened: the inbox notification, then its e-mail.
 
 The inbox notification is stored right after the event's projection, inside the flush, so an update (or the
-``projected`` update) returns once the assignee can see the task in the inbox too. The e-mail follows in the
+``projected`` update) returns once the assignee can see the task in the inbox too; behind the patch
+``project-in-update-task`` (``workflows.outbox``) it starts right after the projection instead, in the background,
+so that a command is answered in its own workflow task. The e-mail follows in the
 background, off the command's path; the workflow waits for it only before it continues as new or completes.
 Histories recorded before this existed have none of these activities, so everything here runs behind the patch
 ``notify-opened-tasks``.
@@ -39,6 +41,7 @@ class Notifier:
 
     def __init__(self) -> None:
         self._running: list[asyncio.Task[None]] = []
+        self._telling: list[asyncio.Task[None]] = []  # ``start``ed, inbox notification not stored yet
 
     async def tell(self, notice: TaskNotice | None) -> None:
         """Store the inbox notifications of ``notice``'s assignees, then start their e-mail in the background."""
@@ -53,9 +56,19 @@ class Notifier:
         self._running = [task for task in self._running if not task.done()]
         self._running += [asyncio.create_task(self._send(notification_id)) for notification_id in to_mail]
 
+    def start(self, notice: TaskNotice | None) -> None:
+        """``tell`` in the background: the caller (a command's update) is answered without waiting for it."""
+        if notice is not None:
+            self._telling = [task for task in self._telling if not task.done()]
+            self._telling.append(asyncio.create_task(self.tell(notice)))
+
+    def told(self) -> bool:
+        """True once every inbox notification ``start``ed so far is stored (its e-mail may still be on its way)."""
+        return all(task.done() for task in self._telling)
+
     def idle(self) -> bool:
         """True once every e-mail started so far is sent or given up (a wait condition)."""
-        return all(task.done() for task in self._running)
+        return self.told() and all(task.done() for task in self._running)
 
     async def _send(self, notification_id: str) -> None:
         try:

@@ -10,6 +10,13 @@ one that fails every try (a poison event: a value the database refuses, a broken
 refuses new commands, 503 ``projection_failed``) and waits, the event at its head, for ``retry`` (the update
 ``retry_projection``: ``python -m deploy.dead_letters retry``). Histories recorded before this (no
 ``bounded-projection`` marker) keep the unbounded retry they were recorded with.
+
+An outbox given a ``local`` projection (the case's) projects, behind the patch ``project-in-update-task`` (issue 16),
+as a local activity: inside the workflow task that decided the event, so a command's update is answered in that one
+task (a normal activity costs two more round trips through the server and a second task). Its result, the case's
+open tasks after the event, is kept (``open_tasks``) for the update's answer. The inbox notification then starts in
+the background instead of holding the answer; the run waits for it before it continues as new or completes
+(``settled``). Histories recorded before the patch project and notify as they were recorded.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from statemachines.kernel.events import CaseEvent, TaskSpec, task_notice
+    from statemachines.kernel.events import CaseEvent, ProjectionAnswer, TaskRow, TaskSpec, task_notice
     from statemachines.policy.dead_letters import DeadLetter, sanitized
     from workflows.activity_refs import (
         PROJECT_TRANSITION,
@@ -31,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         RESOLVE_DEAD_LETTER,
         ActivityRef,
         execute,
+        execute_local,
     )
     from workflows.messages import PROJECTION_FAILED
     from workflows.notify import Notifier
@@ -40,6 +48,9 @@ BOUNDED_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10), maximum_attempts=6
 )
 BOUNDED_PATCH = "bounded-projection"
+LOCAL_PROJECTION_PATCH = "project-in-update-task"
+LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=2)
+"""The tries of the projection inside the workflow task, which holds the task (and the update's acceptance) open."""
 
 
 class Projectable(Protocol):
@@ -54,8 +65,10 @@ P = TypeVar("P", bound=Projectable)
 
 
 class Outbox(Generic[P]):
-    def __init__(self, activity: ActivityRef[P, bool]) -> None:
+    def __init__(self, activity: ActivityRef[P, bool], local: ActivityRef[P, ProjectionAnswer] | None = None) -> None:
         self._activity = activity
+        self._local = local
+        self.open_tasks: list[TaskRow] | None = None  # the case's open tasks after the last local projection
         self._pending: list[P] = []
         self._lock = asyncio.Lock()
         self._notifier = Notifier()
@@ -68,7 +81,7 @@ class Outbox(Generic[P]):
 
     def projected(self) -> bool:
         """Every event so far is in the read model (and its tasks' assignees have it in their inbox)."""
-        return not self._pending
+        return not self._pending and self._notifier.told()
 
     def settled(self) -> bool:
         """Projected, and every e-mail started so far sent or given up: safe to end the run."""
@@ -98,13 +111,14 @@ class Outbox(Generic[P]):
             while self._pending:
                 projection = self._pending[0]
                 bounded = workflow.patched(BOUNDED_PATCH)
+                local = self._local is not None and workflow.patched(LOCAL_PROJECTION_PATCH)
+                retry = BOUNDED_RETRY if bounded else PROJECTION_RETRY
+                timeout = timedelta(seconds=30)
                 try:
-                    await execute(
-                        self._activity,
-                        projection,
-                        start_to_close_timeout=timedelta(seconds=30),
-                        retry_policy=BOUNDED_RETRY if bounded else PROJECTION_RETRY,
-                    )
+                    if self._local is not None and local:
+                        self.open_tasks = (await self._project_answered(self._local, projection, retry)).open_tasks
+                    else:
+                        await execute(self._activity, projection, start_to_close_timeout=timeout, retry_policy=retry)
                 except ActivityError as exc:
                     if not bounded:
                         raise
@@ -114,8 +128,24 @@ class Outbox(Generic[P]):
                     continue  # the same projection again
                 if self.stuck is not None:
                     await self._resolved(self.stuck)
-                await self._notifier.tell(task_notice(projection.event, projection.open_tasks))
+                notice = task_notice(projection.event, projection.open_tasks)
+                if local:
+                    self._notifier.start(notice)
+                else:
+                    await self._notifier.tell(notice)
                 self._pending.pop(0)
+
+    async def _project_answered(
+        self, local: ActivityRef[P, ProjectionAnswer], projection: P, retry: RetryPolicy
+    ) -> ProjectionAnswer:
+        """The projection inside this workflow task; when it fails its few quick tries (the read model is down, a
+        poison event), the same activity as a normal one with the bounded retry, whose waits are the server's timers
+        (as before the patch): the update is accepted meanwhile, and a failure of every try is a dead letter."""
+        timeout = timedelta(seconds=30)
+        try:
+            return await execute_local(local, projection, start_to_close_timeout=timeout, retry_policy=LOCAL_RETRY)
+        except (ActivityError, ApplicationError):  # a local activity's failure may come as its cause alone
+            return await execute(local, projection, start_to_close_timeout=timeout, retry_policy=retry)
 
     async def _dead_letter(self, event: CaseEvent, exc: ActivityError) -> None:
         cause = exc.cause

@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 
 from pydantic import BaseModel
-from transitions import Machine, MachineError
+from transitions import Machine
 
 from statemachines.kernel.events import CaseEvent, chained
 from statemachines.kernel.guards import Guard, GuardContext, Verdict
@@ -74,13 +74,6 @@ class Asking:
 
     names: Mapping[str, str] = field(default_factory=dict)
     waived: frozenset[str] = frozenset()
-
-
-class _Model:
-    """The object ``transitions`` moves: kept apart from the record so the library adds nothing to it."""
-
-    def __init__(self) -> None:
-        self.state = ""
 
 
 Settle = Callable[[R, Transition[S, Any], BaseModel, Actor, datetime, S, S], None]
@@ -345,22 +338,26 @@ class Process(Generic[S, T, R]):
         if t.dest_previous:
             assert self.previous_state is not None
             trigger = f"{t.id}_{self.previous_state(record).value}"
-        model = _Model()
-        Machine(
-            model=model,
+        event = self._machine.events.get(trigger)
+        moves = event.transitions.get(state.value, []) if event is not None else []
+        if not moves:  # what ``model.trigger`` raises as MachineError (or AttributeError, an unknown trigger)
+            raise CommandRejected(t.trigger.value, [self.state_unmet(record, t.trigger.value)])
+        dest = moves[0].dest  # the rows have no conditions: the first row from this state is the one taken
+        return state if dest is None else self._states_by_value[dest]
+
+    @cached_property
+    def _machine(self) -> Machine:
+        """The ``transitions.Machine`` of the main region, built once per process (issue 16: it was built for every
+        command). It has no model, so it holds no state of any record and workflows in several threads share it:
+        ``move`` looks the row up in its table instead of triggering a model."""
+        return Machine(
+            model=None,
             states=[s.value for s in self.states],
             transitions=list(self._machine_rows),
-            initial=state.value,
+            initial=next(iter(self.states)).value,
             auto_transitions=False,
             ignore_invalid_triggers=False,
         )
-        try:
-            moved = model.trigger(trigger)  # type: ignore[attr-defined]
-        except (MachineError, AttributeError) as exc:
-            raise CommandRejected(t.trigger.value, [self.state_unmet(record, t.trigger.value)]) from exc
-        if moved is not True:
-            raise CommandRejected(t.trigger.value, [self.state_unmet(record, t.trigger.value)])
-        return self._states_by_value[model.state]
 
     @cached_property
     def _states_by_value(self) -> dict[str, S]:

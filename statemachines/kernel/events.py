@@ -196,6 +196,31 @@ class TaskSpec(BaseModel):
     notice: NoticeKind = NoticeKind.TASK_ASSIGNED
 
 
+class TaskRow(TaskSpec):
+    """A ``tasks`` row of the read model: the :class:`TaskSpec` that opened it, plus its case and lifecycle (what the
+    projection answers a command with, ``activities.projection``, so it lives here rather than in ``store``)."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    case_id: str
+    status: TaskStatus
+    opened_seq: int
+    closed_seq: int | None
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+class ProjectionAnswer(BaseModel):
+    """What the projection run inside a command's workflow task answers (``PROJECT_ANSWERED``): the event it
+    recorded, so that the history holds it in the activity's marker (a local activity's input is not recorded), and
+    the case's open tasks after it, which the command's answer shows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event: CaseEvent
+    open_tasks: list[TaskRow]
+
+
 @dataclass(frozen=True)
 class TaskKind(Generic[T]):
     """A kind of human task a process's state or timer opens, for a role; ``command`` is what completes it."""

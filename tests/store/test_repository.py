@@ -81,6 +81,41 @@ def test_a_different_event_at_an_existing_seq_is_a_conflict(sessions: sessionmak
     assert row_counts(sessions)["case_events"] == 2
 
 
+def test_the_projection_in_the_workflow_task_supersedes_what_an_unrecorded_task_wrote(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A worker killed after its local activity wrote seq 2 (and 3) but before Temporal recorded the workflow task:
+    the task runs again at a later time, so seq 2 comes back with another hash; the store keeps the one history
+    holds (issue 16), the tasks the lost events opened and closed as if they had never been."""
+    p1, p2, p3 = three_projections()
+    apply_all(sessions, [p1, p2, p3])
+    again = make_event(2, p1.event.hash, from_state="intake", to_state="assessment", at=T0 + timedelta(days=1))
+    superseding = make_projection(again, close=["intake_interview"], tasks=[make_task(f"{CASE_ID}-again", "again")])
+
+    with sessions.begin() as session:
+        assert CaseRepository(session).apply_projection(superseding, supersede=True) is True
+
+    case, events, tasks = snapshot(sessions)
+    assert case == superseding.case
+    assert events == [p1.event, again]
+    assert [(t.task_id, t.status) for t in tasks] == [
+        (f"{CASE_ID}-intake", TaskStatus.DONE),
+        (f"{CASE_ID}-again", TaskStatus.OPEN),
+    ]
+    assert verify(sessions) is None
+
+
+def test_a_superseding_event_must_link_to_the_same_predecessor(sessions: sessionmaker[Session]) -> None:
+    p1, p2, _ = three_projections()
+    apply_all(sessions, [p1, p2])
+    unlinked = make_event(2, "0" * 64, from_state="intake", to_state="closed", command="close_case")
+
+    with pytest.raises(ChainConflictError), sessions.begin() as session:
+        CaseRepository(session).apply_projection(make_projection(unlinked), supersede=True)
+
+    assert snapshot(sessions)[1] == [p1.event, p2.event]
+
+
 def test_concurrent_appends_at_one_seq_do_not_both_win(engine: Engine, sessions: sessionmaker[Session]) -> None:
     p1, p2, _ = three_projections()
     apply(sessions, p1)

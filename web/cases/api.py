@@ -10,13 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.case.records import IntakeRecord
 from statemachines.case.timers import Deadline
-from statemachines.kernel.events import CaseSnapshotRow
+from statemachines.case.view import CaseView
+from statemachines.kernel.events import CaseSnapshotRow, TaskRow
 from statemachines.kernel.outcomes import CommandOption
 from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from store import queries
+from store.db import reading
 from store.queries import Page
-from store.repository import CaseRepository, TaskRow
+from store.repository import CaseRepository
 from web.cases.visibility import shown_records, visible_row
 from web.core.deps import ActorDep, Services, ServicesDep
 from web.core.metrics import note_command
@@ -79,13 +81,20 @@ class CaseDetail(BaseModel):
 async def _detail(svc: Services, actor: Actor, case_id: str, purpose: str = "read") -> CaseDetail:
     row = visible_row(svc, actor, case_id)
     view = await svc.cases.view(case_id, actor)
-    with svc.sessions.begin() as session:
+    with reading(svc.sessions) as session:
         tasks = CaseRepository(session).list_tasks(case_id, status="open")
+    return _detail_of(svc, actor, row, view, tasks, purpose)
+
+
+def _detail_of(
+    svc: Services, actor: Actor, row: CaseSnapshotRow, view: CaseView, tasks: list[TaskRow], purpose: str
+) -> CaseDetail:
+    case_id = row.case_id
     record = view.record
     return CaseDetail(
         case_id=case_id,
-        case_number=row.case_number,
-        person_id=row.person_id,
+        case_number=record.case_number or row.case_number,  # the row is read before a command, the record after
+        person_id=record.person_id or row.person_id,
         municipality=row.municipality,
         state=view.state,
         state_name_ja=view.state_name_ja,
@@ -145,7 +154,7 @@ def list_cases(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Page[CaseSnapshotRow]:
-    with svc.sessions.begin() as session:
+    with reading(svc.sessions) as session:
         return queries.list_cases(
             session,
             visible=set(actor.serves),
@@ -175,6 +184,9 @@ async def send_command(
     case_id: str, body: CommandBody, actor: ActorDep, svc: ServicesDep, request: Request
 ) -> CaseDetail:
     note_command(request.scope, body.command)
-    visible_row(svc, actor, case_id)
-    await svc.cases.send(case_id, body.command, actor, body.payload, body.command_id or uuid.uuid4().hex)
-    return await _detail(svc, actor, case_id, purpose="command")
+    row = visible_row(svc, actor, case_id)
+    outcome = await svc.cases.send(case_id, body.command, actor, body.payload, body.command_id or uuid.uuid4().hex)
+    if outcome.view is None or outcome.open_tasks is None:  # a repeated command id, or a run recorded before
+        return await _detail(svc, actor, case_id, purpose="command")
+    # The update answered with the view and the open tasks after the command (issue 16): nothing to query or read.
+    return _detail_of(svc, actor, row, outcome.view, outcome.open_tasks, "command")

@@ -16,12 +16,13 @@ from statemachines.kernel.roles import Actor
 from statemachines.policy.sensitivity import redact, special_care_paths, visible_to
 from store import queries
 from store.access_log import AccessLog
+from store.db import reading
 from web.core.deps import Services
 from web.core.errors import NotVisibleError
 
 
 def visible_row(svc: Services, actor: Actor, case_id: str) -> CaseSnapshotRow:
-    with svc.sessions.begin() as session:
+    with reading(svc.sessions) as session:
         row = queries.case_row(session, case_id, set(actor.serves))
     if row is None:
         raise NotVisibleError("ケースが見つかりません。")

@@ -17,6 +17,7 @@ from services.people import PeopleService
 from statemachines.kernel.roles import Actor
 from store.accounts import AccountRepository
 from store.crypto import DataKeys
+from store.db import reading
 from store.sessions import RevokeReason, SessionEnd, SessionEndedError, SessionPolicy, UserSessionRepository
 from store.throttle import ThrottlePolicy
 from web.core.auth import EXPIRED, INVALID, AuthError, AuthReason, Token, TokenService
@@ -108,16 +109,21 @@ def authenticate(svc: Services, token: str | None) -> SignedIn:
         raise AuthError("ログインが必要です。", AuthReason.LOGIN_REQUIRED)
     now = svc.clock()
     claims = svc.tokens.claims(token, now)
-    with svc.sessions.begin() as session:
+    with reading(svc.sessions) as session:  # a request takes no write lock to be signed in (issue 16)
+        repo = UserSessionRepository(session, svc.session_policy)
         try:
-            used = UserSessionRepository(session, svc.session_policy).use(claims.session_id, claims.user_id, now)
+            used = repo.use(claims.session_id, claims.user_id, now, touch=False)
         except SessionEndedError as exc:
             raise _session_ended(exc) from exc
         accounts = AccountRepository(session)
         user = accounts.get_user(claims.user_id)
         if user is None or not user.active:
             raise AuthError("このユーザーは利用できません。", AuthReason.USER_INACTIVE)
-        return SignedIn(actor=accounts.actor(user), session_hash=used.session_hash)
+        signed_in = SignedIn(actor=accounts.actor(user), session_hash=used.session_hash)
+    if repo.touch_due(used.last_seen_at, now):  # written at most once a minute per session
+        with svc.sessions.begin() as session:
+            UserSessionRepository(session, svc.session_policy).touch(used.session_hash, now)
+    return signed_in
 
 
 def request_token(request: Request, bearer_token: str | None) -> str | None:

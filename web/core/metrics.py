@@ -29,6 +29,7 @@ from starlette.types import Scope
 
 from statemachines.case.engine import CASE
 from statemachines.programs.registry import PROGRAMS
+from store.db import reading
 from store.operations import dead_letters_waiting, last_nightly_integrity_run, tasks_by_municipality
 
 COMMAND_KEY = "yorisoi.command"
@@ -130,7 +131,7 @@ class ReadModelGauges:
     def collect(self) -> Iterable[Metric]:
         up = GaugeMetricFamily("yorisoi_read_model_up", "1 when the read model answered this scrape's queries")
         try:
-            with self._sessions.begin() as session:
+            with reading(self._sessions) as session:
                 found = list(self._read(session))
         except Exception:  # the read model is down: /api/health says which part; the scrape says so too
             up.add_metric([], 0)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from store import queries, task_queue
+from store.db import reading
 from store.queries import Page
 from store.task_queue import InboxTask
 from web.core.deps import ActorDep, ServicesDep
@@ -30,7 +31,7 @@ def list_tasks(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Page[InboxTask]:
     """Open tasks, overdue first then by due date. ``role``: my roles' tasks; ``unassigned``: nobody took them."""
-    with svc.sessions.begin() as session:
+    with reading(svc.sessions) as session:
         return task_queue.inbox(
             session,
             user_id=actor.user_id,
@@ -76,7 +77,7 @@ def pipeline(
     assignee: str | None = None,
 ) -> dict[str, Any]:
     """Counts per stage and state, overdue and aging, from the read model (Temporal cannot group by attribute)."""
-    with svc.sessions.begin() as session:
+    with reading(svc.sessions) as session:
         return queries.pipeline(
             session, visible=set(actor.serves), municipality=municipality, assignee=assignee, now=svc.clock()
         )

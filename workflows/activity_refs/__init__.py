@@ -28,7 +28,7 @@ from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from statemachines.kernel.events import Projection, Rejection, TaskNotice
+    from statemachines.kernel.events import Projection, ProjectionAnswer, Rejection, TaskNotice
     from statemachines.policy.dead_letters import DeadLetter
     from statemachines.policy.integrity import ChainBatch, ChainReport
     from statemachines.policy.retention import ErasureBatch, ErasureReport
@@ -70,8 +70,31 @@ async def execute(
     return result
 
 
+async def execute_local(
+    ref: ActivityRef[In, Out],
+    arg: In,
+    *,
+    start_to_close_timeout: timedelta,
+    retry_policy: RetryPolicy,
+) -> Out:
+    """``workflow.execute_local_activity`` by the reference's name: it runs in the worker, inside the workflow task
+    that asked for it (its result a marker in history), so an update that waits for it is answered in one task."""
+    result: Out = await workflow.execute_local_activity(
+        ref.name,
+        arg,
+        result_type=ref.output,
+        start_to_close_timeout=start_to_close_timeout,
+        retry_policy=retry_policy,
+    )
+    return result
+
+
 PROJECT_TRANSITION = ActivityRef("project_transition", Projection, bool)
 """A case event into the read model; False when it was already there (``activities.projection``)."""
+PROJECT_ANSWERED = ActivityRef("project_transition_answered", Projection, ProjectionAnswer)
+"""A case event into the read model as a local activity (an event an uncommitted workflow task wrote at its seq is
+superseded), answered with the event and the case's open tasks after it, which the command's answer shows
+(``activities.projection``; ``workflows.history`` reads the events back from the markers)."""
 RECORD_REJECTION = ActivityRef("record_rejection", Rejection, type(None))
 """A command the case refused, into the read model (``activities.projection``)."""
 ARCHIVE_HISTORY = ActivityRef("archive_history", str, int)

@@ -76,14 +76,17 @@ async def test_a_tampered_file_names_the_seq_and_exits_1(
     for trigger in (Trigger.COMPLETE_INTAKE, Trigger.APPLY_FOR_SUPPORT, Trigger.START_ASSESSMENT):
         assert (await api.command("sw1", case_id, trigger.value, VALID_PAYLOADS[trigger])).status_code == 200
     exported, path = await _export(api, case_id, tmp_path)
-    scheduled = [
-        e["activityTaskScheduledEventAttributes"]
+    # Each projection runs as a local activity in its command's workflow task (issue 16): its marker's result
+    # carries the event it projected.
+    projected = [
+        e["markerRecordedEventAttributes"]["details"]
         for e in exported["runs"][0]["events"]
-        if e["eventType"] in ("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED", EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-        and e["activityTaskScheduledEventAttributes"]["activityType"]["name"] == "project_transition"
+        if e["eventType"] in ("EVENT_TYPE_MARKER_RECORDED", EventType.EVENT_TYPE_MARKER_RECORDED)
+        and e["markerRecordedEventAttributes"]["markerName"] == "core_local_activity"
+        and "result" in e["markerRecordedEventAttributes"]["details"]
     ]
-    assert len(scheduled) == 4
-    scheduled[2]["input"] = scheduled[1]["input"]  # seq 3's projection replaced by seq 2's: seq 3 is gone
+    assert len(projected) == 4
+    projected[2]["result"] = projected[1]["result"]  # seq 3's projection replaced by seq 2's: seq 3 is gone
     path.write_text(json.dumps(exported), encoding="utf-8")
 
     assert await replay_files([path], None, api.worker.client.data_converter) == 1
