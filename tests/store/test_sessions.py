@@ -19,7 +19,8 @@ from store.sessions import (
     UserSessionRepository,
     session_hash,
 )
-from tests.store.test_accounts import CHEAP, seed
+from tests.passwords import CHEAP_HASHER as CHEAP
+from tests.store.test_accounts import seed
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 POLICY = SessionPolicy(lifetime=timedelta(hours=8), idle=timedelta(minutes=30))

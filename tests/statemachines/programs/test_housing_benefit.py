@@ -417,9 +417,11 @@ def test_H16_H1_records_counted_in_days_still_load() -> None:
 
 
 def _reviewed(application: dict[str, Any]) -> HousingBenefitRecord:
-    return step(
+    record = step(
         HOUSING_BENEFIT, hb_reach("APPLIED"), "submit_application", {"application": application}, HB_ACTORS, HB_PAYLOADS
     )
+    assert isinstance(record, HousingBenefitRecord)
+    return record
 
 
 def test_H1_hw_job_application_is_checked_before_the_decision() -> None:
