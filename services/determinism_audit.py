@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import multiprocessing
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -94,7 +95,9 @@ async def audit(
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
     chunks = _chunks(histories, chunk)
-    with ProcessPoolExecutor(processes, initializer=_start, initargs=(factory,)) as pool:
+    # spawned, not forked: the SDK's runtime refuses to make a replay worker in a fork of a process that has one
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes, mp_context=spawn, initializer=_start, initargs=(factory,)) as pool:
         pending: set[asyncio.Future[Replayed]] = set()
         async for part in chunks:
             pending.add(loop.run_in_executor(pool, _replay_chunk, part))

@@ -1,0 +1,79 @@
+"""The determinism audit's rate (``services.determinism_audit``: SDK replay across processes) per core, beside a bare
+``Replayer`` replaying the same histories one after another in this process (its anchor: one core's worth).
+
+The histories are the recorded ones of ``tests/histories`` (8 to 31 projected events, 112 to 584 history events),
+replicated ``rounds`` times. Each side replays every copy once; the audit's time includes starting its processes and
+their first import of the workflow code (what a real audit pays once, amortised over the copies).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from bench.common import progress
+from bench.integrity import recorded_histories
+from services.determinism_audit import AuditResult, audit
+from workflows import workflow_runner
+from workflows.case_workflow import CaseWorkflow
+from workflows.program_workflow import ProgramWorkflow
+
+
+@dataclass(frozen=True)
+class ReplayConfig:
+    rounds: int = 10
+    processes: int = os.cpu_count() or 1
+
+
+async def bare(rounds: int) -> dict[str, Any]:
+    histories = recorded_histories()
+    replayer = Replayer(
+        workflows=[CaseWorkflow, ProgramWorkflow], data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )  # fmt: skip
+    await replayer.replay_workflow(histories[0])  # warm: the sandbox's first import
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for history in histories:
+            await replayer.replay_workflow(history)
+    seconds = time.perf_counter() - started
+    return {
+        "histories": rounds * len(histories),
+        "seconds": round(seconds, 1),
+        "per_s": round(rounds * len(histories) / seconds, 2),
+    }
+
+
+async def across_processes(rounds: int, processes: int) -> dict[str, Any]:
+    histories = recorded_histories() * rounds
+
+    def report(r: AuditResult) -> None:
+        if r.replayed % 24 == 0:
+            progress(f"replay: {r.replayed}/{len(histories)} histories, {r.per_s:.1f}/s ({processes} processes)")
+
+    result = await audit(histories, processes=processes, progress=report)
+    if result.failures:
+        raise AssertionError(f"recorded histories do not replay: {result.failures[:2]}")
+    return {
+        "histories": result.replayed, "seconds": round(result.seconds, 1), "per_s": round(result.per_s, 2),
+        "processes": processes, "per_core_per_s": round(result.per_s / processes, 2),
+    }  # fmt: skip
+
+
+async def run(config: ReplayConfig) -> dict[str, Any]:
+    loadavg = [round(v, 1) for v in os.getloadavg()]
+    anchor = await bare(config.rounds)
+    progress(f"replay: bare Replayer {anchor['per_s']}/s")
+    spread = await across_processes(config.rounds, config.processes)
+    progress(f"replay: {config.processes} processes {spread['per_s']}/s, {spread['per_core_per_s']}/s per core")
+    return {
+        "loadavg_before": loadavg,
+        "bare_replayer": anchor,
+        "audit": spread,
+        "per_core_vs_bare": round(spread["per_core_per_s"] / anchor["per_s"], 2),
+    }
