@@ -51,8 +51,22 @@ class _CaseRow:
 def check_cases(session: Session, case_ids: Sequence[str]) -> list[CaseCheck]:
     """Each case's check, in the order given: ``broken_seq`` the first seq found wrong (None: intact), ``finding``
     what was wrong there (``chain``: the stored rows; ``rebuild``: the machine does not make that event)."""
+    return check_loaded(load_cases(session, case_ids))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What a batch's check reads, read in one short transaction (the checking, CPU, happens after it)."""
+
+    case_ids: Sequence[str]
+    cases: dict[str, _CaseRow]
+    events: dict[str, list[dict[str, Any]]]
+    rulesets: dict[str, RuleSet]
+
+
+def load_cases(session: Session, case_ids: Sequence[str]) -> Loaded:
     if not case_ids:
-        return []
+        return Loaded(case_ids, {}, {}, {})
     cases = {
         row.case_id: _CaseRow(row.case_id, row.municipality, row.state, row.last_seq, row.ruleset_id)
         for row in session.execute(
@@ -70,8 +84,14 @@ def check_cases(session: Session, case_ids: Sequence[str]) -> list[CaseCheck]:
     events: dict[str, list[dict[str, Any]]] = {}
     for row in session.execute(stmt).mappings():
         events.setdefault(row["case_id"], []).append(dict(row))
-    rulesets = _rulesets(session, {c.ruleset_id for c in cases.values()})
-    return [_check(cases.get(case_id), case_id, events.get(case_id, []), rulesets) for case_id in case_ids]
+    return Loaded(case_ids, cases, events, _rulesets(session, {c.ruleset_id for c in cases.values()}))
+
+
+def check_loaded(loaded: Loaded) -> list[CaseCheck]:
+    return [
+        _check(loaded.cases.get(case_id), case_id, loaded.events.get(case_id, []), loaded.rulesets)
+        for case_id in loaded.case_ids
+    ]
 
 
 def _rulesets(session: Session, ids: set[str]) -> dict[str, RuleSet]:
@@ -134,8 +154,9 @@ def _open(url: str) -> None:
 
 def _check_batch(case_ids: list[str]) -> list[CaseCheck]:
     assert _ENGINE is not None, "the process was started without its engine"
-    with session_factory(_ENGINE).begin() as session:
-        return check_cases(session, case_ids)
+    with session_factory(_ENGINE).begin() as session:  # read, and end the transaction (SQLite: its lock) ...
+        loaded = load_cases(session, case_ids)
+    return check_loaded(loaded)  # ... before the CPU work
 
 
 def _batches(engine: Engine, size: int) -> Iterator[list[str]]:
