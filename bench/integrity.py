@@ -129,7 +129,7 @@ def measure(url: str, recorded: list[list[CaseEvent]], cases: int, processes: in
     progress(f"integrity: {cases:,} cases, {events:,} events loaded in {load_seconds:.0f} s")
     load_before = [round(v, 1) for v in os.getloadavg()]
     one = _timed(url, 1)
-    many = _timed(url, processes) if processes > 1 else one
+    many = _timed(url, processes) if processes > 1 and not url.startswith("sqlite") else one
     return {
         "cases": cases,
         "events": events,

@@ -2,9 +2,10 @@
 ``Replayer`` replaying the same histories one after another in this process (its anchor: one core's worth).
 
 The histories are the recorded ones of ``tests/histories`` (8 to 31 projected events, 112 to 584 history events),
-replicated ``rounds`` times. Each side replays every copy once. The per-core figure is the audit's warm rate (once
-each process has replayed its first chunk: a country's audit pays the start once) over its processes; the rate with
-the start included is beside it.
+replicated ``rounds`` times. Each side replays every copy once. The per-core comparison is histories per CPU second
+of the replaying processes against the bare Replayer's (on a shared machine the wall-clock rates say more about the
+load than the code); beside it, the wall-clock rates: the audit's warm rate (once each process has replayed its first
+chunk: a country's audit pays the start once) per process, and with the start included.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ async def across_processes(rounds: int, processes: int) -> dict[str, Any]:
         "histories": result.replayed, "seconds": round(result.seconds, 1), "per_s": round(result.per_s, 2),
         "processes": processes, "warm_per_s": round(warm, 2), "per_core_per_s": round(warm / processes, 2),
         "per_core_per_s_with_start": round(result.per_s / processes, 2),
+        "cpu_ms_per_history": round(result.cpu_seconds / result.replayed * 1000, 1),
+        "per_cpu_s": round(result.replayed / result.cpu_seconds, 2),
     }  # fmt: skip
 
 
@@ -83,5 +86,8 @@ async def run(config: ReplayConfig) -> dict[str, Any]:
         "loadavg_before": loadavg,
         "bare_replayer": anchor,
         "audit": spread,
-        "per_core_vs_bare": round(spread["per_core_per_s"] / anchor["per_s"], 2),
+        # histories per second of CPU, audit process against bare Replayer: what a core gives each, whatever else
+        # shares the machine (the wall-clock rates depend on the load; both are kept)
+        "per_core_vs_bare": round(spread["per_cpu_s"] / anchor["per_cpu_s"], 2),
+        "wall_per_core_vs_bare": round(spread["per_core_per_s"] / anchor["per_s"], 2),
     }

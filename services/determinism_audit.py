@@ -44,6 +44,7 @@ class AuditResult:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (workflow id, what went wrong)
     seconds: float = 0.0
     processes: int = 1
+    cpu_seconds: float = 0.0  # the replaying processes' own CPU time, summed (what the audit costs, whatever the load)
 
     @property
     def per_s(self) -> float:
@@ -60,8 +61,8 @@ def _start(factory: ConverterFactory) -> None:
     )
 
 
-Replayed = tuple[int, list[tuple[str, str]]]
-"""How many histories a chunk had, and the ones that did not replay (workflow id, why)."""
+Replayed = tuple[int, list[tuple[str, str]], float]
+"""How many histories a chunk had, the ones that did not replay (workflow id, why), the CPU seconds it took."""
 
 
 def _replay_chunk(chunk: list[tuple[str, str]]) -> Replayed:
@@ -78,7 +79,9 @@ def _replay_chunk(chunk: list[tuple[str, str]]) -> Replayed:
                 failed.append((workflow_id, f"{type(result.replay_failure).__name__}: {result.replay_failure}"))
         return failed
 
-    return len(chunk), asyncio.run(replay_all())
+    started = time.process_time()
+    failed = asyncio.run(replay_all())
+    return len(chunk), failed, time.process_time() - started
 
 
 async def audit(
@@ -136,9 +139,10 @@ def _count(
     progress: Callable[[AuditResult], None] | None,
 ) -> None:
     for future in done:
-        count, failed = future.result()
+        count, failed, cpu = future.result()
         result.replayed += count
         result.failures += failed
+        result.cpu_seconds += cpu
     result.seconds = time.perf_counter() - started
     if progress is not None:
         progress(result)

@@ -174,9 +174,12 @@ def run_pass(
     url: str, *, processes: int = 1, batch: int = 500, progress: Callable[[PassResult], None] | None = None
 ) -> PassResult:
     """Check every case of the read model at ``url``: batches of ``batch`` cases over ``processes`` processes (1: in
-    this one). ``progress`` is called after each batch with the counts so far."""
-    result = PassResult(processes=processes)
+    this one; always 1 on SQLite, the embedded store of one machine). ``progress`` is called after each batch with the
+    counts so far."""
     engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+        processes = 1  # every transaction takes SQLite's write lock (store.db): processes would only queue for it
+    result = PassResult(processes=processes)
     started = time.perf_counter()
     try:
         if processes <= 1:

@@ -97,4 +97,5 @@ def test_the_pass_over_processes_finds_the_same(
     result = run_pass(url, processes=processes, batch=4)
 
     assert result.checked == 30
+    assert result.processes == (1 if url.startswith("sqlite") else processes)  # SQLite: one process
     assert [(c.case_id, c.broken_seq, c.finding) for c in result.broken] == [(ids[17], 1, "chain")]
