@@ -119,7 +119,11 @@ def _timed(url: str, processes: int) -> dict[str, Any]:
     result = run_pass(url, processes=processes, progress=report)
     if result.broken:
         raise AssertionError(f"{len(result.broken)} generated cases do not verify: {result.broken[:3]}")
-    return {"cases": result.checked, "seconds": round(result.seconds, 1), "per_s": round(result.per_s)}
+    return {
+        "cases": result.checked, "seconds": round(result.seconds, 1), "per_s": round(result.per_s),
+        "cpu_seconds": round(result.cpu_seconds, 1), "per_cpu_s": round(result.per_cpu_s),
+        "cpu_us_per_event": None,
+    }  # fmt: skip
 
 
 def measure(url: str, recorded: list[list[CaseEvent]], cases: int, processes: int) -> dict[str, Any]:
@@ -130,6 +134,8 @@ def measure(url: str, recorded: list[list[CaseEvent]], cases: int, processes: in
     load_before = [round(v, 1) for v in os.getloadavg()]
     one = _timed(url, 1)
     many = _timed(url, processes) if processes > 1 and not url.startswith("sqlite") else one
+    for timed in (one, many):
+        timed["cpu_us_per_event"] = round(timed["cpu_seconds"] / events * 1e6) if events else None
     return {
         "cases": cases,
         "events": events,
@@ -139,6 +145,7 @@ def measure(url: str, recorded: list[list[CaseEvent]], cases: int, processes: in
         f"{processes}_processes": many,
         "processes": processes,
         "per_s": max(one["per_s"], many["per_s"]),
+        "per_cpu_s": one["per_cpu_s"],
     }
 
 

@@ -138,10 +138,16 @@ class PassResult:
     broken: list[CaseCheck] = field(default_factory=list)
     seconds: float = 0.0
     processes: int = 1
+    cpu_seconds: float = 0.0  # the checking processes' own CPU time, summed (the pass's cost, whatever the load)
 
     @property
     def per_s(self) -> float:
         return self.checked / self.seconds if self.seconds else 0.0
+
+    @property
+    def per_cpu_s(self) -> float:
+        """Cases per second of one core's CPU: what each process adds on a machine with cores to spare."""
+        return self.checked / self.cpu_seconds if self.cpu_seconds else 0.0
 
 
 _ENGINE: Engine | None = None
@@ -152,11 +158,13 @@ def _open(url: str) -> None:
     _ENGINE = make_engine(url)
 
 
-def _check_batch(case_ids: list[str]) -> list[CaseCheck]:
+def _check_batch(case_ids: list[str]) -> tuple[list[CaseCheck], float]:
+    """The batch's checks, and the CPU seconds this process spent on them (reading included)."""
     assert _ENGINE is not None, "the process was started without its engine"
+    started = time.process_time()
     with session_factory(_ENGINE).begin() as session:  # read, and end the transaction (SQLite: its lock) ...
         loaded = load_cases(session, case_ids)
-    return check_loaded(loaded)  # ... before the CPU work
+    return check_loaded(loaded), time.process_time() - started  # ... before the CPU work
 
 
 def _batches(engine: Engine, size: int) -> Iterator[list[str]]:
@@ -184,7 +192,7 @@ def run_pass(
     try:
         if processes <= 1:
             _open(url)
-            done: Iterator[list[CaseCheck]] = map(_check_batch, _batches(engine, batch))
+            done: Iterator[tuple[list[CaseCheck], float]] = map(_check_batch, _batches(engine, batch))
             _collect(result, done, started, progress)
         else:
             with ProcessPoolExecutor(processes, initializer=_open, initargs=(url,)) as pool:
@@ -192,9 +200,9 @@ def run_pass(
                 batches = _batches(engine, batch)
                 window = [pool.submit(_check_batch, ids) for ids in itertools.islice(batches, processes * 2)]
                 while window:
-                    checks = window.pop(0).result()
+                    finished = window.pop(0).result()
                     window += [pool.submit(_check_batch, ids) for ids in itertools.islice(batches, 1)]
-                    _collect(result, iter([checks]), started, progress)
+                    _collect(result, iter([finished]), started, progress)
     finally:
         engine.dispose()
     result.seconds = time.perf_counter() - started
@@ -202,10 +210,14 @@ def run_pass(
 
 
 def _collect(
-    result: PassResult, done: Iterator[list[CaseCheck]], started: float, progress: Callable[[PassResult], None] | None
+    result: PassResult,
+    done: Iterator[tuple[list[CaseCheck], float]],
+    started: float,
+    progress: Callable[[PassResult], None] | None,
 ) -> None:
-    for checks in done:
+    for checks, cpu in done:
         result.checked += len(checks)
+        result.cpu_seconds += cpu
         result.broken += [c for c in checks if c.broken_seq is not None]
         result.seconds = time.perf_counter() - started
         if progress is not None:
@@ -233,8 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for check in result.broken:
         sys.stdout.write(f"{check.case_id}\t{check.broken_seq}\t{check.finding}\n")
     sys.stderr.write(
-        f"{result.checked:,} cases in {result.seconds:.1f} s ({result.per_s:,.0f}/s, {result.processes} processes), "
-        f"{len(result.broken)} broken\n"
+        f"{result.checked:,} cases in {result.seconds:.1f} s ({result.per_s:,.0f}/s, {result.processes} processes; "
+        f"{result.per_cpu_s:,.0f} per CPU second), {len(result.broken)} broken\n"
     )
     return 1 if result.broken else 0
 
