@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from statemachines.kernel.events import TaskSpec
 from store.repository import CaseRepository
 from tests.web.apiharness import Api
@@ -17,9 +19,9 @@ from web.tasks.pages import INBOX_PAGE
 DUE = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def _queue(api: Api, case_id: str, count: int) -> None:
+def queue(sessions: sessionmaker[Session], case_id: str, count: int) -> None:
     """``count`` unassigned 相談支援員 tasks on the case: due in threes at the same minute, every seventh undated."""
-    with api.worker.sessions.begin() as session:
+    with sessions.begin() as session:
         repo = CaseRepository(session)
         for n in range(count):
             due = None if n % 7 == 0 else DUE + timedelta(minutes=n // 3)
@@ -47,7 +49,7 @@ async def test_the_api_pages_tasks_and_cases_by_cursor_without_gaps_or_repeats(p
     api = pages_api
     case_id = await api.open_case("sw1")
     await api.open_case("sw1")
-    _queue(api, case_id, 60)
+    queue(api.worker.sessions, case_id, 60)
 
     whole = (await api.get("sw1", "/api/tasks", scope="unassigned", limit=500)).json()["items"]
     pages = await _walk(api, "/api/tasks", scope="unassigned", limit=7)
@@ -82,7 +84,7 @@ NEXT = re.compile(r'<a href="([^"]+)" rel="next">次へ</a>')
 async def test_the_inbox_links_next_through_a_queue_longer_than_a_page(pages_api: Api) -> None:
     api = pages_api
     case_id = await api.open_case("sw1")
-    _queue(api, case_id, INBOX_PAGE + 30)
+    queue(api.worker.sessions, case_id, INBOX_PAGE + 30)
     async with browser_for(api) as browser:
         await browser.login("sw1")
         first = await browser.get("/inbox")
