@@ -3,7 +3,9 @@
 Phases (``--only`` picks some): ``commands`` (HTTP command latency and sustained transitions beside bare updates),
 ``rss`` (the worker's memory with 1,000 and 10,000 open cases), ``pragmas`` (the dev server's SQLite pragmas, A/B),
 ``readmodel`` (inbox and pipeline over 1,000,000 cases in PostgreSQL and 100,000 in SQLite), ``verify`` (replay and
-chain check of recorded histories). ``--quick`` (or ``BENCH_QUICK=1``) shrinks every size so the whole run takes a
+chain check of recorded histories), ``integrity`` (the nightly bulk pass, chain and rebuild, in cases/s over
+100,000 cases of real histories), ``replay`` (the determinism audit across processes, per core, beside a bare
+Replayer). ``--quick`` (or ``BENCH_QUICK=1``) shrinks every size so the whole run takes a
 few minutes; its results go to ``bench/results/quick.json`` instead of ``latest.json``. A phase that fails is
 recorded with its error and the run goes on; the exit status is then 1.
 """
@@ -27,13 +29,13 @@ from typing import Any
 
 from sqlalchemy import create_engine
 
-from bench import commands, pragmas, readmodel, rss, verify
+from bench import commands, integrity, pragmas, readmodel, replay, rss, verify
 from bench.common import Stack, progress
 from bench.readmodel_generator import Volume
 from bench.report import figures, markdown
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PHASES = ("commands", "rss", "pragmas", "readmodel", "verify")
+PHASES = ("commands", "rss", "pragmas", "readmodel", "verify", "integrity", "replay")
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -64,6 +66,16 @@ def configs(quick: bool) -> dict[str, Any]:
             samples=_env_int("BENCH_QUERY_SAMPLES", 50 if quick else 200),
         ),
         "verify": verify.VerifyConfig(rounds=_env_int("BENCH_VERIFY_ROUNDS", 2 if quick else 20)),
+        "integrity": integrity.IntegrityConfig(
+            postgres_url=postgres_url(),
+            cases=_env_int("BENCH_INTEGRITY_CASES", 5_000 if quick else 100_000),
+            sqlite_cases=_env_int("BENCH_INTEGRITY_SQLITE_CASES", 2_000 if quick else 20_000),
+            processes=_env_int("BENCH_PROCESSES", os.cpu_count() or 1),
+        ),
+        "replay": replay.ReplayConfig(
+            rounds=_env_int("BENCH_REPLAY_ROUNDS", 2 if quick else 10),
+            processes=_env_int("BENCH_PROCESSES", os.cpu_count() or 1),
+        ),
     }
 
 
@@ -132,6 +144,10 @@ async def run(only: tuple[str, ...], quick: bool) -> tuple[dict[str, Any], bool]
         ok &= await _phase("readmodel", results, lambda: asyncio.to_thread(readmodel.run, config["readmodel"]))
     if "verify" in only:
         ok &= await _phase("verify", results, lambda: verify.run(config["verify"]))
+    if "integrity" in only:
+        ok &= await _phase("integrity", results, lambda: asyncio.to_thread(integrity.run, config["integrity"]))
+    if "replay" in only:
+        ok &= await _phase("replay", results, lambda: replay.run(config["replay"]))
     return results, ok
 
 

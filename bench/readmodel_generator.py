@@ -65,8 +65,8 @@ CASE_COLUMNS = [
     "state_entered_at", "closed_at", "next_due_at", "next_due_kind", "ruleset_id", "plan_version", "last_seq",
 ]  # fmt: skip
 TASK_COLUMNS = [
-    "task_id", "case_id", "kind", "title_ja", "title_en", "role", "assignee", "due_at", "command", "status",
-    "opened_seq", "closed_seq", "opened_at", "closed_at",
+    "task_id", "case_id", "municipality", "kind", "title_ja", "title_en", "role", "assignee", "due_at", "command",
+    "status", "opened_seq", "closed_seq", "opened_at", "closed_at",
 ]  # fmt: skip
 
 
@@ -181,7 +181,7 @@ class Generator:
             closed_at, closed_seq = _stamp(task_opened + (updated - task_opened) * rng.random()), seq
             status = "done" if rng.random() < 0.9 else "cancelled"
         return (
-            f"{case_id}:{opened_seq}:{kind}:{t}", case_id, kind, title_ja, title_en, role, assignee,
+            f"{case_id}:{opened_seq}:{kind}:{t}", case_id, municipality, kind, title_ja, title_en, role, assignee,
             _stamp(due) if due else None, command, status, opened_seq, closed_seq, _stamp(task_opened), closed_at,
         )  # fmt: skip
 

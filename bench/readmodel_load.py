@@ -2,7 +2,7 @@
 workflows: cases and tasks are streamed by ``COPY`` (PostgreSQL) or ``executemany`` (SQLite), the events by one
 ``INSERT … SELECT`` over the cases. On PostgreSQL the big tables' indexes and constraints (the ones ``create_schema``
 makes) are dropped during the load and made again after it, then the tables are vacuumed and analysed, as autovacuum
-would have done on a live system.
+would have done on a live system; SQLite's statistics are made as after any bulk load (``store.db.refresh_statistics``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from bench.common import progress
 from bench.readmodel_generator import CASE_COLUMNS, TASK_COLUMNS, Generated, Generator, Volume
-from store.db import create_schema, make_engine
+from store.db import create_schema, make_engine, refresh_statistics
 
 EVENTS_SQL = """
 INSERT INTO case_events (case_id, seq, at, actor_id, actor_roles, command, command_id, transition_id, from_state,
@@ -125,6 +125,12 @@ def load_sqlite(path: Path, volume: Volume, now: datetime) -> Generated:
             generator.generated.events = conn.execute(SQLITE_EVENTS).rowcount
     finally:
         conn.close()
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            refresh_statistics(connection)  # as after any bulk load: the planner knows the indexes
+    finally:
+        engine.dispose()
     return generator.generated
 
 

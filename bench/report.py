@@ -10,6 +10,8 @@ TRANSITIONS_VS_BARE = 0.6
 QUERY_P95_MS = 50.0
 VERIFY_PER_S = 100.0
 RSS_MB_1000 = 300.0
+INTEGRITY_CASES_PER_S = 2_000.0
+REPLAY_PER_CORE_VS_BARE = 0.9
 
 
 def _get(tree: dict[str, Any], *path: str) -> Any:
@@ -49,6 +51,12 @@ def figures(details: dict[str, Any]) -> dict[str, Any]:
     out["inbox_p95_ms_100k_sqlite"] = _worst(lite, INBOXES)
     out["pipeline_p95_ms_100k_sqlite"] = _worst(lite, PIPELINES)
     out["verify_histories_per_s"] = _get(details, "verify", "per_s")
+    out["integrity_cases_per_s_pg"] = _get(details, "integrity", "postgresql", "per_s")
+    out["integrity_cases_per_s_one_process_pg"] = _get(details, "integrity", "postgresql", "one_process", "per_s")
+    out["integrity_cases_pg"] = _get(details, "integrity", "postgresql", "cases")
+    out["replay_per_core_per_s"] = _get(details, "replay", "audit", "per_core_per_s")
+    out["replay_bare_per_s"] = _get(details, "replay", "bare_replayer", "per_s")
+    out["replay_per_core_vs_bare"] = _get(details, "replay", "per_core_vs_bare")
     by_count = _get(details, "rss", "by_open_cases") or {}
     out["worker_rss_mb_idle"] = _get(by_count, "0", "rss_mb")
     out["worker_rss_mb_1000"] = _get(by_count, "1000", "rss_mb")
@@ -89,6 +97,8 @@ def targets(f: dict[str, Any]) -> dict[str, Any]:
         checks[name] = _check(f[name], QUERY_P95_MS)
     checks["verify_histories_per_s"] = _check(f["verify_histories_per_s"], VERIFY_PER_S, at_most=False)
     checks["worker_rss_mb_1000"] = _check(f["worker_rss_mb_1000"], RSS_MB_1000)
+    checks["integrity_cases_per_s_pg"] = _check(f.get("integrity_cases_per_s_pg"), INTEGRITY_CASES_PER_S, False)
+    checks["replay_per_core_vs_bare"] = _check(f.get("replay_per_core_vs_bare"), REPLAY_PER_CORE_VS_BARE, False)
     return checks
 
 
@@ -136,6 +146,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"| verify (replay + chain) histories/s | {_cell(f['verify_histories_per_s'])} | – | ≥ {VERIFY_PER_S:.0f} | "
         f"{_met(t['verify_histories_per_s'])} |"
     )
+    rows += _integrity_rows(f, t)
     by_count = _get(report["details"], "rss", "by_open_cases") or {}
     for count in sorted((int(c) for c in by_count if c != "0"), key=int):
         check = t["worker_rss_mb_1000"] if count == 1000 else None
@@ -145,3 +156,20 @@ def markdown(report: dict[str, Any]) -> str:
             f"{_cell(f['worker_rss_mb_idle'])} | {target} | {_met(check)} |"
         )
     return "\n".join(rows)
+
+
+def _integrity_rows(f: dict[str, Any], t: dict[str, Any]) -> list[str]:
+    rows = []
+    if f.get("integrity_cases_per_s_pg") is not None:
+        rows.append(
+            f"| bulk integrity pass (chain + rebuild) cases/s, {f['integrity_cases_pg']:,} cases, PostgreSQL | "
+            f"{f['integrity_cases_per_s_pg']} | one process {f['integrity_cases_per_s_one_process_pg']} | "
+            f"≥ {INTEGRITY_CASES_PER_S:,.0f} | {_met(t['integrity_cases_per_s_pg'])} |"
+        )
+    if f.get("replay_per_core_vs_bare") is not None:
+        rows.append(
+            f"| determinism audit (SDK replay across processes) histories/s per core | {f['replay_per_core_per_s']} "
+            f"({f['replay_per_core_vs_bare']:.0%} of bare) | bare Replayer {f['replay_bare_per_s']} | "
+            f"≥ {REPLAY_PER_CORE_VS_BARE:.0%} of bare | {_met(t['replay_per_core_vs_bare'])} |"
+        )
+    return rows

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -28,6 +29,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url)
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
+        event.listen(engine, "close", _on_sqlite_close)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -52,7 +54,7 @@ def _on_sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-@contextmanager
+@contextlib.contextmanager
 def reading(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """A transaction that only reads (``with reading(sessions) as session``): on SQLite a deferred ``BEGIN``, a
     snapshot of the WAL that takes no write lock, so a read neither waits for a writer (a projection, an e-mail
@@ -63,6 +65,26 @@ def reading(sessions: sessionmaker[Session]) -> Iterator[Session]:
         session.connection(execution_options={READ_ONLY: True})
         yield session
         session.commit()
+
+
+def _on_sqlite_close(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # What SQLite asks of a connection that closes: refresh the statistics of the tables its queries found stale
+    # (a no-op for tables never analysed: refresh_statistics gives them their first). Never fails a close.
+    with contextlib.suppress(sqlite3.Error):
+        dbapi_connection.execute("PRAGMA optimize")
+
+
+SQLITE_ANALYSIS_LIMIT = 1_000
+"""Rows of each index ``ANALYZE`` samples on SQLite (``PRAGMA analysis_limit``): seconds, not minutes, on a big file."""
+
+
+def refresh_statistics(connection: Connection) -> None:
+    """The planner's statistics of every table, after a migration or a bulk load (the new indexes are chosen only
+    once the planner knows them): ``ANALYZE`` on PostgreSQL (autovacuum keeps them fresh after that), a sampled
+    ``ANALYZE`` on SQLite (``PRAGMA optimize``, run as each connection closes, keeps them fresh after that)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT:d}")
+    connection.exec_driver_sql("ANALYZE")
 
 
 def create_schema(engine: Engine) -> None:

@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from store.models import Base, CaseRecord
+
+Finding = Literal["chain", "rebuild"]
 
 
 class IntegrityStatus(StrEnum):
@@ -62,12 +65,14 @@ class IntegrityRunRow(BaseModel):
 
 
 class CaseCheck(BaseModel):
-    """One case's result in a batch: ``broken_seq`` None when its chain is intact."""
+    """One case's result in a batch: ``broken_seq`` None when its chain is intact; ``finding`` what was wrong at it
+    (``chain``: the stored rows; ``rebuild``: an event the machine does not make, see ``store.integrity_pass``)."""
 
     model_config = ConfigDict(frozen=True)
 
     case_id: str
     broken_seq: int | None
+    finding: Finding | None = None
 
 
 class IntegrityRuns:

@@ -3,7 +3,8 @@
 ``store.db.create_schema`` calls :func:`upgrade` at every start of the API and the worker, so it is idempotent and safe
 when several processes start on the same database at once: the whole upgrade runs in one transaction that first takes
 the migration lock (PostgreSQL: a transaction-level advisory lock; SQLite: the write lock that ``BEGIN IMMEDIATE``
-takes, see ``store.db.make_engine``); whoever comes second finds the database at head and does nothing.
+takes, see ``store.db.make_engine``); whoever comes second finds the database at head and does nothing. An upgrade
+that ran a migration ends by refreshing the planner's statistics (``store.db.refresh_statistics``).
 
 A database made by ``metadata.create_all`` before there were migrations has tables but no ``alembic_version``: it is
 stamped at the revision whose schema it has (:data:`LEGACY_SCHEMAS`), then upgraded from there.
@@ -40,7 +41,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, inspect, text
 from sqlalchemy.exc import OperationalError
 
-from store.db import make_engine
+from store.db import make_engine, refresh_statistics
 from store.models import Base, UTCDateTime
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -116,7 +117,10 @@ def upgrade(engine: Engine, revision: str = HEAD, *, fresh_from_models: bool = F
                 return
             if tables:
                 command.stamp(config, legacy_revision(connection))
+        before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(config, revision)
+        if MigrationContext.configure(connection).get_current_revision() != before:
+            refresh_statistics(connection)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

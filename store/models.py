@@ -80,6 +80,19 @@ class CaseRecord(Base):
         Index("ix_cases_next_due_at", "next_due_at"),
         Index("ix_cases_state_entered_at", "state_entered_at"),
         Index("ix_cases_employment_supporter", "employment_supporter"),
+        # The pipeline counts a municipality's cases (of one assignee) from this index alone (an index-only scan on
+        # PostgreSQL, a covering index on SQLite): every column it reads is in it.
+        Index(
+            "ix_cases_municipality_assignee_pipeline",
+            "municipality",
+            "assignee",
+            "state",
+            "state_entered_at",
+            "updated_at",
+            "next_due_at",
+        ),
+        # The case list, newest first, one municipality at a time (its keyset pages walk this index).
+        Index("ix_cases_municipality_opened_at", "municipality", "opened_at"),
     )
 
     case_id: Mapped[str] = mapped_column(String, primary_key=True)
@@ -144,10 +157,14 @@ class TaskRecord(Base):
         Index("ix_tasks_status_role_due_at", "status", "role", "due_at"),
         Index("ix_tasks_status_assignee_due_at", "status", "assignee", "due_at"),
         Index("ix_tasks_case_id_status", "case_id", "status"),
+        # The inbox: a municipality's open tasks of a role, in due order (NULLs last, as a B-tree keeps them on
+        # PostgreSQL), with the assignee for the ``unassigned`` scope, so a page and its count are index scans.
+        Index("ix_tasks_status_municipality_role_due_at", "status", "municipality", "role", "due_at", "assignee"),
     )
 
     task_id: Mapped[str] = mapped_column(String, primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    municipality: Mapped[str]  # the case's (a case never changes municipality): the inbox filters on it
     kind: Mapped[str]
     title_ja: Mapped[str]
     title_en: Mapped[str]

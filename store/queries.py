@@ -7,11 +7,15 @@ are in :mod:`store.task_queue`.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from statemachines.case.record import STAGE_NAMES, STATES, CaseState, Stage
@@ -25,12 +29,56 @@ AGING_BUCKETS: tuple[tuple[str, int | None], ...] = (("0-7", 8), ("8-30", 31), (
 
 
 class Page(BaseModel, Generic[T]):
+    """A page of a list. ``next_cursor``: pass it back (``cursor=``) for the page after this one (None: the last);
+    it finds its place by the sort key, so a list as deep as a nation's stays as fast on page 1,000 as on page 1,
+    and rows added or closed meanwhile shift nothing (``offset`` still works, counting rows)."""
+
     model_config = ConfigDict(frozen=True)
 
     items: list[T]
     total: int
     limit: int
     offset: int
+    next_cursor: str | None = None
+
+
+class PageKey(BaseModel):
+    """Where a page ends: the sort key of its last row (a time, None for "no date", and the row's id), sent to the
+    caller as an opaque cursor (base64 of JSON: it is not meant to be read or made by hand)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime | None
+    id: str
+
+    def encode(self) -> str:
+        raw = json.dumps([None if self.at is None else self.at.isoformat(), self.id], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, cursor: str) -> PageKey:
+        """The key of ``cursor``; :class:`ValueError` (with a message a person can act on) if it is not one."""
+        try:
+            at, id_ = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            key = cls(at=at, id=id_)
+        except (ValueError, TypeError, binascii.Error):
+            raise ValueError(CURSOR_UNREADABLE) from None
+        if key.at is not None and key.at.utcoffset() is None:
+            raise ValueError(CURSOR_UNREADABLE)
+        return key
+
+
+CURSOR_UNREADABLE = (
+    "ページの位置（cursor）が読めません。前のページの next_cursor をそのまま渡すか、cursor を外してください。"
+)
+
+
+def next_key(rows: list[Any], limit: int, key: Callable[[Any], PageKey]) -> tuple[list[Any], str | None]:
+    """The page's rows (``limit + 1`` were fetched) and the cursor of the page after it, if there is one."""
+    if len(rows) <= limit:
+        return rows, None
+    page = rows[:limit]
+    return page, key(page[-1]).encode()
 
 
 class HistoryEntry(BaseModel):
@@ -75,9 +123,11 @@ def list_cases(
     now: datetime,
     limit: int = 50,
     offset: int = 0,
+    after: PageKey | None = None,
 ) -> Page[CaseSnapshotRow]:
-    """Visible cases, newest first. ``opened_from`` is inclusive, ``opened_to`` exclusive."""
-    check_page(limit, offset)
+    """Visible cases, newest first (then by id). ``opened_from`` is inclusive, ``opened_to`` exclusive. ``after``: the
+    page after the row of that key (from ``next_cursor``), instead of ``offset``."""
+    check_page(limit, offset, after)
     conditions: list[ColumnElement[bool]] = [
         CaseRecord.municipality.in_(visible),
         *overdue_conditions(CaseRecord.next_due_at, overdue, now),
@@ -97,9 +147,14 @@ def list_cases(
         conditions.append(CaseRecord.opened_at < opened_to)
     stmt = select(CaseRecord).where(*conditions)
     total = count_rows(session, stmt)
-    stmt = stmt.order_by(CaseRecord.opened_at.desc(), CaseRecord.case_id).limit(limit).offset(offset)
-    items = [CaseSnapshotRow.model_validate(r, from_attributes=True) for r in session.scalars(stmt)]
-    return Page[CaseSnapshotRow](items=items, total=total, limit=limit, offset=offset)
+    if after is not None:
+        assert after.at is not None, "every case has its opening time"
+        newer = and_(CaseRecord.opened_at == after.at, CaseRecord.case_id > after.id)
+        stmt = stmt.where(or_(CaseRecord.opened_at < after.at, newer))
+    stmt = stmt.order_by(CaseRecord.opened_at.desc(), CaseRecord.case_id).limit(limit + 1).offset(offset)
+    records, cursor = next_key(list(session.scalars(stmt)), limit, lambda r: PageKey(at=r.opened_at, id=r.case_id))
+    items = [CaseSnapshotRow.model_validate(r, from_attributes=True) for r in records]
+    return Page[CaseSnapshotRow](items=items, total=total, limit=limit, offset=offset, next_cursor=cursor)
 
 
 def case_row(session: Session, case_id: str, visible: set[str]) -> CaseSnapshotRow | None:
@@ -237,9 +292,11 @@ def event_counts(session: Session, municipality: str, start: datetime, end: date
 # -- pages and filters (the task queues use them too) ---------------------------------------------------------
 
 
-def check_page(limit: int, offset: int) -> None:
+def check_page(limit: int, offset: int, after: PageKey | None = None) -> None:
     if limit < 1 or offset < 0:
         raise ValueError(f"limit must be at least 1 and offset at least 0 (got {limit}, {offset})")
+    if after is not None and offset:
+        raise ValueError("a page is found by its cursor or by its offset, not both")
 
 
 def count_rows(session: Session, stmt: Select[*tuple[Any, ...]]) -> int:

@@ -144,13 +144,20 @@ class CaseRepository:
             self.open_task(event.case_id, spec, seq=event.seq, at=event.at)
 
     def open_task(self, case_id: str, spec: TaskSpec, *, seq: int, at: datetime) -> None:
-        """Open ``spec`` on the case once: a task id already stored is left as it is. ``seq`` 0: no event opened it."""
+        """Open ``spec`` on the case once: a task id already stored is left as it is. ``seq`` 0: no event opened it.
+
+        The task carries its case's municipality (the inbox filters on it without a join); the case row must exist.
+        """
         if self._session.get(TaskRecord, spec.task_id) is not None:
             return
+        case = self._session.get(CaseRecord, case_id)  # in the session already when a projection opens it
+        if case is None:
+            raise ValueError(f"case {case_id} has no row: a task is opened on a projected case")
         self._session.add(
             TaskRecord(
                 **spec.model_dump(exclude={"notice"}),
                 case_id=case_id,
+                municipality=case.municipality,
                 status=TaskStatus.OPEN.value,
                 opened_seq=seq,
                 opened_at=at,

@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import ColumnElement, Select, Update, case, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, Update, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from statemachines.kernel.events import TaskRow, TaskStatus
 from store.errors import TaskConflictError, TaskNotFoundError, TaskRoleError
 from store.models import CaseRecord, TaskRecord
-from store.queries import Page, check_page, count_rows, overdue_conditions
+from store.queries import Page, PageKey, check_page, count_rows, next_key, overdue_conditions
 
 InboxScope = Literal["mine", "role", "unassigned"]
 
@@ -44,32 +44,62 @@ def inbox(
     now: datetime,
     limit: int = 50,
     offset: int = 0,
+    after: PageKey | None = None,
 ) -> Page[InboxTask]:
     """Open tasks: ``mine`` (assigned to the user), ``role`` (for a role they hold) or ``unassigned`` (and free).
 
-    Overdue ones first, then by due time (none last), then by id. ``due_before`` is exclusive.
+    By due time, none last, then by id (the overdue ones come first, being due earliest). ``due_before`` is
+    exclusive. ``after``: the page after the task of that key (from ``next_cursor``), instead of ``offset``.
+
+    Found by the task's own municipality (``ix_tasks_status_municipality_role_due_at``): the page of a
+    municipality's queue and its count are index scans, whatever the size of the country's.
     """
-    check_page(limit, offset)
+    check_page(limit, offset, after)
     conditions = [
         TaskRecord.status == TaskStatus.OPEN.value,
+        TaskRecord.municipality.in_(visible),
         *_scope(scope, user_id, roles),
         *overdue_conditions(TaskRecord.due_at, overdue, now),
     ]
     if due_before is not None:
         conditions.append(TaskRecord.due_at < due_before)
     if municipality is not None:
-        conditions.append(CaseRecord.municipality == municipality)
-    stmt = _inbox_select(visible).where(*conditions)
-    total = count_rows(session, stmt)
-    stmt = stmt.order_by(
-        case((TaskRecord.due_at < now, 0), else_=1),
-        case((TaskRecord.due_at.is_(None), 1), else_=0),
-        TaskRecord.due_at,
-        TaskRecord.task_id,
-    )
-    rows = session.execute(stmt.limit(limit).offset(offset)).all()
-    items = [_inbox_task(record, place, state, number, person, now) for record, place, state, number, person in rows]
-    return Page[InboxTask](items=items, total=total, limit=limit, offset=offset)
+        conditions.append(TaskRecord.municipality == municipality)
+    total = count_rows(session, select(TaskRecord.task_id).where(*conditions))
+    if offset:
+        order = (TaskRecord.due_at.asc().nulls_last(), TaskRecord.task_id)
+        stmt = _inbox_select().where(*conditions).order_by(*order).limit(limit + 1).offset(offset)
+        rows = list(session.execute(stmt))
+    else:
+        rows = _rows_after(session, conditions, after, limit + 1)
+    rows, cursor = next_key(rows, limit, lambda row: PageKey(at=row[0].due_at, id=row[0].task_id))
+    items = [_inbox_task(record, state, number, person, now) for record, state, number, person in rows]
+    return Page[InboxTask](items=items, total=total, limit=limit, offset=offset, next_cursor=cursor)
+
+
+def _rows_after(
+    session: Session, conditions: list[ColumnElement[bool]], after: PageKey | None, wanted: int
+) -> list[Row[TaskRecord, str, str | None, str | None]]:
+    """Up to ``wanted`` rows after ``after`` in (due_at NULLS LAST, task_id) order, read as two ranges: the dated
+    tasks past the key, then the undated ones. Each range is one index range in due order (an ``OR`` across the two
+    would be a filter over the whole queue on PostgreSQL), and the second is read only when the first runs out."""
+    ranges: list[list[ColumnElement[bool]]] = []
+    if after is None or after.at is not None:
+        dated: list[ColumnElement[bool]] = [TaskRecord.due_at.is_not(None)]
+        if after is not None and after.at is not None:
+            later = or_(TaskRecord.due_at > after.at, TaskRecord.task_id > after.id)
+            dated = [TaskRecord.due_at >= after.at, later]
+        ranges.append(dated)
+        ranges.append([TaskRecord.due_at.is_(None)])
+    else:
+        ranges.append([TaskRecord.due_at.is_(None), TaskRecord.task_id > after.id])
+    rows: list[Row[TaskRecord, str, str | None, str | None]] = []
+    for where in ranges:
+        stmt = _inbox_select().where(*conditions, *where).order_by(TaskRecord.due_at, TaskRecord.task_id)
+        rows += session.execute(stmt.limit(wanted - len(rows))).all()
+        if len(rows) >= wanted:
+            break
+    return rows
 
 
 def claim_task(
@@ -95,7 +125,7 @@ def claim_task(
             TaskRecord.status == TaskStatus.OPEN.value,
             or_(TaskRecord.assignee.is_(None), TaskRecord.assignee == user_id),
             TaskRecord.role.in_(roles),
-            TaskRecord.case_id.in_(_visible_case_ids(visible)),
+            TaskRecord.municipality.in_(visible),
         )
         .values(assignee=user_id)
     )
@@ -120,7 +150,7 @@ def release_task(
             TaskRecord.task_id == task_id,
             TaskRecord.status == TaskStatus.OPEN.value,
             TaskRecord.assignee == user_id,
-            TaskRecord.case_id.in_(_visible_case_ids(visible)),
+            TaskRecord.municipality.in_(visible),
         )
         .values(assignee=None)
     )
@@ -143,27 +173,21 @@ def _scope(scope: InboxScope, user_id: str, roles: set[str]) -> list[ColumnEleme
     raise ValueError(f"unknown inbox scope {scope!r}")
 
 
-def _inbox_select(visible: set[str]) -> Select[TaskRecord, str, str, str | None, str | None]:
-    return (
-        select(TaskRecord, CaseRecord.municipality, CaseRecord.state, CaseRecord.case_number, CaseRecord.person_id)
-        .join(CaseRecord, TaskRecord.case_id == CaseRecord.case_id)
-        .where(CaseRecord.municipality.in_(visible))
+def _inbox_select() -> Select[TaskRecord, str, str | None, str | None]:
+    """A task with what the inbox shows of its case (joined for the rows of one page only)."""
+    return select(TaskRecord, CaseRecord.state, CaseRecord.case_number, CaseRecord.person_id).join(
+        CaseRecord, TaskRecord.case_id == CaseRecord.case_id
     )
 
 
 def _inbox_task(
-    record: TaskRecord,
-    municipality: str,
-    state: str,
-    number: str | None,
-    person_id: str | None,
-    now: datetime | None,
+    record: TaskRecord, state: str, number: str | None, person_id: str | None, now: datetime | None
 ) -> InboxTask:
     overdue = now is not None and record.due_at is not None and record.due_at < now
     task = TaskRow.model_validate(record).model_dump()
     return InboxTask(
         **task,
-        municipality=municipality,
+        municipality=record.municipality,
         case_state=state,
         overdue=overdue,
         case_number=number,
@@ -171,24 +195,22 @@ def _inbox_task(
     )
 
 
-def _visible_case_ids(visible: set[str]) -> Select[str]:
-    return select(CaseRecord.case_id).where(CaseRecord.municipality.in_(visible))
-
-
 def _updated(session: Session, stmt: Update) -> bool:
     result = cast(CursorResult[Any], session.execute(stmt.execution_options(synchronize_session=False)))
     return result.rowcount == 1
 
 
-def _visible_row(
-    session: Session, task_id: str, visible: set[str]
-) -> tuple[TaskRecord, str, str, str | None, str | None]:
-    stmt = _inbox_select(visible).where(TaskRecord.task_id == task_id).execution_options(populate_existing=True)
+def _visible_row(session: Session, task_id: str, visible: set[str]) -> tuple[TaskRecord, str, str | None, str | None]:
+    stmt = (
+        _inbox_select()
+        .where(TaskRecord.task_id == task_id, TaskRecord.municipality.in_(visible))
+        .execution_options(populate_existing=True)
+    )
     row = session.execute(stmt).one_or_none()
     if row is None:
         raise TaskNotFoundError(task_id)
-    record, municipality, state, number, person_id = row
-    return record, municipality, state, number, person_id
+    record, state, number, person_id = row
+    return record, state, number, person_id
 
 
 def _raise_if_closed(record: TaskRecord) -> None:

@@ -316,10 +316,20 @@ class Process(Generic[S, T, R]):
         return self._chained(updated, t.id, command, actor, body, now=now, command_id=command_id, source=source.value)
 
     def effected(
-        self, record: R, t: Transition[S, T], payload: BaseModel, actor: Actor, *, now: datetime, source: S, dest: S
+        self,
+        record: R,
+        t: Transition[S, T],
+        payload: BaseModel,
+        actor: Actor,
+        *,
+        now: datetime,
+        source: S,
+        dest: S,
+        in_place: bool = False,
     ) -> R:
-        """The record after ``t``'s effects: a copy, so a rejected or failed command leaves no trace."""
-        updated = record.model_copy(deep=True)
+        """The record after ``t``'s effects: a copy, so a rejected or failed command leaves no trace; ``in_place``
+        changes ``record`` itself (a rebuild that owns its record, and throws it away on an error)."""
+        updated = record if in_place else record.model_copy(deep=True)
         effect = self.effects.get(t.trigger)
         if effect is not None:
             effect.run(updated, payload, actor, now)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 INTEGRITY_TASK = "chain_broken"
@@ -16,10 +18,14 @@ class ChainBatch(BaseModel):
 
 
 class BrokenChain(BaseModel):
+    """A case the check found wrong at ``seq``: its stored chain (``chain``), or an event the pure machine does not
+    make (``rebuild``)."""
+
     model_config = ConfigDict(frozen=True)
 
     case_id: str
     seq: int
+    finding: Literal["chain", "rebuild"] = "chain"
 
 
 class ChainReport(BaseModel):

@@ -36,3 +36,27 @@ def test_the_read_model_and_verify_phases_write_the_figures(tmp_path: Path, monk
     if os.environ.get(POSTGRES_URL_ENV):
         assert figures["inbox_p95_ms_1m_pg"] > 0
         assert report["details"]["readmodel"]["postgresql"]["cases"] == 300
+
+
+def test_the_integrity_and_replay_phases_write_the_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BENCH_POSTGRES_URL", os.environ.get(POSTGRES_URL_ENV) or "none")
+    monkeypatch.setenv("BENCH_INTEGRITY_CASES", "60")
+    monkeypatch.setenv("BENCH_INTEGRITY_SQLITE_CASES", "40")
+    monkeypatch.setenv("BENCH_REPLAY_ROUNDS", "1")
+    monkeypatch.setenv("BENCH_PROCESSES", "2")
+    out = tmp_path / "results.json"
+
+    assert main(["--quick", "--only", "integrity,replay", "--out", str(out)]) == 0
+
+    report = json.loads(out.read_text(encoding="utf-8"))
+    integrity = report["details"]["integrity"]
+    assert integrity["sqlite"]["cases"] == 40
+    assert integrity["sqlite"]["one_process"]["cases"] == 40
+    assert integrity["sqlite"]["2_processes"] == integrity["sqlite"]["one_process"]  # SQLite: one process
+    replay = report["details"]["replay"]
+    assert replay["audit"]["histories"] == replay["bare_replayer"]["histories"] > 0
+    assert report["figures"]["replay_per_core_vs_bare"] > 0
+    assert report["figures"]["targets"]["replay_per_core_vs_bare"]["target"] == 0.9
+    if os.environ.get(POSTGRES_URL_ENV):
+        assert integrity["postgresql"]["cases"] == 60
+        assert report["figures"]["integrity_cases_per_s_pg"] > 0

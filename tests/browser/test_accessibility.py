@@ -34,8 +34,10 @@ from tests.browser.live import LiveApp, live_app, new_context, signed_in
 from tests.web.apiharness import Api
 from tests.web.cases.walked import walked_to_closure
 from tests.web.programs.enrolments import decided_case
+from tests.web.tasks.test_paging import queue as _queue
 from web.core.security import CSRF_FIELD
 from web.reports.page import last_complete_month
+from web.tasks.pages import INBOX_PAGE
 
 LOCK = REPO_ROOT / "package-lock.json"
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
@@ -229,6 +231,17 @@ async def check_refused_intake(page: Page, findings: Findings, app: LiveApp) -> 
     await findings.check(page, "intake refused")
 
 
+async def check_paged_inbox(page: Page, findings: Findings, world: World) -> None:
+    """The inbox with a queue longer than a page: its 「次へ」 and, on the next page, its 「最初へ」."""
+    _queue(world.app.worker.sessions, world.case_id, INBOX_PAGE + 10)
+    await visit(page, "/inbox")
+    await expect(page.get_by_role("link", name="次へ")).to_have_count(1)
+    await findings.check(page, "inbox with a next page")
+    await page.get_by_role("link", name="次へ").click()
+    await expect(page.get_by_role("link", name="最初へ")).to_be_visible()
+    await findings.check(page, "inbox, its second page")
+
+
 @pytest.mark.parametrize(("user", "lang"), [*((user, "ja") for user in ROLES), ("admin", "en")])
 async def test_every_page_of_a_role_has_no_axe_violation(
     browser: Browser, axe_source: str, world: World, user: str, lang: str
@@ -256,6 +269,7 @@ async def test_every_page_of_a_role_has_no_axe_violation(
         await check_people(page, findings, world, user)
         if (user, lang) == ("sw1", "ja"):
             await check_refused_intake(page, findings, world.app)
+            await check_paged_inbox(page, findings, world)
         await check_error_pages(page, findings)
     finally:
         await context.close()

@@ -44,9 +44,12 @@ def add_case(session: Session, case_id: str, **values: Any) -> CaseRecord:
 
 
 def add_task(session: Session, task_id: str, case_id: str, **values: Any) -> TaskRecord:
+    case = session.get(CaseRecord, case_id)
+    assert case is not None, f"add the case {case_id} before its tasks"
     record = TaskRecord(
         task_id=task_id,
         case_id=case_id,
+        municipality=case.municipality,
         kind=values.pop("kind", "screening"),
         title_ja="スクリーニング",
         title_en="Screening",

@@ -51,6 +51,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {
             "task_id": "task-1",
             "case_id": "case-1",
+            "municipality": "131016",  # the case's: before revision 0015 its migration fills it in
             "kind": "assessment",
             "title_ja": "アセスメント",
             "title_en": "Assessment",

@@ -18,7 +18,7 @@ from statemachines.kernel.events import GENESIS_HASH, CaseEvent, CaseSnapshotRow
 from statemachines.kernel.events import chain_hash as link
 from statemachines.programs.tasks import EnrolmentRow, ProgramProjection
 from store.kpis import Figure, Indicator, KpiReport, operational_kpis, percentile
-from store.models import TaskRecord
+from store.models import CaseRecord, TaskRecord
 from store.programs import ProgramRepository
 from store.repository import CaseRepository
 
@@ -102,6 +102,7 @@ def add_task(session: Session, task_id: str, case_id: str, kind: str, due_in_day
         TaskRecord(
             task_id=task_id,
             case_id=case_id,
+            municipality=_municipality(session, case_id),
             kind=kind,
             title_ja=kind,
             title_en=kind,
@@ -369,3 +370,9 @@ def test_percentiles_interpolate_like_percentile_cont() -> None:
     assert percentile([7.0], 0.9) == 7.0
     with pytest.raises(ValueError, match="no values"):
         percentile([], 0.5)
+
+
+def _municipality(session: Session, case_id: str) -> str:
+    case = session.get(CaseRecord, case_id)
+    assert case is not None, f"add the case {case_id} before its tasks"
+    return case.municipality

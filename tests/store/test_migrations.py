@@ -131,3 +131,52 @@ def test_each_revision_downgrades_to_the_one_before(engine: Engine, revision: st
     assert current(engine) == (REVISIONS[REVISIONS.index(revision) - 1] if revision != REVISIONS[0] else None)
     upgrade(engine)
     assert_at_head_as_the_models(engine)
+
+
+# --- 0015: tasks carry their case's municipality ---------------------------------------------------------------
+
+
+def test_the_tasks_already_there_take_their_cases_municipality(engine: Engine) -> None:
+    upgrade(engine, "0013")
+    insert_samples(engine)
+    with engine.begin() as connection:
+        tables = reflect(connection)
+        connection.execute(
+            tables["cases"].update().where(tables["cases"].c.case_id == "case-2"), {"municipality": "271004"}
+        )
+        task = {**SAMPLES["tasks"][0], "task_id": "task-2", "case_id": "case-2"}
+        del task["municipality"]
+        connection.execute(tables["tasks"].insert(), [task])
+
+    upgrade(engine)
+
+    assert_at_head_as_the_models(engine)
+    assert sorted(stored(engine, "tasks", ["task_id", "municipality"])) == [
+        '["task-1", "131016"]',
+        '["task-2", "271004"]',
+    ]
+    with engine.connect() as connection:
+        tasks = reflect(connection)["tasks"]
+    assert not tasks.c.municipality.nullable
+    assert {c.name for c in tasks.constraints if c.name} >= {"ck_tasks_status", "fk_tasks_case_id_cases"}, (
+        "the batch copy of tasks (SQLite) keeps its constraints"
+    )
+
+
+def test_an_upgrade_leaves_the_planner_statistics_fresh(engine: Engine) -> None:
+    upgrade(engine, "0013")
+    insert_samples(engine)
+
+    upgrade(engine)
+
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            analysed = {r[0] for r in connection.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1")}
+        else:
+            analysed = {
+                r[0]
+                for r in connection.exec_driver_sql(
+                    "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+                )
+            }
+    assert {"tasks", "cases", "case_events"} <= analysed

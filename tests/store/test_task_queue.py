@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from statemachines.case.record import CaseState
 from store.errors import TaskConflictError, TaskNotFoundError, TaskRoleError
 from store.models import TaskRecord
+from store.queries import PageKey
 from store.task_queue import claim_task, inbox, release_task
 from tests.store.case_rows import DAY, NOW, VISIBLE, add_case, add_task
 
@@ -103,6 +104,93 @@ def test_inbox_pages(tasks: sessionmaker[Session]) -> None:
     ]
     assert [p.total for p in pages] == [7, 7, 7]
     assert [(p.limit, p.offset) for p in pages] == [(3, 0), (3, 3), (3, 6)]
+
+
+def walk(session: Session, scope: Any, limit: int, **filters: Any) -> list[list[str]]:
+    """Every page of the queue, each found by the previous one's cursor."""
+    pages: list[list[str]] = []
+    after: PageKey | None = None
+    while True:
+        page = inbox(
+            session, user_id="sw1", roles={"SW"}, visible=VISIBLE, scope=scope, now=NOW, limit=limit, after=after,
+            **filters,
+        )  # fmt: skip
+        pages.append([t.task_id for t in page.items])
+        if page.next_cursor is None:
+            return pages
+        after = PageKey.decode(page.next_cursor)
+
+
+@pytest.fixture
+def crowded(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """A queue with ties on due_at, tasks without a due date, and ids that sort against their due order."""
+    with sessions.begin() as s:
+        add_case(s, "a1")
+        add_case(s, "b1", municipality="city-b")
+        dues = [NOW - DAY, NOW, NOW, NOW, None, NOW + DAY, None, NOW, None, NOW - DAY, NOW + 2 * DAY, None]
+        for n, due in enumerate(dues):
+            add_task(s, f"t{(7 * n) % 12:02d}", "a1", due_at=due)
+        add_task(s, "t-b", "b1", due_at=NOW)  # another municipality's, at a tie: never on a page
+    return sessions
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 5, 11, 12, 13])
+def test_cursor_pages_have_no_duplicates_and_no_gaps(crowded: sessionmaker[Session], limit: int) -> None:
+    with crowded() as s:
+        whole = inbox_ids(s, "role", limit=100)
+        pages = walk(s, "role", limit)
+    assert [task for page in pages for task in page] == whole
+    assert len(whole) == 12
+    assert len(set(whole)) == 12
+    assert all(len(page) == limit for page in pages[:-1])
+    assert len(pages) == max(1, -(-12 // limit))  # no empty page after a full one
+
+
+def test_cursor_pages_keep_the_due_order_nulls_last(crowded: sessionmaker[Session]) -> None:
+    with crowded() as s:
+        tasks = inbox(s, user_id="sw1", roles={"SW"}, visible=VISIBLE, scope="role", now=NOW, limit=100).items
+    dues = [t.due_at for t in tasks]
+    dated = [d for d in dues if d is not None]
+    assert dues == [*sorted(dated), None, None, None, None]
+    assert [t.task_id for t in tasks if t.due_at == NOW] == sorted(t.task_id for t in tasks if t.due_at == NOW)
+    assert [t.task_id for t in tasks if t.due_at is None] == sorted(t.task_id for t in tasks if t.due_at is None)
+
+
+def test_the_offset_pages_are_the_cursor_pages(crowded: sessionmaker[Session]) -> None:
+    with crowded() as s:
+        by_offset = [inbox_ids(s, "role", limit=5, offset=o) for o in (0, 5, 10)]
+        by_cursor = walk(s, "role", 5)
+        second = inbox(s, user_id="sw1", roles={"SW"}, visible=VISIBLE, scope="role", now=NOW, limit=5, offset=5)
+    assert by_offset == by_cursor
+    assert second.next_cursor is not None  # an offset page links to the next one by cursor too
+
+
+def test_a_cursor_page_skips_nothing_when_rows_close_meanwhile(crowded: sessionmaker[Session]) -> None:
+    with crowded() as s:
+        first = inbox(s, user_id="sw1", roles={"SW"}, visible=VISIBLE, scope="role", now=NOW, limit=4)
+    with crowded.begin() as s:
+        s.get(TaskRecord, first.items[0].task_id).status = "done"  # type: ignore[union-attr]
+    assert first.next_cursor is not None
+    with crowded() as s:
+        second = inbox(
+            s, user_id="sw1", roles={"SW"}, visible=VISIBLE, scope="role", now=NOW, limit=4,
+            after=PageKey.decode(first.next_cursor),
+        )  # fmt: skip
+        whole = inbox_ids(s, "role", limit=100)
+    assert [t.task_id for t in second.items] == whole[3:7]
+
+
+def test_a_page_is_found_by_cursor_or_offset_not_both(crowded: sessionmaker[Session]) -> None:
+    key = PageKey(at=NOW, id="t01")
+    with crowded() as s, pytest.raises(ValueError, match="not both"):
+        inbox(s, user_id="sw1", roles={"SW"}, visible=VISIBLE, scope="role", now=NOW, offset=2, after=key)
+
+
+def test_an_unreadable_cursor_is_refused_with_what_to_do() -> None:
+    for text in ("", "x", "bm90LWpzb24", PageKey(at=NOW, id="t").encode()[:-3], "WzEsMiwzXQ"):
+        with pytest.raises(ValueError, match="next_cursor"):
+            PageKey.decode(text)
+    assert PageKey.decode(PageKey(at=None, id="t:1").encode()) == PageKey(at=None, id="t:1")
 
 
 # -- claims -------------------------------------------------------------------------------------------------------

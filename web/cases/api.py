@@ -22,7 +22,7 @@ from store.repository import CaseRepository
 from web.cases.visibility import shown_records, visible_row
 from web.core.deps import ActorDep, Services, ServicesDep
 from web.core.metrics import note_command
-from web.core.params import Moment
+from web.core.params import Cursor, Moment, page_key
 from web.core.permissions import Require
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -153,7 +153,10 @@ def list_cases(
     opened_to: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    cursor: Cursor | None = None,
 ) -> Page[CaseSnapshotRow]:
+    """Visible cases, newest first. The next page: ``cursor=`` the ``next_cursor`` of this one."""
+    after = page_key(cursor, offset)
     with reading(svc.sessions) as session:
         return queries.list_cases(
             session,
@@ -169,6 +172,7 @@ def list_cases(
             now=svc.clock(),
             limit=limit,
             offset=offset,
+            after=after,
         )
 
 

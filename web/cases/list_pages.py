@@ -16,7 +16,8 @@ from statemachines.kernel.roles import Actor
 from store import queries
 from web.core.deps import ServicesDep
 from web.core.names import names_for
-from web.core.pages import PageActor, checked_form, render
+from web.core.pages import PageActor, checked_form, first_page_link, page_link, render
+from web.core.params import Cursor, page_key
 from web.core.permissions import RequirePage
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +35,9 @@ def case_list(
     number: Annotated[str | None, Query(max_length=64)] = None,
     overdue: bool | None = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    cursor: Cursor | None = None,
 ) -> HTMLResponse:
+    after = page_key(cursor, offset)
     with svc.sessions.begin() as session:
         page = queries.list_cases(
             session,
@@ -48,9 +51,12 @@ def case_list(
             now=svc.clock(),
             limit=100,
             offset=offset,
+            after=after,
         )
     context = {
         "page": page,
+        "next_page": page_link(request, "cursor", page.next_cursor),
+        "first_page": first_page_link(request, "cursor"),
         "filters": {
             "state": state or "",
             "stage": stage or "",

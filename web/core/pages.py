@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -125,6 +125,26 @@ NAV = (
     ("/process", "process", Permission.PROCESS_READ),
 )
 """The navigation: each page for who holds its permission (for /inbox and /pipeline: whose work they are)."""
+
+
+def page_link(request: Request, param: str, cursor: str | None) -> str | None:
+    """The URL of the next page of a list paged by ``param`` (its ``next_cursor``), keeping the other filters; None on
+    the last page. A page message (``message``) and an ``offset`` are not carried over."""
+    return None if cursor is None else _list_url(request, param, cursor)
+
+
+def first_page_link(request: Request, param: str) -> str | None:
+    """The URL of the list's first page, keeping the filters; None when this is the first page."""
+    if request.query_params.get(param) is None and request.query_params.get("offset") in (None, "0"):
+        return None
+    return _list_url(request, param, None)
+
+
+def _list_url(request: Request, param: str, cursor: str | None) -> str:
+    query = {k: v for k, v in request.query_params.items() if k not in (param, "offset", "message")}
+    if cursor is not None:
+        query[param] = cursor
+    return f"{request.url.path}?{urlencode(query)}" if query else request.url.path
 
 
 def home_of(actor: Actor) -> str:

@@ -13,7 +13,7 @@ from store.db import reading
 from store.queries import Page
 from store.task_queue import InboxTask
 from web.core.deps import ActorDep, ServicesDep
-from web.core.params import Moment
+from web.core.params import Cursor, Moment, page_key
 from web.core.permissions import Require
 
 router = APIRouter(prefix="/api", tags=["tasks"])
@@ -29,8 +29,11 @@ def list_tasks(
     municipality: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    cursor: Cursor | None = None,
 ) -> Page[InboxTask]:
-    """Open tasks, overdue first then by due date. ``role``: my roles' tasks; ``unassigned``: nobody took them."""
+    """Open tasks by due date (overdue first, none last). ``role``: my roles' tasks; ``unassigned``: nobody took
+    them. The next page: ``cursor=`` the ``next_cursor`` of this one."""
+    after = page_key(cursor, offset)
     with reading(svc.sessions) as session:
         return task_queue.inbox(
             session,
@@ -44,6 +47,7 @@ def list_tasks(
             now=svc.clock(),
             limit=limit,
             offset=offset,
+            after=after,
         )
 
 
