@@ -106,7 +106,7 @@ def g6_maker_checker(ctx: Ctx) -> Verdict:
 
 
 def g7_municipal_decision(ctx: Ctx) -> Verdict:
-    return ctx.actor.is_municipal_staff and ctx.record.municipality in ctx.actor.serves
+    return ctx.actor.decides_for(ctx.record.municipality)
 
 
 def _meeting_with(result: str) -> Callable[[Any], bool]:
