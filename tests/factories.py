@@ -155,7 +155,9 @@ VALID_PAYLOADS: dict[Trigger, dict[str, Any]] = {
     Trigger.RECORD_CONTACT: {"monitoring_note": contact_note()},
     Trigger.START_EVALUATION: {"note": "プラン期間満了"},
     Trigger.REPLAN: {"evaluation": evaluation("replan")},
-    Trigger.CONFIRM_CLOSURE: {"closure": {"reason": "EMPLOYED", "meeting": meeting("closure_confirmed")}},
+    Trigger.CONFIRM_CLOSURE: {  # with the follow-ups chosen (opt-in since issue 18 item 10)
+        "closure": {"reason": "EMPLOYED", "meeting": meeting("closure_confirmed"), "follow_up": True}
+    },
     Trigger.START_FOLLOW_UP: {},
     Trigger.COMPLETE_FOLLOW_UP: {"follow_up": {"done_on": ON.isoformat(), "method": "phone", "content": "就労継続"}},
     Trigger.LOSE_CONTACT: {},
