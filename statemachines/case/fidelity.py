@@ -31,6 +31,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from statemachines.case.consistency import submitted_plan
 from statemachines.case.record import CaseRecord
 from statemachines.case.records import Consent, ConsentKind, Counterpart, MeetingRecord, Plan, ReferralTarget
 from statemachines.case.timers import JST
@@ -84,13 +85,6 @@ def gr_referral_data(ctx: Ctx) -> Verdict:
 # -- G-PLAN-PERIOD (item 11) -----------------------------------------------------------------------------------------
 
 
-def _submitted_plan(ctx: Ctx) -> Plan | None:
-    plan = getattr(ctx.payload, "plan", None) if ctx.payload is not None else None
-    if plan is None and ctx.record.consent_c2 is None:
-        plan = ctx.record.plan
-    return plan if isinstance(plan, Plan) else None
-
-
 def latest_plan_end(start: date, rules: RuleSet) -> date:
     """The last day a plan starting on ``start`` may run to: the day before ``start`` + the rule set's plan period."""
     moment = add_duration(datetime(start.year, start.month, start.day, tzinfo=UTC), rules.plan_period)
@@ -104,7 +98,7 @@ def _plan_start(plan: Plan, ctx: Ctx) -> date | None:
 
 
 def _plan_period_problem(ctx: Ctx) -> Detail | None:
-    plan = _submitted_plan(ctx)
+    plan = submitted_plan(ctx)
     if plan is None or plan.period_end is None:
         return None
     start = _plan_start(plan, ctx)
@@ -121,7 +115,7 @@ def _plan_period_problem(ctx: Ctx) -> Detail | None:
 
 
 def g_plan_period(ctx: Ctx) -> Verdict:
-    if _submitted_plan(ctx) is None and ctx.awaiting("plan"):
+    if submitted_plan(ctx) is None and ctx.awaiting("plan"):
         return None
     return _plan_period_problem(ctx) is None
 
@@ -176,16 +170,16 @@ def g_effort_days(ctx: Ctx) -> Verdict:
 # -- G-CONTACT-CLIENT / G-CONTACT-AGENCY (item 10) -------------------------------------------------------------------
 
 
-def _with_agency(ctx: Ctx) -> Verdict:
+def _with_agency(ctx: Ctx) -> bool:
+    """Whether the note the command brings is of a contact with an agency. The two guards choose a row, they do not
+    ask for data: before anything is typed (``explain``) the note is taken to be the usual one, with 本人, so neither
+    is listed as missing."""
     note = getattr(ctx.payload, "monitoring_note", None) if ctx.payload is not None else None
-    if note is None:
-        return None
-    return bool(note.counterpart is Counterpart.AGENCY)
+    return note is not None and note.counterpart is Counterpart.AGENCY
 
 
 def g_contact_client(ctx: Ctx) -> Verdict:
-    agency = _with_agency(ctx)
-    return None if agency is None else not agency
+    return not _with_agency(ctx)
 
 
 def g_contact_agency(ctx: Ctx) -> Verdict:
