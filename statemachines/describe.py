@@ -7,13 +7,13 @@ from typing import Any
 from statemachines.case.guards import GUARDS
 from statemachines.case.record import STAGE_NAMES, STATES, CaseState, Stage
 from statemachines.case.transitions import OPENING, OPENING_IDENTIFIED, TIMERS, TRANSITIONS, Region, TransitionDef
-from statemachines.kernel.rules import DEFAULT_RULESET
+from statemachines.kernel.rules import CURRENT_NATIONAL
 from statemachines.kernel.timers import describe_timers
 
 
 def _timers() -> list[dict[str, Any]]:
-    defaults = DEFAULT_RULESET.model_dump(mode="json")
-    rules = {name: (defaults[name], DEFAULT_RULESET.sources.get(name, "")) for name in defaults}
+    defaults = CURRENT_NATIONAL.model_dump(mode="json")
+    rules = {name: (defaults[name], CURRENT_NATIONAL.sources.get(name, "")) for name in defaults}
     return describe_timers(TRANSITIONS, TIMERS, rules)
 
 

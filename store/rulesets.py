@@ -1,7 +1,7 @@
 """Stored rule sets: the versioned durations each municipality runs its cases by (the repository never commits).
 
-The national default :data:`statemachines.rules.DEFAULT_RULESET` is always part of the rule book; a stored rule set
-with its id replaces it. Rule sets are never changed once stored: cases pin them by id.
+The national versions :data:`statemachines.kernel.rules.NATIONAL_RULESETS` are always part of the rule book; a stored
+rule set with the id of one replaces it. Rule sets are never changed once stored: cases pin them by id.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from statemachines.kernel.rules import DEFAULT_RULESET, RuleBook, RuleSet
+from statemachines.kernel.rules import NATIONAL_RULESETS, RuleBook, RuleSet
 from store.errors import DuplicateRulesetError
 from store.models import RulesetRecord
 
@@ -51,7 +51,7 @@ class RulesetRepository:
         record = self._session.get(RulesetRecord, ruleset_id)
         if record is not None:
             return RuleSet.model_validate(record.body)
-        return DEFAULT_RULESET if ruleset_id == DEFAULT_RULESET.ruleset_id else None
+        return next((r for r in NATIONAL_RULESETS if r.ruleset_id == ruleset_id), None)
 
     def rulebook(self) -> RuleBook:
         return RuleBook(rulesets=self.list())
@@ -59,9 +59,8 @@ class RulesetRepository:
     def _rulesets(self) -> builtins.list[RuleSet]:
         stmt = select(RulesetRecord).order_by(RulesetRecord.municipality, RulesetRecord.effective_from)
         stored = [RuleSet.model_validate(r.body) for r in self._session.scalars(stmt)]
-        if all(r.ruleset_id != DEFAULT_RULESET.ruleset_id for r in stored):
-            stored.append(DEFAULT_RULESET)
-        return stored
+        ids = {r.ruleset_id for r in stored}
+        return stored + [r for r in NATIONAL_RULESETS if r.ruleset_id not in ids]
 
     def _check_new(self, ruleset: RuleSet) -> None:
         if self._session.get(RulesetRecord, ruleset.ruleset_id) is not None:

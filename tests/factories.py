@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from statemachines.case.transitions import Trigger
@@ -85,6 +85,11 @@ def wish() -> dict[str, Any]:
     return {"confirmed_on": ON.isoformat(), "wish": "支援は十分に受けたので終結したい"}
 
 
+def effort(day: int = 0) -> dict[str, Any]:
+    """A documented attempt to re-establish contact, ``day`` days after ``ON``: G-EFFORT-DAYS counts distinct days."""
+    return {"contact_effort": {"on": (ON + timedelta(days=day)).isoformat(), "method": "home_visit"}}
+
+
 def contact_note() -> dict[str, Any]:
     return {"contact_on": ON.isoformat(), "method": "phone", "content": "近況を確認した"}
 
@@ -104,7 +109,13 @@ VALID_PAYLOADS: dict[Trigger, dict[str, Any]] = {
     Trigger.SIGN_CONSENT: {
         "consent": {"kind": "C1", "signed_on": ON.isoformat(), "signed_by_client": True, "policy_version": "v4"}
     },
-    Trigger.REFER_OUT: {"referral": {"institution": "福祉事務所 生活保護窓口", "to_public_assistance": True}},
+    Trigger.REFER_OUT: {  # 窓口の案内: nothing identifying passed, so no C1 needed (G-REFERRAL-DATA)
+        "referral": {
+            "institution": "福祉事務所 生活保護窓口",
+            "to_public_assistance": True,
+            "no_identifying_data": True,
+        }
+    },
     Trigger.APPLY_FOR_SUPPORT: {
         "consent_c1": {"kind": "C1", "signed_on": ON.isoformat(), "signed_by_client": True, "policy_version": "v3"},
         "eligibility": {"is_needy": True, "resides_in_municipality": True},
@@ -144,11 +155,13 @@ VALID_PAYLOADS: dict[Trigger, dict[str, Any]] = {
     Trigger.RECORD_CONTACT: {"monitoring_note": contact_note()},
     Trigger.START_EVALUATION: {"note": "プラン期間満了"},
     Trigger.REPLAN: {"evaluation": evaluation("replan")},
-    Trigger.CONFIRM_CLOSURE: {"closure": {"reason": "EMPLOYED", "meeting": meeting("closure_confirmed")}},
+    Trigger.CONFIRM_CLOSURE: {  # with the follow-ups chosen (opt-in since issue 18 item 10)
+        "closure": {"reason": "EMPLOYED", "meeting": meeting("closure_confirmed"), "follow_up": True}
+    },
     Trigger.START_FOLLOW_UP: {},
     Trigger.COMPLETE_FOLLOW_UP: {"follow_up": {"done_on": ON.isoformat(), "method": "phone", "content": "就労継続"}},
     Trigger.LOSE_CONTACT: {},
-    Trigger.RECORD_CONTACT_EFFORT: {"contact_effort": {"on": ON.isoformat(), "method": "home_visit"}},
+    Trigger.RECORD_CONTACT_EFFORT: effort(),
     Trigger.RESTORE_CONTACT: {"monitoring_note": contact_note()},
     Trigger.CONFIRM_INTERRUPTION: {"meeting": meeting("interruption_confirmed")},
     Trigger.REOPEN: {"intake": {"route": "phone"}},

@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
 
 ARCHIVE_PATCH = "archive-history-on-end"  # added after the histories of tests/histories/ were recorded
 ENROLMENTS_PATCH = "case-records-its-enrolments"  # likewise: a 支援決定 records the enrolments it starts (TM4)
+FOLLOW_UP_OPT_IN_PATCH = "follow-up-opt-in"  # likewise: a 終結 is followed up only when chosen (issue 18 item 10)
 
 
 def workflow_id(case_id: str) -> str:
@@ -205,6 +206,8 @@ class CaseWorkflow:
         if known is not None:
             return known
         payload = self._merged(name, request.payload) if workflow.patched(MERGE_PATCH) else request.payload
+        if name == Trigger.CONFIRM_CLOSURE.value and not workflow.patched(FOLLOW_UP_OPT_IN_PATCH):
+            payload = _followed_up_unless_declined(payload)
         # A guard added since histories were recorded (its ``patch``: the plan's dates, a decision within the plan's
         # application) is not asked when this run replays one recorded without it: those histories hold commands it
         # would refuse today (a 達成時期 2026-06-30 past at 2026-12-07). Live commands meet it in the validator anyway.
@@ -345,3 +348,11 @@ class CaseWorkflow:
     @workflow.query
     def record(self) -> CaseRecord:
         return self.case
+
+
+def _followed_up_unless_declined(payload: Any) -> Any:
+    """A 終結 as runs recorded before follow-ups became opt-in read it: followed up unless the closure said not."""
+    closure = payload.get("closure") if isinstance(payload, dict) else None
+    if not isinstance(closure, dict) or "follow_up" in closure:
+        return payload
+    return {**payload, "closure": {**closure, "follow_up": True}}

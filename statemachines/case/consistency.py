@@ -43,7 +43,7 @@ DECISION_APPLIED_PATCH = "decision-within-application"  # likewise
 # -- G-PLAN-DATES ----------------------------------------------------------------------------------------------------
 
 
-def _plan(ctx: Ctx) -> Plan | None:
+def submitted_plan(ctx: Ctx) -> Plan | None:
     """The plan the command submits: a consented plan is immutable, so after it only the payload's counts (as G3)."""
     payload_plan = getattr(ctx.payload, "plan", None) if ctx.payload is not None else None
     if ctx.record.consent_c2 is not None or ctx.record.plan is None:
@@ -77,14 +77,14 @@ def plan_date_problems(plan: Plan, today: date | None) -> list[Detail]:
 
 
 def g_plan_dates(ctx: Ctx) -> Verdict:
-    plan = _plan(ctx)
+    plan = submitted_plan(ctx)
     if plan is None:
         return None if ctx.awaiting("plan") else True  # no plan at all: G3 says so
     return not plan_date_problems(plan, _today(ctx))
 
 
 def g_plan_dates_details(ctx: Ctx) -> list[Detail]:
-    plan = _plan(ctx)
+    plan = submitted_plan(ctx)
     return plan_date_problems(plan, _today(ctx)) if plan is not None else []
 
 

@@ -85,7 +85,6 @@ def _meeting_result(result: MeetingResult) -> Effect[CaseRecord, c.NoteOnly]:
 @effect(c.RecordContact)
 def record_contact(case: CaseRecord, payload: c.RecordContact, actor: Actor, now: datetime) -> None:
     case.monitoring.append(payload.monitoring_note)
-    case.monitoring_due_marked_at = None
 
 
 @effect(c.Replan)
@@ -328,5 +327,6 @@ def settle(
         case.contact_efforts = []
     if source is CaseState.CONTACT_LOST and dest is not CaseState.CONTACT_LOST:
         case.state_before_contact_lost = None
-    if t.id in CONTACT:
+    if t.id in CONTACT:  # a contact with 本人 (T20, not T20b's with an agency): both clocks start again
         case.last_contact_at = now
+        case.monitoring_due_marked_at = None

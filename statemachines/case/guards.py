@@ -12,6 +12,7 @@ from typing import Any
 
 from statemachines.case.consistency import CONSISTENCY_GUARDS
 from statemachines.case.corrections import CORRECTION_GUARDS
+from statemachines.case.fidelity import FIDELITY_GUARDS
 from statemachines.case.payloads import RevokeConsent, SignConsent
 from statemachines.case.record import CaseRecord
 from statemachines.case.records import (
@@ -106,7 +107,7 @@ def g6_maker_checker(ctx: Ctx) -> Verdict:
 
 
 def g7_municipal_decision(ctx: Ctx) -> Verdict:
-    return ctx.actor.is_municipal_staff and ctx.record.municipality in ctx.actor.serves
+    return ctx.actor.decides_for(ctx.record.municipality)
 
 
 def _meeting_with(result: str) -> Callable[[Any], bool]:
@@ -376,4 +377,5 @@ GUARDS = guard_table(
     *SUPERVISION_GUARDS,  # the 主任相談支援員's commands (statemachines.case.supervision)
     *CORRECTION_GUARDS,  # 訂正 (statemachines.case.corrections)
     *CONSISTENCY_GUARDS,  # what a command must agree with (statemachines.case.consistency)
+    *FIDELITY_GUARDS,  # the law as process.md states it, issue 18 (statemachines.case.fidelity)
 )

@@ -154,7 +154,7 @@ class ClosureReport(BaseModel):
 
     reason: Annotated[ClosureReason, BASIC]
     meeting: Annotated[MeetingRecord | None, BASIC] = None
-    follow_up: Annotated[bool, BASIC] = True
+    follow_up: Annotated[bool, BASIC] = False  # opt-in: follow-ups are permitted, not required (S12; issue 18)
 
 
 class CaseRecord(BaseModel):

@@ -383,7 +383,8 @@ class ReferralTarget(_Record):
     accepts_referrals: Annotated[bool | None, BASIC] = None  # the directory's answer, set by the service
     reason: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=2000)  # 紹介の理由
     to_public_assistance: Annotated[bool, BASIC] = False  # 福祉事務所 生活保護窓口
-    shares_personal_data: Annotated[bool, BASIC] = False
+    shares_personal_data: Annotated[bool, BASIC] = False  # set by hand before G-REFERRAL-DATA; now derived
+    no_identifying_data: Annotated[bool, BASIC] = False  # 本人を特定できる情報は渡さない（匿名での照会）
     legal_basis: Annotated[Text | None, BASIC] = Field(default=None, max_length=200)
 
 

@@ -56,6 +56,10 @@ class Actor(BaseModel):
     def is_municipal_staff(self) -> bool:
         return Role.MUN in self.roles and self.org_kind is OrgKind.MUNICIPALITY
 
+    def decides_for(self, municipality: str) -> bool:
+        """G7: the municipality's own staff, serving it (a contractor's user never, whatever role it was given)."""
+        return self.is_municipal_staff and municipality in self.serves
+
 
 SYSTEM_ACTOR = Actor(
     user_id="system",

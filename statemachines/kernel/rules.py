@@ -3,6 +3,11 @@
 None of these is a national constant: the plan period comes from one municipality's 要綱, the monitoring interval and
 no-contact threshold are unverified suggestions. So each is a rule with its source, versioned by effective date and
 per municipality, and a case pins the rule set in force on the day it opens.
+
+The national defaults are versions too (``NATIONAL_RULESETS``): ``national-2025-04`` ran the first cases (monitoring
+every 30 days, 連絡不通 after 60 days, both unverified); ``national-2027-04`` follows process.md §7's sketch (issue 18
+item 10): monitoring P1M, 連絡不通 after P30D plus the documented attempts (G-EFFORT), follow-ups after 終結 only when
+chosen at the closure. A case opened before keeps the version it pinned; a municipality's own rule set replaces both.
 """
 
 from __future__ import annotations
@@ -74,8 +79,8 @@ class RuleSet(BaseModel):
     municipality: str = Field(default="*", min_length=1, max_length=64)
     effective_from: date
     plan_period: Duration = "P6M"
-    monitoring_interval: Duration = "P30D"
-    no_contact_threshold: Duration = "P60D"
+    monitoring_interval: Duration = "P1M"
+    no_contact_threshold: Duration = "P30D"
     min_contact_efforts: int = Field(default=2, ge=0, le=20)
     follow_up_offsets: list[Duration] = Field(default_factory=lambda: ["P1M", "P3M", "P6M"], max_length=12)
     plan_check_required: bool = True
@@ -104,14 +109,23 @@ class RuleSet(BaseModel):
     )
     sources: dict[str, str] = Field(
         default_factory=lambda: {
-            "plan_period": "墨田区 自立相談支援事業実施要領 §6② 「6か月以内」 [LOCAL S20]",
-            "monitoring_interval": "施行規則§2 定期的な確認（間隔の定めなし）; 既定30日（月1回程度）[UNVERIFIED]",
-            "no_contact_threshold": (
-                "WAM NET Q&A 中断の取扱い (S11); 既定60日: 30日のモニタリング期日の後、"
-                "連絡の努力を経て連絡不通とする [UNVERIFIED]"
+            "plan_period": (
+                "墨田区 自立相談支援事業実施要領 §6② 「6か月以内」 [LOCAL S20]; "
+                "プラン自体の終了日もこの期間内 (G-PLAN-PERIOD)、延長は評価による再プラン"
             ),
-            "min_contact_efforts": "WAM NET Q&A: 連絡票の差し置き・知人への連絡等の努力 (S11)",
-            "follow_up_offsets": "終結後のフォローアップは差し支えない (S12); 間隔の定めなし [UNVERIFIED]",
+            "monitoring_interval": (
+                "施行規則§2 定期的な確認（間隔の定めなし）; 既定: 月1回 (process.md §1.6, §7 monitoring_interval P1M) "
+                "[UNVERIFIED]; 住居確保給付金の支給中は月4回以上 (S16/S17)"
+            ),
+            "no_contact_threshold": (
+                "WAM NET Q&A 中断の取扱い (S11); 既定30日＋記録された連絡の努力 (process.md §1.6, §7 "
+                "no_contact_threshold P30D) [UNVERIFIED]; 関係機関との連絡では延びない（本人との連絡のみ）"
+            ),
+            "min_contact_efforts": "WAM NET Q&A: 連絡票の差し置き・知人への連絡等の努力 (S11); 別々の日に数える",
+            "follow_up_offsets": (
+                "終結後のフォローアップは差し支えない (S12); 間隔の定めなし [UNVERIFIED]; "
+                "終結時に選んだケースのみ (process.md §7 followup_after_closure: null)"
+            ),
             "plan_check_required": "主任相談支援員によるプラン確認 (S0) [BK]",
             "dormant_after": (
                 "終了・中断したケースの再開受付期間。経過後の再相談は旧ケースに紐付く新規ケース (T29) [BK]"
@@ -162,7 +176,35 @@ class RuleSet(BaseModel):
         return add_duration(start, duration) if duration else None
 
 
-DEFAULT_RULESET = RuleSet(ruleset_id="national-2025-04", effective_from=date(2025, 4, 1))
+def _sources_2025() -> dict[str, str]:
+    return {
+        **RuleSet.model_fields["sources"].get_default(call_default_factory=True),
+        "monitoring_interval": "施行規則§2 定期的な確認（間隔の定めなし）; 既定30日（月1回程度）[UNVERIFIED]",
+        "no_contact_threshold": (
+            "WAM NET Q&A 中断の取扱い (S11); 既定60日: 30日のモニタリング期日の後、"
+            "連絡の努力を経て連絡不通とする [UNVERIFIED]"
+        ),
+        "follow_up_offsets": "終結後のフォローアップは差し支えない (S12); 間隔の定めなし [UNVERIFIED]",
+    }
+
+
+DEFAULT_RULESET = RuleSet(
+    ruleset_id="national-2025-04",
+    effective_from=date(2025, 4, 1),
+    monitoring_interval="P30D",
+    no_contact_threshold="P60D",
+    sources=_sources_2025(),
+)
+"""The national rule set the first cases pinned (its values as they were; superseded by ``NATIONAL_2027``)."""
+
+NATIONAL_2027 = RuleSet(ruleset_id="national-2027-04", effective_from=date(2027, 4, 1))
+"""process.md §7's sketch (issue 18 item 10), in force from FY2027 (令和9年度): monitoring P1M, 連絡不通 after P30D."""
+
+NATIONAL_RULESETS: tuple[RuleSet, ...] = (DEFAULT_RULESET, NATIONAL_2027)
+"""Every national version, oldest first; the rule book chooses by date, a municipality's own replaces them."""
+
+CURRENT_NATIONAL = NATIONAL_RULESETS[-1]
+"""The newest national version: what ``describe`` shows as the defaults."""
 
 
 class RuleBook(BaseModel):
@@ -170,7 +212,7 @@ class RuleBook(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    rulesets: list[RuleSet] = Field(default_factory=lambda: [DEFAULT_RULESET])
+    rulesets: list[RuleSet] = Field(default_factory=lambda: list(NATIONAL_RULESETS))
 
     def in_force(self, municipality: str, on: date) -> RuleSet:
         for scope in (municipality, "*"):

@@ -16,7 +16,7 @@ adds a field tags it there; its rules are ``CONFIGURATION``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, TypeVar
@@ -25,9 +25,11 @@ from pydantic import BaseModel, ConfigDict
 
 from statemachines.kernel.engine import Applied, Process
 from statemachines.kernel.events import GENESIS_HASH, TaskKind
-from statemachines.kernel.roles import Actor
+from statemachines.kernel.guards import Guard, GuardContext, Verdict
+from statemachines.kernel.roles import MUNICIPAL, SYSTEM, Actor, Role
 from statemachines.kernel.rules import DocumentType, add_duration
 from statemachines.kernel.sensitivity import BASIC
+from statemachines.kernel.table import Transition
 from statemachines.kernel.timers import Timer, describe_timers
 
 
@@ -99,6 +101,39 @@ class Labels:
         )
 
 
+PROGRAM_G7_PATCH = "g7-in-programs"  # added after the histories of tests/histories/ were recorded
+
+
+def g7_municipal_step(ctx: GuardContext[Any]) -> Verdict:
+    """The municipality's own staff (the engine's timers too): a contractor's user holding the MUN role is not."""
+    return Role.SYSTEM in ctx.actor.roles or ctx.actor.decides_for(ctx.record.municipality)
+
+
+PROGRAM_G7: Guard[Any] = Guard(
+    "G7",
+    "この決定は自治体職員のみが行えます（委託先の職員は行えません）。",
+    "Only municipal staff may take this decision; a contractor's staff never can.",
+    "市が直接行うこととされている事務（支援決定・支給決定等）は委託できない (自治体要綱 S21, S43); "
+    "住居確保給付金の支給決定は自治体 (施行規則 第10条〜第16条, process.md §3.1)",
+    g7_municipal_step,
+    patch=PROGRAM_G7_PATCH,
+)
+"""G7 on every municipal step of every program (process.md §1.4 T18, §3): the role alone lets a contractor's user
+who was given the MUN role through; the case's T18 has always asked G7, and each program's municipal rows ask it too
+(``ProgramDef`` adds it to every row only the municipality, or its timers, fire)."""
+
+
+def is_municipal_step(t: Transition[Any, Any]) -> bool:
+    """A row only the municipality fires (its timers aside): a 支援決定, 支給決定, 延長決定, 中止, ..."""
+    return bool(t.roles & MUNICIPAL) and not (t.roles - MUNICIPAL - SYSTEM)
+
+
+def _with_g7(t: Transition[Any, Any]) -> Transition[Any, Any]:
+    if not is_municipal_step(t) or PROGRAM_G7.id in t.guards:
+        return t
+    return replace(t, guards=(PROGRAM_G7.id, *t.guards))
+
+
 def _no_deadlines(record: Any) -> list[ProgramDeadline]:
     return []
 
@@ -147,6 +182,14 @@ class ProgramDef(Process[S, T, R]):
     labels: Labels = field(default_factory=Labels)
     document: DocumentType = DocumentType.PROGRAM  # the kind of record it keeps, for retention (process.md §5.5)
     start_patch: str | None = None  # the 支援決定 starts it only behind this ``workflow.patched`` id (see above)
+
+    def __post_init__(self) -> None:
+        """Every municipal step asks G7 (``PROGRAM_G7``): written once here, not on each program's rows."""
+        if PROGRAM_G7.id in self.guards and self.guards[PROGRAM_G7.id] is not PROGRAM_G7:
+            raise ValueError(f"{self.id}: G7 is the programs' shared guard, not a program's own")
+        object.__setattr__(self, "transitions", tuple(_with_g7(t) for t in self.transitions))
+        object.__setattr__(self, "guards", {**self.guards, PROGRAM_G7.id: PROGRAM_G7})
+        super().__post_init__()
 
     def event_command(self, trigger: T) -> str:
         return f"{self.id}.{trigger.value}"

@@ -10,7 +10,7 @@ from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.transitions import Trigger
 from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
 from statemachines.kernel.rules import DEFAULT_RULESET, RuleSet
-from tests.factories import CITY, CSW1, MUN1, SW1, VALID_PAYLOADS
+from tests.factories import CITY, CSW1, MUN1, SW1, VALID_PAYLOADS, effort
 
 T = Trigger
 S = CaseState
@@ -73,11 +73,18 @@ def new_case(*, identified: bool = False, ruleset: RuleSet = DEFAULT_RULESET, op
     ).record
 
 
+def usual_payload(case: CaseRecord, trigger: Trigger) -> dict[str, Any]:
+    """The valid payload of ``trigger`` for ``case``: each attempt to re-establish contact on a day of its own."""
+    if trigger is T.RECORD_CONTACT_EFFORT:
+        return effort(len(case.contact_efforts))
+    return VALID_PAYLOADS[trigger]
+
+
 def step(
     case: CaseRecord, trigger: Trigger, payload: dict[str, Any] | None = None, actor: Actor | None = None
 ) -> CaseRecord:
     now = START + timedelta(minutes=case.seq)
-    body = VALID_PAYLOADS[trigger] if payload is None else payload
+    body = usual_payload(case, trigger) if payload is None else payload
     who = actor or ACTOR_FOR.get(trigger, SW1)
     return CASE.apply(case, trigger.value, who, body, now=now, command_id=f"cmd-{case.seq + 1}").record
 

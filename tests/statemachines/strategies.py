@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from statemachines.case.transitions import Trigger
 from statemachines.kernel.roles import SYSTEM_ACTOR, Actor
-from tests.factories import ALL_ACTORS, CSW1, ESW1, MUN1, REFUSAL, SW1, VALID_PAYLOADS, meeting, plan
+from tests.factories import ALL_ACTORS, CSW1, ESW1, MUN1, REFUSAL, SW1, VALID_PAYLOADS, effort, meeting, plan
 
 T = Trigger
 Command = tuple[Trigger, Actor, dict[str, Any]]
@@ -119,7 +119,7 @@ TOURS: tuple[tuple[Command, ...], ...] = (
         usual(T.ASSIGN, {"assignee": "sw9"}),
         usual(T.LOSE_CONTACT),
         usual(T.RECORD_CONTACT_EFFORT),
-        usual(T.RECORD_CONTACT_EFFORT),
+        usual(T.RECORD_CONTACT_EFFORT, effort(1)),
         usual(T.CONFIRM_INTERRUPTION),
         usual(T.REOPEN),
     ),

@@ -63,7 +63,9 @@ def test_every_program_a_decision_starts_is_a_choice_of_the_plan() -> None:
 
 
 def _referred(referral: dict[str, Any]) -> CaseRecord:
-    return step(reach(CaseState.SCREENING), T.REFER_OUT, {"referral": referral})
+    """Referred with C1 signed at screening: a つなぎ passes personal data on (G-REFERRAL-DATA)."""
+    c1 = {"kind": "C1", "signed_on": "2026-01-05", "signed_by_client": True, "policy_version": "v3"}
+    return step(reach(CaseState.SCREENING), T.REFER_OUT, {"referral": referral, "consent_c1": c1})
 
 
 def test_a_referral_to_a_directory_institution_is_sent_at_once() -> None:

@@ -183,13 +183,17 @@ async def drive(h: Harness, handle: WorkflowHandle[Any, Any], state: str) -> Cas
     """Send the commands of the table tests' path into ``state``, as the people who would send them."""
     from statemachines.case.record import CaseState
     from statemachines.case.transitions import Trigger
-    from tests.factories import VALID_PAYLOADS
+    from tests.factories import VALID_PAYLOADS, effort
     from tests.statemachines.paths import ACTOR_FOR, PATHS
 
+    efforts = 0
     for trigger in PATHS[CaseState(state)]:
         if trigger is Trigger.CONFIRM_CLOSURE:
             await end_programs(h, handle)  # the 終結 waits for the programs the 支援決定 started
-        await h.send(handle, trigger.value, ACTOR_FOR.get(trigger, SW1), VALID_PAYLOADS[trigger])
+        payload = VALID_PAYLOADS[trigger]
+        if trigger is Trigger.RECORD_CONTACT_EFFORT:  # on days of their own (G-EFFORT-DAYS)
+            payload, efforts = effort(efforts), efforts + 1
+        await h.send(handle, trigger.value, ACTOR_FOR.get(trigger, SW1), payload)
     record = await h.record(handle)
     assert record.state.value == state
     return record

@@ -293,6 +293,7 @@ FIELD_LABELS: dict[str, str] = {
     "name": "氏名",
     "name_kana": "氏名（カナ）",
     "next_planned_on": "次回予定日",
+    "no_identifying_data": "本人を特定できる情報は提供しない（匿名での照会・窓口の案内のみ）",
     "note": "メモ",
     "notes": "特記事項",
     "on": "日付",

@@ -160,7 +160,7 @@ def test_a_new_plan_version_starts_from_the_consented_plan_and_keeps_it_in_the_h
     case = step(case, T.REPLAN)
     before = case.plan
     assert before is not None
-    after = _apply(case, T.SUBMIT_PLAN, {"plan": {"period_end": "2026-12-31"}})
+    after = _apply(case, T.SUBMIT_PLAN, {"plan": {"period_end": "2026-06-30"}})
     assert after.plan is not None
     assert after.plan.period_end is not None
     assert after.plan.goals == before.goals

@@ -77,9 +77,11 @@ def test_g_referral_sharing_personal_data_needs_consent_or_a_legal_basis() -> No
 def test_g_referral_accepts_an_institution_of_the_directory_must_take_referrals() -> None:
     case = reach(S.SCREENING)
     target = {"institution": "A市 地域包括支援センター", "institution_id": "inst-1", "accepts_referrals": False}
+    target["legal_basis"] = "個人情報保護法27条1項2号"
     assert_only(CASE.check(case, "refer_out", SW1, {"referral": target}), "G-REFERRAL-ACCEPTS")
     assert CASE.check(case, "refer_out", SW1, {"referral": {**target, "accepts_referrals": True}}) == []
-    assert CASE.check(case, "refer_out", SW1, {"referral": {"institution": "名簿にない窓口"}}) == []
+    anonymous = {"institution": "名簿にない窓口", "no_identifying_data": True}
+    assert CASE.check(case, "refer_out", SW1, {"referral": anonymous}) == []
 
 
 # --- G1, G2: 利用申込 (T5) -----------------------------------------------------------------------------------------

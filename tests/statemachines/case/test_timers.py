@@ -188,3 +188,18 @@ def test_no_follow_up_timer_when_the_closure_wants_none() -> None:
     case = step(reach(S.CLOSURE_REVIEW), T.CONFIRM_CLOSURE, no_follow_up)
     assert case.state is S.CLOSED
     assert deadlines(case) == []
+
+
+def test_item10_follow_ups_after_closure_are_opt_in() -> None:
+    """Issue 18 item 10: 「支援が終了した場合であっても、必要なフォローアップをすること自体は差し支えない」 (WAM NET
+    Q&A, S12; process.md §1.3 14a "Optional", §7 followup_after_closure default null): a 終結 that does not choose
+    follow-ups starts none (before, it did unless declined); one that chooses them does; staff may still start one
+    by hand (T25)."""
+    closure = {"reason": "EMPLOYED", "meeting": meeting("closure_confirmed")}
+    silent = step(reach(S.CLOSURE_REVIEW), T.CONFIRM_CLOSURE, {"closure": closure})
+    assert silent.closure is not None
+    assert silent.closure.follow_up is False
+    assert deadlines(silent) == []
+    chosen = step(reach(S.CLOSURE_REVIEW), T.CONFIRM_CLOSURE, {"closure": {**closure, "follow_up": True}})
+    assert set(kinds(chosen)) == {"follow_up"}
+    assert step(silent, T.START_FOLLOW_UP).state is S.FOLLOW_UP

@@ -285,10 +285,12 @@ def test_the_housing_report_is_due_within_seven_days() -> None:
 
 def test_only_municipal_staff_decide_the_benefit() -> None:
     record = hb_reach("REVIEW")
-    for actor in (SW1, ESW1, MUN_AT_CONTRACTOR):
+    for actor in (SW1, ESW1):
         unmet = HOUSING_BENEFIT.check(record, "decide_payment", actor, HB_PAYLOADS["decide_payment"], NOW)
-        assert "ROLE" in {u.id for u in unmet} or actor is MUN_AT_CONTRACTOR
-    assert [u.id for u in HOUSING_BENEFIT.check(record, "reject", SW2, {}, NOW)] == ["ROLE", "SCOPE"]
+        assert "ROLE" in {u.id for u in unmet}
+    unmet = HOUSING_BENEFIT.check(record, "decide_payment", MUN_AT_CONTRACTOR, HB_PAYLOADS["decide_payment"], NOW)
+    assert [u.id for u in unmet] == ["G7"]  # a contractor's user given the MUN role: the role alone is not enough
+    assert [u.id for u in HOUSING_BENEFIT.check(record, "reject", SW2, {}, NOW)] == ["ROLE", "SCOPE", "G7"]
 
 
 def test_missing_job_search_evidence_is_named() -> None:
