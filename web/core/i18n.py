@@ -152,6 +152,8 @@ UI: dict[str, tuple[str, str]] = {
     "months_used": ("支給済み月数", "Months granted"),
     "months_left": ("残り（上限9か月）", "Left (of 9 months)"),
     "supervision": ("スーパービジョン", "Supervision"),
+    "meetings": ("支援調整会議", "Coordination meetings"),
+    "case_sittings": ("このケースを協議した会議", "Sittings that discussed this case"),
     "caseloads": ("相談支援員ごとの担当状況", "Caseload per consultant"),
     "consultant": ("相談支援員", "Consultant"),
     "open_cases": ("担当中のケース", "Open cases"),
