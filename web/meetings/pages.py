@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
+from services.cases import MunicipalityNotServed
 from services.meetings import Decision, ItemResult, NewSitting, SittingNotFound, SittingRefused
 from services.people import may_see_people
 from statemachines.case.meetings import KIND_NAMES, OUTCOME_NAMES, OUTCOMES, PURPOSE_NAMES, SittingKind
@@ -34,6 +35,9 @@ from web.meetings.packet import may_print_packet, packet_response, sitting_name
 router = APIRouter(include_in_schema=False)
 
 Reader = Annotated[Actor, RequirePage(Permission.MEETING_READ)]
+Worker = Annotated[Actor, RequirePage(Permission.MEETING_WORK)]
+Printer = Annotated[Actor, RequirePage(Permission.MEETING_PACKET)]
+NOT_SERVED = "担当していない自治体の会議は作成できません。自治体を確認してください。"
 MEMBER_ROWS = 6
 MINUTES_FIELD = "meetings.notes"
 PURPOSE = "meeting_page"
@@ -91,13 +95,11 @@ def meetings_page(request: Request, actor: Reader, svc: ServicesDep) -> HTMLResp
 
 
 @router.post("/meetings", response_class=HTMLResponse)
-async def hold_sitting(request: Request, actor: Reader, svc: ServicesDep) -> Response:
+async def hold_sitting(request: Request, actor: Worker, svc: ServicesDep) -> Response:
     items = form_items(await checked_form(request))
     values = _sitting_form(items)
     context = _list_context(svc, actor)
     context["values"] = values
-    if not context["can_hold"]:
-        raise not_found()
     try:
         sitting = svc.meetings.create(actor, NewSitting.model_validate(values))
     except ValidationError as exc:
@@ -105,6 +107,9 @@ async def hold_sitting(request: Request, actor: Reader, svc: ServicesDep) -> Res
         return render(request, svc, "meetings.html", context, actor=actor, status_code=422)
     except SittingRefused as exc:
         context["refusal"] = str(exc)
+        return render(request, svc, "meetings.html", context, actor=actor, status_code=422)
+    except MunicipalityNotServed:
+        context["refusal"] = NOT_SERVED
         return render(request, svc, "meetings.html", context, actor=actor, status_code=422)
     return RedirectResponse(f"/meetings/{quote(sitting.meeting_id)}", status_code=303)
 
@@ -159,11 +164,9 @@ def sitting_page(
 
 
 @router.post("/meetings/{sitting_id}/agenda", response_class=HTMLResponse)
-async def add_to_agenda(sitting_id: str, request: Request, actor: Reader, svc: ServicesDep) -> Response:
+async def add_to_agenda(sitting_id: str, request: Request, actor: Worker, svc: ServicesDep) -> Response:
     items = form_items(await checked_form(request))
     _sitting_or_404(svc, actor, sitting_id)
-    if not allowed(actor, Permission.MEETING_WORK):
-        raise not_found()
     try:
         results = await svc.meetings.add(actor, sitting_id, items.get("case_id") or [])
     except SittingRefused as exc:
@@ -187,11 +190,9 @@ def _decisions(items: Mapping[str, list[str]], agenda: Sequence[AgendaRow]) -> l
 
 
 @router.post("/meetings/{sitting_id}/outcomes", response_class=HTMLResponse)
-async def record_outcomes(sitting_id: str, request: Request, actor: Reader, svc: ServicesDep) -> Response:
+async def record_outcomes(sitting_id: str, request: Request, actor: Worker, svc: ServicesDep) -> Response:
     items = form_items(await checked_form(request))
     _sitting_or_404(svc, actor, sitting_id)
-    if not allowed(actor, Permission.MEETING_WORK):
-        raise not_found()
     _, agenda = svc.meetings.get(actor, sitting_id)
     try:
         decisions = _decisions(items, agenda)
@@ -211,6 +212,6 @@ async def record_outcomes(sitting_id: str, request: Request, actor: Reader, svc:
 
 
 @router.get("/meetings/{sitting_id}/packet.pdf", response_class=Response)
-async def packet_page(sitting_id: str, actor: Reader, svc: ServicesDep) -> Response:
+async def packet_page(sitting_id: str, actor: Printer, svc: ServicesDep) -> Response:
     _sitting_or_404(svc, actor, sitting_id)
     return await packet_response(svc, actor, sitting_id)
