@@ -29,9 +29,7 @@ async def test_a_sitting_records_each_case_as_its_single_commands_would(api: Api
     assert {w["case_id"] for w in waiting} >= set(cases)
     await _put_on(api, created["meeting_id"], list(cases))
     assert await state(api, cases[1]) == "MEETING_PENDING"  # the consented plan was put on the sitting's day (T13)
-    decisions = [
-        {"case_id": c, "outcome": o, "minutes": f"{o} の議事録"} for c, o in zip(cases, OUTCOMES, strict=True)
-    ]
+    decisions = [{"case_id": c, "outcome": o, "minutes": f"{o} の議事録"} for c, o in zip(cases, OUTCOMES, strict=True)]
     response = await api.post("csw1", f"/api/meetings/{created['meeting_id']}/outcomes", {"decisions": decisions})
     assert response.status_code == 200, response.text
     assert [a["recorded"] for a in response.json()] == [True, True, True]
