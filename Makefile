@@ -31,6 +31,7 @@ test: lint typecheck browser forms pytest pytest-postgres
 # databases; .ci/run sets it to the local one). Without it the pass is skipped, with a message. Two parts run once, in
 # the SQLite pass: tests/statemachines (the pure engine: no database at all) and tests/browser (chromium on the pages,
 # whose every route the PostgreSQL pass still drives over HTTP in tests/web); this keeps .ci/run within its 45 minutes.
+# Tests parametrised by the db_url fixture ran on both databases in the first pass and are deselected in this one.
 PG_ONCE := --ignore=tests/statemachines --ignore=tests/browser
 pytest-postgres: venv
 	@if [ -z "$$YORISOI_TEST_POSTGRES_URL" ]; then \

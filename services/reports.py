@@ -51,7 +51,10 @@ def _verdict(report: MonthlyReport, versions: list[Submitted]) -> tuple[str, boo
         f"{d.label_ja.strip()} {figure_value(d.submitted)}→{figure_value(d.now)}"
         for d in differences(latest.report, report)
     )
-    return "、".join(parts) + f"（差分: {changed or '目安値・人口など'}）", True
+    definitions = ""
+    if latest.report.definitions != report.definitions:
+        definitions = f"集計定義 {latest.report.definitions}→{report.definitions}; "
+    return "、".join(parts) + f"（差分: {definitions}{changed or '目安値・人口など'}）", True
 
 
 def regenerate(

@@ -26,6 +26,17 @@ from store.sessions import RevokeReason, UserSessionRepository
 DEMO_PASSWORD = "yorisoi-demo"  # every demo user's; refused at sign-in outside demo mode
 PASSWORD_HASHER = PasswordHasher()
 """argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile: t=3, m=64 MiB, p=4; about 0.2 s a hash)."""
+_IN_USE = {"hasher": PASSWORD_HASHER}
+
+
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    """The hasher of every ``AccountRepository`` not given one: ``PASSWORD_HASHER`` unless this is called.
+
+    Only the test suite calls it (tests/conftest.py), with argon2id at its minimum cost: its tests sign in hundreds of
+    demo users, whose hashes are not what they test, and at about 0.3 s a hash that was a third of the suite's time.
+    """
+    _IN_USE["hasher"] = hasher
+
 
 MAX_ID_LENGTH = 64
 MAX_EMAIL_LENGTH = 254
@@ -71,9 +82,9 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
 class AccountRepository:
     """Organisations and users, inside the caller's transaction."""
 
-    def __init__(self, session: Session, hasher: PasswordHasher = PASSWORD_HASHER) -> None:
+    def __init__(self, session: Session, hasher: PasswordHasher | None = None) -> None:
         self._session = session
-        self._hasher = hasher
+        self._hasher = hasher if hasher is not None else _IN_USE["hasher"]
 
     # -- organisations ------------------------------------------------------------------------------------------
 

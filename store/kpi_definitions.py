@@ -13,6 +13,7 @@ from statemachines.case.tasks import EVALUATION_DUE, MONITORING_DUE, STATE_TASKS
 from statemachines.programs.housing_benefit.records import HousingBenefitRules
 from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
 from statemachines.programs.referral.table import REFERRAL
+from statemachines.programs.work_readiness.records import WorkReadinessRules, WorkReadinessState
 
 S = CaseState
 MILESTONES = (S.APPLIED, S.PLAN_CONSENTED, S.SUPPORT_ACTIVE)
@@ -23,7 +24,32 @@ HOUSING_RULES = HousingBenefitRules()  # the national figures: 9 months at most,
 assert REFERRAL_AWAITING_ANSWER in REFERRAL.states
 assert HOUSING_PAYING in HOUSING_BENEFIT.states
 
-Measure = Literal["count", "age", "duration"]
+WORK_READINESS_RULES = WorkReadinessRules()  # the national figures: one year at most (施行規則§5), warned at 10 months
+WORK_READINESS_IN_PROGRAM = WorkReadinessState.IN_PROGRAM.value
+REFERRAL_CONFIRMED = "OUTCOME_CONFIRMED"  # the つなぎ's result confirmed with the institution (RF6)
+assert REFERRAL_CONFIRMED in REFERRAL.states
+C1_STATES = tuple(
+    s.value
+    for s in (
+        S.APPLIED,
+        S.ASSESSMENT,
+        S.PLAN_DRAFTING,
+        S.PLAN_CHECK,
+        S.PLAN_CONSENTED,
+        S.MEETING_PENDING,
+        S.MEETING_REVIEW,
+        S.DECISION_PENDING,
+        S.SUPPORT_ACTIVE,
+        S.EVALUATION,
+    )
+)
+"""The states in which the case continues on its 利用申込 (G-1: the C1 consent must be in force)."""
+C2_STATES = tuple(
+    s.value for s in (S.MEETING_PENDING, S.MEETING_REVIEW, S.DECISION_PENDING, S.SUPPORT_ACTIVE, S.EVALUATION)
+)
+"""The states in which the case works on its consented plan (G-4: the C2 consent must be in force too)."""
+
+Measure = Literal["count", "age", "duration", "share"]
 
 
 @dataclass(frozen=True)
@@ -125,3 +151,43 @@ HOUSING_FINAL_MONTH = _d(
 def days_to(milestone: CaseState, window_days: int) -> Definition:
     id_, label, name = MILESTONE_NAMES[milestone]
     return _d(id_, label, DAYS_TO_DEFINITION.format(window=window_days, milestone=name), "duration")
+
+
+# -- §4.3 items the dashboard lacked (issue 18, item 17) ------------------------------------------------------------
+
+CONSENT_COVERAGE = _d(
+    "consent_coverage",
+    "同意の充足（G-1・G-4）",
+    "利用申込後の継続支援中のケース（申込からプラン・支援・評価まで）のうち、関係機関との情報共有の同意（C1, G-1）が"
+    "有効で、同意したプランで支援中のもの（付議待ち以降）はプラン兼事業等利用申込書の同意（C2, G-4）も有効なものの"
+    "割合。件数は同意がそろっているケース数、分母は対象のケース数（撤回された同意は無効）。担当者はケースの担当者。",
+    "share",
+)
+WORK_READINESS_NEAR_LIMIT = _d(
+    "work_readiness_near_limit",
+    "就労準備支援：利用が12か月に近い利用者",
+    f"就労準備支援事業の利用中（IN_PROGRAM）で、利用開始から{WORK_READINESS_RULES.warning_after[1:-1]}か月以上"
+    f"たった利用者の数と利用開始からの日数（最長・中央値）。上限は1年（施行規則第5条、超える場合は自治体の判断）。"
+    "担当者はケースの担当者。",
+    "age",
+)
+HOUSING_EVIDENCE_OVERDUE = _d(
+    "housing_evidence_overdue",
+    "住居確保給付金：求職活動の記録が遅れている受給者",
+    "支給月の求職活動の状況（相談・職業相談・応募の回数）の記録が不足し、その確認のタスク（hb_evidence_missing）が"
+    "未完了のものの数と、タスクが開かれてからの日数（最長・中央値）。担当者はタスクの担当者。",
+    "age",
+)
+REFERRALS_CONFIRMED = _d(
+    "referrals_confirmed",
+    "他機関へのつなぎの確認済みの割合",
+    "as_of までの{window}日間に他制度・他機関へのつなぎ（REFERRED_OUT）で終えた相談のうち、関係機関への紹介の結果が"
+    "確認された（OUTCOME_CONFIRMED）ものの割合。件数は確認済みの数、分母はつなぎで終えた相談の数（名簿外の"
+    "つなぎ先は確認の記録がないため未確認）。担当者はケースの担当者。",
+    "share",
+)
+
+
+def referrals_confirmed(window_days: int) -> Definition:
+    d = REFERRALS_CONFIRMED
+    return _d(d.id, d.label_ja, d.definition_ja.format(window=window_days), d.measure)

@@ -25,8 +25,10 @@ from statemachines.case.record import CaseState
 from store.kpi_definitions import (
     AWAITING_DECISION,
     AWAITING_MEETING,
+    CONSENT_COVERAGE,
     CONTACT_LOST,
     FOLLOW_UPS_DUE,
+    HOUSING_EVIDENCE_OVERDUE,
     HOUSING_EXTENSION_DUE,
     HOUSING_FINAL_MONTH,
     MILESTONES,
@@ -35,10 +37,13 @@ from store.kpi_definitions import (
     OVERDUE_MONITORING,
     REFERRALS_UNANSWERED,
     TASK_KINDS,
+    WORK_READINESS_NEAR_LIMIT,
     Definition,
     Measure,
     days_to,
+    referrals_confirmed,
 )
+from store.kpi_gaps import GapQueries, Shares
 from store.kpi_queries import Counted, KpiQueries, Sample, in_days, round_days, tasks_of
 
 S = CaseState
@@ -46,7 +51,8 @@ DEFAULT_WINDOW_DAYS = 90
 
 
 class Figure(BaseModel):
-    """A count and, by the indicator's measure, ages (``age``) or durations (``duration``) in days (0.1)."""
+    """A count and, by the indicator's measure, ages (``age``) or durations (``duration``) in days (0.1), or the
+    share (``share``) the count is of ``of``."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -54,6 +60,8 @@ class Figure(BaseModel):
     median_days: float | None = None
     p90_days: float | None = None
     oldest_days: float | None = None
+    of: int | None = None
+    share: float | None = None
 
 
 class AssigneeFigure(Figure):
@@ -88,8 +96,9 @@ def operational_kpis(
         raise ValueError("as_of must be timezone-aware")
     if window_days < 1:
         raise ValueError("window_days must be at least 1")
-    q = KpiQueries(session, municipality, as_of)
-    durations = q.days_to_milestones(as_of - timedelta(days=window_days))
+    q, gaps = KpiQueries(session, municipality, as_of), GapQueries(session, municipality, as_of)
+    window_start = as_of - timedelta(days=window_days)
+    durations = q.days_to_milestones(window_start)
     tasks = q.tasks_due_by([k for kinds, _ in TASK_KINDS.values() for k in kinds])
     indicators = [
         _counted(OPEN_CASES, q.open_cases(), as_of),
@@ -103,6 +112,10 @@ def operational_kpis(
         _counted(FOLLOW_UPS_DUE, tasks_of(FOLLOW_UPS_DUE, tasks), as_of),
         _counted(HOUSING_EXTENSION_DUE, q.housing_extension_due(), as_of),
         _counted(HOUSING_FINAL_MONTH, q.housing_final_month(), as_of),
+        _shared(CONSENT_COVERAGE, gaps.consent_coverage()),
+        _sampled(WORK_READINESS_NEAR_LIMIT, gaps.work_readiness_near_limit()),
+        _sampled(HOUSING_EVIDENCE_OVERDUE, gaps.housing_evidence_overdue()),
+        _shared(referrals_confirmed(window_days), gaps.referrals_confirmed(window_start)),
     ]
     return KpiReport(municipality=municipality, as_of=as_of, window_days=window_days, indicators=indicators)
 
@@ -117,6 +130,15 @@ def _counted(definition: Definition, rows: Counted, as_of: datetime) -> Indicato
     ages = [f.oldest_days for f in by.values() if f.oldest_days is not None]
     total = Figure(count=sum(f.count for f in by.values()), oldest_days=max(ages) if ages else None)
     return _indicator(definition, total, by)
+
+
+def _shared(definition: Definition, shares: Shares) -> Indicator:
+    by = {a: _share(n, of) for a, (n, of) in shares.items()}
+    return _indicator(definition, _share(sum(n for n, _ in shares.values()), sum(of for _, of in shares.values())), by)
+
+
+def _share(count: int, of: int) -> Figure:
+    return Figure(count=count, of=of, share=round(count / of, 4) if of else None)
 
 
 def _sampled(definition: Definition, samples: list[Sample]) -> Indicator:

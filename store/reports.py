@@ -21,16 +21,17 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from statemachines.policy.statistics import (
     COUNTED,
     COUNTED_PROGRAM,
-    NATIONAL_TARGETS,
+    DEFINITIONS,
     CountedEvent,
     Figure,
     MonthlyCounts,
-    Target,
     count_month,
     figures,
     fiscal_year,
+    fiscal_year_start,
     month_bounds,
 )
+from statemachines.policy.targets import NATIONAL_TARGETS, Target
 from store.errors import StoreError
 from store.models import Base, CaseEventRecord, CaseRecord, OrganisationRecord
 from store.programs import EnrolmentRecord, ProgramEventRecord
@@ -81,6 +82,8 @@ class MonthlyReport(BaseModel):
     population: int | None
     population_source: str | None
     counts: MonthlyCounts
+    year_to_date: MonthlyCounts | None = None  # the fiscal year to the month's end (reports submitted before: none)
+    definitions: str = "v1"  # statistics.DEFINITIONS when counted; "v1": before they were versioned
     figures: list[Figure]
     hash: str
 
@@ -172,6 +175,7 @@ class ReportRepository:
                 CaseEventRecord.command,
                 CaseEventRecord.facts,
                 CaseEventRecord.transition_id,
+                CaseRecord.person_id,
             )
             .join(CaseRecord, CaseRecord.case_id == CaseEventRecord.case_id)
             .where(
@@ -195,7 +199,9 @@ class ReportRepository:
             )
         )
         case_events = [
-            CountedEvent(case_id=r[0], seq=r[1], at=r[2], command=r[3], facts=r[4] or {}, transition_id=r[5])
+            CountedEvent(
+                case_id=r[0], seq=r[1], at=r[2], command=r[3], facts=r[4] or {}, transition_id=r[5], person=r[6] or ""
+            )
             for r in self._session.execute(case_stmt)
         ]
         program_events = [
@@ -208,8 +214,9 @@ class ReportRepository:
         start, end = month_bounds(month)
         case_events, program_events = self._events(municipality, end)
         counts = count_month(case_events, program_events, start, end)
+        year_to_date = count_month(case_events, program_events, fiscal_year_start(month), end)
         population, population_source = self.population(municipality, month)
-        shown = figures(counts, population, self.targets(), municipality, month)
+        shown = figures(counts, population, self.targets(), municipality, month, year_to_date)
         body: dict[str, Any] = {
             "municipality": municipality,
             "month": month,
@@ -217,6 +224,8 @@ class ReportRepository:
             "population": population,
             "population_source": population_source,
             "counts": counts.model_dump(mode="json"),
+            "year_to_date": year_to_date.model_dump(mode="json"),
+            "definitions": DEFINITIONS,
             "figures": [f.model_dump(mode="json") for f in shown],
         }
         return MonthlyReport(**body, hash=report_hash(body))

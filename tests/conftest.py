@@ -12,6 +12,8 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from store.accounts import use_password_hasher
+from tests.passwords import CHEAP_HASHER
 from workflows.search_attributes import ALL_KEYS
 
 pytest_plugins = [
@@ -21,6 +23,8 @@ pytest_plugins = [
     "tests.web.pageclient",
     "tests.smtp",
 ]
+
+use_password_hasher(CHEAP_HASHER)  # demo users' hashes are not what the tests test (tests/passwords.py)
 
 BIN = Path(sys.executable).parent
 TEST_SERVER = BIN / "temporal-test-server"

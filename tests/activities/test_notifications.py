@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
@@ -24,13 +23,13 @@ from statemachines.kernel.roles import OrgKind, Role
 from store.accounts import AccountRepository
 from store.case_numbers import allocate
 from store.notifications import EmailStatus, NotificationKind, NotificationRepository, NotificationRow
+from tests.passwords import CHEAP_HASHER as CHEAP
 from tests.smtp import Mailbox
 from tests.workflows.devserver import free_port
 
 NOW = datetime(2026, 1, 5, 0, 30, tzinfo=UTC)
 DUE = datetime(2026, 1, 8, 15, 0, tzinfo=UTC)  # 2026-01-09 00:00 in Japan: a Friday
 SENDER = "寄り添い <noreply@yorisoi.example.jp>"
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def smtp_on(port: int) -> SmtpConfig:

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Locator, Page, async_playwright
+from temporalio.testing import WorkflowEnvironment
+
+from tests.browser.live import LiveApp, live_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -21,6 +24,7 @@ CHROMIUM_ARGS = [
 ]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def _require_chromium() -> str:
@@ -54,6 +58,24 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
         yield await context.new_page()
     finally:
         await context.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def app(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LiveApp]:
+    """The whole app over real HTTP with a worker behind it, on the shared time-skipping server (live.py)."""
+    async with live_app(time_env, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """axe.min.js as ``npm ci`` installed it; its absence skips, or fails where the browser tests must run (CI)."""
+    if not AXE.is_file():
+        missing = "axe-core is not installed: run `make browser` (npm ci installs it as package-lock.json pins it)"
+        if os.environ.get("YORISOI_REQUIRE_BROWSER"):  # CI: an install that failed must not pass quietly
+            pytest.fail(missing)
+        pytest.skip(missing)
+    return AXE.read_text(encoding="utf-8")
 
 
 async def screenshot(page: Page, name: str, part: Locator | None = None) -> Path:

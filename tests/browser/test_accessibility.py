@@ -14,10 +14,10 @@ by ``script-src 'self'``. Every ``<details>`` is opened first, so the forms fold
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -28,31 +28,21 @@ from temporalio.testing import WorkflowEnvironment
 
 from deploy.demo import USERS
 from statemachines.kernel.permissions import PERMISSIONS, Permission
-from tests.browser.conftest import REPO_ROOT
+from store.reports import ReportRepository, SubmittedReportRecord, report_hash
+from tests.browser.conftest import AXE, REPO_ROOT
 from tests.browser.live import LiveApp, live_app, new_context, signed_in
 from tests.web.apiharness import Api
 from tests.web.cases.walked import walked_to_closure
 from tests.web.programs.enrolments import decided_case
 from web.core.security import CSRF_FIELD
+from web.reports.page import last_complete_month
 
-AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 LOCK = REPO_ROOT / "package-lock.json"
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 ROLES = ("sw1", "csw1", "esw1", "hhsw1", "mun1", "ops1", "aud1", "admin")  # every role of the demo world
 NODES_SHOWN = 3
 SEARCHERS = {user for user, _, roles, _ in USERS if roles & PERMISSIONS[Permission.PERSON_SEARCH]}  # find people
 CLIENT = {"name": "鈴木 一郎", "name_kana": "スズキ イチロウ", "birth_date": "1980-05-01", "phone": "090-0000-0000"}
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    """axe.min.js as ``npm ci`` installed it; its absence skips, or fails where the browser tests must run (CI)."""
-    if not AXE.is_file():
-        missing = "axe-core is not installed: run `make browser` (npm ci installs it as package-lock.json pins it)"
-        if os.environ.get("YORISOI_REQUIRE_BROWSER"):  # CI: an install that failed must not pass quietly
-            pytest.fail(missing)
-        pytest.skip(missing)
-    return AXE.read_text(encoding="utf-8")
 
 
 @dataclass
@@ -72,7 +62,34 @@ async def world(time_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPath
             person_id = (await api.get("sw1", f"/api/cases/{case_id}")).json()["person_id"]
             await api.open_case("sw1", person_id=person_id)
             closed = await walked_to_closure(api)
+        submitted_under_older_definitions(app)
         yield World(app=app, case_id=case_id, closed_case_id=closed.case_id, person_id=person_id)
+
+
+def submitted_under_older_definitions(app: LiveApp) -> None:
+    """The month /reports shows first, as submitted under the definitions before issue 18 (another count): its page
+    has the note on the changed definitions and the table of differences."""
+    month = last_complete_month(datetime.now(UTC))
+    with app.worker.sessions.begin() as session:
+        now = ReportRepository(session).monthly("city-a", month)
+        old = now.model_dump(mode="json", exclude={"hash", "definitions", "year_to_date"})
+        old["counts"]["new_consultations"] += 1
+        old["figures"] = [
+            {**f, "value": (f["value"] or 0) + 1} if f["key"] == "new_consultations" else f for f in old["figures"]
+        ]
+        body = {**old, "hash": report_hash(old)}
+        session.add(
+            SubmittedReportRecord(
+                municipality="city-a",
+                month=month,
+                version=1,
+                body=body,
+                hash=body["hash"],
+                submitted_at=datetime.now(UTC),
+                submitted_by="mun1",
+                note=None,
+            )
+        )
 
 
 @dataclass
@@ -227,6 +244,8 @@ async def test_every_page_of_a_role_has_no_axe_violation(
             await visit(page, path, status)
             if path.startswith("/cases/"):
                 await expect(page.locator('[data-program="housing_benefit"]')).to_be_attached()
+            if path == "/reports":  # a month submitted under older definitions: the note and the differences
+                await expect(page.locator("#definitions-changed")).to_be_attached()
             await findings.check(page, path)
         if "/audit" in nav:
             await check_verdict(page, findings, world.case_id)

@@ -5,27 +5,17 @@ the page shows. Each step is saved as a screenshot (test-artifacts/screenshots/a
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
-import pytest_asyncio
 from playwright.async_api import Browser, expect
-from temporalio.testing import WorkflowEnvironment
 
 from statemachines.case.transitions import Trigger
 from tests.browser.conftest import screenshot
-from tests.browser.live import LiveApp, live_app, signed_in
+from tests.browser.live import LiveApp, signed_in
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api
 
 T = Trigger
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def app(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LiveApp]:
-    async with live_app(time_env, tmp_path) as running:
-        yield running
 
 
 async def _assessed_and_read(app: LiveApp) -> str:

@@ -6,16 +6,12 @@ filters the 経過一覧 by kind and reaches the forms in one click. Each sheet 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
-import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
-from temporalio.testing import WorkflowEnvironment
 
 from tests.browser.conftest import screenshot
-from tests.browser.live import LiveApp, live_app, signed_in
+from tests.browser.live import LiveApp, signed_in
 from tests.web.apiharness import Api
 from tests.web.cases.walked import walked_to_closure
 
@@ -41,12 +37,6 @@ READ = {  # what each sheet shows of the case: a label and its value, in Japanes
     "sheet-evaluation": ("目標2", "はい"),
     "sheet-closure": ("終結理由", "就職"),
 }
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def app(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LiveApp]:
-    async with live_app(time_env, tmp_path) as running:
-        yield running
 
 
 async def _no_json(page: Page) -> None:

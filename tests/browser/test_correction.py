@@ -5,32 +5,21 @@ state of the page is saved as a screenshot and has no axe-core violation."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
-import pytest_asyncio
 from playwright.async_api import Browser, expect
-from temporalio.testing import WorkflowEnvironment
 
 from tests.browser.conftest import screenshot
-from tests.browser.live import LiveApp, live_app, signed_in
-from tests.browser.test_accessibility import Findings, axe_source  # noqa: F401 (the fixture)
+from tests.browser.live import LiveApp, signed_in
+from tests.browser.test_accessibility import Findings
 from tests.web.apiharness import Api
 
 PHONE = "相談受付・申込票 › 本人の基本情報 › 電話番号"
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def app(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LiveApp]:
-    async with live_app(time_env, tmp_path) as running:
-        yield running
-
-
 async def test_a_consultant_corrects_a_recorded_field_with_a_reason(
     browser: Browser,
     app: LiveApp,
-    axe_source: str,  # noqa: F811
+    axe_source: str,
 ) -> None:
     findings = Findings(axe_source)
     async with httpx.AsyncClient(base_url=app.url) as http:

@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import anyio
 import httpx
 import pypdf
-import pytest_asyncio
 from playwright.async_api import Browser, expect
-from temporalio.testing import WorkflowEnvironment
 
 from tests.browser.conftest import screenshot
-from tests.browser.live import LiveApp, live_app, signed_in
-from tests.browser.test_accessibility import Findings, axe_source  # noqa: F401 (the fixture)
+from tests.browser.live import LiveApp, signed_in
+from tests.browser.test_accessibility import Findings
 from tests.web.apiharness import Api
 from tests.web.meetings.waiting import MEMBERS, state, three_waiting
 
@@ -29,16 +25,10 @@ EXPECTED = ("DECISION_PENDING", "PLAN_DRAFTING", "CLOSED")
 NAMES = ("会議 一郎", "会議 二郎", "会議 三郎")
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def app(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LiveApp]:
-    async with live_app(time_env, tmp_path) as running:
-        yield running
-
-
 async def test_csw_holds_a_sitting_prints_its_packet_and_records_three_outcomes_from_one_page(
     browser: Browser,
     app: LiveApp,
-    axe_source: str,  # noqa: F811
+    axe_source: str,
 ) -> None:
     findings = Findings(axe_source)
     async with httpx.AsyncClient(base_url=app.url) as http:

@@ -8,17 +8,13 @@ is saved as a screenshot (test-artifacts/screenshots/people-*.png) and has no ax
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import unquote
 
-import pytest_asyncio
 from playwright.async_api import Browser, Page, Request, expect
-from temporalio.testing import WorkflowEnvironment
 
 from tests.browser.conftest import screenshot
-from tests.browser.live import LiveApp, live_app, signed_in
-from tests.browser.test_accessibility import Findings, axe_source  # noqa: F401 (the fixture)
+from tests.browser.live import LiveApp, signed_in
+from tests.browser.test_accessibility import Findings
 from tests.browser.test_ui_flows import send_form
 
 NAME = "山田 花子"
@@ -34,12 +30,6 @@ INTAKE: dict[str, object] = {
     }
 }
 NEVER_IN_A_URL = ("山田", "花子", "やまだ", "はなこ", "ヤマダ", "ハナコ", "ﾔﾏﾀﾞ", "ﾊﾅｺ", "yamada", "hanako")
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def app(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LiveApp]:
-    async with live_app(time_env, tmp_path) as running:
-        yield running
 
 
 async def find(page: Page, typed: str, birth_date: str = "") -> None:
@@ -61,7 +51,7 @@ def opened_case(app: LiveApp, page: Page) -> str:
 async def test_sw_finds_a_client_again_by_kana_and_opens_her_next_consultation(
     browser: Browser,
     app: LiveApp,
-    axe_source: str,  # noqa: F811
+    axe_source: str,
 ) -> None:
     findings = Findings(axe_source)
     context, sw = await signed_in(browser, app, "sw1")

@@ -5,32 +5,22 @@ count. Each page is saved as a screenshot (test-artifacts/screenshots) and has n
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest_asyncio
 from playwright.async_api import Browser, expect
-from temporalio.testing import WorkflowEnvironment
 
 from tests.browser.conftest import screenshot
-from tests.browser.live import LiveApp, live_app, signed_in
-from tests.browser.test_accessibility import Findings, axe_source  # noqa: F401 (the fixture)
+from tests.browser.live import LiveApp, signed_in
+from tests.browser.test_accessibility import Findings
 from tests.browser.test_ui_flows import send_form
 
 ADVICE = "家計の状況を本人と確認し、家計改善支援の利用を検討してください"
 REASON = "多重債務と家族関係の課題が重なっている"
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def app(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LiveApp]:
-    async with live_app(time_env, tmp_path) as running:
-        yield running
-
-
 async def test_csw_supervises_from_the_caseloads_to_advice_and_a_difficult_case(
     browser: Browser,
     app: LiveApp,
-    axe_source: str,  # noqa: F811
+    axe_source: str,
 ) -> None:
     findings = Findings(axe_source)
     sw_context, sw = await signed_in(browser, app, "sw1")

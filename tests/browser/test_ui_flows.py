@@ -5,28 +5,18 @@ as of a moment and verifies it. Each page is saved as a screenshot (test-artifac
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, expect
-from temporalio.testing import WorkflowEnvironment
 
 from statemachines.case.record import CaseState
 from statemachines.case.transitions import Trigger
 from tests.browser.conftest import rendered_fonts, screenshot
-from tests.browser.live import LiveApp, live_app, signed_in
+from tests.browser.live import LiveApp, signed_in
 from tests.factories import VALID_PAYLOADS
 from tests.statemachines.paths import PATHS
 from tests.web.pageclient import form_fields
 
 STEP_USER = {"check_plan": "csw1", "decide_support": "mun1"}
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def app(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LiveApp]:
-    async with live_app(time_env, tmp_path) as running:
-        yield running
 
 
 async def send_form(page: Page, command: str, payload: dict[str, object], form_id: str | None = None) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy.orm import Session, sessionmaker
 
 from statemachines.case.transitions import Trigger
@@ -25,6 +24,7 @@ from tests.faults.burst import (
     log,
 )
 from tests.faults.procs import Stack
+from tests.passwords import CHEAP_HASHER as CHEAP
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(110)]
 
@@ -56,7 +56,6 @@ class ApiSender(Sender):
 
 
 PASSWORD = "fault-tests-password-0123456789"
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # the hash is not what these tests are about
 
 
 def seed_people(sessions: sessionmaker[Session]) -> None:

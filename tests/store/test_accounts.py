@@ -21,11 +21,11 @@ from store.errors import (
     UnknownUserError,
 )
 from store.models import UserRecord
+from tests.passwords import CHEAP_HASHER as CHEAP
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 LATER = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
 # argon2id with the smallest parameters: the production hasher costs about 0.2 s a hash.
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 class CountingHasher(PasswordHasher):

@@ -330,13 +330,17 @@ def test_another_municipality_s_rows_are_its_own(world: sessionmaker[Session]) -
         "follow_ups_due": 0,
         "housing_extension_due": 1,
         "housing_final_month": 0,
+        "consent_coverage": 0,  # b1 applied without a recorded C1 (tests/store/test_kpi_gaps.py)
+        "work_readiness_near_limit": 0,
+        "housing_evidence_overdue": 0,
+        "referrals_confirmed": 0,
     }
     assert {f.assignee for i in found.values() for f in i.by_assignee} == {"sw9"}
 
 
 def test_a_municipality_without_cases_gives_zeros_and_no_staff(sessions: sessionmaker[Session]) -> None:
     found = report(sessions, "city-z")
-    assert {i.total for i in found.values()} == {Figure(count=0)}
+    assert {i.total for i in found.values()} == {Figure(count=0), Figure(count=0, of=0)}  # a share of nothing
     assert [f for i in found.values() for f in i.by_assignee] == []
 
 
@@ -349,8 +353,9 @@ def test_a_past_as_of_counts_the_events_until_then_and_ages_never_below_zero(wor
 
 def test_every_indicator_has_a_japanese_label_and_its_definition(world: sessionmaker[Session]) -> None:
     found = report(world)
-    assert len(found) == 13
-    assert all(i.label_ja and i.definition_ja and i.measure in ("count", "age", "duration") for i in found.values())
+    assert len(found) == 17
+    measures = ("count", "age", "duration", "share")
+    assert all(i.label_ja and i.definition_ja and i.measure in measures for i in found.values())
 
 
 def test_as_of_must_carry_a_time_zone(sessions: sessionmaker[Session]) -> None:

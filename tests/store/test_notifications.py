@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,9 +19,9 @@ from store.notifications import (
     NotificationRepository,
     client_may_be_emailed,
 )
+from tests.passwords import CHEAP_HASHER as CHEAP
 
 NOW = datetime(2026, 1, 5, 0, 30, tzinfo=UTC)
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def seed(session: Session) -> NotificationRepository:

@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
@@ -150,10 +149,9 @@ async def api(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Ap
 
 def seed_other_town(api: Api) -> None:
     """B町 (city-b) with one user of each role, ``<role>-b``: the other municipality of the access tests."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     roles = {"sw": Role.SW, "csw": Role.CSW, "esw": Role.ESW, "mun": Role.MUN, "ops": Role.OPS, "aud": Role.AUD}
     with api.worker.sessions.begin() as session:
-        accounts = AccountRepository(session, cheap)
+        accounts = AccountRepository(session)
         accounts.add_organisation("contractor-b", OrgKind.CONTRACTOR, "B町 委託先", ["city-b"])
         for role in ("sw", "csw", "esw", "mun", "ops", "aud", "admin"):
             org = "contractor-b" if role in ("sw", "csw", "esw") else "city-b"

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest_asyncio
-from argon2 import PasswordHasher
 from temporalio.testing import WorkflowEnvironment
 
 from activities.notifications import SmtpConfig
@@ -17,11 +16,11 @@ from statemachines.kernel.rules import RuleSet
 from store.accounts import AccountRepository
 from store.notifications import EmailStatus, NotificationKind, NotificationRepository, NotificationRow
 from tests.factories import SW1, VALID_PAYLOADS
+from tests.passwords import CHEAP_HASHER as CHEAP
 from tests.smtp import Mailbox
 from tests.workflows.harness import Harness, drive, eventually, running_harness
 
 DAY = timedelta(days=1)
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 @pytest_asyncio.fixture(loop_scope="session")

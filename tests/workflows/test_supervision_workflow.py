@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
-from argon2 import PasswordHasher
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
@@ -32,7 +31,7 @@ PROGRAM = "certified_training"  # its first state's task (あっせん) is the �
 async def h(own_time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Harness]:
     async with running_harness(own_time_env.client, tmp_path / "rm.sqlite3") as harness:
         with harness.sessions.begin() as session:  # the people told of their tasks (an unknown assignee is not)
-            accounts = AccountRepository(session, PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+            accounts = AccountRepository(session)
             accounts.add_organisation("city-a", OrgKind.MUNICIPALITY, "A市", ["city-a"])
             accounts.add_organisation("contractor-a", OrgKind.CONTRACTOR, "A市 自立相談支援機関", ["city-a"])
             for user_id, role in (("sw1", Role.SW), ("esw1", Role.ESW), ("esw2", Role.ESW)):

@@ -50,13 +50,19 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "プラン作成・就労支援",
         (
             "plans_created",
+            "plan_rate",
             "employment_support_targets",
+            "employment_support_rate",
             "employed",
             "income_increased",
             "employed_or_income_increased",
             "employment_income_rate",
-            "improved",
+            "step_up_rate",
         ),
+    ),
+    (
+        "自立に向けた改善",
+        ("evaluated_plan_holders", "improved", "improvement_rate"),
     ),
     (
         "住居確保給付金",
@@ -131,7 +137,7 @@ def csv_bytes(file: ReportFile) -> bytes:
                 figure_value(f.value),
                 figure_value(f.per_100k),
                 figure_value(f.target),
-                f.target_source or "",
+                f.target_source or f.target_note or "",
                 met_ja(f),
             ]
         )
@@ -157,7 +163,8 @@ def _blocks(report: MonthlyReport) -> list[tuple[str, list[Figure]]]:
 
 def _figure_row(sheet: Worksheet, row: int, f: Figure) -> None:
     rate = f.key.endswith("rate")
-    cells = [f.label_ja.strip(), f.value, f.per_100k, f.target, f.target_source, met_ja(f) or None]
+    source = f.target_source or f.target_note
+    cells = [f.label_ja.strip(), f.value, f.per_100k, f.target, source, met_ja(f) or None]
     for column, value in enumerate(cells, start=1):
         cell = sheet.cell(row=row, column=column, value=value)
         cell.border = GRID

@@ -22,6 +22,7 @@ from statemachines.kernel.permissions import Permission, allowed
 from statemachines.kernel.roles import Actor
 from statemachines.policy.scheduling import JST
 from statemachines.policy.statistics import FIGURE_LABELS, PER_100K, Target
+from statemachines.policy.targets import INDICATORS as TARGET_INDICATORS
 from store.reports import DuplicateTargetError, MonthlyReport, ReportRepository
 from web.core.deps import Services, ServicesDep
 from web.core.errors import ForbiddenError
@@ -41,7 +42,8 @@ CHARTS: tuple[tuple[str, bool], ...] = (
     ("employment_income_rate", True),
 )
 """The figures the 目安値 are set for, charted: per 100,000 population, and the rate as a percentage."""
-INDICATORS = tuple(key for key, _ in CHARTS)
+INDICATORS = TARGET_INDICATORS
+"""What a 目安値 may be set for: the charted figures and the FY2018 KPI ratios (プラン作成率 …, ステップアップ率)."""
 CHART_MONTHS = 12
 
 

@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from statemachines.case.record import CaseState as S
 from statemachines.case.transitions import Trigger as T
 from statemachines.policy.scheduling import JST
+from statemachines.policy.statistics import DEFINITIONS
 from store.models import CaseEventRecord
 from tests.factories import SW1, VALID_PAYLOADS, evaluation
 from tests.statemachines.paths import ACTOR_FOR, PATHS
@@ -78,6 +79,7 @@ async def test_a_seeded_month_gives_the_figures_known_by_construction(reports_ap
         "employed": 1,
         "income_increased": 0,
         "employed_or_income_increased": 1,
+        "evaluated_plan_holders": 2,
         "improved": 1,
         "housing_benefit_new_decisions": 0,
         "housing_benefit_extensions": 0,
@@ -88,7 +90,9 @@ async def test_a_seeded_month_gives_the_figures_known_by_construction(reports_ap
     assert population, "the demo world's A市 has a population"
     assert shown["new_consultations"]["per_100k"] == round(4 * 100_000 / population, 2)
     assert shown["employment_income_rate"]["value"] == 1.0
-    assert shown["new_consultations"]["target"] == 24
+    assert shown["new_consultations"]["target"] is None  # no 目安値 published for the year: none carried forward
+    assert "公表値が確認できていません" in shown["new_consultations"]["target_note"]
+    assert body["report"]["definitions"] == DEFINITIONS
     assert body["submitted"] == []
     assert body["matches_submitted"] is None
 
@@ -118,6 +122,7 @@ async def test_a_submitted_month_is_frozen_and_a_late_event_shows_as_a_differenc
     assert {(d["key"], d["submitted"], d["now"]) for d in corrected["differences"]} == {
         ("new_consultations", 4, 5),
         ("ended_with_information", 1, 2),
+        ("plan_rate", 0.5, 0.4),  # the fiscal year's plans ÷ its new consultations
     }
     assert corrected["submitted"][0]["report"]["counts"]["new_consultations"] == 4  # the frozen version stays
     unexplained = await api.post("mun1", "/api/reports/monthly/submit", ask)

@@ -119,7 +119,7 @@ async def test_the_csv_starts_with_a_bom_and_holds_the_json_s_numbers(reports_ap
     assert table[0] == ["項目", "件数/値", "人口10万人当たり", "目安値", "目安値の出典", "達成"]
     in_csv = {r[0]: (number(r[1]), number(r[2]), number(r[3]), r[4]) for r in table[1:]}
     in_json = {
-        f["label_ja"].strip(): (f["value"], f["per_100k"], f["target"], f["target_source"] or "")
+        f["label_ja"].strip(): (f["value"], f["per_100k"], f["target"], f["target_source"] or f["target_note"] or "")
         for f in report["figures"]
     }
     assert in_csv == in_json
@@ -152,7 +152,7 @@ async def test_the_xlsx_opens_and_holds_the_same_numbers_laid_out_as_the_form(re
         row = _row_of(sheet, f["label_ja"].strip())
         cells = [sheet.cell(row=row, column=c).value for c in range(2, 5)]
         assert cells == [f["value"], f["per_100k"], f["target"]], f["key"]
-    rate = _row_of(sheet, "就労・増収率")
+    rate = _row_of(sheet, "就労・増収率（年度累計）")
     assert sheet.cell(row=rate, column=2).value == 0.0  # one 就労支援対象 plan, nobody employed yet
     assert sheet.cell(row=rate, column=2).number_format == "0.0%"
     assert sheet.cell(row=_row_of(sheet, "プラン作成件数"), column=2).value == 1

@@ -11,11 +11,33 @@ from pathlib import Path
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from statemachines.policy.statistics import month_bounds
+from statemachines.policy.statistics import DEFINITIONS, month_bounds
+from statemachines.policy.targets import NO_TARGET_NOTE
+from store.reports import ReportRepository, SubmittedReportRecord, report_hash
 from tests.web.apiharness import running_api, seed_other_town
 from tests.web.pageclient import browser_for
 from tests.web.reports.test_export import INFO_ONLY, Clock, ReportsApi, run_case, seed_month
 from web.reports.page import last_complete_month
+
+FIGURE_KEYS_V1 = frozenset(
+    {
+        "new_consultations",
+        "ended_with_information",
+        "referred_out",
+        "referred_to_public_assistance",
+        "plans_created",
+        "employment_support_targets",
+        "employed",
+        "income_increased",
+        "employed_or_income_increased",
+        "employment_income_rate",
+        "improved",
+        "housing_benefit_new_decisions",
+        "housing_benefit_extensions",
+        "housing_benefit_stops",
+    }
+)
+"""The figures of the reports submitted before issue 18's definitions."""
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -43,13 +65,13 @@ async def test_a_municipality_s_staff_see_the_month_s_figures_and_charts_by_defa
     assert '<a href="/reports" aria-current="page">報告・統計</a>' in page.text
     assert _cell(page.text, "new_consultations") == "2"
     assert _cell(page.text, "referred_to_public_assistance") == "1"
-    assert "MHLW 目安値" in page.text  # the target's source beside it
+    assert NO_TARGET_NOTE in page.text  # the year published no 目安値: said, not carried forward from FY2017
     svg = re.search(r'<svg [^>]*id="chart-new-consultations"[^>]*>.*?</svg>', page.text, re.S)
     assert svg is not None
     assert 'role="img"' in svg.group(0)
     assert '<title id="chart-new-consultations-title">新規相談受付件数（人口10万人当たり）</title>' in svg.group(0)
     assert '<desc id="chart-new-consultations-desc">' in svg.group(0)
-    assert 'data-role="target"' in svg.group(0)  # the 目安値 line
+    assert 'data-role="target"' not in svg.group(0)  # no 目安値 line for a year without one
     assert "<script" not in svg.group(0)
     assert "style=" not in svg.group(0)
     assert page.text.count('<tr data-month="') == 12  # the table beside the charts
@@ -141,6 +163,7 @@ async def test_an_administrator_adds_a_target_and_every_viewer_sees_it_with_its_
     async with browser_for(report_pages.api) as b:
         await b.login("mun1")
         seen = await b.get("/reports/targets")
+        month_page = await b.get("/reports?municipality=city-a")  # FY2026's month: the year of the target
         refused = await b.submit("/reports/targets", "/reports/targets", {**target, "fiscal_year": "2027"})
 
     assert percent.status_code == 422
@@ -156,3 +179,49 @@ async def test_an_administrator_adds_a_target_and_every_viewer_sees_it_with_its_
     assert "MHLW 目安値" in seen.text  # the national ones, with theirs
     assert 'id="target-form"' not in seen.text
     assert refused.status_code == 403
+    rate_chart = re.search(r'<svg [^>]*id="chart-employment-income-rate"[^>]*>.*?</svg>', month_page.text, re.S)
+    assert rate_chart is not None
+    assert 'data-role="target"' in rate_chart.group(0)  # the year's own 目安値 line
+    assert "A市 第2期 生活困窮者自立支援計画" in month_page.text
+
+
+async def test_a_month_submitted_under_older_definitions_shows_them_changed_and_stays_as_submitted(
+    report_pages: ReportsApi,
+) -> None:
+    """Submitted months stay frozen (issue 18): the page names the older definitions beside today's and the figures
+    that changed; the version submitted is shown as it was."""
+    month = await seed_month(report_pages)
+    sessions = report_pages.api.worker.sessions
+    with sessions.begin() as session:
+        now = ReportRepository(session).monthly("city-a", month)
+        old = now.model_dump(mode="json", exclude={"hash", "definitions", "year_to_date"})
+        old["counts"]["new_consultations"] = 3  # as the older definitions counted the month
+        old["figures"] = [
+            {**f, "value": 3.0} if f["key"] == "new_consultations" else f
+            for f in old["figures"]
+            if f["key"] in FIGURE_KEYS_V1
+        ]
+        frozen = report_hash(old)
+        session.add(
+            SubmittedReportRecord(
+                municipality="city-a",
+                month=month,
+                version=1,
+                body={**old, "hash": frozen},
+                hash=frozen,
+                submitted_at=report_pages.clock.now,
+                submitted_by="mun1",
+                note=None,
+            )
+        )
+    async with browser_for(report_pages.api) as b:
+        await b.login("mun1")
+        page = await b.get(f"/reports?municipality=city-a&month={month}")
+
+    assert page.status_code == 200
+    assert 'id="definitions-changed"' in page.text
+    assert f"提出時の集計定義（v1）と現在の集計定義（{DEFINITIONS}）が異なります。" in page.text
+    assert re.search(r'<table id="differences".*?新規相談受付件数</th><td>3</td><td><mark>2</mark>', page.text, re.S)
+    assert f"<code>{frozen}</code>" in page.text  # the submitted version, as it was
+    with sessions.begin() as session:
+        assert ReportRepository(session).submitted("city-a", month)[0].hash == frozen
