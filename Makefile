@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 AXE    := node_modules/axe-core/axe.min.js
 
-.PHONY: bench bench-pages bench-forms fuzz venv test lint typecheck browser forms pytest pytest-postgres run histories describe diagram clean
+.PHONY: bench bench-pages bench-forms bench-meetings fuzz venv test lint typecheck browser forms pytest pytest-postgres run histories describe diagram clean
 
 venv: $(STAMP)
 
@@ -105,6 +105,10 @@ bench-pages: venv
 # Server-side time to download each 帳票 as PDF (issue 14); results in bench/results/forms.json.
 bench-forms: venv forms
 	$(BIN)/python -m bench.forms
+
+# Server-side time to print a 支援調整会議's packet of 30 cases (issue 14 item 2); results in bench/results/meetings.json.
+bench-meetings: venv forms
+	$(BIN)/python -m bench.meetings
 
 describe: venv
 	@$(BIN)/python -m statemachines describe

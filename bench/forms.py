@@ -31,14 +31,14 @@ HELLO_WORK = [
 ]
 
 
-async def _token(http: httpx.AsyncClient, user: str) -> dict[str, str]:
+async def token(http: httpx.AsyncClient, user: str) -> dict[str, str]:
     response = await http.post("/api/auth/token", data={"username": user, "password": DEMO_PASSWORD})
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def walked_case(http: httpx.AsyncClient) -> str:
     """A case with every form's records: the demo script to 終結, after a ハローワーク支援要請 once C1 is signed."""
-    users = {user: await _token(http, user) for user in ("sw1", "csw1", "esw1", "mun1")}
+    users = {user: await token(http, user) for user in ("sw1", "csw1", "esw1", "mun1")}
     body = {"municipality": "city-a", "client": {"name": "寄添 花子", "name_kana": "よりそい はなこ"}}
     case_id: str = (await http.post("/api/cases", json=body, headers=users["sw1"])).json()["case_id"]
     for step, (user, command, payload) in enumerate(DEMO_SCRIPT):

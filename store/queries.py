@@ -95,6 +95,7 @@ class HistoryEntry(BaseModel):
     actor_id: str
     actor_roles: list[str]
     command: str
+    command_id: str | None = None  # an event's (a sitting names the commands it sent by their ids)
     seq: int | None = None
     transition_id: str | None = None
     from_state: str | None = None
@@ -252,6 +253,7 @@ def _event_entry(e: CaseEventRecord) -> HistoryEntry:
         actor_id=e.actor_id,
         actor_roles=e.actor_roles,
         command=e.command,
+        command_id=e.command_id,
         seq=e.seq,
         transition_id=e.transition_id,
         from_state=e.from_state,

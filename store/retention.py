@@ -24,6 +24,7 @@ from statemachines.programs.registry import DOCUMENTS
 from store.appointment_records import AppointmentRecord
 from store.crypto import DataKeys
 from store.errors import StoreError
+from store.meetings import erase_case_minutes
 from store.models import Base, CaseEventRecord, CaseRecord
 from store.people import PeopleRepository
 from store.person_keys import EnrolmentPersonRecord
@@ -220,6 +221,7 @@ class RetentionRepository:
         s.execute(update(EnrolmentRecord).where(EnrolmentRecord.case_id == row.case_id).values(summary={}))
         s.execute(update(AppointmentRecord).where(AppointmentRecord.case_id == row.case_id).values(note=None))
         s.execute(delete(EnrolmentPersonRecord).where(EnrolmentPersonRecord.case_id == row.case_id))
+        erase_case_minutes(s, row.case_id)
         self._erase_person_of(row.case_id)
         count = int(getattr(events, "rowcount", 0) or 0)
         s.add(

@@ -22,6 +22,8 @@ from web.cases import page as cases_page
 from web.cases import pipeline as cases_pipeline
 from web.directory import api as directory_api
 from web.forms import api as forms_api
+from web.meetings import api as meetings_api
+from web.meetings import pages as meetings_pages
 from web.people import api as people_api
 from web.people import pages as people_pages
 from web.process import page as process_page
@@ -49,6 +51,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     audit_finder_page.router,
     reports_page.router,
     supervision_pages.router,
+    meetings_pages.router,
 )
 
 API_ROUTERS: tuple[APIRouter, ...] = (
@@ -69,5 +72,6 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     reports_api.router,
     audit_api.router,
     supervision_api.router,
+    meetings_api.router,
     admin_metrics.router,  # GET /metrics, for Prometheus (not in the OpenAPI document)
 )

@@ -254,6 +254,12 @@ class MeetingRecord(_Record):
     result: Annotated[MeetingResult | None, BASIC] = None
     role_assignments: Annotated[Text | None, BASIC] = Field(default=None, max_length=4000)
     notes: Annotated[Text | None, SPECIAL_CARE] = Field(default=None, max_length=4000)
+    # the sitting (store/meetings.py) whose outcome this is, when recorded from its page; None in older histories
+    sitting_id: Annotated[Text | None, BASIC] = Field(default=None, min_length=1, max_length=64)
+
+
+SYSTEM_SET_FIELDS = frozenset({"sitting_id"})
+"""Fields the system fills (the sitting a meeting record came from): no form asks for them, no sheet shows them."""
 
 
 class ProgramDecision(_Record):

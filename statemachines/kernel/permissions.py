@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
-from statemachines.kernel.roles import CONSULTANTS, MUNICIPAL, SUPPORTERS, WORK_SUPPORT, Actor, Role
+from statemachines.kernel.roles import CONSULTANTS, MEETING, MUNICIPAL, SUPPORTERS, WORK_SUPPORT, Actor, Role
 
 
 class Permission(StrEnum):
@@ -61,6 +61,10 @@ class Permission(StrEnum):
     # supervision (主任相談支援員): the caseloads, and one consultant's cases
     SUPERVISION_READ = "supervision_read"
     SUPERVISION_CASES = "supervision_cases"
+    # the 支援調整会議 as a sitting: its agenda, its packet, each case's outcome
+    MEETING_READ = "meeting_read"
+    MEETING_WORK = "meeting_work"
+    MEETING_PACKET = "meeting_packet"
     # where the pages take each person
     INTAKE_FORM = "intake_form"
     INBOX_WORK = "inbox_work"
@@ -111,6 +115,9 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = MappingProxyType(
         Permission.INSTITUTION_IMPORT: _ADMIN,  # the directory's rows as one file (§6)
         Permission.SUPERVISION_READ: frozenset({Role.CSW, Role.MUN, Role.OPS}),  # caseload counts (§0 CSW, §4.3)
         Permission.SUPERVISION_CASES: frozenset({Role.CSW}),  # a consultant's cases, to advise and reassign (§0 CSW)
+        Permission.MEETING_READ: MEETING,  # who convenes and sits on the 支援調整会議 (S0, S11; §1.4 T13–T28)
+        Permission.MEETING_WORK: MEETING,  # a sitting, its agenda and its outcomes (the case commands say the rest)
+        Permission.MEETING_PACKET: MEETING,  # the agenda packet; a 支援会議's only for its secretariat (§5.3)
         Permission.INTAKE_FORM: CONSULTANTS,  # the inbox's 新規相談受付, for who takes it (§0 SW)
         Permission.INBOX_WORK: SUPPORTERS | MUNICIPAL | {Role.AUD},  # who gets tasks (AUD: integrity checks)
         Permission.PIPELINE_WORK: frozenset({Role.OPS, Role.CSW, Role.MUN, Role.ADMIN}),  # who oversees (§4.3)
@@ -151,6 +158,11 @@ REFUSALS_JA: Mapping[Permission, str] = MappingProxyType(
         Permission.INSTITUTION_IMPORT: "関係機関の一括登録は管理者のみが行えます。",
         Permission.SUPERVISION_READ: "担当件数の一覧は主任相談支援員・自治体職員・運用担当が確認できます。",
         Permission.SUPERVISION_CASES: "相談支援員ごとのケース一覧は主任相談支援員が確認できます。",
+        Permission.MEETING_READ: "支援調整会議は相談支援員・主任相談支援員・自治体職員が確認できます。",
+        Permission.MEETING_WORK: (
+            "支援調整会議の開催・議題・結果の記録は相談支援員・主任相談支援員・自治体職員が行えます。"
+        ),
+        Permission.MEETING_PACKET: "会議資料は相談支援員・主任相談支援員・自治体職員が出力できます。",
     }
 )
 """What the API answers (403) to someone without the permission: who may, so they know whom to ask. Every

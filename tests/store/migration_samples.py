@@ -304,6 +304,31 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "seen_at": AT,
         }
     ],
+    "meetings": [
+        {
+            "meeting_id": "m" * 32,
+            "municipality": "131016",
+            "kind": "support_coordination",
+            "held_on": date(2026, 4, 10),
+            "title": "第1回",
+            "members": [{"organisation": "千代田区 福祉課", "is_municipal_official": True}],
+            "created_by": "csw1",
+            "created_at": AT,
+        }
+    ],
+    "meeting_agenda": [
+        {
+            "meeting_id": "m" * 32,
+            "case_id": "case-1",
+            "position": 1,
+            "purpose": "plan",
+            "outcome": "approve",
+            "minutes": "プランを承認した",
+            "command_ids": ["mtg-m-case-1-open_meeting_item", "mtg-m-case-1-approve_plan"],
+            "recorded_by": "csw1",
+            "recorded_at": AT,
+        }
+    ],
     "submitted_reports": [
         {
             "municipality": "131016",

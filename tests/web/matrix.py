@@ -206,6 +206,15 @@ async def the_open_task(api: Api, names: dict[str, str]) -> None:
     names["task"] = next(t["task_id"] for t in tasks if t["role"] == "SW")
 
 
+async def a_sitting(api: Api, names: dict[str, str]) -> None:
+    """A市's 支援調整会議 (made once): its agenda is empty, the world's case waits for no meeting."""
+    if "meeting" not in names:
+        body = {"municipality": "city-a", "held_on": "2026-12-10"}
+        response = await api.post("csw1", "/api/meetings", body)
+        assert response.status_code == 201, response.text
+        names["meeting"] = response.json()["sitting"]["meeting_id"]
+
+
 async def held_by_sw1(api: Api, names: dict[str, str]) -> None:
     await the_open_task(api, names)
     response = await api.post("sw1", f"/api/tasks/{names['task']}/claim")

@@ -32,6 +32,7 @@ from tests.web.matrix import (
     Csv,
     Form,
     Row,
+    a_sitting,
     an_encrypted_payload,
     an_integrity_run,
     answer_of,
@@ -77,6 +78,9 @@ ASSIGNING = holders(ASSIGNERS)  # A1
 REFERRAL_STAFF = holders(WORK_SUPPORT)  # the referral's RF5 (record_follow_up)
 WEDNESDAY = {"starts_at": "2030-12-04T10:00:00+09:00", "ends_at": "2030-12-04T11:00:00+09:00"}
 FOLLOW_UP = {"note": "紹介先に電話で確認"}
+SITTING = {"municipality": "city-a", "held_on": "2026-12-10"}
+AGENDA = {"case_ids": ["{case}"]}
+OUTCOMES = {"decisions": [{"case_id": "{case}", "outcome": "approve"}]}
 POLICY = {
     "municipality": "city-a",
     "version": "matrix-{user}",
@@ -189,6 +193,30 @@ MATRIX = [
         only(may(P.SUPERVISION_CASES)),
         only(may(P.SUPERVISION_CASES), yes=404),  # B町's CSW: sw1 is not one of their consultants
     ),
+    # -- the 支援調整会議 as sittings: SW, CSW and MUN of the town; another town's sitting is not there (404) ---------
+    Row("GET", "/api/meetings", None, only(may(P.MEETING_READ)), only(may(P.MEETING_READ)), prepare=a_sitting),
+    Row("POST", "/api/meetings", SITTING, only(may(P.MEETING_WORK), yes=201), 403),
+    Row("GET", "/api/meetings/{meeting}", None, only(may(P.MEETING_READ)), 404, prepare=a_sitting),
+    Row("GET", "/api/meetings/{meeting}/waiting", None, only(may(P.MEETING_READ)), 404, prepare=a_sitting),
+    # the world's case waits for no meeting (409); nothing is on the agenda to take off or decide (409)
+    Row("POST", "/api/meetings/{meeting}/agenda", AGENDA, only(may(P.MEETING_WORK), yes=409), 404, prepare=a_sitting),
+    Row(
+        "DELETE",
+        "/api/meetings/{meeting}/agenda/{case}",
+        None,
+        only(may(P.MEETING_WORK), yes=409),
+        404,
+        prepare=a_sitting,
+    ),
+    Row(
+        "POST",
+        "/api/meetings/{meeting}/outcomes",
+        OUTCOMES,
+        only(may(P.MEETING_WORK), yes=409),
+        404,
+        prepare=a_sitting,
+    ),
+    Row("GET", "/api/meetings/{meeting}/packet.pdf", None, only(may(P.MEETING_PACKET)), 404, prepare=a_sitting),
     # The §4.3 indicators: counts, no personal data, for every role serving the town (OPS too); another town's: 403.
     Row("GET", "/api/reports/kpis?municipality=city-a", None, only(may(P.REPORT_READ)), 403),
     Row("GET", "/api/tasks?scope=role&municipality=city-a", None, everyone(200), 200),
@@ -272,6 +300,32 @@ MATRIX = [
         only(may(P.SUPERVISION_READ), no=404),
     ),
     Row("GET", "/supervision/consultants/sw1", None, only(may(P.SUPERVISION_CASES), no=404), 404),
+    Row("GET", "/meetings", None, only(may(P.MEETING_READ), no=404), only(may(P.MEETING_READ), no=404)),
+    # another town is not offered: the form again, saying so (422)
+    Row(
+        "POST",
+        "/meetings",
+        Form(SITTING),
+        only(may(P.MEETING_WORK), yes="303 /meetings/", no=404),
+        only(may(P.MEETING_WORK), yes=422, no=404),
+    ),
+    Row("GET", "/meetings/{meeting}", None, only(may(P.MEETING_READ), no=404), 404, prepare=a_sitting),
+    Row(
+        "POST",
+        "/meetings/{meeting}/agenda",
+        Form({"case_id": "{case}"}),
+        only(may(P.MEETING_WORK), yes=409, no=404),
+        404,
+        prepare=a_sitting,
+    ),
+    Row(
+        "POST",
+        "/meetings/{meeting}/outcomes",
+        Form({"outcome.{case}": "approve"}),
+        only(may(P.MEETING_WORK), yes=422, no=404),
+        404,
+        prepare=a_sitting,
+    ),
     Row(
         "POST",
         "/inbox/claim/{task}",
@@ -346,7 +400,7 @@ MATRIX = [
     ),
 ]
 ANY_NAMES = dict.fromkeys(
-    ["case", "person", "enrolment", "task", "notification", "move", "attend", "user", "n", "run"], "x"
+    ["case", "person", "enrolment", "task", "notification", "move", "attend", "user", "n", "run", "meeting"], "x"
 )
 PUBLIC = {"/api/auth/token", "/api/auth/session", "/api/auth/logout", "/api/health"}  # no sign-in needed
 

@@ -70,6 +70,7 @@ PURPOSES: dict[str, tuple[str, str]] = {
     "read_appointments": ("予定の閲覧", "Appointments read"),
     "appointment_command": ("予定の操作の結果の表示", "Shown after an appointment command"),
     "form_pdf": ("帳票（PDF）の出力", "Form (PDF) downloaded"),
+    "meeting_page": ("支援調整会議の画面（氏名・議事録）", "Coordination meeting page (names, minutes)"),
 }
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from statemachines.case.record import CaseRecord
 from statemachines.case.records import (
+    SYSTEM_SET_FIELDS,
     ClientIdentity,
     ContactEffort,
     Correction,
@@ -150,7 +151,14 @@ def case_reader(
 ) -> Reader:
     """Who reads the case ``record`` (redacted for them): what their roles may see, and the 訂正 it holds."""
     corrections = [c for c in record.get("corrections") or [] if isinstance(c, dict)]
-    return Reader(lang, visible_to(actor.roles), names, corrections=corrections, case_numbers=case_numbers)
+    return Reader(
+        lang,
+        visible_to(actor.roles),
+        names,
+        corrections=corrections,
+        case_numbers=case_numbers,
+        hidden=SYSTEM_SET_FIELDS,
+    )
 
 
 def case_file(reader: Reader, record: Mapping[str, Any], kind: str | None = None) -> list[Sheet]:

@@ -29,6 +29,7 @@ from statemachines.programs.tasks import EnrolmentRow
 from store import queries
 from store.access_log import AccessLog
 from store.appointments import AppointmentRepository
+from store.meetings import CaseSitting
 from store.programs import ProgramRepository
 from store.repository import CaseRepository
 from web.cases import correction
@@ -48,6 +49,8 @@ from web.core.pages import COMMAND_NAMES, PAYLOADS, PageActor, checked_form, for
 from web.core.permissions import RequirePage
 from web.forms.access import may_print
 from web.forms.catalogue import FORMS
+from web.meetings.packet import sitting_name, sitting_words
+from web.meetings.pages import MINUTES_FIELD
 from web.programs.api import shown_program_record
 
 router = APIRouter(include_in_schema=False)
@@ -111,8 +114,11 @@ async def _case_context(
     panels = [await _enrolment_panel(svc, actor, e, lang, errors, values, reader) for e in enrolments]
     add_program_sheets(sheets, [p.pop("sheet") for p in panels])
     attach_forms(sheets, record, lambda spec: may_print(actor, spec))
+    sittings = svc.meetings.of_case(case_id)
+    minutes = [s for s in sittings if s.item.minutes] if may_see_people(actor) else []
     # the forms show what the case holds, the sheets what it recorded: a read of those fields
     paths = list(dict.fromkeys(special_care_paths(CaseRecord, shown) + reader.log_paths()))
+    paths += [MINUTES_FIELD] if minutes else []
     if paths:
         with svc.sessions.begin() as session:
             AccessLog(session).record(
@@ -137,7 +143,18 @@ async def _case_context(
         "client_name": _client_name(svc, actor, case_id, view.record),
         "person_cases": person_cases,
         "supervision": supervised,
+        # the sittings of the 支援調整会議 that discussed the case, and the events each sent (the timeline names it)
+        "sittings": [(s, sitting_name(s.sitting), *sitting_words(s.item.purpose, s.item.outcome)) for s in sittings],
+        "sees_minutes": bool(minutes),
+        "sitting_of": {
+            c: (s.sitting.meeting_id, sitting_name(s.sitting)) for s in sittings for c in s.item.command_ids
+        },
     }
+
+
+def _sitting_of(sittings: list[CaseSitting]) -> dict[str, tuple[str, str]]:
+    """Each command id a sitting sent for the case, and that sitting (its id and name): the timeline names it."""
+    return {c: (s.sitting.meeting_id, sitting_name(s.sitting)) for s in sittings for c in s.item.command_ids}
 
 
 def _client_name(svc: Services, actor: Actor, case_id: str, record: CaseRecord) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from services.cases import CaseService
+from services.meetings import MeetingService
 from services.people import PeopleService
 from statemachines.kernel.roles import Actor
 from store.accounts import AccountRepository
@@ -44,6 +45,11 @@ class Services:
     def people(self) -> PeopleService:
         """The 相談者: search, read, names for lists (``services.people``)."""
         return PeopleService(self.sessions, self.clock)
+
+    @property
+    def meetings(self) -> MeetingService:
+        """The 支援調整会議 as sittings (``services.meetings``)."""
+        return MeetingService(self.sessions, self.cases, self.clock)
 
 
 def services(request: Request) -> Services:

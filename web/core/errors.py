@@ -12,6 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from services.cases import MunicipalityNotServed
 from services.integrity_runs import IntegrityRunInProgress, IntegrityRunNotFound
+from services.meetings import SittingInvalid, SittingNotFound, SittingRefused
 from services.people import BadQuery, NotAllowedToSeePeople, PersonNotFound
 from services.refusals import IdempotencyConflict
 from services.waiting import ProjectionFailed, WorkerUnavailable
@@ -174,6 +175,14 @@ def projection_failed(request: Request, exc: Exception) -> JSONResponse:
     return problem(503, "projection_failed", message, headers={"Retry-After": "60"})
 
 
+def forbidden(request: Request, exc: Exception) -> JSONResponse:
+    return _json(403, "forbidden", str(exc))
+
+
+def sitting_not_found(request: Request, exc: Exception) -> JSONResponse:
+    return _json(404, "meeting_not_found", str(exc))
+
+
 def erased(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, KeyErasedError)
     message = "このケースの記録は保存期間の経過により消去されました（件数と経過の骨格のみ残っています）。"
@@ -198,9 +207,10 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(IdempotencyConflict, _conflict)
     app.add_exception_handler(WorkerUnavailable, worker_unavailable)
     app.add_exception_handler(ProjectionFailed, projection_failed)
+    app.add_exception_handler(ForbiddenError, forbidden)
+    app.add_exception_handler(SittingNotFound, sitting_not_found)
     for exc_type, status, code in (
         (NotVisibleError, 404, "case_not_found"),
-        (ForbiddenError, 403, "forbidden"),
         (TaskNotFoundError, 404, "task_not_found"),
         (TaskRoleError, 403, "task_role"),
         (TaskConflictError, 409, "task_conflict"),
@@ -222,5 +232,7 @@ def install(app: FastAPI) -> None:
         (DuplicateTargetError, 409, "duplicate_target"),
         (IntegrityRunInProgress, 409, "integrity_run_in_progress"),
         (IntegrityRunNotFound, 404, "integrity_run_not_found"),
+        (SittingInvalid, 422, "meeting_invalid"),
+        (SittingRefused, 409, "meeting_refused"),
     ):
         app.add_exception_handler(exc_type, _simple(status, code))  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from annotated_types import MaxLen
 from pydantic import BaseModel
 
+from statemachines.case.records import SYSTEM_SET_FIELDS
 from statemachines.programs.definition import Labels
 from web.core.i18n import JST, error_message, field_label, option_label
 
@@ -120,6 +121,8 @@ def _fields(
 ) -> list[FormField]:
     out: list[FormField] = []
     for name, info in model.model_fields.items():
+        if name in SYSTEM_SET_FIELDS:
+            continue
         path = f"{prefix}{name}"
         annotation, _ = unwrap(info.annotation)
         label = words.field(name)
@@ -226,6 +229,8 @@ def read_form(model: type[BaseModel], form: Mapping[str, Sequence[str]], prefix:
     """The submitted form as the payload's nested dict; empty fields are left out. Not validated here."""
     payload: dict[str, Any] = {}
     for name, info in model.model_fields.items():
+        if name in SYSTEM_SET_FIELDS:
+            continue
         path = f"{prefix}{name}"
         annotation, _ = unwrap(info.annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):

@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.meetings import SittingNotFound
 from services.people import NotAllowedToSeePeople, PersonNotFound
 from services.waiting import ProjectionFailed, WorkerUnavailable
 from statemachines.case.record import STATES, CaseState
@@ -119,6 +120,7 @@ NAV = (
     ("/inbox", "inbox", Permission.INBOX_WORK),
     ("/pipeline", "pipeline", Permission.PIPELINE_WORK),
     ("/supervision", "supervision", Permission.SUPERVISION_READ),
+    ("/meetings", "meetings", Permission.MEETING_READ),
     ("/cases", "cases", Permission.CASE_READ),
     ("/audit", "audit", Permission.AUDIT_READ),
     ("/reports", "reports", Permission.REPORT_REVIEW),
@@ -221,18 +223,22 @@ def form_items(form: FormData) -> dict[str, list[str]]:
 Handler = Callable[[Request, Exception], Response | Awaitable[Response]]
 
 
-def _error_page(request: Request, code: int, reason: str) -> HTMLResponse:
-    return render(request, request.app.state.services, "error.html", {"code": code, "reason": reason}, status_code=code)
+def _error_page(request: Request, code: int, reason: str, detail: str = "") -> HTMLResponse:
+    context = {"code": code, "reason": reason, "detail": detail}
+    return render(request, request.app.state.services, "error.html", context, status_code=code)
 
 
-def _page_or_api(api: Callable[[Request, Exception], Response], code: int, reason: str) -> Handler:
-    """The API's problem on ``/api/…``, the error page with ``reason`` everywhere else."""
+def _page_or_api(
+    api: Callable[[Request, Exception], Response], code: int, reason: str, *, says_why: bool = False
+) -> Handler:
+    """The API's problem on ``/api/…``, the error page with ``reason`` everywhere else (and the exception's own
+    words, a Japanese sentence for the person, when ``says_why``)."""
 
     async def handle(request: Request, exc: Exception) -> Response:
         problem = api(request, exc)
         if request.url.path.startswith("/api/"):
             return problem
-        page = _error_page(request, code, reason)
+        page = _error_page(request, code, reason, str(exc) if says_why else "")
         if "Retry-After" in problem.headers:  # the page says when to come back as the API does
             page.headers["Retry-After"] = problem.headers["Retry-After"]
         return page
@@ -267,6 +273,8 @@ def page_errors(app: Any) -> None:
     app.add_exception_handler(ProjectionFailed, _page_or_api(errors.projection_failed, 503, "held"))
     app.add_exception_handler(PersonNotFound, _page_or_api(errors.person_not_found, 404, "person_not_found"))
     app.add_exception_handler(NotAllowedToSeePeople, _page_or_api(errors.not_allowed_to_see_people, 403, "http"))
+    app.add_exception_handler(errors.ForbiddenError, _page_or_api(errors.forbidden, 403, "forbidden", says_why=True))
+    app.add_exception_handler(SittingNotFound, _page_or_api(errors.sitting_not_found, 404, "not_found"))
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRefused, lambda request, exc: _error_page(request, 403, "csrf"))
     app.add_exception_handler(CaseNotVisible, lambda request, exc: _error_page(request, 404, "not_found"))

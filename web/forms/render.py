@@ -18,6 +18,7 @@ import typst
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE = TEMPLATES / "form.typ"
+PACKET_TEMPLATE = TEMPLATES / "packet.typ"
 FONT_FAMILY = "Noto Sans CJK JP"
 FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/opentype/noto-cjk"))
 _turn = threading.Lock()
@@ -37,12 +38,13 @@ def _compiler() -> typst.Compiler:
     return typst.Compiler(root=str(TEMPLATES), font_paths=fonts)
 
 
-def render_pdf(document: dict[str, Any], *, at: datetime) -> bytes:
-    """The PDF of ``document`` (title, header and footer words, blocks), dated ``at``."""
+def render_pdf(document: dict[str, Any], *, at: datetime, template: Path = TEMPLATE) -> bytes:
+    """The PDF of ``document`` (title, header and footer words, blocks), dated ``at``, drawn by ``template`` (a
+    form's, or another of ``TEMPLATES`` such as the agenda packet's)."""
     data = json.dumps(document, ensure_ascii=False)
     with _turn:
         pdf = _compiler().compile(
-            input=str(TEMPLATE), format="pdf", sys_inputs={"data": data}, timestamp=at.replace(microsecond=0)
+            input=str(template), format="pdf", sys_inputs={"data": data}, timestamp=at.replace(microsecond=0)
         )
     assert isinstance(pdf, bytes)
     return pdf

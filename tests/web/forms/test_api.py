@@ -184,6 +184,8 @@ async def test_the_case_page_downloads_a_form_with_its_session(pages_api: Api) -
         await browser.login("ops1")
         refused = await browser.get(f"/cases/{case_id}/forms/plan.pdf")
         assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith("text/html")  # the error page, not the API's JSON
+        assert "出力できません" in refused.text
 
 
 def first_page_png(content: bytes, name: str) -> bytes:
