@@ -137,7 +137,7 @@ def test_each_revision_downgrades_to_the_one_before(engine: Engine, revision: st
 
 
 def test_the_tasks_already_there_take_their_cases_municipality(engine: Engine) -> None:
-    upgrade(engine, "0013")
+    upgrade(engine, "0014")
     insert_samples(engine)
     with engine.begin() as connection:
         tables = reflect(connection)
@@ -164,7 +164,7 @@ def test_the_tasks_already_there_take_their_cases_municipality(engine: Engine) -
 
 
 def test_an_upgrade_leaves_the_planner_statistics_fresh(engine: Engine) -> None:
-    upgrade(engine, "0013")
+    upgrade(engine, "0014")
     insert_samples(engine)
 
     upgrade(engine)
