@@ -43,8 +43,8 @@ ahead of the wall clock once it has skipped to a closed case's timers. G-PLAN-DA
 
 def meeting(result: str | None = None, *, quorum: bool = True) -> dict[str, Any]:
     attendees = [
-        {"organisation": "contractor-a", "role_label": "相談支援員"},
-        {"organisation": "city-a 福祉課", "is_municipal_official": True},
+        {"organisation": "A市 自立相談支援機関", "role_label": "相談支援員"},
+        {"organisation": "A市 福祉課", "is_municipal_official": True},
         {"organisation": "社会福祉協議会"},
     ]
     body: dict[str, Any] = {"meeting_date": ON.isoformat(), "attendees": attendees if quorum else attendees[:1]}

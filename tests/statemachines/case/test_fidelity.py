@@ -127,7 +127,7 @@ def test_G5_the_quorum_counts_distinct_members() -> None:
     """G5: quorum per the 設置要綱 [LOCAL S22], municipal official in principle (S11): one attendee written three
     times is one member, not a quorum of three."""
     case = reach(S.MEETING_PENDING)
-    official = {"organisation": "city-a 福祉課", "is_municipal_official": True}
+    official = {"organisation": "A市 福祉課", "is_municipal_official": True}
     thrice = {
         "meeting_date": "2026-01-05",
         "attendees": [official, dict(official), {**official, "organisation": " city-a  福祉課"}],
