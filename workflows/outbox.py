@@ -113,12 +113,13 @@ class Outbox(Generic[P]):
                 bounded = workflow.patched(BOUNDED_PATCH)
                 local = self._local is not None and workflow.patched(LOCAL_PROJECTION_PATCH)
                 retry = BOUNDED_RETRY if bounded else PROJECTION_RETRY
-                timeout = timedelta(seconds=30)
                 try:
                     if self._local is not None and local:
                         self.open_tasks = (await self._project_answered(self._local, projection, retry)).open_tasks
                     else:
-                        await execute(self._activity, projection, start_to_close_timeout=timeout, retry_policy=retry)
+                        await execute(
+                            self._activity, projection, start_to_close_timeout=timedelta(seconds=30), retry_policy=retry
+                        )
                 except ActivityError as exc:
                     if not bounded:
                         raise
@@ -141,11 +142,12 @@ class Outbox(Generic[P]):
         """The projection inside this workflow task; when it fails its few quick tries (the read model is down, a
         poison event), the same activity as a normal one with the bounded retry, whose waits are the server's timers
         (as before the patch): the update is accepted meanwhile, and a failure of every try is a dead letter."""
-        timeout = timedelta(seconds=30)
         try:
-            return await execute_local(local, projection, start_to_close_timeout=timeout, retry_policy=LOCAL_RETRY)
+            return await execute_local(
+                local, projection, start_to_close_timeout=timedelta(seconds=30), retry_policy=LOCAL_RETRY
+            )
         except (ActivityError, ApplicationError):  # a local activity's failure may come as its cause alone
-            return await execute(local, projection, start_to_close_timeout=timeout, retry_policy=retry)
+            return await execute(local, projection, start_to_close_timeout=timedelta(seconds=30), retry_policy=retry)
 
     async def _dead_letter(self, event: CaseEvent, exc: ActivityError) -> None:
         cause = exc.cause

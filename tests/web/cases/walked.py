@@ -22,7 +22,8 @@ FIRST_PLAN = {**plan(), "period_start": "2026-12-01", "period_end": "2027-05-31"
 FIRST_PLAN["support_items"] = [BENEFIT, *FIRST_PLAN["support_items"][1:]]
 SECOND_PLAN = {
     **FIRST_PLAN,
-    "period_end": "2027-08-31",
+    "period_start": "2027-03-01",
+    "period_end": "2027-08-31",  # a second period within the rule set's P6M (G-PLAN-PERIOD)
     "goals": [*FIRST_PLAN["goals"], {"description": "家計を立て直す", "target_date": "2027-08-31"}],
     "notes": "通院日を避けて面談を入れる",
 }
