@@ -8,7 +8,7 @@ from statemachines.case.engine import CASE
 from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.records import Program
 from statemachines.case.transitions import STARTS_PROGRAMS, STARTS_REFERRAL, Trigger
-from statemachines.enrolments import decided_enrolment_id, enrolments_started, sharing_unmet, start_unmet
+from statemachines.enrolments import PROGRAM_NAMES, decided_enrolment_id, enrolments_started, sharing_unmet, start_unmet
 from statemachines.kernel.table import Lookup
 from statemachines.programs.registry import BY_ID, PROGRAMS
 from tests.factories import SW1, VALID_PAYLOADS, plan
@@ -92,3 +92,10 @@ def test_the_tables_say_which_commands_need_the_directory_or_the_persons_history
         ("referral", "send"): (Lookup.INSTITUTION,),
         ("housing_benefit", "submit_application"): (Lookup.PERSON,),
     }
+
+
+def test_every_program_a_plan_may_name_has_a_japanese_name_for_the_refusals() -> None:
+    """A refusal names a program by PROGRAM_NAMES (G-DECISION-APPLIED): one without a process has its name too."""
+    assert {p.value for p in Program} <= set(PROGRAM_NAMES)
+    assert all(PROGRAM_NAMES[p.value] != p.value for p in Program)
+    assert PROGRAM_NAMES["children_learning"] == "子どもの学習・生活支援事業"
