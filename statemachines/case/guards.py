@@ -12,6 +12,7 @@ from typing import Any
 
 from statemachines.case.consistency import CONSISTENCY_GUARDS
 from statemachines.case.corrections import CORRECTION_GUARDS
+from statemachines.case.dates import DATE_GUARDS
 from statemachines.case.payloads import RevokeConsent, SignConsent
 from statemachines.case.record import CaseRecord
 from statemachines.case.records import (
@@ -376,4 +377,5 @@ GUARDS = guard_table(
     *SUPERVISION_GUARDS,  # the 主任相談支援員's commands (statemachines.case.supervision)
     *CORRECTION_GUARDS,  # 訂正 (statemachines.case.corrections)
     *CONSISTENCY_GUARDS,  # what a command must agree with (statemachines.case.consistency)
+    *DATE_GUARDS,  # the dates a person declares (statemachines.case.dates)
 )
