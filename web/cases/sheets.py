@@ -220,6 +220,10 @@ class Reader:
             return self.names.user(value)
         if name == "municipality":
             return self.names.town(value)
+        if name == "office_id":
+            return self.names.office(value)
+        if name == "institution_id":
+            return self.names.institution(value)
         if name == "previous_case_id":
             return self.case_numbers.get(value) or self.word("earlier_case")
         if (month := _MONTH.match(value)) is not None:
