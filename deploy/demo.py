@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,9 @@ MEETING: dict[str, Any] = {
     ],
 }
 CONSENT = {"signed_on": ON, "signed_by_client": True, "policy_version": "2025-04"}
-NOTE = {"contact_on": ON, "method": "phone", "content": "近況を確認した"}
+CONTACTED = datetime.now(UTC).astimezone(timezone(timedelta(hours=9))).date().isoformat()
+"""A 連絡日 of the day the demo cases are made (in Japan): not before the case opened, nor after today (G-DATES)."""
+NOTE = {"contact_on": CONTACTED, "method": "phone", "content": "近況を確認した"}
 DEMO_SCRIPT: list[tuple[str, str, dict[str, Any]]] = [
     (
         "sw1",

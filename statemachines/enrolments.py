@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from statemachines.case.guards import GUARDS
 from statemachines.case.record import CaseRecord, CaseState
+from statemachines.case.records import Program
 from statemachines.case.transitions import Starts
 from statemachines.kernel.guards import GuardContext
 from statemachines.kernel.outcomes import Unmet, UnmetKind
@@ -27,9 +28,15 @@ from statemachines.kernel.table import FollowOn
 from statemachines.programs.definition import AnyProgram, ProgramRecord
 from statemachines.programs.registry import BY_ID as PROGRAMS
 
-PROGRAM_NAMES: dict[str, str] = {program.id: program.name_ja for program in PROGRAMS.values()}
-"""Each program's name as the registry gives it: the case's refusals that name a program use these (the case's
-guards do not know the programs; whoever runs the case passes them)."""
+WITHOUT_PROCESS: dict[str, str] = {
+    Program.CHILDREN_LEARNING: "子どもの学習・生活支援事業",  # process.md §3.6: a plan may name it; no process here
+}
+"""The programs a plan may name that have no process of their own in ``statemachines/programs``, by their name."""
+
+PROGRAM_NAMES: dict[str, str] = {**WITHOUT_PROCESS, **{program.id: program.name_ja for program in PROGRAMS.values()}}
+"""Each program's name as the registry gives it (or, for one without a process, ``WITHOUT_PROCESS``): the case's
+refusals that name a program use these (the case's guards do not know the programs; whoever runs the case passes
+them), so no refusal shows a program's id."""
 
 
 class StartCommand(BaseModel):

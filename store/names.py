@@ -1,5 +1,5 @@
-"""The names lists show instead of ids: a municipality's (A市 福祉事務所), a colleague's display name and a case's
-受付番号.
+"""The names lists show instead of ids: a municipality's (A市 福祉事務所), a colleague's display name, a case's
+受付番号, an office's and a 関係機関's name.
 
 Given ids, the names of those; given none (``None``), every one's, for a page that cannot know beforehand whom it
 will name (``web.core.names``)."""
@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from store.appointment_records import OfficeRecord
+from store.institutions import InstitutionRecord
 from store.models import CaseRecord, OrganisationRecord, UserRecord
 
 
@@ -22,6 +24,16 @@ def municipality_names(session: Session, municipalities: Iterable[str] | None = 
 def user_names(session: Session, user_ids: Iterable[str] | None = None) -> dict[str, str]:
     """Each user's display name; an unknown user is absent."""
     return _names(session, UserRecord.user_id, UserRecord.display_name, user_ids)
+
+
+def office_names(session: Session, office_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Each office's name (ハローワークA（A公共職業安定所）); an unknown office is absent."""
+    return _names(session, OfficeRecord.office_id, OfficeRecord.name_ja, office_ids)
+
+
+def institution_names(session: Session, institution_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Each 関係機関's name in the directory; an unknown institution is absent."""
+    return _names(session, InstitutionRecord.institution_id, InstitutionRecord.name_ja, institution_ids)
 
 
 def _names(

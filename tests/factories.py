@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date, timedelta
 from typing import Any
 
@@ -94,6 +95,27 @@ def contact_note() -> dict[str, Any]:
     return {"contact_on": ON.isoformat(), "method": "phone", "content": "近況を確認した"}
 
 
+CONTACT_DAYS: dict[Trigger, tuple[str, str]] = {
+    Trigger.RECORD_CONTACT: ("monitoring_note", "contact_on"),
+    Trigger.RESTORE_CONTACT: ("monitoring_note", "contact_on"),
+    Trigger.COMPLETE_FOLLOW_UP: ("follow_up", "done_on"),
+    Trigger.RECORD_CONTACT_EFFORT: ("contact_effort", "on"),
+}
+"""The commands that record a contact with the 本人, and where their day is: G-DATES wants it between the day the case
+opened and the event's day."""
+
+
+def on_the_day(trigger: Trigger, day: date, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``payload`` (the valid one by default) with its contact's day set to ``day``, for the commands of CONTACT_DAYS
+    (any other comes back as it is). Tests on a Temporal server date a contact by the day its case opened there: the
+    shared time-skipping server's clock may be years ahead of the wall clock and of ON."""
+    body = copy.deepcopy(VALID_PAYLOADS[trigger] if payload is None else payload)
+    sheet, field = CONTACT_DAYS.get(trigger, ("", ""))
+    if isinstance(body.get(sheet), dict):
+        body[sheet][field] = day.isoformat()
+    return body
+
+
 VALID_PAYLOADS: dict[Trigger, dict[str, Any]] = {
     Trigger.OPEN_CONSULTATION: {"intake": {"route": "visit_office"}},
     Trigger.COMPLETE_INTAKE: {
@@ -145,7 +167,7 @@ VALID_PAYLOADS: dict[Trigger, dict[str, Any]] = {
     Trigger.RECORD_PLAN_CONSENT: {
         "consent_c2": {"kind": "C2", "signed_on": ON.isoformat(), "signed_by_client": True, "policy_version": "v3"}
     },
-    Trigger.PUT_ON_AGENDA: {"planned_meeting_on": ON.isoformat()},
+    Trigger.PUT_ON_AGENDA: {"planned_meeting_on": TARGET.isoformat()},  # a day still ahead (G-DATES)
     Trigger.OPEN_MEETING_ITEM: {"meeting": meeting()},
     Trigger.REQUEST_PLAN_REVISION: {"note": "役割分担を見直す"},
     Trigger.APPROVE_PLAN: {},

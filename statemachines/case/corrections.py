@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import types
 import typing
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -38,6 +37,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model, field_vali
 from pydantic.fields import FieldInfo
 
 from statemachines.case.record import CaseRecord
+from statemachines.kernel.annotations import unwrap
 from statemachines.kernel.guards import Guard, GuardContext, Verdict
 
 MERGE_PATCH = "merge-recorded-sheets"  # added after the histories of tests/histories/ were recorded
@@ -112,23 +112,6 @@ def merged_payload(case: CaseRecord, payload: Any, *, reopening: bool = False) -
 # -- 訂正 --------------------------------------------------------------------------------------------------------
 
 
-def _unwrap(annotation: Any) -> tuple[Any, bool]:
-    """The annotation without ``Annotated`` and ``None``, and whether None was allowed."""
-    optional = False
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            optional = optional or len(args) < len(typing.get_args(annotation))
-            annotation = args[0] if len(args) == 1 else typing.Union[tuple(args)]  # noqa: UP007
-            if len(args) != 1:
-                return annotation, optional
-        else:
-            return annotation, optional
-
-
 def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
@@ -160,16 +143,16 @@ def target_of(path: str) -> Target | None:
             item = _list_item(annotation)
             if item is None or len(part) > 3:
                 return None
-            annotation, _ = _unwrap(item)
+            annotation, _ = unwrap(item)
             continue
         if not _is_model(annotation) or part not in annotation.model_fields:
             return None
         holder, info = annotation, annotation.model_fields[part]
-        annotation, _ = _unwrap(info.annotation)
+        annotation, _ = unwrap(info.annotation)
     if holder is None or info is None or _is_model(annotation):
         return None
     item = _list_item(annotation)
-    if item is not None and _is_model(_unwrap(item)[0]):
+    if item is not None and _is_model(unwrap(item)[0]):
         return None  # a list of rows: its rows' fields are corrected one by one
     return Target(holder, parts[-1], info)
 
@@ -189,7 +172,7 @@ def _checker(path: str) -> type[BaseModel]:
     kept = copy.copy(target.info)  # its constraints (max_length, ...), without its default
     kept.default, kept.default_factory = None, None
     annotation: Any = target.info.annotation
-    if not _unwrap(annotation)[1]:
+    if not unwrap(annotation)[1]:
         annotation = typing.Optional[annotation]  # noqa: UP045 (a value of a type known only at run time)
     model: type[BaseModel] = create_model("CorrectedValue", value=(annotation, kept))
     return model

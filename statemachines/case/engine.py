@@ -19,6 +19,7 @@ from statemachines.case.record import NO_CONTACT_STATES, PRE_PLAN_STATES, STATES
 from statemachines.case.records import IntakeRecord
 from statemachines.case.transitions import OPENING, OPENING_IDENTIFIED, TRANSITIONS, Trigger
 from statemachines.kernel.engine import Applied, Process
+from statemachines.kernel.guards import GuardContext
 from statemachines.kernel.outcomes import CommandRejected, gate, parse_as
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.rules import RuleSet
@@ -51,6 +52,16 @@ CASE = Process[CaseState, Trigger, CaseRecord](
     previous_states=tuple(sorted(NO_CONTACT_STATES)),
     settle=settle,
 )
+
+
+def _check_dates(
+    case: CaseRecord, opening: Transition[CaseState, Trigger], actor: Actor, parsed: BaseModel, now: datetime
+) -> None:
+    """The opening's declared dates (生年月日, 受付日), as G-DATES checks every later command's."""
+    ctx = GuardContext(case, actor, opening.trigger.value, parsed, frozenset(type(parsed).model_fields), now)
+    guard = GUARDS["G-DATES"]
+    if guard.predicate(ctx) is False:
+        raise CommandRejected(opening.trigger.value, [guard.unmet(ctx)])
 
 
 def open_case(
@@ -91,6 +102,7 @@ def open_case(
         case_number=case_number,
         person_id=person_id,
     )
+    _check_dates(case, opening, actor, parsed, now)
     given = Opened(**dict(parsed), case_number=case_number, person_id=person_id)
     body = given.model_dump(mode="json", exclude_none=True)
     command = opening.trigger.value

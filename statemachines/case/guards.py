@@ -12,6 +12,7 @@ from typing import Any
 
 from statemachines.case.consistency import CONSISTENCY_GUARDS
 from statemachines.case.corrections import CORRECTION_GUARDS
+from statemachines.case.dates import DATE_GUARDS
 from statemachines.case.fidelity import FIDELITY_GUARDS
 from statemachines.case.payloads import RevokeConsent, SignConsent
 from statemachines.case.record import CaseRecord
@@ -378,4 +379,5 @@ GUARDS = guard_table(
     *CORRECTION_GUARDS,  # 訂正 (statemachines.case.corrections)
     *CONSISTENCY_GUARDS,  # what a command must agree with (statemachines.case.consistency)
     *FIDELITY_GUARDS,  # the law as process.md states it, issue 18 (statemachines.case.fidelity)
+    *DATE_GUARDS,  # the dates a person declares (statemachines.case.dates)
 )

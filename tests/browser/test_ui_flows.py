@@ -12,7 +12,6 @@ from statemachines.case.record import CaseState
 from statemachines.case.transitions import Trigger
 from tests.browser.conftest import rendered_fonts, screenshot
 from tests.browser.live import LiveApp, signed_in
-from tests.factories import VALID_PAYLOADS
 from tests.statemachines.paths import PATHS
 from tests.web.pageclient import form_fields
 
@@ -74,7 +73,8 @@ async def test_a_case_goes_from_intake_to_closure_through_the_ui(browser: Browse
         await expect(sw).to_have_url(re.compile(r"/cases/[0-9a-f]+$"))
         case_url = sw.url
         case_id = case_url.rsplit("/", 1)[1]
-        app.worker.handles.append(app.worker.client.get_workflow_handle(f"case-{case_id}"))
+        case_handle = app.worker.client.get_workflow_handle(f"case-{case_id}")
+        app.worker.handles.append(case_handle)
         # the wall screen refreshes itself: one more case in 相談受付, without a reload
         await expect(intake_count).to_have_attribute("data-count", str(before + 1), timeout=15_000)
 
@@ -97,7 +97,8 @@ async def test_a_case_goes_from_intake_to_closure_through_the_ui(browser: Browse
             if trigger is Trigger.CONFIRM_CLOSURE:
                 await end_the_program(sw, case_url)
             await page.goto(case_url)
-            await send_form(page, trigger.value, VALID_PAYLOADS[trigger])
+            # a contact dated the day the case opened, on the server's clock (G-DATES)
+            await send_form(page, trigger.value, await app.worker.contact(case_handle, trigger))
             await expect(page.locator('[role="status"]')).to_contain_text("記録しました。")
             if trigger.value in ("submit_plan", "decide_support"):
                 await screenshot(page, f"case-after-{trigger.value}")

@@ -9,6 +9,7 @@ from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.records import EnrolmentStatus, Program
 from statemachines.case.transitions import STARTS_PROGRAMS, STARTS_REFERRAL, Trigger
 from statemachines.enrolments import (
+    PROGRAM_NAMES,
     TAKEN_WITH_APPLICATION_PATCH,
     decided_enrolment_id,
     enrolments_started,
@@ -177,3 +178,10 @@ def test_S9_children_learning_support_is_a_referral_the_decision_opens() -> None
     assert BY_ID["referral"].state_tasks[BY_ID["referral"].initial].kind == "rf_send"
     refused = _decided([both[0], {"program": "children_learning", "approved": False}])
     assert [s.program.id for s in enrolments_started(STARTS_PROGRAMS, refused)] == ["work_readiness"]
+
+
+def test_every_program_a_plan_may_name_has_a_japanese_name_for_the_refusals() -> None:
+    """A refusal names a program by PROGRAM_NAMES (G-DECISION-APPLIED): one without a process has its name too."""
+    assert {p.value for p in Program} <= set(PROGRAM_NAMES)
+    assert all(PROGRAM_NAMES[p.value] != p.value for p in Program)
+    assert PROGRAM_NAMES["children_learning"] == "子どもの学習・生活支援事業"

@@ -24,6 +24,7 @@ from api import create_app
 from deploy.demo import seed_demo_world
 from deploy.logs import log_handler
 from settings import Settings
+from statemachines.case.transitions import Trigger
 from statemachines.kernel.roles import OrgKind, Role
 from store.accounts import DEMO_PASSWORD, AccountRepository
 from store.policies import EVERY_MUNICIPALITY, PrivacyPolicy, PrivacyPolicyRepository
@@ -60,6 +61,11 @@ class Api:
         case_id: str = response.json()["case_id"]
         self.worker.handles.append(self.worker.client.get_workflow_handle(f"case-{case_id}"))
         return case_id
+
+    async def contact(self, case_id: str, trigger: Trigger, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``payload`` of ``trigger`` (the valid one by default), a contact dated the day the case opened (G-DATES)."""
+        handle = self.worker.client.get_workflow_handle(f"case-{case_id}")
+        return await self.worker.contact(handle, trigger, payload)
 
     async def command(
         self,

@@ -11,7 +11,13 @@ from tests.factories import VALID_PAYLOADS
 from tests.statemachines.paths import PATHS
 from tests.web.apiharness import Api
 from tests.web.pageclient import CSRF, Browser, browser_for, form_fields
-from tests.web.programs.enrolments import application, case_hears_the_ends, decided_case, program_command
+from tests.web.programs.enrolments import (
+    application,
+    case_hears_the_ends,
+    decided_case,
+    payment_decision,
+    program_command,
+)
 
 
 async def test_a_page_without_a_session_redirects_to_login_in_japanese(pages_api: Api) -> None:
@@ -203,7 +209,7 @@ async def test_the_case_page_shows_benefit_months_used_and_left(pages_api: Api) 
     case_id, enrolment_id = await decided_case(pages_api)
     for user, command, payload in [
         ("sw1", "submit_application", {"application": await application(pages_api, case_id, enrolment_id)}),
-        ("mun1", "decide_payment", {"decided_on": "2026-12-01", "period_start": "2026-12-01"}),
+        ("mun1", "decide_payment", await payment_decision(pages_api, case_id, enrolment_id)),
         ("mun1", "start_payment", {}),
     ]:
         response = await program_command(pages_api, user, case_id, enrolment_id, command, payload)
@@ -242,7 +248,7 @@ async def test_a_program_is_driven_from_its_panel_with_the_same_checks(pages_api
         received = {"application": await application(pages_api, case_id, enrolment_id)}
         applied = await sw.submit(url, f"{action}/submit_application", form_fields(received))
         bad = await mun.submit(url, f"{action}/decide_payment", {"decided_on": "2026-02-30"})
-        decision = {"decided_on": "2026-12-01", "period_start": "2026-12-01"}
+        decision = await payment_decision(pages_api, case_id, enrolment_id)
         refused = await sw.submit(url, f"{action}/decide_payment", decision)
         decided = await mun.submit(url, f"{action}/decide_payment", decision)
         after = await mun.get(url)

@@ -23,6 +23,8 @@ from temporalio.worker import Worker
 
 from activities.notifications import SmtpConfig
 from statemachines.case.record import CaseRecord
+from statemachines.case.timers import JST
+from statemachines.case.transitions import Trigger
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.rules import DEFAULT_RULESET, RuleSet
 from store.codec import encrypted_data_converter
@@ -30,7 +32,7 @@ from store.crypto import DataKeys, MasterKey
 from store.db import create_schema, make_engine, session_factory
 from store.repository import CaseRepository
 from tests.dbfixtures import read_model_url
-from tests.factories import CITY, SW1
+from tests.factories import CITY, SW1, on_the_day
 from worker import build_worker, heartbeating
 from workflows.case_workflow import CaseWorkflow, workflow_id
 from workflows.ids import case_of_workflow_id
@@ -121,6 +123,18 @@ class Harness:
     async def record(self, handle: WorkflowHandle[Any, Any]) -> CaseRecord:
         return await handle.query(CaseWorkflow.record)
 
+    async def contact(
+        self, handle: WorkflowHandle[Any, Any], trigger: Trigger, payload: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """``payload`` of ``trigger`` (the valid one by default), a contact dated the day its case opened (G-DATES:
+        not before it, nor after the event's day, on the server's clock); a contact effort a day after the one
+        before it (G-EFFORT-DAYS counts distinct days)."""
+        record = await self.record(handle)
+        day = record.opened_at.astimezone(JST).date()
+        if trigger is Trigger.RECORD_CONTACT_EFFORT:
+            day += timedelta(days=len(record.contact_efforts))
+        return on_the_day(trigger, day, payload)
+
     def repo_do(self, fn: Any) -> Any:
         with self.sessions.begin() as session:
             return fn(CaseRepository(session))
@@ -182,18 +196,12 @@ async def harness(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterato
 async def drive(h: Harness, handle: WorkflowHandle[Any, Any], state: str) -> CaseRecord:
     """Send the commands of the table tests' path into ``state``, as the people who would send them."""
     from statemachines.case.record import CaseState
-    from statemachines.case.transitions import Trigger
-    from tests.factories import VALID_PAYLOADS, effort
     from tests.statemachines.paths import ACTOR_FOR, PATHS
 
-    efforts = 0
     for trigger in PATHS[CaseState(state)]:
         if trigger is Trigger.CONFIRM_CLOSURE:
             await end_programs(h, handle)  # the 終結 waits for the programs the 支援決定 started
-        payload = VALID_PAYLOADS[trigger]
-        if trigger is Trigger.RECORD_CONTACT_EFFORT:  # on days of their own (G-EFFORT-DAYS)
-            payload, efforts = effort(efforts), efforts + 1
-        await h.send(handle, trigger.value, ACTOR_FOR.get(trigger, SW1), payload)
+        await h.send(handle, trigger.value, ACTOR_FOR.get(trigger, SW1), await h.contact(handle, trigger))
     record = await h.record(handle)
     assert record.state.value == state
     return record

@@ -11,7 +11,7 @@ from temporalio.client import WorkflowHandle
 
 from statemachines.case.transitions import Trigger
 from statemachines.kernel.rules import RuleSet
-from tests.factories import CSW1, ESW1, MUN1, SW1, VALID_PAYLOADS, evaluation, plan
+from tests.factories import CSW1, ESW1, MUN1, SW1, evaluation, plan
 from tests.workflows.harness import Harness
 
 T = Trigger
@@ -85,7 +85,7 @@ async def run_steps(
             handle,
             trigger.value,
             who,
-            VALID_PAYLOADS[trigger] if payload is None else payload,
+            await h.contact(handle, trigger, payload),
             command_id=f"{trigger.value}-{(await h.record(handle)).seq}",
         )
 

@@ -9,7 +9,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from statemachines.case.transitions import Trigger
-from tests.factories import ESW1, SW1, VALID_PAYLOADS
+from tests.factories import ESW1, SW1
 from tests.workflows.harness import drive, running_harness
 
 pytestmark = pytest.mark.devserver
@@ -30,7 +30,7 @@ async def test_a_burst_of_commands_spans_several_runs_and_every_one_lands_once(
                     handle,
                     Trigger.RECORD_CONTACT.value,
                     ESW1 if i % 2 else SW1,
-                    VALID_PAYLOADS[Trigger.RECORD_CONTACT],
+                    await h.contact(handle, Trigger.RECORD_CONTACT),
                     command_id=f"contact-{i}",
                 )
 
@@ -46,7 +46,11 @@ async def test_a_burst_of_commands_spans_several_runs_and_every_one_lands_once(
         assert len(runs) > 1
 
         again = await h.send(
-            handle, Trigger.RECORD_CONTACT.value, SW1, VALID_PAYLOADS[Trigger.RECORD_CONTACT], command_id="contact-3"
+            handle,
+            Trigger.RECORD_CONTACT.value,
+            SW1,
+            await h.contact(handle, Trigger.RECORD_CONTACT),
+            command_id="contact-3",
         )
         assert again.seq <= start.seq + CONTACTS
         assert (await h.record(handle)).seq == record.seq

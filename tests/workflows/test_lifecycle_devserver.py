@@ -13,7 +13,7 @@ from temporalio.worker import Replayer
 from statemachines.case.transitions import Trigger
 from store.archive import HistoryArchive
 from tests.conftest import DEV_SERVER
-from tests.factories import SW1, VALID_PAYLOADS
+from tests.factories import SW1
 from tests.workflows.devserver import DevServer, free_port
 from tests.workflows.harness import Harness, end_programs, running_harness
 from tests.workflows.scenario import (
@@ -105,7 +105,7 @@ async def test_a_case_runs_from_intake_to_follow_up_across_a_crash_of_worker_and
             assert len(await end_programs(h, main)) == 2  # 就労準備支援 and 家計改善支援 of the first plan
             await run_steps(h, main, CLOSURE)
             await wait_for_state(h, main, "FOLLOW_UP")
-            await h.send(main, Trigger.COMPLETE_FOLLOW_UP, SW1, VALID_PAYLOADS[Trigger.COMPLETE_FOLLOW_UP])
+            await h.send(main, Trigger.COMPLETE_FOLLOW_UP, SW1, await h.contact(main, Trigger.COMPLETE_FOLLOW_UP))
             await wait_for_state(h, lost, "CONTACT_LOST")
             await run_steps(h, lost, INTERRUPTION)
 

@@ -15,7 +15,7 @@ from statemachines.kernel.roles import OrgKind, Role
 from statemachines.kernel.rules import RuleSet
 from store.accounts import AccountRepository
 from store.notifications import EmailStatus, NotificationKind, NotificationRepository, NotificationRow
-from tests.factories import SW1, VALID_PAYLOADS
+from tests.factories import SW1
 from tests.passwords import CHEAP_HASHER as CHEAP
 from tests.smtp import Mailbox
 from tests.workflows.harness import Harness, drive, eventually, running_harness
@@ -82,4 +82,4 @@ async def test_a_timer_s_task_is_told_as_a_deadline(
     # 30 s (virtual) later: skip those too. Either way the message is sent once.
     await own_time_env.sleep(timedelta(minutes=5))
     await eventually(lambda: [m["Subject"] for m in box.messages].count(due[0].title_ja) == 1)
-    await mailing_harness.send(handle, T.RECORD_CONTACT, SW1, VALID_PAYLOADS[T.RECORD_CONTACT])
+    await mailing_harness.send(handle, T.RECORD_CONTACT, SW1, await mailing_harness.contact(handle, T.RECORD_CONTACT))

@@ -44,7 +44,7 @@ async def test_thirty_days_of_silence_opens_the_monitoring_task(
     assert "monitoring_due" in open_tasks(timer_harness, record.case_id)
     assert (await timer_harness.record(handle)).state.value == "SUPPORT_ACTIVE"
 
-    await timer_harness.send(handle, T.RECORD_CONTACT, SW1, VALID_PAYLOADS[T.RECORD_CONTACT])
+    await timer_harness.send(handle, T.RECORD_CONTACT, SW1, await timer_harness.contact(handle, T.RECORD_CONTACT))
     assert "monitoring_due" not in open_tasks(timer_harness, record.case_id)
 
 
@@ -122,7 +122,7 @@ async def test_the_no_contact_threshold_moves_the_case_to_contact_lost(
     assert events[-1].transition_id == "T26"
     assert events[-1].actor_id == "system"
 
-    await timer_harness.send(handle, T.RESTORE_CONTACT, SW1, VALID_PAYLOADS[T.RESTORE_CONTACT])
+    await timer_harness.send(handle, T.RESTORE_CONTACT, SW1, await timer_harness.contact(handle, T.RESTORE_CONTACT))
     assert (await timer_harness.record(handle)).state.value == "SUPPORT_ACTIVE"
 
 
@@ -134,7 +134,9 @@ async def test_follow_ups_fire_after_closure(timer_harness: Harness, own_time_en
     assert (await timer_harness.record(handle)).state.value == "FOLLOW_UP"
     assert open_tasks(timer_harness, record.case_id) == {"follow_up"}
 
-    await timer_harness.send(handle, T.COMPLETE_FOLLOW_UP, SW1, VALID_PAYLOADS[T.COMPLETE_FOLLOW_UP])
+    await timer_harness.send(
+        handle, T.COMPLETE_FOLLOW_UP, SW1, await timer_harness.contact(handle, T.COMPLETE_FOLLOW_UP)
+    )
     assert (await timer_harness.record(handle)).state.value == "CLOSED"
     await own_time_env.sleep(62 * DAY)  # the 3-month follow-up, counted from the closure
     await handle.execute_update("projected")

@@ -16,7 +16,8 @@ from enum import Enum
 from typing import Any
 
 from statemachines.case.corrections import CORRECTABLE, target_of
-from web.core.forms import FormField, unwrap
+from statemachines.kernel.annotations import unwrap
+from web.core.forms import FormField
 from web.core.i18n import field_label, option_label
 
 COMMAND = "correct_record"

@@ -108,7 +108,7 @@ async def _case_context(
     person_cases = (
         [c for c in svc.people.cases_of(actor, row.person_id) if c.case_id != case_id] if row.person_id else []
     )
-    names = names_for(svc, actor)
+    names = names_for(svc, actor, directory=True)
     reader = case_reader(actor, lang, names, record, {c.case_id: names.case(c.case_number) for c in person_cases})
     sheets = case_file(reader, record, kind) if reader.sees_records else []
     panels = [await _enrolment_panel(svc, actor, e, lang, errors, values, reader) for e in enrolments]

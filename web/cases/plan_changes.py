@@ -14,8 +14,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from statemachines.case.records import Goal, Plan, SupportItem
+from statemachines.kernel.annotations import unwrap
 from web.cases.sheets import Reader
-from web.core.forms import LONG_TEXT, unwrap
+from web.core.forms import LONG_TEXT
 
 ITEMS: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
     "goals": (Goal, ("description",)),

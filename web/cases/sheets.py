@@ -27,10 +27,11 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from statemachines.case.records import Stamp
+from statemachines.kernel.annotations import unwrap
 from statemachines.kernel.sensitivity import Sensitivity
 from statemachines.policy.sensitivity import tag_of
 from statemachines.programs.definition import Labels
-from web.core.forms import LONG_TEXT, choice_values, unwrap
+from web.core.forms import LONG_TEXT, choice_values
 from web.core.i18n import date_en, date_ja, datetime_ja, option_label, sheet_item_label, sheet_label, t
 from web.core.names import Names
 
@@ -219,6 +220,10 @@ class Reader:
             return self.names.user(value)
         if name == "municipality":
             return self.names.town(value)
+        if name == "office_id":
+            return self.names.office(value)
+        if name == "institution_id":
+            return self.names.institution(value)
         if name == "previous_case_id":
             return self.case_numbers.get(value) or self.word("earlier_case")
         if (month := _MONTH.match(value)) is not None:

@@ -10,7 +10,6 @@ Labels are the case's and the generic ones of ``web.core.i18n``; a program's for
 
 from __future__ import annotations
 
-import types
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from annotated_types import MaxLen
 from pydantic import BaseModel
 
 from statemachines.case.records import SYSTEM_SET_FIELDS
+from statemachines.kernel.annotations import unwrap
 from statemachines.programs.definition import Labels
 from web.core.i18n import JST, error_message, field_label, option_label
 
@@ -62,18 +62,6 @@ class Words:
     def option(self, value: str) -> str:
         own = self.labels.options.get(value) if self.lang == "ja" else None
         return own or option_label(value, self.lang)
-
-
-def unwrap(annotation: Any) -> tuple[Any, bool]:
-    """The annotation without ``None`` / ``Optional``, and whether None was allowed."""
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        optional = len(args) < len(typing.get_args(annotation))
-        return args[0], optional
-    if origin is typing.Annotated:
-        return unwrap(typing.get_args(annotation)[0])
-    return annotation, False
 
 
 def choice_values(annotation: Any) -> list[str] | None:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 from services.people import may_see_people
 from statemachines.kernel.roles import ROLE_NAMES_JA, SYSTEM_ACTOR, Actor, Role
+from statemachines.kernel.rules import RuleSet
 from store.access_log import AccessLog
-from store.names import municipality_names, user_names
+from store.names import institution_names, municipality_names, office_names, user_names
 from store.people import PeopleRepository
+from store.policies import EVERY_MUNICIPALITY
 from web.core.deps import Services
 
 NO_NUMBER = "（受付番号なし）"
@@ -27,6 +29,8 @@ class Names:
     towns: Mapping[str, str] = field(default_factory=dict)
     users: Mapping[str, str] = field(default_factory=dict)
     clients: Mapping[str, str] = field(default_factory=dict)  # person id -> name (only for who may see it)
+    offices: Mapping[str, str] = field(default_factory=dict)  # office id -> name (ハローワーク, ...)
+    institutions: Mapping[str, str] = field(default_factory=dict)  # 関係機関 id -> its name in the directory
 
     def town(self, municipality: str | None) -> str:
         return "—" if municipality is None else self.towns.get(municipality, municipality)
@@ -47,6 +51,18 @@ class Names:
         except (ValueError, KeyError):
             return role
 
+    def office(self, office_id: str | None) -> str:
+        return "—" if office_id is None else self.offices.get(office_id, office_id)
+
+    def institution(self, institution_id: str | None) -> str:
+        return "—" if institution_id is None else self.institutions.get(institution_id, institution_id)
+
+    def ruleset(self, ruleset: RuleSet) -> str:
+        """The rule set a case follows as a person names it: whose, in force from when: 全国標準（2025年4月1日から）."""
+        whose = "全国標準" if ruleset.municipality == EVERY_MUNICIPALITY else f"{self.town(ruleset.municipality)}の規則"
+        day = ruleset.effective_from
+        return f"{whose}（{day.year}年{day.month}月{day.day}日から）"
+
     def case(self, number: str | None) -> str:
         return number or NO_NUMBER
 
@@ -56,11 +72,19 @@ class Names:
 
 
 def names_for(
-    svc: Services, actor: Actor, people_of_cases: Mapping[str, str | None] | None = None, *, purpose: str = "list"
+    svc: Services,
+    actor: Actor,
+    people_of_cases: Mapping[str, str | None] | None = None,
+    *,
+    purpose: str = "list",
+    directory: bool = False,
 ) -> Names:
-    """The names a page needs; ``people_of_cases`` (case id -> person id) are the cases whose client it may name."""
+    """The names a page needs; ``people_of_cases`` (case id -> person id) are the cases whose client it may name;
+    ``directory``: the offices' and 関係機関's too (a case page's program sheets name them)."""
     with svc.sessions.begin() as session:
         towns, users = municipality_names(session), user_names(session)
+        offices = office_names(session) if directory else {}
+        institutions = institution_names(session) if directory else {}
         clients: dict[str, str] = {}
         cases = {c: p for c, p in (people_of_cases or {}).items() if p is not None}
         if cases and may_see_people(actor):
@@ -69,4 +93,4 @@ def names_for(
             AccessLog(session).record_cases(
                 user_id=actor.user_id, case_ids=named, fields=[NAME_FIELD], purpose=purpose, now=svc.clock()
             )
-    return Names(towns=towns, users=users, clients=clients)
+    return Names(towns=towns, users=users, clients=clients, offices=offices, institutions=institutions)

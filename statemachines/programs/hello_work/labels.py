@@ -48,5 +48,5 @@ LABELS = Labels(
         "non_profit": "NPO法人等",
         "social_welfare_corporation": "社会福祉法人",
     },
-    bookkeeping=frozenset({"reminded", "no_show_followed", "follow_ups_opened"}),
+    bookkeeping=frozenset({"appointment_id", "reminded", "no_show_followed", "follow_ups_opened"}),
 )

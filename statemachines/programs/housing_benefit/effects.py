@@ -89,15 +89,10 @@ def stop(r: HousingBenefitRecord, p: Stop, a: Actor, now: datetime) -> None:
 
 
 @effect(Note)
-def end(r: HousingBenefitRecord, p: Note, a: Actor, now: datetime) -> None:
-    """An extension refused: the months granted are paid to the end of the current period."""
-    r.ended_on = r.period_end or now.astimezone(JST).date()
-
-
-@effect(Note)
 def end_period(r: HousingBenefitRecord, p: Note, a: Actor, now: datetime) -> None:
-    """支給期間満了: the last day paid is the period's last day, or today when the municipality ends it before then.
-    The 1-year 再支給 lock (施行規則§16, G-H-LOCK) counts from it, so it is never a day still to come."""
+    """支給期間満了, or an extension refused (延長不承認): the payment ends on the period's last day, or on the
+    day of the event when the municipality ends it before then. The 1-year 再支給 lock (施行規則§16, G-H-LOCK;
+    process.md §3.1 H9_ENDED) counts from it, so it is never a day still to come."""
     today = now.astimezone(JST).date()
     r.ended_on = min(r.period_end, today) if r.period_end is not None else today
 

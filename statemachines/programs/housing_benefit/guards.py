@@ -18,12 +18,14 @@ from statemachines.kernel.rules import add_duration
 from statemachines.policy.scheduling import JST
 from statemachines.programs.housing_benefit.records import (
     Apply,
+    Decide,
     Housed,
     HousingApplication,
     HousingBenefitRecord,
     HousingBenefitRules,
     HousingBenefitTrigger,
     Resume,
+    last_day_after,
 )
 
 Ctx = GuardContext[HousingBenefitRecord]
@@ -222,6 +224,56 @@ REGISTRATION: Detail = (
     "No job application at Hello Work (job loss) or registration with a business adviser (休業等)",
 )
 
+DECISION_DATE_PATCH = "payment-decision-dates-checked"  # runs recorded before it replay without G-H-DECIDED-ON
+
+
+def decision_date_problems(d: Decide, applied_on: date | None, today: date | None) -> list[Detail]:
+    """What is wrong with a 支給決定's dates: decided after the day it is recorded or before the 申請日, or paid from
+    before the application's month (施行規則§12: 申請月から) or later than the month after the decision."""
+    found: list[Detail] = []
+    decided, start = d.decided_on.isoformat(), d.period_start.isoformat()
+    if today is not None and d.decided_on > today:
+        found.append(
+            (f"支給決定日（{decided}）が今日（{today}）より後です", f"The decision ({decided}) is after {today}")
+        )
+    if applied_on is not None and d.decided_on < applied_on:
+        found.append(
+            (
+                f"支給決定日（{decided}）が申請日（{applied_on.isoformat()}）より前です",
+                f"The decision ({decided}) is before the application ({applied_on.isoformat()})",
+            )
+        )
+    if applied_on is not None and d.period_start < applied_on.replace(day=1):
+        found.append(
+            (
+                f"支給開始日（{start}）が申請月（{applied_on:%Y-%m}）より前です",
+                f"The payment starts ({start}) before the application's month ({applied_on:%Y-%m})",
+            )
+        )
+    if today is not None and d.period_start > last_day_after(today.replace(day=1), 2):
+        found.append(
+            (
+                f"支給開始日（{start}）が翌月より後です（今日は{today}）",
+                f"The payment starts ({start}) later than next month ({today})",
+            )
+        )
+    return found
+
+
+def _decision_problems(ctx: Ctx) -> list[Detail]:
+    if not isinstance(ctx.payload, Decide):
+        return []
+    applied = ctx.record.application.applied_on if ctx.record.application is not None else None
+    today = ctx.now.astimezone(JST).date() if ctx.now is not None else None
+    return decision_date_problems(ctx.payload, applied, today)
+
+
+def _decision_dates(ctx: Ctx) -> Verdict:
+    """Only the decision this command brings (the 支給決定 the municipality dates)."""
+    if not isinstance(ctx.payload, Decide):
+        return None
+    return not _decision_problems(ctx)
+
 
 def _cap(ctx: Ctx) -> Verdict:
     rules = ctx.record.rules
@@ -324,6 +376,16 @@ GUARDS = guard_table(
         "施行規則 第12条第2項（疾病・負傷により要件を欠いた後、2年以内に再び満たした場合の再開、通算9か月）(S6)",
         _resume,
         details=_resume_problems,
+    ),
+    G(
+        "G-H-DECIDED-ON",
+        "支給決定の日付が、今日より後か申請日より前、または支給開始日が申請月より前か翌月より後になっています。",
+        "The payment decision is dated after today or before the application, or the payment starts before the "
+        "application's month or later than next month.",
+        "施行規則 第12条（支給期間）・第16条（再支給の制限）の起算; 支給決定通知書 (S18); 申請月からの支給 [BK]",
+        _decision_dates,
+        details=_decision_problems,
+        patch=DECISION_DATE_PATCH,
     ),
     G(
         "G-H-CAP",

@@ -74,7 +74,7 @@ def test_a_partial_refusal_routes_back_to_plan_drafting() -> None:
     case = decision_pending(plan(programs=("work_readiness", "household_budget")))
     partial = {
         "decision": {
-            "decided_on": "2026-01-20",
+            "decided_on": "2026-01-05",
             "programs": [
                 {"program": "work_readiness", "approved": True},
                 {"program": "household_budget", "approved": False, "reason": "要件を満たさない"},
@@ -87,11 +87,11 @@ def test_a_partial_refusal_routes_back_to_plan_drafting() -> None:
 def test_g_decision_all_a_needed_program_left_undecided_is_refused() -> None:
     case = decision_pending(plan(programs=("work_readiness", "household_budget")))
     decided: list[dict[str, Any]] = [{"program": "work_readiness", "approved": True}]
-    only_one = {"decision": {"decided_on": "2026-01-20", "programs": decided}}
+    only_one = {"decision": {"decided_on": "2026-01-05", "programs": decided}}
     assert_only(CASE.check(case, "decide_support", MUN1, only_one), "G-DECISION-ALL")
     both = {
         "decision": {
-            "decided_on": "2026-01-20",
+            "decided_on": "2026-01-05",
             "programs": [*decided, {"program": "household_budget", "approved": True}],
         }
     }
@@ -152,7 +152,7 @@ def test_a_re_planned_case_needs_a_new_decision_not_the_previous_plan_s() -> Non
 
 def _approving(*programs: str) -> dict[str, Any]:
     decided = [{"program": p, "approved": True} for p in programs]
-    return {"decision": {"decided_on": "2026-01-20", "programs": decided}}
+    return {"decision": {"decided_on": "2026-01-05", "programs": decided}}
 
 
 def test_g_decision_applied_approving_programs_the_client_never_applied_for_is_refused_naming_them() -> None:

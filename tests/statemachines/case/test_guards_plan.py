@@ -227,3 +227,20 @@ def test_g6_is_off_when_the_rule_set_does_not_require_a_check() -> None:
     rules = DEFAULT_RULESET.model_copy(update={"plan_check_required": False})
     case = reach(S.PLAN_CHECK, ruleset=rules)
     assert CASE.check(case, "record_plan_consent", SW1, valid(T.RECORD_PLAN_CONSENT)) == []
+
+
+def test_g_plan_dates_a_target_date_corrected_into_the_past_is_refused_at_the_consent() -> None:
+    """A 訂正 of the draft plan's 達成時期 (not refused: a 訂正 records what was written) cannot reach the 本人's
+    consent once that day has passed: the consent checks the plan's dates again (T12)."""
+    checked = step(reach(S.PLAN_CHECK), T.CHECK_PLAN)
+    corrected = step(
+        checked,
+        T.CORRECT_RECORD,
+        {"corrections": [{"path": "plan.goals.0.target_date", "value": "2026-02-09"}], "reason": "誤記"},
+    )
+    assert corrected.plan is not None
+    assert str(corrected.plan.goals[0].target_date) == "2026-02-09"
+    [unmet] = CASE.check(corrected, "record_plan_consent", SW1, valid(T.RECORD_PLAN_CONSENT), FIRST_MINUTES_OF_FEB_10)
+    assert (unmet.id, unmet.message_ja) == ("G-PLAN-DATES", "目標1の達成時期（2026-02-09）が過ぎています。")
+    consent = valid(T.RECORD_PLAN_CONSENT)
+    assert CASE.check(checked, "record_plan_consent", SW1, consent, FIRST_MINUTES_OF_FEB_10) == []

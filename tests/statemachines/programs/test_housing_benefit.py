@@ -38,7 +38,7 @@ HB_PAYLOADS: dict[str, dict[str, Any]] = {
     "submit_application": {"application": APPLICATION},
     "certify": {},
     "report_housed": {"moved_in_on": "2026-04-10", "reported_on": "2026-04-15"},
-    "decide_payment": {"decided_on": "2026-04-03", "period_start": "2026-04-01"},
+    "decide_payment": {"decided_on": "2026-04-01", "period_start": "2026-04-01"},
     "reject": {},
     "start_payment": {},
     "record_evidence": {
@@ -275,6 +275,46 @@ def test_a_period_the_municipality_ends_early_ends_today_not_on_its_last_day() -
     at_the_end = datetime(2026, 7, 1, tzinfo=JST)  # the timer, at midnight after the last day
     by_timer = HOUSING_BENEFIT.apply(record, "end_period", SYSTEM_ACTOR, {}, now=at_the_end, command_id="t").record
     assert by_timer.ended_on == date(2026, 6, 30)
+
+
+def test_an_extension_refused_before_the_period_ends_ends_the_payment_that_day() -> None:
+    """延長不承認 on 2026-04-01, the period running to 2026-06-30: the lock counts from the event's day (§3.1)."""
+    requested = hb_reach("EXTENSION_REQUESTED")
+    assert requested.period_end == date(2026, 6, 30)
+    refused = HOUSING_BENEFIT.apply(requested, "refuse_extension", MUN1, {}, now=NOW, command_id="x").record
+    assert refused.ended_on == date(2026, 4, 1)
+    after_the_end = datetime(2026, 7, 3, 10, tzinfo=JST)  # the period ran out while the request waited
+    late = HOUSING_BENEFIT.apply(requested, "refuse_extension", MUN1, {}, now=after_the_end, command_id="y").record
+    assert late.ended_on == date(2026, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("decision", "said"),
+    [
+        (
+            {"decided_on": "2026-04-02", "period_start": "2026-04-01"},
+            "支給決定日（2026-04-02）が今日（2026-04-01）より後です。",
+        ),
+        (
+            {"decided_on": "2026-03-31", "period_start": "2026-04-01"},
+            "支給決定日（2026-03-31）が申請日（2026-04-01）より前です。",
+        ),
+        (
+            {"decided_on": "2026-04-01", "period_start": "2026-03-31"},
+            "支給開始日（2026-03-31）が申請月（2026-04）より前です。",
+        ),
+        (
+            {"decided_on": "2026-04-01", "period_start": "9999-12-01"},
+            "支給開始日（9999-12-01）が翌月より後です（今日は2026-04-01）。",
+        ),
+    ],
+)
+def test_a_payment_decision_is_dated_between_the_application_and_today(decision: dict[str, str], said: str) -> None:
+    [unmet] = HOUSING_BENEFIT.check(hb_reach("REVIEW"), "decide_payment", MUN1, decision, NOW)
+    assert (unmet.id, unmet.message_ja) == ("G-H-DECIDED-ON", said)
+    assert HOUSING_BENEFIT.guards["G-H-DECIDED-ON"].patch == "payment-decision-dates-checked"
+    next_month = {"decided_on": "2026-04-01", "period_start": "2026-05-01"}
+    assert HOUSING_BENEFIT.check(hb_reach("REVIEW"), "decide_payment", MUN1, next_month, NOW) == []
 
 
 def test_the_housing_report_is_due_within_seven_days() -> None:

@@ -40,7 +40,9 @@ async def _long_case(api: Api) -> str:
     handle = await h.open(continue_after_events=50)
     await drive(h, handle, "SUPPORT_ACTIVE")
     for i in range(CONTACTS):
-        await h.send(handle, Trigger.RECORD_CONTACT.value, ESW1, VALID_PAYLOADS[Trigger.RECORD_CONTACT], f"c-{i}")
+        await h.send(
+            handle, Trigger.RECORD_CONTACT.value, ESW1, await h.contact(handle, Trigger.RECORD_CONTACT), f"c-{i}"
+        )
     await handle.execute_update("projected")
     return str(handle.id).removeprefix("case-")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from statemachines.case.transitions import Trigger
-from tests.factories import VALID_PAYLOADS, meeting, plan
+from tests.factories import meeting, plan
 from tests.web.apiharness import Api
 from tests.web.programs.enrolments import case_hears_the_ends
 
@@ -65,7 +65,7 @@ async def test_a_case_goes_from_intake_to_closure_over_http(api: Api) -> None:
     for user, trigger, payload, state, next_task in STEPS:
         if trigger is T.CONFIRM_CLOSURE:
             await _end_the_programs(api, case_id)  # the 終結 waits for them (G-PROGRAMS-ENDED)
-        body = VALID_PAYLOADS[trigger] if payload is None else payload
+        body = await api.contact(case_id, trigger, payload)
         response = await api.command(user, case_id, trigger.value, body)
         assert response.status_code == 200, (trigger, response.text)
         assert response.json()["state"] == state

@@ -105,3 +105,21 @@ async def test_the_progress_list_filters_by_kind_and_logs_only_what_it_shows(pag
     reads = [fields for fields in _reads(rows, "sw1") if "advices[].text" in fields]
     assert len(reads) == 2
     assert sorted("monitoring[].content" in fields for fields in reads) == [False, True]
+
+
+async def test_the_program_sheets_and_the_header_name_offices_institutions_and_the_rule_set_not_their_ids(
+    pages_api: Api,
+) -> None:
+    """The ハローワーク by its office's name, the つなぎ先 by the directory's name, no appointment id, and the rule set
+    the case follows by whose it is and from when (the directory's and the rule set's ids mean nothing to a person)."""
+    walked = await walked_to_closure(pages_api)
+    async with browser_for(pages_api) as sw:
+        await sw.login("sw1")
+        page = (await sw.get(f"/cases/{walked.case_id}")).text
+
+    programs = page[page.index('id="sheet-programs') :]
+    for shown in ("ハローワークA（A公共職業安定所）", "A市 福祉事務所 生活保護担当"):
+        assert shown in programs, shown
+    for hidden in ("hw-city-a", "joint-1", "a-1-welfare-office", "national-2025-04"):
+        assert hidden not in page, hidden
+    assert "全国標準（2025年4月1日から）" in page

@@ -19,7 +19,7 @@ T = Trigger
 
 async def _walk(api: Api, case_id: str, steps: list[tuple[str, Trigger, dict[str, Any] | None]]) -> None:
     for user, trigger, payload in steps:
-        body = VALID_PAYLOADS[trigger] if payload is None else payload
+        body = await api.contact(case_id, trigger, payload)
         response = await api.command(user, case_id, trigger.value, body)
         assert response.status_code == 200, (trigger, response.text)
 

@@ -52,6 +52,7 @@ from statemachines.case.records import (
     Visitor,
 )
 from statemachines.case.supervision import Advice, DifficultCaseFlag
+from statemachines.kernel.annotations import unwrap
 from statemachines.kernel.roles import Role
 from statemachines.kernel.rules import DEFAULT_RULESET
 from statemachines.kernel.sensitivity import Sensitivity
@@ -60,7 +61,7 @@ from statemachines.programs.definition import AnyProgram
 from statemachines.programs.registry import PROGRAMS
 from web.cases.casefile import BOOKKEEPING, PLACED, PROGRAM_BOOKKEEPING, Sheet, case_file, program_reader
 from web.cases.sheets import Reader, Row
-from web.core.forms import choice_values, unwrap
+from web.core.forms import choice_values
 from web.core.names import Names
 
 AT = datetime(2026, 1, 5, 0, 30, tzinfo=UTC)  # 09:30 in Japan

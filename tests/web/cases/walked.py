@@ -12,7 +12,7 @@ from typing import Any
 from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS, evaluation, plan
 from tests.web.apiharness import Api
-from tests.web.programs.enrolments import application, case_hears_the_ends
+from tests.web.programs.enrolments import application, case_hears_the_ends, payment_decision
 
 T = Trigger
 CLIENT = {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "birth_date": "1980-05-01", "phone": "090-0000-0000"}
@@ -57,7 +57,8 @@ def _payload(trigger: Trigger, version: int) -> dict[str, Any]:
 
 async def _steps(api: Api, case_id: str, triggers: list[Trigger], version: int = 1) -> None:
     for trigger in triggers:
-        response = await api.command(USERS.get(trigger, "sw1"), case_id, trigger.value, _payload(trigger, version))
+        payload = await api.contact(case_id, trigger, _payload(trigger, version))
+        response = await api.command(USERS.get(trigger, "sw1"), case_id, trigger.value, payload)
         assert response.status_code == 200, (trigger, response.text)
 
 
@@ -96,7 +97,7 @@ async def walked_to_closure(api: Api) -> Walked:
     benefit = await _enrolment(api, case_id, "housing_benefit")
     submitted = {"application": await application(api, case_id, benefit)}
     await _program(api, "sw1", case_id, benefit, [("submit_application", submitted)])
-    decide = {"decided_on": "2026-12-01", "period_start": "2026-12-01"}
+    decide = await payment_decision(api, case_id, benefit)
     await _program(api, "mun1", case_id, benefit, [("decide_payment", decide), ("start_payment", {})])
     month = {"month": "2026-12", "agency_consultations": 4, "hw_consultations": 2, "applications": 4}
     await _program(api, "sw1", case_id, benefit, [("record_evidence", {"evidence": month})])

@@ -6,14 +6,17 @@ from datetime import UTC, date, datetime
 
 from pydantic import BaseModel
 
+from statemachines.case import corrections
 from statemachines.case.engine import CASE
 from statemachines.case.payloads import CompleteAssessment, IntakePayload, ProposeClosure, SubmitPlan
 from statemachines.case.transitions import Trigger
+from statemachines.kernel.annotations import unwrap
 from statemachines.programs.housing_benefit.records import Apply
 from statemachines.programs.housing_benefit.table import HOUSING_BENEFIT
 from statemachines.programs.payloads import Note
 from tests.factories import VALID_PAYLOADS
 from tests.web.pageclient import form_fields
+from web.core import forms
 from web.core.forms import build_form, errors_by_path, read_form
 from web.core.i18n import date_ja, era_of_iso, wareki
 
@@ -76,3 +79,7 @@ def test_a_program_s_form_says_its_own_words_first_and_the_generic_ones_else() -
     assert {f.label for f in build_form(Note, None, {}, "ja", labels=HOUSING_BENEFIT.labels)} == {"メモ"}
     english = {f.path: f for f in build_form(Apply, None, {}, "en", labels=HOUSING_BENEFIT.labels)[0].children}
     assert english["application.route"].label == "route"
+
+
+def test_the_forms_read_a_field_s_type_through_the_kernel_s_unwrap_as_the_correction_does() -> None:
+    assert getattr(forms, "unwrap") is getattr(corrections, "unwrap") is unwrap  # noqa: B009 (not exported)

@@ -79,9 +79,7 @@ async def walked_case(api: Api) -> str:
             withdraw = {"command": "withdraw", "payload": {"reason": "就職したため利用を終える"}}
             assert (await api.post("esw1", url, withdraw)).status_code == 200
             await case_hears_the_ends(api, case_id)
-        response = await api.command(
-            user, case_id, trigger.value, VALID_PAYLOADS[trigger] if payload is None else payload
-        )
+        response = await api.command(user, case_id, trigger.value, await api.contact(case_id, trigger, payload))
         assert response.status_code == 200, (trigger, response.text)
     return case_id
 

@@ -74,6 +74,13 @@ async def started_on(api: Api, case_id: str, enrolment_id: str) -> str:
     return datetime.fromisoformat(started).astimezone(JST).date().isoformat()
 
 
+async def payment_decision(api: Api, case_id: str, enrolment_id: str) -> dict[str, Any]:
+    """A 支給決定 dated, and paying from, the day the enrolment began, which is the application's 申請日
+    (G-H-DECIDED-ON: between the 申請日 and today, paying from the application's month)."""
+    day = await started_on(api, case_id, enrolment_id)
+    return {"decided_on": day, "period_start": day}
+
+
 async def application(api: Api, case_id: str, enrolment_id: str, **changes: Any) -> dict[str, Any]:
     """APPLICATION received on the day the enrolment began (G-H-DATE: not before it, nor after the day received)."""
     return {**APPLICATION, "applied_on": await started_on(api, case_id, enrolment_id), **changes}

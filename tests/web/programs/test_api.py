@@ -4,7 +4,7 @@ record shown as the reader's roles may see it."""
 from __future__ import annotations
 
 from tests.web.apiharness import Api
-from tests.web.programs.enrolments import application, decided_case, program_command
+from tests.web.programs.enrolments import application, decided_case, payment_decision, program_command
 
 
 async def test_a_decided_program_is_driven_over_http(api: Api) -> None:
@@ -27,7 +27,7 @@ async def test_a_decided_program_is_driven_over_http(api: Api) -> None:
     refused = await api.post(
         "sw1",
         f"{url}/commands",
-        {"command": "decide_payment", "payload": {"decided_on": "2026-12-01", "period_start": "2026-12-01"}},
+        {"command": "decide_payment", "payload": await payment_decision(api, case_id, enrolment_id)},
     )
     assert refused.status_code == 403
     bad = await api.post("mun1", f"{url}/commands", {"command": "decide_payment", "payload": {"decided_on": "x"}})
@@ -35,7 +35,7 @@ async def test_a_decided_program_is_driven_over_http(api: Api) -> None:
     decided = await api.post(
         "mun1",
         f"{url}/commands",
-        {"command": "decide_payment", "payload": {"decided_on": "2026-12-01", "period_start": "2026-12-01"}},
+        {"command": "decide_payment", "payload": await payment_decision(api, case_id, enrolment_id)},
     )
     assert decided.status_code == 200
     assert decided.json()["record"]["state"] == "DECIDED"
@@ -53,7 +53,7 @@ async def test_an_ineligible_application_is_409_with_the_guard(api: Api) -> None
     response = await api.post(
         "mun1",
         f"{url}/commands",
-        {"command": "decide_payment", "payload": {"decided_on": "2026-12-01", "period_start": "2026-12-01"}},
+        {"command": "decide_payment", "payload": await payment_decision(api, case_id, enrolment_id)},
     )
     assert response.status_code == 409
     assert [g["id"] for g in response.json()["unmet_guards"]] == ["G-H3"]

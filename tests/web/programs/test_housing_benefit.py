@@ -7,7 +7,15 @@ from datetime import date, timedelta
 
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api
-from tests.web.programs.enrolments import CLIENT, T, application, decided_case, program_command, started_on
+from tests.web.programs.enrolments import (
+    CLIENT,
+    T,
+    application,
+    decided_case,
+    payment_decision,
+    program_command,
+    started_on,
+)
 
 
 def _days_after(day: str, days: int) -> str:
@@ -16,7 +24,7 @@ def _days_after(day: str, days: int) -> str:
 
 async def test_the_same_person_applying_again_within_a_year_meets_the_repayment_lock(api: Api) -> None:
     first_case, first = await decided_case(api)
-    decide = {"decided_on": "2026-12-01", "period_start": "2026-12-01"}
+    decide = await payment_decision(api, first_case, first)
     for user, command, payload in [
         ("sw1", "submit_application", {"application": await application(api, first_case, first)}),
         ("mun1", "decide_payment", decide),
