@@ -16,6 +16,7 @@ from statemachines.programs.household_budget import records as hh
 from statemachines.programs.housing_benefit import records as hb
 from statemachines.programs.housing_support import records as hs
 from statemachines.programs.referral import records as rf
+from statemachines.programs.work_readiness import records as wr
 
 D = DeclaredDate
 RECORDED = "not bounded yet: what was done, deciding no legal limit (a bound by the event's day is to follow)"
@@ -31,6 +32,8 @@ PROGRAM_DATES: DateTable = {
     (hb.Housed, "moved_in_on"): D("入居日", "move-in day", by="G-H-REPORT (reported within 7 days of it)"),
     (hb.Housed, "reported_on"): D("報告日", "report day", by="G-H-REPORT (within 7 days of the move-in)"),
     (hb.Employment, "employed_on"): D("就職日", "employment start", by=RECORDED),
+    (hb.Suspend, "suspended_on"): D("停止日", "suspension day", by=RECORDED),
+    (hb.Resume, "resumed_on"): D("再開日", "resumption day", by="G-H-RESUME (not before the 停止日, within 2 years)"),
     (hw.RecordAppointment, "starts_at"): D("予定の日時", "appointment", by="G-HW5 (not in the past)"),
     (hw.JointInterview, "starts_at"): D("合同面接の日時", "joint interview", by="G-HW5 (not in the past)"),
     (hw.Consent, "consented_on"): D("同意日", "consent day", by="the policy version in force that day (services)"),
@@ -44,6 +47,8 @@ PROGRAM_DATES: DateTable = {
     (hs.MoveIn, "moved_in_on"): D("入居日", "move-in day", by=RECORDED),
     (hs.Transfer, "protection_started_on"): D("保護開始日", "public assistance's start", by=RECORDED),
     (ct.Decide, "decided_on"): D("決定日", "decision day", by=RECORDED),
+    (wr.ExtensionDecision, "decided_on"): D("延長決定日", "extension decision day", by=RECORDED),
+    (wr.ExtensionDecision, "until"): D("延長の期限", "last day extended to", by="G-W3 (the decision's own limit)"),
     (payloads.DecidedOn, "decided_on"): D("決定日", "decision day", by=RECORDED),
     (rf.Answer, "answered_on"): D("回答日", "answer day", by=RECORDED),
     (rf.ConfirmOutcome, "confirmed_on"): D("確認日", "day confirmed", by=RECORDED),

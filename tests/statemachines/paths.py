@@ -83,7 +83,7 @@ def usual_payload(case: CaseRecord, trigger: Trigger) -> dict[str, Any]:
 def step(
     case: CaseRecord, trigger: Trigger, payload: dict[str, Any] | None = None, actor: Actor | None = None
 ) -> CaseRecord:
-    now = START + timedelta(minutes=case.seq)
+    now = START + timedelta(days=len(case.contact_efforts), minutes=case.seq)  # each effort a day after the last
     body = usual_payload(case, trigger) if payload is None else payload
     who = actor or ACTOR_FOR.get(trigger, SW1)
     return CASE.apply(case, trigger.value, who, body, now=now, command_id=f"cmd-{case.seq + 1}").record

@@ -3,8 +3,6 @@ from each state, and that their payloads pass the single-case commands' own guar
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from statemachines.case.engine import CASE
@@ -12,14 +10,14 @@ from statemachines.case.meetings import Outcome, Purpose, Sitting, SittingKind, 
 from statemachines.case.record import CaseState
 from statemachines.case.records import Attendee
 from statemachines.case.transitions import Trigger
-from tests.factories import CSW1, meeting
+from tests.factories import CSW1, ON, meeting
 from tests.statemachines.paths import reach, step
 
 S = CaseState
 T = Trigger
 SITTING = Sitting(
     sitting_id="s" * 32,
-    held_on=date(2026, 12, 10),
+    held_on=ON,  # the pure engine's day (G-DATES: a 会議日 is not after the day it is recorded)
     kind=SittingKind.SUPPORT_COORDINATION,
     members=tuple(Attendee.model_validate(a) for a in meeting()["attendees"]),
 )

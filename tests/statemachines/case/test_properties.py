@@ -64,9 +64,11 @@ def open_fresh(*, identified: bool, now: datetime = START, command_id: str = "op
     )
 
 
-def _check(case: CaseRecord, trigger: Trigger, actor: Any, payload: dict[str, Any]) -> list[Unmet] | None:
+def _check(
+    case: CaseRecord, trigger: Trigger, actor: Any, payload: dict[str, Any], now: datetime
+) -> list[Unmet] | None:
     try:
-        return CASE.check(case, trigger.value, actor, payload)
+        return CASE.check(case, trigger.value, actor, payload, now)
     except PayloadInvalid:
         return None
 
@@ -77,13 +79,12 @@ def run(sequence: list[Command], *, identified: bool) -> Run:
     for i, command in enumerate(sequence, start=1):
         trigger, actor, payload = command
         dump = case.model_dump()
-        checked = _check(case, trigger, actor, payload)
+        now = START + timedelta(days=len(case.contact_efforts), minutes=i)  # each contact effort on a day of its own
+        checked = _check(case, trigger, actor, payload, now)
         applied: Applied[CaseRecord] | None = None
         refusal: CommandRejected | PayloadInvalid | None = None
         try:
-            applied = CASE.apply(
-                case, trigger.value, actor, payload, now=START + timedelta(minutes=i), command_id=f"c{i}"
-            )
+            applied = CASE.apply(case, trigger.value, actor, payload, now=now, command_id=f"c{i}")
         except (CommandRejected, PayloadInvalid) as exc:
             refusal = exc
         result.steps.append(Step(command, case, checked, applied, refusal, case.model_dump() == dump))

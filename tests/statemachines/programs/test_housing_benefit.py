@@ -428,17 +428,21 @@ def test_H1_two_years_count_by_calendar_date() -> None:
     are counted by the calendar, so the same day two years on is inside, leap day or not (730 days fell a day short
     across 2024-02-29); with days unable to seek work the window never passes four calendar years."""
     first = datetime(2025, 2, 1, tzinfo=UTC)
-    decide = HB_PAYLOADS["decide_payment"]
+
+    def check(record: HousingBenefitRecord, now: datetime) -> list[str]:
+        decide = {**HB_PAYLOADS["decide_payment"], "decided_on": now.date().isoformat()}  # dated that day
+        decide["period_start"] = now.date().replace(day=1).isoformat()  # G-H-DECIDED-ON: from the application's month
+        return [u.id for u in HOUSING_BENEFIT.check(record, "decide_payment", MUN1, decide, now)]
+
     inside = _applied_between(first, {**APPLICATION, "job_loss_on": "2023-03-01", "applied_on": "2025-03-01"})
-    assert HOUSING_BENEFIT.check(inside, "decide_payment", MUN1, decide, datetime(2025, 3, 2, tzinfo=UTC)) == []
+    assert check(inside, datetime(2025, 3, 2, tzinfo=UTC)) == []
     late = _applied_between(first, {**APPLICATION, "job_loss_on": "2023-03-01", "applied_on": "2025-03-02"})
-    late_check = HOUSING_BENEFIT.check(late, "decide_payment", MUN1, decide, datetime(2025, 3, 3, tzinfo=UTC))
-    assert [u.id for u in late_check] == ["G-H1"]
+    assert check(late, datetime(2025, 3, 3, tzinfo=UTC)) == ["G-H1"]
     widest = {**APPLICATION, "job_loss_on": "2021-03-01", "days_unable_to_seek": 1460, "applied_on": "2025-03-01"}
     capped = _applied_between(first, widest)
-    assert HOUSING_BENEFIT.check(capped, "decide_payment", MUN1, decide, datetime(2025, 3, 2, tzinfo=UTC)) == []
+    assert check(capped, datetime(2025, 3, 2, tzinfo=UTC)) == []
     past = _applied_between(first, {**widest, "applied_on": "2025-03-02"})
-    assert [u.id for u in HOUSING_BENEFIT.check(past, "decide_payment", MUN1, decide, first)] == ["G-H1"]
+    assert check(past, datetime(2025, 3, 3, tzinfo=UTC)) == ["G-H1"]
 
 
 def test_H16_H1_records_counted_in_days_still_load() -> None:

@@ -7,7 +7,15 @@ from __future__ import annotations
 import re
 
 from tests.web.apiharness import Api
-from tests.web.meetings.waiting import MEMBERS, closure_proposed, on_agenda, state, three_waiting
+from tests.web.meetings.waiting import (
+    MEMBERS,
+    closure_proposed,
+    held_day,
+    on_agenda,
+    sitting_title,
+    state,
+    three_waiting,
+)
 from tests.web.pageclient import Browser, browser_for, pages_api
 
 __all__ = ["pages_api"]
@@ -22,7 +30,7 @@ MEMBER_FIELDS = {
 
 
 async def _hold(browser: Browser, **fields: str) -> str:
-    body = {"municipality": "city-a", "held_on": "2026-12-10", **MEMBER_FIELDS, **fields}
+    body = {"municipality": "city-a", "held_on": (await held_day(browser.api)).isoformat(), **MEMBER_FIELDS, **fields}
     response = await browser.submit("/meetings", "/meetings", body)
     assert response.status_code == 303, response.text
     location = response.headers["location"]
@@ -32,6 +40,7 @@ async def _hold(browser: Browser, **fields: str) -> str:
 
 async def test_a_sitting_is_held_and_records_every_case_from_its_page(pages_api: Api) -> None:
     cases = await three_waiting(pages_api)
+    title = sitting_title(await held_day(pages_api))
     async with browser_for(pages_api) as csw:
         await csw.login("csw1")
         url = await _hold(csw)
@@ -45,7 +54,7 @@ async def test_a_sitting_is_held_and_records_every_case_from_its_page(pages_api:
         case_page = await csw.get(f"/cases/{cases[2]}")
         listed = await csw.get("/meetings")
 
-    assert "令和8年12月10日 支援調整会議" in page.text
+    assert title in page.text
     assert "会議 一郎" in page.text  # waiting cases by name and 受付番号
     assert (added.status_code, added.headers["location"]) == (303, f"{url}?message=added")
     assert agenda.text.count('class="card agenda-item"') == 3
@@ -56,10 +65,10 @@ async def test_a_sitting_is_held_and_records_every_case_from_its_page(pages_api:
     for word in ("プラン承認", "プラン修正", "終結を確認", "議事録 3"):
         assert word in after.text
     assert 'id="sitting-list"' in case_page.text
-    assert f'<a href="{url}">令和8年12月10日 支援調整会議</a>（終結評価の確認：終結を確認）' in case_page.text
+    assert f'<a href="{url}">{title}</a>（終結評価の確認：終結を確認）' in case_page.text
     assert "議事録 3" in case_page.text
     assert case_page.text.count('class="sitting-ref"') == 1  # the timeline names the sitting at its 終結 (T24)
-    assert "令和8年12月10日 支援調整会議" in listed.text
+    assert title in listed.text
     for id_ in cases:
         assert f">{id_}<" not in after.text
 

@@ -3,11 +3,14 @@ consented plan not yet put on it, a proposed 終結 (CLOSURE_REVIEW); for the si
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
+from statemachines.case.timers import JST
 from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS, meeting, plan
 from tests.web.apiharness import Api
+from web.core.i18n import era_of_iso
 
 T = Trigger
 USERS = {T.CHECK_PLAN: "csw1"}
@@ -61,12 +64,28 @@ async def three_waiting(api: Api) -> tuple[str, str, str]:
     )
 
 
+async def held_day(api: Api) -> date:
+    """The day a sitting is held in the tests: the day the newest case opened on the Temporal server's clock (G-DATES
+    refuses a 会議日 after the day its outcome is recorded, and the shared time-skipping server may be ahead of the
+    wall clock); today by the wall clock before any case."""
+    rows = (await api.get("sw1", "/api/cases")).json()["items"]
+    if not rows:
+        return datetime.now(JST).date()
+    return max(datetime.fromisoformat(r["opened_at"]) for r in rows).astimezone(JST).date()
+
+
 async def sitting(api: Api, user: str = "csw1", **body: Any) -> dict[str, Any]:
-    fields = {"municipality": "city-a", "held_on": "2026-12-10", "members": MEMBERS, **body}
+    held_on = (await held_day(api)).isoformat()
+    fields = {"municipality": "city-a", "held_on": held_on, "members": MEMBERS, **body}
     response = await api.post(user, "/api/meetings", fields)
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()["sitting"]
     return created
+
+
+def sitting_title(day: date) -> str:
+    """How the pages name a 支援調整会議 held on ``day``: 令和8年12月10日 支援調整会議."""
+    return f"{era_of_iso(day.isoformat())} 支援調整会議"
 
 
 async def state(api: Api, case_id: str) -> str:
