@@ -260,6 +260,9 @@ class MeetingRecord(_Record):
 
 SYSTEM_SET_FIELDS = frozenset({"sitting_id"})
 """Fields the system fills (the sitting a meeting record came from): no form asks for them, no sheet shows them."""
+UNASKED_FIELDS = SYSTEM_SET_FIELDS | {"shares_personal_data"}
+"""Fields no form asks for: the system's, and those kept only so that older payloads still parse (whether a つなぎ
+passes personal data is derived since G-REFERRAL-DATA; a sheet of an older record still shows what it said)."""
 
 
 class ProgramDecision(_Record):

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from annotated_types import MaxLen
 from pydantic import BaseModel
 
-from statemachines.case.records import SYSTEM_SET_FIELDS
+from statemachines.case.records import UNASKED_FIELDS
 from statemachines.kernel.annotations import unwrap
 from statemachines.programs.definition import Labels
 from web.core.i18n import JST, error_message, field_label, option_label
@@ -109,7 +109,7 @@ def _fields(
 ) -> list[FormField]:
     out: list[FormField] = []
     for name, info in model.model_fields.items():
-        if name in SYSTEM_SET_FIELDS:
+        if name in UNASKED_FIELDS:
             continue
         path = f"{prefix}{name}"
         annotation, _ = unwrap(info.annotation)
@@ -217,7 +217,7 @@ def read_form(model: type[BaseModel], form: Mapping[str, Sequence[str]], prefix:
     """The submitted form as the payload's nested dict; empty fields are left out. Not validated here."""
     payload: dict[str, Any] = {}
     for name, info in model.model_fields.items():
-        if name in SYSTEM_SET_FIELDS:
+        if name in UNASKED_FIELDS:
             continue
         path = f"{prefix}{name}"
         annotation, _ = unwrap(info.annotation)

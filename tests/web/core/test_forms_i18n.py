@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from statemachines.case import corrections
 from statemachines.case.engine import CASE
-from statemachines.case.payloads import CompleteAssessment, IntakePayload, ProposeClosure, SubmitPlan
+from statemachines.case.payloads import CompleteAssessment, IntakePayload, ProposeClosure, ReferOut, SubmitPlan
 from statemachines.case.transitions import Trigger
 from statemachines.kernel.annotations import unwrap
 from statemachines.programs.housing_benefit.records import Apply
@@ -83,3 +83,16 @@ def test_a_program_s_form_says_its_own_words_first_and_the_generic_ones_else() -
 
 def test_the_forms_read_a_field_s_type_through_the_kernel_s_unwrap_as_the_correction_does() -> None:
     assert getattr(forms, "unwrap") is getattr(corrections, "unwrap") is unwrap  # noqa: B009 (not exported)
+
+
+def test_the_referral_form_asks_whether_nothing_identifying_is_passed_not_the_retired_flag() -> None:
+    """G-REFERRAL-DATA derives whether a つなぎ passes personal data; the old hand-set flag stays in the payload only so
+    that older records parse, and no form asks for it (UNASKED_FIELDS)."""
+
+    def paths(fields: list[forms.FormField]) -> set[str]:
+        return {f.path for f in fields} | {p for f in fields for p in paths(f.children)}
+
+    asked = paths(build_form(ReferOut, None, {}, "ja"))
+    assert any(p.endswith("no_identifying_data") for p in asked)
+    assert not any(p.endswith("shares_personal_data") for p in asked)
+    assert "shares_personal_data" not in str(read_form(ReferOut, {"target.shares_personal_data": ["on"]}))
