@@ -89,7 +89,7 @@ class AppointmentRepository:
         if self._session.get(CaseRecord, booking.case_id) is None:
             raise UnknownCaseError(booking.case_id)
         existing = occupied_around(self._session, slot) if slot.is_aware else []  # a naive slot: SCHED-SHAPE
-        check_slot(slot, office, existing)
+        check_slot(slot, office, existing, now)
         record = AppointmentRecord(
             **booking.model_dump(exclude={"starts_at", "ends_at", "kind"}),
             appointment_id=appointment_id or uuid.uuid4().hex,
@@ -131,6 +131,7 @@ class AppointmentRepository:
         office_id: str | None = None,
         *,
         visible: Collection[str] | None = None,
+        now: datetime | None = None,
     ) -> tuple[AppointmentRow, AppointmentRow]:
         """Move a booked appointment (and perhaps to another office) by the same rules as a booking, itself aside.
 
@@ -155,7 +156,7 @@ class AppointmentRepository:
             appointment_id=appointment_id,
         )
         occupied = occupied_around(self._session, slot) if slot.is_aware else []
-        check_slot(slot, office, [s for s in occupied if s.appointment_id != appointment_id])
+        check_slot(slot, office, [s for s in occupied if s.appointment_id != appointment_id], now)
         record.starts_at, record.ends_at, record.office_id = _utc(starts_at), _utc(ends_at), office.office_id
         self._session.flush()
         return before, AppointmentRow.model_validate(record)

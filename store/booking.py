@@ -93,9 +93,10 @@ def occupied_around(session: Session, slot: Slot) -> list[Slot]:
     return [AppointmentRow.model_validate(r).slot() for r in session.scalars(stmt)]
 
 
-def check_slot(slot: Slot, office: Office, existing: list[Slot]) -> None:
-    """:class:`BookingRefusedError` with every scheduling problem of ``slot`` at ``office`` beside ``existing``."""
-    problems = booking_problems(slot, office, existing, japanese_holiday)
+def check_slot(slot: Slot, office: Office, existing: list[Slot], now: datetime | None = None) -> None:
+    """:class:`BookingRefusedError` with every scheduling problem of ``slot`` at ``office`` beside ``existing`` (and,
+    with ``now``, a start that has passed)."""
+    problems = booking_problems(slot, office, existing, japanese_holiday, now)
     if problems:
         raise BookingRefusedError(problems)
 

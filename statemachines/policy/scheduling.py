@@ -168,25 +168,33 @@ BASIS_HOURS = "事業所の開庁時間（事業所ごとに定める。標準�
 BASIS_HOLIDAY = "行政機関の休日に関する法律 第1条（土日・国民の祝日・年末年始は閉庁）・国民の祝日に関する法律"
 BASIS_DOUBLE = "担当職員の予定の重複（同じ時間帯に二つの予定は入れられない）"
 BASIS_BUFFER = "事業所間の移動時間（事業所ごとの設定、既定 30 分）"
+BASIS_PAST = "予約は今後の日時に入れる（過去の面談は支援経過記録に記録する）"
 
 
 # -- the rules --------------------------------------------------------------------------------------------------
 
 
 def booking_problems(
-    slot: Slot, office: Office, existing: Sequence[Slot], is_holiday: HolidayPredicate
+    slot: Slot,
+    office: Office,
+    existing: Sequence[Slot],
+    is_holiday: HolidayPredicate,
+    now: datetime | None = None,
 ) -> list[Problem]:
     """Every reason ``slot`` cannot be booked at ``office``, given the appointments that already hold time.
 
     ``existing`` may hold anyone's appointments: only those of the slot's staff member count (and not the slot
     itself, by ``appointment_id``). A slot of the wrong shape gets only its SCHED-SHAPE problems, since nothing
-    else can be judged. The travel buffer is the booked office's.
+    else can be judged. The travel buffer is the booked office's. With ``now``, a slot that has already begun is
+    SCHED-PAST (a meeting that took place is a 支援経過記録, not a booking).
     """
     shape = _shape_problems(slot)
     if shape:
         return shape
     others = [o for o in existing if _competes(slot, o)]
+    past = now is not None and slot.starts_at < now
     return [
+        *([_past_problem(slot)] if past else []),
         *_calendar_problems(slot, office, is_holiday),
         *_double_bookings(slot, others),
         *_buffer_problems(slot, office, others),
@@ -244,6 +252,16 @@ def _competes(slot: Slot, other: Slot) -> bool:
     if other.staff_user_id != slot.staff_user_id or not other.is_aware:
         return False
     return slot.appointment_id is None or other.appointment_id != slot.appointment_id
+
+
+def _past_problem(slot: Slot) -> Problem:
+    start = slot.starts_at.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+    return _problem(
+        "SCHED-PAST",
+        f"開始日時（{start}）が過ぎています。今後の日時を指定してください。",
+        f"The start ({start} JST) has passed: choose a time ahead.",
+        BASIS_PAST,
+    )
 
 
 def _shape_problems(slot: Slot) -> list[Problem]:

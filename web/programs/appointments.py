@@ -169,7 +169,7 @@ async def move_appointment(
     booked. Its ハローワーク enrolment hears of it (the reminder follows the new day)."""
     with svc.sessions.begin() as session:
         before, moved = AppointmentRepository(session).move(
-            appointment_id, body.starts_at, body.ends_at, body.office_id, visible=actor.serves
+            appointment_id, body.starts_at, body.ends_at, body.office_id, visible=actor.serves, now=svc.clock()
         )
     if moved.enrolment_id is not None:
         payload = {

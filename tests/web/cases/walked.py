@@ -110,7 +110,7 @@ async def walked_to_closure(api: Api) -> Walked:
         [
             ("consent", {"consented_on": "2026-12-01", "policy_version": "v3", "signed_by_client": True}),
             ("send_request", {"office_id": "hw-city-a", "sent_on": "2026-12-02"}),
-            ("schedule_joint_interview", {"appointment_id": "joint-1", "starts_at": "2026-12-09T10:00:00+09:00"}),
+            ("schedule_joint_interview", {"appointment_id": "joint-1", "starts_at": "2030-12-09T10:00:00+09:00"}),
             ("record_attendance", {"appointment_id": "joint-1", "attendance": "attended"}),
         ],
     )

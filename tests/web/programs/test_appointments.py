@@ -91,6 +91,25 @@ async def test_a_holiday_booking_is_409_with_every_problem(api: Api) -> None:
     assert (await api.get("esw1", "/api/appointments", case_id=case_id)).json() == []
 
 
+async def test_an_appointment_cannot_be_booked_or_moved_into_the_past(api: Api) -> None:
+    """Issue 15 item 3: a booking (or a move) whose start has passed is 409 SCHED-PAST, and nothing is stored or
+    changed: a meeting that took place is recorded as a 支援経過記録, not booked."""
+    case_id = await api.open_case("sw1")
+    past = booking(case_id, starts_at="2025-12-02T10:00:00+09:00", ends_at="2025-12-02T11:00:00+09:00")
+    response = await api.post("esw1", "/api/appointments", past)
+    assert response.status_code == 409, response.text
+    assert [p["id"] for p in response.json()["problems"]] == ["SCHED-PAST"]
+    assert "過ぎています" in response.json()["problems"][0]["message_ja"]
+    assert (await api.get("esw1", "/api/appointments", case_id=case_id)).json() == []
+    booked = await book(api, case_id)
+    back = {"starts_at": "2025-12-02T10:00:00+09:00", "ends_at": "2025-12-02T11:00:00+09:00"}
+    moved = await api.post("esw1", f"/api/appointments/{booked['appointment_id']}/move", back)
+    assert moved.status_code == 409, moved.text
+    assert [p["id"] for p in moved.json()["problems"]] == ["SCHED-PAST"]
+    [kept] = (await api.get("esw1", "/api/appointments", case_id=case_id)).json()
+    assert kept["starts_at"] == booked["starts_at"]
+
+
 async def test_a_double_booking_names_the_appointment_it_collides_with(api: Api) -> None:
     case_id = await api.open_case("sw1")
     first = await book(api, case_id)
