@@ -24,6 +24,7 @@ from api import create_app
 from deploy.demo import seed_demo_world
 from deploy.logs import log_handler
 from settings import Settings
+from statemachines.case.timers import JST
 from statemachines.case.transitions import Trigger
 from statemachines.kernel.roles import OrgKind, Role
 from store.accounts import DEMO_PASSWORD, AccountRepository
@@ -54,6 +55,15 @@ class Api:
 
     async def post(self, user: str, url: str, body: Any = None) -> httpx.Response:
         return await self.http.post(url, json=body, headers=await self.headers(user))
+
+    async def server_day(self) -> date:
+        """Today on the Temporal server's clock (JST), as the newest case's opening shows it (the shared
+        time-skipping server may be ahead of the wall clock; G-DATES judges declared dates by that clock); the wall
+        clock's day before any case."""
+        rows = (await self.get("sw1", "/api/cases")).json()["items"]
+        if not rows:
+            return datetime.now(JST).date()
+        return max(datetime.fromisoformat(r["opened_at"]) for r in rows).astimezone(JST).date()
 
     async def open_case(self, user: str = "sw1", **body: Any) -> str:
         response = await self.post(user, "/api/cases", {"municipality": "city-a", **body})

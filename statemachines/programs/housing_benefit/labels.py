@@ -25,6 +25,7 @@ LABELS = Labels(
         "income_activities": "収入を得るための活動（回）",
         "renewals": "延長申請の申請書",
         "suspended_on": "支給停止日",
+        "application_taken_on": "申請の受付日（利用申込と同時）",
         "resumed_on": "支給再開日",
         "suspension_reason": "停止の理由",
         "cause": "停止の理由",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 from statemachines.case.transitions import Trigger
@@ -134,21 +135,25 @@ async def test_a_consent_naming_an_unregistered_version_is_422_on_its_field_and_
 
 
 async def test_a_consent_signed_before_its_version_took_effect_is_422(api: Api) -> None:
-    assert (await api.post("admin", URL, version("city-a", "A-2027", "2027-04-01"))).status_code == 201
     case_id = await _screened(api)
+    # The version takes effect on the day the case opened on the Temporal server's clock: a 署名日 is never after the
+    # day it is recorded (G-DATES), so the day before it is the one to refuse.
+    day = await api.server_day()
+    eve = day - timedelta(days=1)
+    assert (await api.post("admin", URL, version("city-a", "A-2027", day.isoformat()))).status_code == 201
     before = await _events(api, case_id)
 
-    early = await api.command("sw1", case_id, "sign_consent", {"consent": c1("A-2027", signed_on="2027-03-31")})
+    early = await api.command("sw1", case_id, "sign_consent", {"consent": c1("A-2027", signed_on=eve.isoformat())})
     after = await _events(api, case_id)
 
     assert early.status_code == 422, early.text
     [error] = early.json()["errors"]
     assert error["type"] == "policy_version_not_in_force"
     assert "「A-2027」" in error["msg"]
-    assert "2027-04-01 施行" in error["msg"]
-    assert "2027-03-31 に有効な版: 2025-04、v3、v4" in error["msg"]
+    assert f"{day.isoformat()} 施行" in error["msg"]
+    assert f"{eve.isoformat()} に有効な版: 2025-04、v3、v4" in error["msg"]
     assert after == before
-    on_the_day = await api.command("sw1", case_id, "sign_consent", {"consent": c1("A-2027", signed_on="2027-04-01")})
+    on_the_day = await api.command("sw1", case_id, "sign_consent", {"consent": c1("A-2027", signed_on=day.isoformat())})
     assert on_the_day.status_code == 200, on_the_day.text
     assert on_the_day.json()["records"]["consent_c1"]["policy_version"] == "A-2027"
 

@@ -8,6 +8,7 @@ from statemachines.case.transitions import Trigger
 from store.repository import CaseRepository
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api
+from tests.workflows.harness import eventually
 
 T = Trigger
 
@@ -111,9 +112,12 @@ async def test_an_ended_case_is_archived_and_its_history_exported(api: Api) -> N
         assert (await api.command("sw1", case_id, trigger.value, VALID_PAYLOADS[trigger])).status_code == 200
     handle = api.worker.client.get_workflow_handle(f"case-{case_id}")
     await handle.execute_update("projected")
-    with api.worker.sessions.begin() as session:
-        archived = HistoryArchive(session).load(case_id)
-    assert len(archived) == 1
+
+    def archived() -> list[object]:
+        with api.worker.sessions.begin() as session:
+            return list(HistoryArchive(session).load(case_id))
+
+    await eventually(lambda: len(archived()) == 1)  # archived by the run once the end is projected
     exported = await api.get("aud1", f"/api/cases/{case_id}/temporal-history")
     assert exported.status_code == 200
     assert exported.json()["source"] == "temporal"

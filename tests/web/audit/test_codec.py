@@ -32,13 +32,18 @@ async def _case_with_name(api: Api, name: str) -> str:
 
 
 async def _activity_inputs(api: Api, case_id: str) -> list[Payload]:
+    """The payloads the case's projections carried: a scheduled activity's input, or (a projection run in the
+    command's own workflow task, issue 16) the local activity's marker details."""
     history = await api.worker.client.get_workflow_handle(f"case-{case_id}").fetch_history()
-    return [
-        p
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-        for p in e.activity_task_scheduled_event_attributes.input.payloads
-    ]
+    found: list[Payload] = []
+    for e in history.events:
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            found.extend(e.activity_task_scheduled_event_attributes.input.payloads)
+        elif e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+            details = e.marker_recorded_event_attributes.details
+            if "result" in details:  # the local activity's result (its "data" is the SDK's own, unencoded)
+                found.extend(details["result"].payloads)
+    return found
 
 
 def _body(payloads: list[Payload]) -> dict[str, Any]:

@@ -137,9 +137,10 @@ async def test_a_program_panel_shows_the_record_as_each_role_may_see_it_and_logs
     rows = (await pages_api.get("aud1", "/api/audit/access-log", case_id=case_id)).json()["items"]
 
     assert "生活保護の相談を希望" in pages["sw1"]
-    assert "a-1-welfare-office" in pages["admin"]  # the basic fields
+    assert "A市 福祉事務所 生活保護担当" in pages["admin"]  # the basic fields, the institution by its name
+    assert "a-1-welfare-office" not in pages["admin"]
     assert "生活保護の相談を希望" not in pages["admin"]
-    assert "a-1-welfare-office" not in pages["ops1"]
+    assert "A市 福祉事務所 生活保護担当" not in pages["ops1"]
     page_reads = [(r["user_id"], r["fields"]) for r in rows if r["purpose"] == "case_page"]
     assert ("sw1", ["programs.referral.sendings[].reason"]) in page_reads
     assert not [user for user, _ in page_reads if user in ("admin", "ops1")]

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from statemachines.case.record import CaseRecord, CaseState, ClosureReport
 from statemachines.case.records import (
+    SYSTEM_SET_FIELDS,
     Assessment,
     Attendee,
     ClientIdentity,
@@ -209,7 +210,7 @@ def full_record(**changes: Any) -> CaseRecord:
 def _read(record: CaseRecord, roles: frozenset[Role], kind: str | None = None) -> tuple[list[Sheet], Reader]:
     allowed = visible_to(roles)
     shown = redact(CaseRecord, record.model_dump(mode="json"), allowed)
-    reader = Reader("ja", allowed, NAMES, corrections=shown.get("corrections") or [])
+    reader = Reader("ja", allowed, NAMES, corrections=shown.get("corrections") or [], hidden=SYSTEM_SET_FIELDS)
     return case_file(reader, shown, kind), reader
 
 

@@ -10,6 +10,7 @@ import pypdf
 
 from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.transitions import Trigger
+from tests.factories import ON
 from tests.statemachines.paths import reach, step
 from web.forms.api import document
 from web.forms.catalogue import FORMS
@@ -29,7 +30,7 @@ def _pages(record: CaseRecord, form: str) -> list[str]:
 def _supported(contacts: list[str]) -> CaseRecord:
     case = reach(CaseState.SUPPORT_ACTIVE)
     for content in contacts:
-        note = {"contact_on": "2026-02-01", "method": "home_visit", "content": content}
+        note = {"contact_on": ON.isoformat(), "method": "home_visit", "content": content}  # the engine's day (G-DATES)
         case = step(case, Trigger.RECORD_CONTACT, {"monitoring_note": note})
     return case.model_copy(update={"case_number": NUMBER})
 

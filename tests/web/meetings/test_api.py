@@ -68,16 +68,32 @@ async def test_recording_again_sends_nothing_twice_and_a_decided_item_is_refused
 
 async def test_a_refused_case_leaves_the_others_recorded(api: Api) -> None:
     plan_case, closure_case = await on_agenda(api, "定足 一子"), await closure_proposed(api, "定足 二子")
-    created = await sitting(api, members=MEMBERS[:1])  # no municipal official, no quorum: G5 refuses T14
+    created = await sitting(api)
+    await _put_on(api, created["meeting_id"], [plan_case, closure_case])
+    decisions = [
+        {"case_id": plan_case, "outcome": "confirm_closure"},  # not an outcome a plan can have
+        {"case_id": closure_case, "outcome": "confirm_closure"},
+    ]
+    response = await api.post("csw1", f"/api/meetings/{created['meeting_id']}/outcomes", {"decisions": decisions})
+    first, second = response.json()
+    assert not first["recorded"]
+    assert [u["id"] for u in first["refused"]] == ["SITTING"]
+    assert second["recorded"]
+    assert await state(api, plan_case) == "MEETING_PENDING"
+    assert await state(api, closure_case) == "CLOSED"
+
+
+async def test_a_sitting_without_its_quorum_confirms_nothing(api: Api) -> None:
+    """G5 refuses the plan's 協議 and G-MEETING-HELD the 終結 (issue 18 item 11): one sitting, one quorum."""
+    plan_case, closure_case = await on_agenda(api, "定足 三子"), await closure_proposed(api, "定足 四子")
+    created = await sitting(api, members=MEMBERS[:1])  # no municipal official, no quorum
     await _put_on(api, created["meeting_id"], [plan_case, closure_case])
     decisions = [{"case_id": plan_case, "outcome": "approve"}, {"case_id": closure_case, "outcome": "confirm_closure"}]
     response = await api.post("csw1", f"/api/meetings/{created['meeting_id']}/outcomes", {"decisions": decisions})
     first, second = response.json()
-    assert not first["recorded"]
-    assert [u["id"] for u in first["refused"]] == ["G5"]
-    assert second["recorded"]
-    assert await state(api, plan_case) == "MEETING_PENDING"
-    assert await state(api, closure_case) == "CLOSED"
+    assert (first["recorded"], [u["id"] for u in first["refused"]]) == (False, ["G5"])
+    assert (second["recorded"], [u["id"] for u in second["refused"]]) == (False, ["G-MEETING-HELD"])
+    assert [await state(api, c) for c in (plan_case, closure_case)] == ["MEETING_PENDING", "CLOSURE_REVIEW"]
 
 
 async def test_a_case_not_waiting_or_of_another_municipality_is_not_put_on_the_agenda(api: Api) -> None:

@@ -73,7 +73,7 @@ async def test_a_sitting_is_held_and_records_every_case_from_its_page(pages_api:
         assert f">{id_}<" not in after.text
 
 
-async def test_a_refused_case_is_shown_beside_its_reasons_and_the_others_recorded(pages_api: Api) -> None:
+async def test_refused_cases_are_shown_beside_their_reasons(pages_api: Api) -> None:
     plan_case, closure_case = await on_agenda(pages_api, "拒否 一子"), await closure_proposed(pages_api, "拒否 二子")
     async with browser_for(pages_api) as csw:
         await csw.login("csw1")
@@ -86,14 +86,15 @@ async def test_a_refused_case_is_shown_beside_its_reasons_and_the_others_recorde
     assert 'id="no-official"' in answer.text
     assert "記録できませんでした" in answer.text
     assert "<strong>G5</strong>" in answer.text
-    assert await state(pages_api, closure_case) == "CLOSED"
+    assert "<strong>G-MEETING-HELD</strong>" in answer.text  # the same sitting cannot confirm the 終結 either
+    assert await state(pages_api, closure_case) == "CLOSURE_REVIEW"
     assert await state(pages_api, plan_case) == "MEETING_PENDING"
 
 
 async def test_a_sitting_of_another_town_or_with_nothing_chosen_is_refused_in_japanese(pages_api: Api) -> None:
     async with browser_for(pages_api) as sw2:
         await sw2.login("sw2")
-        other = await sw2.submit("/meetings", "/meetings", {"municipality": "city-a", "held_on": "2026-12-10"})
+        other = await sw2.submit("/meetings", "/meetings", {"municipality": "city-a", "held_on": "2030-12-10"})
     async with browser_for(pages_api) as csw:
         await csw.login("csw1")
         url = await _hold(csw)

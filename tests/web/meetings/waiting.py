@@ -3,10 +3,9 @@ consented plan not yet put on it, a proposed 終結 (CLOSURE_REVIEW); for the si
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from statemachines.case.timers import JST
 from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS, meeting, plan
 from tests.web.apiharness import Api
@@ -65,13 +64,9 @@ async def three_waiting(api: Api) -> tuple[str, str, str]:
 
 
 async def held_day(api: Api) -> date:
-    """The day a sitting is held in the tests: the day the newest case opened on the Temporal server's clock (G-DATES
-    refuses a 会議日 after the day its outcome is recorded, and the shared time-skipping server may be ahead of the
-    wall clock); today by the wall clock before any case."""
-    rows = (await api.get("sw1", "/api/cases")).json()["items"]
-    if not rows:
-        return datetime.now(JST).date()
-    return max(datetime.fromisoformat(r["opened_at"]) for r in rows).astimezone(JST).date()
+    """The day a sitting is held in the tests: today on the Temporal server's clock (G-DATES refuses a 会議日 after
+    the day its outcome is recorded)."""
+    return await api.server_day()
 
 
 async def sitting(api: Api, user: str = "csw1", **body: Any) -> dict[str, Any]:
