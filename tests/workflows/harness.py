@@ -15,6 +15,7 @@ from typing import Any
 import pytest_asyncio
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
@@ -74,8 +75,10 @@ class Harness:
 
     async def terminate_all(self) -> None:
         """Running cases and their programs hold timers: on the time-skipping server they would stall the next test's
-        clock. So does an activity still running when its workflow is terminated (the server never unlocks time for
-        it): the notifications a last command started are let finish first."""
+        clock. So does an activity or a workflow task still running when its workflow is terminated (the server never
+        unlocks time for it): the notifications a last command started are let finish first, and so is the workflow
+        task that hears their result (the projection runs as a local activity inside a workflow task, which no
+        description lists as a pending activity)."""
         ids = [handle.id for handle in self.handles]
         for handle in self.handles:
             with contextlib.suppress(RPCError):
@@ -95,14 +98,23 @@ class Harness:
         return await self.client.workflow_service.describe_workflow_execution(request)
 
     async def _activities_done(self, wf_id: str, seconds: float = 10) -> None:
+        """Waits until ``wf_id`` has no activity pending and no workflow task scheduled or running (at most
+        ``seconds``): a run that has ended, or an unknown id, is done."""
         for _ in range(int(seconds * 20)):
             try:
                 description = await self._describe(wf_id)
+                if not description.pending_activities and not await self._workflow_task_open(wf_id):
+                    return
             except RPCError:
                 return
-            if not description.pending_activities:
-                return
             await asyncio.sleep(0.05)
+
+    async def _workflow_task_open(self, wf_id: str) -> bool:
+        """Whether the run's last event is a workflow task scheduled or started, not yet completed."""
+        last = None
+        async for event in self.client.get_workflow_handle(wf_id).fetch_history_events():
+            last = event.event_type
+        return last in (EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)
 
     async def send(
         self,

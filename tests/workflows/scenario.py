@@ -9,9 +9,10 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle
 
+from statemachines.case.timers import JST
 from statemachines.case.transitions import Trigger
 from statemachines.kernel.rules import RuleSet
-from tests.factories import CSW1, ESW1, MUN1, SW1, evaluation, plan
+from tests.factories import CSW1, ESW1, MUN1, ON, SW1, evaluation, on_the_day, plan
 from tests.workflows.harness import Harness
 
 T = Trigger
@@ -21,8 +22,11 @@ NO_CONTACT_RULES = RuleSet(
     ruleset_id="scenario-no-contact",
     effective_from=date(2025, 4, 1),
     no_contact_threshold="PT2S",
-    min_contact_efforts=2,
+    min_contact_efforts=1,
 )
+"""The dev server's clock is the wall clock: the whole run lies within one day, the day the case opened, and G-DATES
+holds every effort to it (not before the case opened, not after today). G-EFFORT-DAYS counts distinct days, so one
+effort is what the run can show; the two it records, both on that day, count as one."""
 
 FIRST_HALF: list[tuple[Trigger, Any, dict[str, Any] | None]] = [
     (T.COMPLETE_INTAKE, SW1, None),
@@ -71,23 +75,25 @@ CLOSURE: list[tuple[Trigger, Any, dict[str, Any] | None]] = [(T.CONFIRM_CLOSURE,
 """Once the programs of the first plan have ended (``end_programs``): the 終結 waits for them."""
 INTERRUPTION: list[tuple[Trigger, Any, dict[str, Any] | None]] = [
     (T.RECORD_CONTACT_EFFORT, SW1, None),
-    (T.RECORD_CONTACT_EFFORT, SW1, {"contact_effort": {"on": "2026-02-01", "method": "note_left"}}),
+    (T.RECORD_CONTACT_EFFORT, SW1, {"contact_effort": {"on": ON.isoformat(), "method": "note_left"}}),
     (T.CONFIRM_INTERRUPTION, SW1, None),
 ]
+"""Each effort dated the day the case opened (``run_steps``): see ``NO_CONTACT_RULES``."""
 TO_ASSESSMENT = FIRST_HALF[:1] + FIRST_HALF[2:4]
 
 
 async def run_steps(
     h: Harness, handle: WorkflowHandle[Any, Any], steps: list[tuple[Trigger, Any, dict[str, Any] | None]]
 ) -> None:
+    """Each step's contact dated by ``Harness.contact``, but a contact effort on the day the case opened: on a dev
+    server's wall clock the day after it has not come (G-DATES)."""
     for trigger, who, payload in steps:
-        await h.send(
-            handle,
-            trigger.value,
-            who,
-            await h.contact(handle, trigger, payload),
-            command_id=f"{trigger.value}-{(await h.record(handle)).seq}",
-        )
+        if trigger is T.RECORD_CONTACT_EFFORT:
+            opened_on = (await h.record(handle)).opened_at.astimezone(JST).date()
+            body = on_the_day(trigger, opened_on, payload)
+        else:
+            body = await h.contact(handle, trigger, payload)
+        await h.send(handle, trigger.value, who, body, command_id=f"{trigger.value}-{(await h.record(handle)).seq}")
 
 
 async def wait_for_state(h: Harness, handle: WorkflowHandle[Any, Any], state: str, seconds: float = 30) -> None:

@@ -69,7 +69,11 @@ async def test_a_timer_s_task_is_told_as_a_deadline(
     mailing_harness: Harness, own_time_env: WorkflowEnvironment, mailbox: tuple[Mailbox, int]
 ) -> None:
     box, _ = mailbox
-    rules = RuleSet(ruleset_id="monthly", effective_from=date(2025, 4, 1), monitoring_interval="P30D")
+    # 連絡不通 after 60 days, as the first national rule set had it (the class's default is now P30D, which would
+    # open the contact-efforts task on the same day as the monitoring one).
+    rules = RuleSet(
+        ruleset_id="monthly", effective_from=date(2025, 4, 1), monitoring_interval="P30D", no_contact_threshold="P60D"
+    )
     handle = await mailing_harness.open(ruleset=rules)
     await drive(mailing_harness, handle, "SUPPORT_ACTIVE")
 

@@ -8,9 +8,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from temporalio.client import WorkflowUpdateFailedError
 
+from statemachines.case.corrections import merged_payload
 from statemachines.case.engine import CASE, open_case
 from statemachines.case.rebuild import rebuild
 from statemachines.case.record import CaseRecord, CaseState
+from statemachines.case.transitions import Trigger
 from statemachines.kernel.roles import SYSTEM_ACTOR, Role
 from statemachines.kernel.rules import DEFAULT_RULESET
 from tests.factories import CITY, SW1
@@ -20,7 +22,9 @@ from tests.workflows.harness import Harness
 
 def _replay(record: CaseRecord, accepted: list[tuple[Command, str]], events: list[Any]) -> CaseRecord:
     """The pure machine fed the accepted commands at the times the workflow recorded them, and what the workflow
-    recorded of its own accord (TM4: the enrolments its 支援決定 started) where it recorded it."""
+    recorded of its own accord (TM4: the enrolments its 支援決定 started) where it recorded it. Each command's sheets
+    are merged into the case's first (``merged_payload``), as the workflow merges them: a 訂正 of the 申込票 before
+    the 相談受付 is kept by it."""
     sent = {command_id: command for command, command_id in accepted}
     opening = events[0]
     case = open_case(
@@ -35,7 +39,9 @@ def _replay(record: CaseRecord, accepted: list[tuple[Command, str]], events: lis
     for event in events[1:]:
         if event.command_id in sent:
             trigger, actor, payload = sent[event.command_id]
-            command, who, body = trigger.value, actor, payload
+            # laid over the sheets the case holds, as the workflow does before it checks and records a command
+            reopening = trigger is Trigger.REOPEN
+            command, who, body = trigger.value, actor, merged_payload(case, payload, reopening=reopening)
         else:
             command, who, body = event.command, SYSTEM_ACTOR, event.payload
         case = CASE.apply(case, command, who, body, now=event.at, command_id=event.command_id).record
