@@ -277,7 +277,7 @@ FIELD_LABELS: dict[str, str] = {
     "improvements": "改善が見られた点",
     "income_increased": "収入が増えた",
     "institution": "つなぎ先",
-    "institution_id": "関係機関（名簿ID）",
+    "institution_id": "関係機関（名簿）",
     "intake": "相談受付・申込票",
     "interval": "間隔",
     "is_client": "本人が来談",

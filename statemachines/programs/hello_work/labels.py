@@ -7,7 +7,7 @@ from statemachines.programs.definition import Labels
 LABELS = Labels(
     fields={
         "consented_on": "同意日",
-        "office_id": "ハローワーク（事業所ID）",
+        "office_id": "ハローワーク（事業所）",
         "sent_on": "支援要請日",
         "navigator": "就職支援ナビゲーター",
         "appointment_id": "予定ID",
