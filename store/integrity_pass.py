@@ -158,6 +158,14 @@ def _open(url: str) -> None:
     _ENGINE = make_engine(url)
 
 
+def _close() -> None:
+    """The in-process pass's engine, disposed (its pooled connection closed, not left to the garbage collector)."""
+    global _ENGINE
+    if _ENGINE is not None:
+        _ENGINE.dispose()
+        _ENGINE = None
+
+
 def _check_batch(case_ids: list[str]) -> tuple[list[CaseCheck], float]:
     """The batch's checks, and the CPU seconds this process spent on them (reading included)."""
     assert _ENGINE is not None, "the process was started without its engine"
@@ -192,8 +200,11 @@ def run_pass(
     try:
         if processes <= 1:
             _open(url)
-            done: Iterator[tuple[list[CaseCheck], float]] = map(_check_batch, _batches(engine, batch))
-            _collect(result, done, started, progress)
+            try:
+                done: Iterator[tuple[list[CaseCheck], float]] = map(_check_batch, _batches(engine, batch))
+                _collect(result, done, started, progress)
+            finally:
+                _close()
         else:
             with ProcessPoolExecutor(processes, initializer=_open, initargs=(url,)) as pool:
                 # a bounded window of batches in flight: the ids are read as the pass goes, not all up front
