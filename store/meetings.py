@@ -18,6 +18,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, func, sele
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from statemachines.case.meetings import WAITING, Outcome, Purpose, SittingKind
+from statemachines.case.record import CaseState
 from store.models import Base, CaseRecord
 
 
@@ -190,7 +191,7 @@ def waiting_cases(session: Session, municipality: str, *, limit: int = 500) -> l
             case_number=c.case_number,
             person_id=c.person_id,
             state=c.state,
-            purpose=WAITING[next(s for s in WAITING if s.value == c.state)],
+            purpose=WAITING[CaseState(c.state)],
             state_entered_at=c.state_entered_at,
         )
         for c in session.scalars(stmt)
