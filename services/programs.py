@@ -30,8 +30,6 @@ from statemachines.kernel.permissions import Permission, allowed
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.table import Lookup
 from statemachines.programs.registry import BY_ID as PROGRAMS
-from store.db import reading
-from store.programs import ProgramRepository
 from workflows.case_workflow import workflow_id
 from workflows.messages import CommandOutcome, CommandRequest
 from workflows.program_workflow import (
@@ -116,13 +114,15 @@ class ProgramService:
 
     async def tell_assignees(self, record: CaseRecord) -> int:
         """The case's running enrolments hear who carries it now (its assignee, its 就労支援員), so the tasks they open
-        from now on go to them; an enrolment that ended meanwhile has nothing to hear. How many were told."""
-        with reading(self._sessions) as session:
-            running = [
-                row.enrolment_id
-                for row in ProgramRepository(session).enrolments(record.case_id)
-                if row.program in PROGRAMS and not PROGRAMS[row.program].states[row.state].terminal
-            ]
+        from now on go to them; an enrolment that ended meanwhile has nothing to hear. How many were told.
+
+        The enrolments are the case's own list (every one reports its start and end to the case), not the read
+        model's: the command already took effect, and its answer must not wait for, or fail with, the database."""
+        running = [
+            enrolment_id
+            for enrolment_id, status in record.enrolments.items()
+            if status.program in PROGRAMS and not status.ended
+        ]
         assignees = CaseAssignees(assignee=record.assignee, employment_supporter=record.employment_supporter)
         told = 0
         for enrolment_id in running:

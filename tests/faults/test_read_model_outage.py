@@ -10,7 +10,6 @@ from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
 
-from tests.dbfixtures import on_postgres
 from tests.faults.burst import (
     Burst,
     ServiceSender,
@@ -41,12 +40,6 @@ async def highest_attempt(client: Client, case_ids: list[str]) -> int:
     return highest
 
 
-@pytest.mark.xfail(
-    on_postgres(),
-    reason="issue 16 part 1, open: with the read model in PostgreSQL this case's workflow task stops answering "
-    "(query deadline exceeded) since the projection runs as a local activity in the update's task; SQLite passes",
-    strict=True,
-)
 async def test_projections_retry_through_a_read_model_outage_and_catch_up_once(stack: Stack) -> None:
     client = await stack.start_server()
     await stack.start_workers(3)

@@ -19,10 +19,10 @@ from statemachines.kernel.roles import OrgKind, Role
 from store.accounts import AccountRepository
 from store.notifications import NotificationRepository
 from tests.factories import CSW1, ESW1, MUN1, SW1, VALID_PAYLOADS, plan
+from tests.faults.burst import case_service
 from tests.statemachines.paths import ACTOR_FOR, PATHS
 from tests.statemachines.programs.tables import CT
 from tests.workflows.harness import Harness, eventually, running_harness
-from workflows.program_workflow import CASE_ASSIGNEES_SIGNAL, CaseAssignees
 
 PROGRAM = "certified_training"  # its first state's task (あっせん) is the 就労支援員's
 
@@ -81,10 +81,11 @@ async def test_without_an_employment_supporter_the_esw_task_waits_in_the_esw_que
 async def test_a_new_employment_supporter_takes_the_open_task_and_the_next_ones(h: Harness) -> None:
     case_id, child = await _decided(h, None)
     handle = h.client.get_workflow_handle(f"case-{case_id}")
-    await h.send(handle, Trigger.ASSIGN_EMPLOYMENT_SUPPORTER.value, CSW1, {"employment_supporter": "esw2"})
+    service = case_service(h.client, h.sessions, h.task_queue)  # the API's path: the service tells the enrolments
+    payload = {"employment_supporter": "esw2"}
+    await service.send(case_id, Trigger.ASSIGN_EMPLOYMENT_SUPPORTER.value, CSW1, payload, "hand-over-1")
     await handle.execute_update("projected")
     assert _tasks(h, case_id, "ct_match") == ["esw2"]  # the read model hands over the open one
-    await child.signal(CASE_ASSIGNEES_SIGNAL, CaseAssignees(assignee="sw1", employment_supporter="esw2"))
     await h.send(child, "match_provider", ESW1, CT.payloads["match_provider"])
     await h.send(child, "decide", MUN1, CT.payloads["decide"])
     await child.execute_update("projected")
