@@ -16,7 +16,6 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.testing import WorkflowEnvironment
 
 from statemachines.case.transitions import Trigger
-from tests.dbfixtures import on_postgres
 from tests.factories import ESW1, VALID_PAYLOADS
 from tests.web.apiharness import Api, running_api
 from tests.workflows.harness import drive
@@ -48,12 +47,6 @@ async def _long_case(api: Api) -> str:
     return str(handle.id).removeprefix("case-")
 
 
-@pytest.mark.xfail(
-    on_postgres(),
-    reason="issue 16 part 1, open: with the read model in PostgreSQL this case's workflow task stops answering "
-    "(query deadline exceeded) since the projection runs as a local activity in the update's task; SQLite passes",
-    strict=True,
-)
 async def test_a_case_of_several_runs_exports_and_replays_run_by_run(
     api: Api, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
