@@ -96,6 +96,7 @@ class Burst:
     transient: Callable[[Exception], bool]
     attempt_seconds: float = 5
     deadline_seconds: float = 80
+    client: Client | None = None  # given, a burst that misses its deadline shows where each stuck case's history is
     runs: list[CaseRun] = field(default_factory=list)
     completed: int = 0
     retries: int = 0
@@ -131,11 +132,35 @@ class Burst:
             async with asyncio.timeout(self.deadline_seconds):
                 await asyncio.gather(*cases)
         except TimeoutError:
-            stuck = [f"{run.case_id or run.open_command_id}: {len(run.seqs)}" for run in self.runs if not run.done]
+            stuck = [run for run in self.runs if not run.done]
+            where = [f"{run.case_id or run.open_command_id}: {len(run.seqs)}" for run in stuck]
+            histories = await self._where_stuck(stuck)
             raise AssertionError(
                 f"the burst did not end within {self.deadline_seconds} s: {self.summary()}; "
-                f"cases still going (answers so far, of {1 + len(PATH)}): {stuck}"
+                f"cases still going (answers so far, of {1 + len(PATH)}): {where}{histories}"
             ) from None
+
+    async def _where_stuck(self, stuck: list[CaseRun]) -> str:
+        """The last events and the pending work of each stuck case's current run (what the next person needs to
+        tell a slow machine from a case that will never answer)."""
+        if self.client is None:
+            return ""
+        lines: list[str] = []
+        for run in stuck[:3]:
+            if not run.case_id:
+                continue
+            handle = self.client.get_workflow_handle(workflow_id(run.case_id))
+            try:
+                async with asyncio.timeout(10):
+                    history = await handle.fetch_history()
+                    description = await handle.describe()
+            except Exception as exc:  # the diagnosis must not hide the failure it explains
+                lines.append(f"{run.case_id}: history not read ({type(exc).__name__})")
+                continue
+            tail = [EventType.Name(event.event_type).removeprefix("EVENT_TYPE_") for event in history.events[-12:]]
+            pending = [a.activity_type.name for a in description.raw_description.pending_activities]
+            lines.append(f"{run.case_id}: {len(history.events)} events, last {tail}, pending activities {pending}")
+        return "; histories: " + " | ".join(lines) if lines else ""
 
     async def _open(self, run: CaseRun) -> None:
         if not run.case_id:

@@ -44,7 +44,9 @@ async def test_projections_retry_through_a_read_model_outage_and_catch_up_once(s
     client = await stack.start_server()
     await stack.start_workers(3)
     sessions = stack.sessions()
-    burst = Burst(ServiceSender(case_service(client, sessions, stack.settings.task_queue)), 20, temporal_transient)
+    burst = Burst(
+        ServiceSender(case_service(client, sessions, stack.settings.task_queue)), 20, temporal_transient, client=client
+    )
     await burst.open_all()  # a new case needs a new data key, written to the read model: opened before the outage
     case_ids = [run.case_id for run in burst.runs]
     attempts_seen = 1

@@ -27,7 +27,9 @@ async def test_every_case_continues_after_the_server_is_killed_and_restarted_fro
     client = await stack.start_server()
     workers = await stack.start_workers(2)
     sessions = stack.sessions()
-    burst = Burst(ServiceSender(case_service(client, sessions, stack.settings.task_queue)), 20, temporal_transient)
+    burst = Burst(
+        ServiceSender(case_service(client, sessions, stack.settings.task_queue)), 20, temporal_transient, client=client
+    )
     answered_before_the_crash = 0
 
     async def crash_and_restart() -> None:

@@ -28,7 +28,9 @@ async def test_a_worker_killed_mid_burst_leaves_every_command_applied_once(stack
     client = await stack.start_server()
     workers = await stack.start_workers(3)
     sessions = stack.sessions()
-    burst = Burst(ServiceSender(case_service(client, sessions, stack.settings.task_queue)), 20, temporal_transient)
+    burst = Burst(
+        ServiceSender(case_service(client, sessions, stack.settings.task_queue)), 20, temporal_transient, client=client
+    )
     by_survivors_before = 0
     victim = workers[0]
 
