@@ -1,6 +1,7 @@
 """``python -m bench`` (``make bench``): the scale figures, each beside its anchor, measured in one run.
 
-Phases (``--only`` picks some): ``commands`` (HTTP command latency and sustained transitions beside bare updates),
+Phases (``--only`` picks some): ``commands`` (HTTP command latency and sustained transitions beside bare updates,
+the product as ``make run`` starts it: codec on, SQLite), ``commands_pg`` (the same with the read model in PostgreSQL),
 ``rss`` (the worker's memory with 1,000 and 10,000 open cases), ``pragmas`` (the dev server's SQLite pragmas, A/B),
 ``readmodel`` (inbox and pipeline over 1,000,000 cases in PostgreSQL and 100,000 in SQLite), ``verify`` (replay and
 chain check of recorded histories), ``integrity`` (the nightly bulk pass, chain and rebuild, in cases/s over
@@ -30,12 +31,12 @@ from typing import Any
 from sqlalchemy import create_engine
 
 from bench import commands, integrity, pragmas, readmodel, replay, rss, verify
-from bench.common import Stack, progress
+from bench.common import Stack, fresh_postgres, progress
 from bench.readmodel_generator import Volume
 from bench.report import figures, markdown
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PHASES = ("commands", "rss", "pragmas", "readmodel", "verify", "integrity", "replay")
+PHASES = ("commands", "commands_pg", "rss", "pragmas", "readmodel", "verify", "integrity", "replay")
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -50,7 +51,9 @@ def _env_float(name: str, default: float) -> float:
 def configs(quick: bool) -> dict[str, Any]:
     """Every size, full or quick; each can be overridden by a BENCH_* variable."""
     rss_counts = os.environ.get("BENCH_RSS_CASES", "200" if quick else "1000,10000")
+    pg = postgres_url()
     return {
+        "postgres_url": pg,
         "commands": commands.CommandConfig(
             seconds=_env_float("BENCH_SECONDS", 8 if quick else 60),
             sustained_seconds=_env_float("BENCH_SUSTAINED_SECONDS", 12 if quick else 180),
@@ -60,14 +63,14 @@ def configs(quick: bool) -> dict[str, Any]:
         "rss": rss.RssConfig(counts=tuple(int(n) for n in rss_counts.split(","))),
         "pragmas": pragmas.PragmaConfig(window_seconds=6 if quick else 20, rounds=2 if quick else 4),
         "readmodel": readmodel.ReadModelConfig(
-            postgres_url=postgres_url(),
+            postgres_url=pg,
             pg_volume=Volume(cases=_env_int("BENCH_PG_CASES", 20_000 if quick else 1_000_000)),
             sqlite_volume=Volume(cases=_env_int("BENCH_SQLITE_CASES", 10_000 if quick else 100_000)),
             samples=_env_int("BENCH_QUERY_SAMPLES", 50 if quick else 200),
         ),
         "verify": verify.VerifyConfig(rounds=_env_int("BENCH_VERIFY_ROUNDS", 2 if quick else 20)),
         "integrity": integrity.IntegrityConfig(
-            postgres_url=postgres_url(),
+            postgres_url=pg,
             cases=_env_int("BENCH_INTEGRITY_CASES", 5_000 if quick else 100_000),
             sqlite_cases=_env_int("BENCH_INTEGRITY_SQLITE_CASES", 2_000 if quick else 20_000),
             processes=_env_int("BENCH_PROCESSES", os.cpu_count() or 1),
@@ -138,6 +141,8 @@ async def run(only: tuple[str, ...], quick: bool) -> tuple[dict[str, Any], bool]
                 ok &= await _phase("commands", results, lambda: commands.run(stack, config["commands"]))
             if "rss" in only:
                 ok &= await _phase("rss", results, lambda: rss.run(stack, config["rss"]))
+    if "commands_pg" in only:
+        ok &= await _phase("commands_pg", results, lambda: _commands_on_postgres(config))
     if "pragmas" in only:
         ok &= await _phase("pragmas", results, lambda: pragmas.run(config["pragmas"]))
     if "readmodel" in only:
@@ -149,6 +154,16 @@ async def run(only: tuple[str, ...], quick: bool) -> tuple[dict[str, Any], bool]
     if "replay" in only:
         ok &= await _phase("replay", results, lambda: replay.run(config["replay"]))
     return results, ok
+
+
+async def _commands_on_postgres(config: dict[str, Any]) -> dict[str, Any]:
+    """The commands phase with the read model in a new PostgreSQL database (worker and API both on it)."""
+    admin = config["postgres_url"]
+    if admin is None:
+        return {"skipped": "no PostgreSQL answers (BENCH_POSTGRES_URL)"}
+    with fresh_postgres(admin) as url:
+        async with Stack(database_url=url) as stack:
+            return await commands.run(stack, config["commands"])
 
 
 def render(path: Path) -> int:

@@ -9,6 +9,7 @@ a temporary folder and every process it started is stopped when it exits, howeve
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import socket
@@ -16,11 +17,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from sqlalchemy import create_engine, make_url
 from temporalio.client import Client
 
 from deploy.embedded import ROOT, prepare_store, start_dev_server, start_process, stop, wait_for_api, wait_for_server
@@ -110,7 +113,8 @@ def child_env(extra: dict[str, str]) -> dict[str, str]:
 class Stack:
     """Dev server + ``worker.py`` + ``api.py`` on free ports in a temporary folder (an async context manager)."""
 
-    def __init__(self) -> None:
+    def __init__(self, database_url: str | None = None) -> None:
+        """``database_url``: the read model (an empty database); by default SQLite in the folder, as ``make run``."""
         self._tmp = tempfile.TemporaryDirectory(prefix="yorisoi-bench-")
         self.data_dir = Path(self._tmp.name)
         self.settings = Settings(
@@ -118,7 +122,7 @@ class Stack:
             temporal_address=f"127.0.0.1:{free_port()}",
             temporal_ui_port=free_port(),
             api_port=free_port(),
-            database_url=None,
+            database_url=database_url,
             demo=True,
             secure_cookies=False,
         )
@@ -130,6 +134,7 @@ class Stack:
                 "YORISOI_API_PORT": str(self.settings.api_port),
                 "YORISOI_DEMO": "1",
                 "YORISOI_SECURE_COOKIES": "0",
+                **({"YORISOI_DATABASE_URL": database_url} if database_url else {}),
             }
         )
         self.server: subprocess.Popen[bytes] | None = None
@@ -226,3 +231,18 @@ def round_all(value: Any, digits: int = 1) -> Any:
     if isinstance(value, list):
         return [round_all(v, digits) for v in value]
     return value
+
+
+@contextlib.contextmanager
+def fresh_postgres(admin_url: str, prefix: str = "yorisoi_bench") -> Iterator[str]:
+    """A new, empty PostgreSQL database on ``admin_url``'s server (its URL), dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

@@ -12,17 +12,15 @@ import itertools
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert
 from temporalio.client import WorkflowHistory
 
-from bench.common import progress
+from bench.common import fresh_postgres, progress
 from statemachines.kernel.events import GENESIS_HASH, CaseEvent, chain_hash
 from statemachines.kernel.rules import DEFAULT_RULESET
 from statemachines.policy.statistics import facts_of
@@ -158,15 +156,6 @@ def run(config: IntegrityConfig) -> dict[str, Any]:
     if config.postgres_url is None:
         progress("integrity: no PostgreSQL URL, the PostgreSQL figures are skipped")
         return results
-    name = f"yorisoi_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(config.postgres_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = make_url(config.postgres_url).set(database=name).render_as_string(hide_password=False)
+    with fresh_postgres(config.postgres_url) as url:
         results["postgresql"] = measure(url, recorded, config.cases, config.processes)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
     return results
