@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bench.__main__ import main
+from bench.report import figures, markdown
 from tests.dbfixtures import POSTGRES_URL_ENV
 
 
@@ -60,3 +62,24 @@ def test_the_integrity_and_replay_phases_write_the_figures(tmp_path: Path, monke
     if os.environ.get(POSTGRES_URL_ENV):
         assert integrity["postgresql"]["cases"] == 60
         assert report["figures"]["integrity_cases_per_s_pg"] > 0
+
+
+def test_the_commands_on_postgresql_have_their_own_rows_and_targets() -> None:
+    """``commands_pg`` (the read model in PostgreSQL) is reported beside ``commands`` (SQLite), each against the
+    bare update measured in its own run."""
+
+    def level(command_p50: float, bare_p50: float) -> dict[str, Any]:
+        return {
+            "command": {"p50": command_p50, "p99": command_p50 * 2, "per_s": 10.0},
+            "bare_update": {"p50": bare_p50, "p99": bare_p50 * 2, "per_s": 40.0},
+        }
+
+    details = {"commands": {"levels": {"1": level(20.0, 15.0)}}, "commands_pg": {"levels": {"1": level(60.0, 15.0)}}}
+    found = figures(details)
+    assert found["command_latency_ms_pg"] == {"1": {"p50": 60.0, "p99": 120.0}}
+    assert found["targets"]["command_p50_ms_1"]["met"] is True
+    assert found["targets"]["command_p50_ms_1_pg"]["met"] is False
+    assert found["targets"]["command_p50_vs_bare_1_pg"]["measured"] == 4.0
+    table = markdown({"figures": found, "details": details})
+    assert "| command p50 / p99 ms, 1 client, read model SQLite | 20.0 / 40.0 (1.3× bare) |" in table
+    assert "| command p50 / p99 ms, 1 client, read model PostgreSQL | 60.0 / 120.0 (4.0× bare) |" in table
