@@ -9,8 +9,10 @@ fields only. A field left untagged is treated as special care (the safe side), a
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -77,6 +79,24 @@ def _is_mapping_field(annotation: Any) -> bool:
     return typing.get_origin(annotation) is dict
 
 
+@dataclass(frozen=True)
+class _Placed:
+    """What ``redact`` and ``special_care_paths`` need of one field, worked out once per model (issue 16: walking the
+    annotations on every read was a quarter of the API's CPU)."""
+
+    tag: Sensitivity
+    nested: type[BaseModel] | None  # the record model it holds (``records_held``)
+    records: bool  # its value is one record or a list of them (not a mapping of records, which stays whole)
+
+
+@functools.cache
+def _placed(model: type[BaseModel]) -> dict[str, _Placed]:
+    return {
+        name: _Placed(tag_of(model, name), records_held(info), not _is_mapping_field(info.annotation))
+        for name, info in model.model_fields.items()
+    }
+
+
 def redact(model: type[BaseModel], data: Mapping[str, Any], allowed: frozenset[Sensitivity]) -> dict[str, Any]:
     """``data`` (a dump of ``model``) without the fields whose tag is not ``allowed``, recursively.
 
@@ -84,15 +104,14 @@ def redact(model: type[BaseModel], data: Mapping[str, Any], allowed: frozenset[S
     """
     if not allowed:
         return {}
+    plan = _placed(model)
     kept: dict[str, Any] = {}
     for name, value in data.items():
-        info = model.model_fields.get(name)
-        if info is None:
+        field = plan.get(name)
+        if field is None or field.tag not in allowed:
             continue
-        if tag_of(model, name) not in allowed:
-            continue
-        nested = records_held(info)
-        if nested is not None and isinstance(value, dict) and not _is_mapping_field(info.annotation):
+        nested = field.nested
+        if nested is not None and isinstance(value, dict) and field.records:
             kept[name] = redact(nested, value, allowed)
         elif nested is not None and isinstance(value, list):
             kept[name] = [redact(nested, v, allowed) if isinstance(v, dict) else v for v in value]
@@ -106,18 +125,19 @@ def special_care_paths(model: type[BaseModel], data: Mapping[str, Any], prefix: 
 
     A field that holds records is a container: the fields of its records decide.
     """
+    plan = _placed(model)
     found: list[str] = []
     for name, value in data.items():
-        info = model.model_fields.get(name)
-        if info is None or value in (None, "", [], {}):
+        field = plan.get(name)
+        if field is None or value in (None, "", [], {}):
             continue
         path = f"{prefix}{name}"
-        nested = records_held(info)
-        if nested is not None and isinstance(value, dict) and not _is_mapping_field(info.annotation):
+        nested = field.nested
+        if nested is not None and isinstance(value, dict) and field.records:
             found += special_care_paths(nested, value, f"{path}.")
         elif nested is not None and isinstance(value, list):
             inner = {p for v in value if isinstance(v, dict) for p in special_care_paths(nested, v, f"{path}[].")}
             found += sorted(inner)
-        elif tag_of(model, name) is Sensitivity.SPECIAL_CARE:
+        elif field.tag is Sensitivity.SPECIAL_CARE:
             found.append(path)
     return found
