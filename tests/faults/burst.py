@@ -11,7 +11,7 @@ import asyncio
 import functools
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +23,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from services.cases import CaseService
 from statemachines.case.transitions import Trigger
-from statemachines.kernel.roles import Actor
+from statemachines.kernel.roles import Actor, OrgKind, Role
 from statemachines.kernel.rules import RuleBook
+from store.accounts import AccountRepository
 from store.repository import CaseRepository
 from store.rulesets import RulesetRepository
 from tests.factories import CITY, CSW1, SW1, VALID_PAYLOADS
+from tests.passwords import CHEAP_HASHER as CHEAP
 from workflows.case_workflow import CaseWorkflow, workflow_id
 
 log = logging.getLogger("tests.faults")
@@ -114,18 +116,29 @@ class Burst:
     def total(self) -> int:
         return self.cases * (1 + len(PATH))
 
-    async def run_during(self, fault: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        """Run the burst and ``fault`` side by side; if either fails, the other is cancelled."""
+    async def run_during(self, fault: Callable[[], Coroutine[Any, Any, None]], clients: Sequence[Sender] = ()) -> None:
+        """Run the burst (``run``) and ``fault`` side by side; if either fails, the other is cancelled."""
         async with asyncio.TaskGroup() as group:
-            group.create_task(self.run())
+            group.create_task(self.run(clients))
             group.create_task(fault())
 
     async def open_all(self) -> None:
         """Open every case first (the rest of the burst then only sends commands)."""
-        await self._within_deadline(self._open(run) for run in self.runs)
+        await self._within_deadline(self._open(run, self.sender) for run in self.runs)
 
-    async def run(self) -> None:
-        await self._within_deadline(self._case(run) for run in self.runs)
+    async def run(self, clients: Sequence[Sender] = ()) -> None:
+        """Every case at once through ``sender``; or, given ``clients``, that many clients side by side, each taking
+        the next case nobody has taken yet and taking it to its end through its own sender before the next."""
+        if not clients:
+            await self._within_deadline(self._case(run, self.sender) for run in self.runs)
+            return
+        untaken = iter(self.runs)  # shared: each case goes to one client
+
+        async def client(sender: Sender) -> None:
+            for run in untaken:
+                await self._case(run, sender)
+
+        await self._within_deadline(client(sender) for sender in clients)
 
     async def _within_deadline(self, cases: Iterable[Coroutine[Any, Any, None]]) -> None:
         try:
@@ -162,15 +175,15 @@ class Burst:
             lines.append(f"{run.case_id}: {len(history.events)} events, last {tail}, pending activities {pending}")
         return "; histories: " + " | ".join(lines) if lines else ""
 
-    async def _open(self, run: CaseRun) -> None:
+    async def _open(self, run: CaseRun, sender: Sender) -> None:
         if not run.case_id:
-            run.case_id, seq = await self._until_answered(lambda: self.sender.open(run.open_command_id))
+            run.case_id, seq = await self._until_answered(lambda: sender.open(run.open_command_id))
             run.seqs.append(seq)
 
-    async def _case(self, run: CaseRun) -> None:
-        await self._open(run)
+    async def _case(self, run: CaseRun, sender: Sender) -> None:
+        await self._open(run, sender)
         for step, command_id in zip(PATH, run.command_ids, strict=True):
-            _, seq = await self._until_answered(functools.partial(self.sender.send, run.case_id, step, command_id))
+            _, seq = await self._until_answered(functools.partial(sender.send, run.case_id, step, command_id))
             run.seqs.append(seq)
 
     async def _until_answered(self, attempt: Callable[[], Awaitable[Answer]]) -> Answer:
@@ -282,6 +295,72 @@ def case_service(client: Client, sessions: sessionmaker[Session], task_queue: st
     return CaseService(client, sessions, task_queue, rulebook, person_secret="fault-tests-person-secret")
 
 
+class Unavailable(Exception):
+    """The API's 503 ``worker_unavailable``: no worker answered within its bound; the same command may be sent again."""
+
+
+class ApiSender(Sender):
+    """Over HTTP with each person's bearer token (a session of its own per sign-in); keeps the body of every
+    command's answer. Any status but the expected one fails the test, but for a 503 ``worker_unavailable`` with its
+    ``Retry-After``, which raises ``Unavailable`` (a retry for ``api_transient``)."""
+
+    def __init__(self, http: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+        self._http = http
+        self._tokens = tokens
+        self.answers: dict[str, dict[str, Any]] = {}
+
+    async def open(self, command_id: str) -> Answer:
+        intake = VALID_PAYLOADS[Trigger.OPEN_CONSULTATION]["intake"]
+        body = await self._post("sw1", "/api/cases", {"municipality": CITY, "command_id": command_id, **intake}, 201)
+        return body["case_id"], body["seq"]
+
+    async def send(self, case_id: str, step: Step, command_id: str, read_within: float | None = None) -> Answer:
+        """``read_within``: the client's read timeout for this request (seconds), else the HTTP client's own."""
+        request = {"command": step.trigger.value, "payload": step.payload, "command_id": command_id}
+        body = await self._post(step.user, f"/api/cases/{case_id}/commands", request, 200, read_within)
+        self.answers[command_id] = body
+        return body["case_id"], body["seq"]
+
+    async def _post(
+        self, user: str, url: str, body: dict[str, Any], expected: int, read_within: float | None = None
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self._tokens[user]}"}
+        if read_within is None:
+            response = await self._http.post(url, json=body, headers=headers)
+        else:
+            limits = httpx.Timeout(self._http.timeout.connect, read=read_within)
+            response = await self._http.post(url, json=body, headers=headers, timeout=limits)
+        if response.status_code == 503 and response.json().get("code") == "worker_unavailable":
+            assert response.headers.get("Retry-After"), response.headers
+            raise Unavailable(f"{url}: {response.text[:200]}")
+        assert response.status_code == expected, f"{url}: {response.status_code} {response.text[:500]}"
+        answer: dict[str, Any] = response.json()
+        return answer
+
+
+PASSWORD = "fault-tests-password-0123456789"
+
+
+def seed_people(sessions: sessionmaker[Session]) -> None:
+    """A市 and its contractor with the two people of ``PATH`` (SW1, CSW1) as users of the API."""
+    with sessions.begin() as session:
+        accounts = AccountRepository(session, CHEAP)
+        accounts.add_organisation(CITY, OrgKind.MUNICIPALITY, "A市 福祉事務所", [CITY])
+        accounts.add_organisation("contractor-a", OrgKind.CONTRACTOR, "A市 自立相談支援機関", [CITY])
+        accounts.add_user("sw1", PASSWORD, {Role.SW}, "contractor-a", "相談支援員")
+        accounts.add_user("csw1", PASSWORD, {Role.CSW}, "contractor-a", "主任相談支援員")
+
+
+async def sign_in(http: httpx.AsyncClient, users: set[str]) -> dict[str, str]:
+    """A new session (bearer token) for each of ``users``."""
+    tokens = {}
+    for user in sorted(users):
+        response = await http.post("/api/auth/token", data={"username": user, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        tokens[user] = response.json()["access_token"]
+    return tokens
+
+
 UNREACHABLE = frozenset(
     {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED, RPCStatusCode.UNKNOWN}
 )
@@ -298,3 +377,8 @@ def temporal_transient(exc: Exception) -> bool:
 def http_transient(exc: Exception) -> bool:
     """What a client of the API retries with the same command id: no connection, or one cut off mid-request."""
     return isinstance(exc, httpx.TransportError)
+
+
+def api_transient(exc: Exception) -> bool:
+    """``http_transient``, and the API's 503 ``worker_unavailable`` (it asks for the same command again)."""
+    return http_transient(exc) or isinstance(exc, Unavailable)

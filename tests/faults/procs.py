@@ -1,5 +1,5 @@
 """The stack on one machine as real processes, for the fault tests: the Temporal dev server (with its SQLite file),
-worker processes (``python worker.py``) and the API (``python api.py``), configured only through ``YORISOI_*``.
+worker processes (``python worker.py``) and API processes (``python api.py``), configured only through ``YORISOI_*``.
 
 Every process runs in a process group of its own, so a kill reaches what the test started and nothing else; each one
 writes to a log file in the test's folder, whose tail is attached to a failing test's report (``conftest.py``).
@@ -34,6 +34,7 @@ from tests.workflows.harness import TEST_MASTER_KEY
 log = logging.getLogger("tests.faults")
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_READY = "worker polling"
+PROJECTED = "projected case"  # the projection activity's log line
 TAIL_LINES = 40
 
 
@@ -89,6 +90,10 @@ class Service:
     def count(self, text: str) -> int:
         return self.output().count(text)
 
+    def projections(self) -> int:
+        """How many case events this (worker) process projected since its last start."""
+        return self.count(PROJECTED)
+
     def tail(self, lines: int = TAIL_LINES) -> str:
         if not self.log_path.exists():
             return "(no log)"
@@ -118,7 +123,7 @@ class Service:
 
 @dataclass
 class Stack:
-    """The dev server, N workers and optionally the API on one machine, sharing one read-model database.
+    """The dev server, N workers and M API processes on one machine, sharing one read-model database.
 
     The test's own Temporal client and sessions use the same settings (master key, database) as the processes.
     """
@@ -127,7 +132,7 @@ class Stack:
     settings: Settings
     server: Service
     workers: list[Service] = field(default_factory=list)
-    api: Service | None = None
+    apis: list[Service] = field(default_factory=list)
     _engines: list[Engine] = field(default_factory=list)
 
     @classmethod
@@ -173,7 +178,7 @@ class Stack:
         return {**inherited, "PYTHONUNBUFFERED": "1", **ours}
 
     def services(self) -> list[Service]:
-        return [self.server, *self.workers, *([self.api] if self.api else [])]
+        return [self.server, *self.workers, *self.apis]
 
     # -- the Temporal dev server ------------------------------------------------------------------------------
 
@@ -211,27 +216,37 @@ class Stack:
         await asyncio.gather(*(w.wait_for_output(WORKER_READY) for w in started))
         return started
 
-    async def start_api(self) -> Service:
-        """Start (or restart) ``python api.py``; returns once it answers HTTP."""
-        if self.api is None:
-            self.api = Service("api", [sys.executable, "api.py"], self.env(), self.folder / "api.log")
-        self.api.start()
-        async with httpx.AsyncClient(base_url=self.api_url) as http:
+    async def start_api(self, index: int = 0) -> Service:
+        """Start (or restart) the ``index``-th ``python api.py``; returns once it answers HTTP. The first listens on
+        the settings' port (``api_url``), each other one on a port of its own (``url_of``)."""
+        while len(self.apis) <= index:
+            n = len(self.apis)
+            name = "api" if n == 0 else f"api-{n + 1}"
+            port = self.settings.api_port if n == 0 else free_port()
+            env = {**self.env(), "YORISOI_API_PORT": str(port)}
+            self.apis.append(Service(name, [sys.executable, "api.py"], env, self.folder / f"{name}.log"))
+        api = self.apis[index]
+        api.start()
+        async with httpx.AsyncClient(base_url=self.url_of(api)) as http:
             for _ in range(600):
-                if not self.api.running:
-                    raise RuntimeError("the API exited while starting")
+                if not api.running:
+                    raise RuntimeError(f"{api.name} exited while starting")
                 try:
                     await http.get("/api/health", timeout=5)
                 except httpx.TransportError:
                     await asyncio.sleep(0.1)
                 else:
-                    self.api.ready()
-                    return self.api
-        raise TimeoutError(f"the API did not answer on {self.api_url}")
+                    api.ready()
+                    return api
+        raise TimeoutError(f"{api.name} did not answer on {self.url_of(api)}")
 
     @property
     def api_url(self) -> str:
+        """The first API process's."""
         return f"http://{self.settings.api_host}:{self.settings.api_port}"
+
+    def url_of(self, api: Service) -> str:
+        return f"http://{self.settings.api_host}:{api.env['YORISOI_API_PORT']}"
 
     # -- the read model ----------------------------------------------------------------------------------------
 

@@ -14,8 +14,8 @@ import pytest
 
 from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS
+from tests.faults.burst import seed_people, sign_in
 from tests.faults.procs import Stack
-from tests.faults.test_api_restart import seed_people, sign_in
 from tests.web.apiharness import seed_test_policies
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(150)]

@@ -17,11 +17,9 @@ from tests.faults.procs import Service, Stack
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(110)]
 
-PROJECTED = "projected case"  # the projection activity's log line
-
 
 def projections(worker: Service) -> int:
-    return worker.count(PROJECTED)
+    return worker.projections()
 
 
 async def test_a_worker_killed_mid_burst_leaves_every_command_applied_once(stack: Stack) -> None:
