@@ -224,3 +224,21 @@ async def eventually_async(probe: Any, expected: Any, seconds: float = 10) -> No
             return
         await asyncio.sleep(0.05)
     assert await probe() == expected
+
+
+async def test_S9_T17_a_plan_approved_without_a_decision_opens_the_children_learning_referral(h: Harness) -> None:
+    """process.md §3 table and §3.6: 子どもの学習・生活支援事業 needs no 支援決定, so a plan naming only it is approved
+    by the 支援調整会議 (T17) and opens the referral to its provider as the 支援決定 (T18) would: a child workflow
+    in 紹介の準備, whose task asks the consultant to send it."""
+    handle = await h.open()
+    for trigger in PATHS[CaseState.MEETING_REVIEW]:
+        payload = {"plan": plan(programs=("children_learning",))} if trigger is Trigger.SUBMIT_PLAN else None
+        await h.send(handle, trigger.value, ACTOR_FOR.get(trigger, SW1), payload or VALID_PAYLOADS[trigger])
+    outcome = await h.send(handle, Trigger.APPROVE_PLAN.value, SW1, {})
+    assert (outcome.transition_id, outcome.state) == ("T17", "SUPPORT_ACTIVE")
+    case_id = (await h.record(handle)).case_id
+    referral = h.client.get_workflow_handle(f"program-{case_id}-referral-children_learning-v1")
+    h.handles.append(referral)
+    await referral.execute_update("projected")
+    assert (await referral.query("record_json"))["state"] == "DRAFT"
+    await eventually(lambda: "rf_send" in _open_kinds(h, case_id))
