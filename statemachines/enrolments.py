@@ -1,11 +1,12 @@
 """Where the case and its programs meet: the enrolments a case transition starts, and the consent they need.
 
 The case table says what follows a transition (its ``follow_ons`` column): the 支援決定 (T18) starts every approved
-program that has a process, a つなぎ to an institution of the directory (T4) starts its referral, sent at once
-(process.md §3, §6). A program that passes the client's personal data to another organisation (``shares_personal_data``
-on the program, to start it, and on each of its rows that does) needs the case's consent C1 in force first (G1,
-process.md §5.2), checked here before anything is started or sent. Only this module knows both the case and the
-programs (tests/test_layering.py: the case never imports a program, a program never imports the case).
+program that has a process, a plan approved without one (T17) the referral of each program it names that runs
+elsewhere (子どもの学習・生活支援事業), a つなぎ to an institution of the directory (T4) starts its referral, sent
+at once (process.md §3, §6). A program that passes the client's personal data to another organisation
+(``shares_personal_data`` on the program, to start it, and on each of its rows that does) needs the case's consent C1
+in force first (G1, process.md §5.2), checked here before anything is started or sent. Only this module knows both the
+case and the programs (tests/test_layering.py: the case never imports a program, a program never imports the case).
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ TAKEN_WITH_APPLICATION_PATCH = "application-taken-with-riyou-moushikomi"
 
 
 REFERRED_PROGRAMS: dict[str, str] = {"children_learning": "start-children-learning-referral"}
-"""Programs the 支援決定 approves that run elsewhere, modelled as a referral plus registration (process.md §3.6: the
+"""Programs the 支援決定 approves (or a plan approved without one names, T17) that run elsewhere, modelled as a
+referral plus registration (process.md §3.6: the
 子どもの学習・生活支援事業's intake and decision flow is [UNVERIFIED]): a 関係機関へのつなぎ opens for the consultant to
 send to the provider chosen from the directory (its 紹介の準備 task), behind its patch (runs before it started none)."""
 
@@ -111,6 +113,17 @@ def _decided_programs(case: CaseRecord) -> Iterator[EnrolmentStart]:
             yield EnrolmentStart(defn, enrolment_id, patch=defn.start_patch, skipped_behind=skip)
 
 
+def _plan_referrals(case: CaseRecord) -> Iterator[EnrolmentStart]:
+    """A plan the 支援調整会議 approves without a 支援決定 (T17): each program it names that runs elsewhere opens its
+    referral as the 支援決定 would (子どもの学習・生活支援事業 needs no 支援決定, process.md §3 table and §3.6), in the
+    plan's order, once each."""
+    plan = case.plan
+    named = [i.program.value for i in plan.support_items if i.program is not None] if plan is not None else []
+    for program in dict.fromkeys(named):
+        if program in REFERRED_PROGRAMS:
+            yield _program_referral(case, program)
+
+
 def _referral(case: CaseRecord) -> Iterator[EnrolmentStart]:
     """T4 to an institution of the directory: the referral is sent and followed up (answer, outcome, no answer); a
     counter named in free text has nothing to follow up in the system."""
@@ -132,6 +145,8 @@ def enrolments_started(follow_on: FollowOn, case: CaseRecord) -> Iterator[Enrolm
         yield from _decided_programs(case)
     elif follow_on.starts == Starts.REFERRAL:
         yield from _referral(case)
+    elif follow_on.starts == Starts.PLAN_REFERRALS:
+        yield from _plan_referrals(case)
 
 
 def sharing_unmet(case: CaseRecord, actor: Actor) -> list[Unmet]:

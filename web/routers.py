@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from web.admin import api as admin_api
 from web.admin import metrics as admin_metrics
 from web.admin import policies as admin_policies
+from web.admin import rulesets_page as admin_rulesets_page
 from web.audit import api as audit_api
 from web.audit import codec as audit_codec
 from web.audit import finder_page as audit_finder_page
@@ -52,6 +53,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     reports_page.router,
     supervision_pages.router,
     meetings_pages.router,
+    admin_rulesets_page.router,
 )
 
 API_ROUTERS: tuple[APIRouter, ...] = (

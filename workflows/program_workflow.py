@@ -115,7 +115,7 @@ class ProgramWorkflow:
                         }
                     )
                 )
-            deadlines = self.defn.deadlines(self.record)
+            deadlines = [d for d in self.defn.deadlines(self.record) if d.patch is None or workflow.patched(d.patch)]
             if not deadlines and self.defn.states[self.record.state].terminal:
                 await workflow.wait_condition(self._settled)
                 return self.record.model_dump(mode="json")

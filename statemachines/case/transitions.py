@@ -1,7 +1,8 @@
 """The 自立相談支援 case process (process.md §1.4): transitions T1–T29 as data, run by the kernel's engine.
 
-What follows a transition is a column of the table too: the 支援決定 (T18) starts the decided programs, a つなぎ to an
-institution of the directory (T4) starts its referral (``FollowOn``; ``statemachines.enrolments`` resolves them).
+What follows a transition is a column of the table too: the 支援決定 (T18) starts the decided programs, a plan
+approved without one (T17) the referral of each program it names that runs elsewhere, a つなぎ to an institution of
+the directory (T4) its referral (``FollowOn``; ``statemachines.enrolments`` resolves them).
 """
 
 from __future__ import annotations
@@ -75,10 +76,12 @@ class Starts(StrEnum):
 
     DECIDED_PROGRAMS = "decided_programs"  # every approved program that has a process, as a child workflow
     REFERRAL = "referral"  # the つなぎ to an institution of the directory, followed up as a program
+    PLAN_REFERRALS = "plan_referrals"  # the plan's programs that run elsewhere (子どもの学習・生活支援), as referrals
 
 
 STARTS_PROGRAMS = FollowOn(Starts.DECIDED_PROGRAMS, patch="start-program-workflows")  # after the v2 histories
 STARTS_REFERRAL = FollowOn(Starts.REFERRAL, patch="refer-out-starts-referral")  # after the v5 histories
+STARTS_PLAN_REFERRALS = FollowOn(Starts.PLAN_REFERRALS, patch="plan-approval-starts-referrals")  # T17, issue 18 #9
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ TRANSITIONS: tuple[TransitionDef, ...] = (
     Row("T16", T.APPROVE_PLAN, (S.MEETING_REVIEW,), S.DECISION_PENDING, MEETING, c.NoteOnly,
         "プラン承認（支援決定が必要）", guards=("G-DECISION-NEEDED",)),
     Row("T17", T.APPROVE_PLAN, (S.MEETING_REVIEW,), S.SUPPORT_ACTIVE, MEETING, c.NoteOnly, "プラン承認（支援開始）",
-        guards=("G-NO-DECISION",)),
+        guards=("G-NO-DECISION",), follow_ons=(STARTS_PLAN_REFERRALS,)),
     Row("T18", T.DECIDE_SUPPORT, (S.DECISION_PENDING,), S.SUPPORT_ACTIVE, MUNICIPAL, c.DecisionPayload, "支援決定",
         guards=("G7", "G-DECISION-ALL", "G-DECISION-APPLIED", "G-DATES"), follow_ons=(STARTS_PROGRAMS,)),
     Row("T19", T.DECIDE_SUPPORT, (S.DECISION_PENDING,), S.PLAN_DRAFTING, MUNICIPAL, c.DecisionPayload,

@@ -61,7 +61,8 @@ class ProgramState:
 
 
 class ProgramDeadline(BaseModel):
-    """A durable timer of a program: at ``at`` the engine fires ``trigger`` (a SYSTEM transition)."""
+    """A durable timer of a program: at ``at`` the engine fires ``trigger`` (a SYSTEM transition). One added after
+    runs were recorded carries its ``patch``: a run recorded without it replays without the timer."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -69,6 +70,7 @@ class ProgramDeadline(BaseModel):
     at: datetime
     trigger: str
     payload: dict[str, Any] = {}
+    patch: str | None = None  # a timer that came later runs only behind this ``workflow.patched`` id
 
     @classmethod
     def once(cls, kind: str, at: datetime | None, trigger: str, *, fired_for: datetime | None) -> list[ProgramDeadline]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from statemachines.case.engine import CASE
 from statemachines.case.record import CaseRecord, CaseState
 from statemachines.case.records import EnrolmentStatus, Program
-from statemachines.case.transitions import STARTS_PROGRAMS, STARTS_REFERRAL, Trigger
+from statemachines.case.transitions import STARTS_PLAN_REFERRALS, STARTS_PROGRAMS, STARTS_REFERRAL, Trigger
 from statemachines.enrolments import (
     PROGRAM_NAMES,
     TAKEN_WITH_APPLICATION_PATCH,
@@ -22,14 +23,14 @@ from statemachines.kernel.rules import DEFAULT_RULESET
 from statemachines.kernel.table import Lookup
 from statemachines.programs.registry import BY_ID, PROGRAMS, program_rule_errors
 from tests.factories import SW1, VALID_PAYLOADS, plan
-from tests.statemachines.paths import START, decision_pending, reach, step
+from tests.statemachines.paths import START, decision_pending, meeting_review, reach, step
 
 T = Trigger
 
 
 def test_the_table_declares_what_a_transition_starts() -> None:
     starting = {t.id: t.follow_ons for t in CASE.transitions if t.follow_ons}
-    assert starting == {"T4": (STARTS_REFERRAL,), "T18": (STARTS_PROGRAMS,)}
+    assert starting == {"T4": (STARTS_REFERRAL,), "T17": (STARTS_PLAN_REFERRALS,), "T18": (STARTS_PROGRAMS,)}
 
 
 def _decided(programs: list[dict[str, Any]]) -> CaseRecord:
@@ -178,6 +179,28 @@ def test_S9_children_learning_support_is_a_referral_the_decision_opens() -> None
     assert BY_ID["referral"].state_tasks[BY_ID["referral"].initial].kind == "rf_send"
     refused = _decided([both[0], {"program": "children_learning", "approved": False}])
     assert [s.program.id for s in enrolments_started(STARTS_PROGRAMS, refused)] == ["work_readiness"]
+
+
+def test_S9_T17_a_plan_approved_without_a_decision_opens_the_children_learning_referral() -> None:
+    """process.md §3 table (子どもの学習・生活支援事業: 支援決定 "varies by municipality", so not one of G-7's) and
+    §3.6 ("Model it as a referral plus registration"): a plan naming only it needs no 支援決定, so the 支援調整会議's
+    approval (T17) opens the same 関係機関へのつなぎ the 支援決定 (T18) opens for it, in its 紹介の準備 state, behind
+    its own patch; a plan without it opens nothing."""
+    review = meeting_review(plan(programs=("children_learning", "hello_work")))
+    applied = CASE.apply(
+        review, T.APPROVE_PLAN.value, SW1, {}, now=START + timedelta(minutes=review.seq), command_id="t17"
+    )
+    case = applied.record
+    assert (applied.transition_id, case.state) == ("T17", CaseState.SUPPORT_ACTIVE)
+    [referral] = enrolments_started(STARTS_PLAN_REFERRALS, case)
+    assert (referral.program.id, referral.patch) == ("referral", "start-children-learning-referral")
+    assert STARTS_PLAN_REFERRALS.patch == "plan-approval-starts-referrals"
+    assert referral.enrolment_id == f"program-{case.case_id}-referral-children_learning-v{case.plan_version}"
+    assert referral.record(case, START)["state"] == "DRAFT"
+    assert referral.program.started_by_staff  # not one the 終結 waits for, as on the T18 path
+    alone = step(meeting_review(plan(programs=("hello_work",))), T.APPROVE_PLAN)
+    assert alone.state is CaseState.SUPPORT_ACTIVE
+    assert list(enrolments_started(STARTS_PLAN_REFERRALS, alone)) == []
 
 
 def test_every_program_a_plan_may_name_has_a_japanese_name_for_the_refusals() -> None:

@@ -100,6 +100,13 @@ REPORT_TARGET = {
 REVIEWERS_REFUSED = only(may(P.REPORT_REVIEW), yes=403, no=404)  # the reports pages refuse with the API's 403
 
 PERSON_QUERY = Form({"q": "やまだ", "purpose": "casework"})
+PROGRAM_VALUE = {
+    "municipality": "city-a",
+    "value_name": "housing_support.shelter_max",
+    "value": "P2M",
+    "source": "市一時生活支援事業実施要綱 第5条 [LOCAL]",
+    "effective_from": "2028-04-{n}",
+}
 
 MATRIX = [
     # -- cases ----------------------------------------------------------------------------------------------------
@@ -301,6 +308,16 @@ MATRIX = [
     ),
     Row("GET", "/supervision/consultants/sw1", None, only(may(P.SUPERVISION_CASES), no=404), 404),
     Row("GET", "/meetings", None, only(may(P.MEETING_READ), no=404), only(may(P.MEETING_READ), no=404)),
+    # The program values of the rule sets (issue 18 item 9): every role reads them; an administrator sets their own
+    # towns' (B町's is not offered A市: the form again, saying so, 422).
+    Row("GET", "/rulesets", None, only(may(P.RULESET_READ), no=404), only(may(P.RULESET_READ), no=404)),
+    Row(
+        "POST",
+        "/rulesets/program-values",
+        Form(PROGRAM_VALUE),
+        only(may(P.RULESET_ADD), yes="303 /rulesets?message=added", no=404),
+        only(may(P.RULESET_ADD), yes=422, no=404),
+    ),
     # another town is not offered: the form again, saying so (422)
     Row(
         "POST",

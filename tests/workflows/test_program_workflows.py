@@ -224,3 +224,45 @@ async def eventually_async(probe: Any, expected: Any, seconds: float = 10) -> No
             return
         await asyncio.sleep(0.05)
     assert await probe() == expected
+
+
+async def test_S9_T17_a_plan_approved_without_a_decision_opens_the_children_learning_referral(h: Harness) -> None:
+    """process.md §3 table and §3.6: 子どもの学習・生活支援事業 needs no 支援決定, so a plan naming only it is approved
+    by the 支援調整会議 (T17) and opens the referral to its provider as the 支援決定 (T18) would: a child workflow
+    in 紹介の準備, whose task asks the consultant to send it."""
+    handle = await h.open()
+    for trigger in PATHS[CaseState.MEETING_REVIEW]:
+        payload = {"plan": plan(programs=("children_learning",))} if trigger is Trigger.SUBMIT_PLAN else None
+        await h.send(handle, trigger.value, ACTOR_FOR.get(trigger, SW1), payload or VALID_PAYLOADS[trigger])
+    outcome = await h.send(handle, Trigger.APPROVE_PLAN.value, SW1, {})
+    assert (outcome.transition_id, outcome.state) == ("T17", "SUPPORT_ACTIVE")
+    case_id = (await h.record(handle)).case_id
+    referral = h.client.get_workflow_handle(f"program-{case_id}-referral-children_learning-v1")
+    h.handles.append(referral)
+    await referral.execute_update("projected")
+    assert (await referral.query("record_json"))["state"] == "DRAFT"
+    await eventually(lambda: "rf_send" in _open_kinds(h, case_id))
+
+
+async def test_H12_2_a_suspension_not_resumed_within_two_years_ends_the_benefit(
+    h: Harness, own_time_env: WorkflowEnvironment
+) -> None:
+    """施行規則§12② (process.md §3.1 "Durations", S6): a suspended benefit resumes only within 2 years of the
+    suspension (the rule set's ``resume_within``); the day before the window closes it still waits, and at 00:00 JST
+    after its last day the durable timer ends it (HB18), and the enrolment completes."""
+    case_id, child = await _decided(h, "housing_benefit")
+    await _paying(h, own_time_env, child)
+    today = (await own_time_env.get_current_time()).astimezone(JST).date()
+    outcome = await _send(child, "suspend", MUN1, {"suspended_on": today.isoformat(), "cause": "illness"})
+    assert outcome.state == "SUSPENDED"
+    last_day = add_duration(datetime.combine(today, time()), "P2Y").date()
+    closes = datetime.combine(last_day + DAY, time(), JST)
+    await own_time_env.sleep(closes - DAY - await own_time_env.get_current_time())
+    assert (await child.query("record_json"))["state"] == "SUSPENDED"
+    await own_time_env.sleep(2 * DAY)
+    result = await child.result()
+    assert (result["state"], result["suspended_on"]) == ("ENDED", today.isoformat())
+    with h.sessions.begin() as session:
+        [enrolment] = ProgramRepository(session).enrolments(case_id)
+        events = ProgramRepository(session).events(enrolment.enrolment_id)
+    assert (enrolment.state, events[-1].transition_id) == ("ENDED", "HB18")

@@ -12,11 +12,10 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
-from statemachines.kernel.outcomes import PayloadInvalid
+from services import rulesets
 from statemachines.kernel.permissions import Permission
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.rules import RuleSet
-from statemachines.programs.registry import program_rule_errors
 from store.dead_letters import DeadLetters
 from store.heartbeats import Heartbeats
 from store.rulesets import RulesetRepository
@@ -105,15 +104,12 @@ def list_rulesets(
 def add_ruleset(
     ruleset: RuleSet, actor: Annotated[Actor, Require(Permission.RULESET_ADD)], svc: ServicesDep
 ) -> RuleSet:
-    """A new version of the durations for a municipality ("*" for all), in force from its effective date."""
-    if ruleset.municipality != "*" and ruleset.municipality not in actor.serves:
-        raise ForbiddenError("担当していない自治体のルールセットは登録できません。")
-    errors = program_rule_errors(ruleset.programs)
-    if errors:
-        raise PayloadInvalid("add_ruleset", errors)
-    with svc.sessions.begin() as session:
-        RulesetRepository(session).add(ruleset, created_by=actor.user_id, now=svc.clock())
-    return ruleset
+    """A new version of the durations for a municipality ("*" for all), in force from its effective date; its program
+    values are checked by the programs' rules (422, each with a Japanese reason): the service the page uses too."""
+    try:
+        return rulesets.add_ruleset(svc.sessions, ruleset, actor, svc.clock())
+    except rulesets.NotServed as exc:
+        raise ForbiddenError(exc.message_ja) from exc
 
 
 async def _temporal(svc: Services) -> dict[str, Any]:

@@ -93,6 +93,7 @@ UI: dict[str, tuple[str, str]] = {
     "cases": ("ケース一覧", "Cases"),
     "audit": ("監査", "Audit"),
     "process": ("業務の流れ", "Process"),
+    "rulesets": ("事業の値", "Program values"),
     "reports": ("報告・統計", "Reports"),
     "report_targets": ("目安値", "Targets"),
     "export_xlsx": ("Excel（xlsx）で出力", "Export Excel (xlsx)"),

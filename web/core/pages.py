@@ -125,6 +125,7 @@ NAV = (
     ("/audit", "audit", Permission.AUDIT_READ),
     ("/reports", "reports", Permission.REPORT_REVIEW),
     ("/process", "process", Permission.PROCESS_READ),
+    ("/rulesets", "rulesets", Permission.RULESET_ADD),  # every role may read it; the administrator sets the values
 )
 """The navigation: each page for who holds its permission (for /inbox and /pipeline: whose work they are)."""
 

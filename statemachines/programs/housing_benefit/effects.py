@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from statemachines.kernel.roles import Actor
+from statemachines.kernel.rules import add_duration
 from statemachines.kernel.table import effect
 from statemachines.policy.scheduling import JST
 from statemachines.programs.definition import ProgramDeadline
@@ -134,6 +135,32 @@ def resume(r: HousingBenefitRecord, p: Resume, a: Actor, now: datetime) -> None:
     r.suspended_on, r.months_left_at_suspension = None, None
 
 
+def _paid_through_suspension(r: HousingBenefitRecord) -> date:
+    """The last day paid before the suspension: the end of its month (``suspend``), never past the period."""
+    assert r.suspended_on is not None
+    paid_through = last_day_after(date(r.suspended_on.year, r.suspended_on.month, 1), 1)
+    return min(paid_through, r.period_end) if r.period_end is not None else paid_through
+
+
+@effect(Note)
+def end_suspension(r: HousingBenefitRecord, p: Note, a: Actor, now: datetime) -> None:
+    """Not resumed within 2 years of the suspension (施行規則§12②): the benefit ends. Its last payment was for the
+    suspension's month, so the 1-year 再支給 lock (§16, G-H-LOCK) counts from the end of that month."""
+    r.ended_on = _paid_through_suspension(r)
+
+
+SUSPENSION_LIMIT_PATCH = "housing-benefit-suspension-limit"
+"""Runs recorded before the timer came waited in SUSPENDED with no timer: they replay without it (issue 18 #6)."""
+
+
+def resumption_window_end(r: HousingBenefitRecord) -> date | None:
+    """The last day a suspended benefit may resume (G-H-RESUME): the 停止日 plus ``resume_within`` by the calendar."""
+    if r.suspended_on is None:
+        return None
+    start = datetime.combine(r.suspended_on, datetime.min.time())
+    return add_duration(start, r.rules.resume_within).date()
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), JST)
 
@@ -179,6 +206,10 @@ def deadlines(r: HousingBenefitRecord) -> list[ProgramDeadline]:
         obligation = _obligation_deadline(r)
         if obligation is not None:
             found.append(obligation)
+    window_end = resumption_window_end(r)
+    if r.state is S.SUSPENDED and window_end is not None:
+        at, trigger = _midnight(window_end + timedelta(days=1)), HousingBenefitTrigger.END_SUSPENSION
+        found.append(ProgramDeadline(kind="suspension_limit", at=at, trigger=trigger, patch=SUSPENSION_LIMIT_PATCH))
     return sorted(found, key=lambda d: d.at)
 
 

@@ -57,6 +57,7 @@ class HousingBenefitTrigger(StrEnum):
     CHECK_OBLIGATIONS = "check_obligations"
     SUSPEND = "suspend"
     RESUME = "resume"
+    END_SUSPENSION = "end_suspension"
 
 
 _DAY_COUNTED = frozenset(
@@ -82,7 +83,7 @@ class HousingBenefitRules(Value):
     job_loss_window: Duration = "P2Y"  # by the calendar: exactly two years after the loss is still inside
     job_loss_window_max: Duration = "P4Y"
     repayment_lock: Duration = "P1Y"  # counted from the first day of the month after the last month paid
-    resume_within: Duration = "P2Y"  # §12②: the requirements met again within 2 years of the suspension
+    resume_within: Duration = "P2Y"  # §12②: the requirements met again within 2 years of the suspension, else ended
     monitoring_interval_while_paid: str = "P7D"
 
     @model_validator(mode="before")
@@ -110,7 +111,8 @@ RULE_SOURCES: dict[str, tuple[object, str]] = {
     ),
     "resume_within": (
         "P2Y",
-        "疾病・負傷で要件を欠いた後、2年以内に再び満たせば支給を再開（通算9か月まで）(施行規則§12②) [ORD S6]",
+        "疾病・負傷で要件を欠いた後、2年以内に再び満たせば支給を再開（通算9か月まで）; 2年以内に再開しなければ"
+        "支給終了 (施行規則§12②) [ORD S6]",
     ),
     "monitoring_interval_while_paid": ("P7D", "支給中は自立相談支援機関で月4回以上の面談 (S16) → 週1回のモニタリング"),
 }

@@ -1,5 +1,6 @@
 """住居確保給付金 (process.md §3.1): application, eligibility (施行規則§10), 支給決定, 3-month periods up to 9
-months in all (§12), the monthly check of 求職活動 while it is paid."""
+months in all (§12), the monthly check of 求職活動 while it is paid, a suspension for illness or injury that ends the
+benefit when it is not resumed within 2 years (§12②)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,8 @@ TRANSITIONS: tuple[Row, ...] = (
     Row("HB16", T.SUSPEND, PAID, S.SUSPENDED, MUN, p.Suspend, "支給の停止（疾病・負傷、施行規則§12②）"),
     Row("HB17", T.RESUME, (S.SUSPENDED,), S.PAYING, MUN, p.Resume, "支給の再開（要件を再び満たした）",
         ("G-H-RESUME",)),
+    Row("HB18", T.END_SUSPENSION, (S.SUSPENDED,), S.ENDED, SYSTEM, Note, "停止から2年経過（支給終了、施行規則§12②）",
+        timer="suspension_limit"),
 )
 # fmt: on
 
@@ -101,6 +104,7 @@ HOUSING_BENEFIT = ProgramDef[HousingBenefitState, HousingBenefitTrigger, Housing
         T.CHECK_OBLIGATIONS: e.checked,
         T.SUSPEND: e.suspend,
         T.RESUME: e.resume,
+        T.END_SUSPENSION: e.end_suspension,
     },
     rules=RULE_SOURCES,
     deadlines=e.deadlines,
@@ -157,6 +161,12 @@ HOUSING_BENEFIT = ProgramDef[HousingBenefitState, HousingBenefitTrigger, Housing
             "monthly_obligations",
             "missing 求職活動 evidence opens a task",
             at="00:00 JST a week after each paid month ends",
+        ),
+        Timer(
+            "suspension_limit",
+            "HB18 → ENDED: not resumed within the window of 施行規則§12②",
+            rule="resume_within",
+            start="the 停止日 (fires at 00:00 JST the day after the window's last day)",
         ),
     ),
 )

@@ -54,6 +54,7 @@ HB_PAYLOADS: dict[str, dict[str, Any]] = {
     "check_obligations": {"month": "2026-04"},
     "suspend": {"suspended_on": "2026-05-10", "cause": "illness"},
     "resume": {"resumed_on": "2026-08-03", "application": APPLICATION},
+    "end_suspension": {},
 }
 HB_ACTORS: dict[str, Actor] = {
     "certify": MUN1,
@@ -68,6 +69,7 @@ HB_ACTORS: dict[str, Actor] = {
     "check_obligations": SYSTEM_ACTOR,
     "suspend": MUN1,
     "resume": MUN1,
+    "end_suspension": SYSTEM_ACTOR,
 }
 HB_PATHS: dict[str, list[str]] = {
     "APPLIED": [],
@@ -116,7 +118,7 @@ HB_EXPECTED: dict[str, dict[str, str | frozenset[str]]] = {
         "check_obligations": "same",
         "suspend": "SUSPENDED",
     },
-    "SUSPENDED": {"resume": "PAYING", "stop": "STOPPED"},
+    "SUSPENDED": {"resume": "PAYING", "stop": "STOPPED", "end_suspension": "ENDED"},
     "STOPPED": {},
     "ENDED": {},
 }
@@ -552,7 +554,7 @@ def test_H12_2_suspension_and_resumption_do_not_count_the_months_between() -> No
     paying = hb_reach("PAYING")  # 2026-04 to 2026-06, 3 months granted
     suspended = step(HOUSING_BENEFIT, paying, "suspend", None, HB_ACTORS, HB_PAYLOADS)
     assert (suspended.state, suspended.months_left_at_suspension) == ("SUSPENDED", 1)  # 2026-04, 05 paid; 06 left
-    assert deadlines(suspended) == []
+    assert [d.kind for d in deadlines(suspended)] == ["suspension_limit"]  # HB18, below
     assert HOUSING_BENEFIT.monitoring(suspended) is None
     late = {**HB_PAYLOADS["resume"], "resumed_on": "2028-05-11"}
     [unmet] = HOUSING_BENEFIT.check(suspended, "resume", MUN1, late, NOW)
@@ -572,3 +574,28 @@ def test_H12_2_suspension_and_resumption_do_not_count_the_months_between() -> No
         resumed = step(HOUSING_BENEFIT, resumed, "record_evidence", {"evidence": item}, HB_ACTORS, HB_PAYLOADS)
     check = next(d for d in deadlines(resumed) if d.kind == "monthly_obligations")
     assert check.payload == {"month": "2026-08"}  # the suspended months are skipped
+
+
+def test_H12_2_a_suspension_not_resumed_within_two_years_ends_the_benefit() -> None:
+    """施行規則§12② (process.md §3.1 "Durations", S6): payment may resume only if the requirements are met again
+    within 2 years of the suspension, so a suspension that lasts longer ends the benefit. The window is the rule
+    set's ``resume_within`` (P2Y, with its source), counted by the calendar like G-H-RESUME: the last day it may
+    resume is 2028-05-10, and at 00:00 JST the next day the timer fires HB18 (SUSPENDED → ENDED), behind its patch.
+    The benefit ended with the suspension's month, the last one paid: the 1-year 再支給 lock (§16) counts from it."""
+    suspended = step(HOUSING_BENEFIT, hb_reach("PAYING"), "suspend", None, HB_ACTORS, HB_PAYLOADS)  # 2026-05-10
+    [limit] = deadlines(suspended)
+    assert (limit.kind, limit.trigger, limit.patch) == (
+        "suspension_limit",
+        "end_suspension",
+        "housing-benefit-suspension-limit",
+    )
+    assert limit.at == datetime(2028, 5, 11, tzinfo=JST)
+    on_the_last_day = {**HB_PAYLOADS["resume"], "resumed_on": "2028-05-10"}
+    assert HOUSING_BENEFIT.check(suspended, "resume", MUN1, on_the_last_day, NOW) == []  # the same window
+    assert "§12②" in HOUSING_BENEFIT.rules["resume_within"][1]
+    [unmet] = HOUSING_BENEFIT.check(suspended, "end_suspension", MUN1, {}, NOW)  # the timer's, not a person's
+    assert unmet.kind.value == "role"
+    ended = step(HOUSING_BENEFIT, suspended, "end_suspension", None, HB_ACTORS, HB_PAYLOADS)
+    assert (ended.state, ended.ended_on) == ("ENDED", date(2026, 5, 31))
+    assert deadlines(ended) == []
+    assert repayment_allowed_from(ended.ended_on, ended.rules) == date(2027, 6, 1)
