@@ -41,6 +41,9 @@ class CaseRepository:
         another event at this seq that links to the same predecessor was written by a workflow task that never
         completed (the worker died after the write, before Temporal recorded the task), so Temporal never holds it;
         it and whatever followed it are undone (``_undo_from``) and this event, the one history keeps, takes its seq.
+        Only a later task supersedes: the task Temporal records runs after the one it lost, so its event is dated
+        later (``workflow.now()``). A lost task's local activity still running when the retried one has written
+        (seen after a server crash, two workers) is refused, never undoing the event history holds and those after.
         """
         event = p.event
         prev = self._event_record(event.case_id, event.seq - 1, lock=True) if event.seq > 1 else None
@@ -49,7 +52,7 @@ class CaseRepository:
         if existing is not None:
             if existing.hash == event.hash:
                 return False
-            if not (supersede and existing.prev_hash == event.prev_hash):
+            if not (supersede and existing.prev_hash == event.prev_hash and event.at >= existing.at):
                 raise ChainConflictError(event.case_id, event.seq, "another event is already recorded at this seq")
             _check_link(p, prev)
             self._undo_from(event.case_id, event.seq)

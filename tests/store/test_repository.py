@@ -105,6 +105,26 @@ def test_the_projection_in_the_workflow_task_supersedes_what_an_unrecorded_task_
     assert verify(sessions) is None
 
 
+def test_a_lost_task_s_late_write_never_supersedes_the_event_history_keeps(sessions: sessionmaker[Session]) -> None:
+    """After a server crash with two workers: the retried task's event (later) was written, then the lost task's
+    local activity, still running, tries to write its own (earlier) event at the same seq. It is refused, and the
+    event history keeps stays with what came after it (before this, the late write undid both)."""
+    p1, _, _ = three_projections()
+    apply(sessions, p1)
+    lost = make_event(2, p1.event.hash, from_state="intake", to_state="assessment", at=T0 + timedelta(hours=1))
+    kept = make_event(2, p1.event.hash, from_state="intake", to_state="assessment", at=T0 + timedelta(hours=2))
+    after = make_event(3, kept.hash, from_state="assessment", to_state="consent", at=T0 + timedelta(hours=3))
+    for projection in (make_projection(kept), make_projection(after)):
+        with sessions.begin() as session:
+            assert CaseRepository(session).apply_projection(projection, supersede=True) is True
+
+    with pytest.raises(ChainConflictError, match="already recorded"), sessions.begin() as session:
+        CaseRepository(session).apply_projection(make_projection(lost), supersede=True)
+
+    assert snapshot(sessions)[1] == [p1.event, kept, after]
+    assert verify(sessions) is None
+
+
 def test_a_superseding_event_must_link_to_the_same_predecessor(sessions: sessionmaker[Session]) -> None:
     p1, p2, _ = three_projections()
     apply_all(sessions, [p1, p2])
