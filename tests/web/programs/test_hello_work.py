@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from tests.factories import VALID_PAYLOADS
-from tests.web.apiharness import Api
+from tests.web.apiharness import Api, MovableClock
 from tests.web.programs.enrolments import T, program_command
 
 
@@ -29,7 +30,10 @@ async def test_a_hello_work_request_needs_consent_c1_first(api: Api) -> None:
     assert again.json()["enrolment"]["enrolment_id"] == enrolment_id
 
 
-async def test_a_hello_work_appointment_booked_over_http_reaches_the_enrolment(api: Api) -> None:
+async def test_a_hello_work_appointment_booked_over_http_reaches_the_enrolment(
+    clocked_api: tuple[Api, MovableClock],
+) -> None:
+    api, clock = clocked_api
     case_id = await api.open_case("sw1")
     for trigger in (T.COMPLETE_INTAKE, T.APPLY_FOR_SUPPORT):
         assert (await api.command("sw1", case_id, trigger.value, VALID_PAYLOADS[trigger])).status_code == 200
@@ -60,6 +64,7 @@ async def test_a_hello_work_appointment_booked_over_http_reaches_the_enrolment(a
     record = (await api.get("esw1", url)).json()["record"]
     assert appointment_id in {a["appointment_id"] for a in record["appointments"]}
 
+    clock.move_to(api, datetime.fromisoformat("2030-12-03T10:15:00+09:00"))  # the appointment has begun
     attendance = await api.post("esw1", f"/api/appointments/{appointment_id}/attendance", {"status": "no_show"})
     assert attendance.status_code == 200, attendance.text
     record = (await api.get("esw1", url)).json()["record"]
