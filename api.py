@@ -110,7 +110,7 @@ def create_app(
     errors.install(app)
     pages.page_errors(app)
     app.add_middleware(InputHygiene)
-    app.add_middleware(SecurityHeaders)  # the refusals and the 500 carry the headers too
+    app.add_middleware(SecurityHeaders, page_failure=pages.internal_error_page)  # the refusals and the 500 too
     app.add_middleware(RequestLog, metrics=metrics)  # outermost: every answer, the 500 included, logged and counted
     app.mount("/static", StaticFiles(directory=str(pages.STATIC)), name="static")
     for router in (*routers.PAGE_ROUTERS, *routers.API_ROUTERS):

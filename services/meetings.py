@@ -75,6 +75,7 @@ class ItemResult:
     state: str
     refused: list[Unmet] = field(default_factory=list)
     errors: list[dict[str, object]] = field(default_factory=list)
+    added: bool | None = None  # putting it on the agenda: whether it is on it now (None: an outcome's result)
 
 
 ACT9_UNACKNOWLEDGED = "支援会議（法第9条）の構成員は全員、守秘義務の確認が必要です（法第9条第5項）。"
@@ -157,11 +158,23 @@ class MeetingService:
         return results
 
     async def _put_on_agenda(self, actor: Actor, sitting: Sitting, case: WaitingCase) -> ItemResult:
+        """T13 for a consented plan; refused (or failed), the case comes off the agenda again and waits as before,
+        the refusal saying why it was not added."""
         trigger = Trigger.PUT_ON_AGENDA
         body = {"planned_meeting_on": sitting.held_on.isoformat()}
         result = ItemResult(case.case_id, case.case_number, Outcome.APPROVE, recorded=False, state=case.state)
-        await self._send(actor, sitting, case.case_id, trigger, body, result)
+        try:
+            result.added = await self._send(actor, sitting, case.case_id, trigger, body, result)
+        except BaseException:
+            self._take_off(sitting.sitting_id, case.case_id)
+            raise
+        if not result.added:
+            self._take_off(sitting.sitting_id, case.case_id)
         return result
+
+    def _take_off(self, sitting_id: str, case_id: str) -> None:
+        with self._sessions.begin() as session:
+            store.remove_item(session, sitting_id, case_id)
 
     def remove(self, actor: Actor, sitting_id: str, case_id: str) -> None:
         self.get(actor, sitting_id)

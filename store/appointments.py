@@ -18,12 +18,19 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from statemachines.policy.scheduling import AppointmentStatus, Office, Slot, status_change_allowed
+from statemachines.policy.scheduling import (
+    AppointmentStatus,
+    Office,
+    Slot,
+    attendance_problems,
+    status_change_allowed,
+)
 from store.appointment_records import AppointmentRecord, AppointmentRow, OfficeRecord, OfficeRow, office_row
 from store.booking import Booking, check_slot, lock_staff, occupied_around, same_booking
 from store.errors import (
     AppointmentNotFoundError,
     AppointmentStatusError,
+    AttendanceRefusedError,
     DuplicateOfficeError,
     UnknownCaseError,
     UnknownOfficeError,
@@ -105,12 +112,19 @@ class AppointmentRepository:
         return AppointmentRow.model_validate(record)
 
     def set_status(
-        self, appointment_id: str, status: AppointmentStatus, *, visible: Collection[str] | None = None
+        self,
+        appointment_id: str,
+        status: AppointmentStatus,
+        *,
+        visible: Collection[str] | None = None,
+        now: datetime | None = None,
     ) -> AppointmentRow:
         """Record attendance, a no-show or a cancellation (see :data:`statemachines.scheduling.STATUS_CHANGES`).
 
         :class:`AppointmentNotFoundError` if there is none (or, with ``visible``, its case's municipality is not
-        one of them); :class:`AppointmentStatusError` if the change is not allowed. The row is locked meanwhile.
+        one of them); :class:`AppointmentStatusError` if the change is not allowed; with ``now``,
+        :class:`AttendanceRefusedError` for attendance or a no-show before the appointment begins (SCHED-NOT-YET).
+        The row is locked meanwhile.
         """
         stmt = self._select(visible).where(AppointmentRecord.appointment_id == appointment_id).with_for_update()
         record = self._session.scalars(stmt).one_or_none()
@@ -119,6 +133,9 @@ class AppointmentRepository:
         current = AppointmentStatus(record.status)
         if not status_change_allowed(current, status):
             raise AppointmentStatusError(appointment_id, current.value, status.value)
+        problems = [] if now is None or status == current else attendance_problems(record.starts_at, status, now)
+        if problems:
+            raise AttendanceRefusedError(problems)
         record.status = status.value
         self._session.flush()
         return AppointmentRow.model_validate(record)

@@ -195,6 +195,14 @@ class BookingRefusedError(AppointmentError):
         self.problems = problems
 
 
+class AttendanceRefusedError(AppointmentError):
+    """Attendance or a no-show of an appointment that has not begun: ``problems`` says so (SCHED-NOT-YET)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("出欠を記録できません: " + ", ".join(p.id for p in problems))
+        self.problems = problems
+
+
 class AppointmentStatusError(AppointmentError):
     """The appointment's status cannot change from ``current`` to ``requested`` (e.g. a cancelled one attended)."""
 

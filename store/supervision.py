@@ -46,11 +46,14 @@ class Caseload(BaseModel):
 
 
 class SupervisedCase(BaseModel):
-    """One open case of a consultant's caseload, as the drill-down lists it (no personal data)."""
+    """One open case of a consultant's caseload, as the drill-down lists it (no personal data: the page names the
+    client from ``person_id`` for the readers who may see it; the API does not carry the person id)."""
 
     model_config = ConfigDict(frozen=True)
 
     case_id: str
+    case_number: str | None = None  # 受付番号; None for a case opened before numbering and not yet backfilled
+    person_id: str | None = Field(default=None, exclude=True)
     municipality: str
     stage: str
     state: str
@@ -220,6 +223,8 @@ def caseload_cases(
     return [
         SupervisedCase(
             case_id=record.case_id,
+            case_number=record.case_number,
+            person_id=record.person_id,
             municipality=record.municipality,
             stage=record.stage,
             state=record.state,

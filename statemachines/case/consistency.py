@@ -144,7 +144,8 @@ def _closure_reason(ctx: Ctx) -> ClosureReason | None:
 
 
 def running_programs(ctx: Ctx) -> list[EnrolmentStatus]:
-    """The enrolments started by the 支援決定 that have not ended and may not outlive this 終結."""
+    """The case's enrolments (the 支援決定's and a staff-started 住居確保給付金) that have not ended and may not
+    outlive this 終結."""
     transfer = _closure_reason(ctx) is ClosureReason.TRANSFER_PUBLIC_ASSISTANCE
     return [
         e
@@ -154,7 +155,9 @@ def running_programs(ctx: Ctx) -> list[EnrolmentStatus]:
 
 
 def g_programs_ended(ctx: Ctx) -> Verdict:
-    """The 終結 waits for the programs its 支援決定 started (a guard, not a closure that ends them itself).
+    """The 終結 waits for the programs the case records as its own (a guard, not a closure that ends them itself):
+    those its 支援決定 started, and a 住居確保給付金 staff started from the case with the 利用申込 (process.md §3.1
+    H0/H1: its application is taken with it, so it is the case's program before any 支援決定).
 
     Decided by process.md: a program enrolment is a child state machine of the case (§1.1) that ends by a decision of
     its own, recorded on it by whoever is responsible (修了 or 利用中止 by the 就労支援員, 不支給 or 支給終了 by the

@@ -194,7 +194,8 @@ def program_monitoring(case: CaseRecord, payload: c.ProgramMonitoring, actor: Ac
 
 @effect(c.ProgramState)
 def program_state(case: CaseRecord, payload: c.ProgramState, actor: Actor, now: datetime) -> None:
-    """An enrolment started by the 支援決定, or its end; an end once recorded stays (a late start changes nothing)."""
+    """An enrolment of the case (the 支援決定's, or a 住居確保給付金 staff started with the 利用申込), or its
+    end; an end once recorded stays (a late start changes nothing)."""
     known = case.enrolments.get(payload.enrolment_id)
     ended = payload.ended or (known is not None and known.ended)
     case.enrolments[payload.enrolment_id] = EnrolmentStatus(

@@ -169,6 +169,7 @@ BASIS_HOLIDAY = "行政機関の休日に関する法律 第1条（土日・国�
 BASIS_DOUBLE = "担当職員の予定の重複（同じ時間帯に二つの予定は入れられない）"
 BASIS_BUFFER = "事業所間の移動時間（事業所ごとの設定、既定 30 分）"
 BASIS_PAST = "予約は今後の日時に入れる（過去の面談は支援経過記録に記録する）"
+BASIS_NOT_YET = "出欠（来所・不参加）は予定の開始時刻が来てから記録する（取りやめはキャンセル）"
 
 
 # -- the rules --------------------------------------------------------------------------------------------------
@@ -199,6 +200,26 @@ def booking_problems(
         *_double_bookings(slot, others),
         *_buffer_problems(slot, office, others),
     ]
+
+
+def attendance_problems(starts_at: datetime, status: AppointmentStatus, now: datetime) -> list[Problem]:
+    """Why ``status`` cannot be recorded for an appointment starting at ``starts_at`` now: attendance (来所) or a
+    no-show (不参加) of an appointment that has not begun is SCHED-NOT-YET; a cancellation may come any time."""
+    if status not in (AppointmentStatus.ATTENDED, AppointmentStatus.NO_SHOW) or starts_at <= now:
+        return []
+    return [not_yet_problem(starts_at)]
+
+
+def not_yet_problem(starts_at: datetime) -> Problem:
+    start = starts_at.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+    return _problem(
+        "SCHED-NOT-YET",
+        f"この予定の開始日時（{start}）はまだ来ていません。出欠は開始後に記録してください"
+        "（予定を取りやめる場合はキャンセルにしてください）。",
+        f"The appointment starts at {start} JST, which has not come yet: record attendance once it has begun "
+        "(or cancel it).",
+        BASIS_NOT_YET,
+    )
 
 
 def reminder_at(slot: Slot) -> datetime:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from temporalio.testing import WorkflowEnvironment
 
@@ -27,6 +28,7 @@ from tests.workflows.harness import Harness, running_harness
 class LiveApp:
     url: str
     worker: Harness
+    app: FastAPI | None = None  # the app itself, for a test that adds a route of its own
 
 
 @contextlib.asynccontextmanager
@@ -47,9 +49,8 @@ async def live_app(
             codec_origins=codec_origins or [],
         )
         port = free_port()
-        config = uvicorn.Config(
-            create_app(settings, client=worker.client), host="127.0.0.1", port=port, log_level="warning"
-        )
+        served = create_app(settings, client=worker.client)
+        config = uvicorn.Config(served, host="127.0.0.1", port=port, log_level="warning")
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())
         try:
@@ -58,7 +59,7 @@ async def live_app(
                     break
                 await asyncio.sleep(0.05)
             assert server.started, "uvicorn did not start"
-            yield LiveApp(url=f"http://127.0.0.1:{port}", worker=worker)
+            yield LiveApp(url=f"http://127.0.0.1:{port}", worker=worker, app=served)
         finally:
             server.should_exit = True
             await task

@@ -163,6 +163,29 @@ async def api(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Ap
         yield a
 
 
+@dataclass
+class MovableClock:
+    """The API's clock, set by the test (the Temporal server keeps its own): where the API judges a moment itself,
+    such as whether an appointment has begun."""
+
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def move_to(self, api: Api, moment: datetime) -> None:
+        """Now is ``moment``; the tokens issued before are dropped (they may have expired meanwhile)."""
+        self.at = moment
+        api.tokens.clear()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def clocked_api(time_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[tuple[Api, MovableClock]]:
+    clock = MovableClock()
+    async with running_api(time_env, tmp_path, clock=clock) as a:
+        yield a, clock
+
+
 def seed_other_town(api: Api) -> None:
     """B町 (city-b) with one user of each role, ``<role>-b``: the other municipality of the access tests."""
     roles = {"sw": Role.SW, "csw": Role.CSW, "esw": Role.ESW, "mun": Role.MUN, "ops": Role.OPS, "aud": Role.AUD}

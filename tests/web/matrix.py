@@ -35,7 +35,7 @@ from store.codec import KEY_METADATA
 from tests.factories import VALID_PAYLOADS
 from tests.web.apiharness import Api, seed_other_town
 from tests.web.programs.enrolments import CLIENT
-from tests.web.programs.test_appointments import book
+from tests.web.programs.test_appointments import begun, book
 from web.core.deps import SESSION_COOKIE
 from web.core.security import CSRF_FIELD
 
@@ -290,6 +290,7 @@ async def world(api: Api) -> dict[str, str]:
     enrolment_id = await _sent_referral(api, case_id)
     moved = await book(api, case_id)
     attended = await book(api, case_id, starts_at="2030-12-03T14:00:00+09:00", ends_at="2030-12-03T15:00:00+09:00")
+    begun(api, attended["appointment_id"])  # its attendance may be recorded (SCHED-NOT-YET otherwise)
     notifications = (await api.get("sw1", "/api/notifications")).json()["items"]
     notification = next(n for n in notifications if n["case_id"] == case_id)
     detail = (await api.get("sw1", f"/api/cases/{case_id}")).json()

@@ -71,6 +71,8 @@ PURPOSES: dict[str, tuple[str, str]] = {
     "appointment_command": ("予定の操作の結果の表示", "Shown after an appointment command"),
     "form_pdf": ("帳票（PDF）の出力", "Form (PDF) downloaded"),
     "meeting_page": ("支援調整会議の画面（氏名・議事録）", "Coordination meeting page (names, minutes)"),
+    "list": ("一覧の表示（氏名）", "List (names)"),
+    "supervision": ("担当ケースの一覧（主任相談支援員）", "A consultant's open cases (supervision)"),
 }
 
 

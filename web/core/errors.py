@@ -22,6 +22,7 @@ from store.errors import (
     AccountError,
     AppointmentNotFoundError,
     AppointmentStatusError,
+    AttendanceRefusedError,
     BookingRefusedError,
     DirectoryCsvError,
     DuplicateAppointmentError,
@@ -138,6 +139,12 @@ def _booking_refused(request: Request, exc: Exception) -> JSONResponse:
     return _json(409, "booking_refused", "この日時には予約できません。", problems=problems)
 
 
+def _attendance_refused(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AttendanceRefusedError)
+    problems = [p.model_dump(mode="json") for p in exc.problems]
+    return _json(409, "attendance_refused", exc.problems[0].message_ja, exc.problems[0].message_en, problems=problems)
+
+
 def _too_many(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TooManyAttempts)
     response = _json(429, "too_many_attempts", str(exc), retry_after_seconds=exc.retry_after_seconds)
@@ -199,6 +206,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RPCError, _rpc)
     app.add_exception_handler(DirectoryCsvError, _invalid_csv)
     app.add_exception_handler(BookingRefusedError, _booking_refused)
+    app.add_exception_handler(AttendanceRefusedError, _attendance_refused)
     app.add_exception_handler(BadQuery, _bad_query)
     app.add_exception_handler(PersonNotFound, person_not_found)
     app.add_exception_handler(NotAllowedToSeePeople, not_allowed_to_see_people)

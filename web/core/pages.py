@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from services.meetings import SittingNotFound
 from services.people import NotAllowedToSeePeople, PersonNotFound
@@ -33,6 +34,7 @@ from store.names import user_names
 from web.core import errors, i18n, problems
 from web.core.auth import AuthError, AuthReason
 from web.core.deps import SESSION_COOKIE, Services, ServicesDep, SignedIn, authenticate
+from web.core.request_log import CURRENT
 from web.core.security import CSRF_FIELD, csrf_ok, csrf_token, ensure_csrf_cookie
 
 WEB_ROOT = Path(__file__).resolve().parent.parent
@@ -225,7 +227,11 @@ Handler = Callable[[Request, Exception], Response | Awaitable[Response]]
 
 
 def _error_page(request: Request, code: int, reason: str, detail: str = "") -> HTMLResponse:
-    context = {"code": code, "reason": reason, "detail": detail}
+    return _error_page_with(request, code, reason, {"detail": detail})
+
+
+def _error_page_with(request: Request, code: int, reason: str, extra: Mapping[str, Any]) -> HTMLResponse:
+    context = {"code": code, "reason": reason, **extra}
     return render(request, request.app.state.services, "error.html", context, status_code=code)
 
 
@@ -263,6 +269,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     response = _error_page(request, exc.status_code, "not_found" if exc.status_code == 404 else "http")
     response.headers.update(exc.headers or {})
     return response
+
+
+def internal_error_page(scope: Scope) -> Response:
+    """The 500 of an unforeseen failure on a page path (``SecurityHeaders`` calls it): the error page, saying what
+    a person can do and the request's id to quote to operations, and nothing of the failure itself."""
+    context = CURRENT.get()
+    request_id = context.request_id if context is not None else ""
+    request = Request(scope)
+    return _error_page_with(request, 500, "internal", {"request_id": request_id})
 
 
 def page_errors(app: Any) -> None:

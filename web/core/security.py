@@ -12,10 +12,11 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 
 from fastapi import Request, Response
 from starlette.datastructures import MutableHeaders
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.core.asgi import HttpMiddleware
 from web.core.deps import SESSION_COOKIE
@@ -51,7 +52,13 @@ def security_headers(path: str, existing: MutableHeaders) -> None:
 class SecurityHeaders(HttpMiddleware):
     """Every response gets the security headers, the 500 of an unforeseen failure included: that failure is caught
     here (inside Starlette's last-resort handler, which would answer bare and log the exception's text, where a
-    database error quotes the input), logged by its type and place only, and answered with a generic 500."""
+    database error quotes the input), logged by its type and place only, and answered with a generic 500: the
+    problem on ``/api/…``, on a page path the error page ``page_failure`` draws (the 500 as a person reads it, in
+    Japanese, without the failure's details), or the problem again should drawing that page fail too."""
+
+    def __init__(self, app: ASGIApp, page_failure: Callable[[Scope], Response] | None = None) -> None:
+        super().__init__(app)
+        self.page_failure = page_failure
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
@@ -80,7 +87,15 @@ class SecurityHeaders(HttpMiddleware):
             )
             if started:
                 return  # the answer had begun: nothing more can be said on this connection
-            await problem(500, "internal_error", INTERNAL_JA, INTERNAL_EN)(scope, receive, with_headers)
+            await self._failure(scope)(scope, receive, with_headers)
+
+    def _failure(self, scope: Scope) -> Response:
+        if self.page_failure is not None and not scope["path"].startswith("/api/"):
+            try:
+                return self.page_failure(scope)
+            except Exception as exc:  # the page could not be drawn: the plain answer, never a second failure
+                log.error("the error page failed: %s", type(exc).__name__, extra={"exception_type": type(exc).__name__})
+        return problem(500, "internal_error", INTERNAL_JA, INTERNAL_EN)
 
 
 INTERNAL_JA = (

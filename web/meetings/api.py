@@ -55,6 +55,7 @@ class ItemAnswer(BaseModel):
     state: str
     refused: list[Unmet] = []
     errors: list[dict[str, Any]] = []
+    added: bool | None = None  # put on the agenda: whether it is on it (refused, it is not); None for an outcome
 
 
 def _answers(results: list[ItemResult]) -> list[ItemAnswer]:
@@ -67,6 +68,7 @@ def _answers(results: list[ItemResult]) -> list[ItemAnswer]:
             state=r.state,
             refused=r.refused,
             errors=[dict(e) for e in r.errors],
+            added=r.added,
         )
         for r in results
     ]

@@ -132,7 +132,8 @@ def _agenda_context(svc: Services, actor: Actor, sitting_id: str, results: Seque
         "can_work": allowed(actor, Permission.MEETING_WORK),
         "can_print": may_print_packet(actor, sitting.kind),
         "sees_minutes": may_see_people(actor),
-        "results": {r.case_id: r for r in results},
+        "results": {r.case_id: r for r in results if r.added is None},
+        "not_added": [(r, people.get(r.case_id)) for r in results if r.added is False],
         "official_present": any(m.get("is_municipal_official") for m in sitting.members),
         "message": None,
     }

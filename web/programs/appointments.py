@@ -188,11 +188,12 @@ async def record_attendance(
     actor: Annotated[Actor, Require(Permission.APPOINTMENT_ATTENDANCE)],
     svc: ServicesDep,
 ) -> AppointmentRow:
-    """「来所」「不参加」「キャンセル」: attended and no-show may correct each other; a cancellation is final."""
+    """「来所」「不参加」「キャンセル」: attended and no-show may correct each other, once the appointment has begun
+    (before it, 409 SCHED-NOT-YET); a cancellation is final."""
     with svc.sessions.begin() as session:
         repo = AppointmentRepository(session)
         before = repo.get(appointment_id, visible=actor.serves)
-        row = repo.set_status(appointment_id, AppointmentStatus(body.status), visible=actor.serves)
+        row = repo.set_status(appointment_id, AppointmentStatus(body.status), visible=actor.serves, now=svc.clock())
     if row.enrolment_id is None or before is None or before.status is row.status:
         return shown_notes(svc, actor, [row], "appointment_command")[0]
     if row.status is AppointmentStatus.CANCELLED:

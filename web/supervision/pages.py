@@ -14,6 +14,7 @@ from statemachines.kernel.permissions import Permission, allowed
 from statemachines.kernel.roles import ASSIGNERS, Actor
 from store import supervision
 from web.core.deps import ServicesDep
+from web.core.names import names_for
 from web.core.pages import not_found, render
 from web.core.permissions import RequirePage
 
@@ -73,5 +74,6 @@ def consultant_page(
         "consultants": sorted(caseload.consultants.items(), key=lambda item: (item[1], item[0])),
         "can_assign": actor.has_any(ASSIGNERS),
         "stage_names": {stage.value: STAGE_NAMES[stage] for stage in Stage},
+        "names": names_for(svc, actor, {c.case_id: c.person_id for c in caseload.cases}, purpose="supervision"),
     }
     return render(request, svc, "supervision_cases.html", context, actor=actor)

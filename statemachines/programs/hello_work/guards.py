@@ -4,7 +4,12 @@ that await the step asked of them, and the 定着支援 follow-ups in order."""
 from __future__ import annotations
 
 from statemachines.kernel.guards import Guard, GuardContext, Verdict, guard_table
-from statemachines.policy.scheduling import AppointmentKind, AppointmentStatus, status_change_allowed
+from statemachines.policy.scheduling import (
+    BASIS_NOT_YET,
+    AppointmentKind,
+    AppointmentStatus,
+    status_change_allowed,
+)
 from statemachines.programs.hello_work.records import (
     AppointmentRef,
     Attendance,
@@ -50,6 +55,18 @@ def _appointment_pending(ctx: Ctx) -> Verdict:
     if ctx.trigger == HelloWorkTrigger.CANCEL_APPOINTMENT:
         return found.status is AppointmentStatus.BOOKED
     return found.status is AppointmentStatus.NO_SHOW and not found.no_show_followed
+
+
+ATTENDANCE_BEGUN_PATCH = "attendance-after-start"  # runs recorded before it took attendance of any booked appointment
+
+
+def _attendance_begun(ctx: Ctx) -> Verdict:
+    """Attendance (出席・欠席) once the appointment has begun: not of one still ahead (SCHED-NOT-YET's rule)."""
+    payload = ctx.payload
+    if not isinstance(payload, Attendance) or ctx.now is None:
+        return None
+    found = ctx.record.appointment(payload.appointment_id)
+    return found is None or found.starts_at <= ctx.now  # an unknown appointment is G-HW4's
 
 
 def _in_future(ctx: Ctx) -> Verdict:
@@ -128,6 +145,15 @@ GUARDS = guard_table(
         "No retention follow-up is due for recording yet.",
         "定着支援: 就職後の所定の時期のフォロー (process.md §3.3) [BK]",
         _follow_up_awaited,
+    ),
+    G(
+        "G-HW9",
+        "この予定の開始日時はまだ来ていません。出欠は開始後に記録してください"
+        "（予定を取りやめる場合はキャンセルにしてください）。",
+        "The appointment has not begun yet: record attendance once it has (or cancel it).",
+        f"{BASIS_NOT_YET} (statemachines.policy.scheduling SCHED-NOT-YET) [BK]",
+        _attendance_begun,
+        patch=ATTENDANCE_BEGUN_PATCH,
     ),
     G(
         "G-HW8",

@@ -41,7 +41,7 @@ TRANSITIONS: tuple[Row, ...] = (
     Row("HW4", T.START_SUPPORT, (S.JOINT_INTERVIEW,), S.IN_SUPPORT, STAFF, p.HwPlan, "HW側支援プランによる支援開始",
         ("G-HW2",)),
     Row("HW5", T.RECORD_APPOINTMENT, ACTIVE, None, STAFF, p.RecordAppointment, "予定の登録・変更", ("G-HW5", "G-HW6")),
-    Row("HW6", T.RECORD_ATTENDANCE, ACTIVE, None, STAFF, p.Attendance, "出欠（出席・欠席）の記録", ("G-HW4",)),
+    Row("HW6", T.RECORD_ATTENDANCE, ACTIVE, None, STAFF, p.Attendance, "出欠（出席・欠席）の記録", ("G-HW4", "G-HW9")),
     Row("HW7", T.RECORD_OUTCOME, ACTIVE, None, STAFF, p.Outcome, "応募・面接・内定の記録"),
     Row("HW16", T.CANCEL_APPOINTMENT, ACTIVE, None, STAFF, p.AppointmentRef, "予定の取消（前日通知もしない）",
         ("G-HW4",)),

@@ -99,9 +99,19 @@ REPAYMENT_LOCK_PATCH = "repayment-lock-from-month-after"  # runs recorded before
 JOB_LOSS_WINDOW_PATCH = "job-loss-window-by-calendar"  # runs recorded before it counted 730 days (a leap year short)
 
 
-def application_date_problems(a: HousingApplication, received_on: date | None, started_on: date) -> list[Detail]:
-    """What is wrong with a declared 申請日: after the day it is received, before the enrolment or the job loss."""
+def application_date_problems(
+    a: HousingApplication, received_on: date | None, started_on: date, taken_on: date | None = None
+) -> list[Detail]:
+    """What is wrong with a declared 申請日: after the day it is received, before the job loss, or before the
+    earliest day it may carry: the enrolment's start, or the 利用申込's day when the application was taken with it
+    (``taken_on``, H0/H1) and that came first; the refusal names which of the two it is."""
     day = a.applied_on.isoformat()
+    earliest = min(started_on, taken_on) if taken_on is not None else started_on
+    begun_ja, begun_en = (
+        ("利用申込の日", "the 利用申込 (the application was taken with it)")
+        if earliest != started_on
+        else ("この事業の利用開始", "this enrolment started")
+    )
     found: list[Detail] = []
     if received_on is not None and a.applied_on > received_on:
         found.append(
@@ -110,11 +120,11 @@ def application_date_problems(a: HousingApplication, received_on: date | None, s
                 f"The application date ({day}) is after the day it is received ({received_on.isoformat()})",
             )
         )
-    if a.applied_on < started_on:
+    if a.applied_on < earliest:
         found.append(
             (
-                f"申請日（{day}）がこの事業の利用開始（{started_on.isoformat()}）より前です",
-                f"The application date ({day}) is before this enrolment started ({started_on.isoformat()})",
+                f"申請日（{day}）が{begun_ja}（{earliest.isoformat()}）より前です",
+                f"The application date ({day}) is before {begun_en} ({earliest.isoformat()})",
             )
         )
     if a.route != "income_drop" and a.job_loss_on is not None and a.applied_on < a.job_loss_on:
@@ -134,8 +144,7 @@ def _date_problems(ctx: Ctx) -> list[Detail]:
     received_on = ctx.now.astimezone(JST).date() if ctx.now is not None else None
     started_on = ctx.record.started_at.astimezone(JST).date()
     taken_on = ctx.record.application_taken_on  # taken with the 利用申込 (H0/H1): that day is the earliest
-    earliest = min(started_on, taken_on) if taken_on is not None else started_on
-    return application_date_problems(payload.application, received_on, earliest)
+    return application_date_problems(payload.application, received_on, started_on, taken_on)
 
 
 def _application_date(ctx: Ctx) -> Verdict:
@@ -343,8 +352,10 @@ GUARDS = guard_table(
     ),
     G(
         "G-H-DATE",
-        "申請日が、申請を受け付けた日より後か、この事業の利用開始や離職・廃業の日より前になっています。",
-        "The application date is after the day it is received, or before the enrolment started or the job loss.",
+        "申請日が、申請を受け付けた日より後か、この事業の利用開始（利用申込とともに受け付けた申請は利用申込の日）"
+        "や離職・廃業の日より前になっています。",
+        "The application date is after the day it is received, or before the enrolment started (the 利用申込, for an "
+        "application taken with it) or the job loss.",
         "施行規則 第10条（離職等から2年以内）・第16条（再支給の制限）の起算となる申請日; 申請書（第13条様式）",
         _application_date,
         details=_date_problems,

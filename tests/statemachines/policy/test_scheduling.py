@@ -234,3 +234,15 @@ def test_next_free_slots_skip_holidays_weekends_and_taken_time() -> None:
     )
     # Friday has no hour left after 16:00; the weekend and 勤労感謝の日 are closed.
     assert [s.starts_at for s in found] == [at(TUESDAY, 8, 30), at(TUESDAY, 8, 45)]
+
+
+def test_attendance_waits_for_the_start_and_a_cancellation_does_not() -> None:
+    from statemachines.policy.scheduling import JST, AppointmentStatus, attendance_problems
+
+    start = datetime.combine(TUESDAY, time(10), tzinfo=JST)
+    for status in (AppointmentStatus.ATTENDED, AppointmentStatus.NO_SHOW):
+        [problem] = attendance_problems(start, status, start - timedelta(seconds=1))
+        assert problem.id == "SCHED-NOT-YET"
+        assert problem.message_ja.startswith("この予定の開始日時（2026-11-24 10:00）はまだ来ていません。")
+        assert attendance_problems(start, status, start) == []
+    assert attendance_problems(start, AppointmentStatus.CANCELLED, start - timedelta(days=1)) == []

@@ -4,6 +4,8 @@ state, and what each command does there."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from statemachines.kernel.roles import SYSTEM_ACTOR
 from statemachines.programs.certified_training.table import CERTIFIED_TRAINING
 from statemachines.programs.hello_work.table import HELLO_WORK
@@ -189,6 +191,7 @@ CT = Spec(
 
 
 JOINT_AT = "2026-04-10T10:00:00+09:00"
+ATTENDED_AT = datetime.fromisoformat(JOINT_AT) + timedelta(hours=1)  # attendance is recorded once it has begun (G-HW9)
 SYSTEM_TRIGGERS = {"remind_appointment", "mark_no_show", "follow_up_due", "no_answer"}
 TO_SUPPORT: list[Step] = ["consent", "send_request", "schedule_joint_interview", "record_attendance", "start_support"]
 TO_RETENTION: list[Step] = [*TO_SUPPORT, "report_employment", "start_retention"]
@@ -219,6 +222,7 @@ HW = Spec(
     },
     actors=dict.fromkeys(SYSTEM_TRIGGERS, SYSTEM_ACTOR),
     default=ESW1,
+    times={"record_attendance": ATTENDED_AT},
     paths={
         "CANDIDATE": [],
         "CONSENTED": ["consent"],

@@ -18,7 +18,7 @@ from statemachines.programs.hello_work.table import HELLO_WORK
 from statemachines.programs.tasks import ProgramProjection, program_projection
 from tests.factories import ESW1
 from tests.statemachines.programs.program_spec import NOW
-from tests.statemachines.programs.tables import HW, JOINT_AT, TO_RETENTION
+from tests.statemachines.programs.tables import ATTENDED_AT, HW, JOINT_AT, TO_RETENTION
 
 
 @pytest.mark.parametrize(("signed", "unmet"), [(True, set()), (False, {"G-HW1"})])
@@ -66,9 +66,25 @@ def test_hello_work_appointments_are_kept_in_the_future_and_moved_only_while_boo
 def test_hello_work_attendance_only_for_a_recorded_appointment() -> None:
     record = HW.reach("JOINT_INTERVIEW")
     assert HW.unmet(record, "record_attendance", {"appointment_id": "zz", "attendance": "attended"}) == {"G-HW4"}
-    attended = HW.step(record, "record_attendance")
+    attended = HW.step(record, "record_attendance")  # at ATTENDED_AT, an hour after the joint interview began
     assert attended.appointments[0].status == "attended"
-    assert attended.appointments[0].attendance_recorded_at == NOW
+    assert attended.appointments[0].attendance_recorded_at == ATTENDED_AT
+
+
+def test_hello_work_attendance_waits_for_the_appointment_to_begin() -> None:
+    """G-HW9 (SCHED-NOT-YET's rule): 出席・欠席 of an appointment not yet begun is refused, from its start it is
+    recorded; a cancellation may come before."""
+    record = HW.reach("JOINT_INTERVIEW")
+    start = datetime.fromisoformat(JOINT_AT)
+    for attendance in ("attended", "no_show"):
+        body = {"appointment_id": "ji1", "attendance": attendance}
+        assert HW.unmet(record, "record_attendance", body, now=start - timedelta(minutes=1)) == {"G-HW9"}
+        assert HW.unmet(record, "record_attendance", body, now=start) == set()
+    [unmet] = HELLO_WORK.check(
+        record, "record_attendance", ESW1, {"appointment_id": "ji1", "attendance": "attended"}, NOW
+    )
+    assert "まだ来ていません" in unmet.message_ja
+    assert HW.unmet(record, "cancel_appointment", now=NOW) == set()
 
 
 def test_hello_work_outcomes_add_up_and_employment_is_reported_separately() -> None:
@@ -112,7 +128,7 @@ def test_hello_work_reminder_at_nine_jst_the_day_before_each_appointment() -> No
     )
     assert [d.payload for d in hw_deadlines(reminded)] == [{"appointment_id": "a1"}]
     assert HW.unmet(reminded, "remind_appointment", now=ji_reminder) == {"G-HW4"}  # once per appointment
-    attended, closing = HW.project(reminded, "record_attendance", now=ji_reminder + timedelta(days=1))
+    attended, closing = HW.project(reminded, "record_attendance", now=ATTENDED_AT)
     assert "hw_appointment_reminder" in closing.close_task_kinds
     assert [d.payload for d in hw_deadlines(attended)] == [{"appointment_id": "a1"}]
 
@@ -154,8 +170,9 @@ def test_hello_work_no_show_opens_a_follow_up_task() -> None:
 
 def test_hello_work_no_show_corrected_before_the_timer_opens_no_task() -> None:
     record = HW.step(HW.reach("IN_SUPPORT"), "record_appointment")
-    missed = HW.step(record, "record_attendance", {"appointment_id": "a1", "attendance": "no_show"})
-    corrected = HW.step(missed, "record_attendance", {"appointment_id": "a1", "attendance": "attended"})
+    after = datetime(2026, 4, 20, 15, 0, tzinfo=JST)  # a1 began at 14:00
+    missed = HW.step(record, "record_attendance", {"appointment_id": "a1", "attendance": "no_show"}, after)
+    corrected = HW.step(missed, "record_attendance", {"appointment_id": "a1", "attendance": "attended"}, after)
     assert hw_deadlines(corrected) == []
 
 
@@ -214,6 +231,8 @@ def test_hello_work_a_cancelled_appointment_is_neither_reminded_nor_followed_up(
     booked = HW.step(record, "record_appointment")
     cancelled = HW.step(booked, "cancel_appointment", {"appointment_id": "a1"})
     assert HW.unmet(cancelled, "remind_appointment", {"appointment_id": "a1"}) == {"G-HW4"}
-    assert HW.unmet(cancelled, "record_attendance", {"appointment_id": "a1", "attendance": "no_show"}) == {"G-HW4"}
+    after = datetime(2026, 4, 20, 15, 0, tzinfo=JST)  # a1 began at 14:00
+    no_show = {"appointment_id": "a1", "attendance": "no_show"}
+    assert HW.unmet(cancelled, "record_attendance", no_show, after) == {"G-HW4"}
     assert HW.unmet(cancelled, "cancel_appointment", {"appointment_id": "a1"}) == {"G-HW4"}
     assert [d.kind for d in hw_deadlines(cancelled) if d.payload.get("appointment_id") == "a1"] == []

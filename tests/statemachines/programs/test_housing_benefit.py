@@ -248,6 +248,7 @@ def test_a_backdated_application_cannot_bring_a_job_loss_back_within_two_years()
     record = hb_reach("APPLIED")
     [unmet] = HOUSING_BENEFIT.check(record, "submit_application", SW1, {"application": backdated}, NOW)
     assert unmet.message_ja == "申請日（2025-12-31）がこの事業の利用開始（2026-04-01）より前です。"
+    assert "利用申込" not in unmet.message_ja  # none was taken with the 利用申込: the 利用開始 is the earliest day
     honest = step(
         HOUSING_BENEFIT,
         record,
@@ -542,7 +543,7 @@ def test_H1_an_application_taken_with_the_riyou_moushikomi_may_carry_its_date() 
     assert HOUSING_BENEFIT.check(record, "submit_application", SW1, taken, NOW) == []
     earlier = {"application": {**APPLICATION, "applied_on": "2026-03-24"}}
     [unmet] = HOUSING_BENEFIT.check(record, "submit_application", SW1, earlier, NOW)
-    assert unmet.message_ja == "申請日（2026-03-24）がこの事業の利用開始（2026-03-25）より前です。"
+    assert unmet.message_ja == "申請日（2026-03-24）が利用申込の日（2026-03-25）より前です。"  # not the 利用開始
 
 
 def test_H12_2_suspension_and_resumption_do_not_count_the_months_between() -> None:

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from google.protobuf.empty_pb2 import Empty
+from temporalio.api.testservice.v1 import SleepRequest
 
 from statemachines.case.transitions import Trigger
 from tests.factories import VALID_PAYLOADS, evaluation, plan
@@ -87,6 +91,19 @@ async def _started(api: Api, case_id: str, program: str) -> str:
     return enrolment_id
 
 
+async def _server_now(api: Api) -> datetime:
+    """The time-skipping server's clock (its workflows' now)."""
+    answer = await api.worker.client.test_service.get_current_time(Empty())
+    return answer.time.ToDatetime().replace(tzinfo=UTC)
+
+
+async def _skip(api: Api, duration: timedelta) -> None:
+    """Moves the time-skipping server's clock on by ``duration`` (as ``WorkflowEnvironment.sleep`` does)."""
+    request = SleepRequest()
+    request.duration.FromTimedelta(duration)
+    await api.worker.client.test_service.unlock_time_skipping_with_sleep(request)
+
+
 async def walked_to_closure(api: Api) -> Walked:
     case_id = await api.open_case("sw1")
     await _steps(api, case_id, [T.COMPLETE_INTAKE, T.START_EMERGENCY_SUPPORT, T.APPLY_FOR_SUPPORT])
@@ -102,6 +119,7 @@ async def walked_to_closure(api: Api) -> Walked:
     month = {"month": "2026-12", "agency_consultations": 4, "hw_consultations": 2, "applications": 4}
     await _program(api, "sw1", case_id, benefit, [("record_evidence", {"evidence": month})])
     hello_work = await _started(api, case_id, "hello_work")
+    joint_at = await _server_now(api) + timedelta(hours=1)
     await _program(
         api,
         "esw1",
@@ -110,9 +128,16 @@ async def walked_to_closure(api: Api) -> Walked:
         [
             ("consent", {"consented_on": "2026-12-01", "policy_version": "v3", "signed_by_client": True}),
             ("send_request", {"office_id": "hw-city-a", "sent_on": "2026-12-02"}),
-            ("schedule_joint_interview", {"appointment_id": "joint-1", "starts_at": "2030-12-09T10:00:00+09:00"}),
-            ("record_attendance", {"appointment_id": "joint-1", "attendance": "attended"}),
+            ("schedule_joint_interview", {"appointment_id": "joint-1", "starts_at": joint_at.isoformat()}),
         ],
+    )
+    await _skip(api, timedelta(hours=2))  # attendance is recorded once the joint interview has begun (G-HW9)
+    await _program(
+        api,
+        "esw1",
+        case_id,
+        hello_work,
+        [("record_attendance", {"appointment_id": "joint-1", "attendance": "attended"})],
     )
     referral = await _started(api, case_id, "referral")
     send = {"institution_id": "a-1-welfare-office", "reason": "生活保護の相談を希望", "accepts_referrals": False}

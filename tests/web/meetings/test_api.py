@@ -4,7 +4,7 @@ prints one page per case with only what the meeting may see, and only who serves
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pypdf
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from tests.web.apiharness import Api
 from tests.web.meetings.waiting import (
     MEMBERS,
     closure_proposed,
+    consented,
     on_agenda,
     sitting,
     sitting_title,
@@ -181,3 +182,27 @@ async def test_a_support_meeting_s_packet_is_its_secretariat_s_with_the_duty_on_
     assert "第9条第5項" in page
     assert "非公開" in page
     assert CONFIDENTIALITY_ACT9[:20] in page.replace("\n", "")
+
+
+async def test_a_case_whose_t13_is_refused_is_not_left_on_the_agenda(api: Api) -> None:
+    """A sitting held yesterday: T13 refuses its day as 会議予定日 (G-DATES, a day that has passed), so the consented
+    plan is not put on the agenda; it still waits, and a sitting of today takes it."""
+    case_id = await consented(api, "付議 失敗")
+    yesterday = (await api.server_day()) - timedelta(days=1)
+    past = await sitting(api, held_on=yesterday.isoformat())
+    response = await api.post("csw1", f"/api/meetings/{past['meeting_id']}/agenda", {"case_ids": [case_id]})
+    assert response.status_code == 200, response.text
+    [answer] = response.json()
+    assert (answer["added"], [u["id"] for u in answer["refused"]]) == (False, ["G-DATES"])
+    assert "過ぎています" in answer["refused"][0]["message_ja"]
+    assert (await api.get("csw1", f"/api/meetings/{past['meeting_id']}")).json()["agenda"] == []
+    assert case_id in {
+        w["case_id"] for w in (await api.get("csw1", f"/api/meetings/{past['meeting_id']}/waiting")).json()
+    }
+    assert await state(api, case_id) == "PLAN_CONSENTED"
+    today = await sitting(api)
+    added = await api.post("csw1", f"/api/meetings/{today['meeting_id']}/agenda", {"case_ids": [case_id]})
+    assert [(a["added"], a["refused"]) for a in added.json()] == [(True, [])]
+    assert [i["case_id"] for i in (await api.get("csw1", f"/api/meetings/{today['meeting_id']}")).json()["agenda"]] == [
+        case_id
+    ]

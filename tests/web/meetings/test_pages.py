@@ -5,11 +5,13 @@ page listing the sittings that discussed it, its timeline naming the sitting; na
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from tests.web.apiharness import Api
 from tests.web.meetings.waiting import (
     MEMBERS,
     closure_proposed,
+    consented,
     held_day,
     on_agenda,
     sitting_title,
@@ -137,3 +139,24 @@ async def test_a_support_meeting_s_packet_is_refused_to_a_consultant_with_the_er
     assert refused.status_code == 403
     assert refused.headers["content-type"].startswith("text/html")
     assert "会議の事務を担う主任相談支援員・自治体職員のみ" in refused.text
+
+
+async def test_a_case_t13_refuses_is_shown_as_not_added_and_still_waits(pages_api: Api) -> None:
+    case_id = await consented(pages_api, "付議 失敗子")
+    number = (await pages_api.get("sw1", f"/api/cases/{case_id}")).json()["case_number"]
+    yesterday = (await pages_api.server_day()) - timedelta(days=1)
+    async with browser_for(pages_api) as csw:
+        await csw.login("csw1")
+        url = await _hold(csw, held_on=yesterday.isoformat())
+        answer = await csw.submit(url, f"{url}/agenda", {"case_id": case_id})
+        again = await csw.get(url)
+
+    assert answer.status_code == 409
+    assert 'id="not-added"' in answer.text
+    assert f"{number} 付議 失敗子：<strong>G-DATES</strong>" in answer.text
+    assert "過ぎています" in answer.text
+    assert 'class="card agenda-item"' not in answer.text
+    assert f'value="{case_id}"' in answer.text  # still among the waiting cases, to try another sitting
+    assert 'class="card agenda-item"' not in again.text
+    assert "議題はまだありません。" in again.text
+    assert await state(pages_api, case_id) == "PLAN_CONSENTED"

@@ -7,7 +7,8 @@ from typing import Any
 
 from icalendar import Calendar
 
-from tests.web.apiharness import Api
+from store.appointment_records import AppointmentRecord
+from tests.web.apiharness import Api, MovableClock
 
 # Far enough ahead that the feed (which starts 90 days back) keeps showing them.
 TUESDAY_10 = "2030-12-03T10:00:00+09:00"
@@ -34,6 +35,17 @@ async def book(api: Api, case_id: str, **extra: Any) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def begun(api: Api, appointment_id: str) -> None:
+    """The appointment as if booked long ago and now under way (an hour before the API's clock to an hour after),
+    written to the store directly: no booking can be made in the past, and attendance waits for the start."""
+    assert api.app is not None
+    now = api.app.state.services.clock()
+    with api.worker.sessions.begin() as session:
+        record = session.get(AppointmentRecord, appointment_id)
+        assert record is not None
+        record.starts_at, record.ends_at = now - timedelta(hours=1), now + timedelta(hours=1)
 
 
 async def feed(api: Api, reader: str, staff: str = "esw1") -> Calendar:
@@ -144,11 +156,15 @@ async def test_bad_input_is_422(api: Api) -> None:
         assert response.status_code == 422, (change, response.text)
 
 
-async def test_attendance_is_recorded_and_a_cancelled_appointment_leaves_the_feed(api: Api) -> None:
+async def test_attendance_is_recorded_and_a_cancelled_appointment_leaves_the_feed(
+    clocked_api: tuple[Api, MovableClock],
+) -> None:
+    api, clock = clocked_api
     case_id = await api.open_case("sw1")
     morning = await book(api, case_id)
     afternoon = await book(api, case_id, starts_at="2030-12-03T14:00:00+09:00", ends_at="2030-12-03T15:00:00+09:00")
     url = "/api/appointments/{}/attendance"
+    clock.move_to(api, datetime.fromisoformat("2030-12-03T10:30:00+09:00"))  # the morning's has begun
 
     no_show = await api.post("esw1", url.format(morning["appointment_id"]), {"status": "no_show"})
     assert no_show.status_code == 200
@@ -207,3 +223,38 @@ async def test_appointments_without_a_note_are_read_without_a_log_line(api: Api)
 
     assert [a["note"] for a in listed.json()] == [None]
     assert await _note_reads(api, case_id) == []
+
+
+async def test_attendance_of_an_appointment_not_yet_begun_is_409_sched_not_yet(
+    clocked_api: tuple[Api, MovableClock],
+) -> None:
+    """来所・不参加 are recorded once the appointment has begun; before it, 409 with the reason, nothing changed (a
+    cancellation may come any time)."""
+    api, clock = clocked_api
+    case_id = await api.open_case("sw1")
+    booked = await book(api, case_id)  # 2030-12-03 10:00
+    other = await book(api, case_id, starts_at="2030-12-03T14:00:00+09:00", ends_at="2030-12-03T15:00:00+09:00")
+    url = f"/api/appointments/{booked['appointment_id']}/attendance"
+    clock.move_to(api, datetime.fromisoformat("2030-12-03T09:59:00+09:00"))
+
+    for status in ("attended", "no_show"):
+        refused = await api.post("esw1", url, {"status": status})
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "attendance_refused"
+        assert [p["id"] for p in refused.json()["problems"]] == ["SCHED-NOT-YET"]
+        assert "2030-12-03 10:00" in refused.json()["detail"]
+        assert "まだ来ていません" in refused.json()["detail"]
+    [stored] = [
+        a
+        for a in (await api.get("esw1", "/api/appointments", case_id=case_id)).json()
+        if a["appointment_id"] == booked["appointment_id"]
+    ]
+    assert stored["status"] == "booked"
+    cancelled = await api.post(
+        "esw1", f"/api/appointments/{other['appointment_id']}/attendance", {"status": "cancelled"}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+    clock.move_to(api, datetime.fromisoformat("2030-12-03T10:00:00+09:00"))  # its start: it has begun
+    attended = await api.post("esw1", url, {"status": "attended"})
+    assert (attended.status_code, attended.json()["status"]) == (200, "attended")

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime, time, timedelta
+from pathlib import Path
 
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from statemachines.policy.scheduling import JST
 from tests.factories import VALID_PAYLOADS
-from tests.web.apiharness import Api
+from tests.web.apiharness import Api, MovableClock, running_api
 from tests.web.programs.enrolments import T, program_command
 
 
@@ -29,7 +36,20 @@ async def test_a_hello_work_request_needs_consent_c1_first(api: Api) -> None:
     assert again.json()["enrolment"]["enrolment_id"] == enrolment_id
 
 
-async def test_a_hello_work_appointment_booked_over_http_reaches_the_enrolment(api: Api) -> None:
+@pytest_asyncio.fixture(loop_scope="session")
+async def api_in_own_time(
+    own_time_env: WorkflowEnvironment, tmp_path: Path
+) -> AsyncIterator[tuple[Api, MovableClock, WorkflowEnvironment]]:
+    """A time-skipping server of the module's own, whose clock the test moves, and the API's clock set to it."""
+    clock = MovableClock(at=await own_time_env.get_current_time())
+    async with running_api(own_time_env, tmp_path, clock=clock) as api:
+        yield api, clock, own_time_env
+
+
+async def test_a_hello_work_appointment_booked_over_http_reaches_the_enrolment(
+    api_in_own_time: tuple[Api, MovableClock, WorkflowEnvironment],
+) -> None:
+    api, clock, env = api_in_own_time
     case_id = await api.open_case("sw1")
     for trigger in (T.COMPLETE_INTAKE, T.APPLY_FOR_SUPPORT):
         assert (await api.command("sw1", case_id, trigger.value, VALID_PAYLOADS[trigger])).status_code == 200
@@ -45,18 +65,35 @@ async def test_a_hello_work_appointment_booked_over_http_reaches_the_enrolment(a
         response = await api.post("esw1", f"{url}/commands", {"command": command, "payload": payload})
         assert response.status_code == 200, (command, response.text)
 
-    booking = {
+    booking: dict[str, str] = {
         "case_id": case_id,
         "staff_user_id": "esw1",
         "office_id": "hw-city-a",
         "kind": "accompaniment",
-        "starts_at": "2030-12-03T10:00:00+09:00",
-        "ends_at": "2030-12-03T11:00:00+09:00",
         "enrolment_id": enrolment_id,
     }
-    booked = await api.post("esw1", "/api/appointments", booking)
+    booked = None
+    day = clock().astimezone(JST).date()
+    for _ in range(14):  # the next open day of the office (a weekday, not a holiday) at 10:00
+        day += timedelta(days=1)
+        starts = datetime.combine(day, time(10), tzinfo=JST)
+        slot = {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat()}
+        booked = await api.post("esw1", "/api/appointments", {**booking, **slot})
+        if booked.status_code == 201:
+            break
+    assert booked is not None
     assert booked.status_code == 201, booked.text
     appointment_id = booked.json()["appointment_id"]
+    early = await api.post("esw1", f"/api/appointments/{appointment_id}/attendance", {"status": "no_show"})
+    assert early.status_code == 409, early.text  # not begun yet: SCHED-NOT-YET
+    assert [p["id"] for p in early.json()["problems"]] == ["SCHED-NOT-YET"]
+    body = {"appointment_id": appointment_id, "attendance": "no_show"}
+    direct = await api.post("esw1", f"{url}/commands", {"command": "record_attendance", "payload": body})
+    assert direct.status_code == 409, direct.text  # the enrolment's own guard, when told directly
+    assert [g["id"] for g in direct.json()["unmet_guards"]] == ["G-HW9"]
+    begun = starts + timedelta(minutes=15)
+    await env.sleep(begun - await env.get_current_time())  # the enrolment's clock, and the API's, at 10:15
+    clock.move_to(api, begun)
     record = (await api.get("esw1", url)).json()["record"]
     assert appointment_id in {a["appointment_id"] for a in record["appointments"]}
 
@@ -78,8 +115,8 @@ async def test_a_hello_work_appointment_booked_over_http_reaches_the_enrolment(a
         "/api/appointments",
         {
             **booking,
-            "starts_at": "2030-12-04T10:00:00+09:00",
-            "ends_at": "2030-12-04T11:00:00+09:00",
+            "starts_at": (starts + timedelta(days=1)).isoformat(),
+            "ends_at": (starts + timedelta(days=1, hours=1)).isoformat(),
             "enrolment_id": "program-nope",
         },
     )

@@ -57,3 +57,25 @@ async def test_the_case_page_shows_the_flag_and_advices_and_no_idle_supervision_
     assert VALID_PAYLOADS[T.GIVE_ADVICE]["advice_text"] in supervised.text
     assert "主任相談支援員 鈴木" in supervised.text
     assert 'id="cmd-acknowledge_advice"' in supervised.text
+
+
+async def test_a_consultant_s_cases_are_named_by_their_number_and_client_not_their_id(pages_api: Api) -> None:
+    case_id = await pages_api.open_case("sw1", client={"name": "監督 花子"})
+    number = (await pages_api.get("sw1", f"/api/cases/{case_id}")).json()["case_number"]
+    async with browser_for(pages_api) as csw:
+        await csw.login("csw1")
+        cases = await csw.get("/supervision/consultants/sw1")
+    api_cases = (await pages_api.get("csw1", "/api/supervision/consultants/sw1/cases")).json()["cases"]
+    log = (await pages_api.get("aud1", "/api/audit/access-log", case_id=case_id, purpose="supervision")).json()
+
+    assert cases.status_code == 200
+    assert number
+    assert f'<a href="/cases/{case_id}">{number}</a> 監督 花子' in cases.text
+    assert f"（{number} 監督 花子）</label>" in cases.text  # the reassignment's label names the case too
+    assert "No. " not in cases.text
+    assert case_id[:6] not in cases.text.replace(f"/cases/{case_id}", "").replace(f'"{case_id}"', "").replace(
+        f"assignee-{case_id}", ""
+    )
+    assert [c["case_number"] for c in api_cases if c["case_id"] == case_id] == [number]
+    assert all("person_id" not in c for c in api_cases)  # the API names no one
+    assert [(i["user_id"], i["fields"]) for i in log["items"]] == [("csw1", ["intake.client.name"])]
