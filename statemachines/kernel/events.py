@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -70,8 +70,8 @@ class CaseEvent(BaseModel):
         Events recorded before the payload entered the hash by its digest (histories of the first releases) had the
         payload itself in the hashed content: they still verify that way while their payload is there.
         """
-        if self.payload_erased:
-            return self.hash == chain_hash(self.prev_hash, self.canonical_content())
+        if self.payload_erased:  # erased means empty: a payload written back after the erasure is a forgery
+            return not self.payload and self.hash == chain_hash(self.prev_hash, self.canonical_content())
         if payload_digest(self.payload) != self.payload_sha256:
             return False
         # the old form only when the current one does not match: the nightly pass checks every event of the country
@@ -122,7 +122,7 @@ def canonical_event_content(
     body = {
         "case_id": case_id,
         "seq": seq,
-        "at": at.isoformat(),
+        "at": (at.astimezone(UTC) if at.tzinfo is not None else at).isoformat(),
         "actor_id": actor_id,
         "actor_roles": sorted(actor_roles),
         "command": command,

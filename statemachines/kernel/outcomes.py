@@ -6,7 +6,7 @@ pydantic's field errors) and the pages treat them alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -50,10 +50,36 @@ def parse_as(model: type[P], command: str, payload: Mapping[str, Any] | BaseMode
     if isinstance(payload, model):
         return payload
     raw = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else dict(payload or {})
+    unstorable = list(_unstorable(raw, ()))
+    if unstorable:
+        raise PayloadInvalid(command, [_unstorable_error(loc) for loc in unstorable])
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
         raise PayloadInvalid(command, [dict(e) for e in exc.errors(include_url=False, include_context=False)]) from exc
+
+
+UNSTORABLE_MESSAGE = "使用できない文字（NUL・不正なサロゲート）が含まれています。入力し直してください。"
+
+
+def _unstorable(value: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+    """Where a text holds what no event can: a NUL (PostgreSQL's text refuses it) or a lone surrogate (not UTF-8,
+    so neither hashed into the chain nor stored). The API refuses both at its door (``web.core.hygiene``); this is
+    the engine's own check, for any other caller, so the command is refused rather than its workflow task failing."""
+    if isinstance(value, str):
+        if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+            yield loc
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _unstorable(key, (*loc, str(key)))
+            yield from _unstorable(item, (*loc, str(key)))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _unstorable(item, (*loc, index))
+
+
+def _unstorable_error(loc: tuple[str | int, ...]) -> dict[str, Any]:
+    return {"type": "value_error", "loc": list(loc), "msg": f"Value error, {UNSTORABLE_MESSAGE}"}
 
 
 class CommandRejected(Exception):

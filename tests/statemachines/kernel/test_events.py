@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from statemachines.case.engine import CASE
+from statemachines.case.transitions import Trigger
 from statemachines.kernel.events import (
     GENESIS_HASH,
     CaseEvent,
@@ -27,6 +29,7 @@ from statemachines.kernel.events import (
     payload_digest,
     task_notice,
 )
+from statemachines.kernel.outcomes import PayloadInvalid
 from statemachines.kernel.roles import Role
 
 NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
@@ -117,15 +120,15 @@ def test_non_ascii_text_enters_the_digest_as_utf8_not_as_escapes() -> None:
     assert payload_digest({"memo": "生活困窮"}) != sha256('{"memo":"\\u751f\\u6d3b\\u56f0\\u7aae"}')
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="payload_digest encodes the canonical JSON as strict UTF-8: a lone surrogate, which json.loads and an "
-    "unconstrained pydantic str field both accept, raises UnicodeEncodeError, so Process.apply (after check() "
-    "found nothing unmet) raises neither PayloadInvalid nor CommandRejected for such a payload",
-)
-def test_a_payload_with_a_lone_surrogate_still_chains() -> None:
-    event = chained(body(payload={"memo": "\ud800"}), GENESIS_HASH)
-    assert event.hash_is_valid()
+@pytest.mark.parametrize("text", ["\ud800", "a\udfffb", "a\x00b"])
+def test_a_payload_no_event_can_hold_is_refused_before_it_is_chained(text: str) -> None:
+    """A lone surrogate cannot be encoded as UTF-8 (so not hashed) and a NUL not stored in PostgreSQL: the engine
+    refuses either as an invalid payload, naming where it was, instead of failing while it chains the event."""
+    payload = {"note": {"memo": text}, "items": ["ok", text]}
+    with pytest.raises(PayloadInvalid) as refused:
+        CASE.parse(Trigger.RECORD_CONTACT.value, payload)
+    assert [error["loc"] for error in refused.value.errors] == [["note", "memo"], ["items", 1]]
+    assert all("使用できない文字" in error["msg"] for error in refused.value.errors)
 
 
 def test_the_actor_roles_enter_the_content_in_sorted_order() -> None:
@@ -150,12 +153,6 @@ def test_the_content_needs_the_payload_or_its_digest() -> None:
         canonical_event_content(**fields)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="canonical_event_content's docstring says 'UTC ISO time' but it writes at.isoformat() in the zone it is "
-    "given: an event chained at a Tokyo time hashes '+09:00', and once the store (UTCDateTime) reads it back in UTC "
-    "it no longer verifies",
-)
 def test_the_same_instant_in_another_zone_has_the_same_content() -> None:
     assert canonical_event_content(**body(at=NOW.astimezone(JST))) == canonical_event_content(**body(at=NOW))
 
@@ -254,12 +251,6 @@ def test_an_erased_event_whose_state_changed_no_longer_verifies() -> None:
     assert not altered(erased, to_state="LOCKED").hash_is_valid()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hash_is_valid skips the payload check whenever payload_erased is set, so a row flipped to erased whose "
-    "payload was then rewritten still verifies (first_broken_link and the audit's verify report it intact); an "
-    "erased event legitimately has an empty payload",
-)
 def test_an_event_marked_erased_that_still_carries_a_changed_payload_does_not_verify() -> None:
     event = chained(body(), GENESIS_HASH)
     assert not altered(event, payload={"memo": "改ざん"}, payload_erased=True).hash_is_valid()
