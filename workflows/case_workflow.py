@@ -336,6 +336,25 @@ class CaseWorkflow:
         self._accept(self.case, applied)
 
     @workflow.update
+    async def opened(self, command_id: str) -> CommandOutcome:
+        """The opening's answer, sent with the start (update-with-start: one round trip from the caller): once the
+        first event is in the read model and its task in the opener's inbox, where the case stands, with its
+        受付番号. A retried opening gets the case as it stands now."""
+        if self._refused is not None:
+            raise self._refused
+        await workflow.wait_condition(self._outbox.projected)
+        return CommandOutcome(
+            case_id=self.case.case_id,
+            command_id=command_id,
+            command="open_consultation",
+            transition_id="T1",
+            seq=self.case.seq,
+            state=self.case.state.value,
+            stage=self.case.stage.value,
+            case_number=self.case.case_number,
+        )
+
+    @workflow.update
     async def projected(self) -> int:
         """Returns once every event so far is in the read model (e.g. right after opening): its last seq."""
         await workflow.wait_condition(self._outbox.projected)
