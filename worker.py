@@ -78,6 +78,7 @@ def build_worker(
             projection.resolve_dead_letter,
             archive.archive_history,
             programs.project_program_event,
+            programs.project_program_event_answered,
             notifications.notify_task_opened,
             notifications.send_email,
             integrity.verify_chains,

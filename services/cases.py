@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 
 from services.consent import case_consents, require_policies_in_force
@@ -120,25 +120,23 @@ class CaseService:
             self._sessions, case_id=case_id, municipality=municipality, day=moment.astimezone(JST).date(), now=moment
         )
         inp = CaseWorkflowInput(open=request.model_copy(update={"case_number": number}))
-        handle: WorkflowHandle[Any, Any] = await self._client.start_workflow(
+        start = WithStartWorkflowOperation(
             CaseWorkflow.run,
             inp,
             id=workflow_id(case_id),
             task_queue=self._task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,  # a retried open finds the first one
         )
-        seq = await answered(handle.execute_update(CaseWorkflow.projected), self._within)
-        record = await answered(handle.query(CaseWorkflow.record), self._within)
-        return CommandOutcome(
-            case_id=case_id,
-            command_id=command_id,
-            command="open_consultation",
-            transition_id="T1",
-            seq=seq,
-            state=record.state.value,
-            stage=record.stage.value,
-            case_number=record.case_number,
+        # Started and answered in one round trip (issue 16): the update waits in the workflow for the first event's
+        # projection and answers where the case stands; no query follows.
+        outcome = await answered(
+            self._client.execute_update_with_start_workflow(
+                CaseWorkflow.opened, command_id, start_workflow_operation=start, id=f"open-{command_id}"
+            ),
+            self._within,
         )
+        assert isinstance(outcome, CommandOutcome)
+        return outcome
 
     async def send(
         self, case_id: str, command: str, actor: Actor, payload: dict[str, Any], command_id: str

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, UniqueConstraint, delete, select, tuple_, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from statemachines.kernel.events import GENESIS_HASH, CaseEvent
+from statemachines.kernel.events import GENESIS_HASH, CaseEvent, TaskStatus
 from statemachines.programs.tasks import EnrolmentRow, ProgramProjection
 from store.errors import ChainConflictError
-from store.models import Base
+from store.models import Base, TaskRecord
 from store.repository import CaseRepository
 
 
@@ -61,23 +61,68 @@ class ProgramRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def apply(self, p: ProgramProjection) -> bool:
-        """Record one program event, the enrolment row and the task changes; False when already recorded."""
+    def apply(self, p: ProgramProjection, *, supersede: bool = False) -> bool:
+        """Record one program event, the enrolment row and the task changes; False when already recorded.
+
+        ``supersede`` (the projection run as a local activity, in the workflow task that decides the event): another
+        event at this seq linking to the same predecessor was written by a workflow task Temporal never recorded (the
+        worker died between the write and the task's completion); it and what followed it are undone
+        (``_undo_from``) and this event, the one history keeps, takes its seq (as ``CaseRepository.apply_projection``).
+        """
         event, row = p.event, p.enrolment
         existing = self._event(row.enrolment_id, event.seq)
+        forced = False
         if existing is not None:
             if existing.hash == event.hash:
                 return False
-            raise ChainConflictError(row.enrolment_id, event.seq, "another event is already recorded at this seq")
+            if not (supersede and existing.prev_hash == event.prev_hash):
+                raise ChainConflictError(row.enrolment_id, event.seq, "another event is already recorded at this seq")
+            self._undo_from(row.enrolment_id, event.seq)
+            forced = True
         prev = self._event(row.enrolment_id, event.seq - 1) if event.seq > 1 else None
         expected = GENESIS_HASH if prev is None else prev.hash
         if (event.seq > 1 and prev is None) or event.prev_hash != expected or not event.hash_is_valid():
             raise ChainConflictError(row.enrolment_id, event.seq, "the event does not link to the enrolment's chain")
-        self._upsert(row)
+        self._upsert(row, force=forced)
         self._session.add(ProgramEventRecord(enrolment_id=row.enrolment_id, **event.model_dump()))
         CaseRepository(self._session).apply_task_changes(event, p.close_task_kinds, p.open_tasks)
         self._session.flush()
         return True
+
+    def _undo_from(self, enrolment_id: str, seq: int) -> None:
+        """Take back the enrolment's events from ``seq`` on: the tasks they opened go, the ones they closed are open
+        again (a program's task is told from the case's own by its id, ``<enrolment_id>:<seq>:<kind>``, and from
+        another event's by the event's seq and time), the events are deleted."""
+        undone = self._session.execute(
+            select(ProgramEventRecord.case_id, ProgramEventRecord.seq, ProgramEventRecord.at).where(
+                ProgramEventRecord.enrolment_id == enrolment_id, ProgramEventRecord.seq >= seq
+            )
+        ).all()
+        if not undone:
+            return
+        case_id = undone[0].case_id
+        moments = [(r.seq, r.at) for r in undone]
+        ours = (TaskRecord.case_id == case_id, TaskRecord.task_id.startswith(f"{enrolment_id}:", autoescape=True))
+        self._session.execute(
+            delete(TaskRecord)
+            .where(*ours, tuple_(TaskRecord.opened_seq, TaskRecord.opened_at).in_(moments))
+            .execution_options(synchronize_session="fetch")
+        )
+        self._session.execute(
+            update(TaskRecord)
+            .where(*ours, tuple_(TaskRecord.closed_seq, TaskRecord.closed_at).in_(moments))
+            .values(status=TaskStatus.OPEN.value, closed_seq=None, closed_at=None)
+            .execution_options(synchronize_session="fetch")
+        )
+        self._session.execute(
+            delete(ProgramEventRecord)
+            .where(ProgramEventRecord.enrolment_id == enrolment_id, ProgramEventRecord.seq >= seq)
+            .execution_options(synchronize_session="fetch")
+        )
+
+    def enrolment(self, enrolment_id: str) -> EnrolmentRow | None:
+        record = self._session.get(EnrolmentRecord, enrolment_id)
+        return None if record is None else EnrolmentRow.model_validate(record, from_attributes=True)
 
     def _event(self, enrolment_id: str, seq: int) -> ProgramEventRecord | None:
         stmt = select(ProgramEventRecord).where(
@@ -85,11 +130,11 @@ class ProgramRepository:
         )
         return self._session.scalars(stmt).one_or_none()
 
-    def _upsert(self, row: EnrolmentRow) -> None:
+    def _upsert(self, row: EnrolmentRow, *, force: bool = False) -> None:
         record = self._session.get(EnrolmentRecord, row.enrolment_id)
         if record is None:
             self._session.add(EnrolmentRecord(**row.model_dump()))
-        elif row.last_seq >= record.last_seq:
+        elif force or row.last_seq >= record.last_seq:
             for name, value in row.model_dump(exclude={"enrolment_id"}).items():
                 setattr(record, name, value)
         self._session.flush()

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from statemachines.case.view import CaseView, case_view, next_due, projection_for
     from statemachines.enrolments import PROGRAM_NAMES, enrolments_started
     from statemachines.kernel.engine import Applied
-    from statemachines.kernel.events import Projection
+    from statemachines.kernel.events import Projection, ProjectionAnswer
     from statemachines.kernel.outcomes import CommandRejected, PayloadInvalid
     from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, Role
     from statemachines.kernel.rules import add_duration
@@ -63,7 +63,7 @@ def workflow_id(case_id: str) -> str:
 class CaseWorkflow:
     @workflow.init
     def __init__(self, inp: CaseWorkflowInput) -> None:
-        self._outbox: Outbox[Projection] = Outbox(PROJECT_TRANSITION, PROJECT_ANSWERED)
+        self._outbox: Outbox[Projection, ProjectionAnswer] = Outbox(PROJECT_TRANSITION, PROJECT_ANSWERED)
         self._epoch = 0
         self._outcomes: dict[str, CommandOutcome] = {o.command_id: o for o in inp.outcomes}
         self._refused: ApplicationError | None = None
@@ -238,10 +238,10 @@ class CaseWorkflow:
     def _answer(self, outcome: CommandOutcome, actor: Actor) -> CommandOutcome:
         """The outcome with what the API shows after it (the view, the open tasks the projection read back), when
         the projection ran in this task (``workflows.outbox``): the caller then needs no query and no read."""
-        tasks = self._outbox.open_tasks
-        if tasks is None:
+        answer = self._outbox.answer
+        if answer is None:
             return outcome
-        return outcome.model_copy(update={"view": case_view(self.case, actor), "open_tasks": tasks})
+        return outcome.model_copy(update={"view": case_view(self.case, actor), "open_tasks": answer.open_tasks})
 
     def _merged(self, name: str, payload: Any) -> Any:
         """What the command brings laid over what the case holds: a later command never loses a recorded field
@@ -334,6 +334,25 @@ class CaseWorkflow:
             workflow.logger.warning("program state not recorded: %s", exc)
             return
         self._accept(self.case, applied)
+
+    @workflow.update
+    async def opened(self, command_id: str) -> CommandOutcome:
+        """The opening's answer, sent with the start (update-with-start: one round trip from the caller): once the
+        first event is in the read model and its task in the opener's inbox, where the case stands, with its
+        受付番号. A retried opening gets the case as it stands now."""
+        if self._refused is not None:
+            raise self._refused
+        await workflow.wait_condition(self._outbox.projected)
+        return CommandOutcome(
+            case_id=self.case.case_id,
+            command_id=command_id,
+            command="open_consultation",
+            transition_id="T1",
+            seq=self.case.seq,
+            state=self.case.state.value,
+            stage=self.case.stage.value,
+            case_number=self.case.case_number,
+        )
 
     @workflow.update
     async def projected(self) -> int:

@@ -16,6 +16,7 @@ from statemachines.kernel.engine import Applied
 from statemachines.kernel.events import TaskRow
 from statemachines.kernel.roles import Actor
 from statemachines.kernel.rules import RuleSet
+from statemachines.programs.tasks import ProgramView
 
 
 class OpenCase(BaseModel):
@@ -68,6 +69,7 @@ class CommandOutcome(BaseModel):
     # the case's view for the sender after the command, and its open tasks in the read model after the projection.
     view: CaseView | None = None
     open_tasks: list[TaskRow] | None = None
+    program: ProgramView | None = None  # likewise for a program's command: the enrolment after it
 
     def conflicts_with(self, digest: str) -> bool:
         """Whether this outcome, returned for a ``command_id``, was made by another request than ``digest``'s."""

@@ -11,10 +11,11 @@ refuses new commands, 503 ``projection_failed``) and waits, the event at its hea
 ``retry_projection``: ``python -m deploy.dead_letters retry``). Histories recorded before this (no
 ``bounded-projection`` marker) keep the unbounded retry they were recorded with.
 
-An outbox given a ``local`` projection (the case's) projects, behind the patch ``project-in-update-task`` (issue 16),
-as a local activity: inside the workflow task that decided the event, so a command's update is answered in that one
-task (a normal activity costs two more round trips through the server and a second task). Its result, the case's
-open tasks after the event, is kept (``open_tasks``) for the update's answer. The inbox notification then starts in
+An outbox given a ``local`` projection projects, behind its patch (the case's ``project-in-update-task``, a
+program's ``program-project-in-update-task``; issue 16), as a local activity: inside the workflow task that decided
+the event, so a command's update is answered in that one task (a normal activity costs two more round trips through
+the server and a second task). Its result (the event it recorded, and what the read model holds after it: the case's
+open tasks, the enrolment's row) is kept (``answer``) for the update's answer. The inbox notification then starts in
 the background instead of holding the answer; the run waits for it before it continues as new or completes
 (``settled``). Histories recorded before the patch project and notify as they were recorded.
 """
@@ -30,7 +31,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from statemachines.kernel.events import CaseEvent, ProjectionAnswer, TaskRow, TaskSpec, task_notice
+    from statemachines.kernel.events import CaseEvent, TaskSpec, task_notice
     from statemachines.policy.dead_letters import DeadLetter, sanitized
     from workflows.activity_refs import (
         PROJECT_TRANSITION,
@@ -61,14 +62,30 @@ class Projectable(Protocol):
     def open_tasks(self) -> list[TaskSpec]: ...
 
 
+class Answer(Protocol):
+    """What a local projection answers: at least the event it recorded (a local activity's marker keeps its
+    result, not its input: ``workflows.history`` reads the events back from it)."""
+
+    @property
+    def event(self) -> CaseEvent: ...
+
+
 P = TypeVar("P", bound=Projectable)
+A = TypeVar("A", bound=Answer)
 
 
-class Outbox(Generic[P]):
-    def __init__(self, activity: ActivityRef[P, bool], local: ActivityRef[P, ProjectionAnswer] | None = None) -> None:
+class Outbox(Generic[P, A]):
+    def __init__(
+        self,
+        activity: ActivityRef[P, bool],
+        local: ActivityRef[P, A] | None = None,
+        *,
+        local_patch: str = LOCAL_PROJECTION_PATCH,
+    ) -> None:
         self._activity = activity
         self._local = local
-        self.open_tasks: list[TaskRow] | None = None  # the case's open tasks after the last local projection
+        self._local_patch = local_patch
+        self.answer: A | None = None  # what the last local projection answered (None: none ran in this run yet)
         self._pending: list[P] = []
         self._lock = asyncio.Lock()
         self._notifier = Notifier()
@@ -111,11 +128,11 @@ class Outbox(Generic[P]):
             while self._pending:
                 projection = self._pending[0]
                 bounded = workflow.patched(BOUNDED_PATCH)
-                local = self._local is not None and workflow.patched(LOCAL_PROJECTION_PATCH)
+                local = self._local is not None and workflow.patched(self._local_patch)
                 retry = BOUNDED_RETRY if bounded else PROJECTION_RETRY
                 try:
                     if self._local is not None and local:
-                        self.open_tasks = (await self._project_answered(self._local, projection, retry)).open_tasks
+                        self.answer = await self._project_answered(self._local, projection, retry)
                     else:
                         await execute(
                             self._activity, projection, start_to_close_timeout=timedelta(seconds=30), retry_policy=retry
@@ -136,9 +153,7 @@ class Outbox(Generic[P]):
                     await self._notifier.tell(notice)
                 self._pending.pop(0)
 
-    async def _project_answered(
-        self, local: ActivityRef[P, ProjectionAnswer], projection: P, retry: RetryPolicy
-    ) -> ProjectionAnswer:
+    async def _project_answered(self, local: ActivityRef[P, A], projection: P, retry: RetryPolicy) -> A:
         """The projection inside this workflow task; when it fails its few quick tries (the read model is down, a
         poison event), the same activity as a normal one with the bounded retry, whose waits are the server's timers
         (as before the patch): the update is accepted meanwhile, and a failure of every try is a dead letter."""

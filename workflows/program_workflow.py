@@ -3,6 +3,11 @@
 Started by the case's 支援決定. Commands are updates named after the program's triggers with a validator running the
 program's guards; its timers (extension deadlines, monthly checks, the one-year limit) are durable; each event is
 projected into the read model in order. It completes when the enrolment reaches an end state.
+
+Behind the patch ``program-project-in-update-task`` (issue 16, as the case's ``project-in-update-task``) an event is
+projected by a local activity inside the workflow task that decided it, and a command's update answers with what the
+API shows after it (``ProgramView``: the enrolment's row, its record, the commands possible now): the caller sends
+no query and reads nothing back.
 """
 
 from __future__ import annotations
@@ -24,8 +29,13 @@ with workflow.unsafe.imports_passed_through():
     from statemachines.kernel.roles import SYSTEM_ACTOR, Actor, Role
     from statemachines.programs.definition import AnyProgram, ProgramDeadline, ProgramRecord
     from statemachines.programs.registry import BY_ID
-    from statemachines.programs.tasks import ProgramProjection, program_projection
-    from workflows.activity_refs import PROJECT_PROGRAM_EVENT
+    from statemachines.programs.tasks import (
+        ProgramProjection,
+        ProgramProjectionAnswer,
+        ProgramView,
+        program_projection,
+    )
+    from workflows.activity_refs import PROJECT_PROGRAM_ANSWERED, PROJECT_PROGRAM_EVENT
     from workflows.messages import INVALID_PAYLOAD, REJECTED, CommandOutcome
     from workflows.outbox import Outbox
     from workflows.updates import decode_request, rejection, waived_guards
@@ -35,6 +45,7 @@ PROGRAM_STATE_SIGNAL = "program_state"
 CASE_ASSIGNEES_SIGNAL = "case_assignees"
 ESW_ROUTING_PATCH = "esw-tasks-to-case-esw"  # after the histories of tests/histories/ were recorded
 END_REPORT_PATCH = "enrolment-reports-its-end"  # likewise: the case hears its 支援決定's programs end (TM4)
+LOCAL_PROJECTION_PATCH = "program-project-in-update-task"  # issue 16: a command is answered in its own workflow task
 
 
 class CaseAssignees(BaseModel):
@@ -66,7 +77,9 @@ class ProgramWorkflow:
     def __init__(self, inp: ProgramInput) -> None:
         self.defn: AnyProgram = BY_ID[inp.program]
         self.record: ProgramRecord = self.defn.record_type.model_validate(inp.record)
-        self._outbox: Outbox[ProgramProjection] = Outbox(PROJECT_PROGRAM_EVENT)
+        self._outbox: Outbox[ProgramProjection, ProgramProjectionAnswer] = Outbox(
+            PROJECT_PROGRAM_EVENT, PROJECT_PROGRAM_ANSWERED, local_patch=LOCAL_PROJECTION_PATCH
+        )
         self._epoch = 0
         self._outcomes = {o.command_id: o for o in inp.outcomes}
         self._assignee = inp.assignee
@@ -251,7 +264,24 @@ class ProgramWorkflow:
         outcome = self._accept(self.record, applied).model_copy(update={"request_digest": request.digest(name)})
         self._outcomes[outcome.command_id] = outcome  # the same id with another request: the service answers 409
         await self._flush()
-        return outcome
+        return self._answer(outcome, request.actor)
+
+    def _answer(self, outcome: CommandOutcome, actor: Actor) -> CommandOutcome:
+        """The outcome with what the API shows after it (the enrolment's row the projection read back, the record,
+        the commands possible now), when the projection ran in this task: the caller then needs no query and no
+        read. Never kept for a repeated id, like the case's view."""
+        answer = self._outbox.answer
+        if answer is None:
+            return outcome
+        view = ProgramView(
+            enrolment=answer.enrolment,
+            record=self.record.model_dump(mode="json"),
+            allowed_commands=self._allowed(actor),
+        )
+        return outcome.model_copy(update={"program": view})
+
+    def _allowed(self, actor: Actor) -> list[dict[str, Any]]:
+        return [o.model_dump(mode="json") for o in self.defn.explain(self.record, actor, workflow.now())]
 
     @command.validator
     def validate_command(self, name: str, args: Sequence[RawValue]) -> None:
@@ -285,4 +315,4 @@ class ProgramWorkflow:
 
     @workflow.query
     def allowed(self, actor: Actor) -> list[dict[str, Any]]:
-        return [o.model_dump(mode="json") for o in self.defn.explain(self.record, actor, workflow.now())]
+        return self._allowed(actor)

@@ -40,6 +40,28 @@ class ProgramProjection(BaseModel):
     open_tasks: list[TaskSpec] = Field(default_factory=list)
 
 
+class ProgramProjectionAnswer(BaseModel):
+    """What a program event's projection run inside a command's workflow task answers (the case's
+    ``ProjectionAnswer`` for an enrolment): the event it recorded, kept in the local activity's marker, and the
+    enrolment's row as the read model holds it after the event, which the command's answer shows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event: CaseEvent
+    enrolment: EnrolmentRow
+
+
+class ProgramView(BaseModel):
+    """An enrolment as the API shows it after a command: its row, its record (as JSON, before the reader's
+    visibility is applied) and the commands possible now for the sender."""
+
+    model_config = ConfigDict(frozen=True)
+
+    enrolment: EnrolmentRow
+    record: dict[str, Any]
+    allowed_commands: list[dict[str, Any]]
+
+
 def _spec(
     record: ProgramRecord,
     kind: TaskKind[Any],

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
 from services.cases import CaseService, MunicipalityNotServed
@@ -49,6 +50,30 @@ async def test_opening_twice_with_the_same_command_id_opens_one_case(
         h.handles.append(h.client.get_workflow_handle(f"case-{first.case_id}"))
         assert first.case_id == again.case_id
         assert again.seq == 1
+
+
+async def test_opening_is_answered_by_the_update_sent_with_the_start(
+    time_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """Update-with-start (issue 16): the workflow's one update is ``opened``, whose answer carries where the case
+    stands once its first event is in the read model; no ``projected`` update, no query after it."""
+    async with running_harness(time_env.client, tmp_path / "rm.sqlite3") as h:
+        service = await _service(h)
+        opened = await service.open(municipality=CITY, actor=SW1, payload={}, command_id="u")
+        handle = h.client.get_workflow_handle(f"case-{opened.case_id}")
+        h.handles.append(handle)
+        row = h.repo_do(lambda r: r.get_case(opened.case_id))
+        assert (opened.seq, opened.state, opened.stage) == (1, row.state, row.stage)
+        assert opened.case_number is not None
+        assert opened.case_number == row.case_number
+        assert (opened.command_id, opened.transition_id) == ("u", "T1")
+        events = (await handle.fetch_history()).events
+        updates = [
+            e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+            for e in events
+            if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+        ]
+        assert updates == ["opened"]
 
 
 async def test_a_refused_command_raises_with_its_guards_and_is_recorded(

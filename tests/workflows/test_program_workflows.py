@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
@@ -24,6 +25,8 @@ from store.programs import ProgramRepository
 from tests.factories import MUN1, SW1, VALID_PAYLOADS, plan
 from tests.statemachines.paths import ACTOR_FOR, PATHS
 from tests.workflows.harness import Harness, eventually, running_harness
+from workflows.activity_refs import PROJECT_PROGRAM_ANSWERED, PROJECT_PROGRAM_EVENT
+from workflows.history import LOCAL_ACTIVITY_MARKER
 from workflows.messages import CommandOutcome, CommandRequest
 
 DAY = timedelta(days=1)
@@ -101,6 +104,66 @@ async def test_the_decision_starts_the_program_and_its_first_task(h: Harness) ->
         [enrolment] = ProgramRepository(session).enrolments(case_id)
     assert (enrolment.program, enrolment.state) == ("housing_benefit", "APPLIED")
     assert "hb_application" in _open_kinds(h, case_id)
+
+
+async def test_a_command_is_answered_by_its_update_in_one_workflow_task(
+    h: Harness, own_time_env: WorkflowEnvironment
+) -> None:
+    """Behind ``program-project-in-update-task``: the update answers with the enrolment's row, its record and the
+    commands possible now (what the API shows, so nothing is queried after it), and its history shows the projection
+    as a local activity's marker inside the task that accepted the update: no activity task, no second task."""
+    _, child = await _decided(h, "housing_benefit")
+    today = (await own_time_env.get_current_time()).astimezone(JST).date().isoformat()
+    request = CommandRequest(
+        command_id=uuid.uuid4().hex,
+        actor=SW1,
+        payload={"application": {**APPLICATION, "applied_on": today, "job_loss_on": today}},
+    )
+    outcome = await child.execute_update(
+        "submit_application", request, id=request.command_id, result_type=CommandOutcome
+    )
+    assert isinstance(outcome, CommandOutcome)
+    assert outcome.program is not None
+    with h.sessions.begin() as session:
+        assert outcome.program.enrolment == ProgramRepository(session).enrolment(child.id)
+    assert outcome.program.enrolment.last_seq == outcome.seq
+    assert outcome.program.record == await child.query("record_json")
+    assert outcome.program.allowed_commands == await child.query("allowed", SW1)
+    events = (await child.fetch_history()).events
+    [accepted] = [
+        i
+        for i, e in enumerate(events)
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+        and e.workflow_execution_update_accepted_event_attributes.protocol_instance_id == request.command_id
+    ]
+    completed = next(
+        i
+        for i, e in enumerate(events)
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED and i > accepted
+    )
+    between = events[accepted:completed]
+    markers = [
+        e.marker_recorded_event_attributes
+        for e in between
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER
+    ]
+    assert [PROJECT_PROGRAM_ANSWERED.name in m.details["data"].payloads[0].data.decode() for m in markers] == [True]
+    scheduled = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in between
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    assert PROJECT_PROGRAM_EVENT.name not in scheduled
+    assert EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED not in [e.event_type for e in between]
+    repeated = await _send_again(child, "submit_application", request)
+    assert repeated.program is None  # a repeated id gets the remembered outcome, without the view
+
+
+async def _send_again(child: WorkflowHandle[Any, Any], trigger: str, request: CommandRequest) -> CommandOutcome:
+    result = await child.execute_update(trigger, request, result_type=CommandOutcome)
+    assert isinstance(result, CommandOutcome)
+    return result
 
 
 async def test_the_extension_warning_and_the_nine_month_cap(h: Harness, own_time_env: WorkflowEnvironment) -> None:

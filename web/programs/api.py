@@ -107,7 +107,12 @@ async def send_program_command(
     """409 with the unmet guards (e.g. G-H-CAP past 9 months), 403 for a role, 422 for the form."""
     note_command(request.scope, body.command)
     enrolment = _enrolment(svc, case_id, enrolment_id, set(actor.serves))
-    await svc.cases.programs.send(
+    outcome = await svc.cases.programs.send(
         case_id, enrolment_id, enrolment.program, body.command, actor, body.payload, body.command_id or uuid.uuid4().hex
     )
-    return await _detail(svc, actor, case_id, enrolment_id, "program_command")
+    view = outcome.program
+    if view is None:  # a repeated command id, or a run recorded before the program's answer
+        return await _detail(svc, actor, case_id, enrolment_id, "program_command")
+    # The update answered with the enrolment after the command (issue 16): nothing to query or read back.
+    shown = shown_program_record(svc, actor, view.enrolment, view.record, "program_command")
+    return ProgramDetail(enrolment=view.enrolment, record=shown, allowed_commands=view.allowed_commands)

@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from statemachines.policy.dead_letters import DeadLetter
     from statemachines.policy.integrity import ChainBatch, ChainReport
     from statemachines.policy.retention import ErasureBatch, ErasureReport
-    from statemachines.programs.tasks import ProgramProjection
+    from statemachines.programs.tasks import ProgramProjection, ProgramProjectionAnswer
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -101,6 +101,9 @@ ARCHIVE_HISTORY = ActivityRef("archive_history", str, int)
 """A case's Temporal history (every run) into the store, by case id; the number of runs (``activities.archive``)."""
 PROJECT_PROGRAM_EVENT = ActivityRef("project_program_event", ProgramProjection, bool)
 """A program event into the read model (``activities.programs``)."""
+PROJECT_PROGRAM_ANSWERED = ActivityRef("project_program_event_answered", ProgramProjection, ProgramProjectionAnswer)
+"""A program event into the read model as a local activity (an event an uncommitted workflow task wrote at its seq
+is superseded), answered with the event and the enrolment's row after it (``activities.programs``)."""
 NOTIFY_TASK_OPENED = ActivityRef("notify_task_opened", TaskNotice, list[str])
 """The inbox notifications of opened tasks; the ids whose e-mail is still to send (``activities.notifications``)."""
 SEND_NOTIFICATION_EMAIL = ActivityRef("send_notification_email", str, str)
