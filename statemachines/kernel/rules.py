@@ -5,7 +5,7 @@ no-contact threshold are unverified suggestions. So each is a rule with its sour
 per municipality, and a case pins the rule set in force on the day it opens.
 
 The national defaults are versions too (``NATIONAL_RULESETS``): ``national-2025-04`` ran the first cases (monitoring
-every 30 days, 連絡不通 after 60 days, both unverified); ``national-2027-04`` follows process.md §7's sketch (issue 18
+every 30 days, 連絡不通 after 60 days, both unverified); ``national-2026-12`` follows process.md §7's sketch (issue 18
 item 10): monitoring P1M, 連絡不通 after P30D plus the documented attempts (G-EFFORT), follow-ups after 終結 only when
 chosen at the closure. A case opened before keeps the version it pinned; a municipality's own rule set replaces both.
 """
@@ -195,12 +195,14 @@ DEFAULT_RULESET = RuleSet(
     no_contact_threshold="P60D",
     sources=_sources_2025(),
 )
-"""The national rule set the first cases pinned (its values as they were; superseded by ``NATIONAL_2027``)."""
+"""The national rule set the first cases pinned (its values as they were; superseded by ``NATIONAL_2026``)."""
 
-NATIONAL_2027 = RuleSet(ruleset_id="national-2027-04", effective_from=date(2027, 4, 1))
-"""process.md §7's sketch (issue 18 item 10), in force from FY2027 (令和9年度): monitoring P1M, 連絡不通 after P30D."""
+NATIONAL_2026 = RuleSet(ruleset_id="national-2026-12", effective_from=date(2026, 12, 7))
+"""process.md §7's sketch (issue 18 item 10), in force for the cases opened from 2026-12-07 (the release that brought
+it): monitoring P1M, 連絡不通 after P30D plus the documented attempts. A municipality that wants the old figures until
+its own 年度 starts keeps them as a rule set of its own."""
 
-NATIONAL_RULESETS: tuple[RuleSet, ...] = (DEFAULT_RULESET, NATIONAL_2027)
+NATIONAL_RULESETS: tuple[RuleSet, ...] = (DEFAULT_RULESET, NATIONAL_2026)
 """Every national version, oldest first; the rule book chooses by date, a municipality's own replaces them."""
 
 CURRENT_NATIONAL = NATIONAL_RULESETS[-1]

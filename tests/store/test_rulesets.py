@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from statemachines.kernel.rules import DEFAULT_RULESET, NATIONAL_2027, NATIONAL_RULESETS, RuleSet
+from statemachines.kernel.rules import DEFAULT_RULESET, NATIONAL_2026, NATIONAL_RULESETS, RuleSet
 from store.errors import DuplicateRulesetError
 from store.models import RulesetRecord
 from store.rulesets import RulesetRepository
@@ -33,7 +33,7 @@ def test_an_empty_store_has_the_default_rule_book(sessions: sessionmaker[Session
         assert rulesets.list() == list(NATIONAL_RULESETS)
         assert rulesets.rulebook().rulesets == list(NATIONAL_RULESETS)
         assert rulesets.get(DEFAULT_RULESET.ruleset_id) == DEFAULT_RULESET
-        assert rulesets.get(NATIONAL_2027.ruleset_id) == NATIONAL_2027
+        assert rulesets.get(NATIONAL_2026.ruleset_id) == NATIONAL_2026
         assert rulesets.get("city-a-2026-04") is None
 
 
@@ -59,7 +59,7 @@ def test_list_orders_by_municipality_then_date_and_filters(sessions: sessionmake
         rulesets = RulesetRepository(session)
         assert [r.ruleset_id for r in rulesets.list()] == [
             DEFAULT_RULESET.ruleset_id,  # "*" sorts first, by date
-            NATIONAL_2027.ruleset_id,
+            NATIONAL_2026.ruleset_id,
             "city-a-2025-10",
             "city-a-2026-04",
             "city-b-2026-01",
@@ -92,7 +92,7 @@ def test_a_stored_rule_set_with_the_default_s_id_replaces_it(sessions: sessionma
         rulesets = RulesetRepository(session)
         book = rulesets.rulebook()
         assert rulesets.get(DEFAULT_RULESET.ruleset_id) == national
-    assert book.rulesets == [national, NATIONAL_2027]
+    assert book.rulesets == [national, NATIONAL_2026]
     assert book.in_force("city-a", date(2026, 4, 1)).plan_period == "P9M"
 
 
@@ -100,19 +100,19 @@ def test_item10_the_national_timer_defaults_change_by_a_new_version_not_under_pi
     sessions: sessionmaker[Session],
 ) -> None:
     """Issue 18 item 10 (process.md §1.6, §1.7, §7: monitoring P1M, no-contact P30D plus documented attempts, S11): the
-    store's rule book holds both national versions; a case opened before FY2027 is given (and its pinned id still
-    reads back) the 2025 values, one opened from 2027-04-01 the new ones."""
+    store's rule book holds both national versions; a case opened before 2026-12-07 is given (and its pinned id still
+    reads back) the 2025 values, one opened from that day the new ones."""
     with sessions.begin() as session:
         rulesets = RulesetRepository(session)
         book = rulesets.rulebook()
-        before, after = book.in_force("city-b", date(2027, 3, 31)), book.in_force("city-b", date(2027, 4, 1))
+        before, after = book.in_force("city-b", date(2026, 12, 6)), book.in_force("city-b", date(2026, 12, 7))
         assert (before.ruleset_id, before.monitoring_interval, before.no_contact_threshold) == (
             "national-2025-04",
             "P30D",
             "P60D",
         )
         assert (after.ruleset_id, after.monitoring_interval, after.no_contact_threshold) == (
-            "national-2027-04",
+            "national-2026-12",
             "P1M",
             "P30D",
         )
@@ -135,7 +135,7 @@ def test_duplicates_are_refused(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
         assert [r.ruleset_id for r in RulesetRepository(session).list()] == [
             DEFAULT_RULESET.ruleset_id,
-            NATIONAL_2027.ruleset_id,
+            NATIONAL_2026.ruleset_id,
             "city-a-2026-04",
             "city-b-2026-01",
         ]

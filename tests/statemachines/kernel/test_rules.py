@@ -12,7 +12,7 @@ from statemachines.case.record import CaseState
 from statemachines.case.timers import deadlines
 from statemachines.case.transitions import Trigger
 from statemachines.describe import describe_case
-from statemachines.kernel.rules import DEFAULT_RULESET, NATIONAL_2027, RuleBook, RuleSet, add_duration
+from statemachines.kernel.rules import DEFAULT_RULESET, NATIONAL_2026, RuleBook, RuleSet, add_duration
 from tests.factories import CITY, SW1
 from tests.statemachines.paths import START, step
 
@@ -180,14 +180,14 @@ def test_the_default_rule_book_holds_the_national_default() -> None:
 def test_item10_timer_defaults_follow_process_md_from_a_new_national_version() -> None:
     """Issue 18 item 10: process.md §7 sketches monitoring_interval P1M and no_contact_threshold P30D (plus ≥2
     documented attempts, §1.6; WAM NET Q&A S11), follow-ups after 終結 permitted with no interval (S12). The defaults
-    are those from national-2027-04; national-2025-04 keeps the values its cases pinned (P30D, P60D)."""
-    assert (NATIONAL_2027.monitoring_interval, NATIONAL_2027.no_contact_threshold) == ("P1M", "P30D")
-    assert NATIONAL_2027.min_contact_efforts == 2
+    are those from national-2026-12; national-2025-04 keeps the values its cases pinned (P30D, P60D)."""
+    assert (NATIONAL_2026.monitoring_interval, NATIONAL_2026.no_contact_threshold) == ("P1M", "P30D")
+    assert NATIONAL_2026.min_contact_efforts == 2
     assert (DEFAULT_RULESET.monitoring_interval, DEFAULT_RULESET.no_contact_threshold) == ("P30D", "P60D")
-    assert RuleBook().in_force(CITY, date(2027, 4, 1)) == NATIONAL_2027
-    assert RuleBook().in_force(CITY, date(2027, 3, 31)) == DEFAULT_RULESET
-    assert "§7" in NATIONAL_2027.sources["no_contact_threshold"]
-    assert "S11" in NATIONAL_2027.sources["no_contact_threshold"]
+    assert RuleBook().in_force(CITY, date(2026, 12, 7)) == NATIONAL_2026
+    assert RuleBook().in_force(CITY, date(2026, 12, 6)) == DEFAULT_RULESET
+    assert "§7" in NATIONAL_2026.sources["no_contact_threshold"]
+    assert "S11" in NATIONAL_2026.sources["no_contact_threshold"]
     timers = {t["rule"]: t for t in describe_case()["timers"] if t.get("rule")}
     assert timers["no_contact_threshold"]["default"] == "P30D"
     assert timers["monitoring_interval"]["default"] == "P1M"

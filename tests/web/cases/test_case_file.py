@@ -120,6 +120,10 @@ async def test_the_program_sheets_and_the_header_name_offices_institutions_and_t
     programs = page[page.index('id="sheet-programs') :]
     for shown in ("ハローワークA（A公共職業安定所）", "A市 福祉事務所 生活保護担当"):
         assert shown in programs, shown
-    for hidden in ("hw-city-a", "joint-1", "a-1-welfare-office", "national-2025-04"):
+    pinned = (
+        await pages_api.worker.record(pages_api.worker.client.get_workflow_handle(f"case-{walked.case_id}"))
+    ).ruleset
+    for hidden in ("hw-city-a", "joint-1", "a-1-welfare-office", pinned.ruleset_id):
         assert hidden not in page, hidden
-    assert "全国標準（2025年4月1日から）" in page
+    since = pinned.effective_from
+    assert f"全国標準（{since.year}年{since.month}月{since.day}日から）" in page
