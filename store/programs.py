@@ -68,6 +68,7 @@ class ProgramRepository:
         event at this seq linking to the same predecessor was written by a workflow task Temporal never recorded (the
         worker died between the write and the task's completion); it and what followed it are undone
         (``_undo_from``) and this event, the one history keeps, takes its seq (as ``CaseRepository.apply_projection``).
+        Only an event dated no earlier supersedes: a lost task's local activity that finishes late is refused.
         """
         event, row = p.event, p.enrolment
         existing = self._event(row.enrolment_id, event.seq)
@@ -75,7 +76,7 @@ class ProgramRepository:
         if existing is not None:
             if existing.hash == event.hash:
                 return False
-            if not (supersede and existing.prev_hash == event.prev_hash):
+            if not (supersede and existing.prev_hash == event.prev_hash and event.at >= existing.at):
                 raise ChainConflictError(row.enrolment_id, event.seq, "another event is already recorded at this seq")
             self._undo_from(row.enrolment_id, event.seq)
             forced = True

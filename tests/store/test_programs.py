@@ -78,6 +78,21 @@ def test_the_projection_in_the_workflow_task_supersedes_what_an_unrecorded_task_
     ]
 
 
+def test_a_lost_task_s_late_write_never_supersedes_the_event_history_keeps(
+    sessions: sessionmaker[Session], opened: CaseEvent
+) -> None:
+    """The retried task's event (later) is written first; the lost task's local activity, finishing late, tries its
+    own (earlier) event at the same seq: refused, the event history keeps stays."""
+    kept = make_event(2, opened.hash, command="hello_work.book", to_state="BOOKED", at=T0 + timedelta(days=1))
+    _apply(sessions, _projection(kept), supersede=True)
+    lost = make_event(2, opened.hash, command="hello_work.book", to_state="BOOKED")
+
+    with pytest.raises(ChainConflictError, match="already recorded"):
+        _apply(sessions, _projection(lost), supersede=True)
+
+    assert _state(sessions)[1] == [opened, kept]
+
+
 def test_without_supersede_another_event_at_the_seq_is_a_conflict(
     sessions: sessionmaker[Session], opened: CaseEvent
 ) -> None:
