@@ -48,7 +48,7 @@ async def test_a_consultant_s_cases_the_500_page_and_a_case_not_added_to_a_sitti
             answer = await csw.goto("/test-only/broken")
             assert answer is not None
             assert answer.status == 500
-            await expect(csw.locator("h1")).to_have_text("500")
+            await expect(csw.locator("h1")).to_have_text("エラーが発生しました（500）")
             await expect(csw.get_by_role("alert")).to_contain_text("サーバーで予期しないエラーが起きました")
             await expect(csw.locator("#request-id")).to_contain_text("問い合わせ番号")
             await expect(csw.locator("main")).not_to_contain_text("秘密")
