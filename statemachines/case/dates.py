@@ -125,8 +125,8 @@ DATE_GUARDS: tuple[Guard[CaseRecord], ...] = (
         "連絡・フォローアップの日がケースの受付より前になっています。",
         "A declared date is after today (a planned day before today), a birth date before 1900, or a contact or "
         "follow-up before the case opened.",
-        "記録の日付は記録した日までに起きたこと（支援経過記録・評価シート・支援調整会議の記録, 標準様式 S4）; "
-        "issue 15 item 4: 申告された日付は事象の時刻と照合する",
+        "記録の日付は記録した日までに起きたこと（支援経過記録・評価シート・支援調整会議の記録、標準様式 S4）。"
+        "記入された日付は、記録した日と照合する",
         g_dates,
         details=_problems,
         patch=DATES_PATCH,
