@@ -6,7 +6,9 @@ Logs carry identifiers only, never payloads or reasons: they may hold personal d
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +30,8 @@ from workflows.activity_refs import (
 )
 
 CHAIN_CONFLICT = "ChainConflict"
+P = TypeVar("P")
+T = TypeVar("T")
 
 
 class ProjectionActivities:
@@ -47,13 +51,7 @@ class ProjectionActivities:
         details ``(case_id, seq)``. Database errors are raised as they are, so Temporal retries them.
         """
         event = projection.event
-        try:
-            applied = await asyncio.to_thread(self._apply, projection)
-        except ChainConflictError as err:
-            activity.logger.error("chain conflict: case %s seq %d: %s", err.case_id, err.seq, err.reason)
-            raise ApplicationError(str(err), err.case_id, err.seq, type=CHAIN_CONFLICT, non_retryable=True) from err
-        except SQLAlchemyError as err:
-            raise database_refused(err) from None
+        applied = await written(self._apply, projection)
         _log_projected(event.case_id, event.seq, applied)
         return applied
 
@@ -63,13 +61,7 @@ class ProjectionActivities:
         uncommitted task wrote at this seq is superseded (``CaseRepository.apply_projection``); answered with the
         case's open tasks, read in the same transaction, which the command's answer shows."""
         event = projection.event
-        try:
-            applied, tasks = await asyncio.to_thread(self._apply_answered, projection)
-        except ChainConflictError as err:
-            activity.logger.error("chain conflict: case %s seq %d: %s", err.case_id, err.seq, err.reason)
-            raise ApplicationError(str(err), err.case_id, err.seq, type=CHAIN_CONFLICT, non_retryable=True) from err
-        except SQLAlchemyError as err:
-            raise database_refused(err) from None
+        applied, tasks = await written(self._apply_answered, projection)
         _log_projected(event.case_id, event.seq, applied)
         return ProjectionAnswer(event=event, open_tasks=tasks)
 
@@ -159,6 +151,19 @@ def _operations_task(letter: DeadLetter) -> TaskSpec:
         due_at=letter.failed_at,
         command="retry_projection",
     )
+
+
+async def written(write: Callable[[P], T], projection: P) -> T:
+    """``write`` (one transaction of a projection) in a worker thread, its failures as the activity reports them: a
+    chain conflict fails without retry (``ApplicationError`` of type ``ChainConflict``, details ``(owner, seq)``), a
+    database error is retried (``database_refused``). The case's and the programs' projections share it."""
+    try:
+        return await asyncio.to_thread(write, projection)
+    except ChainConflictError as err:
+        activity.logger.error("chain conflict: case %s seq %d: %s", err.case_id, err.seq, err.reason)
+        raise ApplicationError(str(err), err.case_id, err.seq, type=CHAIN_CONFLICT, non_retryable=True) from err
+    except SQLAlchemyError as err:
+        raise database_refused(err) from None
 
 
 def database_refused(err: SQLAlchemyError) -> ApplicationError:
