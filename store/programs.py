@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, UniqueConstraint, delete, select, tuple_, update
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, UniqueConstraint, delete, select, tuple_
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from statemachines.kernel.events import GENESIS_HASH, CaseEvent, TaskStatus
+from statemachines.kernel.events import GENESIS_HASH, CaseEvent
 from statemachines.programs.tasks import EnrolmentRow, ProgramProjection
 from store.errors import ChainConflictError
 from store.models import Base, TaskRecord
-from store.repository import CaseRepository
+from store.repository import CaseRepository, supersedes
 
 
 class EnrolmentRecord(Base):
@@ -76,7 +76,7 @@ class ProgramRepository:
         if existing is not None:
             if existing.hash == event.hash:
                 return False
-            if not (supersede and existing.prev_hash == event.prev_hash and event.at >= existing.at):
+            if not (supersede and supersedes(event, existing.prev_hash, existing.at)):
                 raise ChainConflictError(row.enrolment_id, event.seq, "another event is already recorded at this seq")
             self._undo_from(row.enrolment_id, event.seq)
             forced = True
@@ -101,19 +101,12 @@ class ProgramRepository:
         ).all()
         if not undone:
             return
-        case_id = undone[0].case_id
         moments = [(r.seq, r.at) for r in undone]
-        ours = (TaskRecord.case_id == case_id, TaskRecord.task_id.startswith(f"{enrolment_id}:", autoescape=True))
-        self._session.execute(
-            delete(TaskRecord)
-            .where(*ours, tuple_(TaskRecord.opened_seq, TaskRecord.opened_at).in_(moments))
-            .execution_options(synchronize_session="fetch")
-        )
-        self._session.execute(
-            update(TaskRecord)
-            .where(*ours, tuple_(TaskRecord.closed_seq, TaskRecord.closed_at).in_(moments))
-            .values(status=TaskStatus.OPEN.value, closed_seq=None, closed_at=None)
-            .execution_options(synchronize_session="fetch")
+        CaseRepository(self._session).take_back_task_changes(
+            undone[0].case_id,
+            tuple_(TaskRecord.opened_seq, TaskRecord.opened_at).in_(moments),
+            tuple_(TaskRecord.closed_seq, TaskRecord.closed_at).in_(moments),
+            TaskRecord.task_id.startswith(f"{enrolment_id}:", autoescape=True),
         )
         self._session.execute(
             delete(ProgramEventRecord)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from statemachines.kernel.events import (
@@ -21,6 +21,13 @@ from statemachines.kernel.events import (
 from statemachines.policy.statistics import facts_of
 from store.errors import ChainConflictError
 from store.models import CaseEventRecord, CaseRecord, RejectionRecord, TaskRecord
+
+
+def supersedes(event: CaseEvent, prev_hash: str, at: datetime) -> bool:
+    """Whether ``event``, from the workflow task Temporal records, replaces the one a lost task wrote at its seq (whose
+    link and time are ``prev_hash`` and ``at``): the same predecessor, and dated no earlier, since the recorded task
+    runs after the task it lost; a lost task's local activity that finishes late is refused. Cases and programs."""
+    return prev_hash == event.prev_hash and event.at >= at
 
 
 class CaseRepository:
@@ -52,7 +59,7 @@ class CaseRepository:
         if existing is not None:
             if existing.hash == event.hash:
                 return False
-            if not (supersede and existing.prev_hash == event.prev_hash and event.at >= existing.at):
+            if not (supersede and supersedes(event, existing.prev_hash, existing.at)):
                 raise ChainConflictError(event.case_id, event.seq, "another event is already recorded at this seq")
             _check_link(p, prev)
             self._undo_from(event.case_id, event.seq)
@@ -71,6 +78,23 @@ class CaseRepository:
         self._close_tasks(event, close_kinds)
         self._open_tasks(event, open_tasks)
 
+    def take_back_task_changes(
+        self, case_id: str, opened: ColumnElement[bool], closed: ColumnElement[bool], *also: ColumnElement[bool]
+    ) -> None:
+        """Undo what events that are being taken back did to ``case_id``'s tasks (``apply_task_changes`` in reverse):
+        the tasks ``opened`` selects go, the ones ``closed`` selects are open again; ``also`` narrows both."""
+        self._session.execute(
+            delete(TaskRecord)
+            .where(TaskRecord.case_id == case_id, opened, *also)
+            .execution_options(synchronize_session="fetch")
+        )
+        self._session.execute(
+            update(TaskRecord)
+            .where(TaskRecord.case_id == case_id, closed, *also)
+            .values(status=TaskStatus.OPEN.value, closed_seq=None, closed_at=None)
+            .execution_options(synchronize_session="fetch")
+        )
+
     def record_rejection(self, r: Rejection) -> None:
         self._session.add(RejectionRecord(**r.model_dump()))
         self._session.flush()
@@ -85,17 +109,7 @@ class CaseRepository:
         """Take back the events of ``case_id`` from ``seq`` on, written by a workflow task Temporal never recorded:
         the tasks they opened go, the ones they closed are open again, the events are deleted. No notification
         was sent for them: notifications are activities scheduled by the completed workflow task only."""
-        self._session.execute(
-            delete(TaskRecord)
-            .where(TaskRecord.case_id == case_id, TaskRecord.opened_seq >= seq)
-            .execution_options(synchronize_session="fetch")
-        )
-        self._session.execute(
-            update(TaskRecord)
-            .where(TaskRecord.case_id == case_id, TaskRecord.closed_seq >= seq)
-            .values(status=TaskStatus.OPEN.value, closed_seq=None, closed_at=None)
-            .execution_options(synchronize_session="fetch")
-        )
+        self.take_back_task_changes(case_id, TaskRecord.opened_seq >= seq, TaskRecord.closed_seq >= seq)
         self._session.execute(
             delete(CaseEventRecord)
             .where(CaseEventRecord.case_id == case_id, CaseEventRecord.seq >= seq)
