@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statemachines.kernel.outcomes import PayloadInvalid
 from statemachines.kernel.roles import Actor
-from statemachines.kernel.rules import RuleSet
+from statemachines.kernel.rules import LONGEST_RULE_YEARS, RuleSet
 from statemachines.programs.registry import BY_ID, program_rule_errors
 from store.rulesets import RulesetRepository
 
@@ -38,6 +38,8 @@ def _japanese(error: Mapping[str, Any]) -> str:
         return str(error.get("msg"))
     if kind == "value_error" and "ISO 8601" in str(error.get("msg", "")):
         return DURATION_HINT
+    if kind == "value_error" and "years a rule may span" in str(error.get("msg", "")):
+        return f"期間は{LONGEST_RULE_YEARS}年（P{LONGEST_RULE_YEARS}Y）以内で入力してください。"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "整数で入力してください。"
     if kind == "greater_than_equal":

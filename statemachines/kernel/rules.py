@@ -27,11 +27,22 @@ _DURATION = re.compile(
 )
 
 
+LONGEST_RULE_YEARS = 100
+"""No rule spans more than a century (the longest national one keeps records 5 years): a longer duration is a typing
+error, and one past year 9999 would fail the workflow task that computes its timer."""
+
+
 def _check_duration(value: str) -> str:
-    """A positive ISO 8601 duration: a zero one would make a timer fire again at the moment it fired."""
+    """A positive ISO 8601 duration: a zero one would make a timer fire again at the moment it fired; at most
+    ``LONGEST_RULE_YEARS``."""
     match = _DURATION.fullmatch(value)
     if match is None or value.endswith("T") or not any(int(v) for v in match.groupdict().values() if v):
         raise ValueError(f"not a positive ISO 8601 duration such as P6M, P30D or PT5M: {value!r}")
+    parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
+    months = parts["y"] * 12 + parts["mo"]
+    days = parts["w"] * 7 + parts["d"] + (parts["h"] * 3600 + parts["mi"] * 60 + parts["s"]) // 86400
+    if months > LONGEST_RULE_YEARS * 12 or days > LONGEST_RULE_YEARS * 366:
+        raise ValueError(f"a duration longer than the {LONGEST_RULE_YEARS} years a rule may span: {value!r}")
     return value
 
 

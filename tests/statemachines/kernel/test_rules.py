@@ -243,3 +243,12 @@ def test_follow_up_offsets_must_ascend() -> None:
     with pytest.raises(ValidationError):
         ruleset("order", date(2026, 1, 1), follow_up_offsets=["P3M", "P1M"])
     assert ruleset("order", date(2026, 1, 1), follow_up_offsets=["P1M", "P45D"]).follow_up_offsets == ["P1M", "P45D"]
+
+
+@pytest.mark.parametrize("duration", ["P101Y", "P1201M", "P99999999999Y", "P99999999999W", "P36601D", "PT9999999999H"])
+def test_no_rule_spans_more_than_a_century(duration: str) -> None:
+    """A longer duration is a typing error, and one past year 9999 would fail the workflow task computing its timer
+    (``add_duration``): refused when the rule set is made, on every duration of it."""
+    with pytest.raises(ValidationError, match="100 years"):
+        RuleSet(ruleset_id="too-long", effective_from=date(2027, 4, 1), plan_period=duration)
+    assert add_duration(datetime(2026, 12, 7, tzinfo=UTC), "P100Y").year == 2126

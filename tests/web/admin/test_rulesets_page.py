@@ -114,3 +114,33 @@ async def test_the_api_refuses_a_bad_program_value_in_japanese(api: Api) -> None
         "programs.housing_support.shelter_max": DURATION_HINT,
         "programs.nursery": "登録されていない事業です。",
     }
+
+
+async def test_the_worst_input_to_the_program_value_form_is_answered_not_a_server_error(pages_api: Api) -> None:
+    """Days out of reach, numbers that are no numbers, a period past any timer (P99999999999Y, which would fail the
+    workflow task computing it) and characters no field may hold: each refused (a far day is taken as asked), never a
+    server error, and the page still draws what was stored."""
+    worst = [
+        {"effective_from": "0001-01-01"},
+        {"effective_from": "9999-12-31"},
+        {"effective_from": "2028-02-30"},
+        {"value_name": "housing_benefit.housed_report_days", "value": "NaN"},
+        {"value_name": "housing_benefit.housed_report_days", "value": "1e999"},
+        {"value_name": "housing_benefit.housed_report_days", "value": "9" * 400},
+        {"value": "P99999999999Y"},
+        {"source": "要綱\x00第5条"},
+        {"value_name": "housing_support.no_such_value"},
+        {"municipality": "no-such-town"},
+    ]
+    async with browser_for(pages_api) as admin:
+        await admin.login("admin")
+        answers = []
+        for change in worst:
+            answer = await admin.submit("/rulesets", "/rulesets/program-values", {**SHELTER, **change})
+            answers.append((change, answer.status_code))
+        taken = [change for change, status in answers if status == 303]
+        assert taken == [{"effective_from": "9999-12-31"}], answers  # a far day is a day; the rest are refused
+        assert all(status == 422 for change, status in answers if change not in taken), answers
+        longest = await admin.submit("/rulesets", "/rulesets/program-values", {**SHELTER, "value": "P101Y"})
+        assert "期間は100年（P100Y）以内で入力してください。" in longest.text
+        assert (await admin.get("/rulesets")).status_code == 200
