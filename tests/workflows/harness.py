@@ -146,7 +146,7 @@ class Harness:
             try:
                 return await handle.query(CaseWorkflow.record, rpc_timeout=QUERY_WAIT)
             except RPCError as exc:
-                if exc.status is not RPCStatusCode.DEADLINE_EXCEEDED:
+                if exc.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):  # server; client wait
                     raise
         return await handle.query(CaseWorkflow.record)
 
