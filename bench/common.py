@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import math
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from sqlalchemy import create_engine, make_url
 from temporalio.client import Client
 
 from deploy.embedded import ROOT, prepare_store, start_dev_server, start_process, stop, wait_for_api, wait_for_server
+from deploy.ports import free_port
 from settings import Settings
 
 _STARTED = time.monotonic()
@@ -35,13 +35,6 @@ _STARTED = time.monotonic()
 def progress(message: str) -> None:
     """A progress line with the time since the benchmark started."""
     print(f"[{time.monotonic() - _STARTED:7.1f}s] {message}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -20,8 +20,9 @@ from temporalio.client import Client, WorkflowHandle
 
 from bench.bare import TASK_QUEUE, BareWorkflow
 from bench.commands import drive
-from bench.common import child_env, free_port, latency_summary, progress
+from bench.common import child_env, latency_summary, progress
 from deploy.embedded import ROOT, SQLITE_PRAGMAS, dev_server_command, stop, wait_for_server
+from deploy.ports import free_port
 from settings import Settings
 
 CANDIDATES: dict[str, tuple[str, ...]] = {

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope
 from aiosmtpd.smtp import Session as SmtpSession
 
-from tests.workflows.devserver import free_port
+from deploy.ports import free_port
 
 
 @dataclass

@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from deploy.connect import CORE_LOGGER, temporal_runtime
 from deploy.logs import log_handler
-from tests.workflows.devserver import free_port
+from deploy.ports import free_port
 from tests.workflows.harness import running_harness
 
 

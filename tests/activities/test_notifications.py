@@ -18,6 +18,7 @@ from activities.notifications import (
     SmtpConfig,
     message_id,
 )
+from deploy.ports import free_port
 from statemachines.kernel.events import NoticeKind, TaskNotice, TaskSpec
 from statemachines.kernel.roles import OrgKind, Role
 from store.accounts import AccountRepository
@@ -25,7 +26,6 @@ from store.case_numbers import allocate
 from store.notifications import EmailStatus, NotificationKind, NotificationRepository, NotificationRow
 from tests.passwords import CHEAP_HASHER as CHEAP
 from tests.smtp import Mailbox
-from tests.workflows.devserver import free_port
 
 NOW = datetime(2026, 1, 5, 0, 30, tzinfo=UTC)
 DUE = datetime(2026, 1, 8, 15, 0, tzinfo=UTC)  # 2026-01-09 00:00 in Japan: a Friday

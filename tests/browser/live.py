@@ -17,10 +17,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
 from deploy.demo import seed_demo_world
+from deploy.ports import free_port
 from settings import Settings
 from store.accounts import DEMO_PASSWORD
 from tests.web.apiharness import seed_test_policies
-from tests.workflows.devserver import free_port
 from tests.workflows.harness import Harness, running_harness
 
 

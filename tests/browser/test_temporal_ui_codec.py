@@ -18,10 +18,10 @@ from playwright.async_api import Browser, Page, expect
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from deploy.ports import free_port
 from tests.browser.conftest import screenshot
 from tests.browser.live import LiveApp, live_app, new_context, signed_in
 from tests.conftest import DEV_SERVER
-from tests.workflows.devserver import free_port
 from workflows.search_attributes import ALL_KEYS
 
 MARK = f"監査確認{uuid.uuid4().hex[:6]}"

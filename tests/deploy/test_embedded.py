@@ -17,10 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from deploy.ports import free_port
 from statemachines.case.transitions import Trigger
 from store.accounts import DEMO_PASSWORD
 from tests.factories import VALID_PAYLOADS
-from tests.workflows.devserver import free_port
 
 pytestmark = pytest.mark.devserver
 DEMO_CASES = 16

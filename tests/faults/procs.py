@@ -25,10 +25,10 @@ from temporalio.client import Client
 
 from deploy.connect import connect_temporal, data_keys
 from deploy.embedded import dev_server_command
+from deploy.ports import free_port
 from settings import Settings
 from store.db import create_schema, make_engine, session_factory
 from tests.dbfixtures import read_model_url
-from tests.workflows.devserver import free_port
 from tests.workflows.harness import TEST_MASTER_KEY
 
 log = logging.getLogger("tests.faults")
@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKER_READY = "worker polling"
 PROJECTED = "projected case"  # the projection activity's log line
 TAIL_LINES = 40
+ADDRESS_IN_USE = "address already in use"  # uvicorn's words when its port is taken
+PORT_TRIES = 3
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Service:
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    answered: bool = False  # has it ever been ready (an API: answered HTTP on its port)
     started_at: float = 0.0
     _log_offset: int = 0
 
@@ -226,23 +229,38 @@ class Stack:
             env = {**self.env(), "YORISOI_API_PORT": str(port)}
             self.apis.append(Service(name, [sys.executable, "api.py"], env, self.folder / f"{name}.log"))
         api = self.apis[index]
-        api.start()
+        for _ in range(PORT_TRIES):
+            api.start()
+            if await self._answers(api):
+                api.ready()
+                return api
+            if api.answered or ADDRESS_IN_USE not in api.output():
+                raise RuntimeError(f"{api.name} exited while starting")
+            # Its port was taken between choosing and listening (by another process's bind): a new one, before anyone
+            # was told the old one. A process that has answered once keeps its port, as a restarted server would.
+            api.env = {**api.env, "YORISOI_API_PORT": str(free_port())}
+        raise RuntimeError(f"{api.name} found no free port in {PORT_TRIES} tries")
+
+    async def _answers(self, api: Service) -> bool:
+        """Whether ``api`` answers HTTP (False if it exits first)."""
         async with httpx.AsyncClient(base_url=self.url_of(api)) as http:
             for _ in range(600):
                 if not api.running:
-                    raise RuntimeError(f"{api.name} exited while starting")
+                    return False
                 try:
                     await http.get("/api/health", timeout=5)
                 except httpx.TransportError:
                     await asyncio.sleep(0.1)
                 else:
-                    api.ready()
-                    return api
+                    api.answered = True
+                    return True
         raise TimeoutError(f"{api.name} did not answer on {self.url_of(api)}")
 
     @property
     def api_url(self) -> str:
         """The first API process's."""
+        if self.apis:
+            return self.url_of(self.apis[0])
         return f"http://{self.settings.api_host}:{self.settings.api_port}"
 
     def url_of(self, api: Service) -> str:

@@ -10,11 +10,12 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.worker import Replayer
 
+from deploy.ports import free_port
 from statemachines.case.transitions import Trigger
 from store.archive import HistoryArchive
 from tests.conftest import DEV_SERVER
 from tests.factories import SW1
-from tests.workflows.devserver import DevServer, free_port
+from tests.workflows.devserver import DevServer
 from tests.workflows.harness import Harness, end_programs, running_harness
 from tests.workflows.scenario import (
     CLOSURE,
