@@ -11,6 +11,9 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.service import TLSConfig
 
+CACHED_WORKFLOWS = 1000
+"""The worker's sticky cache by default (the SDK's own default): runs kept in memory between their workflow tasks."""
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="YORISOI_", extra="ignore")
@@ -67,6 +70,13 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         default=None,
         description="GET /metrics needs 'Authorization: Bearer <token>'; unset: /metrics answers loopback clients only",
+    )
+    worker_cached_workflows: int = Field(
+        default=CACHED_WORKFLOWS,
+        ge=1,
+        le=100_000,
+        description="case runs the worker keeps in memory (the SDK's sticky cache); an evicted one is replayed from "
+        "its history when next needed (README: Scale benchmark, the worker's memory)",
     )
     worker_metrics_address: str | None = Field(
         default=None,

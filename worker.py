@@ -31,7 +31,7 @@ from activities.projection import ProjectionActivities
 from activities.retention import RetentionActivities
 from deploy.connect import connect_temporal, data_keys, temporal_runtime
 from deploy.logs import configure_logging
-from settings import Settings
+from settings import CACHED_WORKFLOWS, Settings
 from store.codec import CaseKeyCodec
 from store.db import create_schema, make_engine, session_factory
 from store.heartbeats import HEARTBEAT_EVERY, Heartbeats
@@ -54,8 +54,10 @@ def build_worker(
     sessions: sessionmaker[Session],
     smtp: SmtpConfig | None = None,
     graceful_shutdown: timedelta = GRACEFUL_SHUTDOWN,
+    cached_workflows: int = CACHED_WORKFLOWS,
 ) -> Worker:
-    """The worker of every workflow and activity; the data keys are the ones of the client's payload codec."""
+    """The worker of every workflow and activity; the data keys are the ones of the client's payload codec.
+    ``cached_workflows``: the sticky cache's size (runs kept in memory between their workflow tasks)."""
     codec = client.data_converter.payload_codec
     retention = RetentionActivities(client, sessions, codec.keys if isinstance(codec, CaseKeyCodec) else None)
     projection = ProjectionActivities(sessions)
@@ -69,6 +71,7 @@ def build_worker(
         # On SIGTERM running activities get this long to finish (the longest start-to-close is 10 minutes);
         # the deployments' termination grace periods are longer still.
         graceful_shutdown_timeout=graceful_shutdown,
+        max_cached_workflows=cached_workflows,
         workflows=[CaseWorkflow, ProgramWorkflow, IntegrityWorkflow, RetentionWorkflow],
         activities=[
             projection.project_transition,
@@ -193,7 +196,9 @@ async def main() -> None:
     # the SDK's Prometheus metrics at YORISOI_WORKER_METRICS_ADDRESS (none when unset); the core's lines forwarded
     runtime = temporal_runtime(settings.worker_metrics_address)
     client = await connect_temporal(settings, data_keys(settings, sessions), runtime=runtime)
-    worker = build_worker(client, settings.task_queue, sessions, smtp_config(settings))
+    worker = build_worker(
+        client, settings.task_queue, sessions, smtp_config(settings), cached_workflows=settings.worker_cached_workflows
+    )
     for schedule_id in await ensure_schedules(client, settings.task_queue):
         logging.getLogger("yorisoi.worker").info("created the nightly schedule %s", schedule_id)
     stopping = asyncio.Event()

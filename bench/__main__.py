@@ -60,13 +60,21 @@ def configs(quick: bool) -> dict[str, Any]:
             warmup_seconds=2 if quick else 5,
             cases_per_client=_env_int("BENCH_CASES_PER_CLIENT", 1 if quick else 4),
         ),
-        "rss": rss.RssConfig(counts=tuple(int(n) for n in rss_counts.split(","))),
+        "rss": rss.RssConfig(
+            counts=tuple(int(n) for n in rss_counts.split(",")),
+            smaller_caches=tuple(
+                int(n) for n in os.environ.get("BENCH_RSS_SMALLER_CACHES", "50" if quick else "250,500").split(",") if n
+            ),
+            timed_queries=50 if quick else 200,
+        ),
         "pragmas": pragmas.PragmaConfig(window_seconds=6 if quick else 20, rounds=2 if quick else 4),
         "readmodel": readmodel.ReadModelConfig(
             postgres_url=pg,
             pg_volume=Volume(cases=_env_int("BENCH_PG_CASES", 20_000 if quick else 1_000_000)),
             sqlite_volume=Volume(cases=_env_int("BENCH_SQLITE_CASES", 10_000 if quick else 100_000)),
             samples=_env_int("BENCH_QUERY_SAMPLES", 50 if quick else 200),
+            page_samples=_env_int("BENCH_PAGE_SAMPLES", 20 if quick else 100),
+            pg_large_volume=_large_volume(_env_int("BENCH_PG_LARGE_CASES", 40_000 if quick else 10_000_000)),
         ),
         "verify": verify.VerifyConfig(rounds=_env_int("BENCH_VERIFY_ROUNDS", 2 if quick else 20)),
         "integrity": integrity.IntegrityConfig(
@@ -80,6 +88,11 @@ def configs(quick: bool) -> dict[str, Any]:
             processes=_env_int("BENCH_PROCESSES", os.cpu_count() or 1),
         ),
     }
+
+
+def _large_volume(cases: int) -> Volume | None:
+    """The second, larger PostgreSQL read model (0: none)."""
+    return Volume(cases=cases, load_events=False) if cases else None
 
 
 def postgres_url() -> str | None:

@@ -159,8 +159,14 @@ class Stack:
     ) -> None:
         self.close()
 
-    def start_worker(self) -> subprocess.Popen[bytes]:
-        self.worker = start_process(self.settings, "worker", "worker.py", self.env, runner=self.runner("worker"))
+    def start_worker(self, cached_workflows: int | None = None) -> subprocess.Popen[bytes]:
+        """``python worker.py``; ``cached_workflows``: its sticky cache, if not the product's default."""
+        env = (
+            self.env
+            if cached_workflows is None
+            else {**self.env, "YORISOI_WORKER_CACHED_WORKFLOWS": str(cached_workflows)}
+        )
+        self.worker = start_process(self.settings, "worker", "worker.py", env, runner=self.runner("worker"))
         return self.worker
 
     def runner(self, name: str) -> tuple[str, ...]:
@@ -170,11 +176,11 @@ class Stack:
             return ()
         return ("-m", "bench.profiled", str(Path(folder) / f"{name}.prof"))
 
-    def restart_worker(self) -> subprocess.Popen[bytes]:
+    def restart_worker(self, cached_workflows: int | None = None) -> subprocess.Popen[bytes]:
         """A fresh ``python worker.py``: nothing in its workflow cache."""
         if self.worker is not None:
             stop(self.worker)
-        return self.start_worker()
+        return self.start_worker(cached_workflows)
 
     def start_module(self, name: str, module: str, *args: str) -> subprocess.Popen[bytes]:
         """``python -m module args`` as another process of the stack (stopped with it), logging to ``name.log``."""

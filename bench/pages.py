@@ -97,13 +97,11 @@ def seed_cases(sessions: Any, count: int, now: datetime) -> None:
         session.bulk_insert_mappings(TaskRecord, batch_tasks)
 
 
-async def login(http: httpx.AsyncClient, user: str) -> None:
+async def login(http: httpx.AsyncClient, user: str, password: str = DEMO_PASSWORD) -> None:
     page = await http.get("/login")
     match = CSRF.search(page.text)
     assert match is not None
-    response = await http.post(
-        "/login", data={"username": user, "password": DEMO_PASSWORD, "csrf_token": match.group(1)}
-    )
+    response = await http.post("/login", data={"username": user, "password": password, "csrf_token": match.group(1)})
     assert response.status_code == 303, response.text
 
 

@@ -75,6 +75,9 @@ class Volume:
     cases: int
     events_per_case: float = 10.0
     tasks_per_case: float = 3.0
+    load_events: bool = True
+    """False: the cases keep their numbers of events (``last_seq``) and tasks, but no ``case_events`` rows are
+    written: the inbox and pipeline never read them, and 100,000,000 of them would not fit this machine's disk."""
 
 
 @dataclass

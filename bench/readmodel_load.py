@@ -92,13 +92,13 @@ def load_postgres(url: str, volume: Volume, now: datetime) -> Generated:
         _copy(conn, "cases", CASE_COLUMNS, generator.cases())
         progress(f"read model: PostgreSQL, about {volume.cases * volume.tasks_per_case:,.0f} tasks")
         _copy(conn, "tasks", TASK_COLUMNS, generator.tasks())
-        progress(f"read model: PostgreSQL, about {volume.cases * volume.events_per_case:,.0f} events (SQL)")
-        max_seq = generator.max_seq()
-        conn.execute("CREATE TABLE bench_numbers (n integer PRIMARY KEY)")
-        with conn.cursor() as cursor:
-            cursor.executemany("INSERT INTO bench_numbers VALUES (%s)", _numbers(max_seq))
-        generator.generated.events = conn.execute(PG_EVENTS).rowcount
-        conn.execute("DROP TABLE bench_numbers")
+        if volume.load_events:
+            progress(f"read model: PostgreSQL, about {volume.cases * volume.events_per_case:,.0f} events (SQL)")
+            conn.execute("CREATE TABLE bench_numbers (n integer PRIMARY KEY)")
+            with conn.cursor() as cursor:
+                cursor.executemany("INSERT INTO bench_numbers VALUES (%s)", _numbers(generator.max_seq()))
+            generator.generated.events = conn.execute(PG_EVENTS).rowcount
+            conn.execute("DROP TABLE bench_numbers")
         progress("read model: PostgreSQL, indexes and constraints")
         for statement in creates:
             conn.execute(statement)

@@ -10,6 +10,8 @@ import logging
 from pathlib import Path
 
 import httpx
+import pytest
+from pydantic import ValidationError
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -17,7 +19,10 @@ from temporalio.testing import WorkflowEnvironment
 from deploy.connect import CORE_LOGGER, temporal_runtime
 from deploy.logs import log_handler
 from deploy.ports import free_port
+from settings import CACHED_WORKFLOWS, Settings
+from store.db import make_engine, session_factory
 from tests.workflows.harness import running_harness
+from worker import build_worker
 
 
 async def served(url: str, task_queue: str, seconds: float = 30) -> str:
@@ -60,3 +65,26 @@ async def test_a_worker_started_with_a_metrics_address_serves_temporal_s_metrics
     assert forwarded, "the core's warning was forwarded into Python logging"
     assert all(line["logger"].startswith(CORE_LOGGER) and line["level"] == "WARNING" for line in forwarded)
     assert "\x1b" not in core_lines.getvalue()
+
+
+async def test_the_worker_keeps_as_many_runs_in_memory_as_its_setting_says(
+    time_env: WorkflowEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``YORISOI_WORKER_CACHED_WORKFLOWS`` sizes the SDK's sticky cache (the worker's memory; README: Scale
+    benchmark); by default the SDK's own 1,000."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'read-model.sqlite3'}")
+    sessions = session_factory(engine)
+    try:
+        default = build_worker(time_env.client, "cache-default", sessions)
+        assert default.config()["max_cached_workflows"] == CACHED_WORKFLOWS == 1000
+        monkeypatch.setenv("YORISOI_WORKER_CACHED_WORKFLOWS", "250")
+        settings = Settings(data_dir=tmp_path)
+        smaller = build_worker(
+            time_env.client, "cache-250", sessions, cached_workflows=settings.worker_cached_workflows
+        )
+        assert smaller.config()["max_cached_workflows"] == 250
+        monkeypatch.setenv("YORISOI_WORKER_CACHED_WORKFLOWS", "0")
+        with pytest.raises(ValidationError, match="worker_cached_workflows"):
+            Settings(data_dir=tmp_path)
+    finally:
+        engine.dispose()
