@@ -62,8 +62,8 @@ def configs(quick: bool) -> dict[str, Any]:
         ),
         "rss": rss.RssConfig(
             counts=tuple(int(n) for n in rss_counts.split(",")),
-            smaller_caches=tuple(
-                int(n) for n in os.environ.get("BENCH_RSS_SMALLER_CACHES", "50" if quick else "250,500").split(",") if n
+            other_caches=tuple(
+                int(n) for n in os.environ.get("BENCH_RSS_OTHER_CACHES", "50" if quick else "500,1000").split(",") if n
             ),
             timed_queries=50 if quick else 200,
         ),

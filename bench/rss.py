@@ -3,14 +3,14 @@
 The stack's worker is restarted first, so its workflow cache holds nothing but what this phase opens. Cases are
 opened through the workflows (``CaseService.open``: the workflow starts, T1 is applied and projected), then the
 worker's VmRSS is read from /proc once the last one is in the read model. The SDK's sticky cache keeps at most
-``max_cached_workflows`` (``YORISOI_WORKER_CACHED_WORKFLOWS``, by default the SDK's 1000) runs in memory; beyond that,
-runs are evicted and replayed when they are next needed.
+``max_cached_workflows`` (``YORISOI_WORKER_CACHED_WORKFLOWS``, ``settings.CACHED_WORKFLOWS`` by default) runs in
+memory; beyond that, runs are evicted and replayed when they are next needed.
 
-Then, for each smaller cache (``YORISOI_WORKER_CACHED_WORKFLOWS``), a fresh worker with that cache touches every case
-the phase opened (a query of its record, which replays a run the worker does not hold), and its VmRSS is read again:
-the memory at the same open cases with the smaller cache. What the smaller cache costs is a replay whenever an
-evicted case is next needed: the same query is timed on the cases touched last (still cached) and on the first ones
-(evicted since), and the difference is the replay of one case's run.
+Then, for each other cache size (``YORISOI_WORKER_CACHED_WORKFLOWS``), a fresh worker with that cache touches every
+case the phase opened (a query of its record, which replays a run the worker does not hold), and its VmRSS is read
+again: the memory at the same open cases with that cache. What a cache smaller than the open cases costs is a replay
+whenever an evicted case is next needed: the same query is timed on the cases touched last (still cached) and on the
+first ones (evicted since), and the difference is the replay of one case's run.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class RssConfig:
     counts: tuple[int, ...] = (1000, 10_000)
     concurrency: int = 16
     settle_seconds: float = 3.0
-    smaller_caches: tuple[int, ...] = (250,)
+    other_caches: tuple[int, ...] = (500, 1000)
     timed_queries: int = 200  # on cached cases, and as many on evicted ones
 
 
@@ -66,12 +66,12 @@ async def run(stack: Stack, config: RssConfig) -> dict[str, Any]:
             await asyncio.sleep(config.settle_seconds)
             readings[str(count)] = memory_mb(worker.pid)
             progress(f"rss: {count} open cases: worker {readings[str(count)]}")
-        smaller = {
-            str(cache): await _smaller_cache(stack, direct, case_ids, cache, config) for cache in config.smaller_caches
+        others = {
+            str(cache): await _other_cache(stack, direct, case_ids, cache, config) for cache in config.other_caches
         }
     finally:
         direct.close()
-        if config.smaller_caches:
+        if config.other_caches:
             stack.restart_worker()  # the stack's worker as it was, for any phase after this one
             await stack.wait_until_ready()
     return {
@@ -79,15 +79,15 @@ async def run(stack: Stack, config: RssConfig) -> dict[str, Any]:
         "max_cached_workflows": DEFAULT_CACHE,
         "by_open_cases": readings,
         "opened_per_s": round(opened / opening, 1) if opening else None,
-        "smaller_caches": smaller,
+        "other_caches": others,
     }
 
 
-async def _smaller_cache(
+async def _other_cache(
     stack: Stack, direct: Direct, case_ids: list[str], cache: int, config: RssConfig
 ) -> dict[str, Any]:
     """A fresh worker with a sticky cache of ``cache`` runs: its memory once it has touched every case, and what a
-    query costs on a cached case and on an evicted one (replayed from its history)."""
+    query costs on a cached case and on an evicted one (replayed from its history), if any was evicted."""
     worker = stack.restart_worker(cached_workflows=cache)
     await stack.wait_until_ready()
     await asyncio.sleep(config.settle_seconds)
@@ -110,7 +110,8 @@ async def _smaller_cache(
     touched_all = memory_mb(worker.pid)
     n = max(1, min(config.timed_queries, cache // 2, len(case_ids) - cache))  # half: the clients' order is loose
     cached = await _timed(direct, case_ids[-n:])  # the last touched: in the cache
-    evicted = await _timed(direct, case_ids[:n])  # the first: evicted since (more cases than the cache holds)
+    # the first ones: evicted since, if there are more cases than the cache holds
+    evicted = await _timed(direct, case_ids[:n]) if len(case_ids) > cache else None
     progress(
         f"rss: cache {cache}: {len(case_ids)} cases touched: worker {touched_all}; "
         f"query cached {cached}, evicted {evicted}"
@@ -123,8 +124,7 @@ async def _smaller_cache(
         "touched_per_s": round(len(case_ids) / touching, 1),
         "query_cached_ms": cached,
         "query_evicted_ms": evicted,
-        "replay_cost_ms_p50": round(evicted["p50"] - cached["p50"], 1),
-        "evicted": len(case_ids) > cache,
+        "replay_cost_ms_p50": None if evicted is None else round(evicted["p50"] - cached["p50"], 1),
     }
 
 

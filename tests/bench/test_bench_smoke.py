@@ -99,13 +99,13 @@ def test_the_commands_on_postgresql_have_their_own_rows_and_targets() -> None:
     assert "| command p50 / p99 ms, 1 client, read model PostgreSQL | 60.0 / 120.0 (4.0× bare) |" in table
 
 
-def test_the_worker_s_memory_is_reported_for_the_default_cache_and_each_smaller_one() -> None:
+def test_the_worker_s_memory_is_reported_for_the_default_cache_and_each_other_one() -> None:
     reading = {"rss_mb": 1.0, "peak_rss_mb": 1.0}
     details = {
         "rss": {
             "max_cached_workflows": 1000,
             "by_open_cases": {"0": {"rss_mb": 120.0}, "10000": {"rss_mb": 341.0, "peak_rss_mb": 343.0}},
-            "smaller_caches": {
+            "other_caches": {
                 "250": {
                     "open_cases": 10000,
                     "idle": reading,
