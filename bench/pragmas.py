@@ -46,6 +46,7 @@ class Server:
             data_dir=folder / name, temporal_address=f"127.0.0.1:{free_port()}", temporal_ui_port=free_port()
         )
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.client: Client | None = None
         self.handles: list[WorkflowHandle[Any, Any]] = []
         self.samples: list[float] = []
         self.completed = 0
@@ -62,11 +63,18 @@ class Server:
         await wait_for_server(self.settings, self.processes[0])
         bare = [sys.executable, "-m", "bench.bare", "--address", self.settings.temporal_address]
         self.processes.append(self._spawn("bare-worker.log", bare))
-        client = await Client.connect(self.settings.temporal_address)
-        for _ in range(clients):
-            self.handles.append(
-                await client.start_workflow(BareWorkflow.run, id=f"bare-{uuid.uuid4().hex[:12]}", task_queue=TASK_QUEUE)
+        self.client = await Client.connect(self.settings.temporal_address)
+
+    async def fresh_workflows(self, clients: int) -> None:
+        """A new bare workflow per client for a window: one takes at most 2,000 updates (the server's limit), and a
+        quiet machine's window sends more than that to each over the rounds."""
+        assert self.client is not None
+        self.handles = [
+            await self.client.start_workflow(
+                BareWorkflow.run, id=f"bare-{uuid.uuid4().hex[:12]}", task_queue=TASK_QUEUE
             )
+            for _ in range(clients)
+        ]
 
     def _spawn(self, log: str, command: list[str]) -> subprocess.Popen[bytes]:
         with (self.settings.data_dir / log).open("ab") as out:
@@ -90,7 +98,10 @@ async def run(config: PragmaConfig) -> dict[str, Any]:
                 await server.start(config.clients)
             for round_ in range(config.rounds):
                 for server in servers if round_ % 2 == 0 else reversed(servers):
+                    await server.fresh_workflows(config.clients)
                     window = await drive(config.clients, config.window_seconds, 2.0, server.update)
+                    if window.errors:
+                        raise RuntimeError(f"{server.name} round {round_ + 1}: {window.figures()}")
                     server.samples += window.samples_ms
                     server.completed += window.completed
                     server.seconds += window.seconds
