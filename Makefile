@@ -94,7 +94,7 @@ fuzz: venv
 		--timeout=1200 tests/web/test_api_fuzz.py tests/statemachines/case/test_payloads.py
 
 # The scale figures, each beside its anchor measured in the same run (README: "Scale benchmark"): results in
-# bench/results/latest.json. About 50 minutes; BENCH_QUICK=1 shrinks every size (about 5 minutes, bench/results/quick.json).
+# bench/results/latest.json. About 80 minutes; BENCH_QUICK=1 shrinks every size (about 5 minutes, bench/results/quick.json).
 bench: venv
 	$(BIN)/python -m bench $(if $(filter-out 0,$(BENCH_QUICK)),--quick,)
 

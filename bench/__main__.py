@@ -2,8 +2,9 @@
 
 Phases (``--only`` picks some): ``commands`` (HTTP command latency and sustained transitions beside bare updates,
 the product as ``make run`` starts it: codec on, SQLite), ``commands_pg`` (the same with the read model in PostgreSQL),
-``rss`` (the worker's memory with 1,000 and 10,000 open cases), ``pragmas`` (the dev server's SQLite pragmas, A/B),
-``readmodel`` (inbox and pipeline over 1,000,000 cases in PostgreSQL and 100,000 in SQLite), ``verify`` (replay and
+``rss`` (the worker's memory with 1,000 and 10,000 open cases, and with other cache sizes), ``pragmas`` (the dev
+server's SQLite pragmas, A/B), ``readmodel`` (inbox and pipeline over 1,000,000 and 10,000,000 cases in PostgreSQL,
+with the pages' server render, and 100,000 in SQLite), ``verify`` (replay and
 chain check of recorded histories), ``integrity`` (the nightly bulk pass, chain and rebuild, in cases/s over
 100,000 cases of real histories), ``replay`` (the determinism audit across processes, per core, beside a bare
 Replayer). ``--quick`` (or ``BENCH_QUICK=1``) shrinks every size so the whole run takes a
