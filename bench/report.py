@@ -78,6 +78,8 @@ def figures(details: dict[str, Any]) -> dict[str, Any]:
     out["integrity_cases_pg"] = _get(details, "integrity", "postgresql", "cases")
     out["replay_per_core_per_s"] = _get(details, "replay", "audit", "per_core_per_s")
     out["replay_bare_per_s"] = _get(details, "replay", "bare_replayer", "per_s")
+    out["replay_per_cpu_s"] = _get(details, "replay", "audit", "per_cpu_s")  # what the target compares
+    out["replay_bare_per_cpu_s"] = _get(details, "replay", "bare_replayer", "per_cpu_s")
     out["replay_per_core_vs_bare"] = _get(details, "replay", "per_core_vs_bare")
     by_count = _get(details, "rss", "by_open_cases") or {}
     out["worker_rss_mb_idle"] = _get(by_count, "0", "rss_mb")
@@ -249,8 +251,9 @@ def _integrity_rows(f: dict[str, Any], t: dict[str, Any]) -> list[str]:
         )
     if f.get("replay_per_core_vs_bare") is not None:
         rows.append(
-            f"| determinism audit (SDK replay across processes) histories/s per core | {f['replay_per_core_per_s']} "
-            f"({f['replay_per_core_vs_bare']:.0%} of bare) | bare Replayer {f['replay_bare_per_s']} | "
+            f"| determinism audit (SDK replay across processes) histories per CPU second of a process | "
+            f"{f['replay_per_cpu_s']} ({f['replay_per_core_vs_bare']:.0%} of bare) | bare Replayer "
+            f"{f['replay_bare_per_cpu_s']} | "
             f"≥ {REPLAY_PER_CORE_VS_BARE:.0%} of bare | {_met(t['replay_per_core_vs_bare'])} |"
         )
     return rows
