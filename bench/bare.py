@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import uuid
+from typing import Any
 
 from temporalio import workflow
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
 TASK_QUEUE = "bench-bare"
@@ -37,6 +39,15 @@ class BareWorkflow:
     @workflow.signal
     def finish(self) -> None:
         self.done = True
+
+
+async def start_bare_workflows(client: Client, count: int) -> list[WorkflowHandle[Any, Any]]:
+    """``count`` new bare workflows, one for each window's client or case: a workflow takes at most 2,000 updates
+    (the server's limit), which one quiet minute can send, while the product's case continues as new long before."""
+    return [
+        await client.start_workflow(BareWorkflow.run, id=f"bare-{uuid.uuid4().hex[:12]}", task_queue=TASK_QUEUE)
+        for _ in range(count)
+    ]
 
 
 async def serve(address: str, task_queue: str) -> None:

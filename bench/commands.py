@@ -24,7 +24,7 @@ from typing import Any, Self
 import httpx
 from temporalio.client import Client, WorkflowHandle
 
-from bench.bare import TASK_QUEUE, BareWorkflow
+from bench.bare import BareWorkflow, start_bare_workflows
 from bench.common import CpuMeter, Stack, latency_summary, progress
 from deploy.connect import connect_temporal, data_keys
 from deploy.demo import DEMO_SCRIPT
@@ -141,14 +141,9 @@ class Commands:
         self.cases = list(await asyncio.gather(*(walk(i) for i in range(count))))
 
     async def fresh_bare_workflows(self) -> None:
-        """New bare workflows for a window, the old ones finished: a workflow takes at most 2,000 updates (the
-        server's limit; a quiet machine's minute at one client sends more than 5,000 to a client's four), while the
-        product's case continues as new long before."""
+        """New bare workflows for a window (``start_bare_workflows``), the old ones finished."""
         await self.finish()
-        self.bare_handles = [
-            await self.bare.start_workflow(BareWorkflow.run, id=f"bare-{uuid.uuid4().hex[:12]}", task_queue=TASK_QUEUE)
-            for _ in range(len(self.cases))
-        ]
+        self.bare_handles = await start_bare_workflows(self.bare, len(self.cases))
 
     def _mine(self, items: list[Any], i: int, k: int) -> Any:
         per = self.config.cases_per_client

@@ -11,14 +11,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 
-from bench.bare import TASK_QUEUE, BareWorkflow
+from bench.bare import BareWorkflow, start_bare_workflows
 from bench.commands import drive
 from bench.common import child_env, latency_summary, progress
 from deploy.embedded import ROOT, SQLITE_PRAGMAS, dev_server_command, stop, wait_for_server
@@ -66,15 +65,9 @@ class Server:
         self.client = await Client.connect(self.settings.temporal_address)
 
     async def fresh_workflows(self, clients: int) -> None:
-        """A new bare workflow per client for a window: one takes at most 2,000 updates (the server's limit), and a
-        quiet machine's window sends more than that to each over the rounds."""
+        """A new bare workflow per client for a window (``start_bare_workflows``)."""
         assert self.client is not None
-        self.handles = [
-            await self.client.start_workflow(
-                BareWorkflow.run, id=f"bare-{uuid.uuid4().hex[:12]}", task_queue=TASK_QUEUE
-            )
-            for _ in range(clients)
-        ]
+        self.handles = await start_bare_workflows(self.client, clients)
 
     def _spawn(self, log: str, command: list[str]) -> subprocess.Popen[bytes]:
         with (self.settings.data_dir / log).open("ab") as out:
