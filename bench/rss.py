@@ -24,8 +24,6 @@ from bench.commands import Direct
 from bench.common import Stack, latency_summary, memory_mb, progress
 from settings import CACHED_WORKFLOWS
 
-DEFAULT_CACHE = CACHED_WORKFLOWS  # the worker's sticky cache unless YORISOI_WORKER_CACHED_WORKFLOWS says otherwise
-
 
 @dataclass(frozen=True)
 class RssConfig:
@@ -76,7 +74,7 @@ async def run(stack: Stack, config: RssConfig) -> dict[str, Any]:
             await stack.wait_until_ready()
     return {
         "process": "python worker.py (a subprocess, as deploy.embedded starts it)",
-        "max_cached_workflows": DEFAULT_CACHE,
+        "max_cached_workflows": CACHED_WORKFLOWS,  # the stack's worker has the product's default
         "by_open_cases": readings,
         "opened_per_s": round(opened / opening, 1) if opening else None,
         "other_caches": others,
