@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from statemachines.case.record import STAGE_NAMES, STATES, CaseState, Stage
 from statemachines.kernel.events import CaseSnapshotRow
 from store.models import CaseEventRecord, CaseRecord, RejectionRecord
+from store.state_days import CaseStateDayRecord, entered_column
 
 T = TypeVar("T")
 
@@ -178,11 +179,26 @@ def pipeline(
 ) -> dict[str, Any]:
     """Case counts per stage and state, with overdue counts and the whole days spent in the state, by bucket.
 
-    Every stage and every state appears, in process order, zeros included. Counted in SQL by (state, bucket).
+    Every stage and every state appears, in process order, zeros included. One consultant's cases are counted one by
+    one (a few hundred, from the covering index ``ix_cases_municipality_assignee_pipeline``); a whole municipality's
+    from its counts per day of entering the state (:mod:`store.state_days`), with only the cases of the days that
+    hold a bucket's edge and the overdue ones counted one by one.
     """
-    conditions: list[ColumnElement[bool]] = [CaseRecord.municipality.in_(visible)]
-    if municipality is not None:
-        conditions.append(CaseRecord.municipality == municipality)
+    municipalities = visible if municipality is None else visible & {municipality}
+    if assignee is not None:
+        counts = _counted_case_by_case(session, municipalities, assignee, now)
+    else:
+        counts = _counted_by_day(session, municipalities, now)
+    return {"stages": [_stage_entry(stage, counts) for stage in Stage]}
+
+
+Counts = dict[str, tuple[dict[str, int], int]]
+"""Per state: its cases per aging bucket, and how many of them are overdue."""
+
+
+def _counted_case_by_case(session: Session, municipalities: set[str], assignee: str | None, now: datetime) -> Counts:
+    """Every case of ``municipalities`` (of ``assignee``, if given) counted into its state and bucket."""
+    conditions: list[ColumnElement[bool]] = [CaseRecord.municipality.in_(municipalities)]
     if assignee is not None:
         conditions.append(CaseRecord.assignee == assignee)
     flags = (
@@ -197,21 +213,73 @@ def pipeline(
     stmt = select(flags.c.state, flags.c.bucket, func.count(), func.sum(flags.c.overdue)).group_by(
         flags.c.state, flags.c.bucket
     )
-    counts: dict[str, dict[str, tuple[int, int]]] = {}
+    counts: Counts = {}
     for state, bucket, count, overdue in session.execute(stmt):
-        counts.setdefault(state, {})[bucket] = (int(count), int(overdue or 0))
-    return {"stages": [_stage_entry(stage, counts) for stage in Stage]}
+        by_bucket, late = counts.get(state, ({}, 0))
+        counts[state] = ({**by_bucket, bucket: int(count)}, late + int(overdue or 0))
+    return counts
+
+
+def _counted_by_day(session: Session, municipalities: set[str], now: datetime) -> Counts:
+    """The same counts as :func:`_counted_case_by_case` without an assignee, from the counts per day.
+
+    A bucket's edge (``now`` less its days) falls inside one UTC day: the days before it are wholly older, the days
+    after it wholly newer, and the cases of that one day are counted one by one by their time of entering. Whether a
+    case is overdue depends on ``now`` alone, so the overdue ones are counted from the cases (their index keeps them
+    in order of due time, and only those already due are read).
+    """
+    edges = {
+        label: (now - timedelta(days=days)).astimezone(UTC).date() for label, days in AGING_BUCKETS if days is not None
+    }
+    day = CaseStateDayRecord.entered_on
+    bucket = case(*[(day > edge, label) for label, edge in edges.items()], else_=AGING_BUCKETS[-1][0])
+    days = (
+        select(CaseStateDayRecord.state, bucket.label("bucket"), CaseStateDayRecord.cases)
+        .where(CaseStateDayRecord.municipality.in_(municipalities), day.not_in(list(edges.values())))
+        .subquery()
+    )
+    whole_days = select(days.c.state, days.c.bucket, func.sum(days.c.cases)).group_by(days.c.state, days.c.bucket)
+    # The index ``ix_cases_municipality_state_entered_at`` finds them by either time (a case without its time of
+    # entering, from before there was one, ages from its last update).
+    entered, updated = CaseRecord.state_entered_at, CaseRecord.updated_at
+    edge_days = or_(
+        *[_within(entered, edge) for edge in edges.values()],
+        and_(entered.is_(None), or_(*[_within(updated, edge) for edge in edges.values()])),
+    )
+    edge_cases = (
+        select(CaseRecord.state, _aging_bucket(now).label("bucket"))
+        .where(CaseRecord.municipality.in_(municipalities), edge_days)
+        .subquery()
+    )
+    cases_of_edge_days = select(edge_cases.c.state, edge_cases.c.bucket, func.count()).group_by(
+        edge_cases.c.state, edge_cases.c.bucket
+    )
+    by_state: dict[str, dict[str, int]] = {}
+    for state, label, count in [*session.execute(whole_days), *session.execute(cases_of_edge_days)]:
+        buckets = by_state.setdefault(state, {})
+        buckets[label] = buckets.get(label, 0) + int(count)
+    overdue = select(CaseRecord.state, func.count()).where(
+        CaseRecord.municipality.in_(municipalities), CaseRecord.next_due_at < now
+    )
+    late = {state: int(count) for state, count in session.execute(overdue.group_by(CaseRecord.state))}
+    return {state: (by_state.get(state, {}), late.get(state, 0)) for state in by_state.keys() | late.keys()}
+
+
+def _within(column: Any, day: date) -> ColumnElement[bool]:
+    """``column`` on the UTC ``day``."""
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return and_(column >= midnight, column < midnight + timedelta(days=1))
 
 
 def _aging_bucket(now: datetime) -> ColumnElement[str]:
     """Whole days since entering the state (falling back to the last update), as a bucket label."""
-    entered = func.coalesce(CaseRecord.state_entered_at, CaseRecord.updated_at)
+    entered = entered_column()
     whens = [(entered > now - timedelta(days=limit), label) for label, limit in AGING_BUCKETS if limit is not None]
     return case(*whens, else_=AGING_BUCKETS[-1][0])
 
 
-def _stage_entry(stage: Stage, counts: dict[str, dict[str, tuple[int, int]]]) -> dict[str, Any]:
-    states = [_state_entry(s, counts.get(s.value, {})) for s in CaseState if STATES[s].stage is stage]
+def _stage_entry(stage: Stage, counts: Counts) -> dict[str, Any]:
+    states = [_state_entry(s, *counts.get(s.value, ({}, 0))) for s in CaseState if STATES[s].stage is stage]
     return {
         "id": stage.value,
         "name_ja": STAGE_NAMES[stage][0],
@@ -221,13 +289,13 @@ def _stage_entry(stage: Stage, counts: dict[str, dict[str, tuple[int, int]]]) ->
     }
 
 
-def _state_entry(state: CaseState, by_bucket: dict[str, tuple[int, int]]) -> dict[str, Any]:
+def _state_entry(state: CaseState, by_bucket: dict[str, int], overdue: int) -> dict[str, Any]:
     return {
         "id": state.value,
         "name_ja": STATES[state].name_ja,
-        "count": sum(count for count, _ in by_bucket.values()),
-        "overdue": sum(overdue for _, overdue in by_bucket.values()),
-        "aging": {label: by_bucket.get(label, (0, 0))[0] for label, _ in AGING_BUCKETS},
+        "count": sum(by_bucket.values()),
+        "overdue": overdue,
+        "aging": {label: by_bucket.get(label, 0) for label, _ in AGING_BUCKETS},
     }
 
 

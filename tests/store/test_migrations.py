@@ -4,6 +4,8 @@ database upgrades from empty, from every earlier revision with rows in it, and d
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -161,6 +163,36 @@ def test_the_tasks_already_there_take_their_cases_municipality(engine: Engine) -
     assert {c.name for c in tasks.constraints if c.name} >= {"ck_tasks_status", "fk_tasks_case_id_cases"}, (
         "the batch copy of tasks (SQLite) keeps its constraints"
     )
+
+
+# --- 0016: the pipeline's counts per day ---------------------------------------------------------------------------
+
+
+def test_the_cases_already_there_are_counted_by_the_utc_day_they_entered_their_state(engine: Engine) -> None:
+    upgrade(engine, "0015")
+    insert_samples(engine)  # case-1 and case-2: 131016, 受付, entered at AT
+    late_evening = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)  # 1 April in Japan: counted on 31 March (UTC)
+    more: list[dict[str, Any]] = [
+        {"case_id": "case-3", "state_entered_at": late_evening, "updated_at": late_evening + timedelta(days=3)},
+        # before there was a time of entering: counted by its last update, as the pipeline ages it
+        {"case_id": "case-4", "state_entered_at": None, "updated_at": late_evening + timedelta(days=3)},
+        {"case_id": "case-5", "municipality": "271004", "state": "アセスメント"},
+    ]
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET TIME ZONE 'Asia/Tokyo'")  # the day is UTC's whatever the session's zone
+        cases = reflect(connection)["cases"]
+        connection.execute(cases.insert(), [{**SAMPLES["cases"][0], **row} for row in more])
+
+    upgrade(engine)
+
+    assert_at_head_as_the_models(engine)
+    assert stored(engine, "case_state_days", ["municipality", "state", "entered_on", "cases"]) == [
+        '["131016", "受付", "datetime.date(2026, 3, 31)", 1]',
+        '["131016", "受付", "datetime.date(2026, 4, 1)", 2]',
+        '["131016", "受付", "datetime.date(2026, 4, 3)", 1]',
+        '["271004", "アセスメント", "datetime.date(2026, 4, 1)", 1]',
+    ]
 
 
 def test_an_upgrade_leaves_the_planner_statistics_fresh(engine: Engine) -> None:

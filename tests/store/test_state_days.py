@@ -1,0 +1,209 @@
+"""The pipeline's counts per day (store/state_days.py): kept exact by the projection, and the pipeline counted from them
+equal to the pipeline counted case by case, at every moment, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from statemachines.case.record import CaseState
+from statemachines.kernel.events import GENESIS_HASH
+from store import state_days
+from store.models import CaseRecord
+from store.queries import AGING_BUCKETS, _counted_by_day, _counted_case_by_case, pipeline
+from store.repository import CaseRepository
+from store.state_days import CaseStateDayRecord, DayKey
+from tests.store.case_rows import DAY, NOW, add_case
+from tests.store.projections import apply, apply_all, make_case, make_event, make_projection, three_projections
+
+
+def stored(sessions: sessionmaker[Session]) -> dict[DayKey, int]:
+    with sessions() as s:
+        rows = s.scalars(select(CaseStateDayRecord))
+        return {DayKey(r.municipality, r.state, r.entered_on): r.cases for r in rows}
+
+
+def agree(sessions: sessionmaker[Session]) -> None:
+    with sessions() as s:
+        assert state_days.mismatches(s) == []
+
+
+# -- kept by the projection -------------------------------------------------------------------------------------
+
+
+def test_a_case_is_counted_where_it_stands_and_moves_with_its_events(sessions: sessionmaker[Session]) -> None:
+    p1, p2, p3 = three_projections()  # intake → assessment → planning, an hour apart on 1 April 2025 (UTC)
+    day = p1.event.at.date()
+
+    apply(sessions, p1)
+    assert stored(sessions) == {DayKey("131016", "intake", day): 1}
+    apply_all(sessions, [p2, p3])
+    # no time of entering the state in these rows: counted by the last update, as the pipeline ages them
+    assert stored(sessions) == {DayKey("131016", "planning", day): 1}, "the rows a case left are gone"
+    apply_all(sessions, three_projections("case-0002")[:2])
+    assert stored(sessions) == {DayKey("131016", "planning", day): 1, DayKey("131016", "assessment", day): 1}
+    agree(sessions)
+
+
+def test_reapplying_or_an_older_row_changes_no_count(sessions: sessionmaker[Session]) -> None:
+    p1, p2, _ = three_projections()
+    apply_all(sessions, [p1, p2])
+    before = stored(sessions)
+
+    assert apply(sessions, p2) is False
+    with sessions.begin() as session:
+        CaseRepository(session)._upsert_case(p1.case)  # older than the stored row: not written
+
+    assert stored(sessions) == before
+    agree(sessions)
+
+
+def test_a_superseding_event_moves_the_count_from_what_it_undid(sessions: sessionmaker[Session]) -> None:
+    p1, p2, p3 = three_projections()
+    apply_all(sessions, [p1, p2, p3])
+    again = make_event(2, p1.event.hash, from_state="intake", to_state="closed", at=p1.event.at + timedelta(days=3))
+
+    with sessions.begin() as session:
+        assert CaseRepository(session).apply_projection(make_projection(again), supersede=True) is True
+
+    assert stored(sessions) == {DayKey("131016", "closed", again.at.date()): 1}
+    agree(sessions)
+
+
+def test_a_day_of_entering_is_the_utc_day(sessions: sessionmaker[Session]) -> None:
+    """23:30 UTC on 31 March is 1 April in Japan: the day is UTC's, as the pipeline's edges are."""
+    evening = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)
+    event = make_event(1, GENESIS_HASH, at=evening)
+    with sessions.begin() as session:
+        CaseRepository(session).apply_projection(
+            make_projection(event).model_copy(
+                update={"case": make_case(event).model_copy(update={"state_entered_at": evening})}
+            )
+        )
+        state_days.recount(session)  # the SQL of a recount finds the same day
+
+    assert stored(sessions) == {DayKey("131016", "intake", evening.date()): 1}
+
+
+def test_a_count_the_cases_do_not_hold_is_refused_not_made_negative(sessions: sessionmaker[Session]) -> None:
+    with pytest.raises(LookupError, match="recount"), sessions.begin() as session:
+        state_days.move(session, DayKey("131016", "intake", NOW.date()), DayKey("131016", "screening", NOW.date()))
+
+
+def test_recount_counts_cases_written_around_the_projection(sessions: sessionmaker[Session]) -> None:
+    """A bulk load writes ``cases`` straight; a recount makes the counts theirs again."""
+    rows = [
+        {**make_case(make_event(1, GENESIS_HASH, case_id=f"bulk-{k}")).model_dump(), "state_entered_at": NOW - k * DAY}
+        for k in range(5)
+    ]
+    with sessions.begin() as session:
+        session.execute(insert(CaseRecord), rows)
+        assert state_days.mismatches(session) != []
+        state_days.recount(session)
+    agree(sessions)
+    assert sum(stored(sessions).values()) == 5
+
+
+def test_crosswise_moves_in_one_municipality_neither_deadlock_nor_lose_a_count(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """PostgreSQL: projections of many cases of one municipality at once, half moving intake → screening and half
+    screening → intake on the same day, lock the same two rows in opposite directions; in key order, none waits for
+    another crosswise, and every count stays."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: there is no concurrency to try")
+    at = NOW
+    firsts = []
+    for k in range(16):
+        state = "intake" if k % 2 else "screening"
+        event = make_event(1, GENESIS_HASH, case_id=f"cw-{k}", to_state=state, at=at)
+        firsts.append(make_projection(event))
+    apply_all(sessions, firsts)
+    barrier = threading.Barrier(16)
+    errors: list[BaseException] = []
+
+    def move(first_event_hash: str, case_id: str, to_state: str, from_state: str) -> None:
+        event = make_event(2, first_event_hash, case_id=case_id, from_state=from_state, to_state=to_state, at=at)
+        try:
+            with sessions.begin() as session:
+                barrier.wait(timeout=30)
+                CaseRepository(session).apply_projection(make_projection(event))
+        except BaseException as err:  # reported below
+            errors.append(err)
+
+    threads = []
+    for p in firsts:
+        other = "screening" if p.event.to_state == "intake" else "intake"
+        threads.append(threading.Thread(target=move, args=(p.event.hash, p.event.case_id, other, p.event.to_state)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert stored(sessions) == {DayKey("131016", "intake", at.date()): 8, DayKey("131016", "screening", at.date()): 8}
+    agree(sessions)
+
+
+# -- the pipeline counted from them -----------------------------------------------------------------------------
+
+BUCKET_DAYS = [days for _, days in AGING_BUCKETS if days is not None]
+
+
+def test_the_pipeline_from_the_days_equals_the_pipeline_case_by_case_at_every_moment(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Cases entering their states over 200 days (a few with no time of entering, aged by their last update, some
+    overdue), read at moments whose bucket edges fall on days that hold cases, to the second either side."""
+    rng = random.Random(16)
+    states = list(CaseState)
+    entered: list[datetime] = []
+    with sessions.begin() as s:
+        for k in range(400):
+            at = NOW - timedelta(seconds=rng.randrange(200 * 86_400))
+            legacy = k % 25 == 0
+            entered.append(at)
+            add_case(
+                s,
+                f"c{k:04d}",
+                municipality=rng.choice(["city-a", "city-a", "city-c", "city-b"]),
+                state=rng.choice(states),
+                assignee=rng.choice(["sw1", "sw2", None]),
+                state_entered_at=None if legacy else at,
+                updated_at=at,
+                next_due_at=rng.choice([None, NOW + timedelta(hours=rng.randrange(-900, 900))]),
+            )
+    moments = [NOW, NOW + timedelta(hours=13), NOW - timedelta(days=40, hours=5)]
+    for at in rng.sample(entered, 12):
+        days = rng.choice(BUCKET_DAYS)
+        moments += [at + timedelta(days=days, seconds=offset) for offset in (-1, 0, 1)]
+    with sessions() as s:
+        for now in moments:
+            for scope in ({"city-a"}, {"city-a", "city-c"}, set()):
+                assert _counted_by_day(s, scope, now) == _counted_case_by_case(s, scope, None, now), (now, scope)
+
+
+def test_the_pipeline_of_a_municipality_is_read_from_the_days(sessions: sessionmaker[Session]) -> None:
+    """The rows of a day say what the pipeline shows: a count written there (and nowhere in ``cases``) shows."""
+    with sessions.begin() as s:
+        add_case(s, "a1", state=CaseState.SUPPORT_ACTIVE, state_entered_at=NOW - 40 * DAY)
+        s.add(
+            CaseStateDayRecord(
+                municipality="city-a", state=CaseState.SUPPORT_ACTIVE.value, entered_on=(NOW - 60 * DAY).date(), cases=2
+            )
+        )
+    with sessions() as s:
+        whole = pipeline(s, visible={"city-a"}, now=NOW)
+        of_sw = pipeline(s, visible={"city-a"}, assignee="nobody", now=NOW)
+    active = next(
+        st for stage in whole["stages"] for st in stage["states"] if st["id"] == CaseState.SUPPORT_ACTIVE.value
+    )
+    assert (active["count"], active["aging"]["31-90"]) == (3, 3)
+    assert all(st["count"] == 0 for stage in of_sw["stages"] for st in stage["states"]), (
+        "one consultant's: case by case"
+    )
