@@ -33,7 +33,7 @@ from api import create_app
 from deploy.demo import seed_demo_world
 from settings import Settings
 from statemachines.case.record import STATES, CaseState
-from store import state_days
+from store import day_counts
 from store.accounts import DEMO_PASSWORD
 from store.db import create_schema, make_engine, session_factory
 from store.models import CaseRecord, TaskRecord
@@ -96,7 +96,7 @@ def seed_cases(sessions: Any, count: int, now: datetime) -> None:
     with sessions.begin() as session:
         session.bulk_insert_mappings(CaseRecord, batch_cases)
         session.bulk_insert_mappings(TaskRecord, batch_tasks)
-        state_days.recount(session)  # the cases went in around the projection, which keeps these counts
+        day_counts.recount(session)  # the cases went in around the projection, which keeps these counts
 
 
 async def login(http: httpx.AsyncClient, user: str, password: str = DEMO_PASSWORD) -> None:

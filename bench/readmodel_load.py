@@ -3,7 +3,7 @@ workflows: cases and tasks are streamed by ``COPY`` (PostgreSQL) or ``executeman
 ``INSERT … SELECT`` over the cases. On PostgreSQL the big tables' indexes and constraints (the ones ``create_schema``
 makes) are dropped during the load and made again after it, then the tables are vacuumed and analysed, as autovacuum
 would have done on a live system; SQLite's statistics are made as after any bulk load (``store.db.refresh_statistics``).
-The pipeline's counts per day (``case_state_days``) are counted from the loaded cases (``store.state_days.recount``).
+The pipeline's counts per day (``case_day_counts``) are counted from the loaded cases (``store.day_counts.recount``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bench.common import progress
 from bench.readmodel_generator import CASE_COLUMNS, TASK_COLUMNS, Generated, Generator, Volume
-from store import state_days
+from store import day_counts
 from store.db import create_schema, make_engine, refresh_statistics
 
 EVENTS_SQL = """
@@ -106,19 +106,19 @@ def load_postgres(url: str, volume: Volume, now: datetime) -> Generated:
         for statement in creates:
             conn.execute(statement)
         progress("read model: PostgreSQL, the pipeline's counts per day")
-        _recount_state_days(url)
+        _recount_day_counts(url)
         progress("read model: PostgreSQL, VACUUM ANALYZE")
-        for table in (*BIG_TABLES, "case_state_days"):
+        for table in (*BIG_TABLES, "case_day_counts"):
             conn.execute(f"VACUUM (ANALYZE) {table}")
     return generator.generated
 
 
-def _recount_state_days(url: str) -> None:
-    """The cases were written around the projection: count them into ``case_state_days`` as it would have."""
+def _recount_day_counts(url: str) -> None:
+    """The cases were written around the projection: count them into ``case_day_counts`` as it would have."""
     engine = make_engine(url)
     try:
         with Session(engine) as session, session.begin():
-            state_days.recount(session)
+            day_counts.recount(session)
     finally:
         engine.dispose()
 
@@ -140,7 +140,7 @@ def load_sqlite(path: Path, volume: Volume, now: datetime) -> Generated:
             generator.generated.events = conn.execute(SQLITE_EVENTS).rowcount
     finally:
         conn.close()
-    _recount_state_days(f"sqlite:///{path}")
+    _recount_day_counts(f"sqlite:///{path}")
     engine = make_engine(f"sqlite:///{path}")
     try:
         with engine.begin() as connection:

@@ -93,8 +93,8 @@ class CaseRecord(Base):
         ),
         # The case list, newest first, one municipality at a time (its keyset pages walk this index).
         Index("ix_cases_municipality_opened_at", "municipality", "opened_at"),
-        # The pipeline of a whole municipality (store.state_days): the cases that entered their state on the days
-        # that hold an aging bucket's edge, and the overdue ones, each found by a range of these indexes.
+        # The pipeline of a whole municipality (store.day_counts): the cases that entered their state on the days
+        # that hold an aging bucket's edge, and those due today, each found by a range of these indexes.
         Index("ix_cases_municipality_state_entered_at", "municipality", "state_entered_at", "updated_at", "state"),
         Index("ix_cases_municipality_next_due_at", "municipality", "next_due_at", "state"),
     )

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from statemachines.case.record import STAGE_NAMES, STATES, CaseState, Stage
 from statemachines.kernel.events import CaseSnapshotRow
+from store.day_counts import CaseDayCountRecord, Measure, entered_column
 from store.models import CaseEventRecord, CaseRecord, RejectionRecord
-from store.state_days import CaseStateDayRecord, entered_column
 
 T = TypeVar("T")
 
@@ -221,24 +221,27 @@ def _counted_case_by_case(session: Session, municipalities: set[str], assignee: 
 
 
 def _counted_by_day(session: Session, municipalities: set[str], now: datetime) -> Counts:
-    """The same counts as :func:`_counted_case_by_case` without an assignee, from the counts per day.
+    """The same counts as :func:`_counted_case_by_case` without an assignee, from the counts per day
+    (:mod:`store.day_counts`).
 
     A bucket's edge (``now`` less its days) falls inside one UTC day: the days before it are wholly older, the days
-    after it wholly newer, and the cases of that one day are counted one by one by their time of entering. Whether a
-    case is overdue depends on ``now`` alone, so the overdue ones are counted from the cases (their index keeps them
-    in order of due time, and only those already due are read).
+    after it wholly newer, and the cases of that one day are counted one by one by their time of entering. In the same
+    way the cases due on a day before today are overdue, and of today's those due before ``now``, counted one by one.
     """
-    edges = {
-        label: (now - timedelta(days=days)).astimezone(UTC).date() for label, days in AGING_BUCKETS if days is not None
-    }
-    day = CaseStateDayRecord.entered_on
+    edges = {label: _utc_day(now - timedelta(days=days)) for label, days in AGING_BUCKETS if days is not None}
+    today = _utc_day(now)
+    rows = CaseDayCountRecord
+    day = rows.day
     bucket = case(*[(day > edge, label) for label, edge in edges.items()], else_=AGING_BUCKETS[-1][0])
-    days = (
-        select(CaseStateDayRecord.state, bucket.label("bucket"), CaseStateDayRecord.cases)
-        .where(CaseStateDayRecord.municipality.in_(municipalities), day.not_in(list(edges.values())))
+    entered_days = (
+        select(rows.state, bucket.label("bucket"), rows.cases)
+        .where(rows.municipality.in_(municipalities), rows.measure == Measure.ENTERED.value)
+        .where(day.not_in(list(edges.values())))
         .subquery()
     )
-    whole_days = select(days.c.state, days.c.bucket, func.sum(days.c.cases)).group_by(days.c.state, days.c.bucket)
+    by_days = select(entered_days.c.state, entered_days.c.bucket, func.sum(entered_days.c.cases)).group_by(
+        entered_days.c.state, entered_days.c.bucket
+    )
     # The index ``ix_cases_municipality_state_entered_at`` finds them by either time (a case without its time of
     # entering, from before there was one, ages from its last update).
     entered, updated = CaseRecord.state_entered_at, CaseRecord.updated_at
@@ -251,18 +254,33 @@ def _counted_by_day(session: Session, municipalities: set[str], now: datetime) -
         .where(CaseRecord.municipality.in_(municipalities), edge_days)
         .subquery()
     )
-    cases_of_edge_days = select(edge_cases.c.state, edge_cases.c.bucket, func.count()).group_by(
+    by_cases = select(edge_cases.c.state, edge_cases.c.bucket, func.count()).group_by(
         edge_cases.c.state, edge_cases.c.bucket
     )
     by_state: dict[str, dict[str, int]] = {}
-    for state, label, count in [*session.execute(whole_days), *session.execute(cases_of_edge_days)]:
+    for state, label, count in [*session.execute(by_days), *session.execute(by_cases)]:
         buckets = by_state.setdefault(state, {})
         buckets[label] = buckets.get(label, 0) + int(count)
-    overdue = select(CaseRecord.state, func.count()).where(
-        CaseRecord.municipality.in_(municipalities), CaseRecord.next_due_at < now
+
+    due_before_today = (
+        select(rows.state, func.sum(rows.cases))
+        .where(rows.municipality.in_(municipalities), rows.measure == Measure.DUE.value, day < today)
+        .group_by(rows.state)
     )
-    late = {state: int(count) for state, count in session.execute(overdue.group_by(CaseRecord.state))}
+    due_today = (
+        select(CaseRecord.state, func.count())
+        .where(CaseRecord.municipality.in_(municipalities), _within(CaseRecord.next_due_at, today))
+        .where(CaseRecord.next_due_at < now)
+        .group_by(CaseRecord.state)
+    )
+    late: dict[str, int] = {}
+    for state, count in [*session.execute(due_before_today), *session.execute(due_today)]:
+        late[state] = late.get(state, 0) + int(count)
     return {state: (by_state.get(state, {}), late.get(state, 0)) for state in by_state.keys() | late.keys()}
+
+
+def _utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
 
 
 def _within(column: Any, day: date) -> ColumnElement[bool]:

@@ -19,10 +19,10 @@ from statemachines.kernel.events import (
     first_broken_link,
 )
 from statemachines.policy.statistics import facts_of
-from store import state_days
+from store import day_counts
+from store.day_counts import keys_of
 from store.errors import ChainConflictError
 from store.models import CaseEventRecord, CaseRecord, RejectionRecord, TaskRecord
-from store.state_days import day_key
 
 
 def supersedes(event: CaseEvent, prev_hash: str, at: datetime) -> bool:
@@ -122,14 +122,14 @@ class CaseRepository:
         record = self._session.get(CaseRecord, case.case_id)
         if record is None:
             self._session.add(CaseRecord(**case.model_dump()))
-            state_days.move(self._session, None, day_key(case))
+            day_counts.move(self._session, frozenset(), keys_of(case))
         elif force or case.last_seq >= record.last_seq:
-            before = day_key(record)
+            before = keys_of(record)
             for name, value in case.model_dump(exclude={"case_id"}).items():
                 if value is None and name in _KEPT_WHEN_UNKNOWN:
                     continue  # a case opened before numbering keeps the number its migration gave it
                 setattr(record, name, value)
-            state_days.move(self._session, before, day_key(record))
+            day_counts.move(self._session, before, keys_of(record))
         # The case row must exist before its events and tasks reference it.
         self._session.flush()
 

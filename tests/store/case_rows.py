@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from statemachines.case.record import STATES, CaseState
-from store import state_days
+from store import day_counts
 from store.models import CaseRecord, TaskRecord
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -41,7 +41,9 @@ def add_case(session: Session, case_id: str, **values: Any) -> CaseRecord:
     assert not values, values
     session.add(record)
     session.flush()
-    state_days.move(session, None, state_days.day_key(record))  # as the projection, the one writer of cases, does
+    day_counts.move(
+        session, frozenset(), day_counts.keys_of(record)
+    )  # as the projection, the one writer of cases, does
     return record
 
 

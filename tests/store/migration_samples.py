@@ -47,8 +47,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         }
         for case_id in ("case-1", "case-2")
     ],
-    "case_state_days": [  # the two cases above, as the projection counts them from revision 0016 on
-        {"municipality": "131016", "state": "受付", "entered_on": AT.date(), "cases": 2}
+    "case_day_counts": [  # the two cases above, as the projection counts them from revision 0016 on
+        {"municipality": "131016", "measure": "entered", "day": AT.date(), "state": "受付", "cases": 2},
+        {
+            "municipality": "131016",
+            "measure": "due",
+            "day": (AT + timedelta(days=14)).date(),
+            "state": "受付",
+            "cases": 2,
+        },
     ],
     "tasks": [
         {

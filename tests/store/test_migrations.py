@@ -168,15 +168,22 @@ def test_the_tasks_already_there_take_their_cases_municipality(engine: Engine) -
 # --- 0016: the pipeline's counts per day ---------------------------------------------------------------------------
 
 
-def test_the_cases_already_there_are_counted_by_the_utc_day_they_entered_their_state(engine: Engine) -> None:
+def test_the_cases_already_there_are_counted_by_the_utc_days_they_entered_their_state_and_fall_due(
+    engine: Engine,
+) -> None:
     upgrade(engine, "0015")
-    insert_samples(engine)  # case-1 and case-2: 131016, 受付, entered at AT
+    insert_samples(engine)  # case-1 and case-2: 131016, 受付, entered at AT, due 14 days later
     late_evening = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)  # 1 April in Japan: counted on 31 March (UTC)
     more: list[dict[str, Any]] = [
         {"case_id": "case-3", "state_entered_at": late_evening, "updated_at": late_evening + timedelta(days=3)},
-        # before there was a time of entering: counted by its last update, as the pipeline ages it
-        {"case_id": "case-4", "state_entered_at": None, "updated_at": late_evening + timedelta(days=3)},
-        {"case_id": "case-5", "municipality": "271004", "state": "アセスメント"},
+        # before there was a time of entering: counted by its last update, as the pipeline ages it; not due
+        {
+            "case_id": "case-4",
+            "state_entered_at": None,
+            "updated_at": late_evening + timedelta(days=3),
+            "next_due_at": None,
+        },
+        {"case_id": "case-5", "municipality": "271004", "state": "アセスメント", "next_due_at": late_evening},
     ]
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -187,11 +194,14 @@ def test_the_cases_already_there_are_counted_by_the_utc_day_they_entered_their_s
     upgrade(engine)
 
     assert_at_head_as_the_models(engine)
-    assert stored(engine, "case_state_days", ["municipality", "state", "entered_on", "cases"]) == [
-        '["131016", "受付", "datetime.date(2026, 3, 31)", 1]',
-        '["131016", "受付", "datetime.date(2026, 4, 1)", 2]',
-        '["131016", "受付", "datetime.date(2026, 4, 3)", 1]',
-        '["271004", "アセスメント", "datetime.date(2026, 4, 1)", 1]',
+    columns = ["municipality", "measure", "day", "state", "cases"]
+    assert stored(engine, "case_day_counts", columns) == [
+        '["131016", "due", "datetime.date(2026, 4, 15)", "受付", 3]',
+        '["131016", "entered", "datetime.date(2026, 3, 31)", "受付", 1]',
+        '["131016", "entered", "datetime.date(2026, 4, 1)", "受付", 2]',
+        '["131016", "entered", "datetime.date(2026, 4, 3)", "受付", 1]',
+        '["271004", "due", "datetime.date(2026, 3, 31)", "アセスメント", 1]',
+        '["271004", "entered", "datetime.date(2026, 4, 1)", "アセスメント", 1]',
     ]
 
 

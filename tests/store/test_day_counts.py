@@ -1,11 +1,11 @@
-"""The pipeline's counts per day (store/state_days.py): kept exact by the projection, and the pipeline counted from them
+"""The pipeline's counts per day (store/day_counts.py): kept exact by the projection, and the pipeline counted from them
 equal to the pipeline counted case by case, at every moment, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import random
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, insert, select
@@ -13,24 +13,32 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from statemachines.case.record import CaseState
 from statemachines.kernel.events import GENESIS_HASH
-from store import state_days
+from store import day_counts
+from store.day_counts import CaseDayCountRecord, DayKey, Measure
 from store.models import CaseRecord
 from store.queries import AGING_BUCKETS, _counted_by_day, _counted_case_by_case, pipeline
 from store.repository import CaseRepository
-from store.state_days import CaseStateDayRecord, DayKey
 from tests.store.case_rows import DAY, NOW, add_case
 from tests.store.projections import apply, apply_all, make_case, make_event, make_projection, three_projections
 
 
 def stored(sessions: sessionmaker[Session]) -> dict[DayKey, int]:
     with sessions() as s:
-        rows = s.scalars(select(CaseStateDayRecord))
-        return {DayKey(r.municipality, r.state, r.entered_on): r.cases for r in rows}
+        rows = s.scalars(select(CaseDayCountRecord))
+        return {DayKey(r.municipality, r.measure, r.day, r.state): r.cases for r in rows}
+
+
+def entered(day: date, state: str, municipality: str = "131016") -> DayKey:
+    return DayKey(municipality, Measure.ENTERED, day, state)
+
+
+def due(day: date, state: str, municipality: str = "131016") -> DayKey:
+    return DayKey(municipality, Measure.DUE, day, state)
 
 
 def agree(sessions: sessionmaker[Session]) -> None:
     with sessions() as s:
-        assert state_days.mismatches(s) == []
+        assert day_counts.mismatches(s) == []
 
 
 # -- kept by the projection -------------------------------------------------------------------------------------
@@ -38,15 +46,20 @@ def agree(sessions: sessionmaker[Session]) -> None:
 
 def test_a_case_is_counted_where_it_stands_and_moves_with_its_events(sessions: sessionmaker[Session]) -> None:
     p1, p2, p3 = three_projections()  # intake → assessment → planning, an hour apart on 1 April 2025 (UTC)
-    day = p1.event.at.date()
+    day, week_on = p1.event.at.date(), (p1.event.at + timedelta(days=7)).date()  # each due a week after its event
 
     apply(sessions, p1)
-    assert stored(sessions) == {DayKey("131016", "intake", day): 1}
+    assert stored(sessions) == {entered(day, "intake"): 1, due(week_on, "intake"): 1}
     apply_all(sessions, [p2, p3])
     # no time of entering the state in these rows: counted by the last update, as the pipeline ages them
-    assert stored(sessions) == {DayKey("131016", "planning", day): 1}, "the rows a case left are gone"
+    assert stored(sessions) == {entered(day, "planning"): 1, due(week_on, "planning"): 1}, "the rows left are gone"
     apply_all(sessions, three_projections("case-0002")[:2])
-    assert stored(sessions) == {DayKey("131016", "planning", day): 1, DayKey("131016", "assessment", day): 1}
+    assert stored(sessions) == {
+        entered(day, "planning"): 1,
+        due(week_on, "planning"): 1,
+        entered(day, "assessment"): 1,
+        due(week_on, "assessment"): 1,
+    }
     agree(sessions)
 
 
@@ -71,28 +84,30 @@ def test_a_superseding_event_moves_the_count_from_what_it_undid(sessions: sessio
     with sessions.begin() as session:
         assert CaseRepository(session).apply_projection(make_projection(again), supersede=True) is True
 
-    assert stored(sessions) == {DayKey("131016", "closed", again.at.date()): 1}
+    assert stored(sessions) == {
+        entered(again.at.date(), "closed"): 1,
+        due((again.at + timedelta(days=7)).date(), "closed"): 1,
+    }
     agree(sessions)
 
 
-def test_a_day_of_entering_is_the_utc_day(sessions: sessionmaker[Session]) -> None:
+def test_a_day_is_the_utc_day(sessions: sessionmaker[Session]) -> None:
     """23:30 UTC on 31 March is 1 April in Japan: the day is UTC's, as the pipeline's edges are."""
     evening = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)
     event = make_event(1, GENESIS_HASH, at=evening)
+    row = make_case(event).model_copy(update={"state_entered_at": evening, "next_due_at": evening + timedelta(days=1)})
     with sessions.begin() as session:
-        CaseRepository(session).apply_projection(
-            make_projection(event).model_copy(
-                update={"case": make_case(event).model_copy(update={"state_entered_at": evening})}
-            )
-        )
-        state_days.recount(session)  # the SQL of a recount finds the same day
-
-    assert stored(sessions) == {DayKey("131016", "intake", evening.date()): 1}
+        CaseRepository(session).apply_projection(make_projection(event).model_copy(update={"case": row}))
+    expected = {entered(evening.date(), "intake"): 1, due(date(2026, 4, 1), "intake"): 1}
+    assert stored(sessions) == expected
+    with sessions.begin() as session:
+        day_counts.recount(session)  # the SQL of a recount finds the same days
+    assert stored(sessions) == expected
 
 
 def test_a_count_the_cases_do_not_hold_is_refused_not_made_negative(sessions: sessionmaker[Session]) -> None:
     with pytest.raises(LookupError, match="recount"), sessions.begin() as session:
-        state_days.move(session, DayKey("131016", "intake", NOW.date()), DayKey("131016", "screening", NOW.date()))
+        day_counts.move(session, frozenset({entered(NOW.date(), "intake")}), frozenset())
 
 
 def test_recount_counts_cases_written_around_the_projection(sessions: sessionmaker[Session]) -> None:
@@ -103,10 +118,10 @@ def test_recount_counts_cases_written_around_the_projection(sessions: sessionmak
     ]
     with sessions.begin() as session:
         session.execute(insert(CaseRecord), rows)
-        assert state_days.mismatches(session) != []
-        state_days.recount(session)
+        assert day_counts.mismatches(session) != []
+        day_counts.recount(session)
     agree(sessions)
-    assert sum(stored(sessions).values()) == 5
+    assert sum(n for key, n in stored(sessions).items() if key.measure == Measure.ENTERED) == 5
 
 
 def test_crosswise_moves_in_one_municipality_neither_deadlock_nor_lose_a_count(
@@ -146,7 +161,13 @@ def test_crosswise_moves_in_one_municipality_neither_deadlock_nor_lose_a_count(
         thread.join(timeout=60)
 
     assert errors == []
-    assert stored(sessions) == {DayKey("131016", "intake", at.date()): 8, DayKey("131016", "screening", at.date()): 8}
+    week_on = (at + timedelta(days=7)).date()
+    assert stored(sessions) == {
+        entered(at.date(), "intake"): 8,
+        entered(at.date(), "screening"): 8,
+        due(week_on, "intake"): 8,
+        due(week_on, "screening"): 8,
+    }
     agree(sessions)
 
 
@@ -158,16 +179,20 @@ BUCKET_DAYS = [days for _, days in AGING_BUCKETS if days is not None]
 def test_the_pipeline_from_the_days_equals_the_pipeline_case_by_case_at_every_moment(
     sessions: sessionmaker[Session],
 ) -> None:
-    """Cases entering their states over 200 days (a few with no time of entering, aged by their last update, some
-    overdue), read at moments whose bucket edges fall on days that hold cases, to the second either side."""
+    """Cases entering their states over 200 days (a few with no time of entering, aged by their last update), half of
+    them due within 40 days either side, read at moments whose bucket edges fall on days that hold cases and at
+    moments a case falls due, to the second either side."""
     rng = random.Random(16)
     states = list(CaseState)
-    entered: list[datetime] = []
+    times: list[datetime] = []
+    dues: list[datetime] = []
     with sessions.begin() as s:
         for k in range(400):
             at = NOW - timedelta(seconds=rng.randrange(200 * 86_400))
             legacy = k % 25 == 0
-            entered.append(at)
+            times.append(at)
+            due_at = rng.choice([None, NOW + timedelta(seconds=rng.randrange(-40 * 86_400, 40 * 86_400))])
+            dues += [] if due_at is None else [due_at]
             add_case(
                 s,
                 f"c{k:04d}",
@@ -176,12 +201,14 @@ def test_the_pipeline_from_the_days_equals_the_pipeline_case_by_case_at_every_mo
                 assignee=rng.choice(["sw1", "sw2", None]),
                 state_entered_at=None if legacy else at,
                 updated_at=at,
-                next_due_at=rng.choice([None, NOW + timedelta(hours=rng.randrange(-900, 900))]),
+                next_due_at=due_at,
             )
     moments = [NOW, NOW + timedelta(hours=13), NOW - timedelta(days=40, hours=5)]
-    for at in rng.sample(entered, 12):
+    for at in rng.sample(times, 12):
         days = rng.choice(BUCKET_DAYS)
         moments += [at + timedelta(days=days, seconds=offset) for offset in (-1, 0, 1)]
+    for at in rng.sample(dues, 6):  # a case falls due today, a second either side of now
+        moments += [at + timedelta(seconds=offset) for offset in (-1, 0, 1)]
     with sessions() as s:
         for now in moments:
             for scope in ({"city-a"}, {"city-a", "city-c"}, set()):
@@ -192,18 +219,16 @@ def test_the_pipeline_of_a_municipality_is_read_from_the_days(sessions: sessionm
     """The rows of a day say what the pipeline shows: a count written there (and nowhere in ``cases``) shows."""
     with sessions.begin() as s:
         add_case(s, "a1", state=CaseState.SUPPORT_ACTIVE, state_entered_at=NOW - 40 * DAY)
-        s.add(
-            CaseStateDayRecord(
-                municipality="city-a", state=CaseState.SUPPORT_ACTIVE.value, entered_on=(NOW - 60 * DAY).date(), cases=2
-            )
-        )
+        support = CaseState.SUPPORT_ACTIVE.value
+        s.add(CaseDayCountRecord(**entered((NOW - 60 * DAY).date(), support, "city-a")._asdict(), cases=2))
+        s.add(CaseDayCountRecord(**due((NOW - 5 * DAY).date(), support, "city-a")._asdict(), cases=1))
     with sessions() as s:
         whole = pipeline(s, visible={"city-a"}, now=NOW)
         of_sw = pipeline(s, visible={"city-a"}, assignee="nobody", now=NOW)
     active = next(
         st for stage in whole["stages"] for st in stage["states"] if st["id"] == CaseState.SUPPORT_ACTIVE.value
     )
-    assert (active["count"], active["aging"]["31-90"]) == (3, 3)
+    assert (active["count"], active["aging"]["31-90"], active["overdue"]) == (3, 3, 1)
     assert all(st["count"] == 0 for stage in of_sw["stages"] for st in stage["states"]), (
         "one consultant's: case by case"
     )
