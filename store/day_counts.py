@@ -10,11 +10,14 @@ row). These rows hold the same counts by (municipality, measure, UTC day, state)
   that holds the bucket's edge, whose cases the pipeline counts one by one by their time.
 - ``due``: the day the case's next deadline falls on (cases with one). The cases due before today are overdue; of
   today's, those due before now, which the pipeline counts one by one.
+- ``entered_month`` and ``due_month``: the same by month (the row's ``day`` is the month's first). The months wholly
+  before the oldest bucket's edge are all "90+", and the months before this one all overdue: a sum of a few dozen
+  months instead of every day of three years.
 
 (``store.queries.pipeline``). The one writer of ``cases`` (``CaseRepository._upsert_case``) calls :func:`move` with the
 case's keys before and after; :func:`recount` rebuilds the table from ``cases`` (the migration's backfill, a bulk
 load); :func:`mismatches` compares it with them. A row that falls to zero goes, so the table holds only days that
-still have a case: at most a few thousand rows per municipality, whatever its size.
+still have a case. The pipeline of a municipality reads at most a few thousand rows, whatever its size.
 
 On PostgreSQL a row is locked from its update to the commit: two projections of the same municipality, state and day
 wait for each other (a short wait: the projection's transaction is one event). Each projection changes its rows in key
@@ -48,8 +51,12 @@ from store.models import Base, CaseRecord
 
 
 class Measure(StrEnum):
+    """What a row counts by: a day, or (``_month``) the month of it, whose row's ``day`` is the month's first."""
+
     ENTERED = "entered"
+    ENTERED_MONTH = "entered_month"
     DUE = "due"
+    DUE_MONTH = "due_month"
 
 
 class CaseDayCountRecord(Base):
@@ -103,10 +110,16 @@ def entered_column() -> ColumnElement[datetime | None]:
 
 
 def keys_of(case: Counted) -> frozenset[DayKey]:
-    """Where ``case`` is counted: by the day it entered its state, and by the day it falls due if it does."""
-    keys = {DayKey(case.municipality, Measure.ENTERED, _day(entered(case)), str(case.state))}
-    if case.next_due_at is not None:
-        keys.add(DayKey(case.municipality, Measure.DUE, _day(case.next_due_at), str(case.state)))
+    """Where ``case`` is counted: by the day and the month it entered its state, and it falls due if it does."""
+    keys: set[DayKey] = set()
+    for by_day, by_month, moment in (
+        (Measure.ENTERED, Measure.ENTERED_MONTH, entered(case)),
+        (Measure.DUE, Measure.DUE_MONTH, case.next_due_at),
+    ):
+        if moment is not None:
+            day = _day(moment)
+            keys.add(DayKey(case.municipality, by_day, day, str(case.state)))
+            keys.add(DayKey(case.municipality, by_month, day.replace(day=1), str(case.state)))
     return frozenset(keys)
 
 
@@ -140,22 +153,26 @@ def _add(session: Session, key: DayKey, delta: int) -> None:
         session.execute(delete(row).where(*at_key, row.cases <= 0))
 
 
-def utc_day(session: Session, moment: ColumnElement[datetime | None]) -> ColumnElement[date]:
-    """The UTC day of a stored time in SQL: PostgreSQL keeps a time zone; SQLite keeps the UTC wall time as text."""
+def utc_day(session: Session, moment: ColumnElement[datetime | None], *, month: bool = False) -> ColumnElement[date]:
+    """The UTC day of a stored time in SQL (``month``: the first day of its month): PostgreSQL keeps a time zone;
+    SQLite keeps the UTC wall time as text."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone(literal_column("'UTC'"), moment), type_=Date)
-    return func.date(moment, type_=Date)
+        utc = func.timezone(literal_column("'UTC'"), moment)
+        return func.date(func.date_trunc("month", utc) if month else utc, type_=Date)
+    return func.date(moment, literal_column("'start of month'"), type_=Date) if month else func.date(moment, type_=Date)
 
 
 def _counted(session: Session) -> list[Select[str, str, date, str, int]]:
     """One SELECT per measure: (municipality, measure, day, state, cases) counted from ``cases``."""
-    moments: list[tuple[Measure, ColumnElement[datetime | None]]] = [
-        (Measure.ENTERED, entered_column()),
-        (Measure.DUE, CaseRecord.next_due_at.expression),
+    moments: list[tuple[Measure, ColumnElement[datetime | None], bool]] = [
+        (Measure.ENTERED, entered_column(), False),
+        (Measure.ENTERED_MONTH, entered_column(), True),
+        (Measure.DUE, CaseRecord.next_due_at.expression, False),
+        (Measure.DUE_MONTH, CaseRecord.next_due_at.expression, True),
     ]
     selects = []
-    for measure, moment in moments:
-        day = utc_day(session, moment)
+    for measure, moment, month in moments:
+        day = utc_day(session, moment, month=month)
         selects.append(
             select(CaseRecord.municipality, literal(measure.value), day, CaseRecord.state, func.count())
             .where(moment.is_not(None))

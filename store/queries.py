@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from statemachines.case.record import STAGE_NAMES, STATES, CaseState, Stage
@@ -225,35 +225,33 @@ def _counted_by_day(session: Session, municipalities: set[str], now: datetime) -
     (:mod:`store.day_counts`).
 
     A bucket's edge (``now`` less its days) falls inside one UTC day: the days before it are wholly older, the days
-    after it wholly newer, and the cases of that one day are counted one by one by their time of entering. In the same
-    way the cases due on a day before today are overdue, and of today's those due before ``now``, counted one by one.
+    after it wholly newer, and the cases of that one day are counted one by one by their time of entering; the months
+    before the oldest edge's month are read as months. In the same way the cases due on a day before today are
+    overdue (the months before this one read as months), and of today's those due before ``now``, counted one by one.
     """
     edges = {label: _utc_day(now - timedelta(days=days)) for label, days in AGING_BUCKETS if days is not None}
     today = _utc_day(now)
     rows = CaseDayCountRecord
     day = rows.day
     bucket = case(*[(day > edge, label) for label, edge in edges.items()], else_=AGING_BUCKETS[-1][0])
-    entered_days = (
-        select(rows.state, bucket.label("bucket"), rows.cases)
-        .where(rows.municipality.in_(municipalities), rows.measure == Measure.ENTERED.value)
-        .where(day.not_in(list(edges.values())))
-        .subquery()
+    # the months wholly before the month of the oldest edge are all "90+" (their rows' day is before every edge)
+    days_from = min(edges.values()).replace(day=1)
+    ours = rows.municipality.in_(municipalities)
+    entered_days = _each_range(
+        select(rows.state, bucket.label("bucket"), rows.cases),
+        and_(ours, rows.measure == Measure.ENTERED_MONTH.value, day < days_from),
+        and_(ours, rows.measure == Measure.ENTERED.value, day >= days_from, day.not_in(list(edges.values()))),
     )
     by_days = select(entered_days.c.state, entered_days.c.bucket, func.sum(entered_days.c.cases)).group_by(
         entered_days.c.state, entered_days.c.bucket
     )
-    # The index ``ix_cases_municipality_state_entered_at`` finds them by either time (a case without its time of
-    # entering, from before there was one, ages from its last update).
+    # Each day's cases are a range of ``ix_cases_municipality_state_entered_at``; a case without its time of entering,
+    # from before there was one, ages from its last update, in the same index.
     entered, updated = CaseRecord.state_entered_at, CaseRecord.updated_at
-    edge_days = or_(
-        *[_within(entered, edge) for edge in edges.values()],
-        and_(entered.is_(None), or_(*[_within(updated, edge) for edge in edges.values()])),
-    )
-    edge_cases = (
-        select(CaseRecord.state, _aging_bucket(now).label("bucket"))
-        .where(CaseRecord.municipality.in_(municipalities), edge_days)
-        .subquery()
-    )
+    mine = CaseRecord.municipality.in_(municipalities)
+    ranges = [and_(mine, _within(entered, edge)) for edge in edges.values()]
+    ranges += [and_(mine, entered.is_(None), _within(updated, edge)) for edge in edges.values()]
+    edge_cases = _each_range(select(CaseRecord.state.label("state"), _aging_bucket(now).label("bucket")), *ranges)
     by_cases = select(edge_cases.c.state, edge_cases.c.bucket, func.count()).group_by(
         edge_cases.c.state, edge_cases.c.bucket
     )
@@ -262,11 +260,13 @@ def _counted_by_day(session: Session, municipalities: set[str], now: datetime) -
         buckets = by_state.setdefault(state, {})
         buckets[label] = buckets.get(label, 0) + int(count)
 
-    due_before_today = (
-        select(rows.state, func.sum(rows.cases))
-        .where(rows.municipality.in_(municipalities), rows.measure == Measure.DUE.value, day < today)
-        .group_by(rows.state)
+    this_month = today.replace(day=1)
+    due_days = _each_range(
+        select(rows.state, rows.cases),
+        and_(ours, rows.measure == Measure.DUE_MONTH.value, day < this_month),
+        and_(ours, rows.measure == Measure.DUE.value, day >= this_month, day < today),
     )
+    due_before_today = select(due_days.c.state, func.sum(due_days.c.cases)).group_by(due_days.c.state)
     due_today = (
         select(CaseRecord.state, func.count())
         .where(CaseRecord.municipality.in_(municipalities), _within(CaseRecord.next_due_at, today))
@@ -277,6 +277,12 @@ def _counted_by_day(session: Session, municipalities: set[str], now: datetime) -
     for state, count in [*session.execute(due_before_today), *session.execute(due_today)]:
         late[state] = late.get(state, 0) + int(count)
     return {state: (by_state.get(state, {}), late.get(state, 0)) for state in by_state.keys() | late.keys()}
+
+
+def _each_range(query: Select[*tuple[Any, ...]], *ranges: ColumnElement[bool]) -> Subquery:
+    """``query`` over each of ``ranges``, read one by one (``UNION ALL``): PostgreSQL answers an OR of index ranges
+    with a bitmap scan that fetches every row from the table, each range alone from the index."""
+    return union_all(*[query.where(r) for r in ranges]).subquery()
 
 
 def _utc_day(moment: datetime) -> date:

@@ -48,14 +48,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for case_id in ("case-1", "case-2")
     ],
     "case_day_counts": [  # the two cases above, as the projection counts them from revision 0016 on
-        {"municipality": "131016", "measure": "entered", "day": AT.date(), "state": "受付", "cases": 2},
-        {
-            "municipality": "131016",
-            "measure": "due",
-            "day": (AT + timedelta(days=14)).date(),
-            "state": "受付",
-            "cases": 2,
-        },
+        {"municipality": "131016", "measure": measure, "day": day, "state": "受付", "cases": 2}
+        for measure, day in [
+            ("entered", AT.date()),
+            ("entered_month", AT.date()),  # AT is the first of its month
+            ("due", (AT + timedelta(days=14)).date()),
+            ("due_month", AT.date()),
+        ]
     ],
     "tasks": [
         {

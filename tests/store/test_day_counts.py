@@ -36,6 +36,19 @@ def due(day: date, state: str, municipality: str = "131016") -> DayKey:
     return DayKey(municipality, Measure.DUE, day, state)
 
 
+def rows(*counted: tuple[DayKey, int]) -> dict[DayKey, int]:
+    """The rows ``counted`` (a day's key, its count) make: each day's row and its month's, counts of a month summed."""
+    made: dict[DayKey, int] = {}
+    for key, n in counted:
+        month = MONTH_OF[Measure(key.measure)]
+        for k in (key, key._replace(measure=month, day=key.day.replace(day=1))):
+            made[k] = made.get(k, 0) + n
+    return made
+
+
+MONTH_OF = {Measure.ENTERED: Measure.ENTERED_MONTH, Measure.DUE: Measure.DUE_MONTH}
+
+
 def agree(sessions: sessionmaker[Session]) -> None:
     with sessions() as s:
         assert day_counts.mismatches(s) == []
@@ -49,17 +62,17 @@ def test_a_case_is_counted_where_it_stands_and_moves_with_its_events(sessions: s
     day, week_on = p1.event.at.date(), (p1.event.at + timedelta(days=7)).date()  # each due a week after its event
 
     apply(sessions, p1)
-    assert stored(sessions) == {entered(day, "intake"): 1, due(week_on, "intake"): 1}
+    assert stored(sessions) == rows((entered(day, "intake"), 1), (due(week_on, "intake"), 1))
     apply_all(sessions, [p2, p3])
     # no time of entering the state in these rows: counted by the last update, as the pipeline ages them
-    assert stored(sessions) == {entered(day, "planning"): 1, due(week_on, "planning"): 1}, "the rows left are gone"
+    assert stored(sessions) == rows((entered(day, "planning"), 1), (due(week_on, "planning"), 1)), "rows left go"
     apply_all(sessions, three_projections("case-0002")[:2])
-    assert stored(sessions) == {
-        entered(day, "planning"): 1,
-        due(week_on, "planning"): 1,
-        entered(day, "assessment"): 1,
-        due(week_on, "assessment"): 1,
-    }
+    assert stored(sessions) == rows(
+        (entered(day, "planning"), 1),
+        (due(week_on, "planning"), 1),
+        (entered(day, "assessment"), 1),
+        (due(week_on, "assessment"), 1),
+    )
     agree(sessions)
 
 
@@ -84,10 +97,9 @@ def test_a_superseding_event_moves_the_count_from_what_it_undid(sessions: sessio
     with sessions.begin() as session:
         assert CaseRepository(session).apply_projection(make_projection(again), supersede=True) is True
 
-    assert stored(sessions) == {
-        entered(again.at.date(), "closed"): 1,
-        due((again.at + timedelta(days=7)).date(), "closed"): 1,
-    }
+    assert stored(sessions) == rows(
+        (entered(again.at.date(), "closed"), 1), (due((again.at + timedelta(days=7)).date(), "closed"), 1)
+    )
     agree(sessions)
 
 
@@ -98,7 +110,8 @@ def test_a_day_is_the_utc_day(sessions: sessionmaker[Session]) -> None:
     row = make_case(event).model_copy(update={"state_entered_at": evening, "next_due_at": evening + timedelta(days=1)})
     with sessions.begin() as session:
         CaseRepository(session).apply_projection(make_projection(event).model_copy(update={"case": row}))
-    expected = {entered(evening.date(), "intake"): 1, due(date(2026, 4, 1), "intake"): 1}
+    expected = rows((entered(evening.date(), "intake"), 1), (due(date(2026, 4, 1), "intake"), 1))
+    assert DayKey("131016", Measure.ENTERED_MONTH, date(2026, 3, 1), "intake") in expected  # March, not April
     assert stored(sessions) == expected
     with sessions.begin() as session:
         day_counts.recount(session)  # the SQL of a recount finds the same days
@@ -162,12 +175,12 @@ def test_crosswise_moves_in_one_municipality_neither_deadlock_nor_lose_a_count(
 
     assert errors == []
     week_on = (at + timedelta(days=7)).date()
-    assert stored(sessions) == {
-        entered(at.date(), "intake"): 8,
-        entered(at.date(), "screening"): 8,
-        due(week_on, "intake"): 8,
-        due(week_on, "screening"): 8,
-    }
+    assert stored(sessions) == rows(
+        (entered(at.date(), "intake"), 8),
+        (entered(at.date(), "screening"), 8),
+        (due(week_on, "intake"), 8),
+        (due(week_on, "screening"), 8),
+    )
     agree(sessions)
 
 
@@ -216,12 +229,14 @@ def test_the_pipeline_from_the_days_equals_the_pipeline_case_by_case_at_every_mo
 
 
 def test_the_pipeline_of_a_municipality_is_read_from_the_days(sessions: sessionmaker[Session]) -> None:
-    """The rows of a day say what the pipeline shows: a count written there (and nowhere in ``cases``) shows."""
+    """The rows say what the pipeline shows: a count written there (and nowhere in ``cases``) shows: a day of
+    entering 60 days ago, and the month before this one falling due."""
     with sessions.begin() as s:
         add_case(s, "a1", state=CaseState.SUPPORT_ACTIVE, state_entered_at=NOW - 40 * DAY)
         support = CaseState.SUPPORT_ACTIVE.value
         s.add(CaseDayCountRecord(**entered((NOW - 60 * DAY).date(), support, "city-a")._asdict(), cases=2))
-        s.add(CaseDayCountRecord(**due((NOW - 5 * DAY).date(), support, "city-a")._asdict(), cases=1))
+        last_month = due((NOW - 5 * DAY).date(), support, "city-a")._replace(measure=Measure.DUE_MONTH)
+        s.add(CaseDayCountRecord(**last_month._replace(day=last_month.day.replace(day=1))._asdict(), cases=1))
     with sessions() as s:
         whole = pipeline(s, visible={"city-a"}, now=NOW)
         of_sw = pipeline(s, visible={"city-a"}, assignee="nobody", now=NOW)

@@ -168,7 +168,7 @@ def test_the_tasks_already_there_take_their_cases_municipality(engine: Engine) -
 # --- 0016: the pipeline's counts per day ---------------------------------------------------------------------------
 
 
-def test_the_cases_already_there_are_counted_by_the_utc_days_they_entered_their_state_and_fall_due(
+def test_the_cases_already_there_are_counted_by_the_utc_days_and_months_they_entered_their_state_and_fall_due(
     engine: Engine,
 ) -> None:
     upgrade(engine, "0015")
@@ -197,11 +197,16 @@ def test_the_cases_already_there_are_counted_by_the_utc_days_they_entered_their_
     columns = ["municipality", "measure", "day", "state", "cases"]
     assert stored(engine, "case_day_counts", columns) == [
         '["131016", "due", "datetime.date(2026, 4, 15)", "受付", 3]',
+        '["131016", "due_month", "datetime.date(2026, 4, 1)", "受付", 3]',
         '["131016", "entered", "datetime.date(2026, 3, 31)", "受付", 1]',
         '["131016", "entered", "datetime.date(2026, 4, 1)", "受付", 2]',
         '["131016", "entered", "datetime.date(2026, 4, 3)", "受付", 1]',
+        '["131016", "entered_month", "datetime.date(2026, 3, 1)", "受付", 1]',
+        '["131016", "entered_month", "datetime.date(2026, 4, 1)", "受付", 3]',
         '["271004", "due", "datetime.date(2026, 3, 31)", "アセスメント", 1]',
+        '["271004", "due_month", "datetime.date(2026, 3, 1)", "アセスメント", 1]',
         '["271004", "entered", "datetime.date(2026, 4, 1)", "アセスメント", 1]',
+        '["271004", "entered_month", "datetime.date(2026, 4, 1)", "アセスメント", 1]',
     ]
 
 

@@ -20,7 +20,18 @@ down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-MEASURES = (("entered", "coalesce(state_entered_at, updated_at)"), ("due", "next_due_at"))
+ENTERED = "coalesce(state_entered_at, updated_at)"
+MEASURES = (("entered", ENTERED, False), ("entered_month", ENTERED, True), ("due", "next_due_at", False),
+            ("due_month", "next_due_at", True))  # fmt: skip
+
+
+def _utc_day(dialect: str, moment: str, month: bool) -> str:
+    """The UTC day (or the first of its month) of a stored time: PostgreSQL keeps a time zone; SQLite keeps the UTC
+    wall time as text."""
+    if dialect == "postgresql":
+        utc = f"timezone('UTC', {moment})"
+        return f"date(date_trunc('month', {utc}))" if month else f"date({utc})"
+    return f"date({moment}, 'start of month')" if month else f"date({moment})"
 
 
 def upgrade() -> None:
@@ -41,9 +52,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_cases_municipality_next_due_at", "cases", ["municipality", "next_due_at", "state"])
     bind = op.get_bind()
-    for measure, moment in MEASURES:
-        # The UTC day: PostgreSQL keeps a time zone; SQLite keeps the UTC wall time as text.
-        day = f"date(timezone('UTC', {moment}))" if bind.dialect.name == "postgresql" else f"date({moment})"
+    for measure, moment, month in MEASURES:
+        day = _utc_day(bind.dialect.name, moment, month)
         bind.exec_driver_sql(
             "INSERT INTO case_day_counts (municipality, measure, day, state, cases) "
             f"SELECT municipality, '{measure}', {day}, state, count(*) FROM cases WHERE {moment} IS NOT NULL "
