@@ -16,7 +16,8 @@ row). These rows hold the same counts by (municipality, measure, UTC day, state)
 
 (``store.queries.pipeline``). The one writer of ``cases`` (``CaseRepository._upsert_case``) calls :func:`move` with the
 case's keys before and after; :func:`recount` rebuilds the table from ``cases`` (the migration's backfill, a bulk
-load); :func:`mismatches` compares it with them. A row that falls to zero goes, so the table holds only days that
+load); :func:`mismatches` compares it with them (a count found missing when a case leaves it is logged, not raised: the
+projection of a case never fails on it). A row that falls to zero goes, so the table holds only days that
 still have a case. The pipeline of a municipality reads at most a few thousand rows, whatever its size.
 
 On PostgreSQL a row is locked from its update to the commit: two projections of the same municipality, state and day
@@ -26,6 +27,7 @@ order, so two of them never wait for each other crosswise.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import NamedTuple, Protocol
@@ -48,6 +50,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from store.models import Base, CaseRecord
+
+log = logging.getLogger(__name__)
 
 
 class Measure(StrEnum):
@@ -148,7 +152,12 @@ def _add(session: Session, key: DayKey, delta: int) -> None:
     at_key = [getattr(row, name) == value for name, value in key._asdict().items()]
     left = session.scalar(update(row).where(*at_key).values(cases=row.cases + delta).returning(row.cases))
     if left is None:
-        raise LookupError(f"no case is counted on {key}: the table no longer matches cases (store.day_counts.recount)")
+        # The table no longer matches ``cases`` (rows written around the projection). A pipeline count off by one is
+        # better than a case whose every command fails: say so, and go on.
+        log.error(
+            "no case is counted on %s: the pipeline's counts differ from cases; run store.day_counts.recount", key
+        )
+        return
     if left <= 0:
         session.execute(delete(row).where(*at_key, row.cases <= 0))
 

@@ -3,6 +3,7 @@ equal to the pipeline counted case by case, at every moment, on SQLite and Postg
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -118,9 +119,18 @@ def test_a_day_is_the_utc_day(sessions: sessionmaker[Session]) -> None:
     assert stored(sessions) == expected
 
 
-def test_a_count_the_cases_do_not_hold_is_refused_not_made_negative(sessions: sessionmaker[Session]) -> None:
-    with pytest.raises(LookupError, match="recount"), sessions.begin() as session:
-        day_counts.move(session, frozenset({entered(NOW.date(), "intake")}), frozenset())
+def test_a_count_the_cases_do_not_hold_is_logged_and_left_not_made_negative(
+    sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Counts written around the projection may miss a case: its next move still goes through (a pipeline count off
+    by one, said in the log, rather than a case whose commands fail) and no count goes below zero."""
+    with caplog.at_level(logging.ERROR, logger="store.day_counts"), sessions.begin() as session:
+        day_counts.move(
+            session, frozenset({entered(NOW.date(), "intake")}), frozenset({entered(NOW.date(), "screening")})
+        )
+
+    assert stored(sessions) == {entered(NOW.date(), "screening"): 1}
+    assert "recount" in caplog.text
 
 
 def test_recount_counts_cases_written_around_the_projection(sessions: sessionmaker[Session]) -> None:
