@@ -121,13 +121,14 @@ def keys_of(case: Counted) -> frozenset[DayKey]:
         (Measure.DUE, Measure.DUE_MONTH, case.next_due_at),
     ):
         if moment is not None:
-            day = _day(moment)
+            day = utc_date(moment)
             keys.add(DayKey(case.municipality, by_day, day, str(case.state)))
             keys.add(DayKey(case.municipality, by_month, day.replace(day=1), str(case.state)))
     return frozenset(keys)
 
 
-def _day(moment: datetime) -> date:
+def utc_date(moment: datetime) -> date:
+    """The UTC day of ``moment``, as the rows count it (and the pipeline's edges fall)."""
     return moment.astimezone(UTC).date()
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from statemachines.case.record import STAGE_NAMES, STATES, CaseState, Stage
 from statemachines.kernel.events import CaseSnapshotRow
-from store.day_counts import CaseDayCountRecord, Measure, entered_column
+from store.day_counts import CaseDayCountRecord, Measure, entered_column, utc_date
 from store.models import CaseEventRecord, CaseRecord, RejectionRecord
 
 T = TypeVar("T")
@@ -229,8 +229,8 @@ def _counted_by_day(session: Session, municipalities: set[str], now: datetime) -
     before the oldest edge's month are read as months. In the same way the cases due on a day before today are
     overdue (the months before this one read as months), and of today's those due before ``now``, counted one by one.
     """
-    edges = {label: _utc_day(now - timedelta(days=days)) for label, days in AGING_BUCKETS if days is not None}
-    today = _utc_day(now)
+    edges = {label: utc_date(now - timedelta(days=days)) for label, days in AGING_BUCKETS if days is not None}
+    today = utc_date(now)
     rows = CaseDayCountRecord
     day = rows.day
     bucket = case(*[(day > edge, label) for label, edge in edges.items()], else_=AGING_BUCKETS[-1][0])
@@ -269,7 +269,7 @@ def _counted_by_day(session: Session, municipalities: set[str], now: datetime) -
     due_before_today = select(due_days.c.state, func.sum(due_days.c.cases)).group_by(due_days.c.state)
     due_today = (
         select(CaseRecord.state, func.count())
-        .where(CaseRecord.municipality.in_(municipalities), _within(CaseRecord.next_due_at, today))
+        .where(mine, _within(CaseRecord.next_due_at, today))
         .where(CaseRecord.next_due_at < now)
         .group_by(CaseRecord.state)
     )
@@ -283,10 +283,6 @@ def _each_range(query: Select[*tuple[Any, ...]], *ranges: ColumnElement[bool]) -
     """``query`` over each of ``ranges``, read one by one (``UNION ALL``): PostgreSQL answers an OR of index ranges
     with a bitmap scan that fetches every row from the table, each range alone from the index."""
     return union_all(*[query.where(r) for r in ranges]).subquery()
-
-
-def _utc_day(moment: datetime) -> date:
-    return moment.astimezone(UTC).date()
 
 
 def _within(column: Any, day: date) -> ColumnElement[bool]:
